@@ -1,0 +1,1 @@
+"""Wiring: settings, the command line and the application factory."""

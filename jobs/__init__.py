@@ -1,0 +1,1 @@
+"""Scheduling and delivery: the outbox worker, pacing, retries, periodic jobs."""

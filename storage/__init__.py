@@ -1,0 +1,1 @@
+"""Storage: typed SQLAlchemy models, repositories returning domain values, migrations."""

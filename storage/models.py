@@ -1,0 +1,267 @@
+"""Typed SQLAlchemy 2 models; every datetime column stores an aware UTC instant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; rejects naive ones; returns aware UTC (also on SQLite)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+# --- people ---------------------------------------------------------------------------
+
+class StaffMember(Base):
+    """A Telegram user allowed to use staff commands (admins from settings are implicit)."""
+
+    __tablename__ = "staff"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+
+
+class Patient(Base):
+    """A person being looked after. `label` is personal data and erased by /forget."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Telegram private chat id (= user id); null until the invite is used, and after erasure.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    timezone: Mapped[str] = mapped_column(String(64))
+    # invited | active | stopped | unreachable | forgotten
+    status: Mapped[str] = mapped_column(String(16), default="invited", index=True)
+    consented_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    # Last message either way; the retention job counts from here.
+    last_activity_at: Mapped[datetime | None] = mapped_column(index=True)
+    forgotten_at: Mapped[datetime | None]
+
+
+class Enrollment(Base):
+    """A patient on a protocol for one treatment session."""
+
+    __tablename__ = "enrollments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    protocol_id: Mapped[str] = mapped_column(String(100))
+    session_start: Mapped[datetime]
+    # invited | active | cancelled | stopped
+    status: Mapped[str] = mapped_column(String(16), default="invited", index=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """A single-use invite code, stored only as its SHA-256 hash."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_chat: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- delivery -------------------------------------------------------------------------
+
+class ScheduledMessage(Base):
+    """The outbox: the only record of what must be sent, and what became of it.
+
+    status: pending -> sending (leased) -> sent | expired | cancelled | failed.
+    `available_at` is when it may next be claimed (due time, or a retry's backoff).
+    """
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step_id", "occurrence", name="uq_message_step"),
+        Index("ix_messages_claim", "status", "available_at"),
+        Index("ix_messages_lease", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), index=True
+    )
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    step_id: Mapped[str] = mapped_column(String(100))
+    occurrence: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16), default="reminder")  # reminder | checkin
+    text: Mapped[str] = mapped_column(Text)
+    # For check-ins: [{"id": ..., "text": ...}] rendered in the patient's language.
+    options: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    due_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    moved_by_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    respects_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    available_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class DeliveryPacing(Base):
+    """Shared send-rate state, so the global limit holds across every delivery process."""
+
+    __tablename__ = "delivery_pacing"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Epoch seconds of the next free send slot; also a pause until here after RetryAfter.
+    next_slot: Mapped[float] = mapped_column(Float, default=0.0)
+    paused_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ChatPacing(Base):
+    """Per-chat pacing: no chat gets more than one message per `per_chat_seconds`."""
+
+    __tablename__ = "chat_pacing"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    next_allowed: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+# --- conversations --------------------------------------------------------------------
+
+class CheckinAnswer(Base):
+    """A patient's answer to a check-in question."""
+
+    __tablename__ = "checkin_answers"
+    __table_args__ = (UniqueConstraint("message_id", name="uq_checkin_answer_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("scheduled_messages.id", ondelete="CASCADE")
+    )
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE")
+    )
+    step_id: Mapped[str] = mapped_column(String(100))
+    option_id: Mapped[str] = mapped_column(String(100))
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime]
+
+
+class Escalation(Base):
+    """Something staff must see: a red flag, an escalating check-in, a hand-off, a failure.
+
+    `alert_message_id` is the message in the staff chat; a reply to it is relayed back.
+    `patient_text` is the patient's own words (personal data: erased by /forget).
+    """
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # red_flag | checkin | handoff | delivery
+    rule_id: Mapped[str | None] = mapped_column(String(100))
+    patient_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    alert_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    alert_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Who did what, and whether it was allowed. Holds ids, never names or message texts."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | refused | invalid | error
+    target: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class InboundUpdate(Base):
+    """A webhook update persisted before Telegram gets its 200 (processed exactly once)."""
+
+    __tablename__ = "inbound_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+
