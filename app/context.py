@@ -1,0 +1,49 @@
+"""AppContext: the services one running bot shares, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+    from app.settings import Settings
+    from core.clock import Clock
+    from core.content import Content
+    from core.faq import FaqIndex
+    from core.triage import Triage
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppContext:
+    """Everything a handler or service needs; lives in `application.bot_data["ctx"]`.
+
+    Frozen so that no handler swaps a service under another's feet; the only state that
+    changes lives in the database.
+    """
+
+    settings: Settings
+    content: Content
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    faq: FaqIndex
+    triage: Triage
+    # jobs.delivery.DeliveryWorker (typed loosely: it only needs wake() and run_once(now)).
+    delivery: Any
+    bot_username: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's zone: the default patient zone and the zone staff type times in."""
+        return self.settings.clinic.zone
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.staff.admin_ids
+
+    def wake_delivery(self) -> None:
+        """Ask delivery to look for due messages now (no-op when there is no worker)."""
+        if self.delivery is not None:
+            self.delivery.wake()
