@@ -1,0 +1,281 @@
+"""Every text a patient sees, in English and Hindi, as HTML templates."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+# Languages the bot's own texts exist in (content may declare more; those fall back to en).
+LANGUAGES = ("en", "hi")
+FALLBACK = "en"
+
+# The name of each language in itself, for /language buttons.
+LANGUAGE_NAMES: Mapping[str, str] = {"en": "English", "hi": "हिन्दी"}
+
+# Templates use str.format fields; `t()` escapes every value, so a caller never needs to.
+TEXTS: Mapping[str, Mapping[str, str]] = {
+    # --- invites and consent ------------------------------------------------------------
+    "invite_intro": {
+        "en": (
+            "<b>{clinic}</b> would like to look after you after your treatment.\n\n"
+            "Procedure: <b>{procedure}</b>\n{description}\n"
+            "What you will get: {count} messages from this chat — care reminders at the "
+            "right times, a few short check-in questions, and reminders of follow-up "
+            "sessions. You can ask questions here at any time.\n\n"
+            "You can stop with /stop and erase your data with /forget whenever you like.\n\n"
+            "<b>Do you agree to receive these messages from {clinic}?</b>"
+        ),
+        "hi": (
+            "<b>{clinic}</b> आपके उपचार के बाद आपकी देखभाल में मदद करना चाहता है।\n\n"
+            "प्रक्रिया: <b>{procedure}</b>\n{description}\n"
+            "आपको क्या मिलेगा: इस चैट में {count} संदेश — सही समय पर देखभाल के रिमाइंडर, "
+            "कुछ छोटे चेक-इन प्रश्न, और अगले सेशन के रिमाइंडर। आप यहाँ कभी भी प्रश्न पूछ "
+            "सकते हैं।\n\n"
+            "आप कभी भी /stop से संदेश बंद कर सकते हैं और /forget से अपना डेटा मिटा सकते हैं।\n\n"
+            "<b>क्या आप {clinic} से ये संदेश पाने के लिए सहमत हैं?</b>"
+        ),
+    },
+    # The accepting label must start with "Yes" (PRODUCT.md 3.4), in every language.
+    "button_accept": {"en": "Yes, I agree", "hi": "Yes / हाँ, मैं सहमत हूँ"},
+    "button_decline": {"en": "No, thanks", "hi": "No / नहीं, धन्यवाद"},
+    "consent_done": {
+        "en": (
+            "Thank you, you are all set. Your first messages follow shortly.\n\n"
+            "Times are in your time zone: <b>{zone}</b>. If you live elsewhere, send "
+            "/timezone to change it.\n/plan shows what is coming; /help lists everything "
+            "you can do."
+        ),
+        "hi": (
+            "धन्यवाद, सब तैयार है। आपके पहले संदेश जल्द ही आएँगे।\n\n"
+            "समय आपके टाइम ज़ोन में हैं: <b>{zone}</b>। अगर आप कहीं और रहते हैं, तो इसे बदलने के "
+            "लिए /timezone भेजें।\n/plan आने वाले संदेश दिखाता है; /help सब विकल्प दिखाता है।"
+        ),
+    },
+    "consent_declined": {
+        "en": (
+            "No problem — nothing has been saved. If you change your mind, open the invite "
+            "link from {clinic} again."
+        ),
+        "hi": (
+            "कोई बात नहीं — कुछ भी सेव नहीं किया गया। अगर आपका मन बदले, तो {clinic} का "
+            "निमंत्रण लिंक फिर से खोलें।"
+        ),
+    },
+    "code_unknown": {
+        "en": (
+            "This invite link is not valid. Please check that you opened the whole link, "
+            "or ask {clinic} for a new one."
+        ),
+        "hi": (
+            "यह निमंत्रण लिंक मान्य नहीं है। कृपया जाँचें कि आपने पूरा लिंक खोला है, या "
+            "{clinic} से नया लिंक माँगें।"
+        ),
+    },
+    "code_used": {
+        "en": (
+            "This invite link has already been used. Each link works once; if it was not "
+            "you, please tell {clinic}."
+        ),
+        "hi": (
+            "यह निमंत्रण लिंक पहले ही इस्तेमाल हो चुका है। हर लिंक एक बार ही चलता है; अगर यह "
+            "आपने नहीं किया, तो कृपया {clinic} को बताएँ।"
+        ),
+    },
+    "code_expired": {
+        "en": "This invite link has expired. Please ask {clinic} for a new one.",
+        "hi": "इस निमंत्रण लिंक की अवधि समाप्त हो गई है। कृपया {clinic} से नया लिंक माँगें।",
+    },
+    "stranger": {
+        "en": (
+            "Hello! This bot sends aftercare messages from {clinic} to its patients. To "
+            "join, please ask your clinic for an invite link."
+        ),
+        "hi": (
+            "नमस्ते! यह बॉट {clinic} के मरीज़ों को उपचार के बाद की देखभाल के संदेश भेजता है। "
+            "जुड़ने के लिए कृपया अपने क्लिनिक से निमंत्रण लिंक माँगें।"
+        ),
+    },
+    "help": {
+        "en": (
+            "I send you aftercare messages from <b>{clinic}</b> and answer your questions.\n\n"
+            "/plan — your upcoming messages\n/faq — common questions\n"
+            "/language — change the language\n/timezone — change your time zone\n"
+            "/stop — stop all messages\n/forget — erase your personal data\n"
+            "/help — this list\n\n"
+            "You can also just type a question. If something feels wrong (fever, pus, "
+            "spreading redness, strong pain, trouble breathing), write it here — the clinic "
+            "is told at once.\n\nContact: {contact}"
+        ),
+        "hi": (
+            "मैं आपको <b>{clinic}</b> से देखभाल के संदेश भेजता हूँ और आपके प्रश्नों के उत्तर "
+            "देता हूँ।\n\n"
+            "/plan — आने वाले संदेश\n/faq — आम प्रश्न\n/language — भाषा बदलें\n"
+            "/timezone — टाइम ज़ोन बदलें\n/stop — सभी संदेश बंद करें\n"
+            "/forget — अपना निजी डेटा मिटाएँ\n/help — यह सूची\n\n"
+            "आप सीधे अपना प्रश्न भी लिख सकते हैं। अगर कुछ ठीक न लगे (बुखार, मवाद, फैलती "
+            "लालिमा, तेज़ दर्द, साँस लेने में तकलीफ़), तो यहाँ लिखें — क्लिनिक को तुरंत बताया "
+            "जाता है।\n\nसंपर्क: {contact}"
+        ),
+    },
+    # --- /plan ----------------------------------------------------------------------------
+    "plan_header": {
+        "en": "<b>Your upcoming messages</b> (times in {zone}):",
+        "hi": "<b>आपके आने वाले संदेश</b> (समय {zone} में):",
+    },
+    "plan_procedure": {"en": "<b>{procedure}</b>", "hi": "<b>{procedure}</b>"},
+    "plan_line": {"en": "• {when} — {what}", "hi": "• {when} — {what}"},
+    "plan_empty": {
+        "en": "No more messages are planned.",
+        "hi": "अब कोई और संदेश तय नहीं है।",
+    },
+    "plan_sent": {
+        "en": "Already sent: {count}.",
+        "hi": "पहले भेजे जा चुके: {count}।",
+    },
+    "plan_more": {"en": "…and {count} more.", "hi": "…और {count} अन्य।"},
+    # --- /faq -----------------------------------------------------------------------------
+    "faq_choose": {"en": "Choose a topic:", "hi": "एक विषय चुनें:"},
+    "faq_empty": {
+        "en": "There are no questions yet. Type yours and the clinic will answer.",
+        "hi": "अभी कोई प्रश्न नहीं है। अपना प्रश्न लिखें, क्लिनिक उत्तर देगा।",
+    },
+    "did_you_mean": {"en": "Did you mean:", "hi": "क्या आपका मतलब था:"},
+    # --- /language ------------------------------------------------------------------------
+    "language_choose": {"en": "Choose your language:", "hi": "अपनी भाषा चुनें:"},
+    "language_set": {
+        "en": "Done: messages will now come in English.",
+        "hi": "हो गया: अब संदेश हिन्दी में आएँगे।",
+    },
+    # --- /timezone ------------------------------------------------------------------------
+    "timezone_prompt": {
+        "en": (
+            "Your time zone is <b>{zone}</b>. To change it, send the name of your city "
+            "(for example <i>Berlin</i>, <i>Mumbai</i>, <i>New York</i>) or a time zone "
+            "like <i>Europe/Berlin</i>."
+        ),
+        "hi": (
+            "आपका टाइम ज़ोन <b>{zone}</b> है। इसे बदलने के लिए अपने शहर का नाम भेजें "
+            "(जैसे <i>Berlin</i>, <i>Mumbai</i>, <i>New York</i>) या <i>Europe/Berlin</i> "
+            "जैसा टाइम ज़ोन।"
+        ),
+    },
+    "timezone_set": {
+        "en": "Done: your time zone is now <b>{zone}</b> (local time {local}).",
+        "hi": "हो गया: आपका टाइम ज़ोन अब <b>{zone}</b> है (स्थानीय समय {local})।",
+    },
+    "timezone_choose": {
+        "en": "Which one do you mean?",
+        "hi": "आपका मतलब कौन-सा है?",
+    },
+    "timezone_unknown": {
+        "en": (
+            "I could not find that time zone. Send a city such as <i>Berlin</i>, "
+            "<i>Mumbai</i> or <i>New York</i>, or a name like <i>Asia/Kolkata</i>: "
+            "/timezone <i>city</i>."
+        ),
+        "hi": (
+            "मुझे वह टाइम ज़ोन नहीं मिला। <i>Berlin</i>, <i>Mumbai</i> या <i>New York</i> "
+            "जैसा शहर, या <i>Asia/Kolkata</i> जैसा नाम भेजें: /timezone <i>शहर</i>।"
+        ),
+    },
+    # --- /stop and /forget ----------------------------------------------------------------
+    "stop_confirm": {
+        "en": (
+            "Stop all messages from {clinic}? Reminders and check-ins will no longer be "
+            "sent. To start again later, ask the clinic for a new invite link."
+        ),
+        "hi": (
+            "{clinic} से सभी संदेश बंद करें? रिमाइंडर और चेक-इन अब नहीं भेजे जाएँगे। बाद में "
+            "फिर शुरू करने के लिए क्लिनिक से नया निमंत्रण लिंक माँगें।"
+        ),
+    },
+    "button_stop": {"en": "Yes, stop messages", "hi": "Yes / हाँ, संदेश बंद करें"},
+    "button_keep": {"en": "No, keep them", "hi": "No / नहीं, जारी रखें"},
+    "stop_done": {
+        "en": "Messages stopped. Nothing more will be sent. To reach the clinic: {contact}",
+        "hi": "संदेश बंद कर दिए गए। अब कुछ नहीं भेजा जाएगा। क्लिनिक से संपर्क: {contact}",
+    },
+    "kept": {"en": "OK, nothing changed.", "hi": "ठीक है, कुछ नहीं बदला।"},
+    "forget_confirm": {
+        "en": (
+            "Erase your personal data? Your name, chat and the messages you wrote are "
+            "deleted, and nothing more will be sent. This cannot be undone."
+        ),
+        "hi": (
+            "अपना निजी डेटा मिटाएँ? आपका नाम, चैट और आपके लिखे संदेश हटा दिए जाएँगे, और अब "
+            "कुछ नहीं भेजा जाएगा। इसे वापस नहीं किया जा सकता।"
+        ),
+    },
+    "button_forget": {"en": "Yes, erase my data", "hi": "Yes / हाँ, मेरा डेटा मिटाएँ"},
+    "forget_done": {
+        "en": "Your data has been erased. Goodbye, and take care. Contact: {contact}",
+        "hi": "आपका डेटा मिटा दिया गया है। अलविदा, अपना ध्यान रखें। संपर्क: {contact}",
+    },
+    "stopped_info": {
+        "en": (
+            "Your messages from {clinic} are switched off. To reach the clinic: {contact}\n"
+            "To start again, ask the clinic for a new invite link."
+        ),
+        "hi": (
+            "{clinic} से आपके संदेश बंद हैं। क्लिनिक से संपर्क: {contact}\n"
+            "फिर शुरू करने के लिए क्लिनिक से नया निमंत्रण लिंक माँगें।"
+        ),
+    },
+    # --- free text ------------------------------------------------------------------------
+    "handoff": {
+        "en": (
+            "I've passed your question to the clinic team; they will reply here. "
+            "If it is urgent: {contact}"
+        ),
+        "hi": (
+            "मैंने आपका प्रश्न क्लिनिक टीम को भेज दिया है; वे यहीं उत्तर देंगे। "
+            "अगर जल्दी है: {contact}"
+        ),
+    },
+    "empty_text": {
+        "en": "Please type your question in words.",
+        "hi": "कृपया अपना प्रश्न शब्दों में लिखें।",
+    },
+    # --- check-ins ------------------------------------------------------------------------
+    "checkin_thanks": {
+        "en": "Thank you, your answer is recorded.",
+        "hi": "धन्यवाद, आपका उत्तर दर्ज हो गया है।",
+    },
+    "checkin_escalated": {
+        "en": (
+            "Thank you for telling us. The clinic team has been told and will contact you. "
+            "If it gets worse: {contact}"
+        ),
+        "hi": (
+            "बताने के लिए धन्यवाद। क्लिनिक टीम को सूचित कर दिया गया है, वे आपसे संपर्क करेंगे। "
+            "अगर तकलीफ़ बढ़े: {contact}"
+        ),
+    },
+    "checkin_already": {
+        "en": "Your answer was already recorded.",
+        "hi": "आपका उत्तर पहले ही दर्ज हो चुका है।",
+    },
+    "checkin_answer": {"en": "Your answer: <b>{answer}</b>", "hi": "आपका उत्तर: <b>{answer}</b>"},
+    "button_stale": {
+        "en": "This button is no longer active.",
+        "hi": "यह बटन अब सक्रिय नहीं है।",
+    },
+}
+
+
+def t(key: str, language: str, /, **values: object) -> str:
+    """The text `key` in `language` (English when missing) with every value HTML-escaped."""
+    variants = TEXTS[key]
+    template = variants.get(language) or variants[FALLBACK]
+    return template.format(**{name: html.escape(str(value)) for name, value in values.items()})
+
+
+def button(key: str, language: str) -> str:
+    """A button label: plain text (Telegram never parses button texts as HTML)."""
+    variants = TEXTS[key]
+    return variants.get(language) or variants[FALLBACK]
+
+
+def ui_language(language: str | None) -> str:
+    """The language our own texts use for `language` (content may know more languages)."""
+    return language if language in LANGUAGES else FALLBACK
