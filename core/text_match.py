@@ -1,0 +1,43 @@
+"""Text normalisation shared by FAQ matching and red-flag triage (Latin and Devanagari)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Devanagari spellings patients use interchangeably: the nukta (क़ = क + ़) is often left
+# out on phone keyboards, and chandrabindu (ँ) is commonly typed as anusvara (ं).
+_DEVANAGARI_NUKTA = "\u093c"
+_FOLDS = str.maketrans({_DEVANAGARI_NUKTA: None, "\u0901": "\u0902"})
+
+# Zero-width joiners shape Indic conjuncts but carry no meaning; dropping them (rather
+# than turning them into spaces) keeps the word whole.
+_INVISIBLE = frozenset({"\u200c", "\u200d", "\u200b", "\u2060", "\ufeff", "\u00ad"})
+
+# Apostrophes join ("don't" -> "dont"); every other non-word character separates words.
+_JOINERS = frozenset({"'", "\u2019", "\u02bc"})
+
+
+def _is_word_char(char: str) -> bool:
+    # Letters, digits and combining marks. Marks matter: Devanagari vowel signs (ि, ु, ा)
+    # are category M, so a rule based on `str.isalnum` or regex `\w` (and so `\b`) would
+    # cut "बुखार" into "ब", "ख", "र".
+    return unicodedata.category(char)[0] in "LNM"
+
+
+def normalize(text: str) -> str:
+    """Lowercase, NFKC, Devanagari folds, punctuation and emoji to spaces, spaces collapsed."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_FOLDS)
+    chars: list[str] = []
+    for char in folded:
+        if _is_word_char(char):
+            chars.append(char)
+        elif char in _INVISIBLE or char in _JOINERS:
+            continue
+        else:
+            chars.append(" ")
+    return " ".join("".join(chars).split())
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of `text`, in order."""
+    return normalize(text).split()
