@@ -1,0 +1,140 @@
+"""Every text staff see (English), and the command menus the bot registers."""
+
+from __future__ import annotations
+
+# (command, menu description) — shown in Telegram's command menu.
+STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("enroll", "Enroll a patient and get their invite link"),
+    ("patients", "Recent patients"),
+    ("patient", "One patient's plan and delivery status"),
+    ("cancel", "Cancel a patient's reminders"),
+    ("reschedule", "Move a patient's session time"),
+    ("stats", "Delivery and patient statistics"),
+    ("staff", "Admins: add or remove staff"),
+)
+PATIENT_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("plan", "My upcoming messages"),
+    ("faq", "Common questions"),
+    ("language", "Change language"),
+    ("timezone", "Change time zone"),
+    ("stop", "Stop messages"),
+    ("forget", "Erase my data"),
+    ("help", "Help"),
+)
+
+STAFF_HELP = (
+    "<b>Staff commands</b>\n"
+    "/enroll — guided enrollment (or one line: "
+    "<code>/enroll &lt;protocol-id&gt; [YYYY-MM-DD HH:MM] [label…]</code>)\n"
+    "/patients — recent patients\n"
+    "/patient &lt;id&gt; — plan and delivery status\n"
+    "/cancel &lt;id&gt; — cancel the patient's reminders\n"
+    "/reschedule &lt;id&gt; YYYY-MM-DD HH:MM — new session time (clinic time)\n"
+    "/stats — delivery and patient statistics\n"
+    "/staff add|remove &lt;user-id&gt; — admins only\n"
+    "Reply to an alert in the staff chat to answer the patient."
+)
+
+NOT_STAFF = (
+    "Sorry, this command is for clinic staff only. "
+    "If you are a patient, please use the invite link the clinic gave you."
+)
+NOT_ADMIN = "Sorry, only admins can manage staff."
+
+# --- /enroll ---------------------------------------------------------------------------
+ENROLL_USAGE = (
+    "Usage: <code>/enroll &lt;protocol-id&gt; [YYYY-MM-DD HH:MM] [label…]</code>\n"
+    "Time is clinic time ({zone}); without it the session is now.\n"
+    "Protocols: {protocols}\n"
+    "Or send /enroll alone for a guided enrollment."
+)
+ENROLL_UNKNOWN_PROTOCOL = "Unknown protocol <code>{given}</code>. Valid ids: {protocols}"
+ENROLL_BAD_TIME = "That is not a time I understand. {hint}"
+ENROLL_FAR_TIME = "That date is more than a year away from today; please check it. {hint}"
+TIME_HINT = "Use YYYY-MM-DD HH:MM in clinic time ({zone}), e.g. <code>{example}</code>."
+ENROLL_LABEL_TOO_LONG = "The label is too long ({length} characters; at most {limit})."
+ENROLL_PICK_PROTOCOL = "Which procedure? (send /cancel_enroll to stop)"
+ENROLL_PICK_TIME = (
+    "<b>{protocol}</b>. When is (or was) the session? Pick one, or type "
+    "YYYY-MM-DD HH:MM in clinic time ({zone}). \"skip\" means now."
+)
+ENROLL_NOW_BUTTON = "Now"
+ENROLL_TODAY_BUTTON = "Today {time}"
+ENROLL_TOMORROW_BUTTON = "Tomorrow {time}"
+ENROLL_ASK_LABEL = (
+    "Session: {session}. Now type a label for the patient (a name or file number, "
+    "only staff see it), or \"skip\"."
+)
+ENROLL_CANCELLED = "Enrollment cancelled; nothing was created."
+ENROLL_TIMED_OUT = "The enrollment timed out; nothing was created. Send /enroll to start again."
+ENROLL_DONE = (
+    "Patient <b>#{patient_id}</b>{label} enrolled on <b>{protocol}</b>, session {session}.\n"
+    "Send the patient this link (single use, valid until {expires}):\n{link}"
+)
+ENROLL_QR_CAPTION = "Invite for patient #{patient_id}: scan with the phone camera."
+ENROLL_STALE_BUTTON = "This enrollment is no longer in progress. Send /enroll to start again."
+
+# --- patients ----------------------------------------------------------------------------
+PATIENTS_NONE = "No patients yet. Use /enroll to add one."
+PATIENTS_HEADER = "<b>Patients</b> (newest first; showing {shown} of {total})"
+PATIENT_LINE = "#{id} {label} · {protocol} · {status} · next: {next}"
+PATIENT_NO_LABEL = "(no label)"
+PATIENT_NO_NEXT = "—"
+PATIENT_USAGE = "Usage: <code>/patient &lt;id&gt;</code> (the number from /patients)"
+PATIENT_NOT_FOUND = "No patient #{id}."
+PATIENT_HEADER = (
+    "<b>Patient #{id}</b> {label}\nStatus: {status} · language {language} · zone {zone}"
+)
+PATIENT_ENROLLMENT = "\n<b>{protocol}</b> (enrollment {id}, {status}), session {session}"
+PATIENT_MESSAGE = "{time} · {step}{occurrence} · {status}{attempts}"
+PATIENT_NO_MESSAGES = "No messages planned yet (the patient has not accepted the invite)."
+
+CANCEL_USAGE = "Usage: <code>/cancel &lt;id&gt;</code> (the patient number from /patients)"
+CANCEL_DONE = (
+    "Patient #{id}: {enrollments} enrollment(s) cancelled, "
+    "{messages} pending message(s) cancelled."
+)
+CANCEL_NOTHING = "Patient #{id} has nothing to cancel."
+CANCEL_PATIENT_NOTICE = (
+    "Your reminders from {clinic} have been cancelled by the clinic. "
+    "If this is unexpected, please contact them: {contact}"
+)
+
+RESCHEDULE_USAGE = (
+    "Usage: <code>/reschedule &lt;id&gt; YYYY-MM-DD HH:MM</code> (clinic time, {zone})"
+)
+RESCHEDULE_NO_ENROLLMENT = "Patient #{id} has no enrollment that can be rescheduled."
+RESCHEDULE_DONE = (
+    "Patient #{id}: session moved to {session}. {pending} message(s) re-planned; "
+    "{kept} already sent or finished stay as they are."
+)
+
+STATS = (
+    "<b>Stats</b> (at {now})\n"
+    "Patients: {patients}\n"
+    "Messages: {messages}\n"
+    "Due now (backlog): {backlog}\n"
+    "Failed in the last 24 h: {failed_24h}\n"
+    "Open escalations: {open_escalations}"
+)
+
+STAFF_USAGE = (
+    "Usage: <code>/staff add &lt;user-id&gt;</code> or "
+    "<code>/staff remove &lt;user-id&gt;</code>"
+)
+STAFF_ADDED = "User {user_id} is now staff."
+STAFF_ALREADY = "User {user_id} is already staff."
+STAFF_REMOVED = "User {user_id} is no longer staff."
+STAFF_NOT_FOUND = "User {user_id} is not (or no longer) staff."
+STAFF_IS_ADMIN = "User {user_id} is an admin from the settings file; remove them there."
+
+# --- relay -------------------------------------------------------------------------------
+RELAY_PREFIX = "<b>Reply from {clinic}:</b>\n"
+RELAY_SENT = "Sent to patient #{patient_id}."
+RELAY_UNDELIVERABLE = (
+    "Not delivered: patient #{patient_id} has stopped messages, blocked the bot or "
+    "erased their data."
+)
+RELAY_FAILED = "Not delivered to patient #{patient_id}: Telegram refused ({reason})."
+RELAY_REFUSED = "Only clinic staff can answer patients."
+RELAY_EMPTY = "Only text replies can be relayed to the patient."
