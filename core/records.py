@@ -1,0 +1,221 @@
+"""Stored facts as frozen values: what the repositories return instead of ORM objects."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Protocol
+
+from core.clock import require_aware
+
+PATIENT_STATUSES = frozenset({"invited", "active", "stopped", "unreachable", "forgotten"})
+ENROLLMENT_STATUSES = frozenset({"invited", "active", "cancelled", "stopped"})
+MESSAGE_STATUSES = ("pending", "sending", "sent", "expired", "cancelled", "failed")
+# Messages that may still go out; everything else is final.
+OPEN_MESSAGE_STATUSES = frozenset({"pending", "sending"})
+ERASED_CHAT_ID = 0  # scheduled_messages.chat_id of a forgotten patient (the column is NOT NULL)
+
+
+class _AwareRecord:
+    """Mixin: every datetime field of a record must be aware (None is allowed)."""
+
+    def __post_init__(self) -> None:
+        for item in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, item.name)
+            if isinstance(value, datetime):
+                require_aware(value, f"{type(self).__name__}.{item.name}")
+
+
+class PlannedMessageLike(Protocol):
+    """What `messages.insert_plan` needs of a planned message (core.plans.PlannedMessage fits)."""
+
+    @property
+    def step_id(self) -> str: ...
+    @property
+    def occurrence(self) -> int: ...
+    @property
+    def kind(self) -> Any: ...  # "reminder" | "checkin" (a str or a str-valued enum)
+    @property
+    def text(self) -> str: ...
+    @property
+    def options(self) -> Sequence[Any] | None: ...  # mappings or objects with id and text
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def moved_by_quiet_hours(self) -> bool: ...
+    @property
+    def respects_quiet_hours(self) -> bool: ...
+    @property
+    def status(self) -> Any: ...  # "pending" | "expired" (a str or a str-valued enum)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffRecord(_AwareRecord):
+    user_id: int
+    is_admin: bool
+    added_by: int | None
+    added_at: datetime
+    removed_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientRecord(_AwareRecord):
+    id: int
+    chat_id: int | None
+    label: str | None  # personal data: never log it
+    language: str
+    timezone: str
+    status: str
+    consented_at: datetime | None
+    created_at: datetime
+    created_by: int | None
+    last_activity_at: datetime | None
+    forgotten_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollmentRecord(_AwareRecord):
+    id: int
+    patient_id: int
+    protocol_id: str
+    session_start: datetime
+    status: str
+    created_by: int | None
+    created_at: datetime
+    cancelled_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientOverview:
+    """A patient with their enrollments, newest first (for /patients)."""
+
+    patient: PatientRecord
+    enrollments: tuple[EnrollmentRecord, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteRecord(_AwareRecord):
+    id: int
+    enrollment_id: int
+    code_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by_chat: int | None
+
+
+class ClaimStatus(enum.StrEnum):
+    OK = "ok"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteClaim:
+    """The outcome of claiming (or peeking at) a code; `invite` is None only when unknown."""
+
+    status: ClaimStatus
+    invite: InviteRecord | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageOption:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageRecord(_AwareRecord):
+    id: int
+    enrollment_id: int | None
+    patient_id: int | None
+    chat_id: int
+    step_id: str
+    occurrence: int
+    kind: str
+    text: str
+    options: tuple[MessageOption, ...]
+    due_at: datetime
+    expires_at: datetime | None
+    moved_by_quiet_hours: bool
+    respects_quiet_hours: bool
+    status: str
+    available_at: datetime
+    attempts: int
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    telegram_message_id: int | None
+    sent_at: datetime | None
+    finished_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanReplacement:
+    """What `messages.replace_pending` did to an enrollment's pending messages."""
+
+    updated: int
+    inserted: int
+    cancelled: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageStats(_AwareRecord):
+    """Delivery figures for /stats and metrics."""
+
+    by_status: Mapping[str, int]  # every status in MESSAGE_STATUSES, 0 when none
+    by_protocol: Mapping[str, Mapping[str, int]]  # protocol id -> status -> count
+    due_backlog: int  # pending and due (available_at <= now)
+    oldest_due_at: datetime | None  # due_at of the oldest pending message already due
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckinAnswerRecord(_AwareRecord):
+    id: int
+    message_id: int
+    patient_id: int
+    enrollment_id: int | None
+    step_id: str
+    option_id: str
+    escalated: bool
+    answered_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class EscalationRecord(_AwareRecord):
+    id: int
+    patient_id: int | None
+    enrollment_id: int | None
+    kind: str  # red_flag | checkin | handoff | delivery
+    rule_id: str | None
+    patient_text: str | None  # the patient's own words: never log them
+    status: str  # open | closed
+    alert_chat_id: int | None
+    alert_message_id: int | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditRecord(_AwareRecord):
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    outcome: str  # ok | refused | invalid | error
+    target: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InboundUpdateRecord(_AwareRecord):
+    update_id: int
+    payload: Mapping[str, Any]
+    received_at: datetime
+    processed_at: datetime | None

@@ -1,0 +1,76 @@
+"""Audit repository: who did what and whether it was allowed (ids only, never names or texts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import require_aware
+from core.records import AuditRecord
+from storage.models import AuditEvent
+
+AUDIT_OUTCOMES = frozenset({"ok", "refused", "invalid", "error"})
+
+
+def audit_record(row: AuditEvent) -> AuditRecord:
+    return AuditRecord(
+        id=row.id,
+        at=row.at,
+        actor_id=row.actor_id,
+        action=row.action,
+        outcome=row.outcome,
+        target=row.target,
+        detail=row.detail,
+    )
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(
+        self,
+        *,
+        actor_id: int | None,
+        action: str,
+        outcome: str,
+        target: str | None = None,
+        detail: str | None = None,
+        now: datetime,
+    ) -> AuditRecord:
+        """Append an event. `detail` must hold ids and codes only: no names, no message texts."""
+        require_aware(now, "now")
+        if outcome not in AUDIT_OUTCOMES:
+            raise ValueError(f"unknown audit outcome {outcome!r}")
+        row = AuditEvent(
+            at=now,
+            actor_id=actor_id,
+            action=action[:64],
+            outcome=outcome,
+            target=None if target is None else target[:100],
+            detail=None if detail is None else detail[:300],
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return audit_record(row)
+
+    async def list(
+        self,
+        *,
+        actor_id: int | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> tuple[AuditRecord, ...]:
+        """Events, newest first, optionally filtered."""
+        query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        if actor_id is not None:
+            query = query.where(AuditEvent.actor_id == actor_id)
+        if action is not None:
+            query = query.where(AuditEvent.action == action)
+        if since is not None:
+            query = query.where(AuditEvent.at >= require_aware(since, "since"))
+        rows = await self._session.scalars(query.limit(limit))
+        return tuple(audit_record(row) for row in rows)

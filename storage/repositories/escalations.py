@@ -1,0 +1,106 @@
+"""Escalation repository: what staff must see, and the alert message a reply is relayed from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import require_aware
+from core.records import EscalationRecord
+from storage.models import Escalation
+
+ESCALATION_KINDS = frozenset({"red_flag", "checkin", "handoff", "delivery"})
+
+
+def escalation_record(row: Escalation) -> EscalationRecord:
+    return EscalationRecord(
+        id=row.id,
+        patient_id=row.patient_id,
+        enrollment_id=row.enrollment_id,
+        kind=row.kind,
+        rule_id=row.rule_id,
+        patient_text=row.patient_text,
+        status=row.status,
+        alert_chat_id=row.alert_chat_id,
+        alert_message_id=row.alert_message_id,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+    )
+
+
+class EscalationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def open(
+        self,
+        *,
+        patient_id: int | None,
+        enrollment_id: int | None,
+        kind: str,
+        rule_id: str | None,
+        patient_text: str | None,
+        now: datetime,
+    ) -> EscalationRecord:
+        require_aware(now, "now")
+        if kind not in ESCALATION_KINDS:
+            raise ValueError(f"unknown escalation kind {kind!r}")
+        row = Escalation(
+            patient_id=patient_id,
+            enrollment_id=enrollment_id,
+            kind=kind,
+            rule_id=rule_id,
+            patient_text=patient_text,
+            status="open",
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return escalation_record(row)
+
+    async def get(self, escalation_id: int) -> EscalationRecord | None:
+        row = await self._session.get(Escalation, escalation_id)
+        return None if row is None else escalation_record(row)
+
+    async def set_alert_message(
+        self, escalation_id: int, chat_id: int, message_id: int
+    ) -> EscalationRecord:
+        """Remember the staff-chat message, so a reply to it reaches the patient."""
+        row = await self._session.get(Escalation, escalation_id)
+        if row is None:
+            raise LookupError(f"no escalation {escalation_id}")
+        row.alert_chat_id = chat_id
+        row.alert_message_id = message_id
+        await self._session.flush()
+        return escalation_record(row)
+
+    async def by_alert_message(self, chat_id: int, message_id: int) -> EscalationRecord | None:
+        row = await self._session.scalar(
+            select(Escalation).where(
+                Escalation.alert_chat_id == chat_id, Escalation.alert_message_id == message_id
+            )
+        )
+        return None if row is None else escalation_record(row)
+
+    async def close(self, escalation_id: int, now: datetime) -> bool:
+        """Close an open escalation; False if unknown or already closed."""
+        require_aware(now, "now")
+        row = await self._session.get(Escalation, escalation_id)
+        if row is None or row.status != "open":
+            return False
+        row.status = "closed"
+        row.closed_at = now
+        await self._session.flush()
+        return True
+
+    async def list_open(self, limit: int = 50) -> tuple[EscalationRecord, ...]:
+        """Open escalations, oldest first."""
+        rows = await self._session.scalars(
+            select(Escalation)
+            .where(Escalation.status == "open")
+            .order_by(Escalation.created_at, Escalation.id)
+            .limit(limit)
+        )
+        return tuple(escalation_record(row) for row in rows)

@@ -1,0 +1,299 @@
+"""Scheduled-message repository: storing plans, re-planning, cancelling, and reading the outbox.
+
+The delivery engine's claim/lease/record queries live in storage/outbox.py, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import require_aware
+from core.records import (
+    MESSAGE_STATUSES,
+    OPEN_MESSAGE_STATUSES,
+    MessageOption,
+    MessageRecord,
+    MessageStats,
+    PlannedMessageLike,
+    PlanReplacement,
+)
+from storage.models import Enrollment, Patient, ScheduledMessage
+from storage.repositories.conflicts import insert_ignoring_conflicts
+
+_INSERT_CHUNK = 200  # rows per INSERT; keeps SQLite under its bound-parameter limit
+_PLANNED_STATUSES = frozenset({"pending", "expired"})
+
+
+def message_record(row: ScheduledMessage) -> MessageRecord:
+    return MessageRecord(
+        id=row.id,
+        enrollment_id=row.enrollment_id,
+        patient_id=row.patient_id,
+        chat_id=row.chat_id,
+        step_id=row.step_id,
+        occurrence=row.occurrence,
+        kind=row.kind,
+        text=row.text,
+        options=tuple(MessageOption(id=o["id"], text=o["text"]) for o in row.options or ()),
+        due_at=row.due_at,
+        expires_at=row.expires_at,
+        moved_by_quiet_hours=row.moved_by_quiet_hours,
+        respects_quiet_hours=row.respects_quiet_hours,
+        status=row.status,
+        available_at=row.available_at,
+        attempts=row.attempts,
+        lease_owner=row.lease_owner,
+        lease_expires_at=row.lease_expires_at,
+        telegram_message_id=row.telegram_message_id,
+        sent_at=row.sent_at,
+        finished_at=row.finished_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+    )
+
+
+def _plain(value: Any) -> str:
+    """A str, or the value of a str-valued enum."""
+    return str(getattr(value, "value", value))
+
+
+def _option(option: Any) -> dict[str, str]:
+    if isinstance(option, Mapping):
+        return {"id": str(option["id"]), "text": str(option["text"])}
+    return {"id": str(option.id), "text": str(option.text)}
+
+
+def _planned_values(planned: PlannedMessageLike, now: datetime) -> dict[str, Any]:
+    """Column values a planned message dictates (the same for insert and re-plan)."""
+    require_aware(planned.due_at, f"due_at of {planned.step_id}")
+    if planned.expires_at is not None:
+        require_aware(planned.expires_at, f"expires_at of {planned.step_id}")
+    status = _plain(planned.status)
+    if status not in _PLANNED_STATUSES:
+        raise ValueError(f"planned status must be pending or expired, got {status!r}")
+    options = [_option(o) for o in planned.options] if planned.options else None
+    return {
+        "kind": _plain(planned.kind),
+        "text": planned.text,
+        "options": options,
+        "due_at": planned.due_at,
+        "expires_at": planned.expires_at,
+        "moved_by_quiet_hours": bool(planned.moved_by_quiet_hours),
+        "respects_quiet_hours": bool(planned.respects_quiet_hours),
+        "status": status,
+        # Expired at planning time: final at once, never claimable.
+        "finished_at": now if status == "expired" else None,
+    }
+
+
+class MessageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _rows(self, *criteria: Any, order: Iterable[Any] = ()) -> list[ScheduledMessage]:
+        # populate_existing: delivery processes change these rows behind our back.
+        query = (
+            select(ScheduledMessage)
+            .where(*criteria)
+            .order_by(*order)
+            .execution_options(populate_existing=True)
+        )
+        return list(await self._session.scalars(query))
+
+    async def insert_plan(
+        self,
+        *,
+        enrollment_id: int,
+        patient_id: int,
+        chat_id: int,
+        planned: Sequence[PlannedMessageLike],
+        now: datetime,
+    ) -> int:
+        """Store a plan; rows already stored for (enrollment, step, occurrence) are left alone.
+
+        Returns how many rows were inserted, so a repeated call (a double-tapped consent
+        button, a retried update) inserts nothing and says so.
+        """
+        require_aware(now, "now")
+        rows = []
+        for item in planned:
+            values = _planned_values(item, now)
+            rows.append(
+                {
+                    **values,
+                    "enrollment_id": enrollment_id,
+                    "patient_id": patient_id,
+                    "chat_id": chat_id,
+                    "step_id": item.step_id,
+                    "occurrence": item.occurrence,
+                    "available_at": values["due_at"],
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
+        inserted = 0
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            statement = insert_ignoring_conflicts(
+                self._session, ScheduledMessage, ["enrollment_id", "step_id", "occurrence"]
+            ).values(rows[start : start + _INSERT_CHUNK])
+            result = await self._session.execute(statement)
+            inserted += max(int(result.rowcount), 0)  # type: ignore[attr-defined]
+        return inserted
+
+    async def replace_pending(
+        self, enrollment_id: int, planned: Sequence[PlannedMessageLike], now: datetime
+    ) -> PlanReplacement:
+        """Re-plan an enrollment (reschedule, new time zone or language).
+
+        Rows are matched by their (step_id, occurrence) key, which stays unique:
+        - a pending row whose key is in the new plan is updated in place;
+        - a pending row whose key is not in the new plan is cancelled;
+        - a new key is inserted (only once the patient's chat is bound);
+        - rows that are sending, sent, expired, failed or cancelled are never touched and
+          their keys are not re-sent: a reminder already delivered is not repeated, and a
+          cancelled one (e.g. after /stop) is never revived.
+        Every write is guarded by `status = 'pending'`, so a message a delivery process
+        claimed meanwhile is left to it.
+        """
+        require_aware(now, "now")
+        existing = {
+            (row.step_id, row.occurrence): row
+            for row in await self._rows(ScheduledMessage.enrollment_id == enrollment_id)
+        }
+        updated = inserted = cancelled = 0
+        to_insert: list[PlannedMessageLike] = []
+        wanted: set[tuple[str, int]] = set()
+        for item in planned:
+            key = (item.step_id, item.occurrence)
+            wanted.add(key)
+            row = existing.get(key)
+            if row is None:
+                to_insert.append(item)
+                continue
+            if row.status != "pending":
+                continue
+            values = _planned_values(item, now)
+            # A retry waiting out its backoff keeps waiting unless the due time itself moved.
+            available_at = row.available_at if row.due_at == values["due_at"] else values["due_at"]
+            updated += await self._update_pending(row.id, available_at=available_at, **values)
+        for key, row in existing.items():
+            if key not in wanted and row.status == "pending":
+                cancelled += await self._update_pending(
+                    row.id, status="cancelled", finished_at=now, last_error="cancelled: replaced"
+                )
+        if to_insert:
+            found = (
+                await self._session.execute(
+                    select(Patient.id, Patient.chat_id)
+                    .join(Enrollment, Enrollment.patient_id == Patient.id)
+                    .where(Enrollment.id == enrollment_id)
+                )
+            ).first()
+            if found is not None and found.chat_id is not None:
+                inserted = await self.insert_plan(
+                    enrollment_id=enrollment_id,
+                    patient_id=found.id,
+                    chat_id=found.chat_id,
+                    planned=to_insert,
+                    now=now,
+                )
+        return PlanReplacement(updated=updated, inserted=inserted, cancelled=cancelled)
+
+    async def _update_pending(self, message_id: int, **values: Any) -> int:
+        result = await self._session.execute(
+            update(ScheduledMessage)
+            .where(ScheduledMessage.id == message_id, ScheduledMessage.status == "pending")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _cancel_pending(self, criterion: Any, now: datetime, reason: str) -> int:
+        require_aware(now, "now")
+        result = await self._session.execute(
+            update(ScheduledMessage)
+            .where(criterion, ScheduledMessage.status == "pending")
+            .values(status="cancelled", finished_at=now, last_error=f"cancelled: {reason}"[:300])
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel_pending_for_patient(self, patient_id: int, now: datetime, reason: str) -> int:
+        """Cancel every pending message of the patient (/stop, blocked bot); returns the count.
+
+        `reason` (no personal data) is kept in last_error as "cancelled: <reason>".
+        Messages already leased by a delivery process ("sending") are the outbox's to settle.
+        """
+        return await self._cancel_pending(ScheduledMessage.patient_id == patient_id, now, reason)
+
+    async def cancel_pending_for_enrollment(
+        self, enrollment_id: int, now: datetime, reason: str
+    ) -> int:
+        return await self._cancel_pending(
+            ScheduledMessage.enrollment_id == enrollment_id, now, reason
+        )
+
+    async def list_for_enrollment(self, enrollment_id: int) -> tuple[MessageRecord, ...]:
+        """The whole plan with delivery status, in due order (for /patient)."""
+        rows = await self._rows(
+            ScheduledMessage.enrollment_id == enrollment_id,
+            order=(ScheduledMessage.due_at, ScheduledMessage.id),
+        )
+        return tuple(message_record(row) for row in rows)
+
+    async def upcoming_for_patient(
+        self, patient_id: int, now: datetime, limit: int = 50
+    ) -> tuple[MessageRecord, ...]:
+        """Messages still to go out (pending or sending, not past expiry), soonest first (/plan)."""
+        require_aware(now, "now")
+        query = (
+            select(ScheduledMessage)
+            .where(
+                ScheduledMessage.patient_id == patient_id,
+                ScheduledMessage.status.in_(sorted(OPEN_MESSAGE_STATUSES)),
+                (ScheduledMessage.expires_at.is_(None)) | (ScheduledMessage.expires_at > now),
+            )
+            .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return tuple(message_record(row) for row in await self._session.scalars(query))
+
+    async def get(self, message_id: int) -> MessageRecord | None:
+        rows = await self._rows(ScheduledMessage.id == message_id)
+        return message_record(rows[0]) if rows else None
+
+    async def stats(self, now: datetime) -> MessageStats:
+        """Counts by status and by protocol, the due backlog and the oldest due message."""
+        require_aware(now, "now")
+        by_status = dict.fromkeys(MESSAGE_STATUSES, 0)
+        for status, count in await self._session.execute(
+            select(ScheduledMessage.status, func.count()).group_by(ScheduledMessage.status)
+        ):
+            by_status[status] = int(count)
+        by_protocol: dict[str, dict[str, int]] = {}
+        for protocol_id, status, count in await self._session.execute(
+            select(Enrollment.protocol_id, ScheduledMessage.status, func.count())
+            .join(Enrollment, Enrollment.id == ScheduledMessage.enrollment_id)
+            .group_by(Enrollment.protocol_id, ScheduledMessage.status)
+        ):
+            counts = by_protocol.setdefault(protocol_id, dict.fromkeys(MESSAGE_STATUSES, 0))
+            counts[status] = int(count)
+        due = (
+            await self._session.execute(
+                select(func.count(), func.min(ScheduledMessage.due_at)).where(
+                    ScheduledMessage.status == "pending", ScheduledMessage.available_at <= now
+                )
+            )
+        ).one()
+        return MessageStats(
+            by_status=by_status,
+            by_protocol=by_protocol,
+            due_backlog=int(due[0]),
+            oldest_due_at=due[1],
+        )

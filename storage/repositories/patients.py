@@ -1,0 +1,256 @@
+"""Patient repository: the people looked after, their chat binding, and erasure (/forget)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import require_aware
+from core.records import (
+    ERASED_CHAT_ID,
+    PATIENT_STATUSES,
+    PatientOverview,
+    PatientRecord,
+)
+from storage.models import (
+    CheckinAnswer,
+    Enrollment,
+    Escalation,
+    InboundUpdate,
+    Invite,
+    Patient,
+    ScheduledMessage,
+)
+from storage.repositories.enrollments import enrollment_record
+
+
+class ChatInUseError(Exception):
+    """The Telegram chat is already bound to another (not forgotten) patient."""
+
+    def __init__(self, other_patient_id: int) -> None:
+        super().__init__(f"chat already bound to patient {other_patient_id}")
+        self.other_patient_id = other_patient_id
+
+
+def patient_record(row: Patient) -> PatientRecord:
+    return PatientRecord(
+        id=row.id,
+        chat_id=row.chat_id,
+        label=row.label,
+        language=row.language,
+        timezone=row.timezone,
+        status=row.status,
+        consented_at=row.consented_at,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        last_activity_at=row.last_activity_at,
+        forgotten_at=row.forgotten_at,
+    )
+
+
+def mentions_user(payload: Any, user_id: int) -> bool:
+    """Whether a Telegram update payload names this user or chat anywhere (its "id" keys)."""
+    if isinstance(payload, dict):
+        if payload.get("id") == user_id:
+            return True
+        return any(mentions_user(value, user_id) for value in payload.values())
+    if isinstance(payload, list):
+        return any(mentions_user(value, user_id) for value in payload)
+    return False
+
+
+class PatientRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _row(self, patient_id: int) -> Patient:
+        row = await self._session.get(Patient, patient_id)
+        if row is None:
+            raise LookupError(f"no patient {patient_id}")
+        return row
+
+    async def create(
+        self,
+        *,
+        label: str | None,
+        language: str,
+        timezone: str,
+        created_by: int | None,
+        now: datetime,
+    ) -> PatientRecord:
+        require_aware(now, "now")
+        row = Patient(
+            label=label,
+            language=language,
+            timezone=timezone,
+            status="invited",
+            created_at=now,
+            created_by=created_by,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return patient_record(row)
+
+    async def get(self, patient_id: int) -> PatientRecord | None:
+        row = await self._session.get(Patient, patient_id)
+        return None if row is None else patient_record(row)
+
+    async def by_chat_id(self, chat_id: int) -> PatientRecord | None:
+        row = await self._session.scalar(select(Patient).where(Patient.chat_id == chat_id))
+        return None if row is None else patient_record(row)
+
+    async def set_chat(self, patient_id: int, chat_id: int, now: datetime) -> PatientRecord:
+        """Bind the patient's Telegram chat at consent (raises ChatInUseError if taken)."""
+        require_aware(now, "now")
+        other = await self._session.scalar(
+            select(Patient.id).where(Patient.chat_id == chat_id, Patient.id != patient_id)
+        )
+        if other is not None:
+            raise ChatInUseError(other)
+        row = await self._row(patient_id)
+        row.chat_id = chat_id
+        row.consented_at = now
+        row.last_activity_at = now
+        await self._session.flush()
+        return patient_record(row)
+
+    async def set_language(self, patient_id: int, language: str) -> PatientRecord:
+        row = await self._row(patient_id)
+        row.language = language
+        await self._session.flush()
+        return patient_record(row)
+
+    async def set_timezone(self, patient_id: int, timezone: str) -> PatientRecord:
+        row = await self._row(patient_id)
+        row.timezone = timezone
+        await self._session.flush()
+        return patient_record(row)
+
+    async def set_status(self, patient_id: int, status: str) -> PatientRecord:
+        """Set invited/active/stopped/unreachable ("forgotten" only through `forget`)."""
+        if status not in PATIENT_STATUSES or status == "forgotten":
+            raise ValueError(f"unknown patient status {status!r}")
+        row = await self._row(patient_id)
+        if row.status == "forgotten":
+            raise ValueError("a forgotten patient cannot change status")
+        row.status = status
+        await self._session.flush()
+        return patient_record(row)
+
+    async def touch_activity(self, patient_id: int, now: datetime) -> None:
+        require_aware(now, "now")
+        await self._session.execute(
+            update(Patient).where(Patient.id == patient_id).values(last_activity_at=now)
+        )
+
+    async def list(
+        self, *, statuses: Collection[str] | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[PatientOverview, ...]:
+        """Patients, newest first, each with their enrollments (newest first)."""
+        query = select(Patient).order_by(Patient.id.desc()).limit(limit).offset(offset)
+        if statuses is not None:
+            query = query.where(Patient.status.in_(list(statuses)))
+        patients = list(await self._session.scalars(query))
+        if not patients:
+            return ()
+        enrollments = await self._session.scalars(
+            select(Enrollment)
+            .where(Enrollment.patient_id.in_([p.id for p in patients]))
+            .order_by(Enrollment.id.desc())
+        )
+        by_patient: dict[int, list[Enrollment]] = {p.id: [] for p in patients}
+        for enrollment in enrollments:
+            by_patient[enrollment.patient_id].append(enrollment)
+        return tuple(
+            PatientOverview(
+                patient=patient_record(p),
+                enrollments=tuple(enrollment_record(e) for e in by_patient[p.id]),
+            )
+            for p in patients
+        )
+
+    async def forget(self, patient_id: int, now: datetime) -> PatientRecord | None:
+        """Erase the patient's personal data; None if there is no such patient.
+
+        Erased: the label, the chat binding (patients.chat_id, invites.used_by_chat, and
+        scheduled_messages.chat_id set to ERASED_CHAT_ID), the patient's own words in
+        escalations, stored webhook updates that mention the chat, and check-in answers
+        (deleted: they are health data about one person). Kept, without personal data: the
+        patient row (status "forgotten", language, zone), enrollments, the delivery history
+        of clinic-written messages, and audit events (which hold ids only). Pending messages
+        are cancelled, enrollments stopped and unused invites expired, so nothing more is
+        sent and the old link cannot re-bind anyone.
+        """
+        require_aware(now, "now")
+        row = await self._session.get(Patient, patient_id)
+        if row is None:
+            return None
+        chat_id = row.chat_id
+        await self._session.execute(
+            update(ScheduledMessage)
+            .where(
+                ScheduledMessage.patient_id == patient_id,
+                ScheduledMessage.status == "pending",
+            )
+            .values(status="cancelled", finished_at=now, last_error="cancelled: forgotten")
+        )
+        await self._session.execute(
+            update(ScheduledMessage)
+            .where(ScheduledMessage.patient_id == patient_id)
+            .values(chat_id=ERASED_CHAT_ID)
+        )
+        enrollment_ids = select(Enrollment.id).where(Enrollment.patient_id == patient_id)
+        await self._session.execute(
+            update(Invite)
+            .where(Invite.enrollment_id.in_(enrollment_ids))
+            .values(used_by_chat=None)
+        )
+        await self._session.execute(
+            update(Invite)
+            .where(
+                Invite.enrollment_id.in_(enrollment_ids),
+                Invite.used_at.is_(None),
+                Invite.expires_at > now,
+            )
+            .values(expires_at=now)
+        )
+        await self._session.execute(
+            update(Enrollment)
+            .where(
+                Enrollment.patient_id == patient_id,
+                Enrollment.status.in_(["invited", "active"]),
+            )
+            .values(status="stopped")
+        )
+        await self._session.execute(
+            update(Escalation)
+            .where(Escalation.patient_id == patient_id)
+            .values(patient_text=None)
+        )
+        await self._session.execute(
+            delete(CheckinAnswer).where(CheckinAnswer.patient_id == patient_id)
+        )
+        if chat_id is not None:
+            await self._forget_inbound_updates(chat_id)
+        row.label = None
+        row.chat_id = None
+        row.status = "forgotten"
+        row.forgotten_at = now
+        await self._session.flush()
+        return patient_record(row)
+
+    async def _forget_inbound_updates(self, chat_id: int) -> None:
+        # JSON queries differ between backends; the table is small (processed updates are
+        # pruned), so scanning it in Python is fine and portable.
+        result = await self._session.execute(
+            select(InboundUpdate.update_id, InboundUpdate.payload)
+        )
+        doomed = [update_id for update_id, payload in result if mentions_user(payload, chat_id)]
+        if doomed:
+            await self._session.execute(
+                delete(InboundUpdate).where(InboundUpdate.update_id.in_(doomed))
+            )

@@ -1,0 +1,57 @@
+"""Store: one transaction exposing every repository; commits on success, rolls back on error."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories.audit import AuditRepository
+from storage.repositories.checkins import CheckinRepository
+from storage.repositories.enrollments import EnrollmentRepository
+from storage.repositories.escalations import EscalationRepository
+from storage.repositories.inbound import InboundUpdateRepository
+from storage.repositories.invites import InviteRepository
+from storage.repositories.messages import MessageRepository
+from storage.repositories.patients import PatientRepository
+from storage.repositories.staff import StaffRepository
+
+
+class Repositories:
+    """Every repository over one session (for callers that own the session themselves)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.staff = StaffRepository(session)
+        self.patients = PatientRepository(session)
+        self.enrollments = EnrollmentRepository(session)
+        self.invites = InviteRepository(session)
+        self.messages = MessageRepository(session)
+        self.checkins = CheckinRepository(session)
+        self.escalations = EscalationRepository(session)
+        self.audit = AuditRepository(session)
+        self.inbound = InboundUpdateRepository(session)
+
+
+class Store(Repositories):
+    """`async with Store(sessions) as store:` one unit of work over all repositories."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(sessions())
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
