@@ -56,9 +56,10 @@ def edit_budget(length: int) -> int:
 
 def _fuzzy_pair_allowed(word: str, keyword: str) -> bool:
     # For 4-5 letter keywords one substituted letter is usually another everyday word
-    # ("later"/"water", "main"/"pain"), so there only a missing or extra letter counts.
+    # ("later"/"water", "main"/"pain"), so there only a missing or extra letter, or two
+    # swapped letters ("suana"), count.
     if len(keyword) <= 5:
-        return len(word) != len(keyword)
+        return len(word) != len(keyword) or sorted(word) == sorted(keyword)
     return True
 
 

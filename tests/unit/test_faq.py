@@ -1,0 +1,208 @@
+"""FAQ matching: typos in English and Hindi, misses, suggestions, and bounded behaviour."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.content import FaqEntry, LocalizedText
+from core.faq import CONFIDENT_SCORE, FaqIndex
+from core.text_match import normalize
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+
+
+def _entry(entry_id: str, en: list[str], hi: list[str] | None = None) -> FaqEntry:
+    return FaqEntry(
+        id=entry_id,
+        keywords={"en": tuple(en), "hi": tuple(hi or ())},
+        question=LocalizedText.of({"en": f"What about {entry_id}?", "hi": f"{entry_id} के बारे में?"}),
+        answer=LocalizedText.of("See the clinic's instructions."),
+    )
+
+
+ENTRIES = (
+    _entry("makeup", ["makeup", "make-up", "foundation", "concealer"], ["मेकअप", "makeup"]),
+    _entry(
+        "exercise",
+        ["exercise", "gym", "workout", "sauna", "swimming"],
+        ["व्यायाम", "कसरत", "kasrat", "gym"],
+    ),
+    _entry("sun", ["sun", "sunscreen", "spf", "direct sun"], ["धूप", "सनस्क्रीन", "dhoop", "dhup"]),
+    _entry("alcohol", ["alcohol", "drinking", "wine", "beer"], ["शराब", "sharab", "daru"]),
+    _entry(
+        "painkiller",
+        ["painkiller", "paracetamol", "ibuprofen", "aspirin"],
+        ["पैरासिटामोल", "दर्द की दवा", "dard ki dawa"],
+    ),
+    _entry("cold-sore", ["cold sore", "herpes"], ["छाले"]),
+    _entry("swelling", ["swelling", "swollen", "cold compress"], ["सूजन", "sujan"]),
+)
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex.build(ENTRIES, ["en", "hi"])
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("can i wear mekup tomorrow", "en", "makeup"),
+        ("When can I do excercise again?", "en", "exercise"),
+        ("do i need sunscren", "en", "sun"),
+        ("is alchohol ok tonight", "en", "alcohol"),
+        ("can I take ibuprofin", "en", "painkiller"),
+        ("Can I go to the SAUNA??", "en", "exercise"),
+        ("suana tomorrow?", "en", "exercise"),
+        ("sun screen needed?", "en", "sun"),
+        ("क्या मैं पैरासिटामॉल ले सकती हूँ", "hi", "painkiller"),
+        ("क्या मैं मेकअप लगा सकती हूँ?", "hi", "makeup"),
+        ("धूप में जा सकती हूँ।", "hi", "sun"),
+        ("kya main gym ja sakti hu", "hi", "exercise"),
+        ("dhup me ja sakti hu", "hi", "sun"),
+        # A Hindi speaker typing English words, and the reverse: other languages are searched.
+        ("makeup kab laga sakte hai", "hi", "makeup"),
+        ("सूजन कब जाएगी", "en", "swelling"),
+    ],
+)
+def test_typos_and_languages_hit_the_right_entry(
+    index: FaqIndex, text: str, language: str, expected: str
+) -> None:
+    """Misspelt English, Hindi and Hinglish questions reach the intended entry confidently."""
+    match = index.match(text, language)
+    assert match.best is not None, text
+    assert match.best.entry_id == expected
+    assert match.best.score >= CONFIDENT_SCORE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello",
+        "thanks",
+        "ok",
+        "asdf",
+        "Thank you so much!",
+        "I will come later",
+        "",
+        "   ",
+        "🙂🙏🙂",
+        "?!...",
+        "can I make an appointment",
+        "never mind",
+        "धन्यवाद",
+    ],
+)
+def test_chatter_and_empty_text_match_nothing(index: FaqIndex, text: str) -> None:
+    """Greetings, thanks, gibberish, emoji and punctuation give no answer and no suggestion."""
+    match = index.match(text, "en")
+    assert match.best is None
+    assert match.alternatives == ()
+
+
+def test_short_keyword_needs_an_exact_word(index: FaqIndex) -> None:
+    """A 3-letter keyword ("spf", "gym") hits only as a whole word, never through a typo."""
+    assert index.match("spf 50?", "en").best is not None
+    assert index.match("spg 50?", "en").best is None
+    assert index.match("gymnastics", "en").best is None
+
+
+def test_substituted_letter_in_short_keyword_is_another_word(index: FaqIndex) -> None:
+    """ "wind" is not "wine": 4-5 letter keywords forgive a missing or extra letter only."""
+    assert index.match("the wind is strong", "en").best is None
+    assert index.match("wiine", "en").best is not None
+
+
+def test_half_of_a_two_word_keyword_is_only_a_suggestion(index: FaqIndex) -> None:
+    """ "cold" alone is ambiguous: no answer, but both cold-related entries are offered."""
+    match = index.match("cold", "en")
+    assert match.best is None
+    assert {hit.entry_id for hit in match.alternatives} == {"cold-sore", "swelling"}
+
+
+def test_close_runner_up_is_offered_as_did_you_mean(index: FaqIndex) -> None:
+    """Two entries named in one question: the best is answered, the other suggested."""
+    match = index.match("makeup and sunscreen after treatment?", "en")
+    assert match.best is not None
+    ids = {match.best.entry_id, *(hit.entry_id for hit in match.alternatives)}
+    assert ids == {"makeup", "sun"}
+
+
+def test_limit_caps_best_plus_alternatives() -> None:
+    """`limit` is the most hits returned in all, best included."""
+    entries = [_entry(f"e{n}", [f"keyword{n}x"]) for n in range(6)]
+    index = FaqIndex.build(entries, ["en"])
+    text = " ".join(f"keyword{n}x" for n in range(6))
+    match = index.match(text, "en", limit=3)
+    assert match.best is not None
+    assert len(match.alternatives) == 2
+    assert index.match(text, "en", limit=1).alternatives == ()
+
+
+def test_retyped_question_hits_even_without_keywords() -> None:
+    """Text that is nearly a whole FAQ question matches that entry."""
+    entry = FaqEntry(
+        id="results",
+        keywords={"en": ("result",)},
+        question=LocalizedText.of({"en": "When will I see the effect of the treatment?"}),
+        answer=LocalizedText.of("Days to weeks."),
+    )
+    match = FaqIndex.build([entry], ["en"]).match(
+        "When will I see the effect of the treatment", "en"
+    )
+    assert match.best is not None and match.best.entry_id == "results"
+
+
+def test_very_long_text_stays_fast(index: FaqIndex) -> None:
+    """10,000 characters of text match in well under 50 ms and do not raise."""
+    text = "I have a question about my skin and what to do next " * 200
+    started = time.perf_counter()
+    index.match(text[:10_000], "en")
+    assert time.perf_counter() - started < 0.05
+
+
+def test_unknown_language_searches_all(index: FaqIndex) -> None:
+    """A patient language the FAQ lacks still finds entries in the languages it has."""
+    match = index.match("sunscreen", "de")
+    assert match.best is not None and match.best.entry_id == "sun"
+
+
+def test_normalize_folds_case_width_punctuation_and_devanagari_variants() -> None:
+    """Normalisation: case, NFKC width, punctuation, zero-width joiners, nukta, chandrabindu."""
+    assert normalize("  MAKE-UP,\tＳＵＮ!! don't ") == "make up sun dont"
+    assert normalize("हूँ") == normalize("हूं")
+    assert normalize("ज़रूर") == normalize("जरूर")
+    assert normalize("क्\u200dष") == "क्ष"
+    assert normalize("बुखार। सूजन") == "बुखार सूजन"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(), language=st.sampled_from(["en", "hi", "xx"]))
+def test_match_never_raises_on_any_text(text: str, language: str) -> None:
+    """Any unicode text (control characters included) returns a FaqMatch quickly."""
+    index = FaqIndex.build(ENTRIES, ["en", "hi"])
+    started = time.perf_counter()
+    match = index.match(text * 50, language)
+    assert time.perf_counter() - started < 0.25
+    assert match.best is None or 0 <= match.best.score <= 100
+
+
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=10)
+
+
+@settings(max_examples=100, deadline=None)
+@given(keywords=st.lists(_WORDS, min_size=2, max_size=8, unique=True), pick=st.integers(0, 7))
+def test_exact_keyword_always_hits_its_entry(keywords: list[str], pick: int) -> None:
+    """A keyword typed exactly always hits the entry that lists it, with score 100."""
+    entries = [_entry(f"e{n}", [word]) for n, word in enumerate(keywords)]
+    index = FaqIndex.build(entries, ["en"])
+    chosen = pick % len(keywords)
+    match = index.match(f"{keywords[chosen].upper()}??", "en")
+    assert match.best is not None
+    assert match.best.entry_id == f"e{chosen}"
+    assert match.best.score == 100
