@@ -9,6 +9,9 @@ from typing import Literal
 
 ANY_LANGUAGE = "*"
 
+# The only `{name}` placeholders texts may use; the loader rejects any other.
+PLACEHOLDERS = ("clinic", "contact")
+
 
 @dataclass(frozen=True, kw_only=True)
 class LocalizedText:

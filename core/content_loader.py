@@ -1,0 +1,312 @@
+"""Reading and validating clinic content files into the frozen content model.
+
+Every problem is collected (not only the first), each with its file, a location such as
+`steps[id=sun].at`, `faq[2].answer` (1-based when the id is unusable) or
+`line 12, column 5` (TOML syntax), and what is expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+from core.content import (
+    DEFAULT_EXPIRY,
+    Content,
+    DayTiming,
+    FaqEntry,
+    OffsetTiming,
+    Option,
+    Protocol,
+    RedFlagRule,
+    RedFlags,
+    Repeat,
+    Step,
+    StepKind,
+    Timing,
+)
+from core.content_reader import (
+    ID_PATTERN,
+    ContentError,
+    ContentProblem,
+    FileReader,
+    join_location,
+)
+
+__all__ = ["ContentError", "ContentProblem", "load_content", "read_content", "validate_content"]
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+PROTOCOL_KEYS = {"id", "name", "description", "steps"}
+STEP_KEYS = {"id", "at", "day", "time", "repeat", "expires", "quiet_hours", "kind", "text"} | {
+    "options"
+}
+OPTION_KEYS = {"id", "text", "escalate"}
+FAQ_KEYS = {"id", "keywords", "question", "answer"}
+RED_FLAG_KEYS = {"id", "phrases"}
+
+
+def _timing(reader: FileReader, step: Mapping[str, Any], where: str) -> Timing | None:
+    has_at, has_day = "at" in step, "day" in step
+    if has_at and (has_day or "time" in step):
+        reader.problem(where, 'use either at = "+24h" or day = N with time = "HH:MM", not both')
+        return None
+    if has_at:
+        offset = reader.duration(step["at"], join_location(where, "at"), positive=False)
+        return OffsetTiming(offset=offset) if offset is not None else None
+    if not has_day:
+        reader.problem(where, 'missing a time: at = "+24h" or day = 1 with time = "09:00"')
+        return None
+    day = step["day"]
+    if isinstance(day, bool) or not isinstance(day, int):
+        reader.problem(join_location(where, "day"), f"expected a whole number of days, got {day!r}")
+        return None
+    raw = step.get("time")
+    at: time | None = None
+    if isinstance(raw, time):
+        at = raw.replace(tzinfo=None)
+    elif isinstance(raw, str) and _HHMM.match(raw):
+        at = time.fromisoformat(raw)
+    elif raw is None:
+        reader.problem(join_location(where, "time"), 'missing; a day step needs time = "HH:MM"')
+    else:
+        reader.problem(join_location(where, "time"), f'expected "HH:MM" (00:00-23:59), got {raw!r}')
+    return DayTiming(day=day, at=at) if at is not None else None
+
+
+def _repeat(reader: FileReader, value: Any, where: str, timing: Timing | None) -> Repeat | None:
+    table = reader.table(value, where)
+    if table is None:
+        return None
+    reader.unknown_keys(table, {"every", "count"}, where)
+    every = reader.duration(table.get("every"), join_location(where, "every"), positive=True)
+    count = table.get("count")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        reader.problem(
+            join_location(where, "count"), f"expected a whole number >= 1, got {count!r}"
+        )
+        return None
+    if every is None:
+        return None
+    if isinstance(timing, DayTiming) and every % timedelta(days=1):
+        reader.problem(
+            join_location(where, "every"), 'a day step repeats in whole days, like "1d" or "7d"'
+        )
+        return None
+    return Repeat(every=every, count=count)
+
+
+def _option(reader: FileReader, table: Mapping[str, Any], where: str) -> Option | None:
+    reader.unknown_keys(table, OPTION_KEYS, where)
+    option_id = reader.ident(table, where)
+    text = reader.text(table, "text", where)
+    escalate = reader.boolean(table, "escalate", where, False)
+    if option_id is None or text is None:
+        return None
+    return Option(id=option_id, text=text, escalate=escalate)
+
+
+def _label(section: str, index: int, table: Mapping[str, Any], seen: set[str]) -> str:
+    """`steps[id=sun]` when the id is usable and unique so far, else `steps[3]` (1-based)."""
+    value = table.get("id")
+    if isinstance(value, str) and ID_PATTERN.match(value) and value not in seen:
+        return f"{section}[id={value}]"
+    return f"{section}[{index + 1}]"
+
+
+def _unique(reader: FileReader, seen: set[str], ident: str | None, where: str, what: str) -> None:
+    if ident is None:
+        return
+    if ident in seen:
+        reader.problem(
+            join_location(where, "id"), f"duplicate {what} id {ident!r}; ids must be unique"
+        )
+    seen.add(ident)
+
+
+def _step(reader: FileReader, table: Mapping[str, Any], where: str) -> Step | None:
+    reader.unknown_keys(table, STEP_KEYS, where)
+    step_id = reader.ident(table, where)
+    timing = _timing(reader, table, where)
+    repeat = (
+        _repeat(reader, table["repeat"], join_location(where, "repeat"), timing)
+        if "repeat" in table
+        else None
+    )
+    expires = DEFAULT_EXPIRY
+    if "expires" in table:
+        expires = (
+            reader.duration(table["expires"], join_location(where, "expires"), positive=True)
+            or expires
+        )
+    quiet = reader.boolean(table, "quiet_hours", where, True)
+    kind = table.get("kind", "reminder")
+    if kind not in ("reminder", "checkin"):
+        reader.problem(
+            join_location(where, "kind"), f'expected "reminder" or "checkin", got {kind!r}'
+        )
+    text = reader.text(table, "text", where)
+    options: list[Option] = []
+    if "options" in table:
+        seen: set[str] = set()
+        for index, raw in enumerate(
+            reader.tables(table["options"], join_location(where, "options"), "options")
+        ):
+            place = join_location(where, _label("options", index, raw, seen))
+            option = _option(reader, raw, place)
+            _unique(reader, seen, option.id if option else None, place, "option")
+            if option is not None:
+                options.append(option)
+    if kind == "checkin" and len(table.get("options") or ()) < 2:
+        reader.problem(
+            join_location(where, "options"), "a check-in needs at least 2 options to answer with"
+        )
+    if kind == "reminder" and table.get("options"):
+        reader.problem(join_location(where, "options"), 'options are only for kind = "checkin"')
+    if step_id is None or timing is None or text is None or kind not in ("reminder", "checkin"):
+        return None
+    step_kind: StepKind = "checkin" if kind == "checkin" else "reminder"
+    return Step(
+        id=step_id,
+        timing=timing,
+        text=text,
+        kind=step_kind,
+        repeat=repeat,
+        expires=expires,
+        quiet_hours=quiet,
+        options=tuple(options),
+    )
+
+
+def _protocol(reader: FileReader, data: Mapping[str, Any]) -> Protocol | None:
+    reader.unknown_keys(data, PROTOCOL_KEYS, "")
+    protocol_id = reader.ident(data, "")
+    name = reader.text(data, "name", "")
+    description = reader.text(data, "description", "") if "description" in data else None
+    steps: list[Step] = []
+    seen: set[str] = set()
+    raw_steps = reader.tables(data.get("steps"), "steps", "steps") if "steps" in data else []
+    if "steps" not in data or data["steps"] == []:
+        reader.problem("steps", "missing; a protocol needs at least one [[steps]] entry")
+    for index, raw in enumerate(raw_steps):
+        where = _label("steps", index, raw, seen)
+        step = _step(reader, raw, where)
+        _unique(
+            reader, seen, raw.get("id") if isinstance(raw.get("id"), str) else None, where, "step"
+        )
+        if step is not None:
+            steps.append(step)
+    if protocol_id is None or name is None or len(steps) != len(raw_steps) or not steps:
+        return None
+    return Protocol(id=protocol_id, name=name, steps=tuple(steps), description=description)
+
+
+def _faq(reader: FileReader, data: Mapping[str, Any]) -> tuple[FaqEntry, ...]:
+    reader.unknown_keys(data, {"faq"}, "")
+    entries: list[FaqEntry] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(reader.tables(data.get("faq", []), "faq", "faq")):
+        where = _label("faq", index, raw, seen)
+        reader.unknown_keys(raw, FAQ_KEYS, where)
+        entry_id = reader.ident(raw, where)
+        _unique(reader, seen, entry_id, where, "FAQ")
+        keywords = reader.phrases(raw, "keywords", where)
+        question = reader.text(raw, "question", where)
+        answer = reader.text(raw, "answer", where)
+        if entry_id and keywords and question and answer:
+            entries.append(
+                FaqEntry(id=entry_id, keywords=keywords, question=question, answer=answer)
+            )
+    return tuple(entries)
+
+
+def _red_flags(reader: FileReader, data: Mapping[str, Any]) -> RedFlags | None:
+    reader.unknown_keys(data, {"reply", "red_flag"}, "")
+    reply = reader.text(data, "reply", "")
+    rules: list[RedFlagRule] = []
+    seen: set[str] = set()
+    raw_rules = reader.tables(data.get("red_flag", []), "red_flag", "red_flag")
+    if not raw_rules:
+        reader.problem("red_flag", "expected at least one [[red_flag]] rule with phrases")
+    for index, raw in enumerate(raw_rules):
+        where = _label("red_flag", index, raw, seen)
+        reader.unknown_keys(raw, RED_FLAG_KEYS, where)
+        rule_id = reader.ident(raw, where)
+        _unique(reader, seen, rule_id, where, "red-flag")
+        phrases = reader.phrases(raw, "phrases", where)
+        if rule_id and phrases:
+            rules.append(RedFlagRule(id=rule_id, phrases=phrases))
+    return RedFlags(reply=reply, rules=tuple(rules)) if reply is not None else None
+
+
+def read_content(
+    directory: Path, languages: Sequence[str], default_language: str
+) -> tuple[Content | None, list[ContentProblem]]:
+    """Read and validate everything: the content (None if any problem) and every problem."""
+    required = tuple(dict.fromkeys([*languages, default_language]))
+    problems: list[ContentProblem] = []
+    folder = str(directory)
+    if not directory.is_dir():
+        problems.append(
+            ContentProblem(file=folder, location="", message="content folder not found")
+        )
+        return None, problems
+
+    def read(path: Path, build: Callable[[FileReader, dict[str, Any]], Any]) -> Any:
+        reader = FileReader(str(path), required, problems)
+        if not path.is_file():
+            reader.problem("", "file not found")
+            return None
+        data = reader.parse(path)
+        return build(reader, data) if data is not None else None
+
+    protocols: dict[str, Protocol] = {}
+    origin: dict[str, str] = {}
+    files = sorted((directory / "protocols").glob("*.toml"))
+    if not files:
+        problems.append(
+            ContentProblem(
+                file=str(directory / "protocols"),
+                location="",
+                message="no protocols; expected at least one protocols/<id>.toml file",
+            )
+        )
+    for path in files:
+        protocol = read(path, _protocol)
+        if protocol is None:
+            continue
+        if protocol.id in protocols:
+            problems.append(
+                ContentProblem(
+                    file=str(path),
+                    location="id",
+                    message=f"duplicate protocol id {protocol.id!r}, see {origin[protocol.id]}",
+                )
+            )
+            continue
+        protocols[protocol.id] = protocol
+        origin[protocol.id] = str(path)
+    faq = read(directory / "faq.toml", _faq)
+    red_flags = read(directory / "red_flags.toml", _red_flags)
+    if problems:
+        return None, problems
+    content = Content(protocols=protocols, faq=faq, red_flags=red_flags, languages=required)
+    return content, problems
+
+
+def validate_content(
+    directory: Path, languages: Sequence[str], default_language: str
+) -> list[ContentProblem]:
+    """Every problem in the content folder (empty when it is usable)."""
+    return read_content(directory, languages, default_language)[1]
+
+
+def load_content(directory: Path, languages: Sequence[str], default_language: str) -> Content:
+    """The validated content; raises ContentError listing every problem."""
+    content, problems = read_content(directory, languages, default_language)
+    if content is None:
+        raise ContentError(problems)
+    return content

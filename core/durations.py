@@ -1,0 +1,54 @@
+"""Durations as clinics write them in content files: `+24h`, `-14d`, `30m`, `1d12h`."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+UNITS: dict[str, timedelta] = {
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+    "s": timedelta(seconds=1),
+}
+
+_WHOLE = re.compile(r"^([+-]?)((?:\d+[smhdw])+)$")
+_PART = re.compile(r"(\d+)([smhdw])")
+
+EXPECTED = (
+    'expected a number and a unit (s, m, h, d or w) with an optional sign, like "+24h", '
+    '"-14d" or "30m"'
+)
+
+
+class DurationError(ValueError):
+    """A duration text that does not match the content format; the message says what is."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """`"+24h"` -> 24 hours, `"-14d"` -> minus 14 days; parts may be combined (`"1d12h"`)."""
+    if not isinstance(text, str):
+        raise DurationError(f"{EXPECTED}, got {text!r}")
+    match = _WHOLE.match(text.strip())
+    if match is None:
+        raise DurationError(f"{EXPECTED}, got {text!r}")
+    sign, body = match.groups()
+    total = sum((int(number) * UNITS[unit] for number, unit in _PART.findall(body)), timedelta())
+    return -total if sign == "-" else total
+
+
+def format_duration(value: timedelta, *, signed: bool = False) -> str:
+    """The inverse of parse_duration: `timedelta(hours=36)` -> `"1d12h"` (`"+1d12h"` if signed)."""
+    negative = value < timedelta(0)
+    seconds = int(abs(value).total_seconds())
+    parts = []
+    for unit in ("d", "h", "m", "s"):
+        size = int(UNITS[unit].total_seconds())
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    body = "".join(parts) or "0m"
+    if negative:
+        return "-" + body
+    return ("+" + body) if signed else body
