@@ -1,0 +1,104 @@
+"""Staff alerts for failed deliveries: one message per batch of failures, never a flood."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jobs.sender import OutgoingMessage, Sender
+
+log = logging.getLogger(__name__)
+
+MAX_IDS_SHOWN = 40
+MAX_HELD = 10_000  # while alerts keep failing, keep a count but not an unbounded id list
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failure:
+    """One message that ended failed; `reason` is a short class of error, never message text."""
+
+    message_id: int
+    reason: str
+
+
+class FailureAlerts:
+    """Collects failures and sends them to the staff chat as one alert.
+
+    An alert goes out at most once per `min_interval`; failures in between join the next
+    one. If sending the alert fails it is logged and the failures stay for the next try, so
+    a Telegram outage costs staff no information and causes no alert storm afterwards.
+    """
+
+    def __init__(
+        self,
+        *,
+        chat_id: int | None,
+        min_interval: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.chat_id = chat_id
+        self.min_interval = min_interval
+        self._held: list[Failure] = []
+        self._overflow = 0
+        self._last_sent: datetime | None = None
+        self.alerts_sent = 0
+        self.alerts_failed = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._held) + self._overflow
+
+    def add(self, failure: Failure) -> None:
+        if len(self._held) < MAX_HELD:
+            self._held.append(failure)
+        else:
+            self._overflow += 1
+
+    def due(self, now: datetime) -> bool:
+        """Whether an alert should go out now."""
+        if not self.pending or self.chat_id is None:
+            return False
+        return self._last_sent is None or now - self._last_sent >= self.min_interval
+
+    def compose(self) -> str:
+        """The alert text: count, message ids and reasons (safe HTML; no names, no texts)."""
+        total = self.pending
+        ids = [f.message_id for f in self._held[:MAX_IDS_SHOWN]]
+        more = total - len(ids)
+        reasons = Counter(f.reason for f in self._held)
+        reason_text = ", ".join(f"{count}× {reason}" for reason, count in reasons.most_common())
+        id_text = ", ".join(str(i) for i in ids) + (f" and {more} more" if more > 0 else "")
+        return (
+            f"⚠️ Delivery failed for {total} message(s).\n"
+            f"Reasons: {html.escape(reason_text)}\n"
+            f"Message ids: {id_text}\n"
+            "Check the patients concerned (/patient &lt;id&gt;)."
+        )
+
+    async def flush(self, sender: Sender, now: datetime) -> bool:
+        """Send one alert if one is due; True when an alert went out."""
+        if not self.due(now):
+            if self.pending and self.chat_id is None:
+                log.warning("delivery: %d failure(s) and no staff.alert_chat_id", self.pending)
+                self._held.clear()
+                self._overflow = 0
+            return False
+        assert self.chat_id is not None
+        message = OutgoingMessage(message_id=0, chat_id=self.chat_id, text=self.compose(),
+                                  kind="alert")
+        try:
+            await sender.send(message)
+        except Exception as error:  # best effort: any failure is logged, kept
+            self.alerts_failed += 1
+            log.warning(
+                "delivery: staff alert for %d failure(s) not sent: %s",
+                self.pending, type(error).__name__,
+            )
+            return False
+        self.alerts_sent += 1
+        self._last_sent = now
+        self._held.clear()
+        self._overflow = 0
+        return True

@@ -1,0 +1,409 @@
+"""The delivery worker: claims due outbox rows, checks them again, sends within limits, records."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import secrets
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.settings import DeliverySettings
+from core.clock import Clock
+from core.quiet_hours import QuietHours
+from core.records import ERASED_CHAT_ID
+from jobs.alerts import Failure, FailureAlerts
+from jobs.backoff import Backoff
+from jobs.pacing import Pacer, PacingPolicy, Sleep
+from jobs.sender import (
+    ChatUnreachable,
+    OutgoingMessage,
+    PermanentError,
+    RetryLater,
+    Sender,
+    TransientError,
+)
+from storage.outbox import ClaimedMessage, Outbox, Outcome
+
+log = logging.getLogger(__name__)
+
+GONE_PATIENT = frozenset({"stopped", "unreachable", "forgotten"})
+GONE_ENROLLMENT = frozenset({"cancelled", "stopped"})
+
+
+def lease_owner_id() -> str:
+    """A name unique to this process: hostname-pid-random (fits lease_owner's 64 chars)."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _epoch(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+@dataclass
+class DeliveryCounters:
+    """Running totals for metrics (an operations exporter reads these)."""
+
+    passes: int = 0
+    sent: int = 0
+    failed: int = 0
+    expired: int = 0
+    cancelled: int = 0
+    requeued: int = 0  # back to pending: retry backoff, quiet hours, chat pacing, 429
+    transient_errors: int = 0
+    rate_limited: int = 0  # 429s received
+    pass_errors: int = 0  # passes aborted by a database or unexpected error
+    last_lag_seconds: float | None = None  # sent_at - available_at of the last sent message
+
+
+class DeliveryWorker:
+    """Sends every due message once, on time, within limits; the outbox is the only record.
+
+    `run_once(now)` is one pass; passes never overlap (an asyncio.Lock). Outcomes are
+    buffered and written in batches, but at most `flush_seconds` after they happen, which
+    bounds what a hard crash can leave in flight.
+    """
+
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        sender: Sender,
+        settings: DeliverySettings,
+        clock: Clock,
+        clinic_timezone: str = "UTC",
+        alerts: FailureAlerts | None = None,
+        owner: str | None = None,
+        sleep: Sleep = asyncio.sleep,
+        policy: PacingPolicy | None = None,
+        rng: random.Random | None = None,
+        flush_count: int = 500,
+        flush_seconds: float = 0.2,
+    ) -> None:
+        self.outbox = outbox
+        self.sender = sender
+        self.settings = settings
+        self.owner = owner or lease_owner_id()
+        self.alerts = alerts or FailureAlerts(chat_id=None)
+        self.counters = DeliveryCounters()
+        self.pacer = Pacer(
+            outbox=outbox,
+            policy=policy
+            or PacingPolicy(
+                rate_per_second=settings.rate_per_second,
+                per_chat_seconds=settings.per_chat_seconds,
+            ),
+            clock=clock,
+            sleep=sleep,
+        )
+        self._clock = clock
+        self._clinic_zone = ZoneInfo(clinic_timezone)
+        self._quiet = QuietHours.parse(settings.quiet_hours) if settings.quiet_hours else None
+        self._backoff = Backoff(
+            base_seconds=settings.backoff_base_seconds, max_seconds=settings.backoff_max_seconds
+        )
+        self._rng = rng or random.Random()
+        self._flush_count = flush_count
+        self._flush_seconds = flush_seconds
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._wake_hooks: list[Callable[[], None]] = []
+        self._buffer: list[Outcome] = []
+        self._oldest = 0.0  # monotonic time the oldest buffered outcome was made
+        self._zones: dict[str, ZoneInfo] = {}
+        self._blocked: set[int] = set()
+        self._prepared = False
+        lease = settings.lease_seconds
+        # A batch must fit in part of the lease even at full rate, or rows would expire
+        # while still queued here and another process would take them over.
+        self.batch_limit = max(1, min(settings.batch_size, int(self.pacer.policy.rate_per_second
+                                                               * lease / 4)))
+        self._lease = timedelta(seconds=lease)
+        self._lease_margin = timedelta(seconds=min(5.0, lease / 4))
+
+    # --- waking ---------------------------------------------------------------------
+
+    @property
+    def wake_event(self) -> asyncio.Event:
+        """Set by `wake()`; a stand-alone runner waits on it between passes."""
+        return self._wake
+
+    def on_wake(self, hook: Callable[[], None]) -> None:
+        """Call `hook` whenever `wake()` is (the JobQueue wiring schedules a pass with it)."""
+        self._wake_hooks.append(hook)
+
+    def wake(self) -> None:
+        """Messages are due now (e.g. just after consent): run a pass soon."""
+        self._wake.set()
+        for hook in self._wake_hooks:
+            hook()
+
+    # --- one pass -------------------------------------------------------------------
+
+    async def run_once(self, now: datetime | None = None) -> datetime | None:
+        """One pass; returns when the next one is needed (None: nothing pending at all)."""
+        async with self._lock:
+            self._wake.clear()
+            self.counters.passes += 1
+            try:
+                return await self._pass(now or self._clock.now())
+            except Exception:
+                self.counters.pass_errors += 1
+                raise
+
+    async def _pass(self, now: datetime) -> datetime | None:
+        if not self._prepared:
+            await self.pacer.prepare()
+            self._prepared = True
+        await self._flush(force=True)  # what a failed write left behind, before new work
+        paused = await self.pacer.paused_until()
+        if paused > now.timestamp():
+            return _epoch(paused)
+        batch = await self.outbox.claim(
+            owner=self.owner, now=now, lease_until=now + self._lease, limit=self.batch_limit
+        )
+        self._blocked.clear()
+        if batch:
+            try:
+                await self._deliver(batch)
+            finally:
+                await self._flush(force=True)
+        await self._alert()
+        if len(batch) >= self.batch_limit:
+            return self._clock.now()  # a backlog: go again at once
+        return await self.outbox.next_due()
+
+    async def _deliver(self, batch: Sequence[ClaimedMessage]) -> None:
+        now = self._clock.now()
+        sendable: deque[ClaimedMessage] = deque()
+        for message in batch:
+            outcome = self._check(message, now)
+            if outcome is None:
+                sendable.append(message)
+            else:
+                self._keep(outcome)
+        await self._send_all(sendable)
+
+    def _check(self, message: ClaimedMessage, now: datetime) -> Outcome | None:
+        """Send-time checks: cancelled, expired, or moved out of quiet hours (None: send)."""
+        reason = None
+        if message.chat_id in self._blocked or message.chat_id == ERASED_CHAT_ID:
+            reason = "chat unreachable"
+        elif message.patient_status in GONE_PATIENT:
+            reason = f"patient {message.patient_status}"
+        elif message.enrollment_status in GONE_ENROLLMENT:
+            reason = f"enrollment {message.enrollment_status}"
+        if reason is not None:
+            return Outcome(message_id=message.id, status="cancelled", at=now, last_error=reason)
+        if message.expires_at is not None and now > message.expires_at:
+            return Outcome(message_id=message.id, status="expired", at=now)
+        if self._quiet is not None and message.respects_quiet_hours:
+            later, moved = self._quiet.shift(now, self._zone(message.patient_timezone))
+            if moved:
+                if message.expires_at is not None and later > message.expires_at:
+                    return Outcome(message_id=message.id, status="expired", at=now,
+                                   last_error="would fall after expiry (quiet hours)")
+                return Outcome(message_id=message.id, status="pending", at=now,
+                               available_at=later, moved_by_quiet_hours=True)
+        return None
+
+    def _zone(self, name: str | None) -> ZoneInfo:
+        if not name:
+            return self._clinic_zone
+        zone = self._zones.get(name)
+        if zone is None:
+            try:
+                zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = self._clinic_zone
+            self._zones[name] = zone
+        return zone
+
+    # --- sending --------------------------------------------------------------------
+
+    async def _send_all(self, queue: deque[ClaimedMessage]) -> None:
+        policy = self.pacer.policy
+        per_chat = policy.per_chat_seconds
+        while queue:
+            chunk = [queue.popleft() for _ in range(min(policy.chunk_size, len(queue)))]
+            now = self._clock.now()
+            if now >= chunk[0].lease_expires_at - self._lease_margin:
+                self._release([*chunk, *queue])  # someone else may have them soon anyway
+                return
+            # The first message per chat asks for a slot; the chat's others wait their turn.
+            firsts: list[ClaimedMessage] = []
+            later: dict[int, list[ClaimedMessage]] = {}
+            seen: set[int] = set()
+            for message in chunk:
+                if per_chat > 0 and message.chat_id in seen:
+                    later.setdefault(message.chat_id, []).append(message)
+                else:
+                    seen.add(message.chat_id)
+                    firsts.append(message)
+            grant = await self.pacer.reserve([m.chat_id for m in firsts])
+            granted = set(grant.granted)
+            chat_free: dict[int, float] = {}
+            scheduled: list[tuple[float, ClaimedMessage]] = []
+            slot_index = 0
+            for message in firsts:
+                if message.chat_id in granted or per_chat == 0:
+                    slot = grant.start + slot_index * grant.interval
+                    slot_index += 1
+                    scheduled.append((slot, message))
+                    chat_free[message.chat_id] = slot + per_chat
+                else:
+                    free = grant.deferred.get(message.chat_id, now.timestamp() + per_chat)
+                    chat_free[message.chat_id] = free + per_chat
+                    self._defer(message, free, now)
+            for chat, messages in later.items():
+                for step, message in enumerate(messages):
+                    self._defer(message, chat_free[chat] + step * per_chat, now)
+            for index, (slot, message) in enumerate(scheduled):
+                if not await self.pacer.wait_for(slot):
+                    self._release([m for _, m in scheduled[index:]] + list(queue))
+                    return
+                if not await self._send_one(message):
+                    self._release([m for _, m in scheduled[index + 1:]] + list(queue))
+                    return
+                await self._flush()
+
+    async def _send_one(self, message: ClaimedMessage) -> bool:
+        """Send one message and keep its outcome; False means stop this pass (a 429)."""
+        now = self._clock.now()
+        checked = self._check(message, now)
+        if checked is not None:
+            self._keep(checked)
+            return True
+        outgoing = OutgoingMessage(
+            message_id=message.id,
+            chat_id=message.chat_id,
+            text=message.text,
+            kind=message.kind,
+            options=message.options,
+        )
+        try:
+            telegram_id = await self.sender.send(outgoing)
+        except RetryLater as error:
+            self.counters.rate_limited += 1
+            until = await self.pacer.pause(error.seconds)
+            self._keep(Outcome(message_id=message.id, status="pending", at=now,
+                               available_at=_epoch(until), last_error="rate limited (429)"))
+            return False
+        except ChatUnreachable as error:
+            self._blocked.add(message.chat_id)
+            self._keep(Outcome(message_id=message.id, status="cancelled", at=now,
+                               last_error=f"chat unreachable: {_reason(error)}"))
+            await self.outbox.mark_unreachable(
+                patient_id=message.patient_id, chat_id=message.chat_id, now=now,
+                reason="chat unreachable",
+            )
+        except PermanentError as error:
+            self._keep(Outcome(message_id=message.id, status="failed", at=now,
+                               last_error=_reason(error)))
+        except TransientError as error:
+            self._retry(message, _reason(error), now)
+        except Exception as error:  # a sender bug must not lose the message
+            log.warning("delivery: unexpected %s from sender for message %d",
+                        type(error).__name__, message.id)
+            self._retry(message, f"unexpected {type(error).__name__}", now)
+        else:
+            sent_at = self._clock.now()
+            self.counters.last_lag_seconds = (sent_at - message.available_at).total_seconds()
+            self._keep(Outcome(message_id=message.id, status="sent", at=sent_at,
+                               telegram_message_id=telegram_id))
+        return True
+
+    def _retry(self, message: ClaimedMessage, reason: str, now: datetime) -> None:
+        self.counters.transient_errors += 1
+        attempts = message.attempts + 1
+        if attempts >= self.settings.max_attempts:
+            self._keep(Outcome(message_id=message.id, status="failed", at=now,
+                               last_error=f"gave up after {attempts} attempts: {reason}"))
+            return
+        delay = self._backoff.delay(attempts, self._rng)
+        self._keep(Outcome(message_id=message.id, status="pending", at=now,
+                           available_at=now + timedelta(seconds=delay), attempts=attempts,
+                           last_error=reason))
+
+    def _defer(self, message: ClaimedMessage, when: float, now: datetime) -> None:
+        """Back to pending until its chat may receive again (no attempt counted)."""
+        self._keep(Outcome(message_id=message.id, status="pending", at=now,
+                           available_at=max(_epoch(when), now)))
+
+    def _release(self, messages: Sequence[ClaimedMessage]) -> None:
+        """Give leased messages back untouched, for this or another process's next pass."""
+        now = self._clock.now()
+        for message in messages:
+            self._keep(Outcome(message_id=message.id, status="pending", at=now,
+                               available_at=message.available_at))
+
+    # --- recording ------------------------------------------------------------------
+
+    def _keep(self, outcome: Outcome) -> None:
+        if not self._buffer:
+            self._oldest = time.monotonic()
+        self._buffer.append(outcome)
+
+    async def _flush(self, *, force: bool = False) -> None:
+        """Write buffered outcomes; on a database error they stay buffered and it raises."""
+        if not self._buffer:
+            return
+        fresh = time.monotonic() - self._oldest < self._flush_seconds
+        if not force and fresh and len(self._buffer) < self._flush_count:
+            return
+        outcomes = self._buffer
+        await self.outbox.record(owner=self.owner, outcomes=outcomes)
+        self._buffer = []
+        self._count(outcomes)
+
+    def _count(self, outcomes: Sequence[Outcome]) -> None:
+        c = self.counters
+        for outcome in outcomes:
+            if outcome.status == "sent":
+                c.sent += 1
+            elif outcome.status == "pending":
+                c.requeued += 1
+            elif outcome.status == "expired":
+                c.expired += 1
+            elif outcome.status == "cancelled":
+                c.cancelled += 1
+            elif outcome.status == "failed":
+                c.failed += 1
+                self.alerts.add(Failure(message_id=outcome.message_id,
+                                        reason=_short(outcome.last_error)))
+
+    async def _alert(self) -> None:
+        """One staff alert for the failures recorded so far, paced like any other send."""
+        now = self._clock.now()
+        chat = self.alerts.chat_id
+        if chat is None or not self.alerts.due(now):
+            await self.alerts.flush(self.sender, now)  # logs and drops when no chat is set
+            return
+        grant = await self.pacer.reserve([chat])
+        if not grant.granted:
+            return  # the staff chat had a message within per_chat_seconds; next pass
+        await self.pacer.wait_for(grant.start)
+        await self.alerts.flush(self.sender, now)
+
+
+def _reason(error: Exception) -> str:
+    """A short error description for last_error: the class and the sender's own summary."""
+    detail = str(error)[:160]
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+def _short(error: str | None) -> str:
+    """The reason class shown in staff alerts: the part before the first colon."""
+    if not error:
+        return "unknown"
+    parts = error.split(": ")
+    if error.startswith("gave up") and len(parts) > 1:
+        return f"{parts[0]} ({parts[1]})"
+    return parts[0]

@@ -1,0 +1,420 @@
+"""Delivery queries: claim with a lease, record outcomes, reserve send slots (Core SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage.models import (
+    ChatPacing,
+    DeliveryPacing,
+    Enrollment,
+    Patient,
+    ScheduledMessage,
+    UTCDateTime,
+)
+
+MESSAGES = cast(Table, ScheduledMessage.__table__)
+PATIENTS = cast(Table, Patient.__table__)
+ENROLLMENTS = cast(Table, Enrollment.__table__)
+PACING = cast(Table, DeliveryPacing.__table__)
+CHATS = cast(Table, ChatPacing.__table__)
+
+GLOBAL_PACING = "global"
+TERMINAL = frozenset({"sent", "expired", "cancelled", "failed"})
+ERROR_LIMIT = 300  # scheduled_messages.last_error is String(300)
+_UTC = UTCDateTime()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimedMessage:
+    """A leased message plus what the send-time checks need about its patient and enrollment."""
+
+    id: int
+    chat_id: int
+    patient_id: int | None
+    enrollment_id: int | None
+    kind: str
+    text: str
+    options: tuple[tuple[str, str], ...]
+    due_at: datetime
+    available_at: datetime
+    expires_at: datetime | None
+    respects_quiet_hours: bool
+    moved_by_quiet_hours: bool
+    attempts: int
+    lease_expires_at: datetime
+    patient_status: str | None
+    patient_timezone: str | None
+    enrollment_status: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What became of one claimed message: a terminal status, or back to pending at a time."""
+
+    message_id: int
+    status: str  # sent | expired | cancelled | failed | pending
+    at: datetime
+    telegram_message_id: int | None = None
+    available_at: datetime | None = None  # pending only: when it may be claimed again
+    attempts: int | None = None  # pending only: None keeps the stored count
+    last_error: str | None = None
+    moved_by_quiet_hours: bool | None = None  # pending only: None keeps the stored flag
+
+    def __post_init__(self) -> None:
+        if self.status == "pending" and self.available_at is None:
+            raise ValueError("a pending outcome needs available_at")
+        if self.status != "pending" and self.status not in TERMINAL:
+            raise ValueError(f"unknown outcome status {self.status!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlotGrant:
+    """Send slots reserved in one transaction: `start` + i * interval for the i-th granted chat."""
+
+    start: float
+    interval: float
+    granted: tuple[int, ...]  # chat ids, in slot order
+    deferred: Mapping[int, float]  # chat id -> epoch seconds the chat is free again
+
+
+class Outbox:
+    """The delivery side of `scheduled_messages`, `delivery_pacing` and `chat_pacing`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
+
+        A deferred SQLite transaction that reads before it writes can fail with SQLITE_BUSY
+        instead of waiting when another process writes in between; taking the lock first
+        makes every writer queue on busy_timeout instead, so several processes are safe.
+        """
+        async with self._engine.connect() as conn:
+            if self._sqlite:
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield conn
+            await conn.commit()
+
+    # --- claim ----------------------------------------------------------------------
+
+    async def claim(
+        self, *, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[ClaimedMessage]:
+        """Lease up to `limit` due messages (oldest available_at first) to `owner`.
+
+        Rows whose lease ran out (a crashed process) go back to pending first, keeping their
+        lease_owner so that a slow-but-alive owner can still record what it sent.
+        """
+        m = MESSAGES
+        async with self._write() as conn:
+            await conn.execute(
+                update(m)
+                .where(m.c.status == "sending", m.c.lease_expires_at < now)
+                .values(status="pending")
+            )
+            due = (
+                select(m.c.id)
+                .where(m.c.status == "pending", m.c.available_at <= now)
+                .order_by(m.c.available_at, m.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the write lock
+            )
+            rows = (
+                await conn.execute(
+                    update(m)
+                    .where(m.c.id.in_(due.scalar_subquery()))
+                    .values(status="sending", lease_owner=owner, lease_expires_at=lease_until)
+                    .returning(
+                        m.c.id, m.c.chat_id, m.c.patient_id, m.c.enrollment_id, m.c.kind,
+                        m.c.text, m.c.options, m.c.due_at, m.c.available_at, m.c.expires_at,
+                        m.c.respects_quiet_hours, m.c.moved_by_quiet_hours, m.c.attempts,
+                    )
+                )
+            ).all()
+            if not rows:
+                return []
+            patients = await self._patients(conn, {r.patient_id for r in rows} - {None})
+            enrollments = await self._enrollments(conn, {r.enrollment_id for r in rows} - {None})
+        claimed = [
+            ClaimedMessage(
+                id=r.id,
+                chat_id=r.chat_id,
+                patient_id=r.patient_id,
+                enrollment_id=r.enrollment_id,
+                kind=r.kind,
+                text=r.text,
+                options=tuple((str(o["id"]), str(o["text"])) for o in (r.options or ())),
+                due_at=r.due_at,
+                available_at=r.available_at,
+                expires_at=r.expires_at,
+                respects_quiet_hours=r.respects_quiet_hours,
+                moved_by_quiet_hours=r.moved_by_quiet_hours,
+                attempts=r.attempts,
+                lease_expires_at=lease_until,
+                patient_status=patients.get(r.patient_id, (None, None))[0],
+                patient_timezone=patients.get(r.patient_id, (None, None))[1],
+                enrollment_status=enrollments.get(r.enrollment_id),
+            )
+            for r in rows
+        ]
+        # RETURNING order is unspecified; send in claim order.
+        claimed.sort(key=lambda c: (c.available_at, c.id))
+        return claimed
+
+    @staticmethod
+    async def _patients(
+        conn: AsyncConnection, ids: set[Any]
+    ) -> dict[int, tuple[str, str]]:
+        if not ids:
+            return {}
+        p = PATIENTS
+        result = await conn.execute(
+            select(p.c.id, p.c.status, p.c.timezone).where(p.c.id.in_(sorted(ids)))
+        )
+        return {r.id: (r.status, r.timezone) for r in result}
+
+    @staticmethod
+    async def _enrollments(conn: AsyncConnection, ids: set[Any]) -> dict[int, str]:
+        if not ids:
+            return {}
+        e = ENROLLMENTS
+        result = await conn.execute(select(e.c.id, e.c.status).where(e.c.id.in_(sorted(ids))))
+        return {r.id: r.status for r in result}
+
+    # --- outcomes -------------------------------------------------------------------
+
+    async def record(self, *, owner: str, outcomes: Sequence[Outcome]) -> None:
+        """Write outcomes in one transaction, one executemany per statement shape.
+
+        Only rows still leased by `owner` change (status sending, or pending after a
+        reclaim nobody has claimed yet): a row another process now owns is left to it.
+        """
+        if not outcomes:
+            return
+        m = MESSAGES
+        mine = (
+            m.c.id == bindparam("b_id"),
+            m.c.lease_owner == owner,
+            # Not IN (...): expanding parameters cannot be used with executemany.
+            or_(m.c.status == "sending", m.c.status == "pending"),
+        )
+        finals = [
+            {
+                "b_id": o.message_id,
+                "b_status": o.status,
+                "b_tg": o.telegram_message_id,
+                "b_sent": o.at if o.status == "sent" else None,
+                "b_at": o.at,
+                "b_error": _clip(o.last_error),
+            }
+            for o in outcomes
+            if o.status != "pending"
+        ]
+        retries = [
+            {
+                "b_id": o.message_id,
+                "b_avail": o.available_at,
+                "b_attempts": o.attempts,
+                "b_error": _clip(o.last_error),
+                "b_moved": o.moved_by_quiet_hours,
+            }
+            for o in outcomes
+            if o.status == "pending"
+        ]
+        async with self._write() as conn:
+            if finals:
+                await conn.execute(
+                    update(m)
+                    .where(*mine)
+                    .values(
+                        status=bindparam("b_status"),
+                        telegram_message_id=bindparam("b_tg"),
+                        sent_at=bindparam("b_sent"),
+                        finished_at=bindparam("b_at"),
+                        last_error=bindparam("b_error"),
+                        lease_owner=None,
+                        lease_expires_at=None,
+                    ),
+                    finals,
+                )
+            if retries:
+                await conn.execute(
+                    update(m)
+                    .where(*mine)
+                    .values(
+                        status="pending",
+                        available_at=bindparam("b_avail"),
+                        attempts=func.coalesce(bindparam("b_attempts"), m.c.attempts),
+                        last_error=func.coalesce(bindparam("b_error"), m.c.last_error),
+                        moved_by_quiet_hours=func.coalesce(
+                            bindparam("b_moved"), m.c.moved_by_quiet_hours
+                        ),
+                        lease_owner=None,
+                        lease_expires_at=None,
+                    ),
+                    retries,
+                )
+
+    async def mark_unreachable(
+        self, *, patient_id: int | None, chat_id: int, now: datetime, reason: str
+    ) -> int:
+        """The chat blocked the bot: patient unreachable, every pending message cancelled.
+
+        Returns how many pending messages were cancelled.
+        """
+        m, p = MESSAGES, PATIENTS
+        whose = m.c.chat_id == chat_id if patient_id is None else or_(
+            m.c.patient_id == patient_id, m.c.chat_id == chat_id
+        )
+        async with self._write() as conn:
+            if patient_id is not None:
+                # stopped / forgotten say more than unreachable; keep them.
+                await conn.execute(
+                    update(p)
+                    .where(p.c.id == patient_id, p.c.status.in_(("invited", "active")))
+                    .values(status="unreachable")
+                )
+            result = await conn.execute(
+                update(m)
+                .where(whose, m.c.status == "pending")
+                .values(
+                    status="cancelled",
+                    finished_at=now,
+                    last_error=_clip(reason),
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            )
+        return int(result.rowcount or 0)
+
+    async def next_due(self) -> datetime | None:
+        """The earliest time a pending message becomes due or a lease runs out (None: idle)."""
+        m = MESSAGES
+        async with self._engine.connect() as conn:
+            pending = await conn.scalar(
+                select(func.min(m.c.available_at)).where(m.c.status == "pending")
+            )
+            leased = await conn.scalar(
+                select(func.min(m.c.lease_expires_at)).where(m.c.status == "sending")
+            )
+        # func.min loses the column type on some dialects; coerce through the column type.
+        times = [_aware(t) for t in (pending, leased) if t is not None]
+        return min(times) if times else None
+
+    # --- pacing ---------------------------------------------------------------------
+
+    async def ensure_pacing_row(self) -> None:
+        """Create the shared global pacing row if it is missing (idempotent, race-safe)."""
+        dialect_insert = postgresql.insert if not self._sqlite else sqlite.insert
+        async with self._write() as conn:
+            await conn.execute(
+                dialect_insert(PACING)
+                .values(name=GLOBAL_PACING, next_slot=0.0, paused_until=0.0)
+                .on_conflict_do_nothing(index_elements=[PACING.c.name])
+            )
+
+    async def paused_until(self) -> float:
+        """Epoch seconds until which every process must hold off (a 429's retry_after)."""
+        async with self._engine.connect() as conn:
+            value = await conn.scalar(
+                select(PACING.c.paused_until).where(PACING.c.name == GLOBAL_PACING)
+            )
+        return float(value or 0.0)
+
+    async def pause(self, until: float) -> None:
+        """Hold off every process until `until` (epoch seconds); never shortens a pause."""
+        p = PACING
+        async with self._write() as conn:
+            await conn.execute(
+                update(p)
+                .where(p.c.name == GLOBAL_PACING, p.c.paused_until < until)
+                .values(paused_until=until)
+            )
+
+    async def reserve_slots(
+        self, *, chat_ids: Sequence[int], now: float, interval: float, per_chat: float
+    ) -> SlotGrant:
+        """Reserve one global send slot per chat whose own pacing allows a send now.
+
+        In one transaction: lock the global row, take `start` = max(next_slot, now, pause),
+        claim each chat in `chat_pacing` only if it is free by `start` (an upsert whose
+        RETURNING lists the chats it got), then advance next_slot past the granted slots.
+        `chat_ids` must be distinct. Times are epoch seconds.
+        """
+        p, c = PACING, CHATS
+        async with self._write() as conn:
+            row = (
+                await conn.execute(
+                    select(p.c.next_slot, p.c.paused_until)
+                    .where(p.c.name == GLOBAL_PACING)
+                    .with_for_update()
+                )
+            ).one()
+            start = max(float(row.next_slot), now, float(row.paused_until))
+            granted: list[int] = list(chat_ids)
+            deferred: dict[int, float] = {}
+            if per_chat > 0 and chat_ids:
+                dialect_insert = sqlite.insert if self._sqlite else postgresql.insert
+                stmt = dialect_insert(c).values(
+                    [
+                        # i-th tentative slot + per_chat: an upper bound of the real slot,
+                        # since refusals only move later chats to earlier slots.
+                        {"chat_id": chat, "next_allowed": start + i * interval + per_chat}
+                        for i, chat in enumerate(chat_ids)
+                    ]
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[c.c.chat_id],
+                    set_={"next_allowed": stmt.excluded.next_allowed},
+                    where=c.c.next_allowed <= literal(start),
+                )
+                got = set((await conn.execute(stmt.returning(c.c.chat_id))).scalars())
+                granted = [chat for chat in chat_ids if chat in got]
+                refused = [chat for chat in chat_ids if chat not in got]
+                if refused:
+                    result = await conn.execute(
+                        select(c.c.chat_id, c.c.next_allowed).where(c.c.chat_id.in_(refused))
+                    )
+                    deferred = {r.chat_id: float(r.next_allowed) for r in result}
+            await conn.execute(
+                update(p)
+                .where(p.c.name == GLOBAL_PACING)
+                .values(next_slot=start + len(granted) * interval)
+            )
+        return SlotGrant(
+            start=start, interval=interval, granted=tuple(granted), deferred=deferred
+        )
+
+    # --- seeding (tests, benchmarks) --------------------------------------------------
+
+    async def insert_messages(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Bulk-insert outbox rows (tests and benchmarks; the planner has its own path)."""
+        if not rows:
+            return
+        async with self._write() as conn:
+            await conn.execute(insert(MESSAGES), list(rows))
+
+
+def _clip(error: str | None) -> str | None:
+    return None if error is None else error[:ERROR_LIMIT]
+
+
+def _aware(value: Any) -> datetime:
+    """Aggregates over UTCDateTime may come back naive (SQLite) or as text; make them UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    result = _UTC.process_result_value(value, None)  # type: ignore[arg-type]
+    assert result is not None
+    return result
