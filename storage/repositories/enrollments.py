@@ -80,6 +80,13 @@ class EnrollmentRepository:
         await self._session.flush()
         return enrollment_record(row)
 
+    async def move_to_patient(self, enrollment_id: int, patient_id: int) -> EnrollmentRecord:
+        """Attach the enrollment to another patient (a second invite opened in a bound chat)."""
+        row = await self._row(enrollment_id)
+        row.patient_id = patient_id
+        await self._session.flush()
+        return enrollment_record(row)
+
     async def set_session_start(
         self, enrollment_id: int, session_start: datetime
     ) -> EnrollmentRecord:
