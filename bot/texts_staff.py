@@ -76,7 +76,8 @@ ENROLL_STALE_BUTTON = "This enrollment is no longer in progress. Send /enroll to
 
 # --- patients ----------------------------------------------------------------------------
 PATIENTS_NONE = "No patients yet. Use /enroll to add one."
-PATIENTS_HEADER = "<b>Patients</b> (newest first; showing {shown} of {total})"
+PATIENTS_HEADER = "<b>Patients</b> (newest first, page {page})"
+PATIENTS_MORE = "More: /patients {next_page}"
 PATIENT_LINE = "#{id} {label} · {protocol} · {status} · next: {next}"
 PATIENT_NO_LABEL = "(no label)"
 PATIENT_NO_NEXT = "—"

@@ -1,0 +1,267 @@
+"""The one wiring point: settings, storage and services into a PTB Application."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from app.context import AppContext
+from app.settings import Settings
+from bot.context import CONTEXT_KEY
+from bot.sender import TelegramSender
+from core.clock import Clock, SystemClock
+from core.content import Content
+from core.content_loader import load_content
+from core.content_reader import ContentError
+from core.faq import FaqIndex
+from core.triage import Triage
+from jobs.alerts import FailureAlerts
+from jobs.delivery import DeliveryWorker
+from jobs.scheduling import install_delivery_jobs
+from storage.database import create_engine, migrate_async, session_factory
+from storage.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+ERROR_REPLY = (
+    "Sorry, something went wrong on our side. Please try again in a moment, "
+    "or contact the clinic directly."
+)
+
+
+class StartupError(Exception):
+    """The bot cannot start (bad content, no database); the message says what to fix."""
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    api_url: str | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The real application; `api_url` overrides `telegram.api_url` (tests, self-hosted API).
+
+    Storage, content and delivery are set up in post_init (so a content problem refuses
+    start-up before any update is handled), and torn down in post_shutdown.
+    """
+    if settings.bot_token is None:
+        raise StartupError("TELEGRAM_BOT_TOKEN is not set")
+    root = (api_url or settings.telegram.api_url).rstrip("/")
+    clock = clock or SystemClock()
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await _start_services(application, settings, clock)
+
+    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await _stop_services(application)
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
+        .connect_timeout(settings.telegram.connect_timeout)
+        .read_timeout(settings.telegram.read_timeout)
+        .rate_limiter(AIORateLimiter(max_retries=1))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    application = builder.build()
+    # Imported here: handler modules import the app's services, never the reverse.
+    from bot import staff_handlers
+
+    # Staff first: their early group (staff /help, the alert-chat relay) must see updates
+    # before the patient handlers do.
+    staff_handlers.register(application)
+    try:  # TEMPORARY until bot/patient_handlers.py lands (H7b); then a plain import.
+        from bot import patient_handlers
+    except ImportError:
+        log.warning("bot.patient_handlers not available yet")
+    else:
+        patient_handlers.register(application)
+    application.add_error_handler(_on_error)
+    return application
+
+
+def load_checked_content(settings: Settings) -> Content:
+    """The content, or StartupError listing every problem (each also logged)."""
+    try:
+        return load_content(
+            settings.content.dir, settings.clinic.languages, settings.clinic.default_language
+        )
+    except ContentError as error:
+        for problem in error.problems:
+            log.error("content problem: %s", problem)
+        raise StartupError(
+            f"content in {settings.content.dir} has {len(error.problems)} problem(s); "
+            "run `python run_bot.py check` for the list"
+        ) from None
+
+
+async def _start_services(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, clock: Clock
+) -> None:
+    content = load_checked_content(settings)
+    engine = create_engine(settings.database.url)
+    try:
+        await migrate_async(engine)
+    except Exception as error:
+        await engine.dispose()
+        raise StartupError(f"database migration failed: {type(error).__name__}") from error
+    sessions = session_factory(engine)
+    languages = settings.clinic.languages
+    delivery = _start_delivery(application, settings, clock, engine)
+    ctx = AppContext(
+        settings=settings,
+        content=content,
+        clock=clock,
+        engine=engine,
+        sessions=sessions,
+        faq=FaqIndex.build(content.faq, languages),
+        triage=Triage.build(content.red_flags, languages),
+        delivery=delivery,
+        bot_username=application.bot.username,
+    )
+    application.bot_data[CONTEXT_KEY] = ctx
+    if application.updater is not None:
+        await _set_commands(application, settings)
+    log.info(
+        "bot started: %d protocols, %d FAQ entries, languages %s",
+        len(content.protocols), len(content.faq), ",".join(languages),
+    )
+
+
+def _start_delivery(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    clock: Clock,
+    engine: AsyncEngine,
+) -> DeliveryWorker:
+    """The delivery worker, ticking on the application's JobQueue (a timer, never the record)."""
+    worker = DeliveryWorker(
+        outbox=Outbox(engine),
+        sender=TelegramSender(application.bot),
+        settings=settings.delivery,
+        clock=clock,
+        clinic_timezone=settings.clinic.timezone,
+        alerts=FailureAlerts(chat_id=settings.staff.alert_chat_id),
+    )
+    if application.job_queue is not None:
+        install_delivery_jobs(application.job_queue, worker, settings.delivery.poll_seconds)
+    return worker
+
+
+async def _stop_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    ctx = application.bot_data.pop(CONTEXT_KEY, None)
+    if isinstance(ctx, AppContext):
+        await ctx.engine.dispose()
+
+
+async def _set_commands(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
+) -> None:
+    from bot.texts_staff import PATIENT_COMMANDS, STAFF_COMMANDS
+
+    patient = [BotCommand(name, text) for name, text in PATIENT_COMMANDS]
+    staff = [BotCommand(name, text) for name, text in STAFF_COMMANDS]
+    try:
+        await application.bot.set_my_commands(patient, scope=BotCommandScopeDefault())
+        for admin_id in settings.staff.admin_ids:
+            await application.bot.set_my_commands(
+                staff + patient, scope=BotCommandScopeChat(admin_id)
+            )
+    except TelegramError as error:
+        # A menu is a convenience; an admin who never opened the bot makes this fail.
+        log.warning("could not set bot commands: %s", type(error).__name__)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception type and update id only (never content), and apologise."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    log.error(
+        "error while handling update %s: %s", update_id, type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(
+                update.effective_chat.id, ERROR_REPLY, parse_mode=None
+            )
+
+
+def run_bot(settings: Settings) -> None:
+    """Run the bot until interrupted: polling, or webhook when `telegram.webhook_url` is set."""
+    application = build_application(settings)
+    try:
+        if settings.telegram.webhook_url:
+            run_webhook(application, settings)
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except StartupError as error:
+        log.error("start-up refused: %s", error)
+        raise SystemExit(f"Cannot start: {error}") from None
+
+
+def run_webhook(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
+) -> None:
+    """Webhook mode. The operations work replaces this with its durable webhook server."""
+    from urllib.parse import urlparse
+
+    telegram = settings.telegram
+    assert telegram.webhook_url is not None
+    secret = telegram.webhook_secret.get_secret_value() if telegram.webhook_secret else None
+    application.run_webhook(
+        listen=telegram.webhook_host,
+        port=telegram.webhook_port,
+        url_path=urlparse(telegram.webhook_url).path.lstrip("/"),
+        webhook_url=telegram.webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )
+
+
+def run_worker(settings: Settings) -> None:
+    """Delivery only (no update handling), until SIGINT/SIGTERM; several may run at once."""
+    from telegram import Bot
+    from telegram.request import HTTPXRequest
+
+    from jobs.runner import run_delivery_forever
+
+    if settings.bot_token is None:
+        raise StartupError("TELEGRAM_BOT_TOKEN is not set")
+    root = settings.telegram.api_url.rstrip("/")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        request = HTTPXRequest(
+            connect_timeout=settings.telegram.connect_timeout,
+            read_timeout=settings.telegram.read_timeout,
+        )
+        bot = Bot(
+            settings.bot_token.get_secret_value() if settings.bot_token else "",
+            base_url=f"{root}/bot",
+            base_file_url=f"{root}/file/bot",
+            request=request,
+        )
+        async with bot:
+            await run_delivery_forever(
+                settings, sender=TelegramSender(bot), clock=SystemClock(), stop_event=stop
+            )
+
+    asyncio.run(main())

@@ -1,0 +1,153 @@
+"""Enrollment: parse a staff member's request, then create patient, enrollment and invite."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.context import AppContext
+from core.clock import require_aware
+from core.invites import InviteCode, deep_link
+from storage.repositories import Store
+
+LABEL_LIMIT = 200
+# A session more than this far from today is almost surely a typo (wrong year).
+MAX_SESSION_DISTANCE = timedelta(days=366)
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+SKIP_WORDS = frozenset({"skip", "-", "none"})
+
+
+class EnrollmentInputError(ValueError):
+    """Staff input that cannot become an enrollment; `reason` picks the reply."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason)
+        self.reason = reason  # usage | unknown_protocol | bad_time | far_time | long_label
+        self.details = details
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollmentRequest:
+    """A validated request: which protocol, when the session is, and the staff label."""
+
+    protocol_id: str
+    session_start: datetime
+    label: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewInvite:
+    """What staff get back: the ids, and the code/link (shown once, never stored)."""
+
+    patient_id: int
+    enrollment_id: int
+    protocol_id: str
+    session_start: datetime
+    label: str | None
+    code: str
+    link: str
+    expires_at: datetime
+
+
+def parse_session_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """`YYYY-MM-DD HH:MM` in `zone` as an aware instant; "skip"/empty = now.
+
+    Raises EnrollmentInputError("bad_time") or ("far_time") (over a year from now).
+    """
+    require_aware(now, "now")
+    cleaned = " ".join(text.split())
+    if cleaned.lower() in SKIP_WORDS or not cleaned:
+        return now
+    try:
+        naive = datetime.strptime(cleaned, TIME_FORMAT)  # noqa: DTZ007 - zone attached next
+    except ValueError:
+        raise EnrollmentInputError("bad_time") from None
+    moment = naive.replace(tzinfo=zone)
+    if abs(moment - now) > MAX_SESSION_DISTANCE:
+        raise EnrollmentInputError("far_time")
+    return moment
+
+
+def check_label(text: str | None) -> str | None:
+    """The label as typed (trimmed); "skip"/empty = none; over LABEL_LIMIT chars refused."""
+    if text is None:
+        return None
+    label = text.strip()
+    if not label or label.lower() in SKIP_WORDS:
+        return None
+    if len(label) > LABEL_LIMIT:
+        raise EnrollmentInputError("long_label", length=len(label), limit=LABEL_LIMIT)
+    return label
+
+
+def parse_enroll_args(
+    args: Sequence[str], protocols: Collection[str], zone: ZoneInfo, now: datetime
+) -> EnrollmentRequest:
+    """The one-line form: `<protocol-id> [YYYY-MM-DD HH:MM] [label…]`."""
+    if not args:
+        raise EnrollmentInputError("usage")
+    protocol_id, rest = args[0], list(args[1:])
+    if protocol_id not in protocols:
+        raise EnrollmentInputError("unknown_protocol", given=protocol_id)
+    session_start = now
+    if rest and _looks_like_date(rest[0]):
+        if len(rest) < 2:
+            raise EnrollmentInputError("bad_time")
+        session_start = parse_session_time(f"{rest[0]} {rest[1]}", zone, now)
+        rest = rest[2:]
+    label = check_label(" ".join(rest)) if rest else None
+    return EnrollmentRequest(protocol_id=protocol_id, session_start=session_start, label=label)
+
+
+def _looks_like_date(word: str) -> bool:
+    # Something date-shaped that fails to parse is a bad date, not the start of a label.
+    return len(word) >= 8 and word[:4].isdigit() and "-" in word
+
+
+async def enroll(
+    ctx: AppContext, request: EnrollmentRequest, *, staff_id: int | None, now: datetime
+) -> NewInvite:
+    """Create the patient (invited), the enrollment (invited) and a single-use invite."""
+    settings = ctx.settings
+    if request.protocol_id not in ctx.content.protocols:
+        raise EnrollmentInputError("unknown_protocol", given=request.protocol_id)
+    invite = InviteCode.new()
+    expires_at = now + timedelta(days=settings.invites.ttl_days)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.create(
+            label=request.label,
+            language=settings.clinic.default_language,
+            timezone=settings.clinic.timezone,
+            created_by=staff_id,
+            now=now,
+        )
+        enrollment = await store.enrollments.create(
+            patient_id=patient.id,
+            protocol_id=request.protocol_id,
+            session_start=request.session_start,
+            created_by=staff_id,
+            now=now,
+        )
+        await store.invites.create(
+            enrollment_id=enrollment.id, code_hash=invite.code_hash, expires_at=expires_at, now=now
+        )
+        await store.audit.record(
+            actor_id=staff_id,
+            action="enroll",
+            outcome="ok",
+            target=f"patient:{patient.id}",
+            detail=f"enrollment:{enrollment.id} protocol:{request.protocol_id}",
+            now=now,
+        )
+    return NewInvite(
+        patient_id=patient.id,
+        enrollment_id=enrollment.id,
+        protocol_id=request.protocol_id,
+        session_start=request.session_start,
+        label=request.label,
+        code=invite.code,
+        link=deep_link(ctx.bot_username, invite.code),
+        expires_at=expires_at,
+    )

@@ -1,0 +1,267 @@
+"""Staff services: access, audit, patient listing and inspection, cancel, reschedule, stats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.context import AppContext
+from app.planning import plan_for_enrollment
+from core.records import (
+    EnrollmentRecord,
+    MessageRecord,
+    MessageStats,
+    PatientOverview,
+    PatientRecord,
+)
+from storage.models import Patient, ScheduledMessage
+from storage.repositories import Store
+
+PAGE_SIZE = 30
+# Enrollments that still have a future: the ones /reschedule and /cancel act on.
+LIVE_ENROLLMENTS = frozenset({"invited", "active"})
+# Patients whose chat may receive a message from the clinic.
+REACHABLE_PATIENTS = frozenset({"active"})
+# Messages a reschedule leaves alone (already out, or being sent right now).
+FINISHED_OR_IN_FLIGHT = frozenset({"sent", "expired", "failed", "sending"})
+
+
+async def is_staff(ctx: AppContext, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    async with Store(ctx.sessions) as store:
+        return await store.staff.is_staff(user_id, ctx.settings.staff.admin_ids)
+
+
+async def is_admin(ctx: AppContext, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    async with Store(ctx.sessions) as store:
+        return await store.staff.is_admin(user_id, ctx.settings.staff.admin_ids)
+
+
+async def audit(
+    ctx: AppContext,
+    *,
+    actor_id: int | None,
+    action: str,
+    outcome: str,
+    target: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """One audit row (ids and codes only: never names or message texts)."""
+    async with Store(ctx.sessions) as store:
+        await store.audit.record(
+            actor_id=actor_id, action=action, outcome=outcome, target=target, detail=detail,
+            now=ctx.clock.now(),
+        )
+
+
+# --- listing and inspection --------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class PatientSummary:
+    """One line of /patients."""
+
+    patient: PatientRecord
+    enrollment: EnrollmentRecord | None  # the newest
+    next_due: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientPage:
+    rows: tuple[PatientSummary, ...]
+    page: int
+    has_more: bool
+
+
+async def list_patients(ctx: AppContext, *, page: int = 1) -> PatientPage:
+    """Patients, newest first, PAGE_SIZE per page, each with their next message time."""
+    now = ctx.clock.now()
+    async with Store(ctx.sessions) as store:
+        found: tuple[PatientOverview, ...] = await store.patients.list(
+            limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+        )
+        rows = []
+        for overview in found[:PAGE_SIZE]:
+            upcoming = await store.messages.upcoming_for_patient(overview.patient.id, now, limit=1)
+            rows.append(
+                PatientSummary(
+                    patient=overview.patient,
+                    enrollment=overview.enrollments[0] if overview.enrollments else None,
+                    next_due=upcoming[0].due_at if upcoming else None,
+                )
+            )
+    return PatientPage(rows=tuple(rows), page=page, has_more=len(found) > PAGE_SIZE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientDetail:
+    """/patient <id>: the patient and each enrollment with its whole plan."""
+
+    patient: PatientRecord
+    plans: tuple[tuple[EnrollmentRecord, tuple[MessageRecord, ...]], ...]
+
+
+async def patient_detail(ctx: AppContext, patient_id: int) -> PatientDetail | None:
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+        if patient is None:
+            return None
+        plans = []
+        for enrollment in await store.enrollments.list_for_patient(patient_id):
+            plans.append((enrollment, await store.messages.list_for_enrollment(enrollment.id)))
+    return PatientDetail(patient=patient, plans=tuple(plans))
+
+
+# --- cancel and reschedule ---------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class CancelResult:
+    enrollments: int
+    messages: int
+    notify_chat_id: int | None  # the patient's chat, when they should be told
+
+
+async def cancel_patient(
+    ctx: AppContext, patient_id: int, *, staff_id: int
+) -> CancelResult | None:
+    """Cancel every live enrollment of the patient (and so their pending messages)."""
+    now = ctx.clock.now()
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+        if patient is None:
+            return None
+        enrollments = messages = 0
+        for enrollment in await store.enrollments.list_for_patient(patient_id):
+            if enrollment.status in LIVE_ENROLLMENTS:
+                messages += await store.enrollments.cancel(enrollment.id, now)
+                enrollments += 1
+        await store.audit.record(
+            actor_id=staff_id, action="cancel", outcome="ok", target=f"patient:{patient_id}",
+            detail=f"enrollments:{enrollments} messages:{messages}", now=now,
+        )
+    reachable = patient.status in REACHABLE_PATIENTS and patient.chat_id
+    return CancelResult(
+        enrollments=enrollments,
+        messages=messages,
+        notify_chat_id=patient.chat_id if enrollments and reachable else None,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RescheduleResult:
+    enrollment_id: int
+    session_start: datetime
+    replanned: int   # pending messages updated or inserted
+    kept: int        # sent / expired / failed / cancelled messages left as they were
+
+
+async def reschedule_patient(
+    ctx: AppContext, patient_id: int, session_start: datetime, *, staff_id: int
+) -> RescheduleResult | None:
+    """Move the newest live enrollment's session; pending messages re-planned, sent ones kept.
+
+    None when the patient has no live enrollment. An enrollment whose invite is not yet
+    accepted only gets its new start: its plan is made at consent.
+    """
+    now = ctx.clock.now()
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+        if patient is None:
+            return None
+        live = [
+            e for e in await store.enrollments.list_for_patient(patient_id)
+            if e.status in LIVE_ENROLLMENTS
+        ]
+        if not live:
+            return None
+        enrollment = max(live, key=lambda e: e.id)
+        enrollment = await store.enrollments.set_session_start(enrollment.id, session_start)
+        replanned = kept = 0
+        if enrollment.status == "active":
+            planned = plan_for_enrollment(ctx, patient, enrollment, now)
+            outcome = await store.messages.replace_pending(enrollment.id, planned, now)
+            replanned = outcome.updated + outcome.inserted
+            kept = sum(
+                1 for m in await store.messages.list_for_enrollment(enrollment.id)
+                if m.status in FINISHED_OR_IN_FLIGHT
+            )
+        await store.audit.record(
+            actor_id=staff_id, action="reschedule", outcome="ok",
+            target=f"patient:{patient_id}", detail=f"enrollment:{enrollment.id}", now=now,
+        )
+    if enrollment.status == "active":
+        ctx.wake_delivery()
+    return RescheduleResult(
+        enrollment_id=enrollment.id, session_start=session_start, replanned=replanned, kept=kept
+    )
+
+
+# --- stats -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Stats:
+    now: datetime
+    patients: dict[str, int]
+    messages: MessageStats
+    failed_24h: int
+    open_escalations: int
+
+
+async def stats(ctx: AppContext) -> Stats:
+    now = ctx.clock.now()
+    async with Store(ctx.sessions) as store:
+        messages = await store.messages.stats(now)
+        # Two small aggregates the repositories do not offer (yet); read-only.
+        session = store.session
+        patients = {
+            status: int(count)
+            for status, count in await session.execute(
+                select(Patient.status, func.count()).group_by(Patient.status)
+            )
+        }
+        failed_24h = int(
+            await session.scalar(
+                select(func.count()).where(
+                    ScheduledMessage.status == "failed",
+                    ScheduledMessage.finished_at >= now - timedelta(hours=24),
+                )
+            )
+            or 0
+        )
+        open_escalations = len(await store.escalations.list_open(limit=10_000))
+    return Stats(
+        now=now, patients=patients, messages=messages, failed_24h=failed_24h,
+        open_escalations=open_escalations,
+    )
+
+
+# --- staff management --------------------------------------------------------------------
+
+async def add_staff(ctx: AppContext, user_id: int, *, admin_id: int) -> bool:
+    """Add (or bring back) a staff member; False if they already were staff."""
+    now = ctx.clock.now()
+    async with Store(ctx.sessions) as store:
+        already = await store.staff.is_staff(user_id, ctx.settings.staff.admin_ids)
+        if not already:
+            await store.staff.add(user_id, admin_id, now)
+        await store.audit.record(
+            actor_id=admin_id, action="staff_add", outcome="ok", target=f"user:{user_id}",
+            detail="already staff" if already else None, now=now,
+        )
+    return not already
+
+
+async def remove_staff(ctx: AppContext, user_id: int, *, admin_id: int) -> bool:
+    """Remove a staff member; False if they were not staff (settings admins stay)."""
+    now = ctx.clock.now()
+    async with Store(ctx.sessions) as store:
+        removed = await store.staff.remove(user_id, now)
+        await store.audit.record(
+            actor_id=admin_id, action="staff_remove", outcome="ok", target=f"user:{user_id}",
+            detail=None if removed else "not staff", now=now,
+        )
+    return removed

@@ -1,0 +1,67 @@
+"""The staff gate: every staff command goes through it (refusals are polite and audited)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes, ConversationHandler
+
+from app.context import AppContext
+from app.staff_admin import audit, is_admin, is_staff
+from bot import texts_staff as T
+from bot.context import app_context
+from bot.formatting import fit
+
+StaffCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, AppContext], Awaitable[Any]]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+
+
+def user_id_of(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user else None
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Answer in the chat the update came from (HTML, fitted to Telegram's limit)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    bot = update.get_bot()
+    await bot.send_message(chat.id, fit(text), **kwargs)
+
+
+def staff_only(action: str, *, admins: bool = False) -> Callable[[StaffCallback], Callback]:
+    """Wrap a staff handler: non-staff (or non-admins when `admins`) get a refusal + audit.
+
+    A refusal returns ConversationHandler.END, so a refused /enroll opens no conversation.
+    """
+
+    def decorate(handler: StaffCallback) -> Callback:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+            ctx = app_context(context)
+            user_id = user_id_of(update)
+            allowed = await (is_admin if admins else is_staff)(ctx, user_id)
+            if not allowed:
+                staff = admins and await is_staff(ctx, user_id)
+                await audit(
+                    ctx, actor_id=user_id, action=action, outcome="refused",
+                    detail="not admin" if staff else "not staff",
+                )
+                await reply(update, T.NOT_ADMIN if staff else T.NOT_STAFF)
+                return ConversationHandler.END
+            return await handler(update, context, ctx)
+
+        return guarded
+
+    return decorate
+
+
+async def invalid(
+    update: Update, ctx: AppContext, action: str, text: str, *, detail: str | None = None
+) -> None:
+    """A usage reply for malformed staff input, audited as `invalid`."""
+    await audit(ctx, actor_id=user_id_of(update), action=action, outcome="invalid", detail=detail)
+    await reply(update, text)

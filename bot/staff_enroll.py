@@ -1,0 +1,296 @@
+"""/enroll: guided (procedure buttons, session time, label) and one-line; replies link + QR."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from app.context import AppContext
+from app.enrollment import (
+    EnrollmentInputError,
+    EnrollmentRequest,
+    check_label,
+    enroll,
+    parse_enroll_args,
+    parse_session_time,
+)
+from bot import texts_staff as T
+from bot.context import app_context
+from bot.formatting import escape, fit_caption
+from bot.qr import qr_png
+from bot.staff_access import invalid, reply, staff_only, user_id_of
+
+PICK_PROTOCOL, PICK_TIME, ASK_LABEL = range(3)
+TIMEOUT_SECONDS = 15 * 60
+DRAFT_KEY = "enroll_draft"
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+CANCEL_WORDS = filters.Regex(r"(?i)^\s*cancel\s*$")
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    typed = filters.TEXT & ~filters.COMMAND
+    cancel = MessageHandler(CANCEL_WORDS, cancel_enroll)
+    with warnings.catch_warnings():
+        # PTB warns that callback queries are tracked per chat+user, not per message:
+        # exactly what we want (one enrollment in progress per staff member and chat).
+        warnings.simplefilter("ignore", PTBUserWarning)
+        conversation = ConversationHandler(
+            entry_points=[CommandHandler("enroll", enroll_command)],
+            states={
+                PICK_PROTOCOL: [cancel, CallbackQueryHandler(picked_protocol, r"^enroll:p:")],
+                PICK_TIME: [
+                    cancel,
+                    CallbackQueryHandler(picked_time, r"^enroll:t:"),
+                    MessageHandler(typed, typed_time),
+                ],
+                ASK_LABEL: [cancel, MessageHandler(typed, typed_label)],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+            },
+            fallbacks=[CommandHandler("cancel_enroll", cancel_enroll)],
+            per_user=True,
+            per_chat=True,
+            allow_reentry=True,
+            conversation_timeout=TIMEOUT_SECONDS,
+            name="enroll",
+        )
+    application.add_handler(conversation)
+    application.add_handler(CallbackQueryHandler(stale_button, r"^enroll:"))
+
+
+def _protocol_ids(ctx: AppContext) -> list[str]:
+    return sorted(ctx.content.protocols)
+
+
+def _protocol_list(ctx: AppContext) -> str:
+    return ", ".join(f"<code>{escape(pid)}</code>" for pid in _protocol_ids(ctx))
+
+
+def _protocol_name(ctx: AppContext, protocol_id: str) -> str:
+    return ctx.content.protocols[protocol_id].name.get("en")
+
+
+def _time_hint(ctx: AppContext) -> str:
+    example = (ctx.clock.now().astimezone(ctx.zone) + timedelta(days=1)).strftime("%Y-%m-%d 10:00")
+    return T.TIME_HINT.format(zone=escape(ctx.settings.clinic.timezone), example=example)
+
+
+def usage_for(ctx: AppContext, error: EnrollmentInputError) -> str:
+    """The reply for a malformed /enroll: what was wrong, and how to do it right."""
+    if error.reason == "unknown_protocol":
+        return T.ENROLL_UNKNOWN_PROTOCOL.format(
+            given=escape(str(error.details.get("given", ""))[:64]), protocols=_protocol_list(ctx)
+        )
+    if error.reason == "bad_time":
+        return T.ENROLL_BAD_TIME.format(hint=_time_hint(ctx))
+    if error.reason == "far_time":
+        return T.ENROLL_FAR_TIME.format(hint=_time_hint(ctx))
+    if error.reason == "long_label":
+        return T.ENROLL_LABEL_TOO_LONG.format(**error.details)
+    return T.ENROLL_USAGE.format(
+        zone=escape(ctx.settings.clinic.timezone), protocols=_protocol_list(ctx)
+    )
+
+
+@staff_only("enroll")
+async def enroll_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
+) -> int:
+    args = context.args or []
+    if args:
+        try:
+            request = parse_enroll_args(args, ctx.content.protocols, ctx.zone, ctx.clock.now())
+        except EnrollmentInputError as error:
+            await invalid(update, ctx, "enroll", usage_for(ctx, error), detail=error.reason)
+            return ConversationHandler.END
+        await _create(update, ctx, request)
+        return ConversationHandler.END
+    ids = _protocol_ids(ctx)
+    buttons = [
+        [InlineKeyboardButton(_protocol_name(ctx, pid), callback_data=f"enroll:p:{index}")]
+        for index, pid in enumerate(ids)
+    ]
+    assert context.user_data is not None
+    context.user_data[DRAFT_KEY] = {"protocols": ids}
+    await reply(update, T.ENROLL_PICK_PROTOCOL, reply_markup=InlineKeyboardMarkup(buttons))
+    return PICK_PROTOCOL
+
+
+async def picked_protocol(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    ctx = app_context(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    await query.answer()
+    draft = context.user_data.get(DRAFT_KEY) or {}
+    ids: list[str] = draft.get("protocols", [])
+    index = query.data.removeprefix("enroll:p:")
+    known = index.isdigit() and int(index) < len(ids)
+    if not known or ids[int(index)] not in ctx.content.protocols:
+        await reply(update, T.ENROLL_STALE_BUTTON)
+        return ConversationHandler.END
+    protocol_id = ids[int(index)]
+    draft["protocol_id"] = protocol_id
+    context.user_data[DRAFT_KEY] = draft
+    await reply(
+        update,
+        T.ENROLL_PICK_TIME.format(
+            protocol=escape(_protocol_name(ctx, protocol_id)),
+            zone=escape(ctx.settings.clinic.timezone),
+        ),
+        reply_markup=InlineKeyboardMarkup(_time_buttons(ctx)),
+    )
+    return PICK_TIME
+
+
+def _time_buttons(ctx: AppContext) -> list[list[InlineKeyboardButton]]:
+    """Now; the next two full hours today; tomorrow 10:00 (clinic time)."""
+    now = ctx.clock.now()
+    local_now = now.astimezone(ctx.zone)
+    rows = [[InlineKeyboardButton(T.ENROLL_NOW_BUTTON, callback_data="enroll:t:now")]]
+    hour = local_now.replace(minute=0, second=0, microsecond=0)
+    today = []
+    for step in (1, 2):
+        slot = hour + timedelta(hours=step)
+        if slot.date() == local_now.date():
+            today.append(
+                InlineKeyboardButton(
+                    T.ENROLL_TODAY_BUTTON.format(time=slot.strftime("%H:%M")),
+                    callback_data=f"enroll:t:{int(slot.timestamp())}",
+                )
+            )
+    if today:
+        rows.append(today)
+    tomorrow = (local_now + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    rows.append(
+        [
+            InlineKeyboardButton(
+                T.ENROLL_TOMORROW_BUTTON.format(time="10:00"),
+                callback_data=f"enroll:t:{int(tomorrow.timestamp())}",
+            )
+        ]
+    )
+    return rows
+
+
+async def picked_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    ctx = app_context(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    value = query.data.removeprefix("enroll:t:")
+    if value == "now":
+        start = ctx.clock.now()
+    elif value.isdigit():
+        start = datetime.fromtimestamp(int(value), tz=UTC)
+    else:
+        await reply(update, T.ENROLL_STALE_BUTTON)
+        return ConversationHandler.END
+    return await _ask_label(update, context, ctx, start)
+
+
+async def typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    ctx = app_context(context)
+    assert update.effective_message is not None
+    try:
+        start = parse_session_time(
+            update.effective_message.text or "", ctx.zone, ctx.clock.now()
+        )
+    except EnrollmentInputError as error:
+        await invalid(update, ctx, "enroll", usage_for(ctx, error), detail=error.reason)
+        return PICK_TIME
+    return await _ask_label(update, context, ctx, start)
+
+
+async def _ask_label(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext, start: datetime
+) -> int:
+    assert context.user_data is not None
+    draft = context.user_data.get(DRAFT_KEY) or {}
+    if "protocol_id" not in draft:
+        await reply(update, T.ENROLL_STALE_BUTTON)
+        return ConversationHandler.END
+    draft["session_start"] = start
+    context.user_data[DRAFT_KEY] = draft
+    await reply(update, T.ENROLL_ASK_LABEL.format(session=_local(ctx, start)))
+    return ASK_LABEL
+
+
+async def typed_label(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    ctx = app_context(context)
+    assert update.effective_message is not None and context.user_data is not None
+    try:
+        label = check_label(update.effective_message.text)
+    except EnrollmentInputError as error:
+        await invalid(update, ctx, "enroll", usage_for(ctx, error), detail=error.reason)
+        return ASK_LABEL
+    draft = context.user_data.pop(DRAFT_KEY, None) or {}
+    if "protocol_id" not in draft or "session_start" not in draft:
+        await reply(update, T.ENROLL_STALE_BUTTON)
+        return ConversationHandler.END
+    request = EnrollmentRequest(
+        protocol_id=draft["protocol_id"], session_start=draft["session_start"], label=label
+    )
+    await _create(update, ctx, request)
+    return ConversationHandler.END
+
+
+async def cancel_enroll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
+    await reply(update, T.ENROLL_CANCELLED)
+    return ConversationHandler.END
+
+
+async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
+    await reply(update, T.ENROLL_TIMED_OUT)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A procedure/time button pressed outside a running enrollment."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(T.ENROLL_STALE_BUTTON, show_alert=False)
+
+
+def _local(ctx: AppContext, moment: datetime) -> str:
+    return moment.astimezone(ctx.zone).strftime(TIME_FORMAT)
+
+
+async def _create(update: Update, ctx: AppContext, request: EnrollmentRequest) -> None:
+    """Create the enrollment, then send the link as text and as a QR photo."""
+    invite = await enroll(ctx, request, staff_id=user_id_of(update), now=ctx.clock.now())
+    label = f" ({escape(invite.label)})" if invite.label else ""
+    await reply(
+        update,
+        T.ENROLL_DONE.format(
+            patient_id=invite.patient_id,
+            label=label,
+            protocol=escape(_protocol_name(ctx, invite.protocol_id)),
+            session=_local(ctx, invite.session_start),
+            expires=_local(ctx, invite.expires_at),
+            link=escape(invite.link),
+        ),
+        link_preview_options=None,
+    )
+    chat = update.effective_chat
+    assert chat is not None
+    await update.get_bot().send_photo(
+        chat.id,
+        InputFile(qr_png(invite.link), filename=f"invite-{invite.patient_id}.png"),
+        caption=fit_caption(T.ENROLL_QR_CAPTION.format(patient_id=invite.patient_id)),
+    )

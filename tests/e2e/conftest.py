@@ -1,0 +1,45 @@
+"""Fixtures for end-to-end tests: a running bot on SQLite (and on PostgreSQL for key flows)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import BotEnv, running_bot
+from tests.postgres import scratch_database
+
+
+@pytest.fixture
+async def bot_env(tmp_path: Path) -> AsyncIterator[BotEnv]:
+    """The real bot on a fresh SQLite file, fake API, fake clock, default quiet hours."""
+    async with running_bot(f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}") as env:
+        yield env
+
+
+@pytest.fixture
+def make_bot_env(tmp_path: Path) -> Callable[..., AbstractAsyncContextManager[BotEnv]]:
+    """`async with make_bot_env(quiet_hours=None) as env:` for tests that need other settings."""
+    counter = iter(range(1000))
+
+    def make(**options: Any) -> AbstractAsyncContextManager[BotEnv]:
+        return running_bot(f"sqlite+aiosqlite:///{tmp_path / f'e2e{next(counter)}.db'}", **options)
+
+    return make
+
+
+@pytest.fixture
+def pg_database_url() -> Iterator[str]:
+    """A scratch PostgreSQL database for one test (skips without PostgreSQL, fails in CI)."""
+    with scratch_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def bot_env_pg(pg_database_url: str) -> AsyncIterator[BotEnv]:
+    """The real bot on PostgreSQL."""
+    async with running_bot(pg_database_url) as env:
+        yield env
