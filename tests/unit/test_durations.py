@@ -43,7 +43,7 @@ def test_format_duration_examples() -> None:
     assert format_duration(timedelta(0)) == "0m"
 
 
-@given(st.integers(min_value=-10**8, max_value=10**8))
+@given(st.integers(min_value=-(10**8), max_value=10**8))
 def test_format_then_parse_round_trips(seconds: int) -> None:
     """parse_duration(format_duration(d)) == d for any whole-second duration."""
     value = timedelta(seconds=seconds)
