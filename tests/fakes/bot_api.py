@@ -1,0 +1,506 @@
+"""A fake Telegram Bot API server on loopback for tests: real HTTP, faults and flood limits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import tornado.httpserver
+import tornado.httputil
+import tornado.netutil
+import tornado.web
+
+from tests.fakes.bot_api_faults import Fault, Faults, Limits
+from tests.fakes.bot_api_methods import ApiError, BotMethods
+from tests.fakes.bot_api_state import JSON, BotState, CallbackAnswer, SentMessage
+from tests.fakes.bot_api_stats import Stats
+from tests.fakes.telegram_user import TelegramUser
+
+DEFAULT_TOKEN = "123456:TEST-fake-token"
+# Parameters whose form value is a plain string even when it looks like JSON ("123").
+_STRING_PARAMS = frozenset({
+    "text", "caption", "parse_mode", "callback_query_id", "url", "secret_token",
+    "language_code", "action", "inline_message_id", "photo", "file_id", "ip_address",
+})
+Predicate = Callable[[SentMessage], bool] | str | None
+
+
+class _Closing(Exception):
+    """The server is shutting down while a request waits."""
+
+
+class FakeBotApi:
+    """The fake server: `async with FakeBotApi() as api` or `with FakeBotApi.in_thread() as api`.
+
+    Point PTB at it with `base_url=f"{api.url}/bot"` (our `telegram.api_url` = `api.url`).
+    Tests steer it through `faults`, `limits`, the user helpers, and read `stats`.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        username: str = "aftercare_test_bot",
+        first_name: str = "Aftercare Test Bot",
+        seed: int = 0,
+        strict_chats: bool = False,
+    ) -> None:
+        self.token = token
+        bot_id = token.split(":", 1)[0]
+        self.bot_user: JSON = {
+            "id": int(bot_id) if bot_id.isdigit() else 123456,
+            "is_bot": True,
+            "first_name": first_name,
+            "username": username,
+        }
+        self.faults = Faults(seed)
+        self.limits = Limits()
+        self.stats = Stats()
+        self.state = BotState(strict_chats=strict_chats)
+        self.state.on_update = self._notify_pollers
+        self.methods = BotMethods(
+            state=self.state, bot_user=self.bot_user, admit=self._admit, on_send=self._on_send
+        )
+        self._canonical = {name.lower(): name for name in (
+            "getUpdates", "getMe", "sendMessage", "sendPhoto", "answerCallbackQuery",
+            "editMessageText", "editMessageReplyMarkup", "setMyCommands", "deleteMyCommands",
+            "getMyCommands", "setWebhook", "deleteWebhook", "getWebhookInfo", "getChat",
+            "sendChatAction", "getFile", "close", "logOut",
+        )}
+        self.url = ""
+        self.last_webhook_status: int | None = None
+        self._server: tornado.httpserver.HTTPServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._closing = asyncio.Event()
+        self._poll_generation = 0
+        self._poll_waiters: set[asyncio.Event] = set()
+
+    # lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 at a free port; `url` is set afterwards."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._closing = asyncio.Event()
+        app = tornado.web.Application(
+            [
+                (r"/bot([^/]*)/([^/]*)", _MethodHandler, {"api": self}),
+                (r"/file/bot([^/]*)/(.+)", _FileHandler, {"api": self}),
+            ],
+            log_function=_no_access_log,  # the access log would print the token
+        )
+        sockets = tornado.netutil.bind_sockets(0, address="127.0.0.1")
+        self._server = tornado.httpserver.HTTPServer(app)
+        self._server.add_sockets(sockets)
+        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+
+    async def stop(self) -> None:
+        """Answer waiting long polls, stop listening and close every connection."""
+        self._closing.set()
+        self._wake_pollers()
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None
+
+    async def __aenter__(self) -> FakeBotApi:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @classmethod
+    @contextlib.contextmanager
+    def in_thread(cls, **kwargs: Any) -> Iterator[FakeBotApi]:
+        """Run the server in a background thread with its own loop (for bots in subprocesses)."""
+        api = cls(**kwargs)
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        stop_requested: list[asyncio.Event] = []
+
+        async def serve() -> None:
+            await api.start()
+            stop_requested.append(asyncio.Event())
+            ready.set()
+            await stop_requested[0].wait()
+            await api.stop()
+
+        def run() -> None:
+            try:
+                asyncio.run(serve())
+            except BaseException as error:  # surfaced to the test thread below
+                failure.append(error)
+                ready.set()
+
+        thread = threading.Thread(target=run, name="fake-bot-api", daemon=True)
+        thread.start()
+        if not ready.wait(10) or failure:
+            raise RuntimeError("the fake Bot API did not start") from (failure or [None])[0]
+        try:
+            yield api
+        finally:
+            assert api._loop is not None
+            api._loop.call_soon_threadsafe(stop_requested[0].set)
+            thread.join(10)
+
+    # acting as Telegram ------------------------------------------------------------------
+
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "Test",
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "en",
+    ) -> TelegramUser:
+        """A Telegram user (patient or staff) whose private chat with the bot is `user_id`."""
+        return TelegramUser(
+            self, user_id=user_id, first_name=first_name, last_name=last_name,
+            username=username, language_code=language_code,
+        )
+
+    def group(self, chat_id: int, title: str = "Clinic staff") -> JSON:
+        """Register a group chat (negative id; -100... makes it a supergroup)."""
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        chat: JSON = {"id": chat_id, "type": kind, "title": title}
+        self.state.register_chat(chat)
+        return chat
+
+    def push_update(self, payload: JSON) -> JSON:
+        """Queue an update for getUpdates (any thread); returns it with its update_id."""
+        return self.state.push_update(payload)
+
+    async def deliver(self, payload: JSON) -> JSON:
+        """Hand an update to the bot: POST it to the webhook when one is set, else queue it."""
+        if self.state.webhook is None:
+            return self.push_update(payload)
+        update = self.state.stamp(payload)
+        self.last_webhook_status = await self.deliver_via_webhook(update)
+        return update
+
+    async def deliver_via_webhook(self, update: JSON) -> int:
+        """POST one update to the registered webhook with its secret; returns the HTTP status."""
+        hook = self.state.webhook
+        if hook is None:
+            raise RuntimeError("no webhook is set")
+        if "update_id" not in update:
+            update = self.state.stamp(update)
+        headers = {"Content-Type": "application/json"}
+        if hook.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(hook.url, content=json.dumps(update), headers=headers)
+        return response.status_code
+
+    # reading what the bot did ------------------------------------------------------------
+
+    def sent_to(self, chat_id: int) -> list[SentMessage]:
+        """Everything the bot sent to one chat, oldest first (edits applied)."""
+        return self.state.sent_to(chat_id)
+
+    @property
+    def sent(self) -> list[SentMessage]:
+        """Everything the bot sent, in order."""
+        return self.state.sent()
+
+    @property
+    def callback_answers(self) -> list[CallbackAnswer]:
+        """Every answerCallbackQuery the bot made."""
+        with self.state.cond:
+            return list(self.state.callback_answers)
+
+    def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
+        """The commands setMyCommands registered for a scope and language."""
+        return self.methods.getMyCommands({"scope": scope, "language_code": language_code}, {})
+
+    async def wait_for(
+        self,
+        chat_id: int,
+        predicate: Predicate = None,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the brief's API; a timeout is what tests pass
+        since: int = 0,
+    ) -> SentMessage:
+        """Wait until the bot has sent chat `chat_id` a message matching `predicate`.
+
+        A str predicate matches a substring of the visible text (or caption); only messages
+        at index >= `since` in `sent_to(chat_id)` count.
+        """
+        return (await self.wait_for_index(chat_id, predicate, timeout=timeout, since=since))[1]
+
+    async def wait_for_index(
+        self,
+        chat_id: int,
+        predicate: Predicate = None,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - see wait_for
+        since: int = 0,
+    ) -> tuple[int, SentMessage]:
+        """Like `wait_for`, also returning the message's index in `sent_to(chat_id)`."""
+        match = _matcher(predicate)
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        deadline = loop.time() + timeout
+        self.state.add_waiter(loop, event)
+        try:
+            while True:
+                event.clear()
+                found = _first(self.state.sent_to(chat_id), match, since)
+                if found is not None:
+                    return found
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError(_nothing_matched(self.state.sent_to(chat_id), chat_id,
+                                                        timeout))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), remaining)
+        finally:
+            self.state.remove_waiter(loop, event)
+
+    def wait_for_blocking(
+        self, chat_id: int, predicate: Predicate = None, *, timeout: float = 5.0, since: int = 0
+    ) -> SentMessage:
+        """`wait_for` for synchronous test code (e.g. while the bot runs in a subprocess)."""
+        match = _matcher(predicate)
+        deadline = time.monotonic() + timeout
+        with self.state.cond:
+            while True:
+                found = _first(self.state.sent_to(chat_id), match, since)
+                if found is not None:
+                    return found[1]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(_nothing_matched(self.state.sent_to(chat_id), chat_id,
+                                                        timeout))
+                self.state.cond.wait(remaining)
+
+    # serving -----------------------------------------------------------------------------
+
+    async def serve(self, handler: tornado.web.RequestHandler, token: str, name: str) -> None:
+        """Answer one `POST /bot<token>/<method>` the way Telegram would, faults included."""
+        if token != self.token:
+            return _answer(handler, ApiError(401, "Unauthorized").body(), 401)
+        method = self._canonical.get(name.lower())
+        self.stats.record_request(method or name)
+        if method is None:
+            return self._fail(handler, ApiError(404, "Not Found: method not found"))
+        try:
+            params, files = _params(handler.request)
+        except ValueError:
+            return self._fail(handler, ApiError(400, "Bad Request: can't parse request body"))
+        try:
+            result = await self._perform(handler, method, params, files)
+        except ApiError as error:
+            return self._fail(handler, error)
+        except _Closing:
+            handler.request.connection.close()
+            return None
+        if result is not _DROPPED:
+            _answer(handler, {"ok": True, "result": result}, 200)
+        return None
+
+    async def _perform(
+        self, handler: tornado.web.RequestHandler, method: str, params: JSON,
+        files: dict[str, bytes],
+    ) -> Any:
+        decision = self.faults.decide(method)
+        if decision.slow_seconds:
+            await self._pause(decision.slow_seconds)
+        fault = decision.fault
+        if fault is not Fault.NONE:
+            self.stats.record_fault(fault.value)
+        if fault is Fault.DROP:
+            handler.request.connection.close()
+            return _DROPPED
+        if fault is Fault.TIMEOUT:
+            await self._pause(decision.hold_seconds)
+            if not decision.delivers:
+                raise ApiError(502, "Bad Gateway")
+        elif fault is Fault.SERVER_ERROR:
+            raise ApiError(500, "Internal Server Error")
+        elif fault is Fault.TOO_MANY:
+            raise _too_many(decision.retry_after)
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, int) and chat_id in self.faults.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        return self.methods.table[method.lower()](params, files)
+
+    def _fail(self, handler: tornado.web.RequestHandler, error: ApiError) -> None:
+        self.stats.record_error(error.code)
+        _answer(handler, error.body(), error.code)
+
+    async def _pause(self, seconds: float) -> None:
+        # Interruptible, so stopping the server never leaves a sleeping handler behind.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
+        if self._closing.is_set():
+            raise _Closing
+
+    def _admit(self, chat_id: int) -> None:
+        retry_after = self.limits.admit(chat_id, time.monotonic())
+        if retry_after is not None:
+            raise _too_many(int(retry_after))
+
+    def _on_send(self, message: SentMessage) -> None:
+        text = message.text if message.text is not None else (message.caption or "")
+        self.stats.record_send(chat_id=message.chat_id, text=text, at=message.sent_at)
+
+    async def _get_updates(self, params: JSON) -> list[JSON]:
+        if self.state.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
+                                "active; use deleteWebhook to delete the webhook first")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            with self.state.cond:
+                self.state.allowed_updates = allowed
+        offset = params.get("offset")
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        timeout = float(params.get("timeout") or 0)
+        # Like Telegram, a newer getUpdates ends an older one still waiting with 409.
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._wake_pollers()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        event = asyncio.Event()
+        self._poll_waiters.add(event)
+        try:
+            while True:
+                event.clear()
+                if generation != self._poll_generation:
+                    raise ApiError(409, "Conflict: terminated by other getUpdates request; "
+                                        "make sure that only one bot instance is running")
+                ready = self.state.take_updates(offset if isinstance(offset, int) else None,
+                                                limit)
+                remaining = deadline - loop.time()
+                if ready or remaining <= 0 or self._closing.is_set():
+                    return ready
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), remaining)
+        finally:
+            self._poll_waiters.discard(event)
+
+    def _wake_pollers(self) -> None:
+        for event in self._poll_waiters:
+            event.set()
+
+    def _notify_pollers(self) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        if threading.get_ident() == self._loop_thread:
+            self._wake_pollers()
+        else:
+            loop.call_soon_threadsafe(self._wake_pollers)
+
+
+_DROPPED = object()
+
+
+class _MethodHandler(tornado.web.RequestHandler):
+    """Routes `/bot<token>/<method>` to the fake."""
+
+    def initialize(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    async def post(self, token: str, method: str) -> None:
+        await self.api.serve(self, token, method)
+
+    async def get(self, token: str, method: str) -> None:
+        await self.api.serve(self, token, method)
+
+    def compute_etag(self) -> None:
+        return None
+
+
+class _FileHandler(tornado.web.RequestHandler):
+    """Serves uploaded photos at `/file/bot<token>/photos/<file_id>.jpg`."""
+
+    def initialize(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    def get(self, token: str, path: str) -> None:
+        file_id = path.removeprefix("photos/").removesuffix(".jpg")
+        with self.api.state.cond:
+            content = self.api.state.files.get(file_id)
+        if token != self.api.token or content is None:
+            self.set_status(404)
+            self.finish(b"Not Found")
+            return
+        self.finish(content)
+
+
+def _params(request: tornado.httputil.HTTPServerRequest) -> tuple[JSON, dict[str, bytes]]:
+    """Parameters from a JSON body, or from url-encoded / multipart form fields (PTB's way)."""
+    if request.headers.get("Content-Type", "").startswith("application/json"):
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError("a JSON body must be an object")
+        return body, {}
+    params: JSON = {}
+    for source in (request.query_arguments, request.body_arguments):
+        for key, values in source.items():
+            params[key] = _form_value(key, values[-1].decode("utf-8"))
+    files = {name: uploads[0]["body"] for name, uploads in request.files.items()}
+    return params, files
+
+
+def _form_value(key: str, raw: str) -> Any:
+    # PTB json.dumps()es every non-string parameter, so JSON-decode all but the text ones.
+    if key in _STRING_PARAMS:
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _answer(handler: tornado.web.RequestHandler, body: JSON, status: int) -> None:
+    handler.set_status(status)
+    handler.set_header("Content-Type", "application/json")
+    handler.finish(json.dumps(body))
+
+
+def _too_many(retry_after: float) -> ApiError:
+    shown = int(retry_after) if float(retry_after).is_integer() else retry_after
+    return ApiError(429, f"Too Many Requests: retry after {shown}", retry_after=shown)
+
+
+def _no_access_log(handler: tornado.web.RequestHandler) -> None:
+    return None
+
+
+def _matcher(predicate: Predicate) -> Callable[[SentMessage], bool]:
+    if predicate is None:
+        return lambda message: True
+    if isinstance(predicate, str):
+        needle = predicate
+        return lambda message: needle in message.visible
+    return predicate
+
+
+def _first(
+    messages: list[SentMessage], match: Callable[[SentMessage], bool], since: int
+) -> tuple[int, SentMessage] | None:
+    for index in range(since, len(messages)):
+        if match(messages[index]):
+            return index, messages[index]
+    return None
+
+
+def _nothing_matched(messages: list[SentMessage], chat_id: int, timeout: float) -> str:
+    recent = [m.visible[:80] for m in messages[-3:]]
+    return (f"the bot sent nothing matching to chat {chat_id} within {timeout}s "
+            f"({len(messages)} message(s) in total; last: {recent})")
+

@@ -1,0 +1,377 @@
+"""The Bot API methods the fake answers (all but getUpdates), with Telegram's checks and errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.fakes.bot_api_html import HtmlError, visible_text
+from tests.fakes.bot_api_state import (
+    JSON,
+    BotState,
+    CallbackAnswer,
+    SentMessage,
+    WebhookConfig,
+    unix_now,
+)
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+
+
+class ApiError(Exception):
+    """An error answer: `{"ok": false, "error_code": code, "description": ...}`."""
+
+    def __init__(self, code: int, description: str, retry_after: float | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    def body(self) -> JSON:
+        """The JSON Telegram would answer with."""
+        body: JSON = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+def bad_request(detail: str) -> ApiError:
+    """A 400 with Telegram's prefix."""
+    return ApiError(400, f"Bad Request: {detail}")
+
+
+class BotMethods:
+    """Method implementations over `BotState`; `admit(chat_id)` raises 429 past the limits."""
+
+    def __init__(
+        self,
+        *,
+        state: BotState,
+        bot_user: JSON,
+        admit: Callable[[int], None],
+        on_send: Callable[[SentMessage], None],
+    ) -> None:
+        self.state = state
+        self.bot_user = bot_user
+        self.admit = admit
+        self.on_send = on_send
+        self.table: dict[str, Callable[[JSON, dict[str, bytes]], Any]] = {
+            name.lower(): getattr(self, name)
+            for name in (
+                "getMe", "sendMessage", "sendPhoto", "answerCallbackQuery", "editMessageText",
+                "editMessageReplyMarkup", "setMyCommands", "deleteMyCommands", "getMyCommands",
+                "setWebhook", "deleteWebhook", "getWebhookInfo", "getChat", "sendChatAction",
+                "getFile", "close", "logOut",
+            )
+        }
+
+    # identity and housekeeping -----------------------------------------------------------
+
+    def getMe(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    def close(self, params: JSON, files: dict[str, bytes]) -> bool:
+        return True
+
+    def logOut(self, params: JSON, files: dict[str, bytes]) -> bool:
+        return True
+
+    def getChat(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        chat = self._chat(params)
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False}}
+
+    def sendChatAction(self, params: JSON, files: dict[str, bytes]) -> bool:
+        self._chat(params)
+        if not params.get("action"):
+            raise bad_request("action is empty")
+        return True
+
+    # sending -----------------------------------------------------------------------------
+
+    def sendMessage(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        chat = self._chat(params)
+        text = _text(params.get("text"))
+        if not text.strip():
+            raise bad_request("message text is empty")
+        parse_mode = params.get("parse_mode")
+        visible = _visible(text, parse_mode)
+        if not visible.strip():
+            raise bad_request("message text is empty")
+        if len(visible) > TEXT_LIMIT:
+            raise bad_request("message is too long")
+        markup = _markup(params.get("reply_markup"))
+        self.admit(chat["id"])
+        message = self._new_message(
+            "sendMessage", chat, params, text=text, visible=visible, parse_mode=parse_mode,
+            markup=markup, extra={"text": visible},
+        )
+        return message.payload
+
+    def sendPhoto(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        chat = self._chat(params)
+        photo_bytes, file_ref = self._photo(params, files)
+        caption = params.get("caption")
+        parse_mode = params.get("parse_mode")
+        visible = _visible(_text(caption), parse_mode) if caption else ""
+        if len(visible) > CAPTION_LIMIT:
+            raise bad_request("message caption is too long")
+        markup = _markup(params.get("reply_markup"))
+        self.admit(chat["id"])
+        file_id = file_ref or f"photo-{len(self.state.files) + 1}-{time.monotonic_ns()}"
+        if photo_bytes is not None:
+            with self.state.cond:
+                self.state.files[file_id] = photo_bytes
+        size = len(photo_bytes) if photo_bytes is not None else 0
+        extra: JSON = {"photo": [{"file_id": file_id, "file_unique_id": f"u{file_id}",
+                                  "width": 512, "height": 512, "file_size": size}]}
+        if caption:
+            extra["caption"] = visible
+        message = self._new_message(
+            "sendPhoto", chat, params, text=None, visible=visible, parse_mode=parse_mode,
+            markup=markup, extra=extra, caption=caption, photo=photo_bytes, file_id=file_id,
+        )
+        return message.payload
+
+    def _photo(self, params: JSON, files: dict[str, bytes]) -> tuple[bytes | None, str | None]:
+        ref = params.get("photo")
+        if isinstance(ref, str) and ref.startswith("attach://"):
+            ref = None
+            name = str(params["photo"]).removeprefix("attach://")
+            upload = files.get(name)
+        else:
+            upload = files.get("photo")
+        if upload is not None:
+            if not upload:
+                raise bad_request("file must be non-empty")
+            return upload, None
+        if isinstance(ref, str) and ref:
+            return None, ref  # a file_id or URL: Telegram fetches it, we just record it
+        raise bad_request("there is no photo in the request")
+
+    def _new_message(
+        self, method: str, chat: JSON, params: JSON, *, text: str | None, visible: str,
+        parse_mode: str | None, markup: JSON | None, extra: JSON, caption: str | None = None,
+        photo: bytes | None = None, file_id: str | None = None,
+    ) -> SentMessage:
+        message_id = self.state.next_message_id(chat["id"])
+        reply_to = _reply_to_id(params)
+        payload: JSON = {"message_id": message_id, "from": self.bot_user, "chat": chat,
+                         "date": unix_now(), **extra}
+        if markup and "inline_keyboard" in markup:
+            payload["reply_markup"] = markup
+        if reply_to is not None:
+            replied = self.state.message_payload(chat["id"], reply_to)
+            if replied is not None:
+                payload["reply_to_message"] = replied
+        message = SentMessage(
+            message_id=message_id, chat_id=chat["id"], method=method, text=text,
+            caption=caption, visible=visible, parse_mode=parse_mode, reply_markup=markup,
+            reply_to_message_id=reply_to, photo=photo, photo_file_id=file_id,
+            date=payload["date"], sent_at=time.monotonic(), payload=payload,
+        )
+        self.state.record(message)
+        self.on_send(message)
+        return message
+
+    # editing -----------------------------------------------------------------------------
+
+    def editMessageText(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        old = self._editable(params)
+        if old.method != "sendMessage":
+            raise bad_request("there is no text in the message to edit")
+        text = _text(params.get("text"))
+        parse_mode = params.get("parse_mode")
+        visible = _visible(text, parse_mode)
+        if not visible.strip():
+            raise bad_request("message text is empty")
+        if len(visible) > TEXT_LIMIT:
+            raise bad_request("message is too long")
+        markup = _markup(params.get("reply_markup"))
+        if visible == old.visible and markup == old.reply_markup:
+            raise bad_request(NOT_MODIFIED)
+        return self._edit(old, text=text, visible=visible, parse_mode=parse_mode, markup=markup)
+
+    def editMessageReplyMarkup(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        old = self._editable(params)
+        markup = _markup(params.get("reply_markup"))
+        if markup == old.reply_markup:
+            raise bad_request(NOT_MODIFIED)
+        return self._edit(old, text=old.text, visible=old.visible, parse_mode=old.parse_mode,
+                          markup=markup)
+
+    def _editable(self, params: JSON) -> SentMessage:
+        if params.get("inline_message_id"):
+            raise bad_request("inline messages are not supported by the fake")
+        chat = self._chat(params)
+        message_id = params.get("message_id")
+        if not isinstance(message_id, int):
+            raise bad_request("message identifier is not specified")
+        old = self.state.find(chat["id"], message_id)
+        if old is None:
+            raise bad_request("message to edit not found")
+        return old
+
+    def _edit(self, old: SentMessage, *, text: str | None, visible: str,
+              parse_mode: str | None, markup: JSON | None) -> JSON:
+        payload = {k: v for k, v in old.payload.items() if k != "reply_markup"}
+        payload["edit_date"] = unix_now()
+        payload["text" if old.method == "sendMessage" else "caption"] = visible
+        if markup and "inline_keyboard" in markup:
+            payload["reply_markup"] = markup
+        self.state.replace(old, text=text, visible=visible, parse_mode=parse_mode,
+                           reply_markup=markup, payload=payload)
+        return payload
+
+    # callbacks and commands --------------------------------------------------------------
+
+    def answerCallbackQuery(self, params: JSON, files: dict[str, bytes]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        text = params.get("text")
+        if text is not None and len(str(text)) > 200:
+            raise bad_request("MESSAGE_TOO_LONG")
+        with self.state.cond:
+            if query_id not in self.state.open_callbacks:
+                raise bad_request(
+                    "query is too old and response timeout expired or query ID is invalid"
+                )
+            self.state.open_callbacks.discard(query_id)
+            self.state.callback_answers.append(CallbackAnswer(
+                callback_query_id=query_id, text=None if text is None else str(text),
+                show_alert=bool(params.get("show_alert", False)),
+            ))
+        return True
+
+    def setMyCommands(self, params: JSON, files: dict[str, bytes]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise bad_request("commands must be a list of at most 100 commands")
+        for command in commands:
+            if not _COMMAND.fullmatch(str(command.get("command", ""))):
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        with self.state.cond:
+            self.state.commands[_command_key(params)] = list(commands)
+        return True
+
+    def getMyCommands(self, params: JSON, files: dict[str, bytes]) -> list[JSON]:
+        with self.state.cond:
+            return list(self.state.commands.get(_command_key(params), []))
+
+    def deleteMyCommands(self, params: JSON, files: dict[str, bytes]) -> bool:
+        with self.state.cond:
+            self.state.commands.pop(_command_key(params), None)
+        return True
+
+    # webhook -----------------------------------------------------------------------------
+
+    def setWebhook(self, params: JSON, files: dict[str, bytes]) -> bool:
+        url = str(params.get("url") or "")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET.fullmatch(str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        with self.state.cond:
+            if params.get("drop_pending_updates"):
+                self.state.updates.clear()
+            if allowed is not None:
+                self.state.allowed_updates = list(allowed)
+            self.state.webhook = WebhookConfig(
+                url=url, secret_token=None if secret is None else str(secret),
+                allowed_updates=allowed, max_connections=params.get("max_connections"),
+            ) if url else None
+        return True
+
+    def deleteWebhook(self, params: JSON, files: dict[str, bytes]) -> bool:
+        with self.state.cond:
+            if params.get("drop_pending_updates"):
+                self.state.updates.clear()
+            self.state.webhook = None
+        return True
+
+    def getWebhookInfo(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        with self.state.cond:
+            hook = self.state.webhook
+            info: JSON = {"url": hook.url if hook else "", "has_custom_certificate": False,
+                          "pending_update_count": len(self.state.updates)}
+            if hook and hook.allowed_updates is not None:
+                info["allowed_updates"] = hook.allowed_updates
+            if hook and hook.max_connections is not None:
+                info["max_connections"] = hook.max_connections
+        return info
+
+    def getFile(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        file_id = str(params.get("file_id", ""))
+        with self.state.cond:
+            content = self.state.files.get(file_id)
+        if content is None:
+            raise bad_request("invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content),
+                "file_path": f"photos/{file_id}.jpg"}
+
+    # shared checks -----------------------------------------------------------------------
+
+    def _chat(self, params: JSON) -> JSON:
+        chat_id = params.get("chat_id")
+        if chat_id is None or chat_id == "":
+            raise bad_request("chat_id is empty")
+        if not isinstance(chat_id, int):
+            raise bad_request("chat not found")
+        chat = self.state.chat(chat_id)
+        if chat is None:
+            raise bad_request("chat not found")
+        return chat
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _visible(text: str, parse_mode: Any) -> str:
+    if isinstance(parse_mode, str) and parse_mode.lower() == "html":
+        try:
+            return visible_text(text)
+        except HtmlError as error:
+            raise bad_request(str(error)) from None
+    return text  # Markdown is passed through unchecked; the bot speaks HTML
+
+
+def _markup(value: Any) -> JSON | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    for row in value.get("inline_keyboard", []):
+        for button in row:
+            if not str(button.get("text", "")).strip():
+                raise bad_request("BUTTON_TEXT_INVALID")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                raise bad_request("BUTTON_DATA_INVALID")
+    return value
+
+
+def _reply_to_id(params: JSON) -> int | None:
+    parameters = params.get("reply_parameters")
+    if isinstance(parameters, dict) and isinstance(parameters.get("message_id"), int):
+        return int(parameters["message_id"])
+    legacy = params.get("reply_to_message_id")
+    return legacy if isinstance(legacy, int) else None
+
+
+def _command_key(params: JSON) -> tuple[str, str]:
+    scope = params.get("scope") or {"type": "default"}
+    return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")

@@ -1,0 +1,203 @@
+"""A Telegram user for tests: sends messages, presses buttons, blocks the bot, reads replies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tests.fakes.bot_api_state import JSON, SentMessage, unix_now
+
+if TYPE_CHECKING:
+    from tests.fakes.bot_api import FakeBotApi
+
+Predicate = Callable[[SentMessage], bool] | str | None
+
+
+class TelegramUser:
+    """One human (patient or staff) talking to the bot through the fake API.
+
+    Every action (send, press, reply, block) hands a realistic update to the bot; `expect()`
+    then waits for the next message the bot sends to the user's private chat.
+    """
+
+    def __init__(
+        self,
+        api: FakeBotApi,
+        *,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "en",
+    ) -> None:
+        if user_id <= 0:
+            raise ValueError("user ids are positive")
+        self.api = api
+        self.id = user_id
+        self.user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if last_name:
+            self.user["last_name"] = last_name
+        if username:
+            self.user["username"] = username
+        if language_code:
+            self.user["language_code"] = language_code
+        self.chat: JSON = {"id": user_id, "type": "private", "first_name": first_name}
+        if username:
+            self.chat["username"] = username
+        api.state.register_chat(self.chat)
+        self._cursor: dict[int, int] = {}
+
+    @property
+    def chat_id(self) -> int:
+        """The private chat with the bot has the user's id."""
+        return self.id
+
+    # actions -----------------------------------------------------------------------------
+
+    async def send(self, text: str, *, chat_id: int | None = None) -> JSON:
+        """Send `text` (a /command gets its bot_command entity) in the private chat or `chat_id`."""
+        chat = self._chat(chat_id)
+        self._mark(chat["id"])
+        return await self.api.deliver({"message": self._message(chat, text)})
+
+    async def reply_to(self, message: SentMessage, text: str) -> JSON:
+        """Reply to a bot message in its chat (e.g. staff answering an alert in the group)."""
+        chat = self._chat(message.chat_id)
+        current = self.api.state.find(message.chat_id, message.message_id) or message
+        self._mark(chat["id"])
+        payload = self._message(chat, text, reply_to_message=current.payload)
+        return await self.api.deliver({"message": payload})
+
+    async def press(self, button: str, *, on_message: SentMessage | None = None) -> JSON:
+        """Press an inline button by its exact text, its callback_data or a unique text prefix.
+
+        Without `on_message` the newest bot message in the private chat offering it is used.
+        """
+        message, data = self._find_button(button, on_message)
+        self._mark(message.chat_id)
+        query: JSON = {
+            "id": self.api.state.new_callback_id(),
+            "from": self.user,
+            "message": message.payload,
+            "chat_instance": f"ci{message.chat_id}",
+            "data": data,
+        }
+        return await self.api.deliver({"callback_query": query})
+
+    async def block_bot(self) -> JSON:
+        """Block the bot: a my_chat_member update (member -> kicked); later sends get 403."""
+        self.api.faults.blocked_chats.add(self.id)
+        return await self.api.deliver({"my_chat_member": self._membership("member", "kicked")})
+
+    async def unblock_bot(self) -> JSON:
+        """Unblock the bot again (kicked -> member)."""
+        self.api.faults.blocked_chats.discard(self.id)
+        return await self.api.deliver({"my_chat_member": self._membership("kicked", "member")})
+
+    # reading -----------------------------------------------------------------------------
+
+    def messages(self, chat_id: int | None = None) -> list[SentMessage]:
+        """What the bot sent to the private chat (or `chat_id`), oldest first."""
+        return self.api.sent_to(self.id if chat_id is None else chat_id)
+
+    async def expect(
+        self,
+        predicate: Predicate = None,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - mirrors FakeBotApi.wait_for
+        chat_id: int | None = None,
+    ) -> SentMessage:
+        """The next bot message (matching `predicate`) since this user's last action or expect.
+
+        A str predicate matches a substring of the visible text or caption.
+        """
+        chat = self.id if chat_id is None else chat_id
+        since = self._cursor.get(chat, 0)
+        index, message = await self.api.wait_for_index(chat, predicate, timeout=timeout,
+                                                       since=since)
+        self._cursor[chat] = index + 1
+        return message
+
+    async def expect_nothing(self, seconds: float = 0.3, *, chat_id: int | None = None) -> None:
+        """Assert the bot sends this chat nothing new within `seconds`."""
+        chat = self.id if chat_id is None else chat_id
+        since = self._cursor.get(chat, 0)
+        await asyncio.sleep(seconds)
+        extra = self.api.sent_to(chat)[since:]
+        assert not extra, f"the bot sent {len(extra)} unexpected message(s) to chat {chat}"
+
+    # building updates --------------------------------------------------------------------
+
+    def _chat(self, chat_id: int | None) -> JSON:
+        if chat_id is None:
+            return self.chat
+        chat = self.api.state.chat(chat_id)
+        if chat is None:
+            raise LookupError(f"unknown chat {chat_id}; register it with api.group()")
+        return chat
+
+    def _mark(self, chat_id: int) -> None:
+        # Replies to this action are what the user expects next.
+        self._cursor[chat_id] = len(self.api.sent_to(chat_id))
+
+    def _message(self, chat: JSON, text: str, **extra: Any) -> JSON:
+        message_id = self.api.state.next_message_id(chat["id"])
+        payload: JSON = {
+            "message_id": message_id,
+            "from": self.user,
+            "chat": chat,
+            "date": unix_now(),
+            "text": text,
+            **extra,
+        }
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0] if text.strip() else text
+            payload["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+            ]
+        with self.api.state.cond:
+            self.api.state.user_messages[(chat["id"], message_id)] = payload
+        return payload
+
+    def _membership(self, old: str, new: str) -> JSON:
+        member: JSON = {"user": self.api.bot_user, "status": new}
+        if new == "kicked":
+            member["until_date"] = 0
+        return {
+            "chat": self.chat,
+            "from": self.user,
+            "date": unix_now(),
+            "old_chat_member": {"user": self.api.bot_user, "status": old},
+            "new_chat_member": member,
+        }
+
+    def _find_button(
+        self, wanted: str, on_message: SentMessage | None
+    ) -> tuple[SentMessage, str]:
+        if on_message is not None:
+            current = self.api.state.find(on_message.chat_id, on_message.message_id)
+            candidates = [current or on_message]
+        else:
+            candidates = list(reversed(self.api.sent_to(self.id)))
+        for message in candidates:
+            data = _button_data(message, wanted)
+            if data is not None:
+                return message, data
+        offered = [b.text for m in candidates[:3] for b in m.buttons]
+        raise LookupError(f"no inline button {wanted!r}; recent buttons: {offered}")
+
+
+def _button_data(message: SentMessage, wanted: str) -> str | None:
+    buttons = [b for b in message.buttons if b.callback_data is not None]
+    for button in buttons:
+        if wanted in (button.text, button.callback_data):
+            return button.callback_data
+    prefixed = [b for b in buttons if b.text.startswith(wanted)]
+    if len(prefixed) == 1:
+        return prefixed[0].callback_data
+    return None
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
