@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ QUESTION_SCORE = 88.0
 # which keeps matching fast whatever arrives. (Triage, unlike this, reads everything.)
 MAX_INPUT_CHARS = 600
 MAX_WORDS = 80
+
+
+MAX_EDITS = 2
 
 
 def edit_budget(length: int) -> int:
@@ -94,7 +98,9 @@ class _Keyword:
 class _LanguageIndex:
     keywords: tuple[_Keyword, ...]
     keywords_by_token: dict[str, tuple[int, ...]]
-    tokens_by_length: dict[int, tuple[str, ...]]
+    # word length -> keyword tokens one letter shorter, as long, or one longer: a typo
+    # worth forgiving rarely drops or adds two letters ("make" is not "makeup")
+    tokens_near_length: dict[int, tuple[str, ...]]
     questions: tuple[str, ...]  # normalised, one per entry (same order as entries)
 
     @classmethod
@@ -126,7 +132,12 @@ class _LanguageIndex:
         return cls(
             keywords=tuple(keywords),
             keywords_by_token={token: tuple(found) for token, found in by_token.items()},
-            tokens_by_length={length: tuple(found) for length, found in by_length.items()},
+            tokens_near_length={
+                length: tuple(
+                    t for near in (length - 1, length, length + 1) for t in by_length[near]
+                )
+                for length in range(4, max(by_length, default=0) + 2)
+            },
             questions=questions,
         )
 
@@ -144,17 +155,16 @@ class _LanguageIndex:
                 continue  # a word that is a keyword is not a typo of another one
             if len(word) < 4:
                 continue
-            for length in (len(word) - 1, len(word), len(word) + 1):
-                bucket = self.tokens_by_length.get(length)
-                if not bucket:
-                    continue
-                budget = edit_budget(length)
-                for token, distance, _ in process.extract(
-                    word, bucket, scorer=OSA.distance, score_cutoff=budget, limit=None
-                ):
-                    if _fuzzy_pair_allowed(word, token):
-                        score = 100.0 - EDIT_PENALTY * distance
-                        scores[token] = max(scores.get(token, 0.0), score)
+            bucket = self.tokens_near_length.get(len(word))
+            if not bucket:
+                continue
+            # One C-level scan per word; the per-length budget is applied to the few results.
+            for token, distance, _ in process.extract(
+                word, bucket, scorer=OSA.distance, score_cutoff=MAX_EDITS, limit=None
+            ):
+                if distance <= edit_budget(len(token)) and _fuzzy_pair_allowed(word, token):
+                    score = 100.0 - EDIT_PENALTY * distance
+                    scores[token] = max(scores.get(token, 0.0), score)
         return scores
 
     def entry_scores(self, normalised: str, query_words: Sequence[str]) -> dict[int, float]:
@@ -176,9 +186,9 @@ class _LanguageIndex:
             found[keyword.joined] = max(found.get(keyword.joined, 0.0), score)
         scores: dict[int, float] = {}
         for entry, found in per_entry.items():
-            ranked = sorted(found.values(), reverse=True)
-            extra = sum(1 for score in ranked[1:] if score >= CONFIDENT_SCORE)
-            scores[entry] = min(100.0, ranked[0] + EXTRA_KEYWORD_BONUS * extra)
+            strong = sum(1 for score in found.values() if score >= CONFIDENT_SCORE)
+            bonus = EXTRA_KEYWORD_BONUS * max(0, strong - 1)
+            scores[entry] = min(100.0, max(found.values()) + bonus)
         retyped = process.extractOne(
             normalised, self.questions, scorer=fuzz.ratio, score_cutoff=QUESTION_SCORE
         )
@@ -226,11 +236,11 @@ class FaqIndex:
 
     def _decide(self, scores: dict[int, float], limit: int) -> FaqMatch:
         # Ties go to the entry listed first in the FAQ file: the clinic's own order.
-        ranked = sorted(
-            ((score, entry) for entry, score in scores.items() if score >= SUGGEST_SCORE),
-            key=lambda pair: (-pair[0], pair[1]),
+        ranked = heapq.nsmallest(
+            limit,
+            ((-score, entry) for entry, score in scores.items() if score >= SUGGEST_SCORE),
         )
-        hits = [FaqHit(entry_id=self.entry_ids[entry], score=round(s, 1)) for s, entry in ranked]
+        hits = [FaqHit(entry_id=self.entry_ids[entry], score=round(-s, 1)) for s, entry in ranked]
         if not hits:
             return NO_MATCH
         top = hits[0]
