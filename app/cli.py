@@ -198,7 +198,10 @@ def run_command(args: argparse.Namespace, settings: Settings, now: datetime) -> 
     if command == "preview":
         return command_preview(settings, args, now)
     if command == "migrate":
-        return _dispatch(command, "storage.database", "migrate", settings.database.url)
+        code = _dispatch(command, "storage.database", "migrate", settings.database.url)
+        if code == 0:
+            print("Migrations applied; the database schema is up to date.")
+        return code
     if command == "patient":
         function = {"export": "export_patient", "forget": "forget_patient"}[args.action]
         return _dispatch(
