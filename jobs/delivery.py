@@ -119,6 +119,7 @@ class DeliveryWorker:
         self._oldest = 0.0  # monotonic time the oldest buffered outcome was made
         self._zones: dict[str, ZoneInfo] = {}
         self._blocked: set[int] = set()
+        self._paused_until = 0.0  # epoch s: end of the last pause this process set
         self._prepared = False
         lease = settings.lease_seconds
         # A batch must fit in part of the lease even at full rate, or rows would expire
@@ -127,6 +128,15 @@ class DeliveryWorker:
                                                                * lease / 4)))
         self._lease = timedelta(seconds=lease)
         self._lease_margin = timedelta(seconds=min(5.0, lease / 4))
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def busy(self) -> bool:
+        """Whether a pass is running now."""
+        return self._lock.locked()
 
     # --- waking ---------------------------------------------------------------------
 
@@ -176,6 +186,8 @@ class DeliveryWorker:
             finally:
                 await self._flush(force=True)
         await self._alert()
+        if self._paused_until > self._clock.now().timestamp():
+            return _epoch(self._paused_until)  # a 429 in this pass
         if len(batch) >= self.batch_limit:
             return self._clock.now()  # a backlog: go again at once
         return await self.outbox.next_due()
@@ -293,6 +305,7 @@ class DeliveryWorker:
         except RetryLater as error:
             self.counters.rate_limited += 1
             until = await self.pacer.pause(error.seconds)
+            self._paused_until = max(self._paused_until, until)
             self._keep(Outcome(message_id=message.id, status="pending", at=now,
                                available_at=_epoch(until), last_error="rate limited (429)"))
             return False

@@ -1,0 +1,101 @@
+"""TelegramSender: delivery's Sender through PTB's Bot, with Telegram errors classified."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from jobs.sender import (
+    ChatUnreachable,
+    OutgoingMessage,
+    PermanentError,
+    RetryLater,
+    TransientError,
+)
+
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
+# Telegram echoes fragments of a bad message in quotes ("can't find end tag ... "b"").
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+def checkin_callback(message_id: int, option_id: str) -> str:
+    """The callback_data of a check-in button: `ci:<message_id>:<option_id>`."""
+    return f"ci:{message_id}:{option_id}"
+
+
+def _summary(error: TelegramError) -> str:
+    """Telegram's description with quoted fragments removed (they may hold message text)."""
+    return _QUOTED.sub("…", error.message)[:160]
+
+
+def _seconds(error: RetryAfter) -> float:
+    # The private field is always a timedelta; the public property warns (PTB 22.2+).
+    value = getattr(error, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(error.retry_after if isinstance(error.retry_after, int | float) else 1.0)
+
+
+class TelegramSender:
+    """Sends outbox messages with `bot.send_message`.
+
+    Texts in the outbox are already safe HTML (the conversation layer escapes content when
+    it plans a message), so they go out with parse_mode HTML unchanged; staff alerts are
+    composed as safe HTML too. Button labels are plain text (Telegram does not parse them).
+    """
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @staticmethod
+    def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+        """One button per row for a check-in's options; None for other messages."""
+        if message.kind != "checkin" or not message.options:
+            return None
+        rows = []
+        for option_id, label in message.options:
+            data = checkin_callback(message.message_id, option_id)
+            if len(data.encode()) > CALLBACK_DATA_LIMIT:
+                raise PermanentError(f"check-in option id too long for callback_data ({data!r})")
+            rows.append([InlineKeyboardButton(text=label, callback_data=data)])
+        return InlineKeyboardMarkup(rows)
+
+    async def send(self, message: OutgoingMessage) -> int:
+        markup = self.keyboard(message)
+        try:
+            sent = await self.bot.send_message(
+                chat_id=message.chat_id,
+                text=message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except RetryAfter as error:
+            raise RetryLater(_seconds(error)) from None
+        except Forbidden as error:
+            raise ChatUnreachable(f"Forbidden: {_summary(error)}") from None
+        except ChatMigrated as error:
+            # A group moved to a supergroup: the stored chat id is wrong for good.
+            raise PermanentError(f"ChatMigrated: {_summary(error)}") from None
+        except BadRequest as error:  # before NetworkError: BadRequest subclasses it
+            raise PermanentError(f"BadRequest: {_summary(error)}") from None
+        except NetworkError as error:  # TimedOut included; also 5xx answers
+            raise TransientError(f"{type(error).__name__}: {_summary(error)}") from None
+        except InvalidToken as error:
+            # Every message would fail alike; retrying keeps them until the token is fixed
+            # or attempts run out, rather than failing the whole outbox at once.
+            raise TransientError(f"InvalidToken: {_summary(error)}") from None
+        except TelegramError as error:
+            raise TransientError(f"{type(error).__name__}: {_summary(error)}") from None
+        return sent.message_id

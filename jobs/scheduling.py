@@ -1,0 +1,76 @@
+"""PTB JobQueue wiring for delivery: a poll tick plus a one-shot job at the next due time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import CallbackContext, JobQueue
+
+from jobs.delivery import DeliveryWorker
+
+log = logging.getLogger(__name__)
+
+TICK_JOB = "delivery-tick"
+NEXT_JOB = "delivery-next"
+
+
+class DeliveryJobs:
+    """Runs delivery passes from the JobQueue; the JobQueue is only a timer, never a record.
+
+    A repeating tick every `poll_seconds` picks up rows other processes wrote; after each
+    pass a single `delivery-next` job is (re)scheduled for the next due time when that
+    comes sooner than the tick. Passes never overlap: a tick that finds one running asks
+    for another pass right after it instead of waiting in line.
+    """
+
+    def __init__(
+        self, job_queue: JobQueue[Any], worker: DeliveryWorker, poll_seconds: float
+    ) -> None:
+        self.job_queue = job_queue
+        self.worker = worker
+        self.poll_seconds = poll_seconds
+        self._again = False
+
+    async def tick(self, _context: CallbackContext[Any, Any, Any, Any] | None = None) -> None:
+        if self.worker.busy:
+            self._again = True
+            return
+        try:
+            next_due = await self.worker.run_once()
+        except Exception as error:  # the next tick retries; the outbox still has every row
+            log.warning("delivery pass failed: %s", type(error).__name__)
+            return
+        if self._again:
+            self._again = False
+            next_due = self.worker.clock.now()
+        self.schedule(next_due)
+
+    def schedule(self, when: datetime | None) -> None:
+        """Replace the one-shot job with one at `when` (none if the tick comes first)."""
+        for job in self.job_queue.get_jobs_by_name(NEXT_JOB):
+            job.schedule_removal()
+        if when is None:
+            return
+        delay = max(0.0, (when - self.worker.clock.now()).total_seconds())
+        if delay >= self.poll_seconds:
+            return
+        self.job_queue.run_once(self.tick, when=delay, name=NEXT_JOB)
+
+    def wake(self) -> None:
+        """Something just became due (e.g. consent): a pass now, or right after this one."""
+        if self.worker.busy:
+            self._again = True
+            return
+        self.schedule(self.worker.clock.now())
+
+
+def install_delivery_jobs(
+    job_queue: JobQueue[Any], worker: DeliveryWorker, poll_seconds: float
+) -> DeliveryJobs:
+    """Register the delivery tick (first pass at once) and hook `worker.wake()` to it."""
+    jobs = DeliveryJobs(job_queue, worker, poll_seconds)
+    job_queue.run_repeating(jobs.tick, interval=poll_seconds, first=0, name=TICK_JOB)
+    worker.on_wake(jobs.wake)
+    return jobs
