@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,14 +18,15 @@ from app.application import build_application
 from app.context import AppContext
 from app.enrollment import EnrollmentRequest, NewInvite, enroll
 from app.logging_setup import quiet_noisy_loggers
+from app.planning import plan_for_enrollment
 from app.settings import Settings
 from bot.context import CONTEXT_KEY
 from core.clock import FakeClock
+from core.invites import hash_code
 from storage.repositories import Store
 from tests.fakes.bot_api import FakeBotApi
 
 REPO = Path(__file__).resolve().parents[2]
-CONTENT_DIR = Path(os.environ.get("E2E_CONTENT_DIR", REPO / "content"))
 TOKEN = "424242:TEST-token_e2e-abcdefghijklmnopqrstu"
 BOT_USERNAME = "aftercare_test_bot"
 ADMIN_ID = 1000
@@ -153,7 +153,40 @@ class BotEnv:
         return await enroll(self.ctx, request, staff_id=ADMIN_ID, now=self.clock.now())
 
 
-def test_settings(
+    async def activate(self, invite: NewInvite, user: Any) -> None:
+        """Consent on the patient's behalf through the repositories (no /start round trip):
+        claim the code, bind the chat, mark active and store the plan. Staff tests use it
+        so they do not depend on the patient conversation."""
+        now = self.clock.now()
+        async with self.db() as db:
+            claim = await db.invites.claim(hash_code(invite.code), user.id, now)
+            assert claim.status == "ok", claim
+            patient = await db.patients.set_chat(invite.patient_id, user.id, now)
+            patient = await db.patients.set_status(invite.patient_id, "active")
+            enrollment = await db.enrollments.set_status(invite.enrollment_id, "active")
+            planned = plan_for_enrollment(self.ctx, patient, enrollment, now)
+            await db.messages.insert_plan(
+                enrollment_id=enrollment.id, patient_id=patient.id, chat_id=user.id,
+                planned=planned, now=now,
+            )
+
+    async def post_alert(self, patient_id: int, *, kind: str = "handoff") -> Any:
+        """An alert in the staff chat tied to an escalation, as the patient side posts them."""
+        message = await self.app.bot.send_message(
+            ALERT_CHAT_ID, f"Question from patient #{patient_id}"
+        )
+        async with self.db() as db:
+            escalation = await db.escalations.open(
+                patient_id=patient_id, enrollment_id=None, kind=kind, rule_id=None,
+                patient_text=None, now=self.clock.now(),
+            )
+            await db.escalations.set_alert_message(
+                escalation.id, ALERT_CHAT_ID, message.message_id
+            )
+        return self.api.state.find(ALERT_CHAT_ID, message.message_id)
+
+
+def e2e_settings(
     *, api_url: str, database_url: str, quiet_hours: str | None = "21:00-08:00", **extra: Any
 ) -> Settings:
     """Settings for e2e runs: admin 1000, alert chat -100500, fast delivery, shipped content."""
@@ -161,7 +194,7 @@ def test_settings(
         "bot_token": TOKEN,
         "telegram": {"api_url": api_url, "connect_timeout": 5, "read_timeout": 5},
         "database": {"url": database_url},
-        "content": {"dir": str(CONTENT_DIR)},
+        "content": {"dir": str(REPO / "content")},
         "clinic": {
             "name": "Sunrise Clinic",
             "timezone": "Asia/Kolkata",
@@ -211,7 +244,7 @@ async def running_bot(
             api.group(ALERT_CHAT_ID, "Clinic staff")
             if configure_api is not None:
                 configure_api(api)
-            settings = test_settings(
+            settings = e2e_settings(
                 api_url=api.url, database_url=database_url, quiet_hours=quiet_hours,
                 **(settings_extra or {}),
             )
