@@ -1,0 +1,143 @@
+"""Alerts to the staff chat: red flags, worrying check-in answers and hand-offs, never lost.
+
+An alert is recorded as an escalation first, then posted; the posted message's id is
+stored so a staff reply to it is relayed back to the patient. If posting fails for any
+reason, the alert goes into the outbox (a `scheduled_messages` row of kind "alert" for
+the alert chat, due now) and delivery is woken: red flags always reach a human. (Such a
+retried alert is sent by delivery, which does not record its message id on the
+escalation, so replying to it does not relay; staff still see it.)
+
+Without `staff.alert_chat_id` alerts go to the first admin's private chat.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.context import AppContext
+from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
+from storage.repositories import Store
+
+log = logging.getLogger(__name__)
+
+# Posts safe HTML to a chat and returns the Telegram message id; raises on any failure.
+Poster = Callable[[int, str], Awaitable[int]]
+
+MESSAGE_LIMIT = 4096
+_HEADINGS = {
+    "red_flag": "🚨 <b>Red flag</b>",
+    "checkin": "⚠️ <b>Check-in answer needs attention</b>",
+    "handoff": "❓ <b>Question for the team</b>",
+}
+_FOOTER = "\n\n<i>Reply to this message to answer the patient.</i>"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertRequest:
+    """Something staff must see about a patient; `words` are the patient's own (or the
+    check-in answer they chose)."""
+
+    kind: str  # red_flag | checkin | handoff
+    patient: PatientRecord
+    enrollment: EnrollmentRecord | None
+    words: str
+    rule_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _PlannedAlert:
+    """The outbox row for an alert that could not be posted at once (insert_plan's shape)."""
+
+    text: str
+    due_at: datetime
+    step_id: str = "alert"
+    occurrence: int = 0
+    kind: str = "alert"
+    options: tuple[tuple[str, str], ...] = ()
+    expires_at: datetime | None = None
+    moved_by_quiet_hours: bool = False
+    respects_quiet_hours: bool = False  # staff must hear about a red flag at 3 a.m. too
+    status: str = "pending"
+
+
+def alert_chat(ctx: AppContext) -> int | None:
+    staff = ctx.settings.staff
+    if staff.alert_chat_id is not None:
+        return staff.alert_chat_id
+    return staff.admin_ids[0] if staff.admin_ids else None
+
+
+def compose(ctx: AppContext, request: AlertRequest, escalation_id: int) -> str:
+    """The alert as safe HTML, within Telegram's limit (the patient's words cut if needed)."""
+    patient, enrollment = request.patient, request.enrollment
+    lines = [_HEADINGS.get(request.kind, "<b>Alert</b>") + f" · #{escalation_id}"]
+    label = html.escape(patient.label) if patient.label else "<i>no label</i>"
+    lines.append(f"Patient #{patient.id}: {label}")
+    if enrollment is not None:
+        protocol = ctx.content.protocols.get(enrollment.protocol_id)
+        name = protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else ""
+        lines.append(
+            f"Procedure: {html.escape(name or enrollment.protocol_id)} "
+            f"({html.escape(enrollment.protocol_id)}), enrollment #{enrollment.id}"
+        )
+    if request.rule_id:
+        lines.append(f"Rule: <code>{html.escape(request.rule_id)}</code>")
+    head = "\n".join(lines) + "\n"
+    label_for_words = "Answer" if request.kind == "checkin" else "Their words"
+    room = MESSAGE_LIMIT - len(head) - len(_FOOTER) - 64
+    words = request.words if len(request.words) <= room else request.words[: room - 1] + "…"
+    body = f"{label_for_words}:\n<blockquote>{html.escape(words, quote=False)}</blockquote>"
+    # Escaping can grow the words (& -> &amp;); cut again on the escaped form if it did.
+    while len(head) + len(body) + len(_FOOTER) > MESSAGE_LIMIT and len(words) > 1:
+        words = words[: len(words) * 9 // 10] + "…"
+        body = f"{label_for_words}:\n<blockquote>{html.escape(words, quote=False)}</blockquote>"
+    return head + body + _FOOTER
+
+
+async def raise_alert(
+    ctx: AppContext, post: Poster, request: AlertRequest, now: datetime
+) -> EscalationRecord:
+    """Record the escalation, post it to the staff chat, and fall back to the outbox."""
+    async with Store(ctx.sessions) as store:
+        escalation = await store.escalations.open(
+            patient_id=request.patient.id,
+            enrollment_id=request.enrollment.id if request.enrollment else None,
+            kind=request.kind,
+            rule_id=request.rule_id,
+            patient_text=request.words,
+            now=now,
+        )
+    chat_id = alert_chat(ctx)
+    if chat_id is None:
+        log.error("escalation %d has nowhere to go: set staff.alert_chat_id", escalation.id)
+        return escalation
+    text = compose(ctx, request, escalation.id)
+    try:
+        message_id = await post(chat_id, text)
+    except Exception as error:  # any failure: the outbox retries it, nothing is lost
+        log.warning(
+            "alert for escalation %d not posted (%s); queued for delivery",
+            escalation.id, type(error).__name__,
+        )
+        await _enqueue(ctx, chat_id, text, now)
+        return escalation
+    async with Store(ctx.sessions) as store:
+        return await store.escalations.set_alert_message(escalation.id, chat_id, message_id)
+
+
+async def _enqueue(ctx: AppContext, chat_id: int, text: str, now: datetime) -> None:
+    async with Store(ctx.sessions) as store:
+        # No enrollment and no patient: the (enrollment, step, occurrence) key has a NULL
+        # part, so any number of alert rows coexist.
+        await store.messages.insert_plan(
+            enrollment_id=None,  # type: ignore[arg-type]
+            patient_id=None,  # type: ignore[arg-type]
+            chat_id=chat_id,
+            planned=[_PlannedAlert(text=text, due_at=now)],
+            now=now,
+        )
+    ctx.wake_delivery()

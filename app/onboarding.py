@@ -1,0 +1,181 @@
+"""Joining by invite: look at a code, take consent (claiming the code atomically), or decline.
+
+Decisions where the product definition is silent:
+- The code is used only on "Yes"; looking at it and declining change nothing but an
+  audit row, so the same link still works afterwards.
+- A chat already bound to a patient (active, stopped or unreachable) may open a new invite:
+  a second procedure. The new enrollment moves to the chat's existing patient (one person,
+  one chat, one language and zone), the placeholder patient staff created for the invite is
+  erased (it held only the label typed for this invite), and the patient is active again.
+  A stopped patient who opens a fresh invite has consented anew.
+- Language at consent: Telegram's `language_code` when the clinic offers it, else the
+  clinic default; a returning patient keeps the language and zone they chose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.context import AppContext
+from app.planning import patient_zone, placeholders, plan_for_enrollment, quiet_hours
+from core.invites import hash_code, is_well_formed
+from core.plans import plan_enrollment
+from core.records import ClaimStatus, EnrollmentRecord, InviteClaim, PatientRecord
+from storage.repositories import Repositories, Store
+
+ACTIVE_PATIENT = "active"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteOffer:
+    """What the consent question shows; only `status` is set unless the code is usable."""
+
+    status: ClaimStatus
+    language: str
+    protocol_name: str = ""
+    description: str = ""
+    message_count: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Acceptance:
+    """The outcome of pressing "Yes": the patient as bound, or why the code was refused."""
+
+    status: ClaimStatus
+    patient: PatientRecord | None = None
+    enrollment: EnrollmentRecord | None = None
+    queued: int = 0
+
+
+def language_for(ctx: AppContext, language_code: str | None) -> str:
+    """The patient's language from Telegram's `language_code` ("hi", "en-GB", ...)."""
+    offered = ctx.settings.clinic.languages
+    code = (language_code or "").split("-")[0].lower()
+    return code if code in offered else ctx.settings.clinic.default_language
+
+
+async def _peek(store: Repositories, code: str, now: datetime) -> InviteClaim:
+    if not is_well_formed(code):
+        return InviteClaim(status=ClaimStatus.UNKNOWN, invite=None)
+    return await store.invites.peek(hash_code(code), now)
+
+
+async def peek_invite(
+    ctx: AppContext, *, code: str, language_code: str | None, now: datetime
+) -> InviteOffer:
+    """What `/start <code>` shows: the procedure and how many messages, or why not."""
+    language = language_for(ctx, language_code)
+    async with Store(ctx.sessions) as store:
+        claim = await _peek(store, code, now)
+        if claim.status is not ClaimStatus.OK or claim.invite is None:
+            return InviteOffer(status=claim.status, language=language)
+        enrollment = await store.enrollments.get(claim.invite.enrollment_id)
+        patient = None if enrollment is None else await store.patients.get(enrollment.patient_id)
+    protocol = None if enrollment is None else ctx.content.protocols.get(enrollment.protocol_id)
+    if enrollment is None or patient is None or protocol is None:
+        # A dangling invite (protocol removed from content): as good as an unknown code.
+        return InviteOffer(status=ClaimStatus.UNKNOWN, language=language)
+    default = ctx.settings.clinic.default_language
+    planned = plan_enrollment(
+        protocol=protocol,
+        session_start=enrollment.session_start,
+        zone=patient_zone(patient.timezone, ctx.settings),
+        quiet=quiet_hours(ctx.settings),
+        now=now,
+        language=language,
+        default_language=default,
+        placeholders=placeholders(ctx.settings),
+    )
+    return InviteOffer(
+        status=ClaimStatus.OK,
+        language=language,
+        protocol_name=protocol.name.get(language, default),
+        description=protocol.description.get(language, default) if protocol.description else "",
+        message_count=sum(1 for message in planned if message.status == "pending"),
+    )
+
+
+async def accept_invite(
+    ctx: AppContext, *, code: str, chat_id: int, language_code: str | None, now: datetime
+) -> Acceptance:
+    """Consent: claim the code for this chat, activate the patient, store the plan.
+
+    One transaction: the claim, the binding and the plan commit together or not at all.
+    Delivery is woken afterwards so what is due now goes out at once.
+    """
+    async with Store(ctx.sessions) as store:
+        if not is_well_formed(code):
+            claim = InviteClaim(status=ClaimStatus.UNKNOWN, invite=None)
+        else:
+            claim = await store.invites.claim(hash_code(code), chat_id, now)
+        if claim.status is not ClaimStatus.OK or claim.invite is None:
+            await store.audit.record(
+                actor_id=chat_id, action="invite.accept", outcome="invalid",
+                detail=f"code {claim.status.value}", now=now,
+            )
+            return Acceptance(status=claim.status)
+        enrollment = await store.enrollments.get(claim.invite.enrollment_id)
+        invited = None if enrollment is None else await store.patients.get(enrollment.patient_id)
+        if enrollment is None or invited is None:
+            raise LookupError(f"invite {claim.invite.id} points at nothing")
+        patient, enrollment = await _bind(ctx, store, invited, enrollment, chat_id,
+                                          language_code, now)
+        planned = plan_for_enrollment(ctx, patient, enrollment, now)
+        queued = await store.messages.insert_plan(
+            enrollment_id=enrollment.id, patient_id=patient.id, chat_id=chat_id,
+            planned=planned, now=now,
+        )
+        await store.audit.record(
+            actor_id=chat_id, action="invite.accept", outcome="ok",
+            target=f"patient:{patient.id}", detail=f"enrollment:{enrollment.id}", now=now,
+        )
+    ctx.wake_delivery()
+    return Acceptance(status=ClaimStatus.OK, patient=patient, enrollment=enrollment,
+                      queued=queued)
+
+
+async def _bind(
+    ctx: AppContext,
+    store: Repositories,
+    invited: PatientRecord,
+    enrollment: EnrollmentRecord,
+    chat_id: int,
+    language_code: str | None,
+    now: datetime,
+) -> tuple[PatientRecord, EnrollmentRecord]:
+    existing = await store.patients.by_chat_id(chat_id)
+    if existing is not None and existing.id != invited.id:
+        # A second procedure for someone we already know: one patient, one chat.
+        enrollment = await store.enrollments.move_to_patient(enrollment.id, existing.id)
+        await store.patients.forget(invited.id, now)
+        patient = existing
+        await store.audit.record(
+            actor_id=chat_id, action="invite.merge", outcome="ok",
+            target=f"patient:{existing.id}", detail=f"placeholder patient:{invited.id}", now=now,
+        )
+    else:
+        patient = await store.patients.set_chat(invited.id, chat_id, now)
+        patient = await store.patients.set_language(patient.id, language_for(ctx, language_code))
+    if patient.status != ACTIVE_PATIENT:
+        patient = await store.patients.set_status(patient.id, ACTIVE_PATIENT)
+    enrollment = await store.enrollments.set_status(enrollment.id, "active")
+    await store.patients.touch_activity(patient.id, now)
+    return patient, enrollment
+
+
+async def decline_invite(ctx: AppContext, *, code: str, chat_id: int, now: datetime) -> None:
+    """"No, thanks": nothing stored but an audit row; the code stays usable."""
+    async with Store(ctx.sessions) as store:
+        claim = await _peek(store, code, now)
+        target = f"enrollment:{claim.invite.enrollment_id}" if claim.invite else None
+        await store.audit.record(
+            actor_id=chat_id, action="invite.decline", outcome="ok", target=target,
+            detail=f"code {claim.status.value}", now=now,
+        )
+
+
+async def patient_for_chat(ctx: AppContext, chat_id: int) -> PatientRecord | None:
+    """The patient bound to this chat (a forgotten one no longer is)."""
+    async with Store(ctx.sessions) as store:
+        return await store.patients.by_chat_id(chat_id)
