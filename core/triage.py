@@ -23,15 +23,20 @@ from core.text_match import normalize
 # Typo tolerance counts inserted or missing letters only (Indel distance), not replaced
 # ones: "feaver"/"fevr" fire, but "never" (one letter replaced) does not fire "fever".
 MIN_FUZZY_LENGTH = 5  # shorter phrases ("pus") must match exactly, as whole words
+# Phrases of 3+ words also match with up to this many extra words between theirs:
+# "swelling is not going down" means "swelling not going down". Two-word phrases stay
+# adjacent ("bahut kam dard", very little pain, is not "bahut dard").
+MAX_GAP = 1
+MIN_GAPPED_WORDS = 3
 
 
 def typo_budget(length: int) -> int:
     """How many inserted/missing letters a phrase of `length` characters tolerates."""
     if length < MIN_FUZZY_LENGTH:
         return 0
-    if length < 8:
+    if length < 12:
         return 1
-    return 2
+    return 2  # long phrases only: "bahut pani" must not pass for "bahut pain"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +61,8 @@ class Triage:
     exact: dict[int, dict[str, _Phrase]]
     # word count -> normalised length -> phrases long enough to allow typos
     fuzzy: dict[int, dict[int, tuple[str, ...]]]
+    # phrases of MIN_GAPPED_WORDS+ words, as word tuples, for in-order matching with gaps
+    gapped: tuple[tuple[tuple[str, ...], _Phrase], ...]
 
     @classmethod
     def build(cls, red_flags: RedFlags, languages: Iterable[str]) -> Triage:
@@ -77,7 +84,13 @@ class Triage:
                 if len(normalised) >= MIN_FUZZY_LENGTH:
                     by_length[len(normalised)].append(normalised)
             fuzzy[count] = {length: tuple(found) for length, found in by_length.items()}
-        return cls(exact=dict(exact), fuzzy=fuzzy)
+        gapped = tuple(
+            (tuple(normalised.split()), phrase)
+            for count, phrases_by_text in exact.items()
+            if count >= MIN_GAPPED_WORDS
+            for normalised, phrase in phrases_by_text.items()
+        )
+        return cls(exact=dict(exact), fuzzy=fuzzy, gapped=gapped)
 
     def check(self, text: str) -> RedFlagHit | None:
         """The first red flag in `text`, or None. Exact phrases win over typo matches."""
@@ -93,6 +106,9 @@ class Triage:
             for window in found:
                 if window in phrases:
                     return self._hit(phrases[window])
+        hit = self._gapped(tokens)
+        if hit is not None:
+            return hit
         for count, found in windows.items():
             for window in dict.fromkeys(found):
                 hit = self._fuzzy(count, window)
@@ -113,6 +129,22 @@ class Triage:
             best = process.extractOne(window, bucket, scorer=Indel.distance, score_cutoff=budget)
             if best is not None:
                 return self._hit(self.exact[count][best[0]])
+        return None
+
+    def _gapped(self, tokens: list[str]) -> RedFlagHit | None:
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        for position, token in enumerate(tokens):
+            positions[token].append(position)
+        for phrase_words, phrase in self.gapped:
+            for start in positions.get(phrase_words[0], ()):
+                at = start
+                for word in phrase_words[1:]:
+                    following = tokens[at + 1 : at + 2 + MAX_GAP]
+                    if word not in following:
+                        break
+                    at += 1 + following.index(word)
+                else:
+                    return self._hit(phrase)
         return None
 
     @staticmethod

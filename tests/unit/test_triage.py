@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import time
+import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +13,8 @@ from hypothesis import strategies as st
 
 from core.content import LocalizedText, RedFlagRule, RedFlags
 from core.triage import Triage
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
 RED_FLAGS = RedFlags(
     reply=LocalizedText.of("Call the clinic now."),
@@ -142,3 +146,83 @@ def test_embedded_phrase_always_fires(before: list[str], after: list[str], phras
     """A red-flag phrase between any random words, separated by spaces, always fires."""
     triage = Triage.build(RED_FLAGS, ["en", "hi"])
     assert triage.check(" ".join([*before, phrase, *after])) is not None
+
+
+def test_three_word_phrase_matches_with_one_extra_word(triage: Triage) -> None:
+    """ "short of breath" also fires as "short of my breath"; two extra words do not."""
+    assert triage.check("I am short of my breath") is not None
+    assert triage.check("short of all my breath") is None
+
+
+def _shipped_red_flags() -> RedFlags:
+    path = CONTENT_DIR / "red_flags.toml"
+    if not path.is_file():
+        pytest.skip("content/red_flags.toml is not there yet")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    rules = tuple(
+        RedFlagRule(
+            id=raw["id"],
+            phrases={lang: tuple(found) for lang, found in raw["phrases"].items()},
+        )
+        for raw in data["red_flag"]
+    )
+    return RedFlags(reply=LocalizedText.of("reply"), rules=rules)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Triage:
+    return Triage.build(_shipped_red_flags(), ["en", "hi"])
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("I have a feaver since morning", "infection"),
+        ("there is some pus near the spot", "infection"),
+        ("mujhe bukhar hai", "infection"),
+        ("कल रात से बुखार है", "infection"),
+        ("I have trouble brething", "breathing"),
+        ("saans lene me dikkat ho rahi hai", "breathing"),
+        ("my lips are swollen", "allergic-reaction"),
+        ("होंठ सूज गए हैं", "allergic-reaction"),
+        ("the swelling is not going down after 4 days", "swelling-bruising-lasting"),
+        ("sujan kam nahi ho rahi", "swelling-bruising-lasting"),
+        ("the pain is getting worse", "severe-pain"),
+        ("bahut dard ho raha hai", "severe-pain"),
+        ("I feel dizzy", "fainting"),
+        ("it keeps bleeding", "bleeding"),
+        ("my vision is blurry, blurred vision since the session", "vision"),
+        ("no fever", "infection"),
+    ],
+)
+def test_shipped_red_flags_fire(shipped: Triage, text: str, rule: str) -> None:
+    """Realistic worrying messages, typos included, fire the shipped rule they describe."""
+    hit = shipped.check(text)
+    assert hit is not None, text
+    assert hit.rule_id == rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a little redness and swelling today, is that normal?",
+        "the swelling is going down, thank you",
+        "mild itching on the forehead",
+        "small bruise near the eye",
+        "can I wear makeup tomorrow?",
+        "when is my next session?",
+        "I never had this before",
+        "bahut pani pi rahi hu",
+        "thoda sa dard hai",
+        "सब ठीक है, धन्यवाद",
+        "हल्की लालिमा है",
+        "mujhe pasina aa raha hai",
+        "मुझे पसीना आ रहा है",
+        "can I go to the gym?",
+        "I will come for the follow-up next week",
+        "ok thanks",
+    ],
+)
+def test_shipped_red_flags_ignore_normal_aftercare_chatter(shipped: Triage, text: str) -> None:
+    """Ordinary aftercare messages in English, Hindi and Hinglish do not alarm staff."""
+    assert shipped.check(text) is None, shipped.check(text)
