@@ -46,7 +46,7 @@ def visible_text(text: str) -> str:
             pos = _tag(text, start, stack)
     if stack:
         raise HtmlError(
-            f"Can't parse entities: can't find end tag corresponding to start tag \"{stack[-1]}\""
+            f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\""
         )
     return "".join(out)
 
@@ -90,4 +90,4 @@ def _tag(text: str, start: int, stack: list[str]) -> int:
 
 def _where(problem: str, text: str, index: int) -> str:
     offset = len(text[:index].encode("utf-8"))
-    return f"Can't parse entities: {problem} at byte offset {offset}"
+    return f"can't parse entities: {problem} at byte offset {offset}"

@@ -1,0 +1,416 @@
+"""The fake Bot API, driven by PTB's real Bot and Application over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.bot_api_html import HtmlError, visible_text
+from tests.fakes.bot_api_stats import Stats
+
+TOKEN = "777000:TEST-fake-api-token"
+Ctx = ContextTypes.DEFAULT_TYPE
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A fake server in the test's loop."""
+    async with FakeBotApi(token=TOKEN, username="aftercare_test_bot") as server:
+        yield server
+
+
+def make_bot(api: FakeBotApi, *, read_timeout: float = 5.0) -> Bot:
+    """PTB's real Bot pointed at the fake."""
+    request = HTTPXRequest(read_timeout=read_timeout, connection_pool_size=4)
+    return Bot(api.token, base_url=f"{api.url}/bot", base_file_url=f"{api.url}/file/bot",
+               request=request)
+
+
+async def start_app(api: FakeBotApi, handlers: list[Any]) -> App:
+    """A polling PTB Application against the fake."""
+    app = (Application.builder().token(api.token).base_url(f"{api.url}/bot")
+           .base_file_url(f"{api.url}/file/bot").build())
+    for handler in handlers:
+        app.add_handler(handler)
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    return app
+
+
+async def stop_app(app: App) -> None:
+    """Stop polling and shut the application down."""
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+
+
+# plain methods -------------------------------------------------------------------------------
+
+
+async def test_get_me_returns_the_configured_bot(api: FakeBotApi) -> None:
+    """getMe answers with the username and the id taken from the token."""
+    async with make_bot(api) as bot:
+        me = await bot.get_me()
+    assert (me.username, me.id, me.is_bot) == ("aftercare_test_bot", 777000, True)
+
+
+async def test_wrong_token_and_unknown_method_are_refused(api: FakeBotApi) -> None:
+    """A wrong token gets 401 (PTB: InvalidToken); an unknown method gets Telegram's 404 body."""
+    bot = Bot("777000:WRONG", base_url=f"{api.url}/bot")
+    with pytest.raises(InvalidToken):
+        await bot.get_me()
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{api.url}/bot{TOKEN}/sendCarrierPigeon")
+    assert response.status_code == 404
+    assert response.json() == {"ok": False, "error_code": 404,
+                               "description": "Not Found: method not found"}
+
+
+async def test_send_message_is_recorded_with_markup_and_reply(api: FakeBotApi) -> None:
+    """sendMessage records text, parse mode, buttons and reply target; ids count up per chat."""
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Yes, I agree", callback_data="ok")]])
+    async with make_bot(api) as bot:
+        first = await bot.send_message(42, "<b>Hi</b> &amp; welcome", parse_mode="HTML",
+                                       reply_markup=markup)
+        second = await bot.send_message(42, "again", reply_to_message_id=first.message_id)
+        other = await bot.send_message(43, "elsewhere")
+    assert (first.message_id, second.message_id, other.message_id) == (1, 2, 1)
+    assert first.text == "Hi & welcome" and first.from_user is not None
+    recorded = api.sent_to(42)
+    assert [m.visible for m in recorded] == ["Hi & welcome", "again"]
+    assert recorded[0].text == "<b>Hi</b> &amp; welcome" and recorded[0].parse_mode == "HTML"
+    assert recorded[0].buttons[0].callback_data == "ok"
+    assert recorded[1].reply_to_message_id == 1
+    assert api.stats.sent_count == 3
+
+
+async def test_photo_upload_records_bytes_and_caption(api: FakeBotApi) -> None:
+    """sendPhoto (multipart) keeps the uploaded bytes and the caption; the file is served back."""
+    data = b"\x89PNG\r\n\x1a\nfake-qr-code"
+    async with make_bot(api) as bot:
+        message = await bot.send_photo(42, data, caption="Scan me")
+        file = await bot.get_file(message.photo[-1].file_id)
+        downloaded = await file.download_as_bytearray()
+    recorded = api.sent_to(42)[0]
+    assert (recorded.photo, recorded.caption, recorded.method) == (data, "Scan me", "sendPhoto")
+    assert bytes(downloaded) == data
+
+
+async def test_edit_and_commands(api: FakeBotApi) -> None:
+    """Edits replace the record (an identical edit is refused); commands are stored per scope."""
+    async with make_bot(api) as bot:
+        sent = await bot.send_message(42, "before")
+        await bot.edit_message_text("after", chat_id=42, message_id=sent.message_id)
+        with pytest.raises(BadRequest, match="not modified"):
+            await bot.edit_message_text("after", chat_id=42, message_id=sent.message_id)
+        with pytest.raises(BadRequest, match="not found"):
+            await bot.edit_message_text("x", chat_id=42, message_id=99)
+        await bot.set_my_commands([("start", "Start"), ("help", "Help")])
+        commands = await bot.get_my_commands()
+        await bot.delete_my_commands()
+        assert await bot.get_my_commands() == ()
+    assert [c.command for c in commands] == ["start", "help"]
+    assert api.sent_to(42)[0].visible == "after" and api.sent_to(42)[0].edits == 1
+
+
+# validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<b>open", "a < b", "fish & chips", "<script>x</script>", "<b><i>x</b></i>", "x</b>",
+     "&nbsp;", "1 > 0"],
+)
+def test_invalid_html_is_rejected(text: str) -> None:
+    """Unbalanced or unknown tags and unescaped <, >, & are errors, as Telegram documents."""
+    with pytest.raises(HtmlError):
+        visible_text(text)
+
+
+def test_valid_html_shows_as_the_user_sees_it() -> None:
+    """Allowed tags vanish and entities (named and numeric) are unescaped."""
+    text = '<b>a</b> <a href="https://x.org">l</a> &lt;b&gt; &amp; &quot;&#39;&#x27;<pre>c</pre>'
+    assert visible_text(text) == "a l <b> & \"''c"
+
+
+async def test_limits_and_html_reach_ptb_as_bad_request(api: FakeBotApi) -> None:
+    """Over-long text or caption and bad HTML are 400s that PTB raises as BadRequest."""
+    async with make_bot(api) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+            await bot.send_message(42, "<b>Dr. Smith & co", parse_mode="HTML")
+        with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+            await bot.send_message(42, "x" * 4097)
+        with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
+            await bot.send_photo(42, b"img", caption="y" * 1025)
+        await bot.send_message(42, "&lt;b&gt;" * 1000, parse_mode="HTML")  # 3,000 visible chars
+    assert api.stats.sent_count == 1 and api.stats.errors[400] == 3
+
+
+# faults --------------------------------------------------------------------------------------
+
+
+async def test_forced_429_raises_retry_after_with_its_seconds(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """force_429(2, 7) answers the next two sends with retry_after 7; the third goes through."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    api.faults.force_429(2, retry_after=7)
+    async with make_bot(api) as bot:
+        for _ in range(2):
+            with pytest.raises(RetryAfter) as caught:
+                await bot.send_message(42, "hello")
+            assert caught.value.retry_after == timedelta(seconds=7)
+        await bot.send_message(42, "hello")
+    assert api.stats.too_many_requests == 2 and api.stats.sent_count == 1
+
+
+async def test_blocked_chat_5xx_and_drop_map_to_ptb_errors(api: FakeBotApi) -> None:
+    """A blocked chat is Forbidden; a 5xx and a dropped connection are NetworkError."""
+    async with make_bot(api) as bot:
+        api.faults.blocked_chats.add(13)
+        with pytest.raises(Forbidden, match="blocked by the user"):
+            await bot.send_message(13, "hi")
+        api.faults.rate_5xx = 1.0
+        with pytest.raises(NetworkError) as server_error:
+            await bot.send_message(42, "hi")
+        assert not isinstance(server_error.value, TimedOut)
+        api.faults.rate_5xx = 0.0
+        api.faults.drop_rate = 1.0
+        with pytest.raises(NetworkError, match="disconnected"):
+            await bot.send_message(42, "hi")
+        api.faults.drop_rate = 0.0
+        assert (await bot.get_me()).username == "aftercare_test_bot"
+    assert api.stats.sent_count == 0
+    assert api.stats.faults["5xx"] == 1 and api.stats.faults["drop"] == 1
+
+
+async def test_held_response_makes_ptb_time_out(api: FakeBotApi) -> None:
+    """timeout_rate holds the answer past the client's read timeout: PTB raises TimedOut."""
+    api.faults.timeout_rate = 1.0
+    api.faults.timeout_seconds = 0.6
+    async with make_bot(api, read_timeout=0.2) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(42, "late")
+        api.faults.timeout_delivers = True
+        with pytest.raises(TimedOut):
+            await bot.send_message(42, "late but delivered")
+        await asyncio.sleep(0.6)  # the held request completes on the server side
+    assert [m.visible for m in api.sent_to(42)] == ["late but delivered"]
+
+
+async def test_slow_seconds_and_per_method_faults(api: FakeBotApi) -> None:
+    """slow_seconds adds latency; a per-method override hits only that method."""
+    api.faults.slow_seconds = 0.2
+    api.faults.for_method("sendPhoto").rate_5xx = 1.0
+    async with make_bot(api) as bot:
+        started = time.monotonic()
+        await bot.send_message(42, "slow")
+        assert time.monotonic() - started >= 0.2
+        with pytest.raises(NetworkError):
+            await bot.send_photo(42, b"img")
+
+
+def test_same_seed_gives_the_same_fault_sequence() -> None:
+    """Two fake servers with one seed make identical fault decisions."""
+    def sequence() -> list[str]:
+        fake = FakeBotApi(seed=1234)
+        fake.faults.rate_5xx = 0.3
+        fake.faults.drop_rate = 0.1
+        return [fake.faults.decide("sendMessage").fault.value for _ in range(200)]
+    first = sequence()
+    assert first == sequence() and len(set(first)) == 3
+
+
+async def test_rate_limits_answer_429_and_stats_measure_windows(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past 1/s per chat or 3/s globally the fake answers 429; stats see the windows held."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    api.limits.per_chat_per_second = 1
+    api.limits.global_per_second = 3
+    async with make_bot(api) as bot:
+        await bot.send_message(1, "a")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(1, "b")
+        await bot.send_message(2, "a")
+        await bot.send_message(3, "a")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(4, "a")
+    assert api.stats.too_many_requests == 2 and api.stats.sent_count == 3
+    assert api.stats.max_global_in_window(1.0) == 3
+    assert api.stats.max_per_chat_in_window(1.0) == 1
+
+
+def test_stats_windows_and_duplicates() -> None:
+    """The window maxima and duplicate counts come out right on known data."""
+    stats = Stats()
+    for at, chat, text in [(0.0, 1, "a"), (0.5, 1, "a"), (0.99, 2, "b"), (1.0, 2, "c"),
+                           (1.6, 3, "d"), (3.0, 1, "a")]:
+        stats.record_send(chat_id=chat, text=text, at=at)
+    assert stats.max_global_in_window(1.0) == 3
+    assert stats.max_per_chat_in_window(1.0) == 2
+    assert stats.duplicates() == {(1, "a"): 3}
+    assert stats.sent_count == 6
+
+
+# updates and users ---------------------------------------------------------------------------
+
+
+async def test_long_poll_wakes_when_an_update_is_queued(api: FakeBotApi) -> None:
+    """getUpdates with timeout 10 returns as soon as a user sends, with offset confirming."""
+    user = api.user(7, "Asha", language_code="hi")
+    async with make_bot(api) as bot:
+        asyncio.get_running_loop().call_later(0.1, api.push_update,
+                                              {"message": user._message(user.chat, "hello")})
+        started = time.monotonic()
+        updates = await bot.get_updates(timeout=10, read_timeout=15)
+        assert time.monotonic() - started < 2
+        assert updates[0].message is not None and updates[0].message.text == "hello"
+        assert updates[0].effective_user is not None
+        assert updates[0].effective_user.language_code == "hi"
+        assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == ()
+
+
+async def test_polling_application_handles_message_press_and_block(api: FakeBotApi) -> None:
+    """A real Application gets /start with its argument, a button press and a block update."""
+    seen: list[str] = []
+
+    async def start(update: Update, context: Ctx) -> None:
+        seen.append(f"start:{context.args}")
+        assert update.effective_chat is not None
+        await context.bot.send_message(
+            update.effective_chat.id, "Do you agree?",
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Yes, I agree",
+                                                                     callback_data="consent")]]))
+
+    async def pressed(update: Update, context: Ctx) -> None:
+        assert update.callback_query is not None
+        seen.append(f"press:{update.callback_query.data}")
+        await update.callback_query.answer("Thanks")
+        await update.callback_query.edit_message_reply_markup(None)
+
+    async def blocked(update: Update, context: Ctx) -> None:
+        assert update.my_chat_member is not None
+        seen.append(f"member:{update.my_chat_member.new_chat_member.status}")
+
+    app = await start_app(api, [CommandHandler("start", start), CallbackQueryHandler(pressed),
+                                ChatMemberHandler(blocked, ChatMemberHandler.MY_CHAT_MEMBER)])
+    try:
+        user = api.user(5001, "Pat")
+        await user.send("/start INVITECODE")
+        assert (await user.expect("Do you agree?")).buttons[0].text == "Yes, I agree"
+        await user.press("Yes")
+        await api.wait_for(5001, lambda m: not m.buttons)
+        await user.block_bot()
+        for _ in range(100):
+            if len(seen) == 3:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await stop_app(app)
+    assert seen == ["start:['INVITECODE']", "press:consent", "member:kicked"]
+    assert [a.text for a in api.callback_answers] == ["Thanks"]
+    assert 5001 in api.faults.blocked_chats
+
+
+async def test_staff_reply_in_group_carries_the_alert(api: FakeBotApi) -> None:
+    """A staff reply in the alert group reaches the bot with reply_to_message = the alert."""
+    replies: list[tuple[str | None, int | None]] = []
+
+    async def on_reply(update: Update, context: Ctx) -> None:
+        message = update.effective_message
+        assert message is not None and message.reply_to_message is not None
+        replies.append((message.text, message.reply_to_message.message_id))
+
+    api.group(-100500, "Clinic staff")
+    app = await start_app(api, [MessageHandler(filters.REPLY & filters.ChatType.GROUPS,
+                                               on_reply)])
+    try:
+        alert = await app.bot.send_message(-100500, "Patient asks about swelling")
+        staff = api.user(1000, "Nurse")
+        sent = api.sent_to(-100500)[0]
+        await staff.reply_to(sent, "Cold compress, 10 minutes")
+        for _ in range(100):
+            if replies:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await stop_app(app)
+    assert replies == [("Cold compress, 10 minutes", alert.message_id)]
+
+
+async def test_webhook_mode_posts_updates_with_the_secret(api: FakeBotApi) -> None:
+    """setWebhook is recorded; updates are POSTed with the secret; getUpdates conflicts (409)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    texts: list[str | None] = []
+
+    async def echo(update: Update, context: Ctx) -> None:
+        assert update.effective_message is not None
+        texts.append(update.effective_message.text)
+
+    app = (Application.builder().token(api.token).base_url(f"{api.url}/bot").build())
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="hook",
+            webhook_url=f"http://127.0.0.1:{port}/hook", secret_token="s3cret",
+        )
+        try:
+            assert api.state.webhook is not None and api.state.webhook.secret_token == "s3cret"
+            await api.user(9, "Web").send("via webhook")
+            assert api.last_webhook_status == 200
+            with pytest.raises(Exception, match="webhook is active"):
+                await app.bot.get_updates()
+            for _ in range(100):
+                if texts:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    assert texts == ["via webhook"]
+
+
+def test_in_thread_mode_serves_a_bot_from_another_loop() -> None:
+    """The threaded server answers a Bot running in this thread's own loop."""
+    with FakeBotApi.in_thread(token=TOKEN) as server:
+        user = server.user(21, "Thread")
+
+        async def talk() -> None:
+            async with make_bot(server) as bot:
+                await bot.send_message(21, "from another loop")
+                await user.send("hi")
+                updates = await bot.get_updates(timeout=1)
+                assert updates[0].message is not None and updates[0].message.text == "hi"
+
+        asyncio.run(talk())
+        found = server.wait_for_blocking(21, "another loop", timeout=2)
+    assert found.chat_id == 21 and server.stats.sent_count == 1
