@@ -86,6 +86,7 @@ class DeliveryWorker:
         rng: random.Random | None = None,
         flush_count: int = 500,
         flush_seconds: float = 0.2,
+        max_in_flight: int = 32,
     ) -> None:
         self.outbox = outbox
         self.sender = sender
@@ -112,6 +113,8 @@ class DeliveryWorker:
         self._rng = rng or random.Random()
         self._flush_count = flush_count
         self._flush_seconds = flush_seconds
+        self._max_in_flight = max_in_flight
+        self._stop_pass = False
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._wake_hooks: list[Callable[[], None]] = []
@@ -180,6 +183,7 @@ class DeliveryWorker:
             owner=self.owner, now=now, lease_until=now + self._lease, limit=self.batch_limit
         )
         self._blocked.clear()
+        self._stop_pass = False
         if batch:
             try:
                 await self._deliver(batch)
@@ -277,22 +281,45 @@ class DeliveryWorker:
             for chat, messages in later.items():
                 for step, message in enumerate(messages):
                     self._defer(message, chat_free[chat] + step * per_chat, now)
-            for index, (slot, message) in enumerate(scheduled):
-                if not await self.pacer.wait_for(slot):
-                    self._release([m for _, m in scheduled[index:]] + list(queue))
-                    return
-                if not await self._send_one(message):
-                    self._release([m for _, m in scheduled[index + 1:]] + list(queue))
-                    return
-                await self._flush()
+            if not await self._send_scheduled(scheduled):
+                self._release(list(queue))
+                return
 
-    async def _send_one(self, message: ClaimedMessage) -> bool:
-        """Send one message and keep its outcome; False means stop this pass (a 429)."""
+    async def _send_scheduled(self, scheduled: Sequence[tuple[float, ClaimedMessage]]) -> bool:
+        """Start each send at its slot without waiting for the one before to answer.
+
+        Sends overlap (up to `max_in_flight`) because a Bot API round trip can take longer
+        than the gap between slots; waiting for each answer would cap the rate at 1/latency.
+        Returns False when the pass should stop (a 429, a missed slot): the rest go back.
+        """
+        in_flight: set[asyncio.Task[None]] = set()
+        go_on = True
+        try:
+            for index, (slot, message) in enumerate(scheduled):
+                on_time = not self._stop_pass and await self.pacer.wait_for(slot)
+                if not on_time or self._stop_pass:
+                    self._release([m for _, m in scheduled[index:]])
+                    go_on = False
+                    break
+                while len(in_flight) >= self._max_in_flight:
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                task = asyncio.create_task(self._send_one(message))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+                await asyncio.sleep(0)  # let the send start now, at its slot
+                await self._flush()
+        finally:
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+        return go_on and not self._stop_pass
+
+    async def _send_one(self, message: ClaimedMessage) -> None:
+        """Send one message and keep its outcome; a 429 also stops this pass."""
         now = self._clock.now()
         checked = self._check(message, now)
         if checked is not None:
             self._keep(checked)
-            return True
+            return
         outgoing = OutgoingMessage(
             message_id=message.id,
             chat_id=message.chat_id,
@@ -304,11 +331,12 @@ class DeliveryWorker:
             telegram_id = await self.sender.send(outgoing)
         except RetryLater as error:
             self.counters.rate_limited += 1
+            self._stop_pass = True  # before any await: no further send may start
             until = await self.pacer.pause(error.seconds)
             self._paused_until = max(self._paused_until, until)
             self._keep(Outcome(message_id=message.id, status="pending", at=now,
                                available_at=_epoch(until), last_error="rate limited (429)"))
-            return False
+            return
         except ChatUnreachable as error:
             self._blocked.add(message.chat_id)
             self._keep(Outcome(message_id=message.id, status="cancelled", at=now,
@@ -331,7 +359,6 @@ class DeliveryWorker:
             self.counters.last_lag_seconds = (sent_at - message.available_at).total_seconds()
             self._keep(Outcome(message_id=message.id, status="sent", at=sent_at,
                                telegram_message_id=telegram_id))
-        return True
 
     def _retry(self, message: ClaimedMessage, reason: str, now: datetime) -> None:
         self.counters.transient_errors += 1
