@@ -7,28 +7,31 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import tornado.httpserver
-import tornado.httputil
 import tornado.netutil
 import tornado.web
 
 from tests.fakes.bot_api_faults import Fault, Faults, Limits
+from tests.fakes.bot_api_http import DROPPED, answer, make_application, request_params
 from tests.fakes.bot_api_methods import ApiError, BotMethods
-from tests.fakes.bot_api_state import JSON, BotState, CallbackAnswer, SentMessage
+from tests.fakes.bot_api_state import (
+    JSON,
+    BotState,
+    CallbackAnswer,
+    Predicate,
+    SentMessage,
+    first_match,
+    matcher,
+    nothing_matched,
+)
 from tests.fakes.bot_api_stats import Stats
 from tests.fakes.telegram_user import TelegramUser
 
 DEFAULT_TOKEN = "123456:TEST-fake-token"
-# Parameters whose form value is a plain string even when it looks like JSON ("123").
-_STRING_PARAMS = frozenset({
-    "text", "caption", "parse_mode", "callback_query_id", "url", "secret_token",
-    "language_code", "action", "inline_message_id", "photo", "file_id", "ip_address",
-})
-Predicate = Callable[[SentMessage], bool] | str | None
 
 
 class _Closing(Exception):
@@ -89,13 +92,7 @@ class FakeBotApi:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._closing = asyncio.Event()
-        app = tornado.web.Application(
-            [
-                (r"/bot([^/]*)/([^/]*)", _MethodHandler, {"api": self}),
-                (r"/file/bot([^/]*)/(.+)", _FileHandler, {"api": self}),
-            ],
-            log_function=_no_access_log,  # the access log would print the token
-        )
+        app = make_application(self)
         sockets = tornado.netutil.bind_sockets(0, address="127.0.0.1")
         self._server = tornado.httpserver.HTTPServer(app)
         self._server.add_sockets(sockets)
@@ -246,7 +243,7 @@ class FakeBotApi:
         since: int = 0,
     ) -> tuple[int, SentMessage]:
         """Like `wait_for`, also returning the message's index in `sent_to(chat_id)`."""
-        match = _matcher(predicate)
+        match = matcher(predicate)
         loop = asyncio.get_running_loop()
         event = asyncio.Event()
         deadline = loop.time() + timeout
@@ -254,12 +251,12 @@ class FakeBotApi:
         try:
             while True:
                 event.clear()
-                found = _first(self.state.sent_to(chat_id), match, since)
+                found = first_match(self.state.sent_to(chat_id), match, since)
                 if found is not None:
                     return found
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise TimeoutError(_nothing_matched(self.state.sent_to(chat_id), chat_id,
+                    raise TimeoutError(nothing_matched(self.state.sent_to(chat_id), chat_id,
                                                         timeout))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), remaining)
@@ -270,16 +267,16 @@ class FakeBotApi:
         self, chat_id: int, predicate: Predicate = None, *, timeout: float = 5.0, since: int = 0
     ) -> SentMessage:
         """`wait_for` for synchronous test code (e.g. while the bot runs in a subprocess)."""
-        match = _matcher(predicate)
+        match = matcher(predicate)
         deadline = time.monotonic() + timeout
         with self.state.cond:
             while True:
-                found = _first(self.state.sent_to(chat_id), match, since)
+                found = first_match(self.state.sent_to(chat_id), match, since)
                 if found is not None:
                     return found[1]
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(_nothing_matched(self.state.sent_to(chat_id), chat_id,
+                    raise TimeoutError(nothing_matched(self.state.sent_to(chat_id), chat_id,
                                                         timeout))
                 self.state.cond.wait(remaining)
 
@@ -288,13 +285,13 @@ class FakeBotApi:
     async def serve(self, handler: tornado.web.RequestHandler, token: str, name: str) -> None:
         """Answer one `POST /bot<token>/<method>` the way Telegram would, faults included."""
         if token != self.token:
-            return _answer(handler, ApiError(401, "Unauthorized").body(), 401)
+            return answer(handler, ApiError(401, "Unauthorized").body(), 401)
         method = self._canonical.get(name.lower())
         self.stats.record_request(method or name)
         if method is None:
             return self._fail(handler, ApiError(404, "Not Found: method not found"))
         try:
-            params, files = _params(handler.request)
+            params, files = request_params(handler.request)
         except ValueError:
             return self._fail(handler, ApiError(400, "Bad Request: can't parse request body"))
         try:
@@ -304,8 +301,8 @@ class FakeBotApi:
         except _Closing:
             handler.request.connection.close()
             return None
-        if result is not _DROPPED:
-            _answer(handler, {"ok": True, "result": result}, 200)
+        if result is not DROPPED:
+            answer(handler, {"ok": True, "result": result}, 200)
         return None
 
     async def _perform(
@@ -320,7 +317,7 @@ class FakeBotApi:
             self.stats.record_fault(fault.value)
         if fault is Fault.DROP:
             handler.request.connection.close()
-            return _DROPPED
+            return DROPPED
         if fault is Fault.TIMEOUT:
             await self._pause(decision.hold_seconds)
             if not decision.delivers:
@@ -338,7 +335,7 @@ class FakeBotApi:
 
     def _fail(self, handler: tornado.web.RequestHandler, error: ApiError) -> None:
         self.stats.record_error(error.code)
-        _answer(handler, error.body(), error.code)
+        answer(handler, error.body(), error.code)
 
     async def _pause(self, seconds: float) -> None:
         # Interruptible, so stopping the server never leaves a sleeping handler behind.
@@ -405,102 +402,6 @@ class FakeBotApi:
             loop.call_soon_threadsafe(self._wake_pollers)
 
 
-_DROPPED = object()
-
-
-class _MethodHandler(tornado.web.RequestHandler):
-    """Routes `/bot<token>/<method>` to the fake."""
-
-    def initialize(self, api: FakeBotApi) -> None:
-        self.api = api
-
-    async def post(self, token: str, method: str) -> None:
-        await self.api.serve(self, token, method)
-
-    async def get(self, token: str, method: str) -> None:
-        await self.api.serve(self, token, method)
-
-    def compute_etag(self) -> None:
-        return None
-
-
-class _FileHandler(tornado.web.RequestHandler):
-    """Serves uploaded photos at `/file/bot<token>/photos/<file_id>.jpg`."""
-
-    def initialize(self, api: FakeBotApi) -> None:
-        self.api = api
-
-    def get(self, token: str, path: str) -> None:
-        file_id = path.removeprefix("photos/").removesuffix(".jpg")
-        with self.api.state.cond:
-            content = self.api.state.files.get(file_id)
-        if token != self.api.token or content is None:
-            self.set_status(404)
-            self.finish(b"Not Found")
-            return
-        self.finish(content)
-
-
-def _params(request: tornado.httputil.HTTPServerRequest) -> tuple[JSON, dict[str, bytes]]:
-    """Parameters from a JSON body, or from url-encoded / multipart form fields (PTB's way)."""
-    if request.headers.get("Content-Type", "").startswith("application/json"):
-        body = json.loads(request.body or b"{}")
-        if not isinstance(body, dict):
-            raise ValueError("a JSON body must be an object")
-        return body, {}
-    params: JSON = {}
-    for source in (request.query_arguments, request.body_arguments):
-        for key, values in source.items():
-            params[key] = _form_value(key, values[-1].decode("utf-8"))
-    files = {name: uploads[0]["body"] for name, uploads in request.files.items()}
-    return params, files
-
-
-def _form_value(key: str, raw: str) -> Any:
-    # PTB json.dumps()es every non-string parameter, so JSON-decode all but the text ones.
-    if key in _STRING_PARAMS:
-        return raw
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
-def _answer(handler: tornado.web.RequestHandler, body: JSON, status: int) -> None:
-    handler.set_status(status)
-    handler.set_header("Content-Type", "application/json")
-    handler.finish(json.dumps(body))
-
-
 def _too_many(retry_after: float) -> ApiError:
     shown = int(retry_after) if float(retry_after).is_integer() else retry_after
     return ApiError(429, f"Too Many Requests: retry after {shown}", retry_after=shown)
-
-
-def _no_access_log(handler: tornado.web.RequestHandler) -> None:
-    return None
-
-
-def _matcher(predicate: Predicate) -> Callable[[SentMessage], bool]:
-    if predicate is None:
-        return lambda message: True
-    if isinstance(predicate, str):
-        needle = predicate
-        return lambda message: needle in message.visible
-    return predicate
-
-
-def _first(
-    messages: list[SentMessage], match: Callable[[SentMessage], bool], since: int
-) -> tuple[int, SentMessage] | None:
-    for index in range(since, len(messages)):
-        if match(messages[index]):
-            return index, messages[index]
-    return None
-
-
-def _nothing_matched(messages: list[SentMessage], chat_id: int, timeout: float) -> str:
-    recent = [m.visible[:80] for m in messages[-3:]]
-    return (f"the bot sent nothing matching to chat {chat_id} within {timeout}s "
-            f"({len(messages)} message(s) in total; last: {recent})")
-

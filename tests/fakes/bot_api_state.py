@@ -54,6 +54,9 @@ class SentMessage:
         ]
 
 
+Predicate = Callable[[SentMessage], bool] | str | None
+
+
 @dataclass(frozen=True, kw_only=True)
 class CallbackAnswer:
     """An answerCallbackQuery the bot made."""
@@ -225,3 +228,31 @@ def _kind(update: JSON) -> str:
 def unix_now() -> int:
     """Telegram dates are whole Unix seconds."""
     return int(time.time())
+
+
+def matcher(predicate: Predicate) -> Callable[[SentMessage], bool]:
+    """A str predicate matches a substring of the visible text; None matches anything."""
+    if predicate is None:
+        return lambda message: True
+    if isinstance(predicate, str):
+        needle = predicate
+        return lambda message: needle in message.visible
+    return predicate
+
+
+def first_match(
+    messages: list[SentMessage], match: Callable[[SentMessage], bool], since: int
+) -> tuple[int, SentMessage] | None:
+    """The first message at index >= `since` that matches, with its index."""
+    for index in range(since, len(messages)):
+        if match(messages[index]):
+            return index, messages[index]
+    return None
+
+
+def nothing_matched(messages: list[SentMessage], chat_id: int, timeout: float) -> str:
+    """A timeout message that helps debugging: how many were sent, and the last few."""
+    recent = [m.visible[:80] for m in messages[-3:]]
+    return (f"the bot sent nothing matching to chat {chat_id} within {timeout}s "
+            f"({len(messages)} message(s) in total; last: {recent})")
+

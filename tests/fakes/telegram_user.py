@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.bot_api_state import JSON, SentMessage, unix_now
+from tests.fakes.bot_api_state import JSON, Predicate, SentMessage, unix_now
 
 if TYPE_CHECKING:
     from tests.fakes.bot_api import FakeBotApi
-
-Predicate = Callable[[SentMessage], bool] | str | None
 
 
 class TelegramUser:
