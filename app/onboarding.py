@@ -46,6 +46,7 @@ class Acceptance:
     patient: PatientRecord | None = None
     enrollment: EnrollmentRecord | None = None
     queued: int = 0
+    already_mine: bool = False  # the code was used, by this very chat (a double tap)
 
 
 def language_for(ctx: AppContext, language_code: str | None) -> str:
@@ -114,7 +115,8 @@ async def accept_invite(
                 actor_id=chat_id, action="invite.accept", outcome="invalid",
                 detail=f"code {claim.status.value}", now=now,
             )
-            return Acceptance(status=claim.status)
+            mine = claim.invite is not None and claim.invite.used_by_chat == chat_id
+            return Acceptance(status=claim.status, already_mine=mine)
         enrollment = await store.enrollments.get(claim.invite.enrollment_id)
         invited = None if enrollment is None else await store.patients.get(enrollment.patient_id)
         if enrollment is None or invited is None:

@@ -236,6 +236,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "Please type your question in words.",
         "hi": "कृपया अपना प्रश्न शब्दों में लिखें।",
     },
+    "text_only": {
+        "en": "I can only read text messages. Please describe it in words, or contact the "
+        "clinic: {contact}",
+        "hi": "मैं केवल लिखे हुए संदेश पढ़ सकता हूँ। कृपया शब्दों में बताएँ, या क्लिनिक से "
+        "संपर्क करें: {contact}",
+    },
     # --- check-ins ------------------------------------------------------------------------
     "checkin_thanks": {
         "en": "Thank you, your answer is recorded.",

@@ -1,0 +1,209 @@
+"""Patient button presses: consent, check-in answers, FAQ topics, language, zone, stop, forget."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from app import inbox, onboarding, patient_settings
+from app.context import AppContext
+from bot.context import app_context
+from bot.formatting import fit
+from bot.patient_views import (
+    FAQ_PREFIX,
+    TIMEZONE_PREFIX,
+    chat_language,
+    post_alert,
+    send,
+    switch_timezone,
+)
+from bot.texts_patient import button, t, ui_language
+from core.records import ClaimStatus
+
+CONSENT_YES = "consent:yes:"
+CONSENT_NO = "consent:no:"
+CHECKIN = "ci:"
+LANGUAGE = "lang:"
+STOP_YES = "stop:yes"
+FORGET_YES = "forget:yes"
+KEEP = "keep"
+
+_CODE_TEXT = {
+    ClaimStatus.UNKNOWN: "code_unknown",
+    ClaimStatus.USED: "code_used",
+    ClaimStatus.EXPIRED: "code_expired",
+}
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    for pattern, callback in (
+        (r"^consent:(yes|no):", consent_pressed),
+        (r"^ci:", checkin_pressed),
+        (r"^faq:", faq_pressed),
+        (r"^lang:", language_pressed),
+        (r"^tz:", timezone_pressed),
+        (r"^(stop:yes|forget:yes|keep)$", confirm_pressed),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+
+
+async def _ack(query: CallbackQuery, text: str | None = None) -> None:
+    # Answering stops the button's spinner; an old query may no longer be answerable.
+    with contextlib.suppress(TelegramError):
+        await query.answer(text)
+
+
+async def _drop_buttons(query: CallbackQuery) -> None:
+    """Remove the keyboard so the same choice cannot be made twice."""
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_reply_markup(reply_markup=None)
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
+async def consent_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    user = update.effective_user
+    language_code = user.language_code if user else None
+    now = ctx.clock.now()
+    await _ack(query)
+    clinic = ctx.settings.clinic
+    if query.data.startswith(CONSENT_NO):
+        code = query.data.removeprefix(CONSENT_NO)
+        await onboarding.decline_invite(ctx, code=code, chat_id=chat_id, now=now)
+        await _drop_buttons(query)
+        language = chat_language(update, ctx, None)
+        await send(update, t("consent_declined", language, clinic=clinic.name))
+        return
+    code = query.data.removeprefix(CONSENT_YES)
+    result = await onboarding.accept_invite(
+        ctx, code=code, chat_id=chat_id, language_code=language_code, now=now
+    )
+    await _drop_buttons(query)
+    if result.status is ClaimStatus.OK and result.patient is not None:
+        language = ui_language(result.patient.language)
+        await send(update, t("consent_done", language, zone=result.patient.timezone))
+        return
+    patient = await onboarding.patient_for_chat(ctx, chat_id)
+    language = chat_language(update, ctx, patient)
+    if result.already_mine and patient is not None:
+        return  # a double tap on "Yes": the first one already answered
+    await send(update, t(_CODE_TEXT[result.status], language, clinic=clinic.name))
+
+
+async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    parts = query.data.split(":", 2)
+    message_id = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else -1
+    outcome = await inbox.answer_checkin(
+        ctx, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
+        message_id=message_id, option_id=parts[-1], now=ctx.clock.now(),
+    )
+    language = ui_language(outcome.language)
+    if outcome.status == "stale":
+        await _ack(query, button("button_stale", language))
+        await _drop_buttons(query)
+        return
+    if outcome.status == "already":
+        await _ack(query, button("checkin_already", language))
+        await send(update, t("checkin_already", language))
+        return
+    await _ack(query)
+    answer_line = t("checkin_answer", language, answer=outcome.answer)
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_text(fit(f"{outcome.question_html}\n\n{answer_line}"),
+                                      reply_markup=None)
+    if outcome.alert is not None:
+        await send(update, t("checkin_escalated", language, contact=ctx.settings.clinic.contact))
+        await post_alert(context, ctx, outcome.alert)
+    else:
+        await send(update, t("checkin_thanks", language))
+
+
+async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
+    language = patient.language if patient else chat_language(update, ctx, None)
+    await _ack(query)
+    answer = inbox.faq_answer(ctx, query.data.removeprefix(FAQ_PREFIX), language)
+    if answer is None:
+        await send(update, t("button_stale", ui_language(language)))
+        return
+    await send(update, fit(answer))
+
+
+async def _active(update: Update, ctx: AppContext) -> Any:
+    patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
+    return patient if patient is not None and patient.status == "active" else None
+
+
+async def language_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    await _ack(query)
+    patient = await _active(update, ctx)
+    if patient is None:
+        await _drop_buttons(query)
+        return
+    updated = await patient_settings.set_language(
+        ctx, patient, query.data.removeprefix(LANGUAGE), ctx.clock.now()
+    )
+    await _drop_buttons(query)
+    language = ui_language(updated.language if updated else patient.language)
+    await send(update, t("language_set" if updated else "button_stale", language))
+
+
+async def timezone_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    await _ack(query)
+    await _drop_buttons(query)
+    patient = await _active(update, ctx)
+    if patient is not None:
+        await switch_timezone(update, ctx, patient, query.data.removeprefix(TIMEZONE_PREFIX))
+
+
+async def confirm_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The second step of /stop and /forget (or "keep" for either)."""
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    await _ack(query)
+    await _drop_buttons(query)
+    patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
+    language = chat_language(update, ctx, patient)
+    contact = ctx.settings.clinic.contact
+    if patient is None:
+        return  # already forgotten: the button belongs to someone we no longer know
+    now = ctx.clock.now()
+    if query.data == STOP_YES:
+        if patient.status == "active":
+            await patient_settings.stop(ctx, patient, now)
+        await send(update, t("stop_done", language, contact=contact))
+    elif query.data == FORGET_YES:
+        await patient_settings.forget(ctx, patient, now)
+        await send(update, t("forget_done", language, contact=contact))
+    else:
+        await send(update, t("kept", language))

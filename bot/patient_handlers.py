@@ -1,0 +1,309 @@
+"""Patient commands and free text: thin handlers over the onboarding, inbox and settings services.
+
+All patient handlers answer private chats only (the alert group belongs to staff) and sit
+in the default group after the staff handlers, so a staff conversation gets typed text
+first. Button presses live in `bot.patient_buttons`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from app import inbox, onboarding, patient_settings
+from app.context import AppContext
+from app.onboarding import language_for
+from bot import patient_buttons
+from bot.context import app_context
+from bot.formatting import fit
+from bot.patient_views import (
+    AWAIT_TIMEZONE,
+    apply_timezone,
+    chat_language,
+    faq_keyboard,
+    plan_text,
+    post_alert,
+    send,
+    suggestion_keyboard,
+)
+from bot.texts_patient import LANGUAGE_NAMES, button, t, ui_language
+from core.records import ClaimStatus, PatientRecord
+
+PRIVATE = filters.ChatType.PRIVATE
+# New messages only: an edited message is not a new question (nor a new red flag report).
+PRIVATE_MESSAGE = PRIVATE & filters.UpdateType.MESSAGE
+CODE_TEXT = {
+    ClaimStatus.UNKNOWN: "code_unknown",
+    ClaimStatus.USED: "code_used",
+    ClaimStatus.EXPIRED: "code_expired",
+}
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the patient handlers to `application` (after the staff ones)."""
+    # The deep link first: `/start <code>` must not reach the plain /start.
+    application.add_handler(CommandHandler("start", start_with_code, PRIVATE, has_args=True))
+    application.add_handler(CommandHandler("start", start_plain, PRIVATE))
+    for name, callback in (
+        ("help", help_command),
+        ("plan", plan_command),
+        ("faq", faq_command),
+        ("language", language_command),
+        ("timezone", timezone_command),
+        ("stop", stop_command),
+        ("forget", forget_command),
+    ):
+        application.add_handler(CommandHandler(name, callback, PRIVATE))
+    patient_buttons.register(application)
+    application.add_handler(
+        ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, free_text)
+    )
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, not_text))
+
+
+async def _patient(update: Update, ctx: AppContext) -> PatientRecord | None:
+    chat = update.effective_chat
+    return None if chat is None else await onboarding.patient_for_chat(ctx, chat.id)
+
+
+async def _stranger(update: Update, ctx: AppContext, language: str) -> None:
+    await send(update, t("stranger", language, clinic=ctx.settings.clinic.name))
+
+
+def _help(ctx: AppContext, language: str) -> str:
+    clinic = ctx.settings.clinic
+    return t("help", language, clinic=clinic.name, contact=clinic.contact)
+
+
+async def _active_or_explain(
+    update: Update, ctx: AppContext
+) -> tuple[PatientRecord | None, str]:
+    """The active patient of this chat, or None after telling the user why not."""
+    patient = await _patient(update, ctx)
+    language = chat_language(update, ctx, patient)
+    if patient is None:
+        await _stranger(update, ctx, language)
+        return None, language
+    if patient.status != "active":
+        clinic = ctx.settings.clinic
+        await send(update, t("stopped_info", language, clinic=clinic.name, contact=clinic.contact))
+        return None, language
+    return patient, language
+
+
+# --- /start ------------------------------------------------------------------------------
+
+async def start_with_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    code = (context.args or [""])[0]
+    user = update.effective_user
+    offer = await onboarding.peek_invite(
+        ctx, code=code, language_code=user.language_code if user else None, now=ctx.clock.now()
+    )
+    language = ui_language(offer.language)
+    clinic = ctx.settings.clinic
+    if offer.status is not ClaimStatus.OK:
+        await send(update, t(CODE_TEXT[offer.status], language, clinic=clinic.name))
+        return
+    description = f"{offer.description}\n" if offer.description else ""
+    text = t("invite_intro", language, clinic=clinic.name, procedure=offer.protocol_name,
+             description=description, count=offer.message_count)
+    keyboard = InlineKeyboardMarkup([
+        [InlineKeyboardButton(button("button_accept", language),
+                              callback_data=f"{patient_buttons.CONSENT_YES}{code}")],
+        [InlineKeyboardButton(button("button_decline", language),
+                              callback_data=f"{patient_buttons.CONSENT_NO}{code}")],
+    ])
+    await send(update, text, keyboard)
+
+
+async def start_plain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient = await _patient(update, ctx)
+    language = chat_language(update, ctx, patient)
+    if patient is None:
+        await _stranger(update, ctx, language)
+    elif patient.status != "active":
+        clinic = ctx.settings.clinic
+        await send(update, t("stopped_info", language, clinic=clinic.name, contact=clinic.contact))
+    else:
+        await send(update, _help(ctx, language))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient = await _patient(update, ctx)
+    language = chat_language(update, ctx, patient)
+    if patient is None:
+        await _stranger(update, ctx, language)
+    else:
+        await send(update, _help(ctx, language))
+
+
+# --- /plan /faq /language /timezone ------------------------------------------------------
+
+async def plan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient, language = await _active_or_explain(update, ctx)
+    if patient is None:
+        return
+    view = await patient_settings.plan_view(ctx, patient, ctx.clock.now())
+    await send(update, plan_text(ctx, view, language))
+
+
+async def faq_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient = await _patient(update, ctx)
+    language = chat_language(update, ctx, patient)
+    topics = inbox.faq_topics(ctx, patient.language if patient else language)
+    if not topics:
+        await send(update, t("faq_empty", language))
+        return
+    await send(update, t("faq_choose", language), faq_keyboard(topics))
+
+
+async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient, language = await _active_or_explain(update, ctx)
+    if patient is None:
+        return
+    rows = [
+        [InlineKeyboardButton(LANGUAGE_NAMES.get(code, code),
+                              callback_data=f"{patient_buttons.LANGUAGE}{code}")]
+        for code in ctx.settings.clinic.languages
+    ]
+    await send(update, t("language_choose", language), InlineKeyboardMarkup(rows))
+
+
+async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient, language = await _active_or_explain(update, ctx)
+    if patient is None:
+        return
+    text = " ".join(context.args or [])
+    if not text.strip():
+        if context.user_data is not None:
+            context.user_data[AWAIT_TIMEZONE] = True
+        await send(update, t("timezone_prompt", language, zone=patient.timezone))
+        return
+    await apply_timezone(update, ctx, patient, text)
+
+
+# --- /stop /forget -----------------------------------------------------------------------
+
+async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient, language = await _active_or_explain(update, ctx)
+    if patient is None:
+        return
+    keyboard = InlineKeyboardMarkup([
+        [InlineKeyboardButton(button("button_stop", language),
+                              callback_data=patient_buttons.STOP_YES)],
+        [InlineKeyboardButton(button("button_keep", language),
+                              callback_data=patient_buttons.KEEP)],
+    ])
+    await send(update, t("stop_confirm", language, clinic=ctx.settings.clinic.name), keyboard)
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient = await _patient(update, ctx)
+    language = chat_language(update, ctx, patient)
+    if patient is None:
+        await _stranger(update, ctx, language)
+        return
+    # Allowed in any status: a stopped patient may still want their data erased.
+    keyboard = InlineKeyboardMarkup([
+        [InlineKeyboardButton(button("button_forget", language),
+                              callback_data=patient_buttons.FORGET_YES)],
+        [InlineKeyboardButton(button("button_keep", language),
+                              callback_data=patient_buttons.KEEP)],
+    ])
+    await send(update, t("forget_confirm", language), keyboard)
+
+
+# --- free text and the rest --------------------------------------------------------------
+
+async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.text is None:
+        return
+    text = message.text
+    awaiting = context.user_data.pop(AWAIT_TIMEZONE, False) if context.user_data else False
+    if awaiting and ctx.triage.check(text) is None:
+        patient = await _patient(update, ctx)
+        if patient is not None and patient.status == "active":
+            await apply_timezone(update, ctx, patient, text)
+            return
+    user = update.effective_user
+    fallback = language_for(ctx, user.language_code if user else None)
+    result = await inbox.handle_text(ctx, chat_id=chat.id, text=text,
+                                     fallback_language=fallback, now=ctx.clock.now())
+    language = ui_language(result.language)
+    clinic = ctx.settings.clinic
+    if result.kind == "urgent":
+        await send(update, fit(result.html))
+        if result.also_stranger:
+            await _stranger(update, ctx, language)
+    elif result.kind == "faq":
+        await send(update, fit(result.html))
+        if result.suggestions:
+            await send(update, t("did_you_mean", language),
+                       suggestion_keyboard(result.suggestions))
+    elif result.kind == "suggest":
+        await send(update, t("did_you_mean", language), suggestion_keyboard(result.suggestions))
+        await send(update, t("handoff", language, contact=clinic.contact))
+    elif result.kind == "handoff":
+        await send(update, t("handoff", language, contact=clinic.contact))
+    elif result.kind == "stopped":
+        await send(update, t("stopped_info", language, clinic=clinic.name, contact=clinic.contact))
+    elif result.kind == "empty":
+        await send(update, t("empty_text", language))
+    else:
+        await _stranger(update, ctx, language)
+    if result.alert is not None:
+        await post_alert(context, ctx, result.alert)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = app_context(context)
+    patient = await _patient(update, ctx)
+    language = chat_language(update, ctx, patient)
+    if patient is None:
+        await _stranger(update, ctx, language)
+    else:
+        await send(update, _help(ctx, language))
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Photos, stickers, voice: we read text only; say so and give the clinic's contact."""
+    ctx = app_context(context)
+    if update.effective_message is None:
+        return
+    patient = await _patient(update, ctx)
+    language = chat_language(update, ctx, patient)
+    await send(update, t("text_only", language, contact=ctx.settings.clinic.contact))
+
+
+async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The patient blocked the bot: unreachable, nothing more is sent."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    if change.new_chat_member.status == "kicked":
+        ctx = app_context(context)
+        await patient_settings.mark_blocked(ctx, change.chat.id, ctx.clock.now())

@@ -1,0 +1,161 @@
+"""Joining by invite: consent, decline, bad codes, plain /start, a second procedure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.e2e.harness import BotEnv
+
+ACCEPT = "Yes"
+
+
+async def consent(env: BotEnv, user: Any) -> None:
+    """Press Yes and wait for the confirmation (delivery may send other messages meanwhile)."""
+    await user.press(ACCEPT)
+    await user.expect("/timezone")
+
+
+async def test_invite_consent_sends_due_now_messages(bot_env: BotEnv) -> None:
+    """/start <code> shows clinic and procedure with a Yes button; Yes binds, plans, delivers."""
+    invite = await bot_env.invite(label="Asha <b>x</b> & co")
+    user = bot_env.patient(5001)
+    [offer] = await bot_env.ask(user, f"/start {invite.code}")
+    assert "Sunrise Clinic" in offer.visible
+    assert "Micro mesotherapy" in offer.visible
+    labels = [b.text for b in offer.buttons]
+    assert labels[0].startswith("Yes") and len(labels) == 2
+    [done] = await bot_env.press(user, ACCEPT)
+    assert "/timezone" in done.visible and "Asia/Kolkata" in done.visible
+    sent = await bot_env.deliver()
+    assert sent >= 1
+    async with bot_env.db() as db:
+        patient = await db.patients.get(invite.patient_id)
+        assert patient is not None
+        assert patient.status == "active" and patient.chat_id == user.id
+        assert patient.language == "en"
+        [enrollment] = await db.enrollments.list_for_patient(patient.id)
+        assert enrollment.status == "active"
+        messages = await db.messages.list_for_enrollment(enrollment.id)
+        assert sum(m.status == "sent" for m in messages) == sent
+        assert any(m.status == "pending" for m in messages)
+    texts = [m.visible for m in bot_env.sent_to(user.id)]
+    assert any("warm water" in text.lower() for text in texts)
+
+
+async def test_hindi_telegram_user_gets_hindi(bot_env: BotEnv) -> None:
+    """language_code "hi" gives the Hindi offer (Yes first on the button) and Hindi messages."""
+    invite = await bot_env.invite()
+    user = bot_env.patient(5002, language_code="hi")
+    [offer] = await bot_env.ask(user, f"/start {invite.code}")
+    assert "प्रक्रिया" in offer.visible
+    assert offer.buttons[0].text.startswith("Yes")
+    await bot_env.press(user, ACCEPT)
+    await bot_env.deliver()
+    async with bot_env.db() as db:
+        patient = await db.patients.get(invite.patient_id)
+        assert patient is not None and patient.language == "hi"
+    delivered = [m.visible for m in bot_env.sent_to(user.id)][2:]
+    assert delivered and all(any("\u0900" <= ch <= "\u097f" for ch in t) for t in delivered)
+
+
+async def test_decline_stores_nothing_and_code_stays_usable(bot_env: BotEnv) -> None:
+    """"No" leaves the patient invited, sends nothing, audits, and the link works later."""
+    invite = await bot_env.invite()
+    user = bot_env.patient(5003)
+    await bot_env.ask(user, f"/start {invite.code}")
+    [reply] = await bot_env.press(user, "No")
+    assert "nothing has been saved" in reply.visible
+    assert await bot_env.deliver() == 0
+    async with bot_env.db() as db:
+        patient = await db.patients.get(invite.patient_id)
+        assert patient is not None and patient.status == "invited" and patient.chat_id is None
+        [event] = await db.audit.list(action="invite.decline")
+        assert event.actor_id == user.id
+    [offer] = await bot_env.ask(user, f"/start {invite.code}")
+    assert offer.buttons[0].text.startswith("Yes")
+
+
+async def test_used_code_is_refused_for_someone_else(bot_env: BotEnv) -> None:
+    """A second person opening a used link is told it was used; nothing changes."""
+    invite = await bot_env.invite()
+    first = bot_env.patient(5004)
+    await bot_env.ask(first, f"/start {invite.code}")
+    await bot_env.press(first, ACCEPT)
+    second = bot_env.patient(5005)
+    [reply] = await bot_env.ask(second, f"/start {invite.code}")
+    assert "already been used" in reply.visible and not reply.buttons
+    async with bot_env.db() as db:
+        assert await db.patients.by_chat_id(second.id) is None
+
+
+async def test_consent_button_replayed_by_another_chat_cannot_take_the_code(
+    bot_env: BotEnv,
+) -> None:
+    """Two people holding the consent question: the first Yes wins, the second is refused."""
+    invite = await bot_env.invite()
+    one, two = bot_env.patient(5006), bot_env.patient(5007)
+    await bot_env.ask(one, f"/start {invite.code}")
+    await bot_env.ask(two, f"/start {invite.code}")
+    await bot_env.press(one, ACCEPT)
+    [reply] = await bot_env.press(two, ACCEPT)
+    assert "already been used" in reply.visible
+    async with bot_env.db() as db:
+        patient = await db.patients.get(invite.patient_id)
+        assert patient is not None and patient.chat_id == one.id
+        assert await db.patients.by_chat_id(two.id) is None
+
+
+async def test_expired_code_is_refused(bot_env: BotEnv) -> None:
+    """After the invite's lifetime the link says "expired" and changes nothing."""
+    invite = await bot_env.invite()
+    bot_env.clock.advance(timedelta(days=8))
+    user = bot_env.patient(5008)
+    [reply] = await bot_env.ask(user, f"/start {invite.code}")
+    assert "expired" in reply.visible and not reply.buttons
+    async with bot_env.db() as db:
+        assert await db.patients.by_chat_id(user.id) is None
+
+
+async def test_random_and_junk_codes_are_refused(bot_env: BotEnv) -> None:
+    """Unknown codes (random, hostile markup) get the "not valid" reply, nothing else."""
+    user = bot_env.patient(5009)
+    for code in ("AAAAAAAAAAAAAAAAAAAAAA", "<script>alert(1)</script>", "x" * 300):
+        [reply] = await bot_env.ask(user, f"/start {code}")
+        assert "not valid" in reply.visible and not reply.buttons
+    async with bot_env.db() as db:
+        assert await db.patients.by_chat_id(user.id) is None
+
+
+async def test_plain_start_for_stranger_and_for_patient(bot_env: BotEnv) -> None:
+    """/start alone: a stranger is told to ask the clinic; an active patient gets /help."""
+    stranger = bot_env.patient(5010)
+    [reply] = await bot_env.ask(stranger, "/start")
+    assert "invite link" in reply.visible
+    invite = await bot_env.invite()
+    user = bot_env.patient(5011)
+    await bot_env.ask(user, f"/start {invite.code}")
+    await bot_env.press(user, ACCEPT)
+    [reply] = await bot_env.ask(user, "/start")
+    assert "/plan" in reply.visible and "/forget" in reply.visible
+
+
+async def test_second_invite_in_a_bound_chat_adds_a_procedure(bot_env: BotEnv) -> None:
+    """A patient who opens a second invite keeps one patient record with two enrollments."""
+    first = await bot_env.invite("micro-mesotherapy-face")
+    user = bot_env.patient(5012)
+    await bot_env.ask(user, f"/start {first.code}")
+    await bot_env.press(user, ACCEPT)
+    second = await bot_env.invite("micro-mesotherapy-hair")
+    await bot_env.ask(user, f"/start {second.code}")
+    await consent(bot_env, user)
+    async with bot_env.db() as db:
+        patient = await db.patients.by_chat_id(user.id)
+        assert patient is not None and patient.id == first.patient_id
+        enrollments = await db.enrollments.list_for_patient(patient.id)
+        assert {e.protocol_id for e in enrollments} == {
+            "micro-mesotherapy-face", "micro-mesotherapy-hair"
+        }
+        assert all(e.status == "active" for e in enrollments)
+        placeholder = await db.patients.get(second.patient_id)
+        assert placeholder is not None and placeholder.status == "forgotten"
