@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from core.content import ANY_LANGUAGE, FaqEntry
 from core.text_match import normalize
@@ -34,6 +34,9 @@ CLOSE_MARGIN = 8.0
 # Each extra keyword of the same entry found in the text adds this (capped at 100):
 # "sun" and "sunscreen" together point harder at the sun entry than either alone.
 EXTRA_KEYWORD_BONUS = 3.0
+# A multi-word keyword whose words all appear, but not side by side ("before ... session")
+# is weaker evidence than one typed as a phrase ("fish oil").
+SCATTERED_PENALTY = 5.0
 # Words of a multi-word keyword earn partial credit only when all are at least this long.
 MIN_PARTIAL_WORD = 4
 # Text almost equal to a whole FAQ question (the patient retyped a /faq button) counts
@@ -46,25 +49,29 @@ MAX_INPUT_CHARS = 600
 MAX_WORDS = 80
 
 
+# Words and keywords shorter than this match only exactly: one slip in a short word is
+# usually another word ("least"/"last", "heart"/"heat", "spot"/"sport", "main"/"pain").
+MIN_FUZZY_LENGTH = 5
 MAX_EDITS = 2
 
 
-def edit_budget(length: int) -> int:
-    """How many typos a keyword word of `length` characters may carry and still match."""
-    if length <= 3:
-        return 0  # "sun", "spf", "pus": any edit makes another common word
-    if length <= 5:
-        return 1
-    return 2
+def typo_distance(word: str, keyword: str) -> int | None:
+    """Typos (OSA edits) between a typed word and a keyword word, or None if too far.
 
-
-def _fuzzy_pair_allowed(word: str, keyword: str) -> bool:
-    # For 4-5 letter keywords one substituted letter is usually another everyday word
-    # ("later"/"water", "main"/"pain"), so there only a missing or extra letter, or two
-    # swapped letters ("suana"), count.
-    if len(keyword) <= 5:
-        return len(word) != len(keyword) or sorted(word) == sorted(keyword)
-    return True
+    5-letter keywords: one missing, extra or swapped letter ("suana"), not a replaced one
+    ("later" is not "water"). Longer: two edits ("mekup"), but not two replaced letters
+    in a word under 9 ("morning" is not "burning"), which is what the Indel cap checks.
+    """
+    if min(len(word), len(keyword)) < MIN_FUZZY_LENGTH:
+        return 0 if word == keyword else None
+    distance = OSA.distance(word, keyword, score_cutoff=MAX_EDITS)
+    if distance > MAX_EDITS:
+        return None
+    if len(keyword) == MIN_FUZZY_LENGTH:
+        swapped = len(word) == len(keyword) and sorted(word) == sorted(keyword)
+        return distance if distance <= 1 and (len(word) != len(keyword) or swapped) else None
+    indel_cap = 3 if len(keyword) < 9 else 4
+    return distance if Indel.distance(word, keyword) <= indel_cap else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,12 +92,16 @@ class FaqMatch:
 
 NO_MATCH = FaqMatch(best=None)
 
+_Rank = tuple[float, int]  # (score, specificity)
+_NOTHING: _Rank = (0.0, 0)
+
 
 @dataclass(frozen=True, kw_only=True)
 class _Keyword:
     entry: int
     tokens: tuple[str, ...]
     joined: str  # "make up" -> "makeup", so either spelling meets the other
+    phrase: str  # "make up": the words as typed together
     partial: bool  # whether some of its words alone earn a share of the score
 
 
@@ -118,6 +129,7 @@ class _LanguageIndex:
                             entry=number,
                             tokens=tokens,
                             joined="".join(tokens),
+                            phrase=" ".join(tokens),
                             partial=min(map(len, tokens)) >= MIN_PARTIAL_WORD,
                         )
                     )
@@ -136,7 +148,7 @@ class _LanguageIndex:
                 length: tuple(
                     t for near in (length - 1, length, length + 1) for t in by_length[near]
                 )
-                for length in range(4, max(by_length, default=0) + 2)
+                for length in range(MIN_FUZZY_LENGTH, max(by_length, default=0) + 2)
             },
             questions=questions,
         )
@@ -153,22 +165,25 @@ class _LanguageIndex:
             if word in self.keywords_by_token:
                 scores[word] = 100.0
                 continue  # a word that is a keyword is not a typo of another one
-            if len(word) < 4:
+            if len(word) < MIN_FUZZY_LENGTH:
                 continue
             bucket = self.tokens_near_length.get(len(word))
             if not bucket:
                 continue
-            # One C-level scan per word; the per-length budget is applied to the few results.
-            for token, distance, _ in process.extract(
+            # One C-level scan per word; the finer rules run on its few results.
+            for token, _, _ in process.extract(
                 word, bucket, scorer=OSA.distance, score_cutoff=MAX_EDITS, limit=None
             ):
-                if distance <= edit_budget(len(token)) and _fuzzy_pair_allowed(word, token):
+                distance = typo_distance(word, token)
+                if distance is not None:
                     score = 100.0 - EDIT_PENALTY * distance
                     scores[token] = max(scores.get(token, 0.0), score)
         return scores
 
-    def entry_scores(self, normalised: str, query_words: Sequence[str]) -> dict[int, float]:
+    def entry_scores(self, normalised: str, query_words: Sequence[str]) -> dict[int, _Rank]:
+        """Entry -> (score, specificity): the longest keyword that matched breaks ties."""
         token_scores = self.token_scores(query_words)
+        padded = f" {normalised} "
         # entry -> keyword spelling without spaces -> score ("make up" and "makeup" are one)
         per_entry: defaultdict[int, dict[str, float]] = defaultdict(dict)
         positions = {p for token in token_scores for p in self.keywords_by_token[token]}
@@ -180,21 +195,27 @@ class _LanguageIndex:
             # those are spellings of one thing, and "make" alone is everyday chatter.
             parts = [token_scores.get(token, 0.0) for token in keyword.tokens]
             if keyword.partial or all(parts):
-                joined = max(joined, sum(parts) / len(parts))
+                share = sum(parts) / len(parts)
+                if all(parts) and f" {keyword.phrase} " not in padded:
+                    share -= SCATTERED_PENALTY  # its words are there, but not together
+                joined = max(joined, share)
             score = joined
             found = per_entry[keyword.entry]
             found[keyword.joined] = max(found.get(keyword.joined, 0.0), score)
-        scores: dict[int, float] = {}
+        scores: dict[int, _Rank] = {}
         for entry, found in per_entry.items():
             strong = sum(1 for score in found.values() if score >= CONFIDENT_SCORE)
             bonus = EXTRA_KEYWORD_BONUS * max(0, strong - 1)
-            scores[entry] = min(100.0, max(found.values()) + bonus)
+            top = max(found.values())
+            # "puffy eyes" is more specific than "puffy": equal scores go to the longer.
+            longest = max(len(joined) for joined, score in found.items() if score == top)
+            scores[entry] = (min(100.0, top + bonus), longest)
         retyped = process.extractOne(
             normalised, self.questions, scorer=fuzz.ratio, score_cutoff=QUESTION_SCORE
         )
         if retyped is not None:
             _, score, entry = retyped
-            scores[entry] = max(scores.get(entry, 0.0), float(score))
+            scores[entry] = max(scores.get(entry, _NOTHING), (float(score), len(normalised)))
         return scores
 
 
@@ -224,23 +245,27 @@ class FaqIndex:
             return NO_MATCH
         order = [language] if language in self.by_language else []
         order += [lang for lang in self.languages if lang != language]
-        scores: dict[int, float] = {}
+        scores: dict[int, _Rank] = {}
         for position, lang in enumerate(order):
-            if position == 1 and max(scores.values(), default=0.0) >= CONFIDENT_SCORE:
+            if position == 1 and max(scores.values(), default=_NOTHING)[0] >= CONFIDENT_SCORE:
                 break  # the patient's own language answered; other scripts cannot do better
             for entry, score in (
                 self.by_language[lang].entry_scores(normalised, query_words).items()
             ):
-                scores[entry] = max(scores.get(entry, 0.0), score)
+                scores[entry] = max(scores.get(entry, _NOTHING), score)
         return self._decide(scores, limit)
 
-    def _decide(self, scores: dict[int, float], limit: int) -> FaqMatch:
-        # Ties go to the entry listed first in the FAQ file: the clinic's own order.
+    def _decide(self, scores: dict[int, _Rank], limit: int) -> FaqMatch:
+        # Remaining ties go to the entry listed first in the FAQ file: the clinic's order.
         ranked = heapq.nsmallest(
             limit,
-            ((-score, entry) for entry, score in scores.items() if score >= SUGGEST_SCORE),
+            (
+                (-score, -specificity, entry)
+                for entry, (score, specificity) in scores.items()
+                if score >= SUGGEST_SCORE
+            ),
         )
-        hits = [FaqHit(entry_id=self.entry_ids[entry], score=round(-s, 1)) for s, entry in ranked]
+        hits = [FaqHit(entry_id=self.entry_ids[e], score=round(-s, 1)) for s, _, e in ranked]
         if not hits:
             return NO_MATCH
         top = hits[0]
