@@ -265,6 +265,18 @@ async def test_rate_limits_answer_429_and_stats_measure_windows(
     assert api.stats.max_per_chat_in_window(1.0) == 1
 
 
+async def test_client_paced_at_the_limit_gets_no_429(api: FakeBotApi) -> None:
+    """Sends paced at exactly 10/s pass a 10/s limit (the grace absorbs arrival jitter)."""
+    api.limits.global_per_second = 10
+    async with make_bot(api) as bot:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for i in range(14):
+            await asyncio.sleep(max(0.0, start + i / 10 - loop.time()))
+            await bot.send_message(100 + i, "paced")
+    assert api.stats.too_many_requests == 0 and api.stats.sent_count == 14
+
+
 def test_stats_windows_and_duplicates() -> None:
     """The window maxima and duplicate counts come out right on known data."""
     stats = Stats()
@@ -293,6 +305,32 @@ async def test_long_poll_wakes_when_an_update_is_queued(api: FakeBotApi) -> None
         assert updates[0].effective_user is not None
         assert updates[0].effective_user.language_code == "hi"
         assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == ()
+
+
+async def test_get_updates_filters_and_a_second_poller_conflicts(api: FakeBotApi) -> None:
+    """allowed_updates filters what is returned; a newer getUpdates ends the older one (409)."""
+    user = api.user(8, "Ravi")
+    async with make_bot(api) as bot:
+        api.push_update({"message": user._message(user.chat, "text")})
+        await user.block_bot()
+        only = await bot.get_updates(timeout=0, allowed_updates=["my_chat_member"])
+        assert [u.my_chat_member is not None for u in only] == [True]
+        waiting = asyncio.create_task(bot.get_updates(offset=only[0].update_id + 1, timeout=5,
+                                                      read_timeout=10))
+        await asyncio.sleep(0.2)
+        async with httpx.AsyncClient() as client:  # PTB's getUpdates pool holds one request
+            second = await client.post(f"{api.url}/bot{TOKEN}/getUpdates", json={"timeout": 0})
+        assert second.json()["ok"] is True
+        with pytest.raises(Exception, match="terminated by other getUpdates"):
+            await waiting
+
+
+async def test_waiting_for_a_message_that_never_comes_times_out(api: FakeBotApi) -> None:
+    """wait_for raises TimeoutError naming the chat; expect_nothing passes on silence."""
+    user = api.user(9, "Quiet")
+    with pytest.raises(TimeoutError, match="chat 9"):
+        await api.wait_for(9, "never", timeout=0.1)
+    await user.expect_nothing(0.05)
 
 
 async def test_polling_application_handles_message_press_and_block(api: FakeBotApi) -> None:
