@@ -253,6 +253,15 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     fallback = language_for(ctx, user.language_code if user else None)
     result = await inbox.handle_text(ctx, chat_id=chat.id, text=text,
                                      fallback_language=fallback, now=ctx.clock.now())
+    try:
+        await _reply_to_text(update, ctx, result)
+    finally:
+        # Even if the patient's reply failed, staff must hear about it.
+        if result.alert is not None:
+            await post_alert(context, ctx, result.alert)
+
+
+async def _reply_to_text(update: Update, ctx: AppContext, result: inbox.InboxReply) -> None:
     language = ui_language(result.language)
     clinic = ctx.settings.clinic
     if result.kind == "urgent":
@@ -275,8 +284,6 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, t("empty_text", language))
     else:
         await _stranger(update, ctx, language)
-    if result.alert is not None:
-        await post_alert(context, ctx, result.alert)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
