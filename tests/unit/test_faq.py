@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from core.content import FaqEntry, LocalizedText
 from core.faq import CONFIDENT_SCORE, FaqIndex
-from core.text_match import normalize
+from core.text_match import normalize, normalize_unicode
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
@@ -315,3 +315,10 @@ def test_every_shipped_keyword_typed_alone_hits_an_entry_listing_it(shipped: Faq
                 assert match.best is not None, keyword
                 spelling = normalize(keyword).replace(" ", "")
                 assert match.best.entry_id in owners[spelling], (keyword, match)
+
+
+@settings(max_examples=300)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_fast_path_agrees_with_unicode_path(text: str) -> None:
+    """The ASCII shortcut in `normalize` gives exactly what the general path gives."""
+    assert normalize(text) == normalize_unicode(text)
