@@ -69,3 +69,17 @@ async def test_a_thousand_random_codes_are_refused(bot_env: BotEnv) -> None:
             claim = await db.invites.claim(hash_code(code), 900_000 + number, now)
             assert claim.status == ClaimStatus.UNKNOWN
         assert (await db.invites.peek(hash_code(invite.code), now)).status == ClaimStatus.OK
+
+
+async def test_random_codes_through_telegram_are_refused(bot_env: BotEnv) -> None:
+    """A handful of random /start codes over Telegram: a clear reply, no consent, no change."""
+    invite = await bot_env.invite()
+    stranger = bot_env.user(4300)
+    for code in [InviteCode.new().code for _ in range(4)] + ["x" * 64, "<b>", "%00"]:
+        [reply] = await bot_env.ask(stranger, f"/start {code}")
+        assert not reply.buttons, code
+        assert reply.visible.strip()
+    async with bot_env.db() as db:
+        assert await db.patients.by_chat_id(stranger.id) is None
+        peek = await db.invites.peek(hash_code(invite.code), bot_env.clock.now())
+        assert peek.status == ClaimStatus.OK
