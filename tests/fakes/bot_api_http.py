@@ -68,16 +68,20 @@ class _FileHandler(tornado.web.RequestHandler):
 
 def request_params(request: tornado.httputil.HTTPServerRequest) -> tuple[JSON, dict[str, bytes]]:
     """Parameters from a JSON body, or from url-encoded / multipart form fields (PTB's way)."""
+    files: dict[str, bytes] = {}
     if request.headers.get("Content-Type", "").startswith("application/json"):
-        body = json.loads(request.body or b"{}")
-        if not isinstance(body, dict):
+        params = json.loads(request.body or b"{}")
+        if not isinstance(params, dict):
             raise ValueError("a JSON body must be an object")
-        return body, {}
-    params: JSON = {}
-    for source in (request.query_arguments, request.body_arguments):
-        for key, values in source.items():
-            params[key] = _form_value(key, values[-1].decode("utf-8"))
-    files = {name: uploads[0]["body"] for name, uploads in request.files.items()}
+    else:
+        params = {}
+        for source in (request.query_arguments, request.body_arguments):
+            for key, values in source.items():
+                params[key] = _form_value(key, values[-1].decode("utf-8"))
+        files = {name: uploads[0]["body"] for name, uploads in request.files.items()}
+    chat_id = params.get("chat_id")
+    if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
+        params["chat_id"] = int(chat_id)  # Telegram accepts ids sent as strings
     return params, files
 
 
