@@ -84,7 +84,7 @@ class DeliveryWorker:
         sleep: Sleep = asyncio.sleep,
         policy: PacingPolicy | None = None,
         rng: random.Random | None = None,
-        flush_count: int = 500,
+        flush_count: int = 200,
         flush_seconds: float = 0.2,
         max_in_flight: int = 32,
     ) -> None:
@@ -398,9 +398,15 @@ class DeliveryWorker:
         fresh = time.monotonic() - self._oldest < self._flush_seconds
         if not force and fresh and len(self._buffer) < self._flush_count:
             return
-        outcomes = self._buffer
-        await self.outbox.record(owner=self.owner, outcomes=outcomes)
-        self._buffer = []
+        # Swap the buffer out first: sends still in flight keep appending while we write.
+        outcomes, self._buffer = self._buffer, []
+        try:
+            await self.outbox.record(owner=self.owner, outcomes=outcomes)
+        except BaseException:
+            self._buffer = outcomes + self._buffer
+            raise
+        if self._buffer:
+            self._oldest = time.monotonic()
         self._count(outcomes)
 
     def _count(self, outcomes: Sequence[Outcome]) -> None:

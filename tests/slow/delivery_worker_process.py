@@ -1,0 +1,75 @@
+"""A delivery worker process for the crash and multi-worker tests (run with `python -m`).
+
+Usage: python -m tests.slow.delivery_worker_process DATABASE_URL SENDER [options]
+SENDER is `file:PATH` (append each sent message id to PATH with one write(2) per send, so a
+kill -9 loses nothing already sent) or `telegram:API_URL` (PTB against the fake Bot API).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+
+from app.settings import DatabaseSettings, Settings, StaffSettings
+from core.clock import SystemClock
+from jobs.runner import run_delivery_forever
+from jobs.sender import OutgoingMessage, Sender
+from tests.integration.delivery_support import fast_settings
+
+
+class FileSender:
+    """Records each send as a line `<message id>\\n`, written straight to the file."""
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._next = 0
+
+    async def send(self, message: OutgoingMessage) -> int:
+        os.write(self._fd, f"{message.message_id}\n".encode())
+        self._next += 1
+        return self._next
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("database_url")
+    parser.add_argument("sender")
+    parser.add_argument("--rate", type=float, default=100_000)
+    parser.add_argument("--per-chat", type=float, default=0.0)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--lease", type=float, default=3.0)
+    parser.add_argument("--alert-chat", type=int, default=None)
+    args = parser.parse_args()
+
+    settings = Settings.model_construct(
+        database=DatabaseSettings(url=args.database_url),
+        delivery=fast_settings(rate_per_second=args.rate, per_chat_seconds=args.per_chat,
+                               batch_size=args.batch, lease_seconds=args.lease),
+        staff=StaffSettings(alert_chat_id=args.alert_chat),
+        clinic=Settings().clinic,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    kind, _, target = args.sender.partition(":")
+    if kind == "file":
+        sender: Sender = FileSender(target)
+        await run_delivery_forever(settings, sender=sender, clock=SystemClock(), stop_event=stop)
+        return
+    from telegram import Bot
+    from telegram.request import HTTPXRequest
+
+    from bot.sender import TelegramSender
+    from tests.fakes.bot_api import DEFAULT_TOKEN
+
+    request = HTTPXRequest(connection_pool_size=64, read_timeout=2, pool_timeout=5)
+    async with Bot(DEFAULT_TOKEN, base_url=f"{target}/bot", request=request) as bot:
+        await run_delivery_forever(settings, sender=TelegramSender(bot), clock=SystemClock(),
+                                   stop_event=stop)
+
+
+if __name__ == "__main__":
+    print("worker ready", flush=True)
+    asyncio.run(main())
