@@ -16,8 +16,14 @@ import tornado.netutil
 import tornado.web
 
 from tests.fakes.bot_api_faults import Fault, Faults, Limits
-from tests.fakes.bot_api_http import DROPPED, answer, make_application, request_params
-from tests.fakes.bot_api_methods import ApiError, BotMethods
+from tests.fakes.bot_api_http import (
+    DROPPED,
+    answer,
+    drop_connection,
+    make_application,
+    request_params,
+)
+from tests.fakes.bot_api_methods import METHOD_NAMES, ApiError, BotMethods
 from tests.fakes.bot_api_state import (
     JSON,
     BotState,
@@ -70,12 +76,7 @@ class FakeBotApi:
         self.methods = BotMethods(
             state=self.state, bot_user=self.bot_user, admit=self._admit, on_send=self._on_send
         )
-        self._canonical = {name.lower(): name for name in (
-            "getUpdates", "getMe", "sendMessage", "sendPhoto", "answerCallbackQuery",
-            "editMessageText", "editMessageReplyMarkup", "setMyCommands", "deleteMyCommands",
-            "getMyCommands", "setWebhook", "deleteWebhook", "getWebhookInfo", "getChat",
-            "sendChatAction", "getFile", "close", "logOut",
-        )}
+        self._canonical = {name.lower(): name for name in (*METHOD_NAMES, "getUpdates")}
         self.url = ""
         self.last_webhook_status: int | None = None
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -140,7 +141,9 @@ class FakeBotApi:
         thread = threading.Thread(target=run, name="fake-bot-api", daemon=True)
         thread.start()
         if not ready.wait(10) or failure:
-            raise RuntimeError("the fake Bot API did not start") from (failure or [None])[0]
+            raise RuntimeError("the fake Bot API did not start") from (
+                failure[0] if failure else None
+            )
         try:
             yield api
         finally:
@@ -299,7 +302,7 @@ class FakeBotApi:
         except ApiError as error:
             return self._fail(handler, error)
         except _Closing:
-            handler.request.connection.close()
+            drop_connection(handler)
             return None
         if result is not DROPPED:
             answer(handler, {"ok": True, "result": result}, 200)
@@ -316,7 +319,7 @@ class FakeBotApi:
         if fault is not Fault.NONE:
             self.stats.record_fault(fault.value)
         if fault is Fault.DROP:
-            handler.request.connection.close()
+            drop_connection(handler)
             return DROPPED
         if fault is Fault.TIMEOUT:
             await self._pause(decision.hold_seconds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import tornado.http1connection
 import tornado.httputil
 import tornado.web
 
@@ -100,6 +101,13 @@ def answer(handler: tornado.web.RequestHandler, body: JSON, status: int) -> None
     handler.set_status(status)
     handler.set_header("Content-Type", "application/json")
     handler.finish(json.dumps(body))
+
+
+def drop_connection(handler: tornado.web.RequestHandler) -> None:
+    """Close the connection without an answer (the client sees a disconnect)."""
+    connection = handler.request.connection
+    if isinstance(connection, tornado.http1connection.HTTP1Connection):
+        connection.close()
 
 
 def _no_access_log(handler: tornado.web.RequestHandler) -> None:

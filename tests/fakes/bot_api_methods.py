@@ -20,6 +20,13 @@ from tests.fakes.bot_api_state import (
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+# What BotMethods answers; getUpdates (a long poll) lives in the server.
+METHOD_NAMES = (
+    "getMe", "sendMessage", "sendPhoto", "answerCallbackQuery", "editMessageText",
+    "editMessageReplyMarkup", "setMyCommands", "deleteMyCommands", "getMyCommands",
+    "setWebhook", "deleteWebhook", "getWebhookInfo", "getChat", "sendChatAction",
+    "getFile", "close", "logOut",
+)
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 NOT_MODIFIED = (
@@ -66,13 +73,7 @@ class BotMethods:
         self.admit = admit
         self.on_send = on_send
         self.table: dict[str, Callable[[JSON, dict[str, bytes]], Any]] = {
-            name.lower(): getattr(self, name)
-            for name in (
-                "getMe", "sendMessage", "sendPhoto", "answerCallbackQuery", "editMessageText",
-                "editMessageReplyMarkup", "setMyCommands", "deleteMyCommands", "getMyCommands",
-                "setWebhook", "deleteWebhook", "getWebhookInfo", "getChat", "sendChatAction",
-                "getFile", "close", "logOut",
-            )
+            name.lower(): getattr(self, name) for name in METHOD_NAMES
         }
 
     # identity and housekeeping -----------------------------------------------------------
