@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import traceback
 from datetime import UTC
 from typing import Any
 
@@ -91,6 +92,13 @@ def build_application(
     else:
         patient_handlers.register(application)
     application.add_error_handler(_on_error)
+    # Operations (H8): a metrics registry counting updates, and /healthz + /metrics on
+    # `health.listen` when set (webhook mode serves them on the webhook server too).
+    from app.health import install_health_server
+    from app.metrics import install_metrics
+
+    install_metrics(application)
+    install_health_server(application, settings)
     return application
 
 
@@ -134,6 +142,13 @@ async def _start_services(
         bot_username=application.bot.username,
     )
     application.bot_data[CONTEXT_KEY] = ctx
+    if application.job_queue is not None:
+        # Operations (H8): daily retention and the 09:00 staff digest, bot process only.
+        from jobs.digest import install_digest_job
+        from jobs.retention import install_retention_job
+
+        install_retention_job(application.job_queue, ctx)
+        install_digest_job(application.job_queue, ctx)
     if application.updater is not None:
         await _set_commands(application, settings)
     log.info(
@@ -187,12 +202,16 @@ async def _set_commands(
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the exception type and update id only (never content), and apologise."""
+    """Log the exception type, update id and stack only, and apologise to the user.
+
+    The exception's message is left out on purpose: it can quote data (a label in a
+    KeyError, a text in a ValueError). The stack's frames show code, never values.
+    """
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
+    stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error(
-        "error while handling update %s: %s", update_id, type(error).__name__,
-        exc_info=(type(error), error, error.__traceback__) if error else None,
+        "error while handling update %s: %s\n%s", update_id, type(error).__name__, stack
     )
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(TelegramError):
@@ -217,20 +236,10 @@ def run_bot(settings: Settings) -> None:
 def run_webhook(
     application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
 ) -> None:
-    """Webhook mode. The operations work replaces this with its durable webhook server."""
-    from urllib.parse import urlparse
+    """Webhook mode: the durable webhook server (app/webhook.py, operations)."""
+    from app.webhook import run_webhook as serve
 
-    telegram = settings.telegram
-    assert telegram.webhook_url is not None
-    secret = telegram.webhook_secret.get_secret_value() if telegram.webhook_secret else None
-    application.run_webhook(
-        listen=telegram.webhook_host,
-        port=telegram.webhook_port,
-        url_path=urlparse(telegram.webhook_url).path.lstrip("/"),
-        webhook_url=telegram.webhook_url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    serve(application, settings)
 
 
 def run_worker(settings: Settings) -> None:

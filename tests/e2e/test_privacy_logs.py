@@ -6,6 +6,9 @@ import logging
 import re
 from datetime import timedelta
 
+import pytest
+
+from bot import staff_handlers
 from tests.e2e.harness import ALERT_CHAT_ID, BOT_USERNAME, TOKEN, BotEnv
 
 LABEL = "Quokka Zanzibar-Label 7731 <b>x</b> & co"
@@ -67,3 +70,20 @@ async def test_full_run_logs_hold_no_token_patient_text_or_label(bot_env: BotEnv
         forbidden.extend(word for word in text.split() if "-" in word)
     for secret in forbidden:
         assert secret not in log_text, f"{secret!r} leaked into the log"
+
+
+async def test_handler_error_is_logged_without_content_and_user_gets_apology(
+    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception inside a handler: the user gets a polite reply; the log names the type
+    and update id, but not the exception's message (which may quote personal data)."""
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"label was {LABEL}")
+
+    monkeypatch.setattr(staff_handlers, "list_patients", broken)
+    [reply] = await bot_env.ask(bot_env.staff, "/patients")
+    assert "something went wrong" in reply.visible
+    log_text = bot_env.logs.text()
+    assert "RuntimeError" in log_text and "error while handling update" in log_text
+    assert "Quokka" not in log_text
