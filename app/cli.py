@@ -210,6 +210,10 @@ def run_command(args: argparse.Namespace, settings: Settings, now: datetime) -> 
     # run and worker talk to Telegram: a token first, then content that refuses start-up.
     _require_token(settings)
     _content(settings, sys.stderr)
+    # The bot and worker processes log; set up handlers, levels and redaction once, here.
+    from app.logging_setup import configure_logging
+
+    configure_logging(settings)
     if command == "worker":
         return _dispatch(command, "app.application", "run_worker", settings)
     return _dispatch(command, "app.application", "run_bot", settings)

@@ -1,0 +1,270 @@
+"""The durable webhook server: check the secret, persist the update, answer 200, then handle it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import os
+import re
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import tornado.web
+from telegram import Update
+from telegram.ext import Application
+
+from app.application import StartupError
+from app.context import AppContext
+from app.health import HttpServer, health_routes, quiet_access_log
+from app.metrics import Metrics, metrics_of
+from app.settings import Settings
+from bot.context import CONTEXT_KEY
+from storage.repositories import Store
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+REPLAY_BATCH = 100
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+# Test-only fault injection for the crash tests (tests/e2e/test_webhook_crash.py), read once
+# at start-up: "kill-after-persist:<kind>" SIGKILLs this process right after the first new
+# update of that kind is committed (before its 200); "slow:<kind>:<seconds>" waits that long
+# before handling each update of that kind. Unset in production.
+FAULT_ENV = "AFTERCARE_TEST_WEBHOOK_FAULT"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fault:
+    action: str  # "kill-after-persist" | "slow"
+    kind: str
+    seconds: float = 0.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Fault | None:
+        parts = environ.get(FAULT_ENV, "").split(":")
+        if len(parts) >= 2 and parts[0] in ("kill-after-persist", "slow"):
+            seconds = float(parts[2]) if len(parts) > 2 and parts[0] == "slow" else 0.0
+            return cls(action=parts[0], kind=parts[1], seconds=seconds)
+        return None
+
+
+def webhook_path(url: str) -> str:
+    """The path Telegram posts to, taken from the webhook URL ("/" when it has none)."""
+    return urlparse(url).path or "/"
+
+
+def require_webhook_settings(settings: Settings) -> tuple[str, str]:
+    """(url, secret) or StartupError: webhook mode refuses to run without a secret."""
+    telegram = settings.telegram
+    if not telegram.webhook_url:
+        raise StartupError("telegram.webhook_url is not set")
+    secret = telegram.webhook_secret.get_secret_value() if telegram.webhook_secret else ""
+    if not secret:
+        raise StartupError(
+            "webhook mode needs a secret: set TELEGRAM_WEBHOOK_SECRET (1-256 characters "
+            "A-Z a-z 0-9 _ -), e.g. `openssl rand -hex 32`; every request must carry it"
+        )
+    return telegram.webhook_url, secret
+
+
+class UpdateInbox:
+    """Persists each update before it is acknowledged, then handles them one by one, in order.
+
+    An update is handled after its row is committed and marked processed after handling; a
+    crash in between leaves it unprocessed, and `replay()` handles it at the next start.
+    Telegram re-sending an update already stored is recognised by its update_id and dropped.
+    """
+
+    def __init__(
+        self, application: AnyApplication, ctx: AppContext, metrics: Metrics,
+        fault: Fault | None = None,
+    ) -> None:
+        self._application = application
+        self._ctx = ctx
+        self._metrics = metrics
+        self._fault = fault
+        self._queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def receive(self, update_id: int, payload: dict[str, Any]) -> bool:
+        """Store the update (raises if the database cannot); False when it was a duplicate."""
+        async with Store(self._ctx.sessions) as store:
+            new = await store.inbound.save_if_new(update_id, payload, self._ctx.clock.now())
+        if new:
+            if self._fault and self._fault.action == "kill-after-persist" and (
+                _kind_of(payload) == self._fault.kind
+            ):
+                os.kill(os.getpid(), signal.SIGKILL)
+            self._queue.put_nowait((update_id, payload))
+        return new
+
+    async def replay(self) -> int:
+        """Handle every stored-but-unhandled update (from before a crash), oldest first."""
+        count = 0
+        while True:
+            async with Store(self._ctx.sessions) as store:
+                pending = await store.inbound.unprocessed(REPLAY_BATCH)
+            if not pending:
+                break
+            for record in pending:
+                await self._handle(record.update_id, dict(record.payload))
+                count += 1
+            self._metrics.replayed_updates.inc(len(pending))
+        if count:
+            log.info("event=webhook_replayed updates=%d", count)
+        return count
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._consume(), name="webhook-inbox")
+
+    async def stop(self) -> None:
+        """Stop handling; what is still queued is stored and handled at the next start."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _consume(self) -> None:
+        while True:
+            update_id, payload = await self._queue.get()
+            try:
+                await self._handle(update_id, payload)
+            except Exception as error:  # keep serving; the row stays for the next replay
+                log.warning("event=webhook_handle_failed update_id=%d error=%s",
+                            update_id, type(error).__name__)
+
+    async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
+        fault = self._fault
+        if fault and fault.action == "slow" and _kind_of(payload) == fault.kind:
+            await asyncio.sleep(fault.seconds)
+        try:
+            update = Update.de_json(payload, self._application.bot)
+        except Exception as error:  # unreadable: marked processed so it cannot block replay
+            log.warning("event=webhook_update_unreadable update_id=%d error=%s",
+                        update_id, type(error).__name__)
+        else:
+            # Handler errors go to the application's error handler; this returns normally.
+            await self._application.process_update(update)
+        async with Store(self._ctx.sessions) as store:
+            await store.inbound.mark_processed(update_id, self._ctx.clock.now())
+
+
+def _kind_of(payload: Mapping[str, Any]) -> str:
+    return next((key for key in payload if key != "update_id"), "other")
+
+
+class WebhookHandler(tornado.web.RequestHandler):
+    """POST <path>: 401 without the secret header, 403 with a wrong one, 400 for bad JSON,
+    503 when the update cannot be stored (Telegram retries), 200 once it is on disk."""
+
+    def initialize(self, inbox: UpdateInbox, secret: str, metrics: Metrics) -> None:
+        self.inbox = inbox
+        self.secret = secret.encode()
+        self.metrics = metrics
+
+    def _refuse(self, status: int, outcome: str) -> None:
+        self.metrics.webhook_requests.labels(outcome=outcome).inc()
+        self.set_status(status)
+        self.finish()
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER)
+        if given is None:
+            return self._refuse(401, "unauthorized")
+        if not hmac.compare_digest(given.encode(), self.secret):
+            return self._refuse(403, "forbidden")
+        try:
+            payload = json.loads(self.request.body)
+        except (ValueError, UnicodeDecodeError):
+            return self._refuse(400, "bad_request")
+        update_id = payload.get("update_id") if isinstance(payload, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return self._refuse(400, "bad_request")
+        try:
+            new = await self.inbox.receive(update_id, payload)
+        except Exception as error:  # not stored: Telegram must send it again
+            log.warning("event=webhook_store_failed update_id=%d error=%s",
+                        update_id, type(error).__name__)
+            return self._refuse(503, "unavailable")
+        outcome = "accepted" if new else "duplicate"
+        self.metrics.webhook_requests.labels(outcome=outcome).inc()
+        log.debug("event=webhook_update update_id=%d kind=%s outcome=%s",
+                  update_id, _kind_of(payload), outcome)
+        self.set_status(200)
+        self.finish()
+
+
+def webhook_app(
+    application: AnyApplication, inbox: UpdateInbox, *, path: str, secret: str
+) -> tornado.web.Application:
+    """The webhook route plus /healthz and /metrics, access log reduced to failures."""
+    metrics = metrics_of(application)
+    routes: list[Any] = [
+        (re.escape(path), WebhookHandler,
+         {"inbox": inbox, "secret": secret, "metrics": metrics}),
+        *health_routes(application),
+    ]
+    return tornado.web.Application(routes, log_function=quiet_access_log)
+
+
+async def serve_webhook(
+    application: AnyApplication, settings: Settings, *, stop: asyncio.Event | None = None
+) -> None:
+    """Run the bot in webhook mode until `stop` is set (or SIGINT / SIGTERM)."""
+    url, secret = require_webhook_settings(settings)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    inbox: UpdateInbox | None = None
+    server: HttpServer | None = None
+    try:
+        ctx = application.bot_data[CONTEXT_KEY]
+        assert isinstance(ctx, AppContext)
+        inbox = UpdateInbox(application, ctx, metrics_of(application), Fault.from_env(os.environ))
+        await inbox.replay()
+        inbox.start()
+        server = HttpServer(
+            webhook_app(application, inbox, path=webhook_path(url), secret=secret),
+            settings.telegram.webhook_listen,
+        )
+        await server.start()
+        await application.bot.set_webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+        log.info("event=webhook_started port=%d", server.port)
+        await stop.wait()
+    finally:
+        if server is not None:
+            await server.stop()
+        if inbox is not None:
+            await inbox.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+        log.info("event=webhook_stopped")
+
+
+def run_webhook(application: AnyApplication, settings: Settings) -> None:
+    """Blocking entry for `run_bot` in webhook mode."""
+    require_webhook_settings(settings)  # refuse before touching anything
+    asyncio.run(serve_webhook(application, settings))
+

@@ -1,0 +1,96 @@
+"""Retention: erase patient data `retention.days` after the patient's last activity, daily."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import CallbackContext, JobQueue
+
+from core.clock import require_aware
+from storage.patient_data import forget_patient_data, patient_target
+from storage.reports import retention_candidates
+from storage.repositories import Repositories
+
+if TYPE_CHECKING:
+    from app.context import AppContext
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "retention"
+RUN_AT = time(3, 30)  # clinic time: a quiet hour for the database
+# Webhook updates are kept only to process each exactly once; after a day Telegram will not
+# resend them, and they hold patients' words.
+INBOUND_KEEP = timedelta(days=1)
+BATCH = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetentionResult:
+    erased: tuple[int, ...]  # patient ids
+    pruned_updates: int
+
+
+async def apply_retention(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    days: int,
+    now: datetime,
+    staff_ids: Collection[int],
+) -> RetentionResult:
+    """Erase every patient inactive for `days` with nothing left to send; prune old updates.
+
+    Each patient is erased in its own transaction, so one failure does not undo the rest;
+    patients with a pending or in-flight message, or activity after the cut-off, are left.
+    """
+    require_aware(now, "now")
+    cutoff = now - timedelta(days=days)
+    erased: list[int] = []
+    seen: set[int] = set()
+    while True:
+        async with sessions() as session, session.begin():
+            batch = await retention_candidates(session, inactive_before=cutoff, limit=BATCH)
+        fresh = [patient_id for patient_id in batch if patient_id not in seen]
+        if not fresh:
+            break
+        seen.update(fresh)
+        for patient_id in fresh:
+            async with sessions() as session, session.begin():
+                # Checked again in this transaction: the patient may have written since.
+                if not await retention_candidates(
+                    session, inactive_before=cutoff, only=(patient_id,)
+                ):
+                    continue
+                await forget_patient_data(session, patient_id, now, staff_ids=staff_ids)
+                await Repositories(session).audit.record(
+                    actor_id=None, action="patient.retention", outcome="ok",
+                    target=patient_target(patient_id), detail=f"inactive {days} days", now=now,
+                )
+            erased.append(patient_id)
+    async with sessions() as session, session.begin():
+        pruned = await Repositories(session).inbound.prune_processed(now - INBOUND_KEEP)
+    if erased or pruned:
+        log.info("event=retention erased=%d pruned_updates=%d", len(erased), pruned)
+    return RetentionResult(erased=tuple(erased), pruned_updates=pruned)
+
+
+def install_retention_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
+    """Run retention daily at 03:30 clinic time, and once shortly after start-up."""
+
+    async def run(_context: CallbackContext[Any, Any, Any, Any]) -> None:
+        try:
+            await apply_retention(
+                ctx.sessions,
+                days=ctx.settings.retention.days,
+                now=ctx.clock.now(),
+                staff_ids=ctx.settings.staff.admin_ids,
+            )
+        except Exception as error:  # tomorrow's run tries again; nothing is half-erased
+            log.warning("event=retention_failed error=%s", type(error).__name__)
+
+    job_queue.run_daily(run, time=RUN_AT.replace(tzinfo=ctx.zone), name=JOB_NAME)
+    job_queue.run_once(run, when=60, name=f"{JOB_NAME}-startup")

@@ -1,0 +1,163 @@
+"""Everything stored about one patient, for export, and the erasure the repositories leave out."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import require_aware
+from storage.models import (
+    AuditEvent,
+    CheckinAnswer,
+    Enrollment,
+    Escalation,
+    InboundUpdate,
+    Invite,
+    ScheduledMessage,
+    StaffMember,
+)
+from storage.repositories.audit import audit_record
+from storage.repositories.checkins import checkin_record
+from storage.repositories.enrollments import enrollment_record
+from storage.repositories.escalations import escalation_record
+from storage.repositories.inbound import inbound_record
+from storage.repositories.invites import invite_record
+from storage.repositories.messages import message_record
+from storage.repositories.patients import PatientRepository, mentions_user
+
+ALERT_STEP = "alert"  # step_id of staff alerts queued in the outbox
+ERASED_ALERT = "Alert about patient #{id} (details erased at the patient's request)."
+
+
+def patient_target(patient_id: int) -> str:
+    """How audit events name a patient (`target`, sometimes `detail`)."""
+    return f"patient:{patient_id}"
+
+
+def _queued_alerts(patient_id: int) -> Any:
+    """Staff alerts about the patient that went through the outbox (posting failed at once).
+
+    They carry the patient's label and words but no patient_id; the alert text names the
+    patient as "Patient #<id>:" (app.alerts_staff.compose), the colon ends the number.
+    """
+    m = ScheduledMessage
+    return and_(
+        m.patient_id.is_(None),
+        m.step_id == ALERT_STEP,
+        m.text.contains(f"Patient #{patient_id}:", autoescape=True),
+    )
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    return asdict(record)
+
+
+async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[str, Any] | None:
+    """Every row that concerns the patient, as plain dicts (None: no such patient).
+
+    Patient row, enrollments, their invites, every outbox message with its status, check-in
+    answers, escalations with the patient's own words, audit events naming the patient, and
+    stored webhook updates from the patient's chat.
+    """
+    patient = await PatientRepository(session).get(patient_id)
+    if patient is None:
+        return None
+    enrollments = list(
+        await session.scalars(
+            select(Enrollment).where(Enrollment.patient_id == patient_id).order_by(Enrollment.id)
+        )
+    )
+    enrollment_ids = [e.id for e in enrollments]
+    invites = await session.scalars(
+        select(Invite).where(Invite.enrollment_id.in_(enrollment_ids)).order_by(Invite.id)
+    )
+    messages = await session.scalars(
+        select(ScheduledMessage)
+        .where(
+            or_(
+                ScheduledMessage.patient_id == patient_id,
+                ScheduledMessage.enrollment_id.in_(enrollment_ids),
+                _queued_alerts(patient_id),
+            )
+        )
+        .order_by(ScheduledMessage.id)
+    )
+    checkins = await session.scalars(
+        select(CheckinAnswer).where(CheckinAnswer.patient_id == patient_id).order_by(
+            CheckinAnswer.id
+        )
+    )
+    escalations = await session.scalars(
+        select(Escalation).where(Escalation.patient_id == patient_id).order_by(Escalation.id)
+    )
+    target = patient_target(patient_id)
+    audit = await session.scalars(
+        select(AuditEvent)
+        .where(or_(AuditEvent.target == target, AuditEvent.detail == target))
+        .order_by(AuditEvent.id)
+    )
+    updates = []
+    if patient.chat_id is not None:
+        # Portable JSON search: the table only holds updates not yet pruned.
+        for row in await session.scalars(select(InboundUpdate).order_by(InboundUpdate.update_id)):
+            if mentions_user(row.payload, patient.chat_id):
+                updates.append(_plain(inbound_record(row)))
+    return {
+        "patient": _plain(patient),
+        "enrollments": [_plain(enrollment_record(e)) for e in enrollments],
+        "invites": [_plain(invite_record(i)) for i in invites],
+        "messages": [_plain(message_record(m)) for m in messages],
+        "checkin_answers": [_plain(checkin_record(c)) for c in checkins],
+        "escalations": [_plain(escalation_record(e)) for e in escalations],
+        "audit_events": [_plain(audit_record(a)) for a in audit],
+        "webhook_updates": updates,
+    }
+
+
+async def anonymise_audit(
+    session: AsyncSession, patient_id: int, staff_ids: Collection[int]
+) -> int:
+    """Drop the patient's Telegram id from audit events about them (the events stay).
+
+    Patient actions are audited with the patient's chat id as actor; after erasure that id
+    would still tie the events to a person. Staff actors (the staff table and `staff_ids`,
+    the admins from settings) are kept: they are the clinic's accountability trail. This
+    also works after the chat binding is gone (a patient who used /forget). Returns how
+    many events were changed.
+    """
+    target = patient_target(patient_id)
+    staff = set(staff_ids) | set(await session.scalars(select(StaffMember.user_id)))
+    result = await session.execute(
+        update(AuditEvent)
+        .where(
+            AuditEvent.actor_id.is_not(None),
+            AuditEvent.actor_id.not_in(sorted(staff)),
+            or_(AuditEvent.target == target, AuditEvent.detail == target),
+        )
+        .values(actor_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_patient_data(
+    session: AsyncSession, patient_id: int, now: datetime, *, staff_ids: Collection[int]
+) -> bool:
+    """The repository's erasure plus the audit actor ids; False if there is no such patient."""
+    require_aware(now, "now")
+    patients = PatientRepository(session)
+    if await patients.forget(patient_id, now) is None:
+        return False
+    await anonymise_audit(session, patient_id, staff_ids)
+    await session.execute(
+        update(ScheduledMessage)
+        .where(_queued_alerts(patient_id))
+        .values(text=ERASED_ALERT.format(id=patient_id))
+        .execution_options(synchronize_session=False)
+    )
+    return True

@@ -1,0 +1,155 @@
+"""Operational reports: outbox health, escalation counts, the daily digest, retention candidates."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import require_aware
+from core.records import OPEN_MESSAGE_STATUSES
+from storage.models import AuditEvent, Enrollment, Escalation, Patient, ScheduledMessage
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboxHealth:
+    """How far delivery is behind: due messages not yet sent, and the oldest one's wait."""
+
+    due_backlog: int
+    oldest_available_at: datetime | None
+
+    def lag_seconds(self, now: datetime) -> float:
+        """Seconds the oldest due message has waited (0 when nothing is due)."""
+        if self.oldest_available_at is None:
+            return 0.0
+        return max(0.0, (now - self.oldest_available_at).total_seconds())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Digest:
+    """The last 24 hours for staff: ids and counts only, never names or texts."""
+
+    since: datetime
+    new_enrollments: tuple[tuple[int, str], ...]  # (patient id, protocol id)
+    open_escalations: tuple[tuple[int, int | None, str], ...]  # (id, patient id, kind)
+    failed_messages: tuple[tuple[int, int | None], ...]  # (message id, patient id)
+    opt_outs: tuple[int, ...]  # patient ids
+
+
+async def outbox_health(session: AsyncSession, now: datetime) -> OutboxHealth:
+    """Due pending messages plus leases that ran out (a crashed sender's rows), uses indexes."""
+    require_aware(now, "now")
+    m = ScheduledMessage
+    pending = (
+        await session.execute(
+            select(func.count(), func.min(m.available_at)).where(
+                m.status == "pending", m.available_at <= now
+            )
+        )
+    ).one()
+    stuck = (
+        await session.execute(
+            select(func.count(), func.min(m.available_at)).where(
+                m.status == "sending", m.lease_expires_at < now
+            )
+        )
+    ).one()
+    # func.min loses the column type on some dialects: coerce back to aware UTC.
+    oldest = [_utc(t) for t in (pending[1], stuck[1]) if t is not None]
+    return OutboxHealth(
+        due_backlog=int(pending[0]) + int(stuck[0]),
+        oldest_available_at=min(oldest) if oldest else None,
+    )
+
+
+async def escalation_counts(session: AsyncSession) -> Mapping[tuple[str, str], int]:
+    """(kind, status) -> number of escalations ever raised (rows are never deleted)."""
+    rows = await session.execute(
+        select(Escalation.kind, Escalation.status, func.count()).group_by(
+            Escalation.kind, Escalation.status
+        )
+    )
+    return {(kind, status): int(count) for kind, status, count in rows}
+
+
+async def digest(session: AsyncSession, since: datetime, *, limit: int = 50) -> Digest:
+    """What happened since `since` (new enrollments, failures, opt-outs) and what is open."""
+    require_aware(since, "since")
+    enrollments = await session.execute(
+        select(Enrollment.patient_id, Enrollment.protocol_id)
+        .where(Enrollment.created_at >= since)
+        .order_by(Enrollment.id)
+        .limit(limit)
+    )
+    escalations = await session.execute(
+        select(Escalation.id, Escalation.patient_id, Escalation.kind)
+        .where(Escalation.status == "open")
+        .order_by(Escalation.id)
+        .limit(limit)
+    )
+    failures = await session.execute(
+        select(ScheduledMessage.id, ScheduledMessage.patient_id)
+        .where(ScheduledMessage.status == "failed", ScheduledMessage.finished_at >= since)
+        .order_by(ScheduledMessage.id)
+        .limit(limit)
+    )
+    # The patients table has no "stopped at"; the opt-out's audit event carries the time.
+    opt_outs = await session.scalars(
+        select(AuditEvent.target)
+        .where(AuditEvent.action == "patient.stop", AuditEvent.outcome == "ok",
+               AuditEvent.at >= since)
+        .order_by(AuditEvent.id)
+        .limit(limit)
+    )
+    stopped = [_patient_id(target) for target in opt_outs]
+    return Digest(
+        since=since,
+        new_enrollments=tuple((int(p), str(pr)) for p, pr in enrollments),
+        open_escalations=tuple((int(i), p, str(k)) for i, p, k in escalations),
+        failed_messages=tuple((int(i), p) for i, p in failures),
+        opt_outs=tuple(dict.fromkeys(i for i in stopped if i is not None)),
+    )
+
+
+def _utc(value: Any) -> datetime:
+    """An aggregate's datetime as aware UTC (SQLite hands back naive values or strings)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _patient_id(target: str | None) -> int | None:
+    if target and target.startswith("patient:") and target[8:].isdigit():
+        return int(target[8:])
+    return None
+
+
+async def retention_candidates(
+    session: AsyncSession,
+    *,
+    inactive_before: datetime,
+    limit: int = 500,
+    only: Collection[int] | None = None,
+) -> tuple[int, ...]:
+    """Patients to erase: last activity (or creation) before the cut-off, not yet forgotten,
+    and with no message still pending or being sent (`only`: among these ids)."""
+    require_aware(inactive_before, "inactive_before")
+    p = Patient
+    still_open = exists().where(
+        ScheduledMessage.patient_id == p.id,
+        ScheduledMessage.status.in_(sorted(OPEN_MESSAGE_STATUSES)),
+    )
+    last = or_(
+        p.last_activity_at < inactive_before,
+        and_(p.last_activity_at.is_(None), p.created_at < inactive_before),
+    )
+    query = select(p.id).where(p.status != "forgotten", last, ~still_open)
+    if only is not None:
+        query = query.where(p.id.in_(sorted(only)))
+    rows = await session.scalars(query.order_by(p.id).limit(limit))
+    return tuple(int(i) for i in rows)
