@@ -80,17 +80,12 @@ def build_application(
     )
     application = builder.build()
     # Imported here: handler modules import the app's services, never the reverse.
-    from bot import staff_handlers
+    from bot import patient_handlers, staff_handlers
 
     # Staff first: their early group (staff /help, the alert-chat relay) must see updates
-    # before the patient handlers do.
+    # before the patient handlers do, and /enroll's conversation before patient free text.
     staff_handlers.register(application)
-    try:  # TEMPORARY until bot/patient_handlers.py lands (H7b); then a plain import.
-        from bot import patient_handlers
-    except ImportError:
-        log.warning("bot.patient_handlers not available yet")
-    else:
-        patient_handlers.register(application)
+    patient_handlers.register(application)
     application.add_error_handler(_on_error)
     # Operations (H8): a metrics registry counting updates, and /healthz + /metrics on
     # `health.listen` when set (webhook mode serves them on the webhook server too).
