@@ -181,12 +181,18 @@ async def _stop_services(application: Application[Any, Any, Any, Any, Any, Any])
 async def _set_commands(
     application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
 ) -> None:
-    from bot.texts_staff import PATIENT_COMMANDS, STAFF_COMMANDS
+    from bot.texts_staff import PATIENT_COMMANDS, PATIENT_COMMANDS_HI, STAFF_COMMANDS
 
     patient = [BotCommand(name, text) for name, text in PATIENT_COMMANDS]
     staff = [BotCommand(name, text) for name, text in STAFF_COMMANDS]
     try:
         await application.bot.set_my_commands(patient, scope=BotCommandScopeDefault())
+        if "hi" in settings.clinic.languages:
+            await application.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in PATIENT_COMMANDS_HI],
+                scope=BotCommandScopeDefault(),
+                language_code="hi",
+            )
         for admin_id in settings.staff.admin_ids:
             await application.bot.set_my_commands(
                 staff + patient, scope=BotCommandScopeChat(admin_id)

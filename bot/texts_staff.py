@@ -21,6 +21,16 @@ PATIENT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("forget", "Erase my data"),
     ("help", "Help"),
 )
+# The same menu for Telegram clients set to Hindi (Telegram picks it by the user's language).
+PATIENT_COMMANDS_HI: tuple[tuple[str, str], ...] = (
+    ("plan", "मेरे आने वाले संदेश"),
+    ("faq", "आम प्रश्न"),
+    ("language", "भाषा बदलें"),
+    ("timezone", "समय क्षेत्र बदलें"),
+    ("stop", "संदेश बंद करें"),
+    ("forget", "मेरा डेटा मिटाएँ"),
+    ("help", "सहायता"),
+)
 
 STAFF_HELP = (
     "<b>Staff commands</b>\n"

@@ -252,7 +252,11 @@ async def running_bot(
             app = build_application(settings, clock=clock, api_url=api.url)
             await app.initialize()
             assert app.post_init is not None
-            await app.post_init(app)
+            try:
+                await app.post_init(app)
+            except BaseException:
+                await app.shutdown()
+                raise
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(
