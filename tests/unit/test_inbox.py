@@ -1,0 +1,170 @@
+"""The inbox and staff-alert services without Telegram: decisions, storage, fallbacks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import inbox, onboarding
+from app.alerts_staff import AlertRequest, compose, raise_alert
+from app.context import AppContext
+from app.settings import Settings
+from core.clock import FakeClock
+from core.content_loader import load_content
+from core.faq import FaqIndex
+from core.invites import InviteCode
+from core.triage import Triage
+from storage.database import create_engine, migrate_async, session_factory
+from storage.repositories import Store
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+CHAT = 4242
+ALERTS = -100500
+
+
+class Delivery:
+    """Counts wake() calls (the real worker is not needed here)."""
+
+    def __init__(self) -> None:
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+
+@pytest.fixture
+async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
+    """A real AppContext over a fresh SQLite database and the shipped content."""
+    settings = Settings(
+        database={"url": f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}"},
+        content={"dir": str(REPO / "content")},
+        clinic={"name": "Sunrise & Co", "contact": "+91 1", "timezone": "Asia/Kolkata"},
+        staff={"admin_ids": [1000], "alert_chat_id": ALERTS},
+    )
+    content = load_content(settings.content.dir, ["en", "hi"], "en")
+    engine = create_engine(settings.database.url)
+    await migrate_async(engine)
+    context = AppContext(
+        settings=settings, content=content, clock=FakeClock(NOW), engine=engine,
+        sessions=session_factory(engine), faq=FaqIndex.build(content.faq, ["en", "hi"]),
+        triage=Triage.build(content.red_flags, ["en", "hi"]), delivery=Delivery(),
+        bot_username="test_bot",
+    )
+    yield context
+    await engine.dispose()
+
+
+async def enrolled(ctx: AppContext, *, label: str = "Asha <i>") -> tuple[str, int]:
+    """An invite for the face protocol: (code, patient id)."""
+    code = InviteCode.new()
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.create(label=label, language="en",
+                                              timezone="Asia/Kolkata", created_by=1000, now=NOW)
+        enrollment = await store.enrollments.create(
+            patient_id=patient.id, protocol_id="micro-mesotherapy-face", session_start=NOW,
+            created_by=1000, now=NOW)
+        await store.invites.create(enrollment_id=enrollment.id, code_hash=code.code_hash,
+                                   expires_at=datetime(2026, 3, 9, tzinfo=UTC), now=NOW)
+    return code.code, patient.id
+
+
+async def joined(ctx: AppContext) -> int:
+    code, patient_id = await enrolled(ctx)
+    result = await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en",
+                                            now=NOW)
+    assert result.status == "ok"
+    return patient_id
+
+
+async def test_accept_stores_plan_and_wakes_delivery(ctx: AppContext) -> None:
+    """Consent binds the chat, stores the plan as safe HTML and wakes delivery once."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        [enrollment] = await store.enrollments.list_for_patient(patient_id)
+        messages = await store.messages.list_for_enrollment(enrollment.id)
+    assert messages and all(m.chat_id == CHAT for m in messages)
+    # The clinic name "Sunrise & Co" reaches the outbox escaped.
+    assert not any("Sunrise & Co" in m.text for m in messages)
+    assert ctx.delivery.wakes == 1
+
+
+async def test_red_flag_decision(ctx: AppContext) -> None:
+    """Red flag from a patient: urgent reply with the contact and a red-flag alert request."""
+    await joined(ctx)
+    reply = await inbox.handle_text(ctx, chat_id=CHAT, text="I have fever",
+                                    fallback_language="en", now=NOW)
+    assert reply.kind == "urgent" and "+91 1" in reply.html
+    assert reply.alert is not None and reply.alert.kind == "red_flag"
+    assert reply.alert.rule_id
+
+
+async def test_red_flag_from_stranger_gets_urgent_reply_without_alert(ctx: AppContext) -> None:
+    """A stranger's red flag: the urgent reply plus the invite hint, and no alert."""
+    reply = await inbox.handle_text(ctx, chat_id=999, text="there is pus",
+                                    fallback_language="en", now=NOW)
+    assert reply.kind == "urgent" and reply.also_stranger and reply.alert is None
+
+
+async def test_faq_and_handoff_decisions(ctx: AppContext) -> None:
+    """A known question gets the answer; an unknown one a hand-off alert request."""
+    await joined(ctx)
+    faq = await inbox.handle_text(ctx, chat_id=CHAT, text="can I drink alcohol",
+                                  fallback_language="en", now=NOW)
+    assert faq.kind == "faq" and "Can I drink alcohol?" in faq.html and faq.alert is None
+    other = await inbox.handle_text(ctx, chat_id=CHAT, text="qwerty zxcv",
+                                    fallback_language="en", now=NOW)
+    assert other.kind == "handoff" and other.alert is not None
+    assert other.alert.kind == "handoff" and other.alert.words == "qwerty zxcv"
+
+
+async def test_alert_is_recorded_with_message_id(ctx: AppContext) -> None:
+    """A posted alert is stored as an escalation with the staff-chat message id."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+    posted: list[tuple[int, str]] = []
+
+    async def post(chat_id: int, text: str) -> int:
+        posted.append((chat_id, text))
+        return 77
+
+    assert patient is not None
+    request = AlertRequest(kind="handoff", patient=patient, enrollment=None, words="a < b")
+    escalation = await raise_alert(ctx, post, request, NOW)
+    assert escalation.alert_chat_id == ALERTS and escalation.alert_message_id == 77
+    [(chat_id, text)] = posted
+    assert chat_id == ALERTS and "a &lt; b" in text and "Asha &lt;i&gt;" in text
+
+
+async def test_failed_alert_goes_to_the_outbox(ctx: AppContext) -> None:
+    """When posting raises, the alert is queued for the alert chat and delivery is woken."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+    assert patient is not None
+
+    async def broken(chat_id: int, text: str) -> int:
+        raise RuntimeError("telegram down")
+
+    async with Store(ctx.sessions) as store:
+        backlog = (await store.messages.stats(NOW)).due_backlog
+    wakes = ctx.delivery.wakes
+    request = AlertRequest(kind="red_flag", patient=patient, enrollment=None, words="fever",
+                           rule_id="infection")
+    await raise_alert(ctx, broken, request, NOW)
+    assert ctx.delivery.wakes == wakes + 1
+    async with Store(ctx.sessions) as store:
+        stats = await store.messages.stats(NOW)
+    assert stats.due_backlog == backlog + 1
+
+
+def test_compose_fits_telegram_limit_with_huge_words(ctx: AppContext) -> None:
+    """10,000 characters of '&' (which escaping grows fivefold) still fit 4,096."""
+    patient: Any = type("P", (), {"id": 1, "label": "<b>" * 100})()
+    request = AlertRequest(kind="handoff", patient=patient, enrollment=None, words="&" * 10_000)
+    assert len(compose(ctx, request, 1)) <= 4096
