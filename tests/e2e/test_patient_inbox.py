@@ -51,6 +51,9 @@ async def test_red_flag_gets_urgent_reply_and_staff_alert(bot_env: BotEnv) -> No
     assert escalation.kind == "red_flag" and escalation.rule_id
     assert escalation.alert_message_id == alert.message_id
     assert escalation.patient_text == words
+    # Privacy: neither the patient's words nor the label reach the log.
+    log = bot_env.logs.text()
+    assert "high fever" not in log and "Asha" not in log
 
 
 async def test_red_flag_alert_survives_a_telegram_error(bot_env: BotEnv) -> None:

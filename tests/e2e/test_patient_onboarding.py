@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.e2e.harness import BotEnv
 
 ACCEPT = "Yes"
@@ -159,3 +161,21 @@ async def test_second_invite_in_a_bound_chat_adds_a_procedure(bot_env: BotEnv) -
         assert all(e.status == "active" for e in enrollments)
         placeholder = await db.patients.get(second.patient_id)
         assert placeholder is not None and placeholder.status == "forgotten"
+
+
+@pytest.mark.postgres
+async def test_consent_red_flag_and_stop_on_postgres(bot_env_pg: BotEnv) -> None:
+    """The key patient flow on PostgreSQL: consent, delivery, red-flag alert, /stop."""
+    env = bot_env_pg
+    invite = await env.invite(label="PG patient")
+    user = env.patient(5100)
+    await env.ask(user, f"/start {invite.code}")
+    await consent(env, user)
+    assert await env.deliver() >= 1
+    before = len(env.sent_to(env.alert_chat_id))
+    await env.ask(user, "I have a fever")
+    [alert] = await env.wait_sent(env.alert_chat_id, before)
+    assert "I have a fever" in alert.visible
+    await env.ask(user, "/stop")
+    await env.press(user, "Yes")
+    assert await env.deliver(timedelta(days=30)) == 0
