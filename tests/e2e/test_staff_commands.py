@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.e2e.harness import BotEnv
+from tests.e2e.harness import ALERT_CHAT_ID, BOT_USERNAME, BotEnv
 
 HOSTILE = "<b>x</b> & co"
 
@@ -215,3 +215,25 @@ async def test_settings_admin_cannot_be_removed_by_command(bot_env: BotEnv) -> N
     """Admins come from the settings file; /staff remove points there."""
     [reply] = await bot_env.ask(bot_env.staff, "/staff remove 1000")
     assert "settings file" in reply.visible
+
+
+async def test_patients_paginates_at_thirty(bot_env: BotEnv) -> None:
+    """31 patients: page 1 shows 30 and points to page 2, which shows the oldest."""
+    invites = [await bot_env.invite(label=f"P{n}") for n in range(31)]
+    [page1] = await bot_env.ask(bot_env.staff, "/patients")
+    assert page1.visible.count("\n#") == 30
+    assert "More: /patients 2" in page1.visible
+    [page2] = await bot_env.ask(bot_env.staff, "/patients 2")
+    assert f"#{invites[0].patient_id} P0 " in page2.visible
+    assert "More:" not in page2.visible
+
+
+async def test_staff_commands_work_in_the_alert_group(bot_env: BotEnv) -> None:
+    """Staff may use their commands in the staff group too; a stranger there is refused."""
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    await bot_env.staff.send(f"/stats@{BOT_USERNAME}", chat_id=ALERT_CHAT_ID)
+    [reply] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    assert "Stats" in reply.visible
+    await bot_env.user(4100).send("/stats", chat_id=ALERT_CHAT_ID)
+    [refusal] = await bot_env.wait_sent(ALERT_CHAT_ID, before + 1)
+    assert "staff only" in refusal.visible
