@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 REDACTED = "<token>"
 
 # httpx logs every request URL at INFO, and Bot API URLs contain the token; APScheduler
-# logs each timer tick. Neither is worth the noise (or the risk) in production logs.
-NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "hpack")
+# logs each timer tick; Alembic lists its plugins at every start. None of it is worth the
+# noise (or the risk) in production logs.
+NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "hpack", "alembic.runtime.plugins")
 
 
 class SecretRedactor(logging.Filter):
