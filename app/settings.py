@@ -42,7 +42,7 @@ class _Section(BaseModel):
 class TelegramSettings(_Section):
     api_url: str = "https://api.telegram.org"
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0:8443"  # noqa: S104 - a webhook server listens publicly
+    webhook_listen: str = "0.0.0.0:8443"
     webhook_secret: SecretStr | None = None
     # Whole-request timeouts for the Bot API client (seconds).
     connect_timeout: float = Field(default=5.0, gt=0)
@@ -123,7 +123,9 @@ class ClinicSettings(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"expected an IANA time zone name like Asia/Kolkata, got {value!r}")
+            raise ValueError(
+                f"expected an IANA time zone name like Asia/Kolkata, got {value!r}"
+            ) from None
         return value
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -57,7 +57,10 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+    }
 
 
 # --- people ---------------------------------------------------------------------------
@@ -101,7 +104,9 @@ class Enrollment(Base):
     __tablename__ = "enrollments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     protocol_id: Mapped[str] = mapped_column(String(100))
     session_start: Mapped[datetime]
     # invited | active | cancelled | stopped
@@ -205,7 +210,9 @@ class CheckinAnswer(Base):
     message_id: Mapped[int] = mapped_column(
         ForeignKey("scheduled_messages.id", ondelete="CASCADE")
     )
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     enrollment_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrollments.id", ondelete="CASCADE")
     )
