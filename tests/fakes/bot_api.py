@@ -102,7 +102,7 @@ class FakeBotApi:
     async def stop(self) -> None:
         """Answer waiting long polls, stop listening and close every connection."""
         self._closing.set()
-        self._wake_pollers()
+        self.wake_pollers()
         if self._server is not None:
             self._server.stop()
             await self._server.close_all_connections()
@@ -292,15 +292,16 @@ class FakeBotApi:
         method = self._canonical.get(name.lower())
         self.stats.record_request(method or name)
         if method is None:
-            return self._fail(handler, ApiError(404, "Not Found: method not found"))
+            return self._fail(handler, name, ApiError(404, "Not Found: method not found"))
         try:
             params, files = request_params(handler.request)
         except ValueError:
-            return self._fail(handler, ApiError(400, "Bad Request: can't parse request body"))
+            unreadable = ApiError(400, "Bad Request: can't parse request body")
+            return self._fail(handler, method, unreadable)
         try:
             result = await self._perform(handler, method, params, files)
         except ApiError as error:
-            return self._fail(handler, error)
+            return self._fail(handler, method, error)
         except _Closing:
             drop_connection(handler)
             return None
@@ -333,11 +334,11 @@ class FakeBotApi:
         if isinstance(chat_id, int) and chat_id in self.faults.blocked_chats:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if method == "getUpdates":
-            return await self._get_updates(params)
+            return await self._get_updates(params, handler)
         return self.methods.table[method.lower()](params, files)
 
-    def _fail(self, handler: tornado.web.RequestHandler, error: ApiError) -> None:
-        self.stats.record_error(error.code)
+    def _fail(self, handler: tornado.web.RequestHandler, method: str, error: ApiError) -> None:
+        self.stats.record_error(error.code, method=method, description=error.description)
         answer(handler, error.body(), error.code)
 
     async def _pause(self, seconds: float) -> None:
@@ -356,7 +357,9 @@ class FakeBotApi:
         text = message.text if message.text is not None else (message.caption or "")
         self.stats.record_send(chat_id=message.chat_id, text=text, at=message.sent_at)
 
-    async def _get_updates(self, params: JSON) -> list[JSON]:
+    async def _get_updates(
+        self, params: JSON, handler: tornado.web.RequestHandler
+    ) -> list[JSON]:
         if self.state.webhook is not None:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
                                 "active; use deleteWebhook to delete the webhook first")
@@ -370,7 +373,7 @@ class FakeBotApi:
         # Like Telegram, a newer getUpdates ends an older one still waiting with 409.
         self._poll_generation += 1
         generation = self._poll_generation
-        self._wake_pollers()
+        self.wake_pollers()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         event = asyncio.Event()
@@ -378,6 +381,8 @@ class FakeBotApi:
         try:
             while True:
                 event.clear()
+                if getattr(handler, "gone", False):
+                    return []  # nobody to answer; the updates stay queued
                 if generation != self._poll_generation:
                     raise ApiError(409, "Conflict: terminated by other getUpdates request; "
                                         "make sure that only one bot instance is running")
@@ -391,7 +396,8 @@ class FakeBotApi:
         finally:
             self._poll_waiters.discard(event)
 
-    def _wake_pollers(self) -> None:
+    def wake_pollers(self) -> None:
+        """Let every waiting getUpdates look again (new update, newer poller, shutdown)."""
         for event in self._poll_waiters:
             event.set()
 
@@ -400,9 +406,9 @@ class FakeBotApi:
         if loop is None or loop.is_closed():
             return
         if threading.get_ident() == self._loop_thread:
-            self._wake_pollers()
+            self.wake_pollers()
         else:
-            loop.call_soon_threadsafe(self._wake_pollers)
+            loop.call_soon_threadsafe(self.wake_pollers)
 
 
 def _too_many(retry_after: float) -> ApiError:

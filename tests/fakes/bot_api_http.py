@@ -39,6 +39,12 @@ class _MethodHandler(tornado.web.RequestHandler):
 
     def initialize(self, api: FakeBotApi) -> None:
         self.api = api
+        self.gone = False
+
+    def on_connection_close(self) -> None:
+        # A client that gave up (a cancelled long poll, a killed bot) stops waiting at once.
+        self.gone = True
+        self.api.wake_pollers()
 
     async def post(self, token: str, method: str) -> None:
         await self.api.serve(self, token, method)

@@ -16,6 +16,7 @@ class Stats:
         self._delivered: Counter[tuple[int, str]] = Counter()
         self.requests: Counter[str] = Counter()     # method -> requests seen
         self.errors: Counter[int] = Counter()       # error_code -> answers given
+        self.error_details: Counter[tuple[str, int, str]] = Counter()  # (method, code, text)
         self.too_many_requests = 0                  # every 429, forced or from the limits
         self.faults: Counter[str] = Counter()       # injected fault kind -> count
 
@@ -30,10 +31,11 @@ class Stats:
         with self._lock:
             self.requests[method] += 1
 
-    def record_error(self, code: int) -> None:
-        """Count one error answer."""
+    def record_error(self, code: int, *, method: str = "", description: str = "") -> None:
+        """Count one error answer (kept with its method and description for debugging)."""
         with self._lock:
             self.errors[code] += 1
+            self.error_details[(method, code, description)] += 1
             if code == 429:
                 self.too_many_requests += 1
 
@@ -86,6 +88,7 @@ class Stats:
             self._delivered.clear()
             self.requests.clear()
             self.errors.clear()
+            self.error_details.clear()
             self.faults.clear()
             self.too_many_requests = 0
 
