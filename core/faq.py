@@ -61,6 +61,8 @@ def typo_distance(word: str, keyword: str) -> int | None:
     5-letter keywords: one missing, extra or swapped letter ("suana"), not a replaced one
     ("later" is not "water"). Longer: two edits ("mekup"), but not two replaced letters
     in a word under 9 ("morning" is not "burning"), which is what the Indel cap checks.
+    Two edits also need the first letter right: people rarely mistype it, and without
+    this "sister" would be a typo of "blister".
     """
     if min(len(word), len(keyword)) < MIN_FUZZY_LENGTH:
         return 0 if word == keyword else None
@@ -70,6 +72,8 @@ def typo_distance(word: str, keyword: str) -> int | None:
     if len(keyword) == MIN_FUZZY_LENGTH:
         swapped = len(word) == len(keyword) and sorted(word) == sorted(keyword)
         return distance if distance <= 1 and (len(word) != len(keyword) or swapped) else None
+    if distance == MAX_EDITS and word[0] != keyword[0]:
+        return None
     indel_cap = 3 if len(keyword) < 9 else 4
     return distance if Indel.distance(word, keyword) <= indel_cap else None
 

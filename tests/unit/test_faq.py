@@ -124,6 +124,17 @@ def test_slips_in_short_words_are_other_words(index: FaqIndex) -> None:
     assert five.match("watre", "en").best is not None  # two swapped letters
 
 
+def test_two_edits_need_the_first_letter_right() -> None:
+    """ "sister" is not a two-edit typo of "blister", while "mekup" still is one of "makeup"."""
+    index = FaqIndex.build(
+        [_entry("sores", ["blister"]), _entry("makeup", ["makeup"])], ["en"]
+    )
+    assert index.match("gift vouchers for my sister?", "en").best is None
+    assert index.match("blistre", "en").best is not None
+    hit = index.match("when can I wear mekup", "en").best
+    assert hit is not None and hit.entry_id == "makeup"
+
+
 def test_half_of_a_two_word_keyword_is_only_a_suggestion(index: FaqIndex) -> None:
     """ "cold" alone is ambiguous: no answer, but both cold-related entries are offered."""
     match = index.match("cold", "en")
