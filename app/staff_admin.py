@@ -123,6 +123,7 @@ class CancelResult:
     enrollments: int
     messages: int
     notify_chat_id: int | None  # the patient's chat, when they should be told
+    language: str = "en"        # the patient's language, for that notice
 
 
 async def cancel_patient(
@@ -148,6 +149,7 @@ async def cancel_patient(
         enrollments=enrollments,
         messages=messages,
         notify_chat_id=patient.chat_id if enrollments and reachable else None,
+        language=patient.language,
     )
 
 

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from app.context import AppContext
 from app.staff_admin import audit, is_staff
+from bot import texts_patient as patient_texts
 from bot import texts_staff as T
 from bot.context import app_context
 from bot.formatting import escape, fit
@@ -83,7 +84,7 @@ async def _deliver(
             alert_chat, T.RELAY_UNDELIVERABLE.format(patient_id=patient_id or "?")
         )
         return
-    prefix = T.RELAY_PREFIX.format(clinic=escape(ctx.settings.clinic.name))
+    prefix = patient_texts.t("reply_from_clinic", patient.language, clinic=ctx.settings.clinic.name)
     try:
         await message.send_message(patient.chat_id, fit(prefix + escape(text)))
     except TelegramError as error:

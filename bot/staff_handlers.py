@@ -25,6 +25,7 @@ from app.staff_admin import (
     stats,
 )
 from bot import relay, staff_enroll
+from bot import texts_patient as patient_texts
 from bot import texts_staff as T
 from bot.context import app_context
 from bot.formatting import chunks, escape
@@ -187,9 +188,11 @@ async def cancel_command(
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
                 result.notify_chat_id,
-                T.CANCEL_PATIENT_NOTICE.format(
-                    clinic=escape(ctx.settings.clinic.name),
-                    contact=escape(ctx.settings.clinic.contact),
+                patient_texts.t(
+                    "cancelled_by_clinic",
+                    result.language,
+                    clinic=ctx.settings.clinic.name,
+                    contact=ctx.settings.clinic.contact,
                 ),
             )
 

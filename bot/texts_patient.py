@@ -35,6 +35,21 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
             "<b>क्या आप {clinic} से ये संदेश पाने के लिए सहमत हैं?</b>"
         ),
     },
+    # --- from staff -----------------------------------------------------------------------
+    "cancelled_by_clinic": {
+        "en": (
+            "Your reminders from {clinic} have been cancelled by the clinic. "
+            "If this is unexpected, please contact them: {contact}"
+        ),
+        "hi": (
+            "{clinic} ने आपके रिमाइंडर रद्द कर दिए हैं। अगर यह अपेक्षित नहीं था, "
+            "तो कृपया क्लिनिक से संपर्क करें: {contact}"
+        ),
+    },
+    "reply_from_clinic": {
+        "en": "<b>Reply from {clinic}:</b>\n",
+        "hi": "<b>{clinic} का उत्तर:</b>\n",
+    },
     # The accepting label must start with "Yes" (PRODUCT.md 3.4), in every language.
     "button_accept": {"en": "Yes, I agree", "hi": "Yes / हाँ, मैं सहमत हूँ"},
     "button_decline": {"en": "No, thanks", "hi": "No / नहीं, धन्यवाद"},

@@ -106,10 +106,6 @@ CANCEL_DONE = (
     "{messages} pending message(s) cancelled."
 )
 CANCEL_NOTHING = "Patient #{id} has nothing to cancel."
-CANCEL_PATIENT_NOTICE = (
-    "Your reminders from {clinic} have been cancelled by the clinic. "
-    "If this is unexpected, please contact them: {contact}"
-)
 
 RESCHEDULE_USAGE = (
     "Usage: <code>/reschedule &lt;id&gt; YYYY-MM-DD HH:MM</code> (clinic time, {zone})"
@@ -140,7 +136,6 @@ STAFF_NOT_FOUND = "User {user_id} is not (or no longer) staff."
 STAFF_IS_ADMIN = "User {user_id} is an admin from the settings file; remove them there."
 
 # --- relay -------------------------------------------------------------------------------
-RELAY_PREFIX = "<b>Reply from {clinic}:</b>\n"
 RELAY_SENT = "Sent to patient #{patient_id}."
 RELAY_UNDELIVERABLE = (
     "Not delivered: patient #{patient_id} has stopped messages, blocked the bot or "
