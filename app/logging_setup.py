@@ -68,6 +68,14 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class OneLineFormatter(logging.Formatter):
+    """The text format with each record on one line: newlines in the message and in a
+    traceback become " | ", so a line-based log shipper never splits one event (H8)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\r\n", "\n").replace("\n", " | ")
+
+
 def quiet_noisy_loggers() -> None:
     """Raise the HTTP client and scheduler loggers to WARNING."""
     for name in NOISY_LOGGERS:
@@ -84,7 +92,7 @@ def configure_logging(settings: Settings, *, stream: object = None) -> logging.H
         handler.setFormatter(JsonLinesFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+            OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
         )
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     secret = settings.telegram.webhook_secret

@@ -78,3 +78,17 @@ async def test_full_run_logs_nothing_personal_in_either_mode(
         for line in output.splitlines():
             entry = json.loads(line)
             assert {"time", "level", "logger", "message"} <= set(entry)
+
+
+@pytest.mark.parametrize("production_log", [False, True], ids=["text", "json"], indirect=True)
+def test_each_event_is_one_line_even_with_a_traceback(
+    production_log: tuple[io.StringIO, bool],
+) -> None:
+    """A multi-line message and an exception's traceback still make exactly one line."""
+    stream, _json_lines = production_log
+    try:
+        raise ValueError("first\nsecond")
+    except ValueError:
+        logging.getLogger("aftercare.test").exception("event=failed step=%s", "a\nb")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1 and "ValueError" in lines[0] and "event=failed" in lines[0]
