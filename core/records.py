@@ -40,7 +40,7 @@ class PlannedMessageLike(Protocol):
     @property
     def text(self) -> str: ...
     @property
-    def options(self) -> Sequence[Any] | None: ...  # mappings or objects with id and text
+    def options(self) -> Sequence[Any] | None: ...  # (id, text) pairs, mappings or objects
     @property
     def due_at(self) -> datetime: ...
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x41_46_54_45_52_43_41_52  # "AFTERCAR"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Alembic keeps the running migration in module globals (alembic.context, alembic.op), so two
+# threads of one process must not migrate at once; other processes are held off by the
+# PostgreSQL advisory lock.
+_ALEMBIC_IN_PROCESS = threading.Lock()
 
 _ASYNC_DRIVERS = (
     ("sqlite://", "sqlite+aiosqlite://"),
@@ -90,7 +96,8 @@ def _upgrade(connection: Connection, revision: str) -> None:
         )
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    with _ALEMBIC_IN_PROCESS:
+        command.upgrade(config, revision)
 
 
 async def migrate_async(engine: AsyncEngine, revision: str = "head") -> None:

@@ -63,8 +63,12 @@ def _plain(value: Any) -> str:
 
 
 def _option(option: Any) -> dict[str, str]:
+    """An option as stored: from an (id, text) pair, a mapping, or an object with id and text."""
     if isinstance(option, Mapping):
         return {"id": str(option["id"]), "text": str(option["text"])}
+    if isinstance(option, tuple):
+        option_id, text = option
+        return {"id": str(option_id), "text": str(text)}
     return {"id": str(option.id), "text": str(option.text)}
 
 
