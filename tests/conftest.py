@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.database import create_engine, migrate, migrate_async, session_factory
+from storage.models import Base
 from tests.postgres import scratch_database
 
 
@@ -21,3 +25,42 @@ def postgres_url() -> Iterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite file for one test."""
     return f"sqlite+aiosqlite:///{tmp_path / 'aftercare.db'}"
+
+
+# --- storage: one suite, both backends ------------------------------------------------
+
+@pytest.fixture(scope="session")
+def migrated_postgres_url(postgres_url: str) -> str:
+    """The session's PostgreSQL database with the schema migrated once."""
+    migrate(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL per backend: a fresh SQLite file, or the session's migrated PostgreSQL."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("migrated_postgres_url"))
+    return f"sqlite+aiosqlite:///{tmp_path / 'aftercare.db'}"
+
+
+@pytest.fixture
+async def db_engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated, empty database on each backend (PostgreSQL tables truncated per test)."""
+    engine = create_engine(db_url)
+    if engine.dialect.name == "postgresql":
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        await migrate_async(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def db_sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Session factory over `db_engine` (use with storage.repositories.Store)."""
+    return session_factory(db_engine)
