@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 REPLAY_BATCH = 100
+STOP_GRACE = 10.0  # seconds a stop waits for updates already taken
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 # Test-only fault injection for the crash tests (tests/e2e/test_webhook_crash.py), read once
@@ -90,7 +91,7 @@ class UpdateInbox:
         self._ctx = ctx
         self._metrics = metrics
         self._fault = fault
-        self._queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[int, dict[str, Any]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
     async def receive(self, update_id: int, payload: dict[str, Any]) -> bool:
@@ -124,17 +125,26 @@ class UpdateInbox:
     def start(self) -> None:
         self._task = asyncio.create_task(self._consume(), name="webhook-inbox")
 
-    async def stop(self) -> None:
-        """Stop handling; what is still queued is stored and handled at the next start."""
-        if self._task is not None:
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Finish what was taken (up to `grace` seconds), then stop; anything cut off is
+        stored and handled at the next start."""
+        if self._task is None:
+            return
+        self._queue.put_nowait(None)  # after what is queued: drain, then end
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     async def _consume(self) -> None:
         while True:
-            update_id, payload = await self._queue.get()
+            item = await self._queue.get()
+            if item is None:
+                return
+            update_id, payload = item
             try:
                 await self._handle(update_id, payload)
             except Exception as error:  # keep serving; the row stays for the next replay

@@ -225,3 +225,17 @@ async def test_kill_9_right_after_persisting_then_telegram_resends(
     assert after["unprocessed"] == ()
     assert bot.stop() == 0
     assert_clean_log(bot)
+
+
+async def test_sigterm_finishes_the_update_being_handled(
+    api: FakeBotApi, bot: BotProcess
+) -> None:
+    """A stop (SIGTERM) during a slow handling waits for it: consent applied before exit."""
+    await bot.start(fault="slow:callback_query:2")
+    patient = await invite_and_offer(api, 5203)
+    await patient.press("Yes")
+    assert bot.stop() == 0
+    after = await db_state(bot, patient.id)
+    assert after["patient"] is not None and after["patient"].status == "active"
+    assert after["unprocessed"] == ()
+    assert_clean_log(bot)
