@@ -27,7 +27,7 @@ MAX_IDS = 20  # ids listed per line; the count is always complete up to the quer
 Post = Callable[[int, str], Awaitable[Any]]
 
 
-def _ids(values: Sequence[int | None]) -> str:
+def _ids(values: Sequence[int | None] | Sequence[int]) -> str:
     shown = [f"#{v}" for v in values[:MAX_IDS] if v is not None]
     more = len(values) - MAX_IDS
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
@@ -48,10 +48,10 @@ def compose_digest(report: Digest) -> str:
     lines.append(f"Open escalations: {len(escalations)}")
     if escalations:
         by_kind: dict[str, list[int | None]] = {}
-        for _escalation_id, patient_id, kind in escalations:
-            by_kind.setdefault(kind, []).append(patient_id)
-        for kind, patients in sorted(by_kind.items()):
-            lines.append(f"  {html.escape(kind)}: patients {_ids(patients)}")
+        for _escalation_id, escalated, kind in escalations:
+            by_kind.setdefault(kind, []).append(escalated)
+        for kind, escalated_ids in sorted(by_kind.items()):
+            lines.append(f"  {html.escape(kind)}: patients {_ids(escalated_ids)}")
     failures = report.failed_messages
     lines.append(f"Failed messages: {len(failures)}")
     if failures:
