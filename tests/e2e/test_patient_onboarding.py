@@ -138,6 +138,7 @@ async def test_plain_start_for_stranger_and_for_patient(bot_env: BotEnv) -> None
     user = bot_env.patient(5011)
     await bot_env.ask(user, f"/start {invite.code}")
     await bot_env.press(user, ACCEPT)
+    await bot_env.deliver()  # let the due-now messages go out before asking again
     [reply] = await bot_env.ask(user, "/start")
     assert "/plan" in reply.visible and "/forget" in reply.visible
 
