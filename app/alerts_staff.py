@@ -48,22 +48,6 @@ class AlertRequest:
     rule_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class _PlannedAlert:
-    """The outbox row for an alert that could not be posted at once (insert_plan's shape)."""
-
-    text: str
-    due_at: datetime
-    step_id: str = "alert"
-    occurrence: int = 0
-    kind: str = "alert"
-    options: tuple[tuple[str, str], ...] = ()
-    expires_at: datetime | None = None
-    moved_by_quiet_hours: bool = False
-    respects_quiet_hours: bool = False  # staff must hear about a red flag at 3 a.m. too
-    status: str = "pending"
-
-
 def alert_chat(ctx: AppContext) -> int | None:
     staff = ctx.settings.staff
     if staff.alert_chat_id is not None:
@@ -131,13 +115,5 @@ async def raise_alert(
 
 async def _enqueue(ctx: AppContext, chat_id: int, text: str, now: datetime) -> None:
     async with Store(ctx.sessions) as store:
-        # No enrollment and no patient: the (enrollment, step, occurrence) key has a NULL
-        # part, so any number of alert rows coexist.
-        await store.messages.insert_plan(
-            enrollment_id=None,  # type: ignore[arg-type]
-            patient_id=None,  # type: ignore[arg-type]
-            chat_id=chat_id,
-            planned=[_PlannedAlert(text=text, due_at=now)],
-            now=now,
-        )
+        await store.messages.enqueue_alert(chat_id=chat_id, text=text, now=now)
     ctx.wake_delivery()

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from app.context import AppContext
 from app.planning import plan_for_enrollment
 from core.records import (
@@ -16,7 +14,6 @@ from core.records import (
     PatientOverview,
     PatientRecord,
 )
-from storage.models import Patient, ScheduledMessage
 from storage.repositories import Store
 
 PAGE_SIZE = 30
@@ -217,24 +214,9 @@ async def stats(ctx: AppContext) -> Stats:
     now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         messages = await store.messages.stats(now)
-        # Two small aggregates the repositories do not offer (yet); read-only.
-        session = store.session
-        patients = {
-            status: int(count)
-            for status, count in await session.execute(
-                select(Patient.status, func.count()).group_by(Patient.status)
-            )
-        }
-        failed_24h = int(
-            await session.scalar(
-                select(func.count()).where(
-                    ScheduledMessage.status == "failed",
-                    ScheduledMessage.finished_at >= now - timedelta(hours=24),
-                )
-            )
-            or 0
-        )
-        open_escalations = len(await store.escalations.list_open(limit=10_000))
+        patients = await store.patients.count_by_status()
+        failed_24h = await store.messages.failed_since(now - timedelta(hours=24))
+        open_escalations = await store.escalations.count_open()
     return Stats(
         now=now, patients=patients, messages=messages, failed_24h=failed_24h,
         open_escalations=open_escalations,

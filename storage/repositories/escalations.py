@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -104,3 +104,10 @@ class EscalationRepository:
             .limit(limit)
         )
         return tuple(escalation_record(row) for row in rows)
+
+    async def count_open(self) -> int:
+        """How many escalations are still open."""
+        count = await self._session.scalar(
+            select(func.count()).where(Escalation.status == "open")
+        )
+        return int(count or 0)

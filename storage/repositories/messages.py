@@ -272,6 +272,46 @@ class MessageRepository:
         rows = await self._rows(ScheduledMessage.id == message_id)
         return message_record(rows[0]) if rows else None
 
+    async def enqueue_alert(self, *, chat_id: int, text: str, now: datetime) -> int:
+        """Queue a staff alert that could not be posted at once; delivery retries it.
+
+        No enrollment and no patient, so the (enrollment, step, occurrence) key has a NULL
+        part and any number of alert rows coexist. Alerts ignore quiet hours: staff must
+        hear about a red flag at 3 a.m. too.
+        """
+        require_aware(now, "now")
+        row = ScheduledMessage(
+            enrollment_id=None,
+            patient_id=None,
+            chat_id=chat_id,
+            step_id="alert",
+            occurrence=0,
+            kind="alert",
+            text=text,
+            options=None,
+            due_at=now,
+            expires_at=None,
+            moved_by_quiet_hours=False,
+            respects_quiet_hours=False,
+            status="pending",
+            available_at=now,
+            attempts=0,
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def failed_since(self, since: datetime) -> int:
+        """How many messages ended as failed at or after `since`."""
+        require_aware(since, "since")
+        count = await self._session.scalar(
+            select(func.count()).where(
+                ScheduledMessage.status == "failed", ScheduledMessage.finished_at >= since
+            )
+        )
+        return int(count or 0)
+
     async def stats(self, now: datetime) -> MessageStats:
         """Counts by status and by protocol, the due backlog and the oldest due message."""
         require_aware(now, "now")

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -172,6 +172,15 @@ class PatientRepository:
             )
             for p in patients
         )
+
+    async def count_by_status(self) -> dict[str, int]:
+        """Patients per status (every known status present, zero where none)."""
+        counts = dict.fromkeys(PATIENT_STATUSES, 0)
+        for status, count in await self._session.execute(
+            select(Patient.status, func.count()).group_by(Patient.status)
+        ):
+            counts[status] = int(count)
+        return counts
 
     async def forget(self, patient_id: int, now: datetime) -> PatientRecord | None:
         """Erase the patient's personal data; None if there is no such patient.

@@ -256,6 +256,36 @@ async def test_escalation_open_alert_close(db_sessions: Sessions) -> None:
         assert closed is not None and closed.closed_at == NOW
 
 
+async def test_staff_stats_aggregates(db_sessions: Sessions) -> None:
+    """Patients by status, open escalations and recent failures are counted for /stats."""
+    patient, enrollment = await enrolled(db_sessions, chat_id=43)
+    await enrolled(db_sessions, label="Other")
+    async with Store(db_sessions) as store:
+        await store.escalations.open(
+            patient_id=patient.id, enrollment_id=enrollment.id, kind="handoff",
+            rule_id=None, patient_text="a question", now=NOW,
+        )
+        counts = await store.patients.count_by_status()
+        assert counts["invited"] == 2 and counts["active"] == 0 and sum(counts.values()) == 2
+        assert await store.escalations.count_open() == 1
+        assert await store.messages.failed_since(NOW - timedelta(hours=24)) == 0
+
+
+async def test_enqueued_alert_is_a_pending_outbox_row_that_ignores_quiet_hours(
+    db_sessions: Sessions,
+) -> None:
+    """An alert that could not be posted waits in the outbox, due now, with no patient."""
+    async with Store(db_sessions) as store:
+        first = await store.messages.enqueue_alert(chat_id=-100500, text="alert 1", now=NOW)
+        second = await store.messages.enqueue_alert(chat_id=-100500, text="alert 2", now=NOW)
+        assert first != second
+        row = await store.messages.get(first)
+    assert row is not None
+    assert (row.status, row.kind, row.chat_id, row.due_at) == ("pending", "alert", -100500, NOW)
+    assert row.patient_id is None and row.enrollment_id is None
+    assert row.respects_quiet_hours is False
+
+
 async def test_audit_record_and_list(db_sessions: Sessions) -> None:
     """Audit events are stored and listed newest first, filtered by actor, action and time."""
     async with Store(db_sessions) as store:
