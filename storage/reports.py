@@ -136,19 +136,26 @@ async def retention_candidates(
     limit: int = 500,
     only: Collection[int] | None = None,
 ) -> tuple[int, ...]:
-    """Patients to erase: last activity (or creation) before the cut-off, not yet forgotten,
-    and with no message still pending or being sent (`only`: among these ids)."""
+    """Patients to erase: last activity (or creation) and last message sent to them before
+    the cut-off, not yet forgotten, and with no message still pending or being sent
+    (`only`: among these ids)."""
     require_aware(inactive_before, "inactive_before")
     p = Patient
     still_open = exists().where(
         ScheduledMessage.patient_id == p.id,
         ScheduledMessage.status.in_(sorted(OPEN_MESSAGE_STATUSES)),
     )
+    # "Last activity" is the last message either way: what the bot sent counts too.
+    recently_messaged = exists().where(
+        ScheduledMessage.patient_id == p.id,
+        or_(ScheduledMessage.sent_at >= inactive_before,
+            ScheduledMessage.finished_at >= inactive_before),
+    )
     last = or_(
         p.last_activity_at < inactive_before,
         and_(p.last_activity_at.is_(None), p.created_at < inactive_before),
     )
-    query = select(p.id).where(p.status != "forgotten", last, ~still_open)
+    query = select(p.id).where(p.status != "forgotten", last, ~still_open, ~recently_messaged)
     if only is not None:
         query = query.where(p.id.in_(sorted(only)))
     rows = await session.scalars(query.order_by(p.id).limit(limit))

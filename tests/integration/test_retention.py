@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.records import PatientRecord
 from jobs.digest import compose_digest, send_digest
 from jobs.retention import apply_retention
 from storage.database import session_factory
+from storage.models import ScheduledMessage
 from storage.repositories import Store
 
 NOW = datetime(2026, 6, 1, 3, 30, tzinfo=UTC)
@@ -68,8 +70,9 @@ async def make_patient(
 async def test_retention_erases_old_patients_and_leaves_recent_or_pending_ones(
     db_engine: AsyncEngine,
 ) -> None:
-    """Inactive past retention.days: erased (label, chat), audited. Recently active, or with
-    a message still to send: untouched. Old processed webhook updates are pruned."""
+    """Inactive past retention.days: erased (label, chat), audited. Recently active, sent a
+    message recently, or with a message still to send: untouched. Old processed webhook
+    updates are pruned."""
     sessions = session_factory(db_engine)
     long_ago = NOW - timedelta(days=DAYS + 5)
     old = await make_patient(sessions, label="Old Heron", chat_id=8001, created=long_ago,
@@ -80,6 +83,16 @@ async def test_retention_erases_old_patients_and_leaves_recent_or_pending_ones(
                                 active=NOW - timedelta(days=10))
     pending = await make_patient(sessions, label="Pending Lynx", chat_id=8003,
                                  created=long_ago, active=long_ago, message_status="pending")
+    messaged = await make_patient(sessions, label="Quiet Reader", chat_id=8004,
+                                  created=long_ago, active=long_ago)
+    async with sessions() as session, session.begin():
+        # The patient never wrote, but the bot sent them a reminder last month.
+        await session.execute(
+            update(ScheduledMessage)
+            .where(ScheduledMessage.patient_id == messaged.id)
+            .values(status="sent", sent_at=NOW - timedelta(days=30),
+                    finished_at=NOW - timedelta(days=30))
+        )
     async with Store(sessions) as db:
         await db.inbound.save_if_new(1, {"message": {"chat": {"id": 8002}}}, NOW)
         await db.inbound.mark_processed(1, NOW - timedelta(days=2))
@@ -94,7 +107,8 @@ async def test_retention_erases_old_patients_and_leaves_recent_or_pending_ones(
             row = await db.patients.get(erased.id)
             assert row is not None
             assert row.status == "forgotten" and row.label is None and row.chat_id is None
-        for kept, label in ((recent, "Recent Otter"), (pending, "Pending Lynx")):
+        for kept, label in ((recent, "Recent Otter"), (pending, "Pending Lynx"),
+                            (messaged, "Quiet Reader")):
             row = await db.patients.get(kept.id)
             assert row is not None and row.label == label and row.status != "forgotten"
         audit = await db.audit.list(action="patient.retention")
