@@ -145,3 +145,19 @@ def test_webhook_path_comes_from_the_url() -> None:
     """The server listens on the URL's path (root when it has none)."""
     assert webhook_path("https://bot.example.org/tg/abc") == "/tg/abc"
     assert webhook_path("http://10.0.0.5:8081") == "/"
+
+
+async def test_consent_over_the_webhook_on_postgresql(pg_database_url: str) -> None:
+    """The same flow on PostgreSQL: stored, handled once, marked processed."""
+    async with running_webhook_bot(pg_database_url) as env:
+        invite = await env.invite(label="Pg Webhook Patient")
+        patient = env.patient(5102)
+        [offer] = await env.ask(patient, f"/start {invite.code}")
+        assert offer.buttons[0].text.startswith("Yes")
+        await patient.press("Yes")
+        await patient.expect("/timezone")
+        async with env.db() as db:
+            active = await db.patients.get(invite.patient_id)
+            assert active is not None and active.status == "active"
+            assert await db.inbound.unprocessed() == ()
+        assert await stored_updates(env) == 2
