@@ -97,7 +97,8 @@ async def current_enrollment(
     """The newest active enrollment, else the newest of any status."""
     enrollments = await store.enrollments.list_for_patient(patient_id)
     active = [e for e in enrollments if e.status == "active"]
-    return (active or list(enrollments) or [None])[0]
+    candidates = active or list(enrollments)
+    return candidates[0] if candidates else None
 
 
 async def handle_text(

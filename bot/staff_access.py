@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -16,7 +16,8 @@ from bot.context import app_context
 from bot.formatting import fit
 
 StaffCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, AppContext], Awaitable[Any]]
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+# PTB wants handler callbacks typed as coroutine functions, not just awaitables.
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, Any]]
 
 
 def user_id_of(update: Update) -> int | None:

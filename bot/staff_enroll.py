@@ -9,6 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -43,7 +44,9 @@ CANCEL_WORDS = filters.Regex(r"(?i)^\s*cancel\s*$")
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     typed = filters.TEXT & ~filters.COMMAND
-    cancel = MessageHandler(CANCEL_WORDS, cancel_enroll)
+    cancel: BaseHandler[Update, ContextTypes.DEFAULT_TYPE, object] = MessageHandler(
+        CANCEL_WORDS, cancel_enroll
+    )
     with warnings.catch_warnings():
         # PTB warns that callback queries are tracked per chat+user, not per message:
         # exactly what we want (one enrollment in progress per staff member and chat).
