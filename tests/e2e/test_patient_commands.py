@@ -118,6 +118,8 @@ async def test_forget_erases_and_treats_as_stranger(bot_env: BotEnv) -> None:
         patient = await db.patients.get(user.invite.patient_id)
         assert patient is not None
         assert patient.status == "forgotten" and patient.label is None and patient.chat_id is None
+        # Same erasure as `patient forget`: the patient's Telegram id leaves the audit trail.
+        assert await db.audit.list(actor_id=user.id) == ()
     assert await bot_env.deliver(timedelta(days=30)) == 0
     [reply] = await bot_env.ask(user, "/plan")
     assert "invite link" in reply.visible
