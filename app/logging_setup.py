@@ -17,6 +17,9 @@ REDACTED = "<token>"
 # logs each timer tick; Alembic lists its plugins at every start. None of it is worth the
 # noise (or the risk) in production logs.
 NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "hpack", "alembic.runtime.plugins")
+# python-telegram-bot logs whole updates and request payloads (patient texts) at DEBUG, so
+# its loggers never go below INFO, whatever `logging.level` says.
+PAYLOAD_LOGGERS = ("telegram", "tornado")
 
 
 class SecretRedactor(logging.Filter):
@@ -77,9 +80,11 @@ class OneLineFormatter(logging.Formatter):
 
 
 def quiet_noisy_loggers() -> None:
-    """Raise the HTTP client and scheduler loggers to WARNING."""
+    """Raise the HTTP client and scheduler loggers to WARNING; keep PTB's at INFO or above."""
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def configure_logging(settings: Settings, *, stream: object = None) -> logging.Handler:

@@ -20,7 +20,9 @@ def restore_root() -> Iterator[None]:
     """Put the root logger back as pytest had it."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    levels = {
+        name: logging.getLogger(name).level for name in ("httpx", "httpcore", "telegram", "tornado")
+    }
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -56,6 +58,17 @@ def test_httpx_request_logs_are_silenced(restore_root: None) -> None:
     logging.getLogger("httpx").info("HTTP Request: POST https://x/bot%s/getUpdates", TOKEN)
     assert logging.getLogger("httpx").level == logging.WARNING
     assert stream.getvalue() == ""
+
+
+def test_debug_level_never_logs_telegram_payloads(restore_root: None) -> None:
+    """At DEBUG, PTB's payload logs (which carry patient texts) stay off; ours are on."""
+    stream = io.StringIO()
+    configure_logging(_settings(logging={"level": "DEBUG"}), stream=stream)
+    logging.getLogger("telegram.ext.Updater").debug("update %s", "my face has pus, Asha")
+    logging.getLogger("aftercare").debug("event=debug_on")
+    output = stream.getvalue()
+    assert "Asha" not in output and "pus" not in output
+    assert "event=debug_on" in output
 
 
 def test_json_lines_are_redacted_too(restore_root: None) -> None:
