@@ -70,7 +70,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, free_text)
     )
-    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, unknown_command))
+    # An unknown command gets what /help gives (or the stranger's invite hint).
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, help_command))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, not_text))
 
 
@@ -284,16 +285,6 @@ async def _reply_to_text(update: Update, ctx: AppContext, result: inbox.InboxRep
         await send(update, t("empty_text", language))
     else:
         await _stranger(update, ctx, language)
-
-
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    ctx = app_context(context)
-    patient = await _patient(update, ctx)
-    language = chat_language(update, ctx, patient)
-    if patient is None:
-        await _stranger(update, ctx, language)
-    else:
-        await send(update, _help(ctx, language))
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -150,3 +150,13 @@ async def test_help_in_hindi(bot_env: BotEnv) -> None:
     assert hindi(reply.visible)
     for command in ("/plan", "/faq", "/language", "/timezone", "/stop", "/forget"):
         assert command in reply.visible
+
+
+async def test_unknown_command_gets_help_or_the_invite_hint(bot_env: BotEnv) -> None:
+    """An unknown command answers a patient with /help and a stranger with the invite hint."""
+    user = await joined(bot_env, 7011)
+    [reply] = await bot_env.ask(user, "/frobnicate now please")
+    assert "/plan" in reply.visible and "/forget" in reply.visible
+    stranger = bot_env.patient(7012)
+    [reply] = await bot_env.ask(stranger, "/frobnicate")
+    assert "invite link" in reply.visible
