@@ -12,7 +12,8 @@ from jobs.sender import OutgoingMessage, Sender
 
 log = logging.getLogger(__name__)
 
-MAX_IDS_SHOWN = 40
+MAX_IDS_SHOWN = 100
+RETRY_AFTER_FAILURE = timedelta(seconds=10)
 MAX_HELD = 10_000  # while alerts keep failing, keep a count but not an unbounded id list
 
 
@@ -43,6 +44,7 @@ class FailureAlerts:
         self._held: list[Failure] = []
         self._overflow = 0
         self._last_sent: datetime | None = None
+        self._retry_at: datetime | None = None  # after a failed alert, not before this
         self.alerts_sent = 0
         self.alerts_failed = 0
 
@@ -59,6 +61,8 @@ class FailureAlerts:
     def due(self, now: datetime) -> bool:
         """Whether an alert should go out now."""
         if not self.pending or self.chat_id is None:
+            return False
+        if self._retry_at is not None and now < self._retry_at:
             return False
         return self._last_sent is None or now - self._last_sent >= self.min_interval
 
@@ -92,6 +96,7 @@ class FailureAlerts:
             await sender.send(message)
         except Exception as error:  # best effort: any failure is logged, kept
             self.alerts_failed += 1
+            self._retry_at = now + min(self.min_interval, RETRY_AFTER_FAILURE)
             log.warning(
                 "delivery: staff alert for %d failure(s) not sent: %s",
                 self.pending, type(error).__name__,
@@ -99,6 +104,7 @@ class FailureAlerts:
             return False
         self.alerts_sent += 1
         self._last_sent = now
+        self._retry_at = None
         self._held.clear()
         self._overflow = 0
         return True

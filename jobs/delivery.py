@@ -8,20 +8,17 @@ import os
 import random
 import secrets
 import socket
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.settings import DeliverySettings
 from core.clock import Clock
-from core.quiet_hours import QuietHours
-from core.records import ERASED_CHAT_ID
-from jobs.alerts import Failure, FailureAlerts
+from jobs.alerts import FailureAlerts
 from jobs.backoff import Backoff
+from jobs.outcomes import DeliveryCounters, OutcomeBuffer
 from jobs.pacing import Pacer, PacingPolicy, Sleep
+from jobs.send_checks import SendChecks
 from jobs.sender import (
     ChatUnreachable,
     OutgoingMessage,
@@ -31,11 +28,9 @@ from jobs.sender import (
     TransientError,
 )
 from storage.outbox import ClaimedMessage, Outbox, Outcome
+from storage.pacing import PacingStore
 
 log = logging.getLogger(__name__)
-
-GONE_PATIENT = frozenset({"stopped", "unreachable", "forgotten"})
-GONE_ENROLLMENT = frozenset({"cancelled", "stopped"})
 
 
 def lease_owner_id() -> str:
@@ -45,22 +40,6 @@ def lease_owner_id() -> str:
 
 def _epoch(value: float) -> datetime:
     return datetime.fromtimestamp(value, UTC)
-
-
-@dataclass
-class DeliveryCounters:
-    """Running totals for metrics (an operations exporter reads these)."""
-
-    passes: int = 0
-    sent: int = 0
-    failed: int = 0
-    expired: int = 0
-    cancelled: int = 0
-    requeued: int = 0  # back to pending: retry backoff, quiet hours, chat pacing, 429
-    transient_errors: int = 0
-    rate_limited: int = 0  # 429s received
-    pass_errors: int = 0  # passes aborted by a database or unexpected error
-    last_lag_seconds: float | None = None  # sent_at - available_at of the last sent message
 
 
 class DeliveryWorker:
@@ -95,7 +74,7 @@ class DeliveryWorker:
         self.alerts = alerts or FailureAlerts(chat_id=None)
         self.counters = DeliveryCounters()
         self.pacer = Pacer(
-            outbox=outbox,
+            store=PacingStore(outbox.engine),
             policy=policy
             or PacingPolicy(
                 rate_per_second=settings.rate_per_second,
@@ -105,23 +84,21 @@ class DeliveryWorker:
             sleep=sleep,
         )
         self._clock = clock
-        self._clinic_zone = ZoneInfo(clinic_timezone)
-        self._quiet = QuietHours.parse(settings.quiet_hours) if settings.quiet_hours else None
+        self._checks = SendChecks(quiet_hours=settings.quiet_hours,
+                                  clinic_timezone=clinic_timezone)
         self._backoff = Backoff(
             base_seconds=settings.backoff_base_seconds, max_seconds=settings.backoff_max_seconds
         )
         self._rng = rng or random.Random()
-        self._flush_count = flush_count
-        self._flush_seconds = flush_seconds
+        self._outcomes = OutcomeBuffer(outbox=outbox, owner=self.owner, counters=self.counters,
+                                       alerts=self.alerts, flush_count=flush_count,
+                                       flush_seconds=flush_seconds)
         self._max_in_flight = max_in_flight
         self._stop_pass = False
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._wake_hooks: list[Callable[[], None]] = []
-        self._buffer: list[Outcome] = []
-        self._oldest = 0.0  # monotonic time the oldest buffered outcome was made
-        self._zones: dict[str, ZoneInfo] = {}
-        self._blocked: set[int] = set()
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._paused_until = 0.0  # epoch s: end of the last pause this process set
         self._prepared = False
         lease = settings.lease_seconds
@@ -175,84 +152,61 @@ class DeliveryWorker:
         if not self._prepared:
             await self.pacer.prepare()
             self._prepared = True
-        await self._flush(force=True)  # what a failed write left behind, before new work
+        await self._outcomes.flush(force=True)  # what a failed write left behind, before new work
         paused = await self.pacer.paused_until()
         if paused > now.timestamp():
             return _epoch(paused)
         batch = await self.outbox.claim(
             owner=self.owner, now=now, lease_until=now + self._lease, limit=self.batch_limit
         )
-        self._blocked.clear()
+        self._checks.blocked.clear()
         self._stop_pass = False
         if batch:
             try:
                 await self._deliver(batch)
             finally:
-                await self._flush(force=True)
+                await asyncio.sleep(0)  # sends that are already answered record now
+                await self._outcomes.flush(force=True)
         await self._alert()
         if self._paused_until > self._clock.now().timestamp():
             return _epoch(self._paused_until)  # a 429 in this pass
         if len(batch) >= self.batch_limit:
             return self._clock.now()  # a backlog: go again at once
-        return await self.outbox.next_due()
+        next_due = await self.outbox.next_due()
+        if self._in_flight:  # come back soon to record their outcomes
+            soon = self._clock.now() + timedelta(seconds=self._outcomes.flush_seconds)
+            return soon if next_due is None else min(next_due, soon)
+        return next_due
+
+    async def close(self) -> None:
+        """Wait for sends still in flight and record every outcome (call before exiting)."""
+        async with self._lock:
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await self._outcomes.flush(force=True)
 
     async def _deliver(self, batch: Sequence[ClaimedMessage]) -> None:
         now = self._clock.now()
         sendable: deque[ClaimedMessage] = deque()
         for message in batch:
-            outcome = self._check(message, now)
+            outcome = self._checks.check(message, now)
             if outcome is None:
                 sendable.append(message)
             else:
-                self._keep(outcome)
+                self._outcomes.keep(outcome)
         await self._send_all(sendable)
-
-    def _check(self, message: ClaimedMessage, now: datetime) -> Outcome | None:
-        """Send-time checks: cancelled, expired, or moved out of quiet hours (None: send)."""
-        reason = None
-        if message.chat_id in self._blocked or message.chat_id == ERASED_CHAT_ID:
-            reason = "chat unreachable"
-        elif message.patient_status in GONE_PATIENT:
-            reason = f"patient {message.patient_status}"
-        elif message.enrollment_status in GONE_ENROLLMENT:
-            reason = f"enrollment {message.enrollment_status}"
-        if reason is not None:
-            return Outcome(message_id=message.id, status="cancelled", at=now, last_error=reason)
-        if message.expires_at is not None and now > message.expires_at:
-            return Outcome(message_id=message.id, status="expired", at=now)
-        if self._quiet is not None and message.respects_quiet_hours:
-            later, moved = self._quiet.shift(now, self._zone(message.patient_timezone))
-            if moved:
-                if message.expires_at is not None and later > message.expires_at:
-                    return Outcome(message_id=message.id, status="expired", at=now,
-                                   last_error="would fall after expiry (quiet hours)")
-                return Outcome(message_id=message.id, status="pending", at=now,
-                               available_at=later, moved_by_quiet_hours=True)
-        return None
-
-    def _zone(self, name: str | None) -> ZoneInfo:
-        if not name:
-            return self._clinic_zone
-        zone = self._zones.get(name)
-        if zone is None:
-            try:
-                zone = ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = self._clinic_zone
-            self._zones[name] = zone
-        return zone
 
     # --- sending --------------------------------------------------------------------
 
     async def _send_all(self, queue: deque[ClaimedMessage]) -> None:
         policy = self.pacer.policy
-        per_chat = policy.per_chat_seconds
+        per_chat = policy.chat_spacing
         while queue:
-            chunk = [queue.popleft() for _ in range(min(policy.chunk_size, len(queue)))]
             now = self._clock.now()
-            if now >= chunk[0].lease_expires_at - self._lease_margin:
-                self._release([*chunk, *queue])  # someone else may have them soon anyway
+            if now >= queue[0].lease_expires_at - self._lease_margin:
+                self._release(list(queue))  # someone else may have them soon anyway
                 return
+            chunk = [queue.popleft() for _ in range(min(policy.chunk_size, len(queue)))]
             # The first message per chat asks for a slot; the chat's others wait their turn.
             firsts: list[ClaimedMessage] = []
             later: dict[int, list[ClaimedMessage]] = {}
@@ -267,11 +221,9 @@ class DeliveryWorker:
             granted = set(grant.granted)
             chat_free: dict[int, float] = {}
             scheduled: list[tuple[float, ClaimedMessage]] = []
-            slot_index = 0
             for message in firsts:
                 if message.chat_id in granted or per_chat == 0:
-                    slot = grant.start + slot_index * grant.interval
-                    slot_index += 1
+                    slot = grant.start + len(scheduled) * grant.interval
                     scheduled.append((slot, message))
                     chat_free[message.chat_id] = slot + per_chat
                 else:
@@ -281,44 +233,59 @@ class DeliveryWorker:
             for chat, messages in later.items():
                 for step, message in enumerate(messages):
                     self._defer(message, chat_free[chat] + step * per_chat, now)
-            if not await self._send_scheduled(scheduled):
-                self._release(list(queue))
-                return
+            unsent = await self._send_scheduled(scheduled)
+            if unsent:
+                # Free the chats we held for them, then take them again with new slots.
+                await self.pacer.unhold({m.chat_id: grant.holds[m.chat_id] for m in unsent
+                                         if m.chat_id in grant.holds}, grant.start)
+                queue.extendleft(reversed(unsent))
+            if self._stop_pass:  # a 429: everyone waits; we keep our leased messages
+                self._stop_pass = False
+                lease_left = queue[0].lease_expires_at - self._lease_margin if queue else now
+                if not queue or _epoch(self._paused_until) >= lease_left:
+                    self._release(list(queue))
+                    return
+                await self.pacer.wait_until(self._paused_until)
 
-    async def _send_scheduled(self, scheduled: Sequence[tuple[float, ClaimedMessage]]) -> bool:
+    async def _send_scheduled(
+        self, scheduled: Sequence[tuple[float, ClaimedMessage]]
+    ) -> list[ClaimedMessage]:
         """Start each send at its slot without waiting for the one before to answer.
 
-        Sends overlap (up to `max_in_flight`) because a Bot API round trip can take longer
-        than the gap between slots; waiting for each answer would cap the rate at 1/latency.
-        Returns False when the pass should stop (a 429, a missed slot): the rest go back.
+        Sends overlap (up to `max_in_flight`, across passes) because a Bot API round trip
+        can take longer than the gap between slots: waiting for each answer would cap the
+        rate at 1/latency, and waiting for a chunk's slowest answer (a timeout) would stall
+        everything behind it. Stops at a 429 or when running too late; returns the unsent.
         """
-        in_flight: set[asyncio.Task[None]] = set()
-        go_on = True
-        try:
-            for index, (slot, message) in enumerate(scheduled):
-                on_time = not self._stop_pass and await self.pacer.wait_for(slot)
-                if not on_time or self._stop_pass:
-                    self._release([m for _, m in scheduled[index:]])
-                    go_on = False
-                    break
-                while len(in_flight) >= self._max_in_flight:
-                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                task = asyncio.create_task(self._send_one(message))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-                await asyncio.sleep(0)  # let the send start now, at its slot
-                await self._flush()
-        finally:
-            if in_flight:
-                await asyncio.gather(*in_flight, return_exceptions=True)
-        return go_on and not self._stop_pass
+        policy = self.pacer.policy
+        in_flight = self._in_flight
+        unsent: list[ClaimedMessage] = []
+        shift = 0.0  # how far this chunk's remaining slots were moved back (busy loop)
+        for index, (slot, message) in enumerate(scheduled):
+            if not self._stop_pass:
+                late = await self.pacer.wait_until(slot + shift)
+                if late > policy.late_tolerance:
+                    shift += late
+            if self._stop_pass or shift > policy.max_shift_seconds:
+                unsent = [m for _, m in scheduled[index:]]
+                break
+            while len(in_flight) >= self._max_in_flight:
+                await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            task = asyncio.create_task(self._send_one(message))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            await asyncio.sleep(0)  # let the send start now, at its slot
+            await self._outcomes.flush()
+        if shift > 0 and scheduled:
+            await self.pacer.extend(scheduled[-1][0] + shift + policy.interval)
+        return unsent
 
     async def _send_one(self, message: ClaimedMessage) -> None:
         """Send one message and keep its outcome; a 429 also stops this pass."""
         now = self._clock.now()
-        checked = self._check(message, now)
+        checked = self._checks.check(message, now)
         if checked is not None:
-            self._keep(checked)
+            self._outcomes.keep(checked)
             return
         outgoing = OutgoingMessage(
             message_id=message.id,
@@ -331,22 +298,24 @@ class DeliveryWorker:
             telegram_id = await self.sender.send(outgoing)
         except RetryLater as error:
             self.counters.rate_limited += 1
-            self._stop_pass = True  # before any await: no further send may start
-            until = await self.pacer.pause(error.seconds)
+            # Before any await: no further send may start, and the pause is known here.
+            self._stop_pass = True
+            until = self._clock.now().timestamp() + max(error.seconds, 0.0)
             self._paused_until = max(self._paused_until, until)
-            self._keep(Outcome(message_id=message.id, status="pending", at=now,
+            self._outcomes.keep(Outcome(message_id=message.id, status="pending", at=now,
                                available_at=_epoch(until), last_error="rate limited (429)"))
+            await self.pacer.pause_until(until)
             return
         except ChatUnreachable as error:
-            self._blocked.add(message.chat_id)
-            self._keep(Outcome(message_id=message.id, status="cancelled", at=now,
+            self._checks.blocked.add(message.chat_id)
+            self._outcomes.keep(Outcome(message_id=message.id, status="cancelled", at=now,
                                last_error=f"chat unreachable: {_reason(error)}"))
             await self.outbox.mark_unreachable(
                 patient_id=message.patient_id, chat_id=message.chat_id, now=now,
                 reason="chat unreachable",
             )
         except PermanentError as error:
-            self._keep(Outcome(message_id=message.id, status="failed", at=now,
+            self._outcomes.keep(Outcome(message_id=message.id, status="failed", at=now,
                                last_error=_reason(error)))
         except TransientError as error:
             self._retry(message, _reason(error), now)
@@ -357,73 +326,32 @@ class DeliveryWorker:
         else:
             sent_at = self._clock.now()
             self.counters.last_lag_seconds = (sent_at - message.available_at).total_seconds()
-            self._keep(Outcome(message_id=message.id, status="sent", at=sent_at,
+            self._outcomes.keep(Outcome(message_id=message.id, status="sent", at=sent_at,
                                telegram_message_id=telegram_id))
 
     def _retry(self, message: ClaimedMessage, reason: str, now: datetime) -> None:
         self.counters.transient_errors += 1
         attempts = message.attempts + 1
         if attempts >= self.settings.max_attempts:
-            self._keep(Outcome(message_id=message.id, status="failed", at=now,
+            self._outcomes.keep(Outcome(message_id=message.id, status="failed", at=now,
                                last_error=f"gave up after {attempts} attempts: {reason}"))
             return
         delay = self._backoff.delay(attempts, self._rng)
-        self._keep(Outcome(message_id=message.id, status="pending", at=now,
+        self._outcomes.keep(Outcome(message_id=message.id, status="pending", at=now,
                            available_at=now + timedelta(seconds=delay), attempts=attempts,
                            last_error=reason))
 
     def _defer(self, message: ClaimedMessage, when: float, now: datetime) -> None:
         """Back to pending until its chat may receive again (no attempt counted)."""
-        self._keep(Outcome(message_id=message.id, status="pending", at=now,
+        self._outcomes.keep(Outcome(message_id=message.id, status="pending", at=now,
                            available_at=max(_epoch(when), now)))
 
     def _release(self, messages: Sequence[ClaimedMessage]) -> None:
         """Give leased messages back untouched, for this or another process's next pass."""
         now = self._clock.now()
         for message in messages:
-            self._keep(Outcome(message_id=message.id, status="pending", at=now,
+            self._outcomes.keep(Outcome(message_id=message.id, status="pending", at=now,
                                available_at=message.available_at))
-
-    # --- recording ------------------------------------------------------------------
-
-    def _keep(self, outcome: Outcome) -> None:
-        if not self._buffer:
-            self._oldest = time.monotonic()
-        self._buffer.append(outcome)
-
-    async def _flush(self, *, force: bool = False) -> None:
-        """Write buffered outcomes; on a database error they stay buffered and it raises."""
-        if not self._buffer:
-            return
-        fresh = time.monotonic() - self._oldest < self._flush_seconds
-        if not force and fresh and len(self._buffer) < self._flush_count:
-            return
-        # Swap the buffer out first: sends still in flight keep appending while we write.
-        outcomes, self._buffer = self._buffer, []
-        try:
-            await self.outbox.record(owner=self.owner, outcomes=outcomes)
-        except BaseException:
-            self._buffer = outcomes + self._buffer
-            raise
-        if self._buffer:
-            self._oldest = time.monotonic()
-        self._count(outcomes)
-
-    def _count(self, outcomes: Sequence[Outcome]) -> None:
-        c = self.counters
-        for outcome in outcomes:
-            if outcome.status == "sent":
-                c.sent += 1
-            elif outcome.status == "pending":
-                c.requeued += 1
-            elif outcome.status == "expired":
-                c.expired += 1
-            elif outcome.status == "cancelled":
-                c.cancelled += 1
-            elif outcome.status == "failed":
-                c.failed += 1
-                self.alerts.add(Failure(message_id=outcome.message_id,
-                                        reason=_short(outcome.last_error)))
 
     async def _alert(self) -> None:
         """One staff alert for the failures recorded so far, paced like any other send."""
@@ -435,7 +363,7 @@ class DeliveryWorker:
         grant = await self.pacer.reserve([chat])
         if not grant.granted:
             return  # the staff chat had a message within per_chat_seconds; next pass
-        await self.pacer.wait_for(grant.start)
+        await self.pacer.wait_until(grant.start)
         await self.alerts.flush(self.sender, now)
 
 
@@ -443,13 +371,3 @@ def _reason(error: Exception) -> str:
     """A short error description for last_error: the class and the sender's own summary."""
     detail = str(error)[:160]
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-
-
-def _short(error: str | None) -> str:
-    """The reason class shown in staff alerts: the part before the first colon."""
-    if not error:
-        return "unknown"
-    parts = error.split(": ")
-    if error.startswith("gave up") and len(parts) > 1:
-        return f"{parts[0]} ({parts[1]})"
-    return parts[0]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.clock import Clock
-from storage.outbox import Outbox, SlotGrant
+from storage.pacing import PacingStore, SlotGrant
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -21,8 +21,11 @@ class PacingPolicy:
     closer than their slots; 3% headroom absorbs up to ~30 ms of jitter per window.
     `chunk_seconds` is how much send time one reservation covers: small enough that a pause
     set by another process is seen within it, large enough to keep DB round trips few.
-    A slot missed by more than `late_seconds` is given up, so a stalled process cannot
-    bunch its sends into the next process's slots.
+    A process that reaches a slot more than `late_seconds` late (a busy event loop) sends
+    then and re-spaces the rest of its chunk from there instead of bunching them; it then
+    pushes the shared next_slot past its shifted tail. Beyond `max_shift_seconds` it gives
+    the rest up (a stalled process). Chats are held `max_shift_seconds` longer than
+    `per_chat_seconds` so that a shifted send still keeps a chat's spacing.
     """
 
     rate_per_second: float
@@ -30,6 +33,7 @@ class PacingPolicy:
     margin: float = 0.03
     chunk_seconds: float = 0.5
     late_seconds: float | None = None  # None: margin * 1 s
+    max_shift_seconds: float = 0.25
 
     def __post_init__(self) -> None:
         if self.rate_per_second <= 0:
@@ -49,14 +53,22 @@ class PacingPolicy:
     def late_tolerance(self) -> float:
         return self.margin if self.late_seconds is None else self.late_seconds
 
+    @property
+    def chat_spacing(self) -> float:
+        """How long a chat is held after a send (0: no per-chat pacing)."""
+        if self.per_chat_seconds <= 0:
+            return 0.0
+        return self.per_chat_seconds + self.max_shift_seconds
+
 
 class Pacer:
     """Reserves send slots through the database and waits for them."""
 
     def __init__(
-        self, *, outbox: Outbox, policy: PacingPolicy, clock: Clock, sleep: Sleep = asyncio.sleep
+        self, *, store: PacingStore, policy: PacingPolicy, clock: Clock,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.outbox = outbox
+        self.store = store
         self.policy = policy
         self._clock = clock
         self._sleep = sleep
@@ -65,30 +77,37 @@ class Pacer:
         return self._clock.now().timestamp()
 
     async def prepare(self) -> None:
-        await self.outbox.ensure_pacing_row()
+        await self.store.ensure_pacing_row()
 
     async def reserve(self, chat_ids: Sequence[int]) -> SlotGrant:
         """One slot per chat that may receive a message now (distinct ids when per-chat > 0)."""
-        return await self.outbox.reserve_slots(
+        return await self.store.reserve_slots(
             chat_ids=chat_ids,
             now=self._now(),
             interval=self.policy.interval,
-            per_chat=self.policy.per_chat_seconds,
+            per_chat=self.policy.chat_spacing,
         )
 
-    async def wait_for(self, slot: float) -> bool:
-        """Sleep until `slot`; False when it was already missed by more than the tolerance."""
-        delay = slot - self._now()
+    async def wait_until(self, when: float) -> float:
+        """Sleep until `when` (epoch s); returns how late we already were (0: on time)."""
+        delay = when - self._now()
         if delay > 0:
             await self._sleep(delay)
-            return True
-        return -delay <= self.policy.late_tolerance
+            return 0.0
+        return -delay
 
-    async def pause(self, seconds: float) -> float:
-        """Hold every process off for `seconds` (a 429); returns the pause's end, epoch s."""
-        until = self._now() + max(seconds, 0.0)
-        await self.outbox.pause(until)
-        return until
+    async def unhold(self, holds: Mapping[int, float], start: float) -> None:
+        """Release chats reserved (at `holds` values) for sends that did not happen."""
+        if holds:
+            await self.store.unhold_chats(holds=holds, free_at=start)
+
+    async def extend(self, until: float) -> None:
+        """No process may take a slot before `until`: our shifted sends run until then."""
+        await self.store.push_next_slot(until)
+
+    async def pause_until(self, until: float) -> None:
+        """Hold every process off until `until` (epoch s; a 429's retry_after)."""
+        await self.store.pause(until)
 
     async def paused_until(self) -> float:
-        return await self.outbox.paused_until()
+        return await self.store.paused_until()

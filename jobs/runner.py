@@ -79,6 +79,10 @@ async def run_worker(
             delay = min(delay, max(0.0, (next_due - worker.clock.now()).total_seconds()))
         if delay > 0:
             await _wait(stop_event, worker.wake_event, delay)
+    try:
+        await worker.close()
+    except Exception as error:  # the database is gone: those leases will run out instead
+        log.warning("delivery: outcomes not recorded at stop (%s)", type(error).__name__)
 
 
 async def _wait(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:

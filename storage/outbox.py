@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.models import (
-    ChatPacing,
-    DeliveryPacing,
     Enrollment,
     Patient,
     ScheduledMessage,
@@ -24,10 +21,7 @@ from storage.models import (
 MESSAGES = cast(Table, ScheduledMessage.__table__)
 PATIENTS = cast(Table, Patient.__table__)
 ENROLLMENTS = cast(Table, Enrollment.__table__)
-PACING = cast(Table, DeliveryPacing.__table__)
-CHATS = cast(Table, ChatPacing.__table__)
 
-GLOBAL_PACING = "global"
 TERMINAL = frozenset({"sent", "expired", "cancelled", "failed"})
 ERROR_LIMIT = 300  # scheduled_messages.last_error is String(300)
 _UTC = UTCDateTime()
@@ -76,36 +70,30 @@ class Outcome:
             raise ValueError(f"unknown outcome status {self.status!r}")
 
 
-@dataclass(frozen=True, kw_only=True)
-class SlotGrant:
-    """Send slots reserved in one transaction: `start` + i * interval for the i-th granted chat."""
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
 
-    start: float
-    interval: float
-    granted: tuple[int, ...]  # chat ids, in slot order
-    deferred: Mapping[int, float]  # chat id -> epoch seconds the chat is free again
+    A deferred SQLite transaction that reads before it writes can fail with SQLITE_BUSY
+    instead of waiting when another process writes in between; taking the lock first makes
+    every writer queue on busy_timeout instead, so several processes are safe.
+    """
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
+        await conn.commit()
 
 
 class Outbox:
     """The delivery side of `scheduled_messages`, `delivery_pacing` and `chat_pacing`."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
         self._engine = engine
-        self._sqlite = engine.dialect.name == "sqlite"
 
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
-
-        A deferred SQLite transaction that reads before it writes can fail with SQLITE_BUSY
-        instead of waiting when another process writes in between; taking the lock first
-        makes every writer queue on busy_timeout instead, so several processes are safe.
-        """
-        async with self._engine.connect() as conn:
-            if self._sqlite:
-                await conn.exec_driver_sql("BEGIN IMMEDIATE")
-            yield conn
-            await conn.commit()
+    def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return write_transaction(self._engine)
 
     # --- claim ----------------------------------------------------------------------
 
@@ -312,99 +300,6 @@ class Outbox:
         # func.min loses the column type on some dialects; coerce through the column type.
         times = [_aware(t) for t in (pending, leased) if t is not None]
         return min(times) if times else None
-
-    # --- pacing ---------------------------------------------------------------------
-
-    async def ensure_pacing_row(self) -> None:
-        """Create the shared global pacing row if it is missing (idempotent, race-safe)."""
-        dialect_insert = postgresql.insert if not self._sqlite else sqlite.insert
-        async with self._write() as conn:
-            await conn.execute(
-                dialect_insert(PACING)
-                .values(name=GLOBAL_PACING, next_slot=0.0, paused_until=0.0)
-                .on_conflict_do_nothing(index_elements=[PACING.c.name])
-            )
-
-    async def paused_until(self) -> float:
-        """Epoch seconds until which every process must hold off (a 429's retry_after)."""
-        async with self._engine.connect() as conn:
-            value = await conn.scalar(
-                select(PACING.c.paused_until).where(PACING.c.name == GLOBAL_PACING)
-            )
-        return float(value or 0.0)
-
-    async def pause(self, until: float) -> None:
-        """Hold off every process until `until` (epoch seconds); never shortens a pause."""
-        p = PACING
-        async with self._write() as conn:
-            await conn.execute(
-                update(p)
-                .where(p.c.name == GLOBAL_PACING, p.c.paused_until < until)
-                .values(paused_until=until)
-            )
-
-    async def reserve_slots(
-        self, *, chat_ids: Sequence[int], now: float, interval: float, per_chat: float
-    ) -> SlotGrant:
-        """Reserve one global send slot per chat whose own pacing allows a send now.
-
-        In one transaction: lock the global row, take `start` = max(next_slot, now, pause),
-        claim each chat in `chat_pacing` only if it is free by `start` (an upsert whose
-        RETURNING lists the chats it got), then advance next_slot past the granted slots.
-        `chat_ids` must be distinct. Times are epoch seconds.
-        """
-        p, c = PACING, CHATS
-        async with self._write() as conn:
-            row = (
-                await conn.execute(
-                    select(p.c.next_slot, p.c.paused_until)
-                    .where(p.c.name == GLOBAL_PACING)
-                    .with_for_update()
-                )
-            ).one()
-            start = max(float(row.next_slot), now, float(row.paused_until))
-            granted: list[int] = list(chat_ids)
-            deferred: dict[int, float] = {}
-            if per_chat > 0 and chat_ids:
-                dialect_insert = sqlite.insert if self._sqlite else postgresql.insert
-                stmt = dialect_insert(c).values(
-                    [
-                        # i-th tentative slot + per_chat: an upper bound of the real slot,
-                        # since refusals only move later chats to earlier slots.
-                        {"chat_id": chat, "next_allowed": start + i * interval + per_chat}
-                        for i, chat in enumerate(chat_ids)
-                    ]
-                )
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[c.c.chat_id],
-                    set_={"next_allowed": stmt.excluded.next_allowed},
-                    where=c.c.next_allowed <= literal(start),
-                )
-                got = set((await conn.execute(stmt.returning(c.c.chat_id))).scalars())
-                granted = [chat for chat in chat_ids if chat in got]
-                refused = [chat for chat in chat_ids if chat not in got]
-                if refused:
-                    result = await conn.execute(
-                        select(c.c.chat_id, c.c.next_allowed).where(c.c.chat_id.in_(refused))
-                    )
-                    deferred = {r.chat_id: float(r.next_allowed) for r in result}
-            await conn.execute(
-                update(p)
-                .where(p.c.name == GLOBAL_PACING)
-                .values(next_slot=start + len(granted) * interval)
-            )
-        return SlotGrant(
-            start=start, interval=interval, granted=tuple(granted), deferred=deferred
-        )
-
-    # --- seeding (tests, benchmarks) --------------------------------------------------
-
-    async def insert_messages(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Bulk-insert outbox rows (tests and benchmarks; the planner has its own path)."""
-        if not rows:
-            return
-        async with self._write() as conn:
-            await conn.execute(insert(MESSAGES), list(rows))
 
 
 def _clip(error: str | None) -> str | None:

@@ -24,7 +24,8 @@ from jobs.sender import (
     RetryLater,
     TransientError,
 )
-from storage.outbox import MESSAGES, PACING, PATIENTS, Outbox
+from storage.outbox import MESSAGES, PATIENTS, Outbox
+from storage.pacing import PACING
 from tests.integration.delivery_support import T0, fast_settings, fresh_engine, rows, seed
 
 ALERT_CHAT = -100500
@@ -305,3 +306,20 @@ async def test_two_workers_share_the_pacing_row(engine: AsyncEngine) -> None:
     assert len(times) == 30
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.1 - 1e-6
+
+
+async def test_short_retry_after_is_waited_out_within_the_pass(engine: AsyncEngine) -> None:
+    """A 429 shorter than the lease: the worker waits it out and sends the rest itself."""
+    clock = FakeClock(T0)
+    await seed(engine, 3, due=T0)
+    answers = iter([RetryLater(1), 1, 2, 3])
+    sender = ScriptedSender(clock, lambda m: next(answers))
+    worker = make_worker(engine, clock, sender)
+    await worker.run_once()
+    assert [(t >= T0 + timedelta(seconds=1), m.message_id) for t, m in sender.calls] == [
+        (False, 1), (True, 2), (True, 3),
+    ]
+    assert [r.status for r in await rows(engine)] == ["pending", "sent", "sent"]
+    await drain(worker, clock)
+    assert [r.status for r in await rows(engine)] == ["sent"] * 3
+    assert worker.counters.requeued == 1  # only the message that got the 429

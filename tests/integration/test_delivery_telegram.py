@@ -1,0 +1,206 @@
+"""Delivery through PTB's real HTTP stack against the fake Bot API: errors, faults (issue 4: 3)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.sender import TelegramSender
+from core.clock import SystemClock
+from jobs.alerts import FailureAlerts
+from jobs.delivery import DeliveryWorker
+from jobs.pacing import PacingPolicy
+from jobs.runner import run_worker
+from jobs.sender import (
+    ChatUnreachable,
+    OutgoingMessage,
+    PermanentError,
+    RetryLater,
+    TransientError,
+)
+from storage.outbox import MESSAGES, PATIENTS, Outbox
+from tests.fakes.bot_api import FakeBotApi
+from tests.integration.delivery_support import fast_settings, fresh_engine, rows, seed, statuses
+
+ALERT_CHAT = -1001234
+# What one process with the fake server in it sustains on this machine; more only
+# makes it run late and hand work back.
+RATE = 250
+
+
+@asynccontextmanager
+async def telegram_sender(api: FakeBotApi, read_timeout: float = 2.0) -> AsyncIterator[
+    TelegramSender
+]:
+    """A TelegramSender whose Bot talks HTTP to the fake server."""
+    request = HTTPXRequest(connection_pool_size=16, read_timeout=read_timeout,
+                           connect_timeout=2, write_timeout=2, pool_timeout=5)
+    async with Bot(api.token, base_url=f"{api.url}/bot", request=request) as bot:
+        yield TelegramSender(bot)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(seed=11) as server:
+        yield server
+
+
+async def test_checkin_goes_out_as_html_with_answer_buttons(api: FakeBotApi) -> None:
+    """A check-in is sent in HTML with one button per option, callback_data ci:<id>:<option>."""
+    message = OutgoingMessage(message_id=42, chat_id=777, text="How is it <b>today</b>?",
+                              kind="checkin", options=(("fine", "All good"), ("bad", "Not ok")))
+    async with telegram_sender(api) as sender:
+        telegram_id = await sender.send(message)
+    (sent,) = api.sent_to(777)
+    assert sent.message_id == telegram_id
+    assert sent.parse_mode == "HTML" and sent.visible == "How is it today?"
+    assert [(b.text, b.callback_data) for b in sent.buttons] == [
+        ("All good", "ci:42:fine"), ("Not ok", "ci:42:bad"),
+    ]
+
+
+async def test_telegram_errors_are_classified(api: FakeBotApi) -> None:
+    """403 -> ChatUnreachable, 429 -> RetryLater(seconds), 5xx and timeouts -> TransientError,
+    a 400 -> PermanentError whose summary leaves out the message's own words."""
+    api.faults.blocked_chats = {5}
+    plain = OutgoingMessage(message_id=1, chat_id=6, text="hello")
+    async with telegram_sender(api, read_timeout=0.3) as sender:
+        with pytest.raises(ChatUnreachable):
+            await sender.send(OutgoingMessage(message_id=1, chat_id=5, text="hello"))
+        api.faults.force_429(1, retry_after=3)
+        with pytest.raises(RetryLater) as limited:
+            await sender.send(plain)
+        assert limited.value.seconds == 3
+        api.faults.rate_5xx = 1.0
+        with pytest.raises(TransientError):
+            await sender.send(plain)
+        api.faults.rate_5xx, api.faults.timeout_rate, api.faults.timeout_seconds = 0, 1.0, 1.0
+        with pytest.raises(TransientError):
+            await sender.send(plain)
+        api.faults.clear()
+        with pytest.raises(PermanentError) as bad:
+            await sender.send(OutgoingMessage(message_id=1, chat_id=6, text="<b>Asha's pain"))
+        assert "BadRequest" in str(bad.value) and "Asha" not in str(bad.value)
+    assert api.sent_to(5) == [] and api.sent_to(6) == []
+
+
+@pytest.fixture
+async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    """The embedded default database (PostgreSQL runs the multi-worker test)."""
+    engine = await fresh_engine(sqlite_url)
+    yield engine
+    await engine.dispose()
+
+
+async def _open(engine: AsyncEngine) -> int:
+    counts = await statuses(engine)
+    return counts["pending"] + counts["sending"]
+
+
+@pytest.mark.slow
+async def test_fault_mix_every_message_ends_terminal_and_staff_get_batched_alerts(
+    api: FakeBotApi, engine: AsyncEngine
+) -> None:
+    """5,000 messages through 10% 5xx, 5% timeouts, 429 bursts and 2% blocked chats: each
+    ends terminal, none is lost, none goes out after expiry or to a blocked chat, and staff
+    get one alert per failure batch (not one per failure)."""
+    rng = random.Random(5)
+    now = datetime.now(UTC)
+    chats = await seed(engine, 5000, chats=2500, due=now, created=now)
+    blocked = set(rng.sample(chats, 50))
+    short_lived = rng.sample(range(1, 5001), 500)
+    broken = rng.sample(sorted(set(range(1, 5001)) - set(short_lived)), 20)
+    async with engine.begin() as conn:
+        await conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(short_lived))
+                           .values(expires_at=now + timedelta(seconds=1.5)))
+        await conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(broken))
+                           .values(text="<b>unclosed"))
+    api.faults.rate_5xx, api.faults.timeout_rate, api.faults.timeout_seconds = 0.10, 0.05, 0.6
+    api.faults.blocked_chats = blocked
+    settings = fast_settings(rate_per_second=RATE, per_chat_seconds=0.2, max_attempts=3,
+                             backoff_base_seconds=0.2, backoff_max_seconds=1.0)
+    alerts = FailureAlerts(chat_id=ALERT_CHAT, min_interval=timedelta(seconds=2))
+    stop = asyncio.Event()
+    started = time.monotonic()
+    wall_offset = time.time() - time.monotonic()  # the fake stamps sends with monotonic time
+    async with telegram_sender(api, read_timeout=0.4) as sender:
+        worker = DeliveryWorker(
+            outbox=Outbox(engine), sender=sender, settings=settings, clock=SystemClock(),
+            alerts=alerts, policy=PacingPolicy(rate_per_second=RATE, per_chat_seconds=0.2),
+            max_in_flight=16,
+        )
+        runner = asyncio.create_task(run_worker(worker, poll_seconds=0.2, stop_event=stop))
+        settled_at = None
+        for tick in range(250):  # 429 bursts while messages are open, until all is settled
+            still_open = await _open(engine)
+            if still_open == 0 and settled_at is None:
+                settled_at = time.monotonic() - started
+            if still_open == 0 and alerts.pending == 0:
+                break
+            if still_open and tick % 25 == 0:
+                api.faults.force_429(3, retry_after=0.3)
+            await asyncio.sleep(0.2)
+        stop.set()
+        await runner
+    elapsed = time.monotonic() - started
+
+    stored = {r.id: r for r in await rows(engine)}
+    counts = await statuses(engine)
+    print(f"\nfault mix: {dict(counts)} in {settled_at or elapsed:.1f} s "
+          f"(alerts done at {elapsed:.1f} s); "
+          f"faults {dict(api.stats.faults)}; "
+          f"429s {api.stats.too_many_requests}; alerts {alerts.alerts_sent} "
+          f"(failed alert sends {alerts.alerts_failed}); {worker.counters}")
+    assert sum(counts.values()) == 5000 and set(counts) <= {"sent", "expired", "cancelled",
+                                                            "failed"}
+    delivered = [m for m in api.sent if m.chat_id != ALERT_CHAT]
+    by_text = {r.text: r for r in stored.values() if r.id not in broken}
+    assert api.stats.duplicates() == {}
+    assert {by_text[m.text].id for m in delivered} == {
+        i for i, r in stored.items() if r.status == "sent"
+    }  # every send recorded, every "sent" really delivered
+    for message in delivered:
+        row = by_text[message.text]
+        assert row.expires_at is None or message.sent_at + wall_offset <= (
+            row.expires_at.timestamp() + 0.25
+        )
+    fates = Counter(stored[i].status for i in short_lived)
+    print(f"short-lived messages: {dict(fates)}")
+    assert fates["expired"] > 0  # the backlog outlived them: expired, not sent late
+    assert not any(m.chat_id in blocked for m in delivered)
+    # A blocked chat's message may also expire, or fail on 5xx before Telegram says 403.
+    assert all(r.status != "sent" for r in stored.values() if r.chat_id in blocked)
+    async with engine.connect() as conn:
+        unreachable = set((await conn.execute(
+            select(PATIENTS.c.chat_id).where(PATIENTS.c.status == "unreachable"))).scalars())
+    assert unreachable <= blocked and len(unreachable) >= len(blocked) * 0.8
+    assert all(r.status == "cancelled" for r in stored.values() if r.chat_id in unreachable
+               and r.status not in ("expired", "failed"))
+    for i in broken:  # a 400 fails at once (a 5xx or a 403 may have come first)
+        assert stored[i].status in ("failed", "cancelled")
+        assert stored[i].status == "cancelled" or "BadRequest" in stored[i].last_error
+
+    failed = {i for i, r in stored.items() if r.status == "failed"}
+    staff = api.sent_to(ALERT_CHAT)
+    assert len(staff) == alerts.alerts_sent >= 1
+    named: list[int] = []
+    total = 0
+    for alert in staff:
+        total += int(alert.visible.split("Delivery failed for ")[1].split(" ")[0])
+        ids = alert.visible.split("Message ids: ")[1].split("\n")[0].split(" and ")[0]
+        named += [int(i) for i in ids.split(", ")]
+    assert total == len(failed)  # each failure counted in exactly one alert
+    assert len(named) == len(set(named)) and set(named) <= failed
+    assert len(staff) <= 1 + elapsed / 2  # batched: at most one per min_interval
+    assert len(staff) < len(failed)  # not one per failure
