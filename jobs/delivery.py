@@ -266,7 +266,7 @@ class DeliveryWorker:
                 late = await self.pacer.wait_until(slot + shift)
                 if late > policy.late_tolerance:
                     shift += late
-            if self._stop_pass or shift > policy.max_shift_seconds:
+            if self._stop_pass or shift > policy.max_shift:
                 unsent = [m for _, m in scheduled[index:]]
                 break
             while len(in_flight) >= self._max_in_flight:

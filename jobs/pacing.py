@@ -23,17 +23,22 @@ class PacingPolicy:
     set by another process is seen within it, large enough to keep DB round trips few.
     A process that reaches a slot more than `late_seconds` late (a busy event loop) sends
     then and re-spaces the rest of its chunk from there instead of bunching them; it then
-    pushes the shared next_slot past its shifted tail. Beyond `max_shift_seconds` it gives
-    the rest up (a stalled process). Chats are held `max_shift_seconds` longer than
-    `per_chat_seconds` so that a shifted send still keeps a chat's spacing.
+    pushes the shared next_slot past its shifted tail. Beyond `max_shift_seconds` (by
+    default the margin: more would run into slots other processes hold) it gives the rest
+    of the chunk up and reserves new slots for them. Chats are held `max_shift_seconds`
+    longer than `per_chat_seconds` so that a shifted send still keeps a chat's spacing.
     """
 
     rate_per_second: float
     per_chat_seconds: float
     margin: float = 0.03
     chunk_seconds: float = 0.5
-    late_seconds: float | None = None  # None: margin * 1 s
-    max_shift_seconds: float = 0.25
+    late_seconds: float | None = None  # None: margin / 3 * 1 s
+    max_shift_seconds: float | None = None  # None: margin * 1 s
+    # After `cold_after_seconds` without sends (or at start) the first `warmup_seconds` of
+    # slots run at half rate: fresh connections make the first requests arrive bunched.
+    cold_after_seconds: float = 5.0
+    warmup_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if self.rate_per_second <= 0:
@@ -51,14 +56,20 @@ class PacingPolicy:
 
     @property
     def late_tolerance(self) -> float:
-        return self.margin if self.late_seconds is None else self.late_seconds
+        # A third of the headroom: the rest absorbs arrival jitter we cannot see.
+        return self.margin / 3 if self.late_seconds is None else self.late_seconds
+
+    @property
+    def max_shift(self) -> float:
+        # Beyond this, our shifted tail would run into slots other processes already hold.
+        return self.margin if self.max_shift_seconds is None else self.max_shift_seconds
 
     @property
     def chat_spacing(self) -> float:
         """How long a chat is held after a send (0: no per-chat pacing)."""
         if self.per_chat_seconds <= 0:
             return 0.0
-        return self.per_chat_seconds + self.max_shift_seconds
+        return self.per_chat_seconds + self.max_shift
 
 
 class Pacer:
@@ -72,6 +83,8 @@ class Pacer:
         self.policy = policy
         self._clock = clock
         self._sleep = sleep
+        self._last_slot = float("-inf")  # end of the last slots this process reserved
+        self._warm_until = 0.0
 
     def _now(self) -> float:
         return self._clock.now().timestamp()
@@ -81,12 +94,18 @@ class Pacer:
 
     async def reserve(self, chat_ids: Sequence[int]) -> SlotGrant:
         """One slot per chat that may receive a message now (distinct ids when per-chat > 0)."""
-        return await self.store.reserve_slots(
-            chat_ids=chat_ids,
-            now=self._now(),
-            interval=self.policy.interval,
-            per_chat=self.policy.chat_spacing,
+        now = self._now()
+        interval = self.policy.interval
+        if now - self._last_slot > self.policy.cold_after_seconds:
+            self._warm_until = now + self.policy.warmup_seconds
+        if now < self._warm_until:
+            interval *= 2
+        grant = await self.store.reserve_slots(
+            chat_ids=chat_ids, now=now, interval=interval, per_chat=self.policy.chat_spacing
         )
+        if grant.granted:
+            self._last_slot = grant.start + len(grant.granted) * interval
+        return grant
 
     async def wait_until(self, when: float) -> float:
         """Sleep until `when` (epoch s); returns how late we already were (0: on time)."""

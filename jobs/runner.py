@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,6 +13,7 @@ from app.settings import Settings
 from core.clock import Clock
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
+from jobs.pacing import PacingPolicy
 from jobs.sender import Sender
 from storage.database import create_engine, migrate_async
 from storage.outbox import Outbox
@@ -29,6 +31,7 @@ async def run_delivery_forever(
     stop_event: asyncio.Event,
     engine: AsyncEngine | None = None,
     migrate: bool = True,
+    policy: PacingPolicy | None = None,
 ) -> DeliveryWorker:
     """Deliver until `stop_event` is set; survives database outages. Returns the worker."""
     own_engine = engine is None
@@ -43,7 +46,12 @@ async def run_delivery_forever(
             clock=clock,
             clinic_timezone=settings.clinic.timezone,
             alerts=FailureAlerts(chat_id=settings.staff.alert_chat_id),
+            policy=policy,
         )
+        # Start-up objects (modules, settings, the ORM) never die: freezing them keeps full
+        # collections short, and a long pause would bunch sends past the rate limit.
+        gc.collect()
+        gc.freeze()
         log.info("delivery worker %s started", worker.owner)
         await run_worker(worker, poll_seconds=settings.delivery.poll_seconds,
                          stop_event=stop_event)

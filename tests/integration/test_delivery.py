@@ -93,6 +93,7 @@ def make_worker(
             rate_per_second=chosen.rate_per_second,
             per_chat_seconds=chosen.per_chat_seconds,
             late_seconds=1e9,
+            warmup_seconds=0,
         ),
     )
 

@@ -14,6 +14,7 @@ import signal
 
 from app.settings import DatabaseSettings, Settings, StaffSettings
 from core.clock import SystemClock
+from jobs.pacing import PacingPolicy
 from jobs.runner import run_delivery_forever
 from jobs.sender import OutgoingMessage, Sender
 from tests.integration.delivery_support import fast_settings
@@ -41,6 +42,7 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--lease", type=float, default=3.0)
     parser.add_argument("--alert-chat", type=int, default=None)
+    parser.add_argument("--margin", type=float, default=None)
     args = parser.parse_args()
 
     settings = Settings.model_construct(
@@ -50,13 +52,19 @@ async def main() -> None:
         staff=StaffSettings(alert_chat_id=args.alert_chat),
         clinic=Settings().clinic,
     )
+    policy = None
+    if args.margin is not None:
+        policy = PacingPolicy(rate_per_second=args.rate, per_chat_seconds=args.per_chat,
+                              margin=args.margin)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     kind, _, target = args.sender.partition(":")
     if kind == "file":
         sender: Sender = FileSender(target)
-        await run_delivery_forever(settings, sender=sender, clock=SystemClock(), stop_event=stop)
+        worker = await run_delivery_forever(settings, sender=sender, clock=SystemClock(),
+                                            stop_event=stop, policy=policy)
+        print(f"sent={worker.counters.sent}", flush=True)
         return
     from telegram import Bot
     from telegram.request import HTTPXRequest
@@ -66,8 +74,10 @@ async def main() -> None:
 
     request = HTTPXRequest(connection_pool_size=64, read_timeout=2, pool_timeout=5)
     async with Bot(DEFAULT_TOKEN, base_url=f"{target}/bot", request=request) as bot:
-        await run_delivery_forever(settings, sender=TelegramSender(bot), clock=SystemClock(),
-                                   stop_event=stop)
+        worker = await run_delivery_forever(settings, sender=TelegramSender(bot),
+                                            clock=SystemClock(), stop_event=stop,
+                                            policy=policy)
+    print(f"sent={worker.counters.sent} rate_limited={worker.counters.rate_limited}", flush=True)
 
 
 if __name__ == "__main__":
