@@ -65,7 +65,7 @@ class DeliveryWorker:
         rng: random.Random | None = None,
         flush_count: int = 200,
         flush_seconds: float = 0.2,
-        max_in_flight: int = 32,
+        max_in_flight: int = 8,
     ) -> None:
         self.outbox = outbox
         self.sender = sender

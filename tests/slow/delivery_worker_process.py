@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import signal
 
 from app.settings import DatabaseSettings, Settings, StaffSettings
@@ -43,19 +44,27 @@ async def main() -> None:
     parser.add_argument("--lease", type=float, default=3.0)
     parser.add_argument("--alert-chat", type=int, default=None)
     parser.add_argument("--margin", type=float, default=None)
+    parser.add_argument("--unpaced", action="store_true",
+                        help="no lateness handling: for zero-latency throughput runs")
+    parser.add_argument("--poll", type=float, default=0.2)
     args = parser.parse_args()
 
     settings = Settings.model_construct(
         database=DatabaseSettings(url=args.database_url),
         delivery=fast_settings(rate_per_second=args.rate, per_chat_seconds=args.per_chat,
-                               batch_size=args.batch, lease_seconds=args.lease),
+                               batch_size=args.batch, lease_seconds=args.lease,
+                               poll_seconds=args.poll),
         staff=StaffSettings(alert_chat_id=args.alert_chat),
         clinic=Settings().clinic,
     )
     policy = None
-    if args.margin is not None:
-        policy = PacingPolicy(rate_per_second=args.rate, per_chat_seconds=args.per_chat,
-                              margin=args.margin)
+    if args.margin is not None or args.unpaced:
+        policy = PacingPolicy(
+            rate_per_second=args.rate, per_chat_seconds=args.per_chat,
+            margin=0.03 if args.margin is None else args.margin,
+            late_seconds=1e9 if args.unpaced else None,
+            max_shift_seconds=1e9 if args.unpaced else None,
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -64,7 +73,8 @@ async def main() -> None:
         sender: Sender = FileSender(target)
         worker = await run_delivery_forever(settings, sender=sender, clock=SystemClock(),
                                             stop_event=stop, policy=policy)
-        print(f"sent={worker.counters.sent}", flush=True)
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(f"sent={worker.counters.sent} peak_rss_kib={peak_kib}", flush=True)
         return
     from telegram import Bot
     from telegram.request import HTTPXRequest
