@@ -206,33 +206,28 @@ class DeliveryWorker:
             if now >= queue[0].lease_expires_at - self._lease_margin:
                 self._release(list(queue))  # someone else may have them soon anyway
                 return
-            chunk = [queue.popleft() for _ in range(min(policy.chunk_size, len(queue)))]
-            # The first message per chat asks for a slot; the chat's others wait their turn.
-            firsts: list[ClaimedMessage] = []
-            later: dict[int, list[ClaimedMessage]] = {}
+            # One message per chat per chunk, so every chunk fills its slots; a chat's
+            # other messages stay queued and meet its hold in the next reservation.
+            chunk: list[ClaimedMessage] = []
+            waiting: list[ClaimedMessage] = []
             seen: set[int] = set()
-            for message in chunk:
+            while queue and len(chunk) < policy.chunk_size:
+                message = queue.popleft()
                 if per_chat > 0 and message.chat_id in seen:
-                    later.setdefault(message.chat_id, []).append(message)
+                    waiting.append(message)
                 else:
                     seen.add(message.chat_id)
-                    firsts.append(message)
-            grant = await self.pacer.reserve([m.chat_id for m in firsts])
+                    chunk.append(message)
+            queue.extendleft(reversed(waiting))
+            grant = await self.pacer.reserve([m.chat_id for m in chunk])
             granted = set(grant.granted)
-            chat_free: dict[int, float] = {}
             scheduled: list[tuple[float, ClaimedMessage]] = []
-            for message in firsts:
+            for message in chunk:
                 if message.chat_id in granted or per_chat == 0:
-                    slot = grant.start + len(scheduled) * grant.interval
-                    scheduled.append((slot, message))
-                    chat_free[message.chat_id] = slot + per_chat
-                else:
+                    scheduled.append((grant.start + len(scheduled) * grant.interval, message))
+                else:  # the chat had a message too recently: back until it is free
                     free = grant.deferred.get(message.chat_id, now.timestamp() + per_chat)
-                    chat_free[message.chat_id] = free + per_chat
                     self._defer(message, free, now)
-            for chat, messages in later.items():
-                for step, message in enumerate(messages):
-                    self._defer(message, chat_free[chat] + step * per_chat, now)
             unsent = await self._send_scheduled(scheduled)
             if unsent:
                 # Free the chats we held for them, then take them again with new slots.
@@ -262,6 +257,7 @@ class DeliveryWorker:
         unsent: list[ClaimedMessage] = []
         shift = 0.0  # how far this chunk's remaining slots were moved back (busy loop)
         for index, (slot, message) in enumerate(scheduled):
+            await self._outcomes.flush()  # while waiting for the slot, not after the send
             if not self._stop_pass:
                 late = await self.pacer.wait_until(slot + shift)
                 if late > policy.late_tolerance:
@@ -275,7 +271,6 @@ class DeliveryWorker:
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
             await asyncio.sleep(0)  # let the send start now, at its slot
-            await self._outcomes.flush()
         if shift > 0 and scheduled:
             await self.pacer.extend(scheduled[-1][0] + shift + policy.interval)
         return unsent

@@ -53,7 +53,7 @@ class DeliveryJobs:
             job.schedule_removal()
         if when is None:
             return
-        delay = max(0.0, (when - self.worker.clock.now()).total_seconds())
+        delay = max(0.01, (when - self.worker.clock.now()).total_seconds())
         if delay >= self.poll_seconds:
             return
         self.job_queue.run_once(self.tick, when=delay, name=NEXT_JOB)
@@ -71,6 +71,10 @@ def install_delivery_jobs(
 ) -> DeliveryJobs:
     """Register the delivery tick (first pass at once) and hook `worker.wake()` to it."""
     jobs = DeliveryJobs(job_queue, worker, poll_seconds)
-    job_queue.run_repeating(jobs.tick, interval=poll_seconds, first=0, name=TICK_JOB)
+    # `first=0` on a repeating job can be computed as already past and skipped to the
+    # next interval; the first pass is a one-shot job instead.
+    job_queue.run_repeating(jobs.tick, interval=poll_seconds, first=poll_seconds,
+                            name=TICK_JOB)
+    job_queue.run_once(jobs.tick, when=0.01, name=NEXT_JOB)
     worker.on_wake(jobs.wake)
     return jobs

@@ -61,8 +61,10 @@ async def seed(
     timezone: str = "Asia/Kolkata",
     first_chat: int = 1000,
     created: datetime = T0,
+    grouped: bool = False,
 ) -> list[int]:
-    """`count` pending messages round-robin over `chats` patients (one chat each).
+    """`count` pending messages round-robin over `chats` patients (one chat each), or
+    `grouped` (each chat's messages consecutive).
 
     Due times are spread evenly over `spread` from `due`. Returns the chat ids.
     """
@@ -74,10 +76,12 @@ async def seed(
         for i, chat in enumerate(chat_ids)
     ]
     rows = []
+    per_chat = -(-count // chats)
     for n in range(count):
         when = due + (spread * n / count if count else timedelta(0))
+        index = n // per_chat if grouped else n % chats
         rows.append({
-            "patient_id": 1 + n % chats, "chat_id": chat_ids[n % chats],
+            "patient_id": 1 + index, "chat_id": chat_ids[index],
             "step_id": f"step-{n}", "occurrence": 0, "kind": "reminder",
             "text": f"Reminder {n} &amp; care", "due_at": when, "available_at": when,
             "expires_at": when + expires if expires is not None else None,

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.clock import FakeClock
+from core.clock import FakeClock, SystemClock
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
 from jobs.pacing import PacingPolicy
@@ -324,3 +324,46 @@ async def test_short_retry_after_is_waited_out_within_the_pass(engine: AsyncEngi
     await drain(worker, clock)
     assert [r.status for r in await rows(engine)] == ["sent"] * 3
     assert worker.counters.requeued == 1  # only the message that got the 429
+
+
+async def test_job_queue_wiring_delivers_on_time_and_on_wake(engine: AsyncEngine) -> None:
+    """install_delivery_jobs: the first tick sends what is due, a one-shot job fires at the
+    next due time (well before the slow poll), and wake() runs a pass at once."""
+    from telegram.ext import ApplicationBuilder
+
+    from jobs.scheduling import NEXT_JOB, install_delivery_jobs
+    from tests.fakes.bot_api import DEFAULT_TOKEN
+
+    now = datetime.now(UTC)
+    await seed(engine, 2, due=now)
+    async with engine.begin() as conn:  # the second one is due in 0.5 s
+        await conn.execute(update(MESSAGES).where(MESSAGES.c.id == 2)
+                           .values(available_at=now + timedelta(seconds=0.5)))
+    sender = NullSender()
+    worker = DeliveryWorker(outbox=Outbox(engine), sender=sender,
+                            settings=fast_settings(poll_seconds=30), clock=SystemClock())
+    application = ApplicationBuilder().token(DEFAULT_TOKEN).build()
+    job_queue = application.job_queue
+    assert job_queue is not None
+    await job_queue.start()
+    try:
+        jobs = install_delivery_jobs(job_queue, worker, poll_seconds=30)
+        await _until(lambda: len(sender.sent) == 2, 5)
+        assert [m.message_id for m in sender.sent] == [1, 2]
+        async with engine.begin() as conn:  # e.g. consent just planned a due-now message
+            await conn.execute(insert(MESSAGES).values(
+                chat_id=9000, step_id="welcome", kind="reminder", text="Welcome",
+                due_at=now, available_at=now, created_at=now))
+        worker.wake()
+        await _until(lambda: len(sender.sent) == 3, 5)  # long before the 30 s poll
+        assert jobs.poll_seconds == 30 and not job_queue.get_jobs_by_name(NEXT_JOB)
+    finally:
+        await job_queue.stop(wait=False)
+
+
+async def _until(condition: Callable[[], bool], seconds: float) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
