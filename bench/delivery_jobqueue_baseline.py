@@ -7,7 +7,6 @@ messages and schedules one job each, then prints `jobs=N seconds=S peak_rss_kib=
 from __future__ import annotations
 
 import asyncio
-import resource
 import sys
 import time
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from telegram.ext import ApplicationBuilder, CallbackContext
 from storage.database import create_engine
 from storage.outbox import MESSAGES
 from tests.fakes.bot_api import DEFAULT_TOKEN
+from tests.slow.delivery_worker_process import peak_rss_kib
 
 
 async def send(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -45,7 +45,7 @@ async def main(url: str) -> None:
     seconds = time.perf_counter() - started
     await engine.dispose()
     await job_queue.stop(wait=False)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kib()
     print(f"jobs={count} seconds={seconds:.2f} peak_rss_kib={peak}", flush=True)
 
 

@@ -44,6 +44,11 @@ async def fill(url: str, count: int) -> float:
                  "status": "pending", "attempts": 0, "created_at": now,
                  "moved_by_quiet_hours": False, "respects_quiet_hours": True}
                 for n in range(begin, min(count, begin + 20_000))])
+    if engine.dialect.name == "sqlite":
+        # An outbox that grew over months has no giant un-checkpointed WAL; without this
+        # the worker's first write would fold this bulk load into the database file.
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     await engine.dispose()
     return time.perf_counter() - started
 

@@ -36,6 +36,8 @@ if importlib.util.find_spec("sniffio") is None:
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 # Telegram echoes fragments of a bad message in quotes ("can't find end tag ... "b"").
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+# A network error could quote a request URL, and those carry the bot token.
+_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 
 
 def checkin_callback(message_id: int, option_id: str) -> str:
@@ -44,8 +46,8 @@ def checkin_callback(message_id: int, option_id: str) -> str:
 
 
 def _summary(error: TelegramError) -> str:
-    """Telegram's description with quoted fragments removed (they may hold message text)."""
-    return _QUOTED.sub("…", error.message)[:160]
+    """Telegram's description without quoted fragments (message text) or a bot token."""
+    return _TOKEN.sub("<token>", _QUOTED.sub("…", error.message))[:160]
 
 
 def _seconds(error: RetryAfter) -> float:

@@ -305,10 +305,14 @@ class DeliveryWorker:
             self._checks.blocked.add(message.chat_id)
             self._outcomes.keep(Outcome(message_id=message.id, status="cancelled", at=now,
                                last_error=f"chat unreachable: {_reason(error)}"))
-            await self.outbox.mark_unreachable(
-                patient_id=message.patient_id, chat_id=message.chat_id, now=now,
-                reason="chat unreachable",
-            )
+            try:
+                await self.outbox.mark_unreachable(
+                    patient_id=message.patient_id, chat_id=message.chat_id, now=now,
+                    reason="chat unreachable",
+                )
+            except Exception as db_error:  # the next 403 from this chat tries again
+                log.warning("delivery: could not mark chat of message %d unreachable (%s)",
+                            message.id, type(db_error).__name__)
         except PermanentError as error:
             self._outcomes.keep(Outcome(message_id=message.id, status="failed", at=now,
                                last_error=_reason(error)))

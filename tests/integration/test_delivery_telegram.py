@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
+from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
 from bot.sender import TelegramSender
@@ -93,6 +94,22 @@ async def test_telegram_errors_are_classified(api: FakeBotApi) -> None:
             await sender.send(OutgoingMessage(message_id=1, chat_id=6, text="<b>Asha's pain"))
         assert "BadRequest" in str(bad.value) and "Asha" not in str(bad.value)
     assert api.sent_to(5) == [] and api.sent_to(6) == []
+
+
+class _FailingBot:
+    """A Bot stand-in whose send fails with a network error quoting a request URL."""
+
+    async def send_message(self, **_: object) -> None:
+        raise NetworkError("connect to https://api.telegram.org/bot123456:AAbbCCddEEffGGhh"
+                           "IIjjKKllMM/sendMessage failed")
+
+
+async def test_error_summaries_never_carry_the_bot_token() -> None:
+    """last_error comes from these summaries: a token in Telegram's text is masked."""
+    sender = TelegramSender(_FailingBot())  # type: ignore[arg-type]
+    with pytest.raises(TransientError) as failure:
+        await sender.send(OutgoingMessage(message_id=1, chat_id=6, text="hello"))
+    assert "AAbbCC" not in str(failure.value) and "<token>" in str(failure.value)
 
 
 @pytest.fixture

@@ -34,6 +34,19 @@ class FileSender:
         return self._next
 
 
+def peak_rss_kib() -> int:
+    """This process's peak RSS. Linux VmHWM belongs to the current program image, whereas
+    ru_maxrss also remembers the parent's size copied at fork (before exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("database_url")
@@ -73,7 +86,7 @@ async def main() -> None:
         sender: Sender = FileSender(target)
         worker = await run_delivery_forever(settings, sender=sender, clock=SystemClock(),
                                             stop_event=stop, policy=policy)
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_kib = peak_rss_kib()
         print(f"sent={worker.counters.sent} peak_rss_kib={peak_kib}", flush=True)
         return
     from telegram import Bot
