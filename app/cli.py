@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import inspect
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -227,6 +228,9 @@ def _redact(text: str, settings: Settings | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, load settings, run the command; returns the exit code."""
+    # Opt in to PTB's future RetryAfter.retry_after (a timedelta); bot/sender.py reads both
+    # forms, so PTB's per-429 deprecation warning would only be noise in the logs.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = build_parser().parse_args(argv)
     settings: Settings | None = None
     try:

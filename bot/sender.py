@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
+import warnings
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,6 +17,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from jobs.sender import (
     ChatUnreachable,
@@ -26,12 +26,6 @@ from jobs.sender import (
     RetryLater,
     TransientError,
 )
-
-# httpcore tries `import sniffio` (optional) on every connection-pool lock; when it is not
-# installed each try is a full search of sys.path, ~15% of a send's CPU. Recording the
-# absence once makes the import fail at once, exactly as it would anyway.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 # Telegram echoes fragments of a bad message in quotes ("can't find end tag ... "b"").
@@ -51,11 +45,15 @@ def _summary(error: TelegramError) -> str:
 
 
 def _seconds(error: RetryAfter) -> float:
-    # The private field is always a timedelta; the public property warns (PTB 22.2+).
-    value = getattr(error, "_retry_after", None)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(error.retry_after if isinstance(error.retry_after, int | float) else 1.0)
+    """RetryAfter's wait in seconds, whether PTB hands it out as int or timedelta.
+
+    PTB 22.2+ warns that the int form is deprecated unless PTB_TIMEDELTA is set; we
+    accept both forms, so the warning tells us nothing.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class TelegramSender:

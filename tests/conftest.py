@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+# As app.cli does for the real bot: PTB's RetryAfter in its timedelta form (no warning).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from storage.database import create_engine, migrate, migrate_async, session_factory
 from storage.models import Base
