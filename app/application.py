@@ -175,6 +175,12 @@ def _start_delivery(
 async def _stop_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ctx = application.bot_data.pop(CONTEXT_KEY, None)
     if isinstance(ctx, AppContext):
+        try:
+            # Sends still in flight finish and every outcome is written before we go:
+            # what is not written here would be sent again after the lease runs out.
+            await ctx.delivery.close()
+        except Exception as error:  # the database may be down; leases cover that case
+            log.warning("event=delivery_close_failed error=%s", type(error).__name__)
         await ctx.engine.dispose()
 
 

@@ -219,6 +219,9 @@ class DeliveryWorker:
                     seen.add(message.chat_id)
                     chunk.append(message)
             queue.extendleft(reversed(waiting))
+            chunk = await self._still_wanted(chunk, now)
+            if not chunk:
+                continue
             grant = await self.pacer.reserve([m.chat_id for m in chunk])
             granted = set(grant.granted)
             scheduled: list[tuple[float, ClaimedMessage]] = []
@@ -241,6 +244,24 @@ class DeliveryWorker:
                     self._release(list(queue))
                     return
                 await self.pacer.wait_until(self._paused_until)
+
+    async def _still_wanted(
+        self, chunk: list[ClaimedMessage], now: datetime
+    ) -> list[ClaimedMessage]:
+        """The chunk minus what was stopped, forgotten or cancelled since it was claimed.
+
+        Statuses are read again for every chunk (about `chunk_seconds` of sends), so a
+        /stop, /forget or staff cancel reaches a batch already being sent within that time
+        instead of after the whole batch.
+        """
+        wanted = []
+        for message in await self.outbox.refresh(chunk):
+            outcome = self._checks.check(message, now)
+            if outcome is None:
+                wanted.append(message)
+            else:
+                self._outcomes.keep(outcome)
+        return wanted
 
     async def _send_scheduled(
         self, scheduled: Sequence[tuple[float, ClaimedMessage]]

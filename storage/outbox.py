@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -160,6 +160,30 @@ class Outbox:
         # RETURNING order is unspecified; send in claim order.
         claimed.sort(key=lambda c: (c.available_at, c.id))
         return claimed
+
+    async def refresh(self, messages: Sequence[ClaimedMessage]) -> list[ClaimedMessage]:
+        """The same messages with their patient's and enrollment's status read again now.
+
+        A batch takes seconds to send at Telegram's pace; a patient who sends /stop (or is
+        cancelled by staff) meanwhile must not get the rest of it.
+        """
+        async with self._engine.connect() as conn:
+            patients = await self._patients(conn, {m.patient_id for m in messages} - {None})
+            enrollments = await self._enrollments(
+                conn, {m.enrollment_id for m in messages} - {None}
+            )
+        return [
+            replace(
+                m,
+                patient_status=patients.get(m.patient_id, (m.patient_status, None))[0]
+                if m.patient_id is not None
+                else None,
+                enrollment_status=enrollments.get(m.enrollment_id, m.enrollment_status)
+                if m.enrollment_id is not None
+                else None,
+            )
+            for m in messages
+        ]
 
     @staticmethod
     async def _patients(
