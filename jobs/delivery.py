@@ -178,12 +178,20 @@ class DeliveryWorker:
             return soon if next_due is None else min(next_due, soon)
         return next_due
 
-    async def close(self) -> None:
-        """Wait for sends still in flight and record every outcome (call before exiting)."""
+    async def settle(self) -> None:
+        """Wait for sends still in flight and record every outcome.
+
+        A pass returns while its last sends are still being answered (they overlap the
+        next pass); whoever needs the outbox to match what Telegram got waits here.
+        """
         async with self._lock:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self._outcomes.flush(force=True)
+
+    async def close(self) -> None:
+        """Settle before exiting: what is not recorded would be sent again after its lease."""
+        await self.settle()
 
     async def _deliver(self, batch: Sequence[ClaimedMessage]) -> None:
         now = self._clock.now()

@@ -135,7 +135,19 @@ class BotEnv:
             next_due = await worker.run_once(self.clock.now())
             if next_due is None or next_due > self.clock.now():
                 break
+        await worker.settle()  # the last sends' outcomes are in the outbox before we look
         return int(self.api.stats.sent_count - before)
+
+    async def startup_pass_done(self, wait: float = 5.0) -> None:
+        """Wait for the pass the bot runs at start, so that later passes happen only on
+        wake() (consent) or env.deliver(), never racing a test's own inserts."""
+        worker = self.ctx.delivery
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while worker.counters.passes < 1 or worker.busy:
+            if loop.time() > deadline:
+                raise AssertionError("the start-up delivery pass did not run")
+            await asyncio.sleep(0.005)
 
     async def invite(
         self,
@@ -264,6 +276,7 @@ async def running_bot(
             )
             env = BotEnv(api=api, app=app, clock=clock, settings=settings, logs=capture)
             try:
+                await env.startup_pass_done()
                 yield env
             finally:
                 await app.updater.stop()

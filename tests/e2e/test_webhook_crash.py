@@ -191,7 +191,12 @@ async def test_kill_9_while_handling_a_persisted_consent_loses_nothing(
     await bot.start()
     await patient.expect("/timezone", timeout=20)
     await patient.expect("warm water", timeout=20)
-    after = await db_state(bot, patient.id)
+    # Outcomes are written within delivery's flush interval after Telegram answers.
+    for _ in range(100):
+        after = await db_state(bot, patient.id)
+        if any(m.status == "sent" for m in after["messages"]):
+            break
+        await asyncio.sleep(0.05)
     assert after["patient"] is not None and after["patient"].status == "active"
     assert after["unprocessed"] == ()
     assert any(m.status == "sent" for m in after["messages"])
