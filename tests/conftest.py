@@ -65,6 +65,12 @@ async def db_engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
+def engine(db_engine: AsyncEngine) -> AsyncEngine:
+    """`db_engine` under the name the delivery tests use."""
+    return db_engine
+
+
+@pytest.fixture
 def db_sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Session factory over `db_engine` (use with storage.repositories.Store)."""
     return session_factory(db_engine)

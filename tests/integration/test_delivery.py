@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,23 +26,9 @@ from jobs.sender import (
 )
 from storage.outbox import MESSAGES, PATIENTS, Outbox
 from storage.pacing import PACING
-from tests.integration.delivery_support import T0, fast_settings, fresh_engine, rows, seed
+from tests.integration.delivery_support import T0, fast_settings, rows, seed
 
 ALERT_CHAT = -100500
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest) -> str:
-    """The URL of a scratch database of each kind (resolved outside the event loop)."""
-    return str(request.getfixturevalue(f"{request.param}_url"))
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    """A migrated, empty database of each kind."""
-    engine = await fresh_engine(db_url)
-    yield engine
-    await engine.dispose()
 
 
 class ScriptedSender:

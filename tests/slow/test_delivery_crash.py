@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,19 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BURST = 10_000
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest) -> str:
-    """A scratch database URL of each kind (resolved outside the event loop)."""
-    return str(request.getfixturevalue(f"{request.param}_url"))
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = await fresh_engine(db_url)
-    yield engine
-    await engine.dispose()
 
 
 def spawn_worker(url: str, sender: str, *extra: str) -> subprocess.Popen[bytes]:
@@ -144,6 +131,35 @@ async def terminate_backends(database: str) -> int:
         await conn.close()
 
 
+Outage = Callable[[DeliveryWorker, "RecordingSender"], Awaitable[str]]
+
+
+async def _deliver_through_an_outage(postgres_url: str, *, rate: float, outage: Outage) -> None:
+    """3,000 due messages delivered by one worker while `outage` hits the database mid-run:
+    delivery must recover by itself, every message sent, none twice."""
+    engine = await fresh_engine(postgres_url)
+    try:
+        now = datetime.now(UTC)
+        await seed(engine, 3000, due=now, created=now)
+        settings = fast_settings(rate_per_second=rate, batch_size=100, lease_seconds=10)
+        sender = RecordingSender()
+        worker = DeliveryWorker(
+            outbox=Outbox(engine), sender=sender, settings=settings, clock=SystemClock(),
+            policy=PacingPolicy(rate_per_second=rate, per_chat_seconds=0),
+        )
+        stop = asyncio.Event()
+        runner = asyncio.create_task(run_worker(worker, poll_seconds=0.2, stop_event=stop))
+        what = await outage(worker, sender)
+        await wait_until(lambda: _all_sent(engine, 3000), 60, "every message sent")
+        stop.set()
+        await runner
+        print(f"\n{what}; {worker.counters.pass_errors} passes failed and were retried")
+        assert set(sender.counts) == set(range(1, 3001))
+        assert max(sender.counts.values()) == 1
+    finally:
+        await engine.dispose()
+
+
 @pytest.mark.postgres
 async def test_postgres_dropping_every_connection_mid_run_loses_nothing(
     postgres_url: str,
@@ -151,19 +167,9 @@ async def test_postgres_dropping_every_connection_mid_run_loses_nothing(
     """Every backend of the worker's database is terminated, again and again, mid-run (a
     PostgreSQL restart as the worker sees it): delivery recovers by itself; every message
     is sent, none twice."""
-    engine = await fresh_engine(postgres_url)
-    try:
-        now = datetime.now(UTC)
-        await seed(engine, 3000, due=now, created=now)
-        settings = fast_settings(rate_per_second=500, batch_size=100, lease_seconds=10)
-        sender = RecordingSender()
-        worker = DeliveryWorker(
-            outbox=Outbox(engine), sender=sender, settings=settings, clock=SystemClock(),
-            policy=PacingPolicy(rate_per_second=500, per_chat_seconds=0),
-        )
-        stop = asyncio.Event()
-        runner = asyncio.create_task(run_worker(worker, poll_seconds=0.2, stop_event=stop))
-        database = postgres_url.rsplit("/", 1)[1]
+    database = postgres_url.rsplit("/", 1)[1]
+
+    async def terminate_until_a_pass_fails(worker: DeliveryWorker, _: RecordingSender) -> str:
         killed = 0
         await asyncio.sleep(0.5)
         for _ in range(40):  # until a kill lands mid-transaction (idle ones pre-ping hides)
@@ -171,16 +177,10 @@ async def test_postgres_dropping_every_connection_mid_run_loses_nothing(
             if worker.counters.pass_errors >= 2:
                 break
             await asyncio.sleep(0.1)
-        await wait_until(lambda: _all_sent(engine, 3000), 40, "every message sent")
-        stop.set()
-        await runner
-        print(f"\nterminated {killed} backends; {worker.counters.pass_errors} passes failed "
-              f"and were retried")
         assert killed > 0 and worker.counters.pass_errors > 0  # the outage hit mid-pass
-        assert set(sender.counts) == set(range(1, 3001))
-        assert max(sender.counts.values()) == 1
-    finally:
-        await engine.dispose()
+        return f"terminated {killed} backends"
+
+    await _deliver_through_an_outage(postgres_url, rate=500, outage=terminate_until_a_pass_fails)
 
 
 async def _all_sent(engine: AsyncEngine, total: int) -> bool:
@@ -222,18 +222,8 @@ async def test_a_real_postgresql_restart_mid_run_loses_nothing(postgres_url: str
     command = _cluster_restart_command()
     if command is None:
         pytest.skip("no pg_ctlcluster here to restart the local PostgreSQL cluster")
-    engine = await fresh_engine(postgres_url)
-    try:
-        now = datetime.now(UTC)
-        await seed(engine, 3000, due=now, created=now)
-        settings = fast_settings(rate_per_second=300, batch_size=100, lease_seconds=10)
-        sender = RecordingSender()
-        worker = DeliveryWorker(
-            outbox=Outbox(engine), sender=sender, settings=settings, clock=SystemClock(),
-            policy=PacingPolicy(rate_per_second=300, per_chat_seconds=0),
-        )
-        stop = asyncio.Event()
-        runner = asyncio.create_task(run_worker(worker, poll_seconds=0.2, stop_event=stop))
+
+    async def restart_the_server(_: DeliveryWorker, sender: RecordingSender) -> str:
         await asyncio.sleep(1.0)
         sent_before = sum(sender.counts.values())
         restart = await asyncio.create_subprocess_exec(
@@ -241,14 +231,8 @@ async def test_a_real_postgresql_restart_mid_run_loses_nothing(postgres_url: str
         )
         _, err = await restart.communicate()
         assert restart.returncode == 0, err.decode(errors="replace")
-        await _wait_for_server(30)
-        await wait_until(lambda: _all_sent(engine, 3000), 60, "every message sent")
-        stop.set()
-        await runner
-        print(f"\nrestarted PostgreSQL after {sent_before} sends; "
-              f"{worker.counters.pass_errors} passes failed and were retried")
         assert 0 < sent_before < 3000  # the restart came mid-run
-        assert set(sender.counts) == set(range(1, 3001))
-        assert max(sender.counts.values()) == 1
-    finally:
-        await engine.dispose()
+        await _wait_for_server(30)
+        return f"restarted PostgreSQL after {sent_before} sends"
+
+    await _deliver_through_an_outage(postgres_url, rate=300, outage=restart_the_server)
