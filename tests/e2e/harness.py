@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -233,6 +233,23 @@ def e2e_settings(
     return Settings(**sections)
 
 
+@contextmanager
+def production_logging() -> Iterator[LogCapture]:
+    """Capture every record at the production level, with the production quieting of
+    noisy loggers (app.logging_setup), so privacy tests see what a real run would log."""
+    capture = LogCapture()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(capture)
+    root.setLevel(logging.INFO)
+    quiet_noisy_loggers()
+    try:
+        yield capture
+    finally:
+        root.removeHandler(capture)
+        root.setLevel(old_level)
+
+
 @asynccontextmanager
 async def running_bot(
     database_url: str,
@@ -244,14 +261,7 @@ async def running_bot(
     allowed_updates: Sequence[str] = Update.ALL_TYPES,
 ) -> AsyncIterator[BotEnv]:
     """Start the fake API and the real application (polling); stop both afterwards."""
-    capture = LogCapture()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(capture)
-    # Production level and the production quieting of noisy loggers (app.logging_setup).
-    root.setLevel(logging.INFO)
-    quiet_noisy_loggers()
-    try:
+    with production_logging() as capture:
         async with FakeBotApi(token=TOKEN, username=BOT_USERNAME) as api:
             api.group(ALERT_CHAT_ID, "Clinic staff")
             if configure_api is not None:
@@ -284,6 +294,3 @@ async def running_bot(
                 await app.shutdown()
                 if app.post_shutdown is not None:
                     await app.post_shutdown(app)
-    finally:
-        root.removeHandler(capture)
-        root.setLevel(old_level)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +13,6 @@ from typing import Any
 import httpx
 
 from app.application import build_application
-from app.logging_setup import quiet_noisy_loggers
 from app.webhook import SECRET_HEADER, serve_webhook
 from core.clock import FakeClock
 from tests.e2e.harness import (
@@ -23,8 +21,8 @@ from tests.e2e.harness import (
     START,
     TOKEN,
     BotEnv,
-    LogCapture,
     e2e_settings,
+    production_logging,
 )
 from tests.fakes.bot_api import FakeBotApi
 
@@ -85,13 +83,7 @@ async def running_webhook_bot(
     start: datetime = START,
 ) -> AsyncIterator[WebhookBotEnv]:
     """Start the fake API and the real application in webhook mode; stop both afterwards."""
-    capture = LogCapture()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(capture)
-    root.setLevel(logging.INFO)
-    quiet_noisy_loggers()
-    try:
+    with production_logging() as capture:
         async with FakeBotApi(token=TOKEN, username=BOT_USERNAME) as api:
             api.group(ALERT_CHAT_ID, "Clinic staff")
             port = free_port()
@@ -119,6 +111,3 @@ async def running_webhook_bot(
                 stop.set()
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, 15)
-    finally:
-        root.removeHandler(capture)
-        root.setLevel(old_level)
