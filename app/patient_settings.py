@@ -268,10 +268,10 @@ async def stop(ctx: AppContext, patient: PatientRecord, now: datetime) -> int:
 async def forget(ctx: AppContext, patient: PatientRecord, now: datetime) -> None:
     """Erase personal data the same way as `patient forget` and the retention job do."""
     async with Store(ctx.sessions) as store:
-        await store.messages.cancel_pending_for_patient(patient.id, now, "forget")
-        staff = await store.staff.list()
-        staff_ids = {*ctx.settings.staff.admin_ids, *(member.user_id for member in staff)}
-        await forget_patient_data(store.session, patient.id, now, staff_ids=staff_ids)
+        # Also cancels what is pending; staff in the staff table keep their audit ids.
+        await forget_patient_data(
+            store.session, patient.id, now, staff_ids=ctx.settings.staff.admin_ids
+        )
         # No actor id: the Telegram id of someone who asked to be forgotten is not kept.
         await store.audit.record(actor_id=None, action="patient.forget", outcome="ok",
                                  target=f"patient:{patient.id}", now=now)
