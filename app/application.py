@@ -16,21 +16,24 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from app.context import AppContext
 from app.settings import Settings
 from bot.context import CONTEXT_KEY
+from bot.jobqueue import install_delivery_jobs, install_digest_job, install_retention_job
 from bot.sender import TelegramSender
-from core.clock import Clock, SystemClock
+from bot.webhook import WebhookConfig
+from bot.webhook import serve_webhook as serve
+from core.clock import Clock
 from core.content import Content
-from core.content_loader import load_content
-from core.content_reader import ContentError
 from core.faq import FaqIndex
 from core.triage import Triage
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
-from jobs.scheduling import install_delivery_jobs
+from services.context import AppContext
+from storage.content_loader import load_content
+from storage.content_reader import ContentError
 from storage.database import create_engine, migrate_async, session_factory
 from storage.outbox import Outbox
+from storage.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +92,10 @@ def build_application(
     application.add_error_handler(_on_error)
     # Operations (H8): a metrics registry counting updates, and /healthz + /metrics on
     # `health.listen` when set (webhook mode serves them on the webhook server too).
-    from app.health import install_health_server
-    from app.metrics import install_metrics
+    from bot.ops_hooks import install_health_server, install_metrics
 
     install_metrics(application)
-    install_health_server(application, settings)
+    install_health_server(application, settings.health.listen)
     return application
 
 
@@ -139,8 +141,6 @@ async def _start_services(
     application.bot_data[CONTEXT_KEY] = ctx
     if application.job_queue is not None:
         # Operations (H8): daily retention and the 09:00 staff digest, bot process only.
-        from jobs.digest import install_digest_job
-        from jobs.retention import install_retention_job
 
         install_retention_job(application.job_queue, ctx)
         install_digest_job(application.job_queue, ctx)
@@ -187,7 +187,7 @@ async def _stop_services(application: Application[Any, Any, Any, Any, Any, Any])
 async def _set_commands(
     application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
 ) -> None:
-    from bot.texts_staff import PATIENT_COMMANDS, PATIENT_COMMANDS_HI, STAFF_COMMANDS
+    from core.texts.staff import PATIENT_COMMANDS, PATIENT_COMMANDS_HI, STAFF_COMMANDS
 
     patient = [BotCommand(name, text) for name, text in PATIENT_COMMANDS]
     staff = [BotCommand(name, text) for name, text in STAFF_COMMANDS]
@@ -240,13 +240,35 @@ def run_bot(settings: Settings) -> None:
         raise SystemExit(f"Cannot start: {error}") from None
 
 
+def require_webhook_settings(settings: Settings) -> WebhookConfig:
+    """The webhook configuration, or StartupError: webhook mode refuses to run without a
+    secret."""
+    telegram = settings.telegram
+    if not telegram.webhook_url:
+        raise StartupError("telegram.webhook_url is not set")
+    secret = telegram.webhook_secret.get_secret_value() if telegram.webhook_secret else ""
+    if not secret:
+        raise StartupError(
+            "webhook mode needs a secret: set TELEGRAM_WEBHOOK_SECRET (1-256 characters "
+            "A-Z a-z 0-9 _ -), e.g. `openssl rand -hex 32`; every request must carry it"
+        )
+    return WebhookConfig(url=telegram.webhook_url, secret=secret, listen=telegram.webhook_listen)
+
+
+async def serve_webhook(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings,
+    *, stop: asyncio.Event | None = None,
+) -> None:
+    """Webhook mode until `stop` is set (or SIGINT / SIGTERM): bot/webhook.py's server."""
+    await serve(application, require_webhook_settings(settings), stop=stop)
+
+
 def run_webhook(
     application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
 ) -> None:
-    """Webhook mode: the durable webhook server (app/webhook.py, operations)."""
-    from app.webhook import run_webhook as serve
-
-    serve(application, settings)
+    """Blocking entry for `run_bot` in webhook mode."""
+    config = require_webhook_settings(settings)  # refuse before touching anything
+    asyncio.run(serve(application, config))
 
 
 def run_worker(settings: Settings) -> None:
@@ -254,7 +276,7 @@ def run_worker(settings: Settings) -> None:
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    from jobs.runner import run_delivery_forever
+    from app.worker import run_delivery_forever
 
     if settings.bot_token is None:
         raise StartupError("TELEGRAM_BOT_TOKEN is not set")

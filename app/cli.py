@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.settings import Settings, SettingsError, load_settings
 from core.content import Content
-from core.content_loader import read_content
+from core.local_time import parse_local_minute
 from core.plans import plan_enrollment
 from core.preview import format_plan
-from core.quiet_hours import QuietHours, resolve_local
+from core.quiet_hours import QuietHours
+from storage.content_loader import read_content
 
 # Exit codes: 1 = the thing checked is wrong / the command failed, 2 = bad usage or settings.
 EXIT_PROBLEMS = 1
@@ -109,13 +110,12 @@ def _local_option(option: str, value: str | None, zone: ZoneInfo) -> datetime | 
     if not value:
         return None
     try:
-        wall = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007 - local wall
+        return parse_local_minute(value, zone)
     except ValueError:
         raise CommandError(
             f'bad {option} {value!r}; expected "YYYY-MM-DD HH:MM", '
             'e.g. "2026-03-28 20:30" (in the --tz zone)'
         ) from None
-    return resolve_local(wall, zone)
 
 
 def command_preview(settings: Settings, args: argparse.Namespace, now: datetime) -> int:
@@ -212,7 +212,7 @@ def run_command(args: argparse.Namespace, settings: Settings, now: datetime) -> 
     _require_token(settings)
     _content(settings, sys.stderr)
     # The bot and worker processes log; set up handlers, levels and redaction once, here.
-    from app.logging_setup import configure_logging
+    from ops.logging_setup import configure_logging
 
     configure_logging(settings)
     if command == "worker":

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from datetime import time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from core.config import Section as _Section
+from jobs.config import DeliverySettings, RetentionSettings
+from services.config import ClinicSettings, InviteSettings, StaffSettings
 
 DEFAULT_SETTINGS_FILE = "settings.toml"
 
@@ -28,15 +29,10 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "DELIVERY_POLL_SECONDS": ("delivery", "poll_seconds"),
 }
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
 class SettingsError(Exception):
     """Settings are missing or invalid; the message names each key and what is expected."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TelegramSettings(_Section):
@@ -109,80 +105,9 @@ class ContentSettings(_Section):
     dir: Path = Path("content")
 
 
-class ClinicSettings(_Section):
-    name: str = "Our clinic"
-    timezone: str = "Asia/Kolkata"
-    contact: str = "Please call the clinic."
-    default_language: str = "en"
-    # Languages every content text must cover (`check` fails otherwise).
-    languages: list[str] = Field(default_factory=lambda: ["en", "hi"])
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"expected an IANA time zone name like Asia/Kolkata, got {value!r}"
-            ) from None
-        return value
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
-class StaffSettings(_Section):
-    admin_ids: list[int] = Field(default_factory=list)
-    alert_chat_id: int | None = None
 
-    @field_validator("admin_ids", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-
-class DeliverySettings(_Section):
-    quiet_hours: str | None = "21:00-08:00"
-    poll_seconds: float = Field(default=5.0, gt=0, le=3600)
-    rate_per_second: float = Field(default=25.0, gt=0, le=1000)
-    per_chat_seconds: float = Field(default=1.0, ge=0)
-    batch_size: int = Field(default=200, ge=1, le=5000)
-    lease_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=5, ge=1, le=100)
-    backoff_base_seconds: float = Field(default=2.0, gt=0)
-    backoff_max_seconds: float = Field(default=300.0, gt=0)
-
-    @field_validator("quiet_hours")
-    @classmethod
-    def _quiet(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        assert value is not None
-        start, sep, end = value.partition("-")
-        if not sep or not _HHMM.match(start.strip()) or not _HHMM.match(end.strip()):
-            raise ValueError('expected "HH:MM-HH:MM", e.g. "21:00-08:00"')
-        if start.strip() == end.strip():
-            raise ValueError("start and end of quiet hours must differ")
-        return f"{start.strip()}-{end.strip()}"
-
-    @property
-    def quiet_window(self) -> tuple[time, time] | None:
-        if self.quiet_hours is None:
-            return None
-        start, _, end = self.quiet_hours.partition("-")
-        return time.fromisoformat(start), time.fromisoformat(end)
-
-
-class InviteSettings(_Section):
-    ttl_days: float = Field(default=7, gt=0, le=365)
-
-
-class RetentionSettings(_Section):
-    days: int = Field(default=365, ge=1)
 
 
 class LoggingSettings(_Section):

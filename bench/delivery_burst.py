@@ -23,12 +23,12 @@ from telegram.request import HTTPXRequest
 
 from bench.delivery_common import database, wait_sent
 from bot.sender import TelegramSender
-from core.clock import SystemClock
 from jobs.delivery import DeliveryWorker
 from jobs.runner import run_worker
 from storage.outbox import Outbox
-from tests.fakes.bot_api import DEFAULT_TOKEN
-from tests.integration.delivery_support import fast_settings, fresh_engine, seed
+from storage.system_clock import SystemClock
+from testkit.delivery_support import fast_settings, fresh_engine, seed
+from testkit.fakes.bot_api import DEFAULT_TOKEN
 
 
 async def burst(url: str, api_url: str, messages: int, chats: int, rate: float) -> float:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.delivery_support import statuses
+from testkit.delivery_support import statuses
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,16 +26,16 @@ def database(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite+aiosqlite:///{folder}/bench.db"
         return
-    from tests.postgres import scratch_database
+    from testkit.postgres import scratch_database
 
     with scratch_database() as url:
         yield url
 
 
 def spawn_worker(url: str, sender: str, *extra: str) -> subprocess.Popen[str]:
-    """A delivery worker process (tests/slow/delivery_worker_process.py)."""
+    """A delivery worker process (testkit/delivery_worker_process.py)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.slow.delivery_worker_process", url, sender, *extra],
+        [sys.executable, "-m", "testkit.delivery_worker_process", url, sender, *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-from tests.fakes.bot_api import FakeBotApi
+from testkit.fakes.bot_api import FakeBotApi
 
 
 async def main() -> None:

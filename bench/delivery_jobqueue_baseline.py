@@ -17,8 +17,8 @@ from telegram.ext import ApplicationBuilder, CallbackContext
 
 from storage.database import create_engine
 from storage.outbox import MESSAGES
-from tests.fakes.bot_api import DEFAULT_TOKEN
-from tests.slow.delivery_worker_process import peak_rss_kib
+from testkit.delivery_worker_process import peak_rss_kib
+from testkit.fakes.bot_api import DEFAULT_TOKEN
 
 
 async def send(context: CallbackContext[Any, Any, Any, Any]) -> None:

@@ -18,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, update
 
 from bench.delivery_common import database, percentile
-from core.clock import SystemClock
 from jobs.delivery import DeliveryWorker
 from jobs.runner import run_worker
 from jobs.sender import NullSender
 from storage.outbox import MESSAGES, Outbox
-from tests.integration.delivery_support import fast_settings, fresh_engine, rows, seed
+from storage.system_clock import SystemClock
+from testkit.delivery_support import fast_settings, fresh_engine, rows, seed
 
 POLL = 5.0
 

@@ -21,7 +21,7 @@ from sqlalchemy import insert
 
 from bench.delivery_common import ROOT, database, spawn_worker, stop_workers
 from storage.outbox import MESSAGES, PATIENTS
-from tests.integration.delivery_support import fresh_engine
+from testkit.delivery_support import fresh_engine
 
 CHATS = 1000
 

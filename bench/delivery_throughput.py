@@ -24,13 +24,13 @@ from telegram.request import HTTPXRequest
 
 from bench.delivery_common import database, median_of, spawn_worker, stop_workers, wait_sent
 from bot.sender import TelegramSender
-from core.clock import SystemClock
 from jobs.delivery import DeliveryWorker
 from jobs.pacing import PacingPolicy
 from jobs.sender import NullSender
 from storage.outbox import Outbox
-from tests.fakes.bot_api import DEFAULT_TOKEN
-from tests.integration.delivery_support import fast_settings, fresh_engine, seed
+from storage.system_clock import SystemClock
+from testkit.delivery_support import fast_settings, fresh_engine, seed
+from testkit.fakes.bot_api import DEFAULT_TOKEN
 
 LEAD = timedelta(seconds=8)  # workers start, import and connect before the burst is due
 UNPACED = PacingPolicy(rate_per_second=1e6, per_chat_seconds=0, late_seconds=1e9,

@@ -97,9 +97,9 @@ def synthetic_faq(rng: random.Random, size: int) -> Faq:
 def shipped_faq() -> Faq | None:
     """The shipped FAQ through the content loader, or None (with a message) if unavailable."""
     try:
-        from core.content_loader import load_content
+        from storage.content_loader import load_content
     except ImportError:
-        print("shipped FAQ: skipped (core.content_loader is not there yet)")
+        print("shipped FAQ: skipped (storage.content_loader is not there yet)")
         return None
     try:
         content = load_content(ROOT / "content", list(LANGUAGES), "en")

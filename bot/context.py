@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import CallbackContext
 
-from app.context import AppContext
+from services.context import AppContext
 
 CONTEXT_KEY = "ctx"
 

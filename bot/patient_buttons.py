@@ -9,8 +9,6 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from app import inbox, onboarding, patient_settings
-from app.context import AppContext
 from bot.context import app_context
 from bot.formatting import fit
 from bot.patient_views import (
@@ -21,8 +19,10 @@ from bot.patient_views import (
     send,
     switch_timezone,
 )
-from bot.texts_patient import button, t, ui_language
 from core.records import ClaimStatus
+from core.texts.patient import button, t, ui_language
+from services import inbox, onboarding, patient_settings
+from services.context import AppContext
 
 CONSENT_YES = "consent:yes:"
 CONSENT_NO = "consent:no:"

@@ -19,9 +19,6 @@ from telegram.ext import (
     filters,
 )
 
-from app import inbox, onboarding, patient_settings
-from app.context import AppContext
-from app.onboarding import language_for
 from bot import patient_buttons
 from bot.context import app_context
 from bot.formatting import fit
@@ -35,8 +32,11 @@ from bot.patient_views import (
     send,
     suggestion_keyboard,
 )
-from bot.texts_patient import LANGUAGE_NAMES, button, t, ui_language
 from core.records import ClaimStatus, PatientRecord
+from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
+from services import inbox, onboarding, patient_settings
+from services.context import AppContext
+from services.onboarding import language_for
 
 PRIVATE = filters.ChatType.PRIVATE
 # New messages only: an edited message is not a new question (nor a new red flag report).

@@ -9,15 +9,15 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
 
-from app import patient_settings
-from app.alerts_staff import AlertRequest, raise_alert
-from app.context import AppContext
-from app.onboarding import language_for
-from app.patient_settings import PlanView, lookup_zone
-from app.planning import patient_zone
 from bot.formatting import fit
-from bot.texts_patient import t, ui_language
 from core.records import PatientRecord
+from core.texts.patient import t, ui_language
+from services import patient_settings
+from services.context import AppContext
+from services.onboarding import language_for
+from services.patient_settings import PlanView, lookup_zone
+from services.planning import patient_zone
+from services.staff_alerts import AlertRequest, raise_alert
 
 log = logging.getLogger(__name__)
 

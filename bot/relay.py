@@ -14,12 +14,12 @@ from telegram.ext import (
     filters,
 )
 
-from app.context import AppContext
-from app.staff_admin import audit, is_staff
-from bot import texts_patient as patient_texts
-from bot import texts_staff as T
 from bot.context import app_context
 from bot.formatting import escape, fit
+from core.texts import patient as patient_texts
+from core.texts import staff as T
+from services.context import AppContext
+from services.staff_admin import audit, is_staff
 from storage.repositories import Store
 
 ACTION = "relay"

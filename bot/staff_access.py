@@ -9,11 +9,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes, ConversationHandler
 
-from app.context import AppContext
-from app.staff_admin import audit, is_admin, is_staff
-from bot import texts_staff as T
 from bot.context import app_context
 from bot.formatting import fit
+from core.texts import staff as T
+from services.context import AppContext
+from services.staff_admin import audit, is_admin, is_staff
 
 StaffCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, AppContext], Awaitable[Any]]
 # PTB wants handler callbacks typed as coroutine functions, not just awaitables.

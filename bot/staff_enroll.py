@@ -20,8 +20,14 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from app.context import AppContext
-from app.enrollment import (
+from bot.context import app_context
+from bot.formatting import escape, fit_caption
+from bot.qr import qr_png
+from bot.staff_access import invalid, reply, staff_only, user_id_of
+from core.local_time import format_local_minute
+from core.texts import staff as T
+from services.context import AppContext
+from services.enrollment import (
     EnrollmentInputError,
     EnrollmentRequest,
     check_label,
@@ -29,16 +35,10 @@ from app.enrollment import (
     parse_enroll_args,
     parse_session_time,
 )
-from bot import texts_staff as T
-from bot.context import app_context
-from bot.formatting import escape, fit_caption
-from bot.qr import qr_png
-from bot.staff_access import invalid, reply, staff_only, user_id_of
 
 PICK_PROTOCOL, PICK_TIME, ASK_LABEL = range(3)
 TIMEOUT_SECONDS = 15 * 60
 DRAFT_KEY = "enroll_draft"
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 CANCEL_WORDS = filters.Regex(r"(?i)^\s*cancel\s*$")
 
 
@@ -271,7 +271,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def _local(ctx: AppContext, moment: datetime) -> str:
-    return moment.astimezone(ctx.zone).strftime(TIME_FORMAT)
+    return format_local_minute(moment, ctx.zone)
 
 
 async def _create(update: Update, ctx: AppContext, request: EnrollmentRequest) -> None:

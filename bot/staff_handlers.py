@@ -11,9 +11,17 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
-from app.context import AppContext
-from app.enrollment import EnrollmentInputError, parse_session_time
-from app.staff_admin import (
+from bot import relay, staff_enroll
+from bot.context import app_context
+from bot.formatting import chunks, escape
+from bot.staff_access import invalid, reply, staff_only, user_id_of
+from core.local_time import format_local_minute
+from core.records import PatientRecord
+from core.texts import patient as patient_texts
+from core.texts import staff as T
+from services.context import AppContext
+from services.enrollment import EnrollmentInputError, parse_session_time
+from services.staff_admin import (
     add_staff,
     audit,
     cancel_patient,
@@ -24,15 +32,7 @@ from app.staff_admin import (
     reschedule_patient,
     stats,
 )
-from bot import relay, staff_enroll
-from bot import texts_patient as patient_texts
-from bot import texts_staff as T
-from bot.context import app_context
-from bot.formatting import chunks, escape
-from bot.staff_access import invalid, reply, staff_only, user_id_of
-from core.records import PatientRecord
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 LABEL_IN_LIST = 60  # characters of a label shown in /patients (full label in /patient)
 # Handler groups: the staff gate for /help and the relay run before everything else.
 EARLY_GROUP = -1
@@ -52,7 +52,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 def local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "—" if moment is None else moment.astimezone(zone).strftime(TIME_FORMAT)
+    return "—" if moment is None else format_local_minute(moment, zone)
 
 
 def patient_zone(patient: PatientRecord, ctx: AppContext) -> ZoneInfo:

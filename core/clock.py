@@ -1,4 +1,8 @@
-"""Clocks: the only place the current time is read; everything else is handed `now`."""
+"""Clocks as the core sees them: a protocol, and the fake one tests move by hand.
+
+The real clock (storage/system_clock.py) is the only place the current time is read;
+everything else is handed a Clock or `now`.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,6 @@ class Clock(Protocol):
     """Something that tells the current time as an aware UTC datetime."""
 
     def now(self) -> datetime: ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass

@@ -41,7 +41,8 @@ from core.content import (
     Step,
     StepKind,
 )
-from core.quiet_hours import QuietHours, resolve_local
+from core.local_time import resolve_local
+from core.quiet_hours import QuietHours
 
 PlanStatus = Literal["pending", "expired"]
 

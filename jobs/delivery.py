@@ -12,10 +12,10 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from app.settings import DeliverySettings
 from core.clock import Clock
 from jobs.alerts import FailureAlerts
 from jobs.backoff import Backoff
+from jobs.config import DeliverySettings
 from jobs.outcomes import DeliveryCounters, OutcomeBuffer
 from jobs.pacing import Pacer, PacingPolicy, Sleep
 from jobs.send_checks import SendChecks

@@ -6,16 +6,12 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import CallbackContext, JobQueue
 
 from core.clock import require_aware
 from storage.reports import Digest, digest
-
-if TYPE_CHECKING:
-    from app.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -77,30 +73,3 @@ async def send_digest(
         len(report.failed_messages), len(report.opt_outs),
     )
     return report
-
-
-def digest_chat(ctx: AppContext) -> int | None:
-    """The staff alert chat, else the first admin's private chat."""
-    staff = ctx.settings.staff
-    if staff.alert_chat_id is not None:
-        return staff.alert_chat_id
-    return staff.admin_ids[0] if staff.admin_ids else None
-
-
-def install_digest_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
-    """Post the digest daily at 09:00 clinic time (only the bot process runs it)."""
-    chat_id = digest_chat(ctx)
-    if chat_id is None:
-        log.warning("event=staff_digest_off reason=no_alert_chat_or_admin")
-        return
-
-    async def run(context: CallbackContext[Any, Any, Any, Any]) -> None:
-        async def post(chat: int, text: str) -> Any:
-            return await context.bot.send_message(chat, text)
-
-        try:
-            await send_digest(ctx.sessions, post, chat_id, ctx.clock.now())
-        except Exception as error:  # a missed digest is not worth crashing the bot
-            log.warning("event=staff_digest_failed error=%s", type(error).__name__)
-
-    job_queue.run_daily(run, time=RUN_AT.replace(tzinfo=ctx.zone), name=JOB_NAME)

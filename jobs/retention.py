@@ -6,18 +6,13 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import CallbackContext, JobQueue
 
 from core.clock import require_aware
 from storage.patient_data import forget_patient_data, patient_target
 from storage.reports import retention_candidates
 from storage.repositories import Repositories
-
-if TYPE_CHECKING:
-    from app.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -76,21 +71,3 @@ async def apply_retention(
     if erased or pruned:
         log.info("event=retention erased=%d pruned_updates=%d", len(erased), pruned)
     return RetentionResult(erased=tuple(erased), pruned_updates=pruned)
-
-
-def install_retention_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
-    """Run retention daily at 03:30 clinic time, and once shortly after start-up."""
-
-    async def run(_context: CallbackContext[Any, Any, Any, Any]) -> None:
-        try:
-            await apply_retention(
-                ctx.sessions,
-                days=ctx.settings.retention.days,
-                now=ctx.clock.now(),
-                staff_ids=ctx.settings.staff.admin_ids,
-            )
-        except Exception as error:  # tomorrow's run tries again; nothing is half-erased
-            log.warning("event=retention_failed error=%s", type(error).__name__)
-
-    job_queue.run_daily(run, time=RUN_AT.replace(tzinfo=ctx.zone), name=JOB_NAME)
-    job_queue.run_once(run, when=60, name=f"{JOB_NAME}-startup")

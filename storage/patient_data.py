@@ -43,7 +43,7 @@ def _queued_alerts(patient_id: int) -> Any:
     """Staff alerts about the patient that went through the outbox (posting failed at once).
 
     They carry the patient's label and words but no patient_id; the alert text names the
-    patient as "Patient #<id>:" (app.alerts_staff.compose), the colon ends the number.
+    patient as "Patient #<id>:" (services.staff_alerts.compose), the colon ends the number.
     """
     m = ScheduledMessage
     return and_(

@@ -15,7 +15,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from storage.database import create_engine, migrate, migrate_async, session_factory
 from storage.models import Base
-from tests.postgres import scratch_database
+from testkit.postgres import scratch_database
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from testkit.postgres import scratch_database
 from tests.e2e.harness import BotEnv, running_bot
-from tests.postgres import scratch_database
 
 
 @pytest.fixture

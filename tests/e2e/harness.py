@@ -15,16 +15,16 @@ from telegram import Update
 from telegram.ext import Application
 
 from app.application import build_application
-from app.context import AppContext
-from app.enrollment import EnrollmentRequest, NewInvite, enroll
-from app.logging_setup import quiet_noisy_loggers
-from app.planning import plan_for_enrollment
 from app.settings import Settings
 from bot.context import CONTEXT_KEY
 from core.clock import FakeClock
 from core.invites import hash_code
+from ops.logging_setup import quiet_noisy_loggers
+from services.context import AppContext
+from services.enrollment import EnrollmentRequest, NewInvite, enroll
+from services.planning import plan_for_enrollment
 from storage.repositories import Store
-from tests.fakes.bot_api import FakeBotApi
+from testkit.fakes.bot_api import FakeBotApi
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "424242:TEST-token_e2e-abcdefghijklmnopqrstu"
@@ -236,7 +236,7 @@ def e2e_settings(
 @contextmanager
 def production_logging() -> Iterator[LogCapture]:
     """Capture every record at the production level, with the production quieting of
-    noisy loggers (app.logging_setup), so privacy tests see what a real run would log."""
+    noisy loggers (ops.logging_setup), so privacy tests see what a real run would log."""
     capture = LogCapture()
     root = logging.getLogger()
     old_level = root.level

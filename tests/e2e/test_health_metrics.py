@@ -12,9 +12,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.health import SERVER_KEY, HttpServer
+from bot.ops_hooks import SERVER_KEY
+from ops.http import HttpServer
+from testkit.postgres import ADMIN_DSN
 from tests.e2e.harness import BOT_USERNAME, BotEnv, running_bot
-from tests.postgres import ADMIN_DSN
 
 HEALTH = {"health": {"listen": "127.0.0.1:0"}}
 LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]+)")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.logging_setup import configure_logging
+from ops.logging_setup import configure_logging
 from tests.e2e.harness import TOKEN, BotEnv, e2e_settings, running_bot
 from tests.e2e.test_privacy_logs import LABEL, PATIENT_TEXTS, STAFF_REPLY, full_run
 from tests.e2e.webhook_harness import SECRET, running_webhook_bot, webhook_settings_extra

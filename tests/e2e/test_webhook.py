@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.application import StartupError
-from app.webhook import require_webhook_settings, webhook_path
+from app.application import StartupError, require_webhook_settings
+from bot.webhook import webhook_path
 from storage.models import InboundUpdate
 from tests.e2e.harness import ADMIN_ID, BOT_USERNAME, e2e_settings
 from tests.e2e.webhook_harness import HOOK_PATH, SECRET, WebhookBotEnv, running_webhook_bot

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from app.webhook import FAULT_ENV
+from bot.webhook import FAULT_ENV
 from storage.database import create_engine, session_factory
 from storage.repositories import Store
+from testkit.fakes.bot_api import FakeBotApi
 from tests.e2e.harness import ADMIN_ID, ALERT_CHAT_ID, BOT_USERNAME, REPO, TOKEN
 from tests.e2e.webhook_harness import HOOK_PATH, SECRET, free_port
-from tests.fakes.bot_api import FakeBotApi
 
 pytestmark = pytest.mark.slow
 

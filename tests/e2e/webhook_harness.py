@@ -12,9 +12,10 @@ from typing import Any
 
 import httpx
 
-from app.application import build_application
-from app.webhook import SECRET_HEADER, serve_webhook
+from app.application import build_application, serve_webhook
+from bot.webhook import SECRET_HEADER
 from core.clock import FakeClock
+from testkit.fakes.bot_api import FakeBotApi
 from tests.e2e.harness import (
     ALERT_CHAT_ID,
     BOT_USERNAME,
@@ -24,7 +25,6 @@ from tests.e2e.harness import (
     e2e_settings,
     production_logging,
 )
-from tests.fakes.bot_api import FakeBotApi
 
 SECRET = "webhook-secret_0123456789abcdefXYZ"
 HOOK_PATH = "/telegram/hook"

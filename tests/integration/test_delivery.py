@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.clock import FakeClock, SystemClock
+from core.clock import FakeClock
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
 from jobs.pacing import PacingPolicy
@@ -26,7 +26,8 @@ from jobs.sender import (
 )
 from storage.outbox import MESSAGES, PATIENTS, Outbox
 from storage.pacing import PACING
-from tests.integration.delivery_support import T0, fast_settings, rows, seed
+from storage.system_clock import SystemClock
+from testkit.delivery_support import T0, fast_settings, rows, seed
 
 ALERT_CHAT = -100500
 
@@ -317,8 +318,8 @@ async def test_job_queue_wiring_delivers_on_time_and_on_wake(engine: AsyncEngine
     next due time (well before the slow poll), and wake() runs a pass at once."""
     from telegram.ext import ApplicationBuilder
 
-    from jobs.scheduling import NEXT_JOB, install_delivery_jobs
-    from tests.fakes.bot_api import DEFAULT_TOKEN
+    from bot.jobqueue import NEXT_JOB, install_delivery_jobs
+    from testkit.fakes.bot_api import DEFAULT_TOKEN
 
     now = datetime.now(UTC)
     await seed(engine, 2, due=now)

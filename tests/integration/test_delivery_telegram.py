@@ -18,7 +18,6 @@ from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
 from bot.sender import TelegramSender
-from core.clock import SystemClock
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
 from jobs.pacing import PacingPolicy
@@ -31,8 +30,9 @@ from jobs.sender import (
     TransientError,
 )
 from storage.outbox import MESSAGES, PATIENTS, Outbox
-from tests.fakes.bot_api import FakeBotApi
-from tests.integration.delivery_support import fast_settings, fresh_engine, rows, seed, statuses
+from storage.system_clock import SystemClock
+from testkit.delivery_support import fast_settings, fresh_engine, rows, seed, statuses
+from testkit.fakes.bot_api import FakeBotApi
 
 ALERT_CHAT = -1001234
 # What one process with the fake server in it sustains on this machine; more only

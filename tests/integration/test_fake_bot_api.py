@@ -24,9 +24,9 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.fakes.bot_api import FakeBotApi
-from tests.fakes.bot_api_html import HtmlError, visible_text
-from tests.fakes.bot_api_stats import Stats
+from testkit.fakes.bot_api import FakeBotApi
+from testkit.fakes.bot_api_html import HtmlError, visible_text
+from testkit.fakes.bot_api_stats import Stats
 
 TOKEN = "777000:TEST-fake-api-token"
 Ctx = ContextTypes.DEFAULT_TYPE

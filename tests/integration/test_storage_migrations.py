@@ -21,7 +21,7 @@ from storage.database import (
     session_factory,
 )
 from storage.models import Base
-from tests.postgres import scratch_database
+from testkit.postgres import scratch_database
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 

@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.clock import SystemClock
 from jobs.delivery import DeliveryWorker
 from jobs.pacing import PacingPolicy
 from jobs.runner import run_worker
 from jobs.sender import OutgoingMessage
 from storage.outbox import MESSAGES, Outbox
-from tests.integration.delivery_support import fast_settings, fresh_engine, seed, statuses
-from tests.postgres import ADMIN_DSN
+from storage.system_clock import SystemClock
+from testkit.delivery_support import fast_settings, fresh_engine, seed, statuses
+from testkit.postgres import ADMIN_DSN
 
 ROOT = Path(__file__).resolve().parents[2]
 BURST = 10_000
@@ -33,9 +33,9 @@ pytestmark = pytest.mark.slow
 
 
 def spawn_worker(url: str, sender: str, *extra: str) -> subprocess.Popen[bytes]:
-    """Start a delivery worker process (tests/slow/delivery_worker_process.py)."""
+    """Start a delivery worker process (testkit/delivery_worker_process.py)."""
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "tests.slow.delivery_worker_process", url, sender, *extra],
+        [sys.executable, "-m", "testkit.delivery_worker_process", url, sender, *extra],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

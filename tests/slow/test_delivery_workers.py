@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.bot_api import FakeBotApi
-from tests.integration.delivery_support import fresh_engine, seed, statuses
+from testkit.delivery_support import fresh_engine, seed, statuses
+from testkit.fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ JITTER_ALLOWANCE = 1.05
 
 def spawn(url: str, api_url: str, rate: float) -> subprocess.Popen[str]:
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "tests.slow.delivery_worker_process", url,
+        [sys.executable, "-m", "testkit.delivery_worker_process", url,
          f"telegram:{api_url}", "--rate", str(rate), "--per-chat", "1", "--lease", "10",
          "--batch", "200"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

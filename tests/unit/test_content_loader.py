@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.content import DayTiming, OffsetTiming
-from core.content_loader import ContentError, load_content, validate_content
+from storage.content_loader import ContentError, load_content, validate_content
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 LANGUAGES = ["en", "hi"]

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.logging_setup import REDACTED, SecretRedactor, configure_logging
 from app.settings import Settings
+from ops.logging_setup import REDACTED, SecretRedactor, configure_logging
 
 TOKEN = "123456:AAExampleSecretTokenValue_xyz"
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.quiet_hours import QuietHours, resolve_local
+from core.local_time import resolve_local
+from core.quiet_hours import QuietHours
 
 NIGHT = QuietHours(start=time(21), end=time(8))
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from app import inbox, onboarding
-from app.alerts_staff import AlertRequest, compose, raise_alert
-from app.context import AppContext
 from app.settings import Settings
 from core.clock import FakeClock
-from core.content_loader import load_content
 from core.faq import FaqIndex
 from core.invites import InviteCode
 from core.triage import Triage
+from services import inbox, onboarding
+from services.context import AppContext
+from services.staff_alerts import AlertRequest, compose, raise_alert
+from storage.content_loader import load_content
 from storage.database import create_engine, migrate_async, session_factory
 from storage.repositories import Store
 

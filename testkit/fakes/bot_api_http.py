@@ -9,10 +9,10 @@ import tornado.http1connection
 import tornado.httputil
 import tornado.web
 
-from tests.fakes.bot_api_state import JSON
+from testkit.fakes.bot_api_state import JSON
 
 if TYPE_CHECKING:
-    from tests.fakes.bot_api import FakeBotApi
+    from testkit.fakes.bot_api import FakeBotApi
 
 # Parameters whose form value is a plain string even when it looks like JSON ("123").
 _STRING_PARAMS = frozenset({

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-    from app.settings import Settings
     from core.clock import Clock
     from core.content import Content
     from core.faq import FaqIndex
     from core.triage import Triage
+    from services.config import ServiceSettings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,7 +24,7 @@ class AppContext:
     changes lives in the database.
     """
 
-    settings: Settings
+    settings: ServiceSettings
     content: Content
     clock: Clock
     engine: AsyncEngine

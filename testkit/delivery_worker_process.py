@@ -1,6 +1,6 @@
 """A delivery worker process for the crash and multi-worker tests (run with `python -m`).
 
-Usage: python -m tests.slow.delivery_worker_process DATABASE_URL SENDER [options]
+Usage: python -m testkit.delivery_worker_process DATABASE_URL SENDER [options]
 SENDER is `file:PATH` (append each sent message id to PATH with one write(2) per send, so a
 kill -9 loses nothing already sent) or `telegram:API_URL` (PTB against the fake Bot API).
 """
@@ -13,12 +13,13 @@ import os
 import resource
 import signal
 
-from app.settings import DatabaseSettings, Settings, StaffSettings
-from core.clock import SystemClock
+from app.settings import DatabaseSettings, Settings
+from app.worker import run_delivery_forever
 from jobs.pacing import PacingPolicy
-from jobs.runner import run_delivery_forever
 from jobs.sender import OutgoingMessage, Sender
-from tests.integration.delivery_support import fast_settings
+from services.config import StaffSettings
+from storage.system_clock import SystemClock
+from testkit.delivery_support import fast_settings
 
 
 class FileSender:
@@ -93,7 +94,7 @@ async def main() -> None:
     from telegram.request import HTTPXRequest
 
     from bot.sender import TelegramSender
-    from tests.fakes.bot_api import DEFAULT_TOKEN
+    from testkit.fakes.bot_api import DEFAULT_TOKEN
 
     request = HTTPXRequest(connection_pool_size=64, read_timeout=2, pool_timeout=5)
     async with Bot(DEFAULT_TOKEN, base_url=f"{target}/bot", request=request) as bot:

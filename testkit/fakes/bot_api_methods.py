@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.fakes.bot_api_html import HtmlError, visible_text
-from tests.fakes.bot_api_state import (
+from testkit.fakes.bot_api_html import HtmlError, visible_text
+from testkit.fakes.bot_api_state import (
     JSON,
     BotState,
     CallbackAnswer,

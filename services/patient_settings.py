@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
-from app.context import AppContext
-from app.planning import UnknownProtocol, plan_for_enrollment
 from core.records import PatientRecord
+from services.context import AppContext
+from services.planning import UnknownProtocol, plan_for_enrollment
 from storage.patient_data import forget_patient_data
 from storage.repositories import Repositories, Store
 
@@ -143,7 +143,7 @@ def lookup_zone(text: str) -> ZoneLookup:
 #
 # Decisions: /stop is final for the current plans (pending messages are cancelled, the
 # patient's enrollments stopped); to start again the patient asks the clinic for a new
-# invite, which re-activates them (see app.onboarding). After /forget the chat is unbound
+# invite, which re-activates them (see services.onboarding). After /forget the chat is unbound
 # and the bot treats the person as a stranger.
 
 

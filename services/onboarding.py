@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.context import AppContext
-from app.planning import patient_zone, placeholders, plan_for_enrollment, quiet_hours
 from core.invites import hash_code, is_well_formed
 from core.plans import plan_enrollment
 from core.records import ClaimStatus, EnrollmentRecord, InviteClaim, PatientRecord
+from services.context import AppContext
+from services.planning import patient_zone, placeholders, plan_for_enrollment, quiet_hours
 from storage.repositories import Repositories, Store
 
 ACTIVE_PATIENT = "active"

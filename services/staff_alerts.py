@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.context import AppContext
 from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
+from services.context import AppContext
 from storage.repositories import Store
 
 log = logging.getLogger(__name__)

@@ -12,15 +12,15 @@ from core.plans import PlannedMessage, plan_enrollment
 from core.quiet_hours import QuietHours
 
 if TYPE_CHECKING:
-    from app.settings import Settings
     from core.content import Content
+    from services.config import ServiceSettings
 
 
 class PlanningContext(Protocol):
     """The slice of the application context planning needs (AppContext satisfies it)."""
 
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> ServiceSettings: ...
 
     @property
     def content(self) -> Content: ...
@@ -30,17 +30,17 @@ class UnknownProtocol(LookupError):
     """The enrollment names a protocol the loaded content no longer has."""
 
 
-def placeholders(settings: Settings) -> dict[str, str]:
+def placeholders(settings: ServiceSettings) -> dict[str, str]:
     """The values content texts may use; raw here, escaped with the whole text later."""
     return {"clinic": settings.clinic.name, "contact": settings.clinic.contact}
 
 
-def quiet_hours(settings: Settings) -> QuietHours | None:
+def quiet_hours(settings: ServiceSettings) -> QuietHours | None:
     window = settings.delivery.quiet_window
     return None if window is None else QuietHours(start=window[0], end=window[1])
 
 
-def patient_zone(timezone: str, settings: Settings) -> ZoneInfo:
+def patient_zone(timezone: str, settings: ServiceSettings) -> ZoneInfo:
     """The patient's zone; a stored name that no longer resolves falls back to the clinic's."""
     try:
         return ZoneInfo(timezone)

@@ -6,10 +6,37 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from app.settings import Settings
+
+class _Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class _LoggingSection(Protocol):
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def json_lines(self) -> bool: ...
+
+
+class _TelegramSection(Protocol):
+    @property
+    def webhook_secret(self) -> _Secret | None: ...
+
+
+class LoggingSettings(Protocol):
+    """What logging reads of the settings (app.settings.Settings is one)."""
+
+    @property
+    def logging(self) -> _LoggingSection: ...
+
+    @property
+    def bot_token(self) -> _Secret | None: ...
+
+    @property
+    def telegram(self) -> _TelegramSection: ...
 
 REDACTED = "<token>"
 
@@ -87,7 +114,7 @@ def quiet_noisy_loggers() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def configure_logging(settings: Settings, *, stream: object = None) -> logging.Handler:
+def configure_logging(settings: LoggingSettings, *, stream: object = None) -> logging.Handler:
     """Set up the root logger for a bot or worker process (call from main only).
 
     Returns the handler, so callers (and tests) can see what was installed.

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.context import AppContext
 from core.clock import require_aware
 from core.invites import InviteCode, deep_link
+from core.local_time import parse_local_minute
+from services.context import AppContext
 from storage.repositories import Store
 
 LABEL_LIMIT = 200
 # A session more than this far from today is almost surely a typo (wrong year).
 MAX_SESSION_DISTANCE = timedelta(days=366)
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 SKIP_WORDS = frozenset({"skip", "-", "none"})
 
 
@@ -61,10 +61,9 @@ def parse_session_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     if cleaned.lower() in SKIP_WORDS or not cleaned:
         return now
     try:
-        naive = datetime.strptime(cleaned, TIME_FORMAT)  # noqa: DTZ007 - zone attached next
+        moment = parse_local_minute(cleaned, zone)
     except ValueError:
         raise EnrollmentInputError("bad_time") from None
-    moment = naive.replace(tzinfo=zone)
     if abs(moment - now) > MAX_SESSION_DISTANCE:
         raise EnrollmentInputError("far_time")
     return moment

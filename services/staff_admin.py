@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.context import AppContext
-from app.planning import plan_for_enrollment
 from core.records import (
     EnrollmentRecord,
     MessageRecord,
@@ -14,6 +12,8 @@ from core.records import (
     PatientOverview,
     PatientRecord,
 )
+from services.context import AppContext
+from services.planning import plan_for_enrollment
 from storage.repositories import Store
 
 PAGE_SIZE = 30

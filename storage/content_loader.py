@@ -28,7 +28,7 @@ from core.content import (
     StepKind,
     Timing,
 )
-from core.content_reader import (
+from storage.content_reader import (
     ID_PATTERN,
     ContentError,
     ContentProblem,

@@ -15,16 +15,16 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from tests.fakes.bot_api_faults import Fault, Faults, Limits
-from tests.fakes.bot_api_http import (
+from testkit.fakes.bot_api_faults import Fault, Faults, Limits
+from testkit.fakes.bot_api_http import (
     DROPPED,
     answer,
     drop_connection,
     make_application,
     request_params,
 )
-from tests.fakes.bot_api_methods import METHOD_NAMES, ApiError, BotMethods
-from tests.fakes.bot_api_state import (
+from testkit.fakes.bot_api_methods import METHOD_NAMES, ApiError, BotMethods
+from testkit.fakes.bot_api_state import (
     JSON,
     BotState,
     CallbackAnswer,
@@ -34,8 +34,8 @@ from tests.fakes.bot_api_state import (
     matcher,
     nothing_matched,
 )
-from tests.fakes.bot_api_stats import Stats
-from tests.fakes.telegram_user import TelegramUser
+from testkit.fakes.bot_api_stats import Stats
+from testkit.fakes.telegram_user import TelegramUser
 
 DEFAULT_TOKEN = "123456:TEST-fake-token"
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.settings import DeliverySettings
+from jobs.config import DeliverySettings
 from storage.database import create_engine, migrate_async
 from storage.outbox import MESSAGES, PATIENTS
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import patient_settings
-from app.context import AppContext
-from app.patient_settings import lookup_zone
+from services import patient_settings
+from services.context import AppContext
+from services.patient_settings import lookup_zone
 from storage.repositories import Store
-from tests.unit.test_inbox import CHAT, NOW, ctx, joined
+from tests.integration.test_inbox import CHAT, NOW, ctx, joined
 
 __all__ = ["ctx"]  # the fixture, shared with test_inbox
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.bot_api_state import JSON, Predicate, SentMessage, unix_now
+from testkit.fakes.bot_api_state import JSON, Predicate, SentMessage, unix_now
 
 if TYPE_CHECKING:
-    from tests.fakes.bot_api import FakeBotApi
+    from testkit.fakes.bot_api import FakeBotApi
 
 
 class TelegramUser:

@@ -1,4 +1,6 @@
-"""PTB JobQueue wiring for delivery: a poll tick plus a one-shot job at the next due time."""
+"""The one PTB JobQueue adapter: delivery timers (a poll tick plus a one-shot job at the next
+due time), the daily staff digest and the daily retention run. Timers only: what must be
+sent lives in the outbox."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from typing import Any
 
 from telegram.ext import CallbackContext, JobQueue
 
+from jobs import digest, retention
 from jobs.delivery import DeliveryWorker
+from services.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +82,50 @@ def install_delivery_jobs(
     job_queue.run_once(jobs.tick, when=0.01, name=NEXT_JOB)
     worker.on_wake(jobs.wake)
     return jobs
+
+
+def digest_chat(ctx: AppContext) -> int | None:
+    """The staff alert chat, else the first admin's private chat."""
+    staff = ctx.settings.staff
+    if staff.alert_chat_id is not None:
+        return staff.alert_chat_id
+    return staff.admin_ids[0] if staff.admin_ids else None
+
+
+def install_digest_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
+    """Post the digest daily at 09:00 clinic time (only the bot process runs it)."""
+    chat_id = digest_chat(ctx)
+    if chat_id is None:
+        log.warning("event=staff_digest_off reason=no_alert_chat_or_admin")
+        return
+
+    async def run(context: CallbackContext[Any, Any, Any, Any]) -> None:
+        async def post(chat: int, text: str) -> Any:
+            return await context.bot.send_message(chat, text)
+
+        try:
+            await digest.send_digest(ctx.sessions, post, chat_id, ctx.clock.now())
+        except Exception as error:  # a missed digest is not worth crashing the bot
+            log.warning("event=staff_digest_failed error=%s", type(error).__name__)
+
+    job_queue.run_daily(run, time=digest.RUN_AT.replace(tzinfo=ctx.zone), name=digest.JOB_NAME)
+
+
+def install_retention_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
+    """Run retention daily at 03:30 clinic time, and once shortly after start-up."""
+
+    async def run(_context: CallbackContext[Any, Any, Any, Any]) -> None:
+        try:
+            await retention.apply_retention(
+                ctx.sessions,
+                days=ctx.settings.retention.days,
+                now=ctx.clock.now(),
+                staff_ids=ctx.settings.staff.admin_ids,
+            )
+        except Exception as error:  # tomorrow's run tries again; nothing is half-erased
+            log.warning("event=retention_failed error=%s", type(error).__name__)
+
+    job_queue.run_daily(
+        run, time=retention.RUN_AT.replace(tzinfo=ctx.zone), name=retention.JOB_NAME
+    )
+    job_queue.run_once(run, when=60, name=f"{retention.JOB_NAME}-startup")

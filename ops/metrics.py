@@ -13,24 +13,14 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.context import CONTEXT_KEY
 from storage.reports import OutboxHealth, escalation_counts, outbox_health
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
-METRICS_KEY = "metrics"  # application.bot_data key
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-# Runs before every other handler group and stops nothing (handlers in other groups run).
-COUNTING_GROUP = -1000
 DATABASE_TIMEOUT = 5.0  # seconds a scrape or health check waits for the database
-UPDATE_KINDS = (
-    "message", "edited_message", "callback_query", "my_chat_member", "chat_member",
-    "channel_post", "inline_query", "chat_join_request",
-)
 DELIVERY_OUTCOMES = ("sent", "failed", "expired", "cancelled", "requeued")
 
 
@@ -65,15 +55,6 @@ async def read_snapshot(
     except Exception as error:  # a down database is a reading, not a crash
         log.warning("event=database_check_failed error=%s", type(error).__name__)
         return DatabaseSnapshot(ok=False)
-
-
-def update_kind(update: object) -> str:
-    """The kind of a Telegram update (its payload field), "other" when unknown."""
-    if isinstance(update, Update):
-        for kind in UPDATE_KINDS:
-            if getattr(update, kind, None) is not None:
-                return kind
-    return "other"
 
 
 class Metrics:
@@ -198,28 +179,3 @@ class _ScrapeCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         return list(self._metrics._collect())
-
-
-def install_metrics(application: Application[Any, Any, Any, Any, Any, Any]) -> Metrics:
-    """Give the application its registry and count every update (a handler that blocks none)."""
-    metrics = Metrics()
-    application.bot_data[METRICS_KEY] = metrics
-
-    async def count(update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        metrics.updates.labels(kind=update_kind(update)).inc()
-
-    def delivery_counters() -> Any:
-        ctx = application.bot_data.get(CONTEXT_KEY)
-        return getattr(getattr(ctx, "delivery", None), "counters", None)
-
-    metrics.watch_delivery(delivery_counters)
-    application.add_handler(TypeHandler(Update, count), group=COUNTING_GROUP)
-    return metrics
-
-
-def metrics_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Metrics:
-    """The application's Metrics (installed on first use if the factory did not)."""
-    metrics = application.bot_data.get(METRICS_KEY)
-    if not isinstance(metrics, Metrics):
-        metrics = install_metrics(application)
-    return metrics

@@ -19,12 +19,11 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
-from app.application import StartupError
-from app.context import AppContext
-from app.health import HttpServer, health_routes, quiet_access_log
-from app.metrics import Metrics, metrics_of
-from app.settings import Settings
 from bot.context import CONTEXT_KEY
+from bot.ops_hooks import application_routes, metrics_of
+from ops.http import HttpServer, quiet_access_log
+from ops.metrics import Metrics
+from services.context import AppContext
 from storage.repositories import Store
 
 log = logging.getLogger(__name__)
@@ -61,18 +60,13 @@ def webhook_path(url: str) -> str:
     return urlparse(url).path or "/"
 
 
-def require_webhook_settings(settings: Settings) -> tuple[str, str]:
-    """(url, secret) or StartupError: webhook mode refuses to run without a secret."""
-    telegram = settings.telegram
-    if not telegram.webhook_url:
-        raise StartupError("telegram.webhook_url is not set")
-    secret = telegram.webhook_secret.get_secret_value() if telegram.webhook_secret else ""
-    if not secret:
-        raise StartupError(
-            "webhook mode needs a secret: set TELEGRAM_WEBHOOK_SECRET (1-256 characters "
-            "A-Z a-z 0-9 _ -), e.g. `openssl rand -hex 32`; every request must carry it"
-        )
-    return telegram.webhook_url, secret
+@dataclass(frozen=True, kw_only=True)
+class WebhookConfig:
+    """Where Telegram posts (`url`), the secret every request must carry, where we listen."""
+
+    url: str
+    secret: str
+    listen: str
 
 
 class UpdateInbox:
@@ -220,16 +214,16 @@ def webhook_app(
     routes: list[Any] = [
         (re.escape(path), WebhookHandler,
          {"inbox": inbox, "secret": secret, "metrics": metrics}),
-        *health_routes(application),
+        *application_routes(application),
     ]
     return tornado.web.Application(routes, log_function=quiet_access_log)
 
 
 async def serve_webhook(
-    application: AnyApplication, settings: Settings, *, stop: asyncio.Event | None = None
+    application: AnyApplication, config: WebhookConfig, *, stop: asyncio.Event | None = None
 ) -> None:
     """Run the bot in webhook mode until `stop` is set (or SIGINT / SIGTERM)."""
-    url, secret = require_webhook_settings(settings)
+    url, secret = config.url, config.secret
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -249,7 +243,7 @@ async def serve_webhook(
         inbox.start()
         server = HttpServer(
             webhook_app(application, inbox, path=webhook_path(url), secret=secret),
-            settings.telegram.webhook_listen,
+            config.listen,
         )
         await server.start()
         await application.bot.set_webhook(
@@ -271,10 +265,3 @@ async def serve_webhook(
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         log.info("event=webhook_stopped")
-
-
-def run_webhook(application: AnyApplication, settings: Settings) -> None:
-    """Blocking entry for `run_bot` in webhook mode."""
-    require_webhook_settings(settings)  # refuse before touching anything
-    asyncio.run(serve_webhook(application, settings))
-

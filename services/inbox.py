@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from app.alerts_staff import AlertRequest
-from app.context import AppContext
-from app.planning import placeholders
 from core.content import LocalizedText
 from core.plans import render_text
 from core.records import EnrollmentRecord, MessageRecord
+from services.context import AppContext
+from services.planning import placeholders
+from services.staff_alerts import AlertRequest
 from storage.repositories import Repositories, Store
 
 ReplyKind = Literal["urgent", "faq", "suggest", "handoff", "stranger", "stopped", "empty"]

@@ -1,0 +1,44 @@
+"""The settings sections the delivery engine and the periodic jobs read."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from pydantic import Field, field_validator
+
+from core.config import Section
+from core.quiet_hours import QuietHours
+
+
+class DeliverySettings(Section):
+    quiet_hours: str | None = "21:00-08:00"
+    poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    rate_per_second: float = Field(default=25.0, gt=0, le=1000)
+    per_chat_seconds: float = Field(default=1.0, ge=0)
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=100)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=300.0, gt=0)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        window = QuietHours.parse(value)  # ValueError names the expected form
+        return f"{window.start:%H:%M}-{window.end:%H:%M}"
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        if self.quiet_hours is None:
+            return None
+        window = QuietHours.parse(self.quiet_hours)
+        return window.start, window.end
+
+
+
+class RetentionSettings(Section):
+    days: int = Field(default=365, ge=1)
+
