@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
-import traceback
 from datetime import UTC
 from typing import Any
 
@@ -14,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from app.settings import Settings
 from bot.context import CONTEXT_KEY
+from bot.errors import on_error
 from bot.jobqueue import install_delivery_jobs, install_digest_job, install_retention_job
 from bot.sender import TelegramSender
 from bot.webhook import WebhookConfig
@@ -25,6 +24,8 @@ from bot.webhook import serve_webhook as serve
 from core.clock import Clock
 from core.content import Content
 from core.faq import FaqIndex
+from core.texts.commands import PATIENT_COMMANDS, STAFF_COMMANDS, menu, missing_translations
+from core.texts.patient import missing_translations as untranslated
 from core.triage import Triage
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
@@ -36,12 +37,6 @@ from storage.outbox import Outbox
 from storage.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
-
-ERROR_REPLY = (
-    "Sorry, something went wrong on our side. Please try again in a moment, "
-    "or contact the clinic directly."
-)
-
 
 class StartupError(Exception):
     """The bot cannot start (bad content, no database); the message says what to fix."""
@@ -89,7 +84,7 @@ def build_application(
     # before the patient handlers do, and /enroll's conversation before patient free text.
     staff_handlers.register(application)
     patient_handlers.register(application)
-    application.add_error_handler(_on_error)
+    application.add_error_handler(on_error)
     # Operations (H8): a metrics registry counting updates, and /healthz + /metrics on
     # `health.listen` when set (webhook mode serves them on the webhook server too).
     from bot.ops_hooks import install_health_server, install_metrics
@@ -101,6 +96,9 @@ def build_application(
 
 def load_checked_content(settings: Settings) -> Content:
     """The content, or StartupError listing every problem (each also logged)."""
+    for missing in untranslated(settings.clinic.languages):
+        # Not fatal (patients get English), but `check` fails on it.
+        log.warning("event=ui_translation_missing %s", missing)
     try:
         return load_content(
             settings.content.dir, settings.clinic.languages, settings.clinic.default_language
@@ -108,6 +106,7 @@ def load_checked_content(settings: Settings) -> Content:
     except ContentError as error:
         for problem in error.problems:
             log.error("content problem: %s", problem)
+
         raise StartupError(
             f"content in {settings.content.dir} has {len(error.problems)} problem(s); "
             "run `python run_bot.py check` for the list"
@@ -187,17 +186,19 @@ async def _stop_services(application: Application[Any, Any, Any, Any, Any, Any])
 async def _set_commands(
     application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
 ) -> None:
-    from core.texts.staff import PATIENT_COMMANDS, PATIENT_COMMANDS_HI, STAFF_COMMANDS
-
-    patient = [BotCommand(name, text) for name, text in PATIENT_COMMANDS]
-    staff = [BotCommand(name, text) for name, text in STAFF_COMMANDS]
+    """The command menus from the command table: patients' in each clinic language that has
+    one (Telegram picks it by the user's app language), staff's in admins' chats."""
+    patient = [BotCommand(name, text) for name, text in menu(PATIENT_COMMANDS, "en")]
+    staff = [BotCommand(name, text) for name, text in menu(STAFF_COMMANDS, "en")]
     try:
         await application.bot.set_my_commands(patient, scope=BotCommandScopeDefault())
-        if "hi" in settings.clinic.languages:
+        for language in settings.clinic.languages:
+            if language == "en" or missing_translations(PATIENT_COMMANDS, language):
+                continue
             await application.bot.set_my_commands(
-                [BotCommand(name, text) for name, text in PATIENT_COMMANDS_HI],
+                [BotCommand(name, text) for name, text in menu(PATIENT_COMMANDS, language)],
                 scope=BotCommandScopeDefault(),
-                language_code="hi",
+                language_code=language,
             )
         for admin_id in settings.staff.admin_ids:
             await application.bot.set_my_commands(
@@ -206,25 +207,6 @@ async def _set_commands(
     except TelegramError as error:
         # A menu is a convenience; an admin who never opened the bot makes this fail.
         log.warning("could not set bot commands: %s", type(error).__name__)
-
-
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the exception type, update id and stack only, and apologise to the user.
-
-    The exception's message is left out on purpose: it can quote data (a label in a
-    KeyError, a text in a ValueError). The stack's frames show code, never values.
-    """
-    update_id = update.update_id if isinstance(update, Update) else None
-    error = context.error
-    stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-    log.error(
-        "error while handling update %s: %s\n%s", update_id, type(error).__name__, stack
-    )
-    if isinstance(update, Update) and update.effective_chat is not None:
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(
-                update.effective_chat.id, ERROR_REPLY, parse_mode=None
-            )
 
 
 def run_bot(settings: Settings) -> None:

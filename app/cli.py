@@ -20,6 +20,7 @@ from core.local_time import parse_local_minute
 from core.plans import plan_enrollment
 from core.preview import format_plan
 from core.quiet_hours import QuietHours
+from core.texts.patient import missing_translations
 from storage.content_loader import read_content
 
 # Exit codes: 1 = the thing checked is wrong / the command failed, 2 = bad usage or settings.
@@ -89,6 +90,16 @@ def _content(settings: Settings, out: TextIO) -> Content:
 
 def command_check(settings: Settings) -> int:
     content = _content(settings, sys.stdout)
+    untranslated = missing_translations(settings.clinic.languages)
+    if untranslated:
+        for problem in untranslated:
+            print(f"clinic.languages: {problem}")
+        raise CommandError(
+            f"{len(untranslated)} language(s) without the bot's own texts; add them to "
+            "core/texts/patient.py and core/texts/commands.py, or drop them from "
+            "clinic.languages.",
+            EXIT_PROBLEMS,
+        )
     print(
         f"OK: {len(content.protocols)} protocols, {len(content.faq)} FAQ entries, "
         f"{len(content.red_flags.rules)} red-flag rules, languages {', '.join(content.languages)}"

@@ -9,11 +9,10 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from bot import callbacks
 from bot.context import app_context
 from bot.formatting import fit
 from bot.patient_views import (
-    FAQ_PREFIX,
-    TIMEZONE_PREFIX,
     chat_language,
     post_alert,
     send,
@@ -24,14 +23,6 @@ from core.texts.patient import button, t, ui_language
 from services import inbox, onboarding, patient_settings
 from services.context import AppContext
 
-CONSENT_YES = "consent:yes:"
-CONSENT_NO = "consent:no:"
-CHECKIN = "ci:"
-LANGUAGE = "lang:"
-STOP_YES = "stop:yes"
-FORGET_YES = "forget:yes"
-KEEP = "keep"
-
 _CODE_TEXT = {
     ClaimStatus.UNKNOWN: "code_unknown",
     ClaimStatus.USED: "code_used",
@@ -41,12 +32,14 @@ _CODE_TEXT = {
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for pattern, callback in (
-        (r"^consent:(yes|no):", consent_pressed),
-        (r"^ci:", checkin_pressed),
-        (r"^faq:", faq_pressed),
-        (r"^lang:", language_pressed),
-        (r"^tz:", timezone_pressed),
-        (r"^(stop:yes|forget:yes|keep)$", confirm_pressed),
+        (callbacks.pattern(callbacks.CONSENT_YES), consent_pressed),
+        (callbacks.pattern(callbacks.CONSENT_NO), consent_pressed),
+        (callbacks.pattern(callbacks.CHECKIN), checkin_pressed),
+        (callbacks.pattern(callbacks.FAQ), faq_pressed),
+        (callbacks.pattern(callbacks.LANGUAGE), language_pressed),
+        (callbacks.pattern(callbacks.TIMEZONE), timezone_pressed),
+        (callbacks.exactly(callbacks.STOP_YES, callbacks.FORGET_YES, callbacks.KEEP),
+         confirm_pressed),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
 
@@ -79,14 +72,14 @@ async def consent_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     now = ctx.clock.now()
     await _ack(query)
     clinic = ctx.settings.clinic
-    if query.data.startswith(CONSENT_NO):
-        code = query.data.removeprefix(CONSENT_NO)
+    if query.data.startswith(callbacks.CONSENT_NO):
+        code = query.data.removeprefix(callbacks.CONSENT_NO)
         await onboarding.decline_invite(ctx, code=code, chat_id=chat_id, now=now)
         await _drop_buttons(query)
         language = chat_language(update, ctx, None)
         await send(update, t("consent_declined", language, clinic=clinic.name))
         return
-    code = query.data.removeprefix(CONSENT_YES)
+    code = query.data.removeprefix(callbacks.CONSENT_YES)
     result = await onboarding.accept_invite(
         ctx, code=code, chat_id=chat_id, language_code=language_code, now=now
     )
@@ -142,7 +135,7 @@ async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
     language = patient.language if patient else chat_language(update, ctx, None)
     await _ack(query)
-    answer = inbox.faq_answer(ctx, query.data.removeprefix(FAQ_PREFIX), language)
+    answer = inbox.faq_answer(ctx, query.data.removeprefix(callbacks.FAQ), language)
     if answer is None:
         await send(update, t("button_stale", ui_language(language)))
         return
@@ -165,7 +158,7 @@ async def language_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await _drop_buttons(query)
         return
     updated = await patient_settings.set_language(
-        ctx, patient, query.data.removeprefix(LANGUAGE), ctx.clock.now()
+        ctx, patient, query.data.removeprefix(callbacks.LANGUAGE), ctx.clock.now()
     )
     await _drop_buttons(query)
     language = ui_language(updated.language if updated else patient.language)
@@ -181,7 +174,7 @@ async def timezone_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await _drop_buttons(query)
     patient = await _active(update, ctx)
     if patient is not None:
-        await switch_timezone(update, ctx, patient, query.data.removeprefix(TIMEZONE_PREFIX))
+        await switch_timezone(update, ctx, patient, query.data.removeprefix(callbacks.TIMEZONE))
 
 
 async def confirm_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -198,11 +191,11 @@ async def confirm_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if patient is None:
         return  # already forgotten: the button belongs to someone we no longer know
     now = ctx.clock.now()
-    if query.data == STOP_YES:
+    if query.data == callbacks.STOP_YES:
         if patient.status == "active":
             await patient_settings.stop(ctx, patient, now)
         await send(update, t("stop_done", language, contact=contact))
-    elif query.data == FORGET_YES:
+    elif query.data == callbacks.FORGET_YES:
         await patient_settings.forget(ctx, patient, now)
         await send(update, t("forget_done", language, contact=contact))
     else:

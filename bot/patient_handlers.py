@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import patient_buttons
+from bot import callbacks, patient_buttons
 from bot.context import app_context
 from bot.formatting import fit
 from bot.patient_views import (
@@ -33,7 +33,8 @@ from bot.patient_views import (
     suggestion_keyboard,
 )
 from core.records import ClaimStatus, PatientRecord
-from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
+from core.texts.commands import PATIENT_COMMANDS
+from core.texts.patient import LANGUAGE_NAMES, button, help_text, t, ui_language
 from services import inbox, onboarding, patient_settings
 from services.context import AppContext
 from services.onboarding import language_for
@@ -53,16 +54,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # The deep link first: `/start <code>` must not reach the plain /start.
     application.add_handler(CommandHandler("start", start_with_code, PRIVATE, has_args=True))
     application.add_handler(CommandHandler("start", start_plain, PRIVATE))
-    for name, callback in (
-        ("help", help_command),
-        ("plan", plan_command),
-        ("faq", faq_command),
-        ("language", language_command),
-        ("timezone", timezone_command),
-        ("stop", stop_command),
-        ("forget", forget_command),
-    ):
-        application.add_handler(CommandHandler(name, callback, PRIVATE))
+    for command in PATIENT_COMMANDS:
+        application.add_handler(CommandHandler(command.name, HANDLERS[command.name], PRIVATE))
     patient_buttons.register(application)
     application.add_handler(
         ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -86,7 +79,7 @@ async def _stranger(update: Update, ctx: AppContext, language: str) -> None:
 
 def _help(ctx: AppContext, language: str) -> str:
     clinic = ctx.settings.clinic
-    return t("help", language, clinic=clinic.name, contact=clinic.contact)
+    return help_text(language, clinic=clinic.name, contact=clinic.contact)
 
 
 async def _active_or_explain(
@@ -124,9 +117,9 @@ async def start_with_code(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
              description=description, count=offer.message_count)
     keyboard = InlineKeyboardMarkup([
         [InlineKeyboardButton(button("button_accept", language),
-                              callback_data=f"{patient_buttons.CONSENT_YES}{code}")],
+                              callback_data=f"{callbacks.CONSENT_YES}{code}")],
         [InlineKeyboardButton(button("button_decline", language),
-                              callback_data=f"{patient_buttons.CONSENT_NO}{code}")],
+                              callback_data=f"{callbacks.CONSENT_NO}{code}")],
     ])
     await send(update, text, keyboard)
 
@@ -183,7 +176,7 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     rows = [
         [InlineKeyboardButton(LANGUAGE_NAMES.get(code, code),
-                              callback_data=f"{patient_buttons.LANGUAGE}{code}")]
+                              callback_data=f"{callbacks.LANGUAGE}{code}")]
         for code in ctx.settings.clinic.languages
     ]
     await send(update, t("language_choose", language), InlineKeyboardMarkup(rows))
@@ -212,9 +205,9 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     keyboard = InlineKeyboardMarkup([
         [InlineKeyboardButton(button("button_stop", language),
-                              callback_data=patient_buttons.STOP_YES)],
+                              callback_data=callbacks.STOP_YES)],
         [InlineKeyboardButton(button("button_keep", language),
-                              callback_data=patient_buttons.KEEP)],
+                              callback_data=callbacks.KEEP)],
     ])
     await send(update, t("stop_confirm", language, clinic=ctx.settings.clinic.name), keyboard)
 
@@ -229,9 +222,9 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     # Allowed in any status: a stopped patient may still want their data erased.
     keyboard = InlineKeyboardMarkup([
         [InlineKeyboardButton(button("button_forget", language),
-                              callback_data=patient_buttons.FORGET_YES)],
+                              callback_data=callbacks.FORGET_YES)],
         [InlineKeyboardButton(button("button_keep", language),
-                              callback_data=patient_buttons.KEEP)],
+                              callback_data=callbacks.KEEP)],
     ])
     await send(update, t("forget_confirm", language), keyboard)
 
@@ -305,3 +298,15 @@ async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if change.new_chat_member.status == "kicked":
         ctx = app_context(context)
         await patient_settings.mark_blocked(ctx, change.chat.id, ctx.clock.now())
+
+
+# The patient command table's callbacks, by name (core/texts/commands.py holds the table).
+HANDLERS = {
+    "help": help_command,
+    "plan": plan_command,
+    "faq": faq_command,
+    "language": language_command,
+    "timezone": timezone_command,
+    "stop": stop_command,
+    "forget": forget_command,
+}

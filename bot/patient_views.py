@@ -9,6 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
 
+from bot import callbacks
 from bot.formatting import fit
 from core.records import PatientRecord
 from core.texts.patient import t, ui_language
@@ -22,9 +23,6 @@ from services.staff_alerts import AlertRequest, raise_alert
 log = logging.getLogger(__name__)
 
 AWAIT_TIMEZONE = "awaiting_timezone"  # user_data flag: the next text is a time zone
-CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
-TIMEZONE_PREFIX = "tz:"
-FAQ_PREFIX = "faq:"
 TIME_FORMATS = {"en": "%a %d %b, %H:%M", "hi": "%d-%m-%Y, %H:%M"}
 
 
@@ -44,16 +42,11 @@ def chat_language(update: Update, ctx: AppContext, patient: PatientRecord | None
     return ui_language(language_for(ctx, user.language_code if user else None))
 
 
-def _data(prefix: str, value: str) -> str | None:
-    data = f"{prefix}{value}"
-    return data if len(data.encode()) <= CALLBACK_LIMIT else None
-
-
 def faq_keyboard(topics: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
     """One button per FAQ topic (button texts are plain text, never HTML)."""
     rows = []
     for entry_id, question in topics:
-        data = _data(FAQ_PREFIX, entry_id)
+        data = callbacks.data_for(callbacks.FAQ, entry_id)
         if data is not None:
             rows.append([InlineKeyboardButton(question[:120], callback_data=data)])
     return InlineKeyboardMarkup(rows)
@@ -81,7 +74,7 @@ def plan_text(ctx: AppContext, view: PlanView, language: str) -> str:
 def timezone_keyboard(zones: tuple[str, ...]) -> InlineKeyboardMarkup:
     rows = []
     for zone in zones:
-        data = _data(TIMEZONE_PREFIX, zone)
+        data = callbacks.data_for(callbacks.TIMEZONE, zone)
         if data is not None:
             rows.append([InlineKeyboardButton(zone.replace("_", " "), callback_data=data)])
     return InlineKeyboardMarkup(rows)

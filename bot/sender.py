@@ -19,6 +19,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import callbacks
 from jobs.sender import (
     ChatUnreachable,
     OutgoingMessage,
@@ -27,16 +28,10 @@ from jobs.sender import (
     TransientError,
 )
 
-CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 # Telegram echoes fragments of a bad message in quotes ("can't find end tag ... "b"").
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 # A network error could quote a request URL, and those carry the bot token.
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
-
-
-def checkin_callback(message_id: int, option_id: str) -> str:
-    """The callback_data of a check-in button: `ci:<message_id>:<option_id>`."""
-    return f"ci:{message_id}:{option_id}"
 
 
 def _summary(error: TelegramError) -> str:
@@ -74,8 +69,8 @@ class TelegramSender:
             return None
         rows = []
         for option_id, label in message.options:
-            data = checkin_callback(message.message_id, option_id)
-            if len(data.encode()) > CALLBACK_DATA_LIMIT:
+            data = callbacks.checkin(message.message_id, option_id)
+            if not callbacks.fits(data):
                 raise PermanentError(f"check-in option id too long for callback_data ({data!r})")
             rows.append([InlineKeyboardButton(text=label, callback_data=data)])
         return InlineKeyboardMarkup(rows)

@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import callbacks
 from bot.context import app_context
 from bot.formatting import escape, fit_caption
 from bot.qr import qr_png
@@ -54,10 +55,15 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         conversation = ConversationHandler(
             entry_points=[CommandHandler("enroll", enroll_command)],
             states={
-                PICK_PROTOCOL: [cancel, CallbackQueryHandler(picked_protocol, r"^enroll:p:")],
+                PICK_PROTOCOL: [
+                    cancel,
+                    CallbackQueryHandler(
+                        picked_protocol, callbacks.pattern(callbacks.ENROLL_PROTOCOL)
+                    ),
+                ],
                 PICK_TIME: [
                     cancel,
-                    CallbackQueryHandler(picked_time, r"^enroll:t:"),
+                    CallbackQueryHandler(picked_time, callbacks.pattern(callbacks.ENROLL_TIME)),
                     MessageHandler(typed, typed_time),
                 ],
                 ASK_LABEL: [cancel, MessageHandler(typed, typed_label)],
@@ -71,7 +77,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             name="enroll",
         )
     application.add_handler(conversation)
-    application.add_handler(CallbackQueryHandler(stale_button, r"^enroll:"))
+    application.add_handler(CallbackQueryHandler(stale_button, callbacks.pattern(callbacks.ENROLL)))
 
 
 def _protocol_ids(ctx: AppContext) -> list[str]:
@@ -123,7 +129,9 @@ async def enroll_command(
         return ConversationHandler.END
     ids = _protocol_ids(ctx)
     buttons = [
-        [InlineKeyboardButton(_protocol_name(ctx, pid), callback_data=f"enroll:p:{index}")]
+        [InlineKeyboardButton(
+            _protocol_name(ctx, pid), callback_data=f"{callbacks.ENROLL_PROTOCOL}{index}"
+        )]
         for index, pid in enumerate(ids)
     ]
     assert context.user_data is not None
@@ -139,7 +147,7 @@ async def picked_protocol(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await query.answer()
     draft = context.user_data.get(DRAFT_KEY) or {}
     ids: list[str] = draft.get("protocols", [])
-    index = query.data.removeprefix("enroll:p:")
+    index = query.data.removeprefix(callbacks.ENROLL_PROTOCOL)
     known = index.isdigit() and int(index) < len(ids)
     if not known or ids[int(index)] not in ctx.content.protocols:
         await reply(update, T.ENROLL_STALE_BUTTON)
@@ -162,7 +170,7 @@ def _time_buttons(ctx: AppContext) -> list[list[InlineKeyboardButton]]:
     """Now; the next two full hours today; tomorrow 10:00 (clinic time)."""
     now = ctx.clock.now()
     local_now = now.astimezone(ctx.zone)
-    rows = [[InlineKeyboardButton(T.ENROLL_NOW_BUTTON, callback_data="enroll:t:now")]]
+    rows = [[InlineKeyboardButton(T.ENROLL_NOW_BUTTON, callback_data=callbacks.ENROLL_NOW)]]
     hour = local_now.replace(minute=0, second=0, microsecond=0)
     today = []
     for step in (1, 2):
@@ -171,7 +179,7 @@ def _time_buttons(ctx: AppContext) -> list[list[InlineKeyboardButton]]:
             today.append(
                 InlineKeyboardButton(
                     T.ENROLL_TODAY_BUTTON.format(time=slot.strftime("%H:%M")),
-                    callback_data=f"enroll:t:{int(slot.timestamp())}",
+                    callback_data=f"{callbacks.ENROLL_TIME}{int(slot.timestamp())}",
                 )
             )
     if today:
@@ -181,7 +189,7 @@ def _time_buttons(ctx: AppContext) -> list[list[InlineKeyboardButton]]:
         [
             InlineKeyboardButton(
                 T.ENROLL_TOMORROW_BUTTON.format(time="10:00"),
-                callback_data=f"enroll:t:{int(tomorrow.timestamp())}",
+                callback_data=f"{callbacks.ENROLL_TIME}{int(tomorrow.timestamp())}",
             )
         ]
     )
@@ -193,7 +201,7 @@ async def picked_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    value = query.data.removeprefix("enroll:t:")
+    value = query.data.removeprefix(callbacks.ENROLL_TIME)
     if value == "now":
         start = ctx.clock.now()
     elif value.isdigit():

@@ -19,6 +19,7 @@ from core.local_time import format_local_minute
 from core.records import PatientRecord
 from core.texts import patient as patient_texts
 from core.texts import staff as T
+from core.texts.commands import STAFF_COMMANDS
 from services.context import AppContext
 from services.enrollment import EnrollmentInputError, parse_session_time
 from services.staff_admin import (
@@ -42,13 +43,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the staff handlers (and the alert-chat relay) to `application`."""
     application.add_handler(CommandHandler("help", staff_help), group=EARLY_GROUP)
     relay.register(application, group=EARLY_GROUP)
-    staff_enroll.register(application)
-    application.add_handler(CommandHandler("patients", patients_command))
-    application.add_handler(CommandHandler("patient", patient_command))
-    application.add_handler(CommandHandler("cancel", cancel_command))
-    application.add_handler(CommandHandler("reschedule", reschedule_command))
-    application.add_handler(CommandHandler("stats", stats_command))
-    application.add_handler(CommandHandler("staff", staff_command))
+    staff_enroll.register(application)  # /enroll: a conversation, not a plain handler
+    for command in STAFF_COMMANDS:
+        if command.name != "enroll":
+            application.add_handler(CommandHandler(command.name, HANDLERS[command.name]))
 
 
 def local(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -83,7 +81,7 @@ async def staff_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     ctx = app_context(context)
     if not await is_staff(ctx, user_id_of(update)):
         return
-    await reply(update, T.STAFF_HELP)
+    await reply(update, T.staff_help())
     raise ApplicationHandlerStop
 
 
@@ -288,3 +286,14 @@ def _time_problem(error: EnrollmentInputError) -> str:
 
 async def _audit_ok(ctx: AppContext, update: Update, action: str, target: str | None) -> None:
     await audit(ctx, actor_id=user_id_of(update), action=action, outcome="ok", target=target)
+
+
+# The staff command table's callbacks, by name (core/texts/commands.py holds the table).
+HANDLERS = {
+    "patients": patients_command,
+    "patient": patient_command,
+    "cancel": cancel_command,
+    "reschedule": reschedule_command,
+    "stats": stats_command,
+    "staff": staff_command,
+}

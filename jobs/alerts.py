@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.texts.alerts import compose_delivery_failures
 from jobs.sender import OutgoingMessage, Sender
 
 log = logging.getLogger(__name__)
@@ -68,18 +67,8 @@ class FailureAlerts:
 
     def compose(self) -> str:
         """The alert text: count, message ids and reasons (safe HTML; no names, no texts)."""
-        total = self.pending
         ids = [f.message_id for f in self._held[:MAX_IDS_SHOWN]]
-        more = total - len(ids)
-        reasons = Counter(f.reason for f in self._held)
-        reason_text = ", ".join(f"{count}× {reason}" for reason, count in reasons.most_common())
-        id_text = ", ".join(str(i) for i in ids) + (f" and {more} more" if more > 0 else "")
-        return (
-            f"⚠️ Delivery failed for {total} message(s).\n"
-            f"Reasons: {html.escape(reason_text)}\n"
-            f"Message ids: {id_text}\n"
-            "Check the patients concerned (/patient &lt;id&gt;)."
-        )
+        return compose_delivery_failures(self.pending, ids, (f.reason for f in self._held))
 
     async def flush(self, sender: Sender, now: datetime) -> bool:
         """Send one alert if one is due; True when an alert went out."""

@@ -12,13 +12,13 @@ Without `staff.alert_chat_id` alerts go to the first admin's private chat.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
+from core.texts.alerts import AlertFacts, compose_alert
 from services.context import AppContext
 from storage.repositories import Store
 
@@ -26,15 +26,6 @@ log = logging.getLogger(__name__)
 
 # Posts safe HTML to a chat and returns the Telegram message id; raises on any failure.
 Poster = Callable[[int, str], Awaitable[int]]
-
-MESSAGE_LIMIT = 4096
-_HEADINGS = {
-    "red_flag": "🚨 <b>Red flag</b>",
-    "checkin": "⚠️ <b>Check-in answer needs attention</b>",
-    "handoff": "❓ <b>Question for the team</b>",
-}
-_FOOTER = "\n\n<i>Reply to this message to answer the patient.</i>"
-
 
 @dataclass(frozen=True, kw_only=True)
 class AlertRequest:
@@ -56,30 +47,16 @@ def alert_chat(ctx: AppContext) -> int | None:
 
 
 def compose(ctx: AppContext, request: AlertRequest, escalation_id: int) -> str:
-    """The alert as safe HTML, within Telegram's limit (the patient's words cut if needed)."""
+    """The alert as safe HTML (wording: core/texts/alerts.py)."""
     patient, enrollment = request.patient, request.enrollment
-    lines = [_HEADINGS.get(request.kind, "<b>Alert</b>") + f" · #{escalation_id}"]
-    label = html.escape(patient.label) if patient.label else "<i>no label</i>"
-    lines.append(f"Patient #{patient.id}: {label}")
-    if enrollment is not None:
-        protocol = ctx.content.protocols.get(enrollment.protocol_id)
-        name = protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else ""
-        lines.append(
-            f"Procedure: {html.escape(name or enrollment.protocol_id)} "
-            f"({html.escape(enrollment.protocol_id)}), enrollment #{enrollment.id}"
-        )
-    if request.rule_id:
-        lines.append(f"Rule: <code>{html.escape(request.rule_id)}</code>")
-    head = "\n".join(lines) + "\n"
-    label_for_words = "Answer" if request.kind == "checkin" else "Their words"
-    room = MESSAGE_LIMIT - len(head) - len(_FOOTER) - 64
-    words = request.words if len(request.words) <= room else request.words[: room - 1] + "…"
-    body = f"{label_for_words}:\n<blockquote>{html.escape(words, quote=False)}</blockquote>"
-    # Escaping can grow the words (& -> &amp;); cut again on the escaped form if it did.
-    while len(head) + len(body) + len(_FOOTER) > MESSAGE_LIMIT and len(words) > 1:
-        words = words[: len(words) * 9 // 10] + "…"
-        body = f"{label_for_words}:\n<blockquote>{html.escape(words, quote=False)}</blockquote>"
-    return head + body + _FOOTER
+    protocol = ctx.content.protocols.get(enrollment.protocol_id) if enrollment else None
+    name = protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else None
+    return compose_alert(AlertFacts(
+        kind=request.kind, escalation_id=escalation_id, patient_id=patient.id,
+        label=patient.label, words=request.words, rule_id=request.rule_id,
+        protocol_id=enrollment.protocol_id if enrollment else None, protocol_name=name,
+        enrollment_id=enrollment.id if enrollment else None,
+    ))
 
 
 async def raise_alert(

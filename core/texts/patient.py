@@ -1,9 +1,13 @@
-"""Every text a patient sees, in English and Hindi, as HTML templates."""
+"""Every text a patient sees from the bot itself (content/ holds the clinical texts), in
+English and Hindi, as HTML templates. `check` reports a declared language missing here."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+from core.texts.commands import PATIENT_COMMANDS, help_lines
+from core.texts.commands import missing_translations as commands_missing
 
 # Languages the bot's own texts exist in (content may declare more; those fall back to en).
 LANGUAGES = ("en", "hi")
@@ -110,13 +114,11 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
             "जुड़ने के लिए कृपया अपने क्लिनिक से निमंत्रण लिंक माँगें।"
         ),
     },
+    # {commands} is the patient command table's help lines (core/texts/commands.py).
     "help": {
         "en": (
             "I send you aftercare messages from <b>{clinic}</b> and answer your questions.\n\n"
-            "/plan — your upcoming messages\n/faq — common questions\n"
-            "/language — change the language\n/timezone — change your time zone\n"
-            "/stop — stop all messages\n/forget — erase your personal data\n"
-            "/help — this list\n\n"
+            "{commands}\n\n"
             "You can also just type a question. If something feels wrong (fever, pus, "
             "spreading redness, strong pain, trouble breathing), write it here — the clinic "
             "is told at once.\n\nContact: {contact}"
@@ -124,9 +126,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "hi": (
             "मैं आपको <b>{clinic}</b> से देखभाल के संदेश भेजता हूँ और आपके प्रश्नों के उत्तर "
             "देता हूँ।\n\n"
-            "/plan — आने वाले संदेश\n/faq — आम प्रश्न\n/language — भाषा बदलें\n"
-            "/timezone — टाइम ज़ोन बदलें\n/stop — सभी संदेश बंद करें\n"
-            "/forget — अपना निजी डेटा मिटाएँ\n/help — यह सूची\n\n"
+            "{commands}\n\n"
             "आप सीधे अपना प्रश्न भी लिख सकते हैं। अगर कुछ ठीक न लगे (बुखार, मवाद, फैलती "
             "लालिमा, तेज़ दर्द, साँस लेने में तकलीफ़), तो यहाँ लिखें — क्लिनिक को तुरंत बताया "
             "जाता है।\n\nसंपर्क: {contact}"
@@ -277,6 +277,16 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "hi": "आपका उत्तर पहले ही दर्ज हो चुका है।",
     },
     "checkin_answer": {"en": "Your answer: <b>{answer}</b>", "hi": "आपका उत्तर: <b>{answer}</b>"},
+    "error_reply": {
+        "en": (
+            "Sorry, something went wrong on our side. Please try again in a moment, "
+            "or contact the clinic directly."
+        ),
+        "hi": (
+            "क्षमा करें, हमारी ओर से कुछ गड़बड़ हो गई। कृपया थोड़ी देर में फिर से कोशिश करें, "
+            "या सीधे क्लिनिक से संपर्क करें।"
+        ),
+    },
     "button_stale": {
         "en": "This button is no longer active.",
         "hi": "यह बटन अब सक्रिय नहीं है।",
@@ -289,6 +299,34 @@ def t(key: str, language: str, /, **values: object) -> str:
     variants = TEXTS[key]
     template = variants.get(language) or variants[FALLBACK]
     return template.format(**{name: html.escape(str(value)) for name, value in values.items()})
+
+
+def help_text(language: str, /, **values: object) -> str:
+    """/help for a patient: the "help" text around the command table's lines."""
+    variants = TEXTS["help"]
+    template = variants.get(language) or variants[FALLBACK]
+    escaped = {name: html.escape(str(value)) for name, value in values.items()}
+    return template.format(commands=help_lines(PATIENT_COMMANDS, language), **escaped)
+
+
+def missing_translations(languages: Sequence[str]) -> list[str]:
+    """One line per declared language the patient texts or command table do not cover."""
+    problems = []
+    for language in languages:
+        keys = [key for key, variants in TEXTS.items() if language not in variants]
+        commands = commands_missing(PATIENT_COMMANDS, language)
+        if language not in LANGUAGE_NAMES:
+            keys.insert(0, "(language name)")
+        if keys or commands:
+            shown = ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
+            parts = [f"{len(keys)} text(s): {shown}"] if keys else []
+            if commands:
+                parts.append("command menu/help: " + ", ".join(commands))
+            problems.append(
+                f"patient texts have no {language!r} translation ({'; '.join(parts)}); "
+                "patients would read English"
+            )
+    return problems
 
 
 def button(key: str, language: str) -> str:

@@ -1,49 +1,19 @@
-"""Every text staff see (English), and the command menus the bot registers."""
+"""Every text staff see in answer to their commands (English). Alerts: core/texts/alerts.py;
+the command menus and help lines: core/texts/commands.py."""
 
 from __future__ import annotations
 
-# (command, menu description) — shown in Telegram's command menu.
-STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("enroll", "Enroll a patient and get their invite link"),
-    ("patients", "Recent patients"),
-    ("patient", "One patient's plan and delivery status"),
-    ("cancel", "Cancel a patient's reminders"),
-    ("reschedule", "Move a patient's session time"),
-    ("stats", "Delivery and patient statistics"),
-    ("staff", "Admins: add or remove staff"),
-)
-PATIENT_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("plan", "My upcoming messages"),
-    ("faq", "Common questions"),
-    ("language", "Change language"),
-    ("timezone", "Change time zone"),
-    ("stop", "Stop messages"),
-    ("forget", "Erase my data"),
-    ("help", "Help"),
-)
-# The same menu for Telegram clients set to Hindi (Telegram picks it by the user's language).
-PATIENT_COMMANDS_HI: tuple[tuple[str, str], ...] = (
-    ("plan", "मेरे आने वाले संदेश"),
-    ("faq", "आम प्रश्न"),
-    ("language", "भाषा बदलें"),
-    ("timezone", "समय क्षेत्र बदलें"),
-    ("stop", "संदेश बंद करें"),
-    ("forget", "मेरा डेटा मिटाएँ"),
-    ("help", "सहायता"),
-)
+from core.texts.commands import STAFF_COMMANDS, help_lines
 
-STAFF_HELP = (
-    "<b>Staff commands</b>\n"
-    "/enroll — guided enrollment (or one line: "
-    "<code>/enroll &lt;protocol-id&gt; [YYYY-MM-DD HH:MM] [label…]</code>)\n"
-    "/patients — recent patients\n"
-    "/patient &lt;id&gt; — plan and delivery status\n"
-    "/cancel &lt;id&gt; — cancel the patient's reminders\n"
-    "/reschedule &lt;id&gt; YYYY-MM-DD HH:MM — new session time (clinic time)\n"
-    "/stats — delivery and patient statistics\n"
-    "/staff add|remove &lt;user-id&gt; — admins only\n"
-    "Reply to an alert in the staff chat to answer the patient."
-)
+
+def staff_help() -> str:
+    """/help for staff: the staff command table's lines (core/texts/commands.py)."""
+    return (
+        "<b>Staff commands</b>\n"
+        + help_lines(STAFF_COMMANDS, "en")
+        + "\nReply to an alert in the staff chat to answer the patient."
+    )
+
 
 NOT_STAFF = (
     "Sorry, this command is for clinic staff only. "

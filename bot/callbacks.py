@@ -1,0 +1,53 @@
+"""Every button's callback_data: the prefixes, how data is built, and Telegram's 64-byte limit.
+
+A button press comes back as a string the client could have forged; handlers match these
+prefixes and then check everything they parse against the database.
+"""
+
+from __future__ import annotations
+
+import re
+
+LIMIT = 64  # bytes of callback_data Telegram accepts
+
+# Patient buttons
+CONSENT_YES = "consent:yes:"  # + invite code
+CONSENT_NO = "consent:no:"  # + invite code
+CHECKIN = "ci:"  # + "<message id>:<option id>"
+FAQ = "faq:"  # + FAQ entry id
+LANGUAGE = "lang:"  # + language code
+TIMEZONE = "tz:"  # + IANA zone name
+STOP_YES = "stop:yes"
+FORGET_YES = "forget:yes"
+KEEP = "keep"
+
+# Staff buttons (/enroll)
+ENROLL = "enroll:"
+ENROLL_PROTOCOL = "enroll:p:"  # + index into the protocol list
+ENROLL_TIME = "enroll:t:"  # + "now" or a Unix time
+ENROLL_NOW = ENROLL_TIME + "now"
+
+
+def pattern(prefix: str) -> str:
+    """The CallbackQueryHandler pattern for data starting with `prefix`."""
+    return "^" + re.escape(prefix)
+
+
+def exactly(*values: str) -> str:
+    """The CallbackQueryHandler pattern for data equal to one of `values`."""
+    return "^(" + "|".join(re.escape(value) for value in values) + ")$"
+
+
+def fits(data: str) -> bool:
+    return len(data.encode()) <= LIMIT
+
+
+def data_for(prefix: str, value: str) -> str | None:
+    """`prefix + value`, or None when it would not fit in a button."""
+    data = f"{prefix}{value}"
+    return data if fits(data) else None
+
+
+def checkin(message_id: int, option_id: str) -> str:
+    """A check-in answer button: `ci:<message_id>:<option_id>` (may not fit: check `fits`)."""
+    return f"{CHECKIN}{message_id}:{option_id}"

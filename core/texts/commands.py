@@ -1,0 +1,131 @@
+"""The command table: every command, its menu entry and its /help line, per audience.
+
+One row here feeds the handler registration (bot/patient_handlers.py, bot/staff_handlers.py
+look their callbacks up by name), the command menus Telegram shows (patients: one menu per
+language; staff: English) and the /help texts. Adding a patient command = a row here plus
+its handler in bot/patient_handlers.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """One command. `menu` is plain text; `usage` and `help` are HTML (help lines)."""
+
+    name: str
+    menu: Mapping[str, str]  # language -> Telegram menu description
+    help: Mapping[str, str]  # language -> what the /help line says after "—"
+    usage: str = ""  # arguments shown after the command in /help (HTML)
+    admin_only: bool = False
+
+    def help_line(self, language: str, fallback: str = "en") -> str:
+        text = self.help.get(language) or self.help[fallback]
+        usage = f" {self.usage}" if self.usage else ""
+        return f"/{self.name}{usage} — {text}"
+
+
+PATIENT_COMMANDS: tuple[Command, ...] = (
+    Command(
+        name="plan",
+        menu={"en": "My upcoming messages", "hi": "मेरे आने वाले संदेश"},
+        help={"en": "your upcoming messages", "hi": "आने वाले संदेश"},
+    ),
+    Command(
+        name="faq",
+        menu={"en": "Common questions", "hi": "आम प्रश्न"},
+        help={"en": "common questions", "hi": "आम प्रश्न"},
+    ),
+    Command(
+        name="language",
+        menu={"en": "Change language", "hi": "भाषा बदलें"},
+        help={"en": "change the language", "hi": "भाषा बदलें"},
+    ),
+    Command(
+        name="timezone",
+        menu={"en": "Change time zone", "hi": "समय क्षेत्र बदलें"},
+        help={"en": "change your time zone", "hi": "टाइम ज़ोन बदलें"},
+    ),
+    Command(
+        name="stop",
+        menu={"en": "Stop messages", "hi": "संदेश बंद करें"},
+        help={"en": "stop all messages", "hi": "सभी संदेश बंद करें"},
+    ),
+    Command(
+        name="forget",
+        menu={"en": "Erase my data", "hi": "मेरा डेटा मिटाएँ"},
+        help={"en": "erase your personal data", "hi": "अपना निजी डेटा मिटाएँ"},
+    ),
+    Command(
+        name="help",
+        menu={"en": "Help", "hi": "सहायता"},
+        help={"en": "this list", "hi": "यह सूची"},
+    ),
+)
+
+# Staff read English; their menu is shown in admins' private chats above the patient one.
+STAFF_COMMANDS: tuple[Command, ...] = (
+    Command(
+        name="enroll",
+        menu={"en": "Enroll a patient and get their invite link"},
+        help={"en": (
+            "guided enrollment (or one line: "
+            "<code>/enroll &lt;protocol-id&gt; [YYYY-MM-DD HH:MM] [label…]</code>)"
+        )},
+    ),
+    Command(
+        name="patients",
+        menu={"en": "Recent patients"},
+        help={"en": "recent patients"},
+    ),
+    Command(
+        name="patient",
+        menu={"en": "One patient's plan and delivery status"},
+        help={"en": "plan and delivery status"},
+        usage="&lt;id&gt;",
+    ),
+    Command(
+        name="cancel",
+        menu={"en": "Cancel a patient's reminders"},
+        help={"en": "cancel the patient's reminders"},
+        usage="&lt;id&gt;",
+    ),
+    Command(
+        name="reschedule",
+        menu={"en": "Move a patient's session time"},
+        help={"en": "new session time (clinic time)"},
+        usage="&lt;id&gt; YYYY-MM-DD HH:MM",
+    ),
+    Command(
+        name="stats",
+        menu={"en": "Delivery and patient statistics"},
+        help={"en": "delivery and patient statistics"},
+    ),
+    Command(
+        name="staff",
+        menu={"en": "Admins: add or remove staff"},
+        help={"en": "admins only"},
+        usage="add|remove &lt;user-id&gt;",
+        admin_only=True,
+    ),
+)
+
+
+def menu(commands: Sequence[Command], language: str) -> list[tuple[str, str]]:
+    """(name, description) pairs for Telegram's menu in `language` (English when missing)."""
+    return [(c.name, c.menu.get(language) or c.menu["en"]) for c in commands]
+
+
+def help_lines(commands: Sequence[Command], language: str) -> str:
+    """One "/name usage — what it does" line per command."""
+    return "\n".join(command.help_line(language) for command in commands)
+
+
+def missing_translations(commands: Sequence[Command], language: str) -> list[str]:
+    """Commands whose menu entry or help line has no `language` text."""
+    return [
+        c.name for c in commands if language not in c.menu or language not in c.help
+    ]
