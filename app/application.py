@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 from datetime import UTC
@@ -85,7 +86,7 @@ def build_application(
     staff_handlers.register(application)
     patient_handlers.register(application)
     application.add_error_handler(on_error)
-    # Operations (H8): a metrics registry counting updates, and /healthz + /metrics on
+    # Operations: a metrics registry counting updates, and /healthz + /metrics on
     # `health.listen` when set (webhook mode serves them on the webhook server too).
     from bot.ops_hooks import install_health_server, install_metrics
 
@@ -113,41 +114,49 @@ def load_checked_content(settings: Settings) -> Content:
         ) from None
 
 
-async def _start_services(
-    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, clock: Clock
-) -> None:
+async def open_context(
+    settings: Settings, *, clock: Clock, delivery: Any = None, bot_username: str = "",
+    engine: AsyncEngine | None = None,
+) -> AppContext:
+    """The one way an AppContext is built: checked content, a migrated database, the FAQ
+    index and triage in the clinic's languages. The caller disposes `ctx.engine`."""
     content = load_checked_content(settings)
-    engine = create_engine(settings.database.url)
+    engine = engine or create_engine(settings.database.url)
     try:
         await migrate_async(engine)
     except Exception as error:
         await engine.dispose()
         raise StartupError(f"database migration failed: {type(error).__name__}") from error
-    sessions = session_factory(engine)
     languages = settings.clinic.languages
-    delivery = _start_delivery(application, settings, clock, engine)
-    ctx = AppContext(
+    return AppContext(
         settings=settings,
         content=content,
         clock=clock,
         engine=engine,
-        sessions=sessions,
+        sessions=session_factory(engine),
         faq=FaqIndex.build(content.faq, languages),
         triage=Triage.build(content.red_flags, languages),
         delivery=delivery,
-        bot_username=application.bot.username,
+        bot_username=bot_username,
     )
+
+
+async def _start_services(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, clock: Clock
+) -> None:
+    ctx = await open_context(settings, clock=clock, bot_username=application.bot.username)
+    delivery = _start_delivery(application, settings, clock, ctx.engine)
+    ctx = dataclasses.replace(ctx, delivery=delivery)
     application.bot_data[CONTEXT_KEY] = ctx
     if application.job_queue is not None:
-        # Operations (H8): daily retention and the 09:00 staff digest, bot process only.
-
+        # Daily retention and the 09:00 staff digest run in the bot process only.
         install_retention_job(application.job_queue, ctx)
         install_digest_job(application.job_queue, ctx)
     if application.updater is not None:
         await _set_commands(application, settings)
     log.info(
         "bot started: %d protocols, %d FAQ entries, languages %s",
-        len(content.protocols), len(content.faq), ",".join(languages),
+        len(ctx.content.protocols), len(ctx.content.faq), ",".join(settings.clinic.languages),
     )
 
 

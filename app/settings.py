@@ -1,4 +1,8 @@
-"""Settings: `settings.toml` plus the fixed environment overrides of PRODUCT.md 3.2."""
+"""Settings: `settings.toml` plus a fixed set of environment overrides (README, Configure).
+
+Each layer declares the sections it reads (services/config.py, jobs/config.py); this module
+adds the edge sections, composes them, and loads the file and the environment.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from core.config import Section as _Section
 from jobs.config import DeliverySettings, RetentionSettings
@@ -16,7 +19,7 @@ from services.config import ClinicSettings, InviteSettings, StaffSettings
 
 DEFAULT_SETTINGS_FILE = "settings.toml"
 
-# Environment variable -> (section, key). Names are fixed by PRODUCT.md 3.2.
+# Environment variable -> (section, key). Deployments rely on these names: never rename one.
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "TELEGRAM_API_URL": ("telegram", "api_url"),
     "TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url"),
@@ -31,8 +34,6 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
 
 class SettingsError(Exception):
     """Settings are missing or invalid; the message names each key and what is expected."""
-
-
 
 
 class TelegramSettings(_Section):
@@ -105,11 +106,6 @@ class ContentSettings(_Section):
     dir: Path = Path("content")
 
 
-
-
-
-
-
 class LoggingSettings(_Section):
     level: str = "INFO"
     json_lines: bool = False
@@ -120,10 +116,9 @@ class HealthSettings(_Section):
     listen: str | None = None
 
 
-class Settings(BaseSettings):
-    """All settings. Build with `load_settings()`, never at import time."""
-
-    model_config = SettingsConfigDict(extra="forbid")
+class Settings(_Section):
+    """All settings. Build with `load_settings()` (the file, then the fixed environment
+    names), never at import time."""
 
     bot_token: SecretStr | None = None
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
@@ -136,18 +131,6 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Only what load_settings() merged: the file, then the fixed env names.
-        return (init_settings,)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

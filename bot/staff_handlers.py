@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -15,7 +15,7 @@ from bot import relay, staff_enroll
 from bot.context import app_context
 from bot.formatting import chunks, escape
 from bot.staff_access import invalid, reply, staff_only, user_id_of
-from core.local_time import format_local_minute
+from core.local_time import format_local_minute, zone_or
 from core.records import PatientRecord
 from core.texts import patient as patient_texts
 from core.texts import staff as T
@@ -54,10 +54,7 @@ def local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def patient_zone(patient: PatientRecord, ctx: AppContext) -> ZoneInfo:
-    try:
-        return ZoneInfo(patient.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ctx.zone
+    return zone_or(patient.timezone, ctx.zone)
 
 
 def label_of(patient: PatientRecord, limit: int | None = None) -> str:

@@ -11,10 +11,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SESSION_FORMAT = "%Y-%m-%d %H:%M"  # how staff type a session start, and how we show one
+
+
+def zone_or(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    """The zone called `name`, or `fallback` when there is none or it no longer resolves
+    (a stored patient zone that a tzdata update removed): the one unknown-zone rule."""
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
 
 
 def parse_hhmm(text: str) -> time:

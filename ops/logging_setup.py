@@ -100,7 +100,7 @@ class JsonLinesFormatter(logging.Formatter):
 
 class OneLineFormatter(logging.Formatter):
     """The text format with each record on one line: newlines in the message and in a
-    traceback become " | ", so a line-based log shipper never splits one event (H8)."""
+    traceback become " | ", so a line-based log shipper never splits one event."""
 
     def format(self, record: logging.LogRecord) -> str:
         return super().format(record).replace("\r\n", "\n").replace("\n", " | ")

@@ -54,7 +54,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "<b>Reply from {clinic}:</b>\n",
         "hi": "<b>{clinic} का उत्तर:</b>\n",
     },
-    # The accepting label must start with "Yes" (PRODUCT.md 3.4), in every language.
+    # The accepting label must start with "Yes" in every language: patients and our end-to-end
+# checks look for it.
     "button_accept": {"en": "Yes, I agree", "hi": "Yes / हाँ, मैं सहमत हूँ"},
     "button_decline": {"en": "No, thanks", "hi": "No / नहीं, धन्यवाद"},
     "consent_done": {
