@@ -24,15 +24,11 @@ from testkit.fakes.bot_api_http import (
     request_params,
 )
 from testkit.fakes.bot_api_methods import METHOD_NAMES, ApiError, BotMethods
+from testkit.fakes.bot_api_observe import Observations
 from testkit.fakes.bot_api_state import (
     JSON,
     BotState,
-    CallbackAnswer,
-    Predicate,
     SentMessage,
-    first_match,
-    matcher,
-    nothing_matched,
 )
 from testkit.fakes.bot_api_stats import Stats
 from testkit.fakes.telegram_user import TelegramUser
@@ -44,7 +40,7 @@ class _Closing(Exception):
     """The server is shutting down while a request waits."""
 
 
-class FakeBotApi:
+class FakeBotApi(Observations):
     """The fake server: `async with FakeBotApi() as api` or `with FakeBotApi.in_thread() as api`.
 
     Point PTB at it with `base_url=f"{api.url}/bot"` (our `telegram.api_url` = `api.url`).
@@ -200,88 +196,6 @@ class FakeBotApi:
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.post(hook.url, content=json.dumps(update), headers=headers)
         return response.status_code
-
-    # reading what the bot did ------------------------------------------------------------
-
-    def sent_to(self, chat_id: int) -> list[SentMessage]:
-        """Everything the bot sent to one chat, oldest first (edits applied)."""
-        return self.state.sent_to(chat_id)
-
-    @property
-    def sent(self) -> list[SentMessage]:
-        """Everything the bot sent, in order."""
-        return self.state.sent()
-
-    @property
-    def callback_answers(self) -> list[CallbackAnswer]:
-        """Every answerCallbackQuery the bot made."""
-        with self.state.cond:
-            return list(self.state.callback_answers)
-
-    def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
-        """The commands setMyCommands registered for a scope and language."""
-        return self.methods.getMyCommands({"scope": scope, "language_code": language_code}, {})
-
-    async def wait_for(
-        self,
-        chat_id: int,
-        predicate: Predicate = None,
-        *,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the brief's API; a timeout is what tests pass
-        since: int = 0,
-    ) -> SentMessage:
-        """Wait until the bot has sent chat `chat_id` a message matching `predicate`.
-
-        A str predicate matches a substring of the visible text (or caption); only messages
-        at index >= `since` in `sent_to(chat_id)` count.
-        """
-        return (await self.wait_for_index(chat_id, predicate, timeout=timeout, since=since))[1]
-
-    async def wait_for_index(
-        self,
-        chat_id: int,
-        predicate: Predicate = None,
-        *,
-        timeout: float = 5.0,  # noqa: ASYNC109 - see wait_for
-        since: int = 0,
-    ) -> tuple[int, SentMessage]:
-        """Like `wait_for`, also returning the message's index in `sent_to(chat_id)`."""
-        match = matcher(predicate)
-        loop = asyncio.get_running_loop()
-        event = asyncio.Event()
-        deadline = loop.time() + timeout
-        self.state.add_waiter(loop, event)
-        try:
-            while True:
-                event.clear()
-                found = first_match(self.state.sent_to(chat_id), match, since)
-                if found is not None:
-                    return found
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise TimeoutError(nothing_matched(self.state.sent_to(chat_id), chat_id,
-                                                        timeout))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), remaining)
-        finally:
-            self.state.remove_waiter(loop, event)
-
-    def wait_for_blocking(
-        self, chat_id: int, predicate: Predicate = None, *, timeout: float = 5.0, since: int = 0
-    ) -> SentMessage:
-        """`wait_for` for synchronous test code (e.g. while the bot runs in a subprocess)."""
-        match = matcher(predicate)
-        deadline = time.monotonic() + timeout
-        with self.state.cond:
-            while True:
-                found = first_match(self.state.sent_to(chat_id), match, since)
-                if found is not None:
-                    return found[1]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(nothing_matched(self.state.sent_to(chat_id), chat_id,
-                                                        timeout))
-                self.state.cond.wait(remaining)
 
     # serving -----------------------------------------------------------------------------
 
