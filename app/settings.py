@@ -70,14 +70,6 @@ class TelegramSettings(_Section):
             raise ValueError("expected host:port, e.g. 0.0.0.0:8443")
         return value
 
-    @property
-    def webhook_host(self) -> str:
-        return self.webhook_listen.rpartition(":")[0]
-
-    @property
-    def webhook_port(self) -> int:
-        return int(self.webhook_listen.rpartition(":")[2])
-
 
 class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///data/aftercare.db"
@@ -96,10 +88,6 @@ class DatabaseSettings(_Section):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("expected an sqlite:// or postgresql:// URL")
         return value
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
 
 
 class ContentSettings(_Section):

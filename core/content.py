@@ -29,9 +29,6 @@ class LocalizedText:
                 return self.values[key]
         return next(iter(self.values.values()))
 
-    def covers(self, language: str) -> bool:
-        return language in self.values or ANY_LANGUAGE in self.values
-
     @classmethod
     def of(cls, text: str | Mapping[str, str]) -> LocalizedText:
         if isinstance(text, str):
