@@ -32,12 +32,15 @@ from bot.patient_views import (
     send,
     suggestion_keyboard,
 )
+from bot.staff_access import user_id_of
 from core.records import ClaimStatus, PatientRecord
+from core.texts import staff as staff_texts
 from core.texts.commands import PATIENT_COMMANDS
 from core.texts.patient import LANGUAGE_NAMES, button, help_text, t, ui_language
 from services import inbox, onboarding, patient_settings
 from services.context import AppContext
 from services.onboarding import language_for
+from services.staff_admin import is_staff
 
 PRIVATE = filters.ChatType.PRIVATE
 # New messages only: an edited message is not a new question (nor a new red flag report).
@@ -74,7 +77,16 @@ async def _patient(update: Update, ctx: AppContext) -> PatientRecord | None:
 
 
 async def _stranger(update: Update, ctx: AppContext, language: str) -> None:
+    """Someone with no patient in this chat: staff get their help, anyone else the hint."""
+    if await is_staff(ctx, user_id_of(update)):
+        await send(update, staff_texts.staff_help())
+        return
     await send(update, t("stranger", language, clinic=ctx.settings.clinic.name))
+
+
+async def _staff_not_patient(update: Update, ctx: AppContext) -> bool:
+    """A staff member writing in their own chat (not as an enrolled patient)."""
+    return await is_staff(ctx, user_id_of(update)) and await _patient(update, ctx) is None
 
 
 def _help(ctx: AppContext, language: str) -> str:
@@ -244,6 +256,9 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await apply_timezone(update, ctx, patient, text)
             return
     user = update.effective_user
+    if await _staff_not_patient(update, ctx):
+        await send(update, staff_texts.staff_help())
+        return
     fallback = language_for(ctx, user.language_code if user else None)
     result = await inbox.handle_text(ctx, chat_id=chat.id, text=text,
                                      fallback_language=fallback, now=ctx.clock.now())

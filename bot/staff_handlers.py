@@ -285,8 +285,21 @@ async def _audit_ok(ctx: AppContext, update: Update, action: str, target: str | 
     await audit(ctx, actor_id=user_id_of(update), action=action, outcome="ok", target=target)
 
 
+async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anyone: their user id, and in a group the chat id (what first set-up needs)."""
+    lines = []
+    if update.effective_user is not None:
+        lines.append(T.MYID_USER.format(user_id=update.effective_user.id))
+    chat = update.effective_chat
+    if chat is not None and chat.type != "private":
+        lines.append(T.MYID_CHAT.format(chat_id=chat.id))
+    if lines:
+        await reply(update, "\n".join(lines))
+
+
 # The staff command table's callbacks, by name (core/texts/commands.py holds the table).
 HANDLERS = {
+    "myid": myid_command,
     "patients": patients_command,
     "patient": patient_command,
     "cancel": cancel_command,

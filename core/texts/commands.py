@@ -105,6 +105,11 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         help={"en": "delivery and patient statistics"},
     ),
     Command(
+        name="myid",
+        menu={"en": "My Telegram user id (and this chat's id)"},
+        help={"en": "your user id, and in a group its chat id (works for anyone: first set-up)"},
+    ),
+    Command(
         name="staff",
         menu={"en": "Admins: add or remove staff"},
         help={"en": "admins only"},

@@ -114,3 +114,10 @@ RELAY_UNDELIVERABLE = (
 RELAY_FAILED = "Not delivered to patient #{patient_id}: Telegram refused ({reason})."
 RELAY_REFUSED = "Only clinic staff can answer patients."
 RELAY_EMPTY = "Only text replies can be relayed to the patient."
+
+# --- /myid (anyone) ------------------------------------------------------------------------
+MYID_USER = "Your Telegram user id: <code>{user_id}</code> (for <code>staff.admin_ids</code>)."
+MYID_CHAT = (
+    "This chat's id: <code>{chat_id}</code> (for <code>staff.alert_chat_id</code>, the "
+    "staff group that gets alerts)."
+)
