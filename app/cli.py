@@ -30,12 +30,20 @@ EXIT_USAGE = 2
 BOTFATHER_HELP = """\
 TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.
 
-To get a token: open Telegram, talk to @BotFather, send /newbot and follow its
-questions; it answers with a token that looks like 123456789:AAH...
-Then set it in the environment (never in a committed file) and start again:
+First run, three values:
+1. TELEGRAM_BOT_TOKEN: open Telegram, talk to @BotFather, send /newbot and follow its
+   questions; it answers with a token that looks like 123456789:AAH...
+2. STAFF_ADMIN_IDS: your Telegram user id (comma-separated for several admins). Start
+   the bot with the token alone, send it /myid and it answers with your id.
+3. STAFF_ALERT_CHAT_ID: the staff group that gets alerts. Add the bot to the group and
+   send /myid there: it answers with the group's chat id (a negative number).
+
+Set them in the environment (the token never in a committed file) and start again:
 
     export TELEGRAM_BOT_TOKEN=123456789:AAH...
-    python run_bot.py
+    export STAFF_ADMIN_IDS=123456789
+    export STAFF_ALERT_CHAT_ID=-1001234567890
+    ./scripts/run-bot
 """
 
 
