@@ -9,12 +9,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from core.clock import require_aware
+from core.statuses import (
+    AuditOutcome,
+    EnrollmentStatus,
+    EscalationKind,
+    EscalationStatus,
+    MessageKind,
+    MessageStatus,
+    PatientStatus,
+)
 
-PATIENT_STATUSES = frozenset({"invited", "active", "stopped", "unreachable", "forgotten"})
-ENROLLMENT_STATUSES = frozenset({"invited", "active", "cancelled", "stopped"})
-MESSAGE_STATUSES = ("pending", "sending", "sent", "expired", "cancelled", "failed")
-# Messages that may still go out; everything else is final.
-OPEN_MESSAGE_STATUSES = frozenset({"pending", "sending"})
 ERASED_CHAT_ID = 0  # scheduled_messages.chat_id of a forgotten patient (the column is NOT NULL)
 
 
@@ -36,7 +40,7 @@ class PlannedMessageLike(Protocol):
     @property
     def occurrence(self) -> int: ...
     @property
-    def kind(self) -> Any: ...  # "reminder" | "checkin" (a str or a str-valued enum)
+    def kind(self) -> Any: ...  # a MessageKind value: "reminder" | "checkin" (str or enum)
     @property
     def text(self) -> str: ...
     @property
@@ -50,7 +54,7 @@ class PlannedMessageLike(Protocol):
     @property
     def respects_quiet_hours(self) -> bool: ...
     @property
-    def status(self) -> Any: ...  # "pending" | "expired" (a str or a str-valued enum)
+    def status(self) -> Any: ...  # a MessageStatus.PLANNED value: "pending" | "expired"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,7 +73,7 @@ class PatientRecord(_AwareRecord):
     label: str | None  # personal data: never log it
     language: str
     timezone: str
-    status: str
+    status: PatientStatus
     consented_at: datetime | None
     created_at: datetime
     created_by: int | None
@@ -83,7 +87,7 @@ class EnrollmentRecord(_AwareRecord):
     patient_id: int
     protocol_id: str
     session_start: datetime
-    status: str
+    status: EnrollmentStatus
     created_by: int | None
     created_at: datetime
     cancelled_at: datetime | None
@@ -133,18 +137,19 @@ class MessageOption:
 class MessageRecord(_AwareRecord):
     id: int
     enrollment_id: int | None
-    patient_id: int | None
+    patient_id: int | None  # the patient it goes to (None for a staff alert)
+    about_patient_id: int | None  # a staff alert: the patient it is about
     chat_id: int
     step_id: str
     occurrence: int
-    kind: str
+    kind: MessageKind
     text: str
     options: tuple[MessageOption, ...]
     due_at: datetime
     expires_at: datetime | None
     moved_by_quiet_hours: bool
     respects_quiet_hours: bool
-    status: str
+    status: MessageStatus
     available_at: datetime
     attempts: int
     lease_owner: str | None
@@ -169,7 +174,7 @@ class PlanReplacement:
 class MessageStats(_AwareRecord):
     """Delivery figures for /stats and metrics."""
 
-    by_status: Mapping[str, int]  # every status in MESSAGE_STATUSES, 0 when none
+    by_status: Mapping[str, int]  # every MessageStatus, in its order, 0 when none
     by_protocol: Mapping[str, Mapping[str, int]]  # protocol id -> status -> count
     due_backlog: int  # pending and due (available_at <= now)
     oldest_due_at: datetime | None  # due_at of the oldest pending message already due
@@ -192,10 +197,10 @@ class EscalationRecord(_AwareRecord):
     id: int
     patient_id: int | None
     enrollment_id: int | None
-    kind: str  # red_flag | checkin | handoff | delivery
+    kind: EscalationKind
     rule_id: str | None
     patient_text: str | None  # the patient's own words: never log them
-    status: str  # open | closed
+    status: EscalationStatus
     alert_chat_id: int | None
     alert_message_id: int | None
     created_at: datetime
@@ -208,7 +213,7 @@ class AuditRecord(_AwareRecord):
     at: datetime
     actor_id: int | None
     action: str
-    outcome: str  # ok | refused | invalid | error
+    outcome: AuditOutcome
     target: str | None
     detail: str | None
 

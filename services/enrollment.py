@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from core.clock import require_aware
 from core.invites import InviteCode, deep_link
 from core.local_time import parse_local_minute
+from core.statuses import AuditOutcome
 from services.context import AppContext
+from storage.patient_data import patient_target
 from storage.repositories import Store
 
 LABEL_LIMIT = 200
@@ -135,8 +137,8 @@ async def enroll(
         await store.audit.record(
             actor_id=staff_id,
             action="enroll",
-            outcome="ok",
-            target=f"patient:{patient.id}",
+            outcome=AuditOutcome.OK,
+            target=patient_target(patient.id),
             detail=f"enrollment:{enrollment.id} protocol:{request.protocol_id}",
             now=now,
         )

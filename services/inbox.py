@@ -4,7 +4,7 @@ The functions decide and store; they return what to reply and what to alert, so 
 Telegram handlers stay thin. Replies that carry content come as safe HTML; everything
 else is a `kind` the handler renders from the patient texts.
 
-Decisions where the product definition is silent:
+Decisions:
 - A stranger (no enrollment) gets "ask your clinic for an invite"; if the words are a red
   flag they get the urgent reply too (it only says how to reach help), but no staff
   alert: we keep nothing about people who never joined.
@@ -24,6 +24,7 @@ from typing import Literal
 from core.content import LocalizedText
 from core.plans import render_text
 from core.records import EnrollmentRecord, MessageRecord
+from core.statuses import EnrollmentStatus, EscalationKind, MessageKind, PatientStatus
 from services.context import AppContext
 from services.planning import placeholders
 from services.staff_alerts import AlertRequest
@@ -96,7 +97,7 @@ async def current_enrollment(
 ) -> EnrollmentRecord | None:
     """The newest active enrollment, else the newest of any status."""
     enrollments = await store.enrollments.list_for_patient(patient_id)
-    active = [e for e in enrollments if e.status == "active"]
+    active = [e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
     candidates = active or list(enrollments)
     return candidates[0] if candidates else None
 
@@ -117,12 +118,12 @@ async def handle_text(
         urgent = _render(ctx, ctx.content.red_flags.reply, language)
         if patient is None:
             return InboxReply(kind="urgent", language=language, html=urgent, also_stranger=True)
-        alert = AlertRequest(kind="red_flag", patient=patient, enrollment=enrollment,
-                             words=text, rule_id=hit.rule_id)
+        alert = AlertRequest(kind=EscalationKind.RED_FLAG, patient=patient,
+                             enrollment=enrollment, words=text, rule_id=hit.rule_id)
         return InboxReply(kind="urgent", language=language, html=urgent, alert=alert)
     if patient is None:
         return InboxReply(kind="stranger", language=language)
-    if patient.status != "active":
+    if patient.status != PatientStatus.ACTIVE:
         return InboxReply(kind="stopped", language=language)
     if not text.strip():
         return InboxReply(kind="empty", language=language)
@@ -134,7 +135,8 @@ async def handle_text(
             others = [i for i in alternatives if i != match.best.entry_id]
             return InboxReply(kind="faq", language=language, html=answer,
                               suggestions=_questions(ctx, others, language))
-    handoff = AlertRequest(kind="handoff", patient=patient, enrollment=enrollment, words=text)
+    handoff = AlertRequest(kind=EscalationKind.HANDOFF, patient=patient, enrollment=enrollment,
+                           words=text)
     if alternatives:
         return InboxReply(kind="suggest", language=language,
                           suggestions=_questions(ctx, alternatives, language), alert=handoff)
@@ -171,7 +173,7 @@ async def answer_checkin(
         if (
             patient is None
             or message is None
-            or message.kind != "checkin"
+            or message.kind != MessageKind.CHECKIN
             or message.patient_id != patient.id
             or message.chat_id != chat_id
         ):
@@ -197,7 +199,7 @@ async def answer_checkin(
         return CheckinOutcome(status="already", language=language,
                               question_html=message.text, answer=label)
     alert = (
-        AlertRequest(kind="checkin", patient=patient, enrollment=enrollment,
+        AlertRequest(kind=EscalationKind.CHECKIN, patient=patient, enrollment=enrollment,
                      words=label, rule_id=f"{message.step_id}:{option_id}")
         if escalate
         else None

@@ -1,6 +1,6 @@
 """Joining by invite: look at a code, take consent (claiming the code atomically), or decline.
 
-Decisions where the product definition is silent:
+Decisions:
 - The code is used only on "Yes"; looking at it and declining change nothing but an
   audit row, so the same link still works afterwards.
 - A chat already bound to a patient (active, stopped or unreachable) may open a new invite:
@@ -20,11 +20,11 @@ from datetime import datetime
 from core.invites import hash_code, is_well_formed
 from core.plans import plan_enrollment
 from core.records import ClaimStatus, EnrollmentRecord, InviteClaim, PatientRecord
+from core.statuses import AuditOutcome, EnrollmentStatus, PatientStatus
 from services.context import AppContext
 from services.planning import patient_zone, placeholders, plan_for_enrollment, quiet_hours
+from storage.patient_data import patient_target
 from storage.repositories import Repositories, Store
-
-ACTIVE_PATIENT = "active"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +112,7 @@ async def accept_invite(
             claim = await store.invites.claim(hash_code(code), chat_id, now)
         if claim.status is not ClaimStatus.OK or claim.invite is None:
             await store.audit.record(
-                actor_id=chat_id, action="invite.accept", outcome="invalid",
+                actor_id=chat_id, action="invite.accept", outcome=AuditOutcome.INVALID,
                 detail=f"code {claim.status.value}", now=now,
             )
             mine = claim.invite is not None and claim.invite.used_by_chat == chat_id
@@ -129,8 +129,8 @@ async def accept_invite(
             planned=planned, now=now,
         )
         await store.audit.record(
-            actor_id=chat_id, action="invite.accept", outcome="ok",
-            target=f"patient:{patient.id}", detail=f"enrollment:{enrollment.id}", now=now,
+            actor_id=chat_id, action="invite.accept", outcome=AuditOutcome.OK,
+            target=patient_target(patient.id), detail=f"enrollment:{enrollment.id}", now=now,
         )
     ctx.wake_delivery()
     return Acceptance(status=ClaimStatus.OK, patient=patient, enrollment=enrollment,
@@ -153,15 +153,16 @@ async def _bind(
         await store.patients.forget(invited.id, now)
         patient = existing
         await store.audit.record(
-            actor_id=chat_id, action="invite.merge", outcome="ok",
-            target=f"patient:{existing.id}", detail=f"placeholder patient:{invited.id}", now=now,
+            actor_id=chat_id, action="invite.merge", outcome=AuditOutcome.OK,
+            target=patient_target(existing.id),
+            detail=f"placeholder {patient_target(invited.id)}", now=now,
         )
     else:
         patient = await store.patients.set_chat(invited.id, chat_id, now)
         patient = await store.patients.set_language(patient.id, language_for(ctx, language_code))
-    if patient.status != ACTIVE_PATIENT:
-        patient = await store.patients.set_status(patient.id, ACTIVE_PATIENT)
-    enrollment = await store.enrollments.set_status(enrollment.id, "active")
+    if patient.status != PatientStatus.ACTIVE:
+        patient = await store.patients.set_status(patient.id, PatientStatus.ACTIVE)
+    enrollment = await store.enrollments.set_status(enrollment.id, EnrollmentStatus.ACTIVE)
     await store.patients.touch_activity(patient.id, now)
     return patient, enrollment
 
@@ -172,7 +173,7 @@ async def decline_invite(ctx: AppContext, *, code: str, chat_id: int, now: datet
         claim = await _peek(store, code, now)
         target = f"enrollment:{claim.invite.enrollment_id}" if claim.invite else None
         await store.audit.record(
-            actor_id=chat_id, action="invite.decline", outcome="ok", target=target,
+            actor_id=chat_id, action="invite.decline", outcome=AuditOutcome.OK, target=target,
             detail=f"code {claim.status.value}", now=now,
         )
 

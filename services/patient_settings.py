@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from rapidfuzz import fuzz, process
 
 from core.records import PatientRecord
+from core.statuses import AuditOutcome, EnrollmentStatus, MessageStatus, PatientStatus
 from services.context import AppContext
 from services.planning import UnknownProtocol, plan_for_enrollment
-from storage.patient_data import forget_patient_data
+from storage.patient_data import forget_patient_data, patient_target
 from storage.repositories import Repositories, Store
 
 # --- time-zone lookup -------------------------------------------------------------------
@@ -184,7 +185,7 @@ async def plan_view(ctx: AppContext, patient: PatientRecord, now: datetime) -> P
         for enrollment_id in enrollments:
             sent += sum(
                 1 for m in await store.messages.list_for_enrollment(enrollment_id)
-                if m.status == "sent"
+                if m.status == MessageStatus.SENT
             )
     items = tuple(
         PlanItem(
@@ -206,7 +207,7 @@ async def _replan(ctx: AppContext, store: Repositories, patient: PatientRecord,
     """Re-plan the pending messages of every active enrollment (new language or zone)."""
     changed = 0
     for enrollment in await store.enrollments.list_for_patient(patient.id):
-        if enrollment.status != "active":
+        if enrollment.status != EnrollmentStatus.ACTIVE:
             continue
         try:
             planned = plan_for_enrollment(ctx, patient, enrollment, now)
@@ -227,7 +228,7 @@ async def set_language(
         updated = await store.patients.set_language(patient.id, language)
         await _replan(ctx, store, updated, now)
         await store.audit.record(actor_id=patient.chat_id, action="patient.language",
-                                 outcome="ok", target=f"patient:{patient.id}",
+                                 outcome=AuditOutcome.OK, target=patient_target(patient.id),
                                  detail=language, now=now)
     ctx.wake_delivery()
     return updated
@@ -245,7 +246,7 @@ async def set_timezone(
         updated = await store.patients.set_timezone(patient.id, zone)
         await _replan(ctx, store, updated, now)
         await store.audit.record(actor_id=patient.chat_id, action="patient.timezone",
-                                 outcome="ok", target=f"patient:{patient.id}",
+                                 outcome=AuditOutcome.OK, target=patient_target(patient.id),
                                  detail=zone, now=now)
     ctx.wake_delivery()
     return updated
@@ -255,12 +256,10 @@ async def stop(ctx: AppContext, patient: PatientRecord, now: datetime) -> int:
     """Opt out: pending messages cancelled, enrollments and patient stopped; returns count."""
     async with Store(ctx.sessions) as store:
         cancelled = await store.messages.cancel_pending_for_patient(patient.id, now, "stop")
-        for enrollment in await store.enrollments.list_for_patient(patient.id):
-            if enrollment.status in ("invited", "active"):
-                await store.enrollments.set_status(enrollment.id, "stopped")
-        await store.patients.set_status(patient.id, "stopped")
-        await store.audit.record(actor_id=patient.chat_id, action="patient.stop", outcome="ok",
-                                 target=f"patient:{patient.id}",
+        await store.enrollments.stop_for_patient(patient.id)
+        await store.patients.set_status(patient.id, PatientStatus.STOPPED)
+        await store.audit.record(actor_id=patient.chat_id, action="patient.stop",
+                                 outcome=AuditOutcome.OK, target=patient_target(patient.id),
                                  detail=f"cancelled {cancelled}", now=now)
     return cancelled
 
@@ -273,8 +272,9 @@ async def forget(ctx: AppContext, patient: PatientRecord, now: datetime) -> None
             store.session, patient.id, now, staff_ids=ctx.settings.staff.admin_ids
         )
         # No actor id: the Telegram id of someone who asked to be forgotten is not kept.
-        await store.audit.record(actor_id=None, action="patient.forget", outcome="ok",
-                                 target=f"patient:{patient.id}", now=now)
+        await store.audit.record(actor_id=None, action="patient.forget",
+                                 outcome=AuditOutcome.OK, target=patient_target(patient.id),
+                                 now=now)
 
 
 async def mark_blocked(ctx: AppContext, chat_id: int, now: datetime) -> bool:
@@ -284,8 +284,8 @@ async def mark_blocked(ctx: AppContext, chat_id: int, now: datetime) -> bool:
         if patient is None:
             return False
         cancelled = await store.messages.cancel_pending_for_patient(patient.id, now, "blocked")
-        await store.patients.set_status(patient.id, "unreachable")
-        await store.audit.record(actor_id=chat_id, action="patient.blocked", outcome="ok",
-                                 target=f"patient:{patient.id}",
+        await store.patients.set_status(patient.id, PatientStatus.UNREACHABLE)
+        await store.audit.record(actor_id=chat_id, action="patient.blocked",
+                                 outcome=AuditOutcome.OK, target=patient_target(patient.id),
                                  detail=f"cancelled {cancelled}", now=now)
     return True

@@ -12,17 +12,18 @@ from core.records import (
     PatientOverview,
     PatientRecord,
 )
+from core.statuses import AuditOutcome, EnrollmentStatus, MessageStatus, PatientStatus
 from services.context import AppContext
 from services.planning import plan_for_enrollment
+from storage.patient_data import patient_target
 from storage.repositories import Store
 
 PAGE_SIZE = 30
-# Enrollments that still have a future: the ones /reschedule and /cancel act on.
-LIVE_ENROLLMENTS = frozenset({"invited", "active"})
-# Patients whose chat may receive a message from the clinic.
-REACHABLE_PATIENTS = frozenset({"active"})
-# Messages a reschedule leaves alone (already out, or being sent right now).
-FINISHED_OR_IN_FLIGHT = frozenset({"sent", "expired", "failed", "sending"})
+# What a reschedule reports as kept: messages already out, or being sent right now (it
+# leaves cancelled ones alone too, but does not count them).
+KEPT_BY_RESCHEDULE = frozenset(
+    {MessageStatus.SENT, MessageStatus.EXPIRED, MessageStatus.FAILED, MessageStatus.SENDING}
+)
 
 
 async def is_staff(ctx: AppContext, user_id: int | None) -> bool:
@@ -48,7 +49,8 @@ async def audit(
     target: str | None = None,
     detail: str | None = None,
 ) -> None:
-    """One audit row (ids and codes only: never names or message texts)."""
+    """One audit row (ids and codes only: never names or message texts); `outcome` is an
+    AuditOutcome or its text."""
     async with Store(ctx.sessions) as store:
         await store.audit.record(
             actor_id=actor_id, action=action, outcome=outcome, target=target, detail=detail,
@@ -134,14 +136,16 @@ async def cancel_patient(
             return None
         enrollments = messages = 0
         for enrollment in await store.enrollments.list_for_patient(patient_id):
-            if enrollment.status in LIVE_ENROLLMENTS:
+            if enrollment.status in EnrollmentStatus.LIVE:
                 messages += await store.enrollments.cancel(enrollment.id, now)
                 enrollments += 1
         await store.audit.record(
-            actor_id=staff_id, action="cancel", outcome="ok", target=f"patient:{patient_id}",
+            actor_id=staff_id, action="cancel", outcome=AuditOutcome.OK,
+            target=patient_target(patient_id),
             detail=f"enrollments:{enrollments} messages:{messages}", now=now,
         )
-    reachable = patient.status in REACHABLE_PATIENTS and patient.chat_id
+    # Only an active patient's chat may receive a message from the clinic.
+    reachable = patient.status == PatientStatus.ACTIVE and patient.chat_id
     return CancelResult(
         enrollments=enrollments,
         messages=messages,
@@ -155,7 +159,7 @@ class RescheduleResult:
     enrollment_id: int
     session_start: datetime
     replanned: int   # pending messages updated or inserted
-    kept: int        # sent / expired / failed / cancelled messages left as they were
+    kept: int        # messages sent, expired, failed or being sent (see KEPT_BY_RESCHEDULE)
 
 
 async def reschedule_patient(
@@ -173,26 +177,26 @@ async def reschedule_patient(
             return None
         live = [
             e for e in await store.enrollments.list_for_patient(patient_id)
-            if e.status in LIVE_ENROLLMENTS
+            if e.status in EnrollmentStatus.LIVE
         ]
         if not live:
             return None
         enrollment = max(live, key=lambda e: e.id)
         enrollment = await store.enrollments.set_session_start(enrollment.id, session_start)
         replanned = kept = 0
-        if enrollment.status == "active":
+        if enrollment.status == EnrollmentStatus.ACTIVE:
             planned = plan_for_enrollment(ctx, patient, enrollment, now)
             outcome = await store.messages.replace_pending(enrollment.id, planned, now)
             replanned = outcome.updated + outcome.inserted
             kept = sum(
                 1 for m in await store.messages.list_for_enrollment(enrollment.id)
-                if m.status in FINISHED_OR_IN_FLIGHT
+                if m.status in KEPT_BY_RESCHEDULE
             )
         await store.audit.record(
-            actor_id=staff_id, action="reschedule", outcome="ok",
-            target=f"patient:{patient_id}", detail=f"enrollment:{enrollment.id}", now=now,
+            actor_id=staff_id, action="reschedule", outcome=AuditOutcome.OK,
+            target=patient_target(patient_id), detail=f"enrollment:{enrollment.id}", now=now,
         )
-    if enrollment.status == "active":
+    if enrollment.status == EnrollmentStatus.ACTIVE:
         ctx.wake_delivery()
     return RescheduleResult(
         enrollment_id=enrollment.id, session_start=session_start, replanned=replanned, kept=kept
@@ -233,7 +237,8 @@ async def add_staff(ctx: AppContext, user_id: int, *, admin_id: int) -> bool:
         if not already:
             await store.staff.add(user_id, admin_id, now)
         await store.audit.record(
-            actor_id=admin_id, action="staff_add", outcome="ok", target=f"user:{user_id}",
+            actor_id=admin_id, action="staff_add", outcome=AuditOutcome.OK,
+            target=f"user:{user_id}",
             detail="already staff" if already else None, now=now,
         )
     return not already
@@ -245,7 +250,8 @@ async def remove_staff(ctx: AppContext, user_id: int, *, admin_id: int) -> bool:
     async with Store(ctx.sessions) as store:
         removed = await store.staff.remove(user_id, now)
         await store.audit.record(
-            actor_id=admin_id, action="staff_remove", outcome="ok", target=f"user:{user_id}",
+            actor_id=admin_id, action="staff_remove", outcome=AuditOutcome.OK,
+            target=f"user:{user_id}",
             detail=None if removed else "not staff", now=now,
         )
     return removed

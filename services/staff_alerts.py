@@ -3,7 +3,8 @@
 An alert is recorded as an escalation first, then posted; the posted message's id is
 stored so a staff reply to it is relayed back to the patient. If posting fails for any
 reason, the alert goes into the outbox (a `scheduled_messages` row of kind "alert" for
-the alert chat, due now) and delivery is woken: red flags always reach a human. (Such a
+the alert chat, due now, naming the patient in `about_patient_id` so that erasure finds
+it) and delivery is woken: red flags always reach a human. (Such a
 retried alert is sent by delivery, which does not record its message id on the
 escalation, so replying to it does not relay; staff still see it.)
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
+from core.statuses import EscalationKind
 from core.texts.alerts import AlertFacts, compose_alert
 from services.context import AppContext
 from storage.repositories import Store
@@ -32,7 +34,7 @@ class AlertRequest:
     """Something staff must see about a patient; `words` are the patient's own (or the
     check-in answer they chose)."""
 
-    kind: str  # red_flag | checkin | handoff
+    kind: EscalationKind  # RED_FLAG, CHECKIN or HANDOFF
     patient: PatientRecord
     enrollment: EnrollmentRecord | None
     words: str
@@ -84,13 +86,17 @@ async def raise_alert(
             "alert for escalation %d not posted (%s); queued for delivery",
             escalation.id, type(error).__name__,
         )
-        await _enqueue(ctx, chat_id, text, now)
+        await _enqueue(ctx, chat_id, text, request.patient.id, now)
         return escalation
     async with Store(ctx.sessions) as store:
         return await store.escalations.set_alert_message(escalation.id, chat_id, message_id)
 
 
-async def _enqueue(ctx: AppContext, chat_id: int, text: str, now: datetime) -> None:
+async def _enqueue(
+    ctx: AppContext, chat_id: int, text: str, patient_id: int, now: datetime
+) -> None:
     async with Store(ctx.sessions) as store:
-        await store.messages.enqueue_alert(chat_id=chat_id, text=text, now=now)
+        await store.messages.enqueue_alert(
+            chat_id=chat_id, text=text, about_patient_id=patient_id, now=now
+        )
     ctx.wake_delivery()

@@ -30,18 +30,23 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL advisory lock.
 _ALEMBIC_IN_PROCESS = threading.Lock()
 
+# Plain scheme -> the same scheme with the async driver we ship.
 _ASYNC_DRIVERS = (
     ("sqlite://", "sqlite+aiosqlite://"),
     ("postgresql://", "postgresql+asyncpg://"),
     ("postgres://", "postgresql+asyncpg://"),
 )
+_SHIPPED_DRIVERS = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 
 
 def async_url(url: str) -> str:
-    """The same URL with the async driver we ship (plain sqlite:// and postgresql:// accepted)."""
+    """The URL with the async driver we ship: plain sqlite:// and postgresql:// (or
+    postgres://) get it, URLs that name it already stay; anything else raises ValueError."""
     for plain, driver in _ASYNC_DRIVERS:
         if url.startswith(plain):
             return driver + url[len(plain) :]
+    if not url.startswith(_SHIPPED_DRIVERS):
+        raise ValueError("expected an sqlite:// or postgresql:// URL")
     return url
 
 

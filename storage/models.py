@@ -1,9 +1,11 @@
-"""Typed SQLAlchemy 2 models; every datetime column stores an aware UTC instant."""
+"""Typed SQLAlchemy 2 models; every datetime column stores an aware UTC instant, and every
+status, kind and outcome column a core.statuses enum (as its plain text)."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +24,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.statuses import (
+    AuditOutcome,
+    EnrollmentStatus,
+    EscalationKind,
+    EscalationStatus,
+    MessageKind,
+    MessageStatus,
+    PatientStatus,
+)
+
+LAST_ERROR_CHARS = 300  # scheduled_messages.last_error; longer errors are cut
+
+E = TypeVar("E", bound=enum.StrEnum)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,6 +60,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class EnumString(TypeDecorator[E]):
+    """A VARCHAR holding a core.statuses enum: members (or their plain text) go in, members
+    come out. The stored text is the member's value, so the schema is a plain String."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_type: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum_type = enum_type
+        self.length = length
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum_type(value)
 
 
 NAMING = {
@@ -88,8 +123,9 @@ class Patient(Base):
     label: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16), default="en")
     timezone: Mapped[str] = mapped_column(String(64))
-    # invited | active | stopped | unreachable | forgotten
-    status: Mapped[str] = mapped_column(String(16), default="invited", index=True)
+    status: Mapped[PatientStatus] = mapped_column(
+        EnumString(PatientStatus, 16), default=PatientStatus.INVITED, index=True
+    )
     consented_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(BigInteger)
@@ -109,8 +145,9 @@ class Enrollment(Base):
     )
     protocol_id: Mapped[str] = mapped_column(String(100))
     session_start: Mapped[datetime]
-    # invited | active | cancelled | stopped
-    status: Mapped[str] = mapped_column(String(16), default="invited", index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        EnumString(EnrollmentStatus, 16), default=EnrollmentStatus.INVITED, index=True
+    )
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
@@ -139,6 +176,10 @@ class ScheduledMessage(Base):
 
     status: pending -> sending (leased) -> sent | expired | cancelled | failed.
     `available_at` is when it may next be claimed (due time, or a retry's backoff).
+    `patient_id` is the patient the message goes to; a staff alert goes to the alert chat,
+    has no patient_id and names the patient it is about in `about_patient_id` (so erasure
+    finds it). That column has no foreign key: patient rows are never deleted (erasure
+    keeps them), and without one SQLite adds and drops the column in place.
     """
 
     __tablename__ = "scheduled_messages"
@@ -155,10 +196,13 @@ class ScheduledMessage(Base):
     patient_id: Mapped[int | None] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
+    about_patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     step_id: Mapped[str] = mapped_column(String(100))
     occurrence: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[str] = mapped_column(String(16), default="reminder")  # reminder | checkin
+    kind: Mapped[MessageKind] = mapped_column(
+        EnumString(MessageKind, 16), default=MessageKind.REMINDER
+    )
     text: Mapped[str] = mapped_column(Text)
     # For check-ins: [{"id": ..., "text": ...}] rendered in the patient's language.
     options: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
@@ -166,7 +210,9 @@ class ScheduledMessage(Base):
     expires_at: Mapped[datetime | None]
     moved_by_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False)
     respects_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[MessageStatus] = mapped_column(
+        EnumString(MessageStatus, 16), default=MessageStatus.PENDING
+    )
     available_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
@@ -174,7 +220,7 @@ class ScheduledMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(String(LAST_ERROR_CHARS))
     created_at: Mapped[datetime]
 
 
@@ -238,10 +284,12 @@ class Escalation(Base):
     enrollment_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrollments.id", ondelete="SET NULL")
     )
-    kind: Mapped[str] = mapped_column(String(32))  # red_flag | checkin | handoff | delivery
+    kind: Mapped[EscalationKind] = mapped_column(EnumString(EscalationKind, 32))
     rule_id: Mapped[str | None] = mapped_column(String(100))
     patient_text: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[EscalationStatus] = mapped_column(
+        EnumString(EscalationStatus, 16), default=EscalationStatus.OPEN, index=True
+    )
     alert_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     alert_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime]
@@ -257,7 +305,7 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     action: Mapped[str] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(16))  # ok | refused | invalid | error
+    outcome: Mapped[AuditOutcome] = mapped_column(EnumString(AuditOutcome, 16))
     target: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[str | None] = mapped_column(String(300))
 

@@ -11,19 +11,20 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.statuses import MessageStatus, PatientStatus
 from storage.models import (
+    LAST_ERROR_CHARS,
     Enrollment,
     Patient,
     ScheduledMessage,
     UTCDateTime,
 )
+from storage.repositories.messages import cancel_pending
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
 PATIENTS = cast(Table, Patient.__table__)
 ENROLLMENTS = cast(Table, Enrollment.__table__)
 
-TERMINAL = frozenset({"sent", "expired", "cancelled", "failed"})
-ERROR_LIMIT = 300  # scheduled_messages.last_error is String(300)
 _UTC = UTCDateTime()
 
 
@@ -35,7 +36,7 @@ class ClaimedMessage:
     chat_id: int
     patient_id: int | None
     enrollment_id: int | None
-    kind: str
+    kind: str  # a MessageKind
     text: str
     options: tuple[tuple[str, str], ...]
     due_at: datetime
@@ -45,9 +46,9 @@ class ClaimedMessage:
     moved_by_quiet_hours: bool
     attempts: int
     lease_expires_at: datetime
-    patient_status: str | None
+    patient_status: str | None  # a PatientStatus
     patient_timezone: str | None
-    enrollment_status: str | None
+    enrollment_status: str | None  # an EnrollmentStatus
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +56,7 @@ class Outcome:
     """What became of one claimed message: a terminal status, or back to pending at a time."""
 
     message_id: int
-    status: str  # sent | expired | cancelled | failed | pending
+    status: str  # a MessageStatus: pending (try again later) or one of TERMINAL
     at: datetime
     telegram_message_id: int | None = None
     available_at: datetime | None = None  # pending only: when it may be claimed again
@@ -64,9 +65,9 @@ class Outcome:
     moved_by_quiet_hours: bool | None = None  # pending only: None keeps the stored flag
 
     def __post_init__(self) -> None:
-        if self.status == "pending" and self.available_at is None:
+        if self.status == MessageStatus.PENDING and self.available_at is None:
             raise ValueError("a pending outcome needs available_at")
-        if self.status != "pending" and self.status not in TERMINAL:
+        if self.status != MessageStatus.PENDING and self.status not in MessageStatus.TERMINAL:
             raise ValueError(f"unknown outcome status {self.status!r}")
 
 
@@ -90,10 +91,9 @@ class Outbox:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._engine = engine
 
     def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        return write_transaction(self._engine)
+        return write_transaction(self.engine)
 
     # --- claim ----------------------------------------------------------------------
 
@@ -109,12 +109,12 @@ class Outbox:
         async with self._write() as conn:
             await conn.execute(
                 update(m)
-                .where(m.c.status == "sending", m.c.lease_expires_at < now)
-                .values(status="pending")
+                .where(m.c.status == MessageStatus.SENDING, m.c.lease_expires_at < now)
+                .values(status=MessageStatus.PENDING)
             )
             due = (
                 select(m.c.id)
-                .where(m.c.status == "pending", m.c.available_at <= now)
+                .where(m.c.status == MessageStatus.PENDING, m.c.available_at <= now)
                 .order_by(m.c.available_at, m.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the write lock
@@ -123,7 +123,11 @@ class Outbox:
                 await conn.execute(
                     update(m)
                     .where(m.c.id.in_(due.scalar_subquery()))
-                    .values(status="sending", lease_owner=owner, lease_expires_at=lease_until)
+                    .values(
+                        status=MessageStatus.SENDING,
+                        lease_owner=owner,
+                        lease_expires_at=lease_until,
+                    )
                     .returning(
                         m.c.id, m.c.chat_id, m.c.patient_id, m.c.enrollment_id, m.c.kind,
                         m.c.text, m.c.options, m.c.due_at, m.c.available_at, m.c.expires_at,
@@ -167,7 +171,7 @@ class Outbox:
         A batch takes seconds to send at Telegram's pace; a patient who sends /stop (or is
         cancelled by staff) meanwhile must not get the rest of it.
         """
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             patients = await self._patients(conn, {m.patient_id for m in messages} - {None})
             enrollments = await self._enrollments(
                 conn, {m.enrollment_id for m in messages} - {None}
@@ -220,19 +224,19 @@ class Outbox:
             m.c.id == bindparam("b_id"),
             m.c.lease_owner == owner,
             # Not IN (...): expanding parameters cannot be used with executemany.
-            or_(m.c.status == "sending", m.c.status == "pending"),
+            or_(m.c.status == MessageStatus.SENDING, m.c.status == MessageStatus.PENDING),
         )
         finals = [
             {
                 "b_id": o.message_id,
                 "b_status": o.status,
                 "b_tg": o.telegram_message_id,
-                "b_sent": o.at if o.status == "sent" else None,
+                "b_sent": o.at if o.status == MessageStatus.SENT else None,
                 "b_at": o.at,
                 "b_error": _clip(o.last_error),
             }
             for o in outcomes
-            if o.status != "pending"
+            if o.status != MessageStatus.PENDING
         ]
         retries = [
             {
@@ -243,7 +247,7 @@ class Outbox:
                 "b_moved": o.moved_by_quiet_hours,
             }
             for o in outcomes
-            if o.status == "pending"
+            if o.status == MessageStatus.PENDING
         ]
         async with self._write() as conn:
             if finals:
@@ -266,7 +270,7 @@ class Outbox:
                     update(m)
                     .where(*mine)
                     .values(
-                        status="pending",
+                        status=MessageStatus.PENDING,
                         available_at=bindparam("b_avail"),
                         attempts=func.coalesce(bindparam("b_attempts"), m.c.attempts),
                         last_error=func.coalesce(bindparam("b_error"), m.c.last_error),
@@ -282,7 +286,8 @@ class Outbox:
     async def mark_unreachable(
         self, *, patient_id: int | None, chat_id: int, now: datetime, reason: str
     ) -> int:
-        """The chat blocked the bot: patient unreachable, every pending message cancelled.
+        """The chat blocked the bot: patient unreachable, every pending message to the chat
+        (or to the patient) cancelled with `reason` as last_error.
 
         Returns how many pending messages were cancelled.
         """
@@ -295,31 +300,23 @@ class Outbox:
                 # stopped / forgotten say more than unreachable; keep them.
                 await conn.execute(
                     update(p)
-                    .where(p.c.id == patient_id, p.c.status.in_(("invited", "active")))
-                    .values(status="unreachable")
+                    .where(p.c.id == patient_id, p.c.status.in_(sorted(PatientStatus.LIVE)))
+                    .values(status=PatientStatus.UNREACHABLE)
                 )
-            result = await conn.execute(
-                update(m)
-                .where(whose, m.c.status == "pending")
-                .values(
-                    status="cancelled",
-                    finished_at=now,
-                    last_error=_clip(reason),
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            )
+            result = await conn.execute(cancel_pending(whose, now, reason))
         return int(result.rowcount or 0)
 
     async def next_due(self) -> datetime | None:
         """The earliest time a pending message becomes due or a lease runs out (None: idle)."""
         m = MESSAGES
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             pending = await conn.scalar(
-                select(func.min(m.c.available_at)).where(m.c.status == "pending")
+                select(func.min(m.c.available_at)).where(m.c.status == MessageStatus.PENDING)
             )
             leased = await conn.scalar(
-                select(func.min(m.c.lease_expires_at)).where(m.c.status == "sending")
+                select(func.min(m.c.lease_expires_at)).where(
+                    m.c.status == MessageStatus.SENDING
+                )
             )
         # func.min loses the column type on some dialects; coerce through the column type.
         times = [_aware(t) for t in (pending, leased) if t is not None]
@@ -327,7 +324,7 @@ class Outbox:
 
 
 def _clip(error: str | None) -> str | None:
-    return None if error is None else error[:ERROR_LIMIT]
+    return None if error is None else error[:LAST_ERROR_CHARS]
 
 
 def _aware(value: Any) -> datetime:

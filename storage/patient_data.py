@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -30,27 +30,32 @@ from storage.repositories.invites import invite_record
 from storage.repositories.messages import message_record
 from storage.repositories.patients import PatientRepository, mentions_user
 
-ALERT_STEP = "alert"  # step_id of staff alerts queued in the outbox
 ERASED_ALERT = "Alert about patient #{id} (details erased at the patient's request)."
 
 
+_TARGET_PREFIX = "patient:"
+
+
 def patient_target(patient_id: int) -> str:
-    """How audit events name a patient (`target`, sometimes `detail`)."""
-    return f"patient:{patient_id}"
+    """How audit events name a patient (`target`, sometimes `detail`); export and erasure
+    find the patient's events by exactly this text."""
+    return f"{_TARGET_PREFIX}{patient_id}"
+
+
+def target_patient_id(target: str | None) -> int | None:
+    """The patient id a `patient_target` names; None for any other target."""
+    if target and target.startswith(_TARGET_PREFIX) and target[len(_TARGET_PREFIX):].isdigit():
+        return int(target[len(_TARGET_PREFIX):])
+    return None
 
 
 def _queued_alerts(patient_id: int) -> Any:
     """Staff alerts about the patient that went through the outbox (posting failed at once).
 
-    They carry the patient's label and words but no patient_id; the alert text names the
-    patient as "Patient #<id>:" (services.staff_alerts.compose), the colon ends the number.
+    They go to the staff chat, so they have no patient_id, but they carry the patient's
+    label and words; `about_patient_id` names the patient (MessageRepository.enqueue_alert).
     """
-    m = ScheduledMessage
-    return and_(
-        m.patient_id.is_(None),
-        m.step_id == ALERT_STEP,
-        m.text.contains(f"Patient #{patient_id}:", autoescape=True),
-    )
+    return ScheduledMessage.about_patient_id == patient_id
 
 
 def _plain(record: Any) -> dict[str, Any]:
@@ -60,9 +65,10 @@ def _plain(record: Any) -> dict[str, Any]:
 async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[str, Any] | None:
     """Every row that concerns the patient, as plain dicts (None: no such patient).
 
-    Patient row, enrollments, their invites, every outbox message with its status, check-in
-    answers, escalations with the patient's own words, audit events naming the patient, and
-    stored webhook updates from the patient's chat.
+    Patient row, enrollments, their invites, every outbox message with its status (staff
+    alerts about the patient too), check-in answers, escalations with the patient's own
+    words, audit events naming the patient, and stored webhook updates from the patient's
+    chat.
     """
     patient = await PatientRepository(session).get(patient_id)
     if patient is None:
@@ -148,7 +154,8 @@ async def anonymise_audit(
 async def forget_patient_data(
     session: AsyncSession, patient_id: int, now: datetime, *, staff_ids: Collection[int]
 ) -> bool:
-    """The repository's erasure plus the audit actor ids; False if there is no such patient."""
+    """The repository's erasure, the audit actor ids and the text of queued staff alerts
+    about the patient (replaced by ERASED_ALERT); False if there is no such patient."""
     require_aware(now, "now")
     patients = PatientRepository(session)
     if await patients.forget(patient_id, now) is None:

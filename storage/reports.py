@@ -11,8 +11,9 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.records import OPEN_MESSAGE_STATUSES
+from core.statuses import AuditOutcome, EscalationStatus, MessageStatus, PatientStatus
 from storage.models import AuditEvent, Enrollment, Escalation, Patient, ScheduledMessage
+from storage.patient_data import target_patient_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,14 +48,14 @@ async def outbox_health(session: AsyncSession, now: datetime) -> OutboxHealth:
     pending = (
         await session.execute(
             select(func.count(), func.min(m.available_at)).where(
-                m.status == "pending", m.available_at <= now
+                m.status == MessageStatus.PENDING, m.available_at <= now
             )
         )
     ).one()
     stuck = (
         await session.execute(
             select(func.count(), func.min(m.available_at)).where(
-                m.status == "sending", m.lease_expires_at < now
+                m.status == MessageStatus.SENDING, m.lease_expires_at < now
             )
         )
     ).one()
@@ -87,25 +88,27 @@ async def digest(session: AsyncSession, since: datetime, *, limit: int = 50) -> 
     )
     escalations = await session.execute(
         select(Escalation.id, Escalation.patient_id, Escalation.kind)
-        .where(Escalation.status == "open")
+        .where(Escalation.status == EscalationStatus.OPEN)
         .order_by(Escalation.id)
         .limit(limit)
     )
     failures = await session.execute(
         select(ScheduledMessage.id, ScheduledMessage.patient_id)
-        .where(ScheduledMessage.status == "failed", ScheduledMessage.finished_at >= since)
+        .where(
+            ScheduledMessage.status == MessageStatus.FAILED, ScheduledMessage.finished_at >= since
+        )
         .order_by(ScheduledMessage.id)
         .limit(limit)
     )
     # The patients table has no "stopped at"; the opt-out's audit event carries the time.
     opt_outs = await session.scalars(
         select(AuditEvent.target)
-        .where(AuditEvent.action == "patient.stop", AuditEvent.outcome == "ok",
+        .where(AuditEvent.action == "patient.stop", AuditEvent.outcome == AuditOutcome.OK,
                AuditEvent.at >= since)
         .order_by(AuditEvent.id)
         .limit(limit)
     )
-    stopped = [_patient_id(target) for target in opt_outs]
+    stopped = [target_patient_id(target) for target in opt_outs]
     return Digest(
         since=since,
         new_enrollments=tuple((int(p), str(pr)) for p, pr in enrollments),
@@ -123,12 +126,6 @@ def _utc(value: Any) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _patient_id(target: str | None) -> int | None:
-    if target and target.startswith("patient:") and target[8:].isdigit():
-        return int(target[8:])
-    return None
-
-
 async def retention_candidates(
     session: AsyncSession,
     *,
@@ -143,7 +140,7 @@ async def retention_candidates(
     p = Patient
     still_open = exists().where(
         ScheduledMessage.patient_id == p.id,
-        ScheduledMessage.status.in_(sorted(OPEN_MESSAGE_STATUSES)),
+        ScheduledMessage.status.in_(sorted(MessageStatus.OPEN)),
     )
     # "Last activity" is the last message either way: what the bot sent counts too.
     recently_messaged = exists().where(
@@ -155,7 +152,9 @@ async def retention_candidates(
         p.last_activity_at < inactive_before,
         and_(p.last_activity_at.is_(None), p.created_at < inactive_before),
     )
-    query = select(p.id).where(p.status != "forgotten", last, ~still_open, ~recently_messaged)
+    query = select(p.id).where(
+        p.status != PatientStatus.FORGOTTEN, last, ~still_open, ~recently_messaged
+    )
     if only is not None:
         query = query.where(p.id.in_(sorted(only)))
     rows = await session.scalars(query.order_by(p.id).limit(limit))

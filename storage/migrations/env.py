@@ -12,16 +12,18 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.database import async_url
-from storage.models import Base, UTCDateTime
+from storage.models import Base, EnumString, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Write our UTC column type as a plain timezone-aware DateTime, so scripts stay stable."""
+    """Write our column types as the plain types they store, so scripts stay stable."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EnumString):
+        return f"sa.String(length={obj.length})"
     return False
 
 

@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.records import AuditRecord
+from core.statuses import AuditOutcome, parse
 from storage.models import AuditEvent
-
-AUDIT_OUTCOMES = frozenset({"ok", "refused", "invalid", "error"})
 
 
 def audit_record(row: AuditEvent) -> AuditRecord:
@@ -40,15 +39,17 @@ class AuditRepository:
         detail: str | None = None,
         now: datetime,
     ) -> AuditRecord:
-        """Append an event. `detail` must hold ids and codes only: no names, no message texts."""
+        """Append an event. `detail` must hold ids and codes only: no names, no message texts.
+
+        `outcome` is an AuditOutcome or its text; anything else raises ValueError.
+        """
         require_aware(now, "now")
-        if outcome not in AUDIT_OUTCOMES:
-            raise ValueError(f"unknown audit outcome {outcome!r}")
+        checked = parse(AuditOutcome, outcome, "audit outcome")
         row = AuditEvent(
             at=now,
             actor_id=actor_id,
             action=action[:64],
-            outcome=outcome,
+            outcome=checked,
             target=None if target is None else target[:100],
             detail=None if detail is None else detail[:300],
         )

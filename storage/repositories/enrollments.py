@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.records import ENROLLMENT_STATUSES, EnrollmentRecord
+from core.records import EnrollmentRecord
+from core.statuses import EnrollmentStatus, parse
 from storage.models import Enrollment, Invite, ScheduledMessage
+from storage.repositories.invites import expire_unused
+from storage.repositories.messages import cancel_pending_in
+
+
+def stop_live(whose: ColumnElement[bool]) -> Update:
+    """The UPDATE that stops the matching enrollments still invited or active (/stop,
+    erasure); cancelled and stopped ones stay as they are. Its rowcount is how many."""
+    return (
+        update(Enrollment)
+        .where(whose, Enrollment.status.in_(sorted(EnrollmentStatus.LIVE)))
+        .values(status=EnrollmentStatus.STOPPED)
+    )
 
 
 def enrollment_record(row: Enrollment) -> EnrollmentRecord:
@@ -50,7 +63,7 @@ class EnrollmentRepository:
             patient_id=patient_id,
             protocol_id=protocol_id,
             session_start=session_start,
-            status="invited",
+            status=EnrollmentStatus.INVITED,
             created_by=created_by,
             created_at=now,
         )
@@ -72,13 +85,22 @@ class EnrollmentRepository:
         return tuple(enrollment_record(row) for row in rows)
 
     async def set_status(self, enrollment_id: int, status: str) -> EnrollmentRecord:
-        """Set invited/active/stopped; use `cancel` for "cancelled" (it also stops delivery)."""
-        if status not in ENROLLMENT_STATUSES or status == "cancelled":
-            raise ValueError(f"unknown enrollment status {status!r}")
+        """Set invited/active/stopped; use `cancel` for "cancelled" (it also stops delivery).
+
+        `status` is an EnrollmentStatus or its text; anything else raises ValueError.
+        """
+        wanted = parse(EnrollmentStatus, status, "enrollment status")
+        if wanted is EnrollmentStatus.CANCELLED:
+            raise ValueError(f"unknown enrollment status {str(status)!r}")
         row = await self._row(enrollment_id)
-        row.status = status
+        row.status = wanted
         await self._session.flush()
         return enrollment_record(row)
+
+    async def stop_for_patient(self, patient_id: int) -> int:
+        """Stop every live enrollment of the patient; returns how many."""
+        result = await self._session.execute(stop_live(Enrollment.patient_id == patient_id))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def move_to_patient(self, enrollment_id: int, patient_id: int) -> EnrollmentRecord:
         """Attach the enrollment to another patient (a second invite opened in a bound chat)."""
@@ -105,24 +127,11 @@ class EnrollmentRepository:
         """
         require_aware(now, "now")
         row = await self._row(enrollment_id)
-        row.status = "cancelled"
+        row.status = EnrollmentStatus.CANCELLED
         row.cancelled_at = now
-        result = await self._session.execute(
-            update(ScheduledMessage)
-            .where(
-                ScheduledMessage.enrollment_id == enrollment_id,
-                ScheduledMessage.status == "pending",
-            )
-            .values(status="cancelled", finished_at=now, last_error="cancelled: enrollment")
+        cancelled = await cancel_pending_in(
+            self._session, ScheduledMessage.enrollment_id == enrollment_id, now, "enrollment"
         )
-        await self._session.execute(
-            update(Invite)
-            .where(
-                Invite.enrollment_id == enrollment_id,
-                Invite.used_at.is_(None),
-                Invite.expires_at > now,
-            )
-            .values(expires_at=now)
-        )
+        await self._session.execute(expire_unused(Invite.enrollment_id == enrollment_id, now))
         await self._session.flush()
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return cancelled

@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.records import EscalationRecord
+from core.statuses import EscalationKind, EscalationStatus, parse
 from storage.models import Escalation
-
-ESCALATION_KINDS = frozenset({"red_flag", "checkin", "handoff", "delivery"})
 
 
 def escalation_record(row: Escalation) -> EscalationRecord:
@@ -44,16 +43,15 @@ class EscalationRepository:
         patient_text: str | None,
         now: datetime,
     ) -> EscalationRecord:
+        """Record an open escalation; `kind` is an EscalationKind or its text (else ValueError)."""
         require_aware(now, "now")
-        if kind not in ESCALATION_KINDS:
-            raise ValueError(f"unknown escalation kind {kind!r}")
         row = Escalation(
             patient_id=patient_id,
             enrollment_id=enrollment_id,
-            kind=kind,
+            kind=parse(EscalationKind, kind, "escalation kind"),
             rule_id=rule_id,
             patient_text=patient_text,
-            status="open",
+            status=EscalationStatus.OPEN,
             created_at=now,
         )
         self._session.add(row)
@@ -88,9 +86,9 @@ class EscalationRepository:
         """Close an open escalation; False if unknown or already closed."""
         require_aware(now, "now")
         row = await self._session.get(Escalation, escalation_id)
-        if row is None or row.status != "open":
+        if row is None or row.status != EscalationStatus.OPEN:
             return False
-        row.status = "closed"
+        row.status = EscalationStatus.CLOSED
         row.closed_at = now
         await self._session.flush()
         return True
@@ -99,7 +97,7 @@ class EscalationRepository:
         """Open escalations, oldest first."""
         rows = await self._session.scalars(
             select(Escalation)
-            .where(Escalation.status == "open")
+            .where(Escalation.status == EscalationStatus.OPEN)
             .order_by(Escalation.created_at, Escalation.id)
             .limit(limit)
         )
@@ -108,6 +106,6 @@ class EscalationRepository:
     async def count_open(self) -> int:
         """How many escalations are still open."""
         count = await self._session.scalar(
-            select(func.count()).where(Escalation.status == "open")
+            select(func.count()).where(Escalation.status == EscalationStatus.OPEN)
         )
         return int(count or 0)

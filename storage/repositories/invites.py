@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.records import ClaimStatus, InviteClaim, InviteRecord
 from storage.models import Invite
+
+
+def expire_unused(whose: ColumnElement[bool], now: datetime) -> Update:
+    """The UPDATE that makes the matching invites not yet used nor expired expire `now`
+    (a cancelled enrollment, an erased patient): the link can no longer bind anyone."""
+    require_aware(now, "now")
+    return (
+        update(Invite)
+        .where(whose, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(expires_at=now)
+    )
 
 
 def invite_record(row: Invite) -> InviteRecord:

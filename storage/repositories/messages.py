@@ -1,6 +1,7 @@
 """Scheduled-message repository: storing plans, re-planning, cancelling, and reading the outbox.
 
-The delivery engine's claim/lease/record queries live in storage/outbox.py, not here.
+The delivery engine's claim/lease/record queries live in storage/outbox.py, not here;
+`cancel_pending` is the one rule for cancelling messages, which both use.
 """
 
 from __future__ import annotations
@@ -9,24 +10,57 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.records import (
-    MESSAGE_STATUSES,
-    OPEN_MESSAGE_STATUSES,
     MessageOption,
     MessageRecord,
     MessageStats,
     PlannedMessageLike,
     PlanReplacement,
 )
-from storage.models import Enrollment, Patient, ScheduledMessage
+from core.statuses import MessageKind, MessageStatus
+from storage.models import LAST_ERROR_CHARS, Enrollment, Patient, ScheduledMessage
 from storage.repositories.conflicts import insert_ignoring_conflicts
 
 _INSERT_CHUNK = 200  # rows per INSERT; keeps SQLite under its bound-parameter limit
-_PLANNED_STATUSES = frozenset({"pending", "expired"})
+ALERT_STEP = "alert"  # step_id of a queued staff alert (it belongs to no plan)
+
+
+def cancel_pending(whose: ColumnElement[bool], now: datetime, last_error: str) -> Update:
+    """The UPDATE that cancels the messages matching `whose` that are still pending.
+
+    The one rule for cancelling (/stop, a blocked chat, a cancelled enrollment, erasure, a
+    step dropped by a re-plan): status "cancelled", finished `now`, `last_error` kept (cut
+    to the column), no lease. A message a delivery process has leased ("sending") is left
+    to the outbox to settle. Run it on a session or a connection; its rowcount is how
+    many were cancelled.
+    """
+    require_aware(now, "now")
+    return (
+        update(ScheduledMessage)
+        .where(whose, ScheduledMessage.status == MessageStatus.PENDING)
+        .values(
+            status=MessageStatus.CANCELLED,
+            finished_at=now,
+            last_error=last_error[:LAST_ERROR_CHARS],
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+
+
+async def cancel_pending_in(
+    session: AsyncSession, whose: ColumnElement[bool], now: datetime, reason: str
+) -> int:
+    """`cancel_pending` in the session, with last_error "cancelled: <reason>"; the count.
+
+    `reason` is a word or two without personal data ("stop", "blocked", "enrollment").
+    """
+    result = await session.execute(cancel_pending(whose, now, f"cancelled: {reason}"))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def message_record(row: ScheduledMessage) -> MessageRecord:
@@ -34,6 +68,7 @@ def message_record(row: ScheduledMessage) -> MessageRecord:
         id=row.id,
         enrollment_id=row.enrollment_id,
         patient_id=row.patient_id,
+        about_patient_id=row.about_patient_id,
         chat_id=row.chat_id,
         step_id=row.step_id,
         occurrence=row.occurrence,
@@ -78,20 +113,20 @@ def _planned_values(planned: PlannedMessageLike, now: datetime) -> dict[str, Any
     if planned.expires_at is not None:
         require_aware(planned.expires_at, f"expires_at of {planned.step_id}")
     status = _plain(planned.status)
-    if status not in _PLANNED_STATUSES:
+    if status not in MessageStatus.PLANNED:
         raise ValueError(f"planned status must be pending or expired, got {status!r}")
     options = [_option(o) for o in planned.options] if planned.options else None
     return {
-        "kind": _plain(planned.kind),
+        "kind": MessageKind(_plain(planned.kind)),
         "text": planned.text,
         "options": options,
         "due_at": planned.due_at,
         "expires_at": planned.expires_at,
         "moved_by_quiet_hours": bool(planned.moved_by_quiet_hours),
         "respects_quiet_hours": bool(planned.respects_quiet_hours),
-        "status": status,
+        "status": MessageStatus(status),
         # Expired at planning time: final at once, never claimable.
-        "finished_at": now if status == "expired" else None,
+        "finished_at": now if status == MessageStatus.EXPIRED else None,
     }
 
 
@@ -179,16 +214,16 @@ class MessageRepository:
             if row is None:
                 to_insert.append(item)
                 continue
-            if row.status != "pending":
+            if row.status != MessageStatus.PENDING:
                 continue
             values = _planned_values(item, now)
             # A retry waiting out its backoff keeps waiting unless the due time itself moved.
             available_at = row.available_at if row.due_at == values["due_at"] else values["due_at"]
             updated += await self._update_pending(row.id, available_at=available_at, **values)
         for key, row in existing.items():
-            if key not in wanted and row.status == "pending":
-                cancelled += await self._update_pending(
-                    row.id, status="cancelled", finished_at=now, last_error="cancelled: replaced"
+            if key not in wanted and row.status == MessageStatus.PENDING:
+                cancelled += await cancel_pending_in(
+                    self._session, ScheduledMessage.id == row.id, now, "replaced"
                 )
         if to_insert:
             found = (
@@ -211,35 +246,31 @@ class MessageRepository:
     async def _update_pending(self, message_id: int, **values: Any) -> int:
         result = await self._session.execute(
             update(ScheduledMessage)
-            .where(ScheduledMessage.id == message_id, ScheduledMessage.status == "pending")
+            .where(
+                ScheduledMessage.id == message_id,
+                ScheduledMessage.status == MessageStatus.PENDING,
+            )
             .values(**values)
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def _cancel_pending(self, criterion: Any, now: datetime, reason: str) -> int:
-        require_aware(now, "now")
-        result = await self._session.execute(
-            update(ScheduledMessage)
-            .where(criterion, ScheduledMessage.status == "pending")
-            .values(status="cancelled", finished_at=now, last_error=f"cancelled: {reason}"[:300])
-            .execution_options(synchronize_session=False)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
     async def cancel_pending_for_patient(self, patient_id: int, now: datetime, reason: str) -> int:
-        """Cancel every pending message of the patient (/stop, blocked bot); returns the count.
+        """Cancel every pending message to the patient (/stop, blocked bot); the count.
 
-        `reason` (no personal data) is kept in last_error as "cancelled: <reason>".
-        Messages already leased by a delivery process ("sending") are the outbox's to settle.
+        `reason` (no personal data) is kept in last_error as "cancelled: <reason>". Staff
+        alerts about the patient go to the staff chat and are not touched.
         """
-        return await self._cancel_pending(ScheduledMessage.patient_id == patient_id, now, reason)
+        return await cancel_pending_in(
+            self._session, ScheduledMessage.patient_id == patient_id, now, reason
+        )
 
     async def cancel_pending_for_enrollment(
         self, enrollment_id: int, now: datetime, reason: str
     ) -> int:
-        return await self._cancel_pending(
-            ScheduledMessage.enrollment_id == enrollment_id, now, reason
+        """Cancel every pending message of the enrollment; the count (`reason` as above)."""
+        return await cancel_pending_in(
+            self._session, ScheduledMessage.enrollment_id == enrollment_id, now, reason
         )
 
     async def list_for_enrollment(self, enrollment_id: int) -> tuple[MessageRecord, ...]:
@@ -259,7 +290,7 @@ class MessageRepository:
             select(ScheduledMessage)
             .where(
                 ScheduledMessage.patient_id == patient_id,
-                ScheduledMessage.status.in_(sorted(OPEN_MESSAGE_STATUSES)),
+                ScheduledMessage.status.in_(sorted(MessageStatus.OPEN)),
                 (ScheduledMessage.expires_at.is_(None)) | (ScheduledMessage.expires_at > now),
             )
             .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
@@ -272,28 +303,34 @@ class MessageRepository:
         rows = await self._rows(ScheduledMessage.id == message_id)
         return message_record(rows[0]) if rows else None
 
-    async def enqueue_alert(self, *, chat_id: int, text: str, now: datetime) -> int:
+    async def enqueue_alert(
+        self, *, chat_id: int, text: str, now: datetime, about_patient_id: int | None = None
+    ) -> int:
         """Queue a staff alert that could not be posted at once; delivery retries it.
 
-        No enrollment and no patient, so the (enrollment, step, occurrence) key has a NULL
-        part and any number of alert rows coexist. Alerts ignore quiet hours: staff must
-        hear about a red flag at 3 a.m. too.
+        It goes to the staff chat `chat_id`, so it has no enrollment and no patient_id: the
+        (enrollment, step, occurrence) key has a NULL part and any number of alert rows
+        coexist, and nothing done to the patient's own messages (/stop, a blocked chat)
+        touches it. `about_patient_id` names the patient the alert is about, so that
+        erasure finds it. Alerts ignore quiet hours: staff must hear about a red flag at
+        3 a.m. too.
         """
         require_aware(now, "now")
         row = ScheduledMessage(
             enrollment_id=None,
             patient_id=None,
+            about_patient_id=about_patient_id,
             chat_id=chat_id,
-            step_id="alert",
+            step_id=ALERT_STEP,
             occurrence=0,
-            kind="alert",
+            kind=MessageKind.ALERT,
             text=text,
             options=None,
             due_at=now,
             expires_at=None,
             moved_by_quiet_hours=False,
             respects_quiet_hours=False,
-            status="pending",
+            status=MessageStatus.PENDING,
             available_at=now,
             attempts=0,
             created_at=now,
@@ -307,7 +344,8 @@ class MessageRepository:
         require_aware(since, "since")
         count = await self._session.scalar(
             select(func.count()).where(
-                ScheduledMessage.status == "failed", ScheduledMessage.finished_at >= since
+                ScheduledMessage.status == MessageStatus.FAILED,
+                ScheduledMessage.finished_at >= since,
             )
         )
         return int(count or 0)
@@ -315,7 +353,7 @@ class MessageRepository:
     async def stats(self, now: datetime) -> MessageStats:
         """Counts by status and by protocol, the due backlog and the oldest due message."""
         require_aware(now, "now")
-        by_status = dict.fromkeys(MESSAGE_STATUSES, 0)
+        by_status: dict[str, int] = dict.fromkeys(MessageStatus, 0)
         for status, count in await self._session.execute(
             select(ScheduledMessage.status, func.count()).group_by(ScheduledMessage.status)
         ):
@@ -326,12 +364,13 @@ class MessageRepository:
             .join(Enrollment, Enrollment.id == ScheduledMessage.enrollment_id)
             .group_by(Enrollment.protocol_id, ScheduledMessage.status)
         ):
-            counts = by_protocol.setdefault(protocol_id, dict.fromkeys(MESSAGE_STATUSES, 0))
+            counts = by_protocol.setdefault(protocol_id, dict.fromkeys(MessageStatus, 0))
             counts[status] = int(count)
         due = (
             await self._session.execute(
                 select(func.count(), func.min(ScheduledMessage.due_at)).where(
-                    ScheduledMessage.status == "pending", ScheduledMessage.available_at <= now
+                    ScheduledMessage.status == MessageStatus.PENDING,
+                    ScheduledMessage.available_at <= now,
                 )
             )
         ).one()

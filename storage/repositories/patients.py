@@ -10,12 +10,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.records import (
-    ERASED_CHAT_ID,
-    PATIENT_STATUSES,
-    PatientOverview,
-    PatientRecord,
-)
+from core.records import ERASED_CHAT_ID, PatientOverview, PatientRecord
+from core.statuses import PatientStatus, parse
 from storage.models import (
     CheckinAnswer,
     Enrollment,
@@ -25,7 +21,9 @@ from storage.models import (
     Patient,
     ScheduledMessage,
 )
-from storage.repositories.enrollments import enrollment_record
+from storage.repositories.enrollments import enrollment_record, stop_live
+from storage.repositories.invites import expire_unused
+from storage.repositories.messages import cancel_pending_in
 
 
 class ChatInUseError(Exception):
@@ -87,7 +85,7 @@ class PatientRepository:
             label=label,
             language=language,
             timezone=timezone,
-            status="invited",
+            status=PatientStatus.INVITED,
             created_at=now,
             created_by=created_by,
         )
@@ -131,13 +129,17 @@ class PatientRepository:
         return patient_record(row)
 
     async def set_status(self, patient_id: int, status: str) -> PatientRecord:
-        """Set invited/active/stopped/unreachable ("forgotten" only through `forget`)."""
-        if status not in PATIENT_STATUSES or status == "forgotten":
-            raise ValueError(f"unknown patient status {status!r}")
+        """Set invited/active/stopped/unreachable ("forgotten" only through `forget`).
+
+        `status` is a PatientStatus or its text; anything else raises ValueError.
+        """
+        wanted = parse(PatientStatus, status, "patient status")
+        if wanted is PatientStatus.FORGOTTEN:
+            raise ValueError(f"unknown patient status {str(status)!r}")
         row = await self._row(patient_id)
-        if row.status == "forgotten":
+        if row.status == PatientStatus.FORGOTTEN:
             raise ValueError("a forgotten patient cannot change status")
-        row.status = status
+        row.status = wanted
         await self._session.flush()
         return patient_record(row)
 
@@ -175,7 +177,7 @@ class PatientRepository:
 
     async def count_by_status(self) -> dict[str, int]:
         """Patients per status (every known status present, zero where none)."""
-        counts = dict.fromkeys(PATIENT_STATUSES, 0)
+        counts: dict[str, int] = dict.fromkeys(PatientStatus, 0)
         for status, count in await self._session.execute(
             select(Patient.status, func.count()).group_by(Patient.status)
         ):
@@ -199,13 +201,8 @@ class PatientRepository:
         if row is None:
             return None
         chat_id = row.chat_id
-        await self._session.execute(
-            update(ScheduledMessage)
-            .where(
-                ScheduledMessage.patient_id == patient_id,
-                ScheduledMessage.status == "pending",
-            )
-            .values(status="cancelled", finished_at=now, last_error="cancelled: forgotten")
+        await cancel_pending_in(
+            self._session, ScheduledMessage.patient_id == patient_id, now, "forgotten"
         )
         await self._session.execute(
             update(ScheduledMessage)
@@ -218,23 +215,8 @@ class PatientRepository:
             .where(Invite.enrollment_id.in_(enrollment_ids))
             .values(used_by_chat=None)
         )
-        await self._session.execute(
-            update(Invite)
-            .where(
-                Invite.enrollment_id.in_(enrollment_ids),
-                Invite.used_at.is_(None),
-                Invite.expires_at > now,
-            )
-            .values(expires_at=now)
-        )
-        await self._session.execute(
-            update(Enrollment)
-            .where(
-                Enrollment.patient_id == patient_id,
-                Enrollment.status.in_(["invited", "active"]),
-            )
-            .values(status="stopped")
-        )
+        await self._session.execute(expire_unused(Invite.enrollment_id.in_(enrollment_ids), now))
+        await self._session.execute(stop_live(Enrollment.patient_id == patient_id))
         await self._session.execute(
             update(Escalation)
             .where(Escalation.patient_id == patient_id)
@@ -247,7 +229,7 @@ class PatientRepository:
             await self._forget_inbound_updates(chat_id)
         row.label = None
         row.chat_id = None
-        row.status = "forgotten"
+        row.status = PatientStatus.FORGOTTEN
         row.forgotten_at = now
         await self._session.flush()
         return patient_record(row)

@@ -1,4 +1,5 @@
-"""Acceptance 4: `patient export`, `patient forget`, `patient export` leaves nothing personal."""
+"""Data rights: `patient export`, then `patient forget`, then `patient export` again leaves
+nothing personal; stored webhook updates are part of both."""
 
 from __future__ import annotations
 

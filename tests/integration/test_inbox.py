@@ -8,17 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from app.settings import Settings
 from core.clock import FakeClock
 from core.faq import FaqIndex
 from core.invites import InviteCode
 from core.triage import Triage
-from services import inbox, onboarding
+from services import inbox, onboarding, patient_settings
 from services.context import AppContext
 from services.staff_alerts import AlertRequest, compose, raise_alert
 from storage.content_loader import load_content
 from storage.database import create_engine, migrate_async, session_factory
+from storage.models import ScheduledMessage
 from storage.repositories import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -161,6 +163,29 @@ async def test_failed_alert_goes_to_the_outbox(ctx: AppContext) -> None:
     async with Store(ctx.sessions) as store:
         stats = await store.messages.stats(NOW)
     assert stats.due_backlog == backlog + 1
+
+
+async def test_forget_erases_a_queued_alert_about_the_patient(ctx: AppContext) -> None:
+    """An alert that could not be posted is queued naming its patient by id, and /forget
+    erases the label and words it carries."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+    assert patient is not None
+
+    async def broken(chat_id: int, text: str) -> int:
+        raise RuntimeError("telegram down")
+
+    request = AlertRequest(kind="handoff", patient=patient, enrollment=None,
+                           words="Pemberton-Vex question")
+    await raise_alert(ctx, broken, request, NOW)
+    await patient_settings.forget(ctx, patient, NOW)
+    async with ctx.sessions() as session:
+        [alert] = await session.scalars(
+            select(ScheduledMessage).where(ScheduledMessage.kind == "alert")
+        )
+    assert alert.about_patient_id == patient_id and alert.chat_id == ALERTS
+    assert "Pemberton-Vex" not in alert.text and "Asha" not in alert.text
 
 
 def test_compose_fits_telegram_limit_with_huge_words(ctx: AppContext) -> None:

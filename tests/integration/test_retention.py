@@ -1,4 +1,5 @@
-"""Acceptance 4 (retention) and the staff digest, on SQLite and PostgreSQL."""
+"""Retention (erasing patients inactive past retention.days) and the staff digest, on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,0 +1,125 @@
+"""What the status, kind and outcome columns hold, as string enums, with the groups rules use.
+
+Every value is exactly the text stored in the database, and a member compares equal to (and
+hashes like) that text: `PatientStatus.ACTIVE == "active"`. Groups are class attributes,
+e.g. `MessageStatus.TERMINAL`; they are frozensets of members.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import ClassVar, TypeVar
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def parse(enum_type: type[E], value: str, what: str) -> E:
+    """The member of `enum_type` whose text is `value`; ValueError "unknown <what> ..." if none.
+
+    (`value in enum_type` cannot be used for this: Python 3.11 raises TypeError for a str.)
+    """
+    try:
+        return enum_type(value)
+    except ValueError:
+        raise ValueError(f"unknown {what} {str(value)!r}") from None
+
+
+class PatientStatus(enum.StrEnum):
+    """patients.status: invited until consent, then active; stopped by /stop, unreachable
+    once the chat blocked the bot, forgotten after erasure (final)."""
+
+    INVITED = "invited"
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    UNREACHABLE = "unreachable"
+    FORGOTTEN = "forgotten"
+
+    # Still being looked after: messages go out, a blocked chat makes them unreachable.
+    LIVE: ClassVar[frozenset[PatientStatus]]
+    # Nothing more is sent to them: delivery cancels their messages instead.
+    GONE: ClassVar[frozenset[PatientStatus]]
+
+
+PatientStatus.LIVE = frozenset({PatientStatus.INVITED, PatientStatus.ACTIVE})
+PatientStatus.GONE = frozenset(
+    {PatientStatus.STOPPED, PatientStatus.UNREACHABLE, PatientStatus.FORGOTTEN}
+)
+
+
+class EnrollmentStatus(enum.StrEnum):
+    """enrollments.status: invited until consent, then active; cancelled by staff, stopped
+    by the patient (/stop, /forget)."""
+
+    INVITED = "invited"
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    STOPPED = "stopped"
+
+    # Still have a future: what /cancel and /reschedule act on, and what /stop stops.
+    LIVE: ClassVar[frozenset[EnrollmentStatus]]
+    # Over: delivery cancels their messages instead of sending them.
+    GONE: ClassVar[frozenset[EnrollmentStatus]]
+
+
+EnrollmentStatus.LIVE = frozenset({EnrollmentStatus.INVITED, EnrollmentStatus.ACTIVE})
+EnrollmentStatus.GONE = frozenset({EnrollmentStatus.CANCELLED, EnrollmentStatus.STOPPED})
+
+
+class MessageStatus(enum.StrEnum):
+    """scheduled_messages.status: pending -> sending (leased by a delivery process) ->
+    sent | expired | cancelled | failed. The order here is the order /stats lists them in."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    # May still go out.
+    OPEN: ClassVar[frozenset[MessageStatus]]
+    # Final: nothing changes a message in one of these any more.
+    TERMINAL: ClassVar[frozenset[MessageStatus]]
+    # What a freshly made plan gives a message (expired: past its expiry already).
+    PLANNED: ClassVar[frozenset[MessageStatus]]
+
+
+MessageStatus.OPEN = frozenset({MessageStatus.PENDING, MessageStatus.SENDING})
+MessageStatus.TERMINAL = frozenset(
+    {MessageStatus.SENT, MessageStatus.EXPIRED, MessageStatus.CANCELLED, MessageStatus.FAILED}
+)
+MessageStatus.PLANNED = frozenset({MessageStatus.PENDING, MessageStatus.EXPIRED})
+
+
+class MessageKind(enum.StrEnum):
+    """scheduled_messages.kind: a protocol's reminder or check-in question (to a patient),
+    or a staff alert that could not be posted at once (to the alert chat)."""
+
+    REMINDER = "reminder"
+    CHECKIN = "checkin"
+    ALERT = "alert"
+
+
+class EscalationKind(enum.StrEnum):
+    """escalations.kind: why staff must look."""
+
+    RED_FLAG = "red_flag"  # the patient's words matched a red-flag rule
+    CHECKIN = "checkin"  # a check-in answer that escalates
+    HANDOFF = "handoff"  # a question the FAQ could not answer
+    DELIVERY = "delivery"  # a delivery failure
+
+
+class EscalationStatus(enum.StrEnum):
+    """escalations.status."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AuditOutcome(enum.StrEnum):
+    """audit_events.outcome: whether what was asked for happened."""
+
+    OK = "ok"
+    REFUSED = "refused"  # not allowed (not staff, not admin, patient not reachable)
+    INVALID = "invalid"  # malformed input, unknown or used code
+    ERROR = "error"  # allowed and well-formed, but it failed

@@ -1,0 +1,55 @@
+"""The status and kind enums: stored texts unchanged, groups consistent, parsing strict."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.statuses import (
+    AuditOutcome,
+    EnrollmentStatus,
+    EscalationKind,
+    EscalationStatus,
+    MessageKind,
+    MessageStatus,
+    PatientStatus,
+    parse,
+)
+
+
+def test_values_are_the_stored_texts() -> None:
+    """Every member's value is the text the database already holds (no data migration)."""
+    assert [s.value for s in PatientStatus] == [
+        "invited", "active", "stopped", "unreachable", "forgotten"]
+    assert [s.value for s in EnrollmentStatus] == ["invited", "active", "cancelled", "stopped"]
+    assert [s.value for s in MessageStatus] == [
+        "pending", "sending", "sent", "expired", "cancelled", "failed"]
+    assert [k.value for k in MessageKind] == ["reminder", "checkin", "alert"]
+    assert [k.value for k in EscalationKind] == ["red_flag", "checkin", "handoff", "delivery"]
+    assert [s.value for s in EscalationStatus] == ["open", "closed"]
+    assert [o.value for o in AuditOutcome] == ["ok", "refused", "invalid", "error"]
+
+
+def test_members_behave_as_their_text() -> None:
+    """A member equals, hashes and formats as its text, so str-keyed code keeps working."""
+    assert PatientStatus.ACTIVE == "active" and {"active": 1}[PatientStatus.ACTIVE] == 1
+    assert f"patient {PatientStatus.STOPPED}" == "patient stopped"
+    assert "pending" in MessageStatus.OPEN
+
+
+def test_groups_split_their_enum() -> None:
+    """Each pair of groups covers every member exactly once."""
+    assert set(PatientStatus) == PatientStatus.LIVE | PatientStatus.GONE
+    assert not PatientStatus.LIVE & PatientStatus.GONE
+    assert set(EnrollmentStatus) == EnrollmentStatus.LIVE | EnrollmentStatus.GONE
+    assert not EnrollmentStatus.LIVE & EnrollmentStatus.GONE
+    assert set(MessageStatus) == MessageStatus.OPEN | MessageStatus.TERMINAL
+    assert not MessageStatus.OPEN & MessageStatus.TERMINAL
+    assert {MessageStatus.PENDING, MessageStatus.EXPIRED} == MessageStatus.PLANNED
+
+
+def test_parse_accepts_members_and_texts_only() -> None:
+    """`parse` gives the member for its text or itself, and names what it expected."""
+    assert parse(PatientStatus, "active", "patient status") is PatientStatus.ACTIVE
+    assert parse(AuditOutcome, AuditOutcome.OK, "audit outcome") is AuditOutcome.OK
+    with pytest.raises(ValueError, match="unknown patient status 'sleeping'"):
+        parse(PatientStatus, "sleeping", "patient status")
