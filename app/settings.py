@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from core.config import Section as _Section
 from jobs.config import DeliverySettings, RetentionSettings
 from services.config import ClinicSettings, InviteSettings, StaffSettings
+from storage.database import async_url
 
 DEFAULT_SETTINGS_FILE = "settings.toml"
 
@@ -78,16 +79,7 @@ class DatabaseSettings(_Section):
     @classmethod
     def _async_driver(cls, value: str) -> str:
         """Accept plain URLs and pick the async driver we ship."""
-        for plain, driver in (
-            ("sqlite://", "sqlite+aiosqlite://"),
-            ("postgresql://", "postgresql+asyncpg://"),
-            ("postgres://", "postgresql+asyncpg://"),
-        ):
-            if value.startswith(plain):
-                return driver + value[len(plain) :]
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("expected an sqlite:// or postgresql:// URL")
-        return value
+        return async_url(value)
 
 
 class ContentSettings(_Section):

@@ -15,13 +15,14 @@ from bot import relay, staff_enroll
 from bot.context import app_context
 from bot.formatting import chunks, escape
 from bot.staff_access import invalid, reply, staff_only, user_id_of
-from core.local_time import format_local_minute, zone_or
+from core.local_time import format_local_minute
 from core.records import PatientRecord
 from core.texts import patient as patient_texts
 from core.texts import staff as T
 from core.texts.commands import STAFF_COMMANDS
 from services.context import AppContext
 from services.enrollment import EnrollmentInputError, parse_session_time
+from services.planning import patient_zone
 from services.staff_admin import (
     add_staff,
     audit,
@@ -51,10 +52,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 def local(moment: datetime | None, zone: ZoneInfo) -> str:
     return "—" if moment is None else format_local_minute(moment, zone)
-
-
-def patient_zone(patient: PatientRecord, ctx: AppContext) -> ZoneInfo:
-    return zone_or(patient.timezone, ctx.zone)
 
 
 def label_of(patient: PatientRecord, limit: int | None = None) -> str:
@@ -100,7 +97,7 @@ async def patients_command(
                 label=label_of(row.patient, LABEL_IN_LIST),
                 protocol=escape(row.enrollment.protocol_id) if row.enrollment else "—",
                 status=row.patient.status,
-                next=local(row.next_due, patient_zone(row.patient, ctx)),
+                next=local(row.next_due, patient_zone(row.patient.timezone, ctx.settings)),
             )
         )
     if listing.has_more:
@@ -124,7 +121,7 @@ async def patient_command(
                       detail=f"patient:{patient_id} not found")
         return
     patient = detail.patient
-    zone = patient_zone(patient, ctx)
+    zone = patient_zone(patient.timezone, ctx.settings)
     lines = [
         T.PATIENT_HEADER.format(
             id=patient.id, label=label_of(patient), status=patient.status,

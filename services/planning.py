@@ -6,8 +6,9 @@ import html
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from core.local_time import zone_or
 from core.plans import PlannedMessage, plan_enrollment
 from core.quiet_hours import QuietHours
 
@@ -42,10 +43,7 @@ def quiet_hours(settings: ServiceSettings) -> QuietHours | None:
 
 def patient_zone(timezone: str, settings: ServiceSettings) -> ZoneInfo:
     """The patient's zone; a stored name that no longer resolves falls back to the clinic's."""
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return settings.clinic.zone
+    return zone_or(timezone, settings.clinic.zone)
 
 
 def plan_for_enrollment(

@@ -7,7 +7,6 @@ Every problem is collected (not only the first), each with its file, a location 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import time, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from core.content import (
     StepKind,
     Timing,
 )
+from core.local_time import parse_hhmm
 from storage.content_reader import (
     ID_PATTERN,
     ContentError,
@@ -38,7 +38,6 @@ from storage.content_reader import (
 
 __all__ = ["ContentError", "ContentProblem", "load_content", "read_content", "validate_content"]
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 PROTOCOL_KEYS = {"id", "name", "description", "steps"}
 STEP_KEYS = {"id", "at", "day", "time", "repeat", "expires", "quiet_hours", "kind", "text"} | {
@@ -68,12 +67,17 @@ def _timing(reader: FileReader, step: Mapping[str, Any], where: str) -> Timing |
     at: time | None = None
     if isinstance(raw, time):
         at = raw.replace(tzinfo=None)
-    elif isinstance(raw, str) and _HHMM.match(raw):
-        at = time.fromisoformat(raw)
     elif raw is None:
         reader.problem(join_location(where, "time"), 'missing; a day step needs time = "HH:MM"')
     else:
-        reader.problem(join_location(where, "time"), f'expected "HH:MM" (00:00-23:59), got {raw!r}')
+        try:
+            at = parse_hhmm(raw) if isinstance(raw, str) else None
+        except ValueError:
+            at = None
+        if at is None:
+            reader.problem(
+                join_location(where, "time"), f'expected "HH:MM" (00:00-23:59), got {raw!r}'
+            )
     return DayTiming(day=day, at=at) if at is not None else None
 
 
