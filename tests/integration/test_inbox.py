@@ -2,85 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
-from app.settings import Settings
-from core.clock import FakeClock
-from core.faq import FaqIndex
-from core.invites import InviteCode
-from core.triage import Triage
-from services import inbox, onboarding, patient_settings
+from services import inbox, patient_settings
 from services.context import AppContext
 from services.staff_alerts import AlertRequest, compose, raise_alert
-from storage.content_loader import load_content
-from storage.database import create_engine, migrate_async, session_factory
 from storage.models import ScheduledMessage
 from storage.repositories import Store
-
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
-CHAT = 4242
-ALERTS = -100500
-
-
-class Delivery:
-    """Counts wake() calls (the real worker is not needed here)."""
-
-    def __init__(self) -> None:
-        self.wakes = 0
-
-    def wake(self) -> None:
-        self.wakes += 1
-
-
-@pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
-    """A real AppContext over a fresh SQLite database and the shipped content."""
-    settings = Settings(
-        database={"url": f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}"},
-        content={"dir": str(REPO / "content")},
-        clinic={"name": "Sunrise & Co", "contact": "+91 1", "timezone": "Asia/Kolkata"},
-        staff={"admin_ids": [1000], "alert_chat_id": ALERTS},
-    )
-    content = load_content(settings.content.dir, ["en", "hi"], "en")
-    engine = create_engine(settings.database.url)
-    await migrate_async(engine)
-    context = AppContext(
-        settings=settings, content=content, clock=FakeClock(NOW), engine=engine,
-        sessions=session_factory(engine), faq=FaqIndex.build(content.faq, ["en", "hi"]),
-        triage=Triage.build(content.red_flags, ["en", "hi"]), delivery=Delivery(),
-        bot_username="test_bot",
-    )
-    yield context
-    await engine.dispose()
-
-
-async def enrolled(ctx: AppContext, *, label: str = "Asha <i>") -> tuple[str, int]:
-    """An invite for the face protocol: (code, patient id)."""
-    code = InviteCode.new()
-    async with Store(ctx.sessions) as store:
-        patient = await store.patients.create(label=label, language="en",
-                                              timezone="Asia/Kolkata", created_by=1000, now=NOW)
-        enrollment = await store.enrollments.create(
-            patient_id=patient.id, protocol_id="micro-mesotherapy-face", session_start=NOW,
-            created_by=1000, now=NOW)
-        await store.invites.create(enrollment_id=enrollment.id, code_hash=code.code_hash,
-                                   expires_at=datetime(2026, 3, 9, tzinfo=UTC), now=NOW)
-    return code.code, patient.id
-
-
-async def joined(ctx: AppContext) -> int:
-    code, patient_id = await enrolled(ctx)
-    result = await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en",
-                                            now=NOW)
-    assert result.status == "ok"
-    return patient_id
+from tests.integration.services_support import ALERTS, CHAT, NOW, joined
 
 
 async def test_accept_stores_plan_and_wakes_delivery(ctx: AppContext) -> None:

@@ -12,9 +12,7 @@ from services import patient_settings
 from services.context import AppContext
 from services.patient_settings import lookup_zone
 from storage.repositories import Store
-from tests.integration.test_inbox import CHAT, NOW, ctx, joined
-
-__all__ = ["ctx"]  # the fixture, shared with test_inbox
+from tests.integration.services_support import CHAT, NOW, joined
 
 
 @pytest.mark.parametrize(
