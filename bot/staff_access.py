@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.context import app_context
-from bot.formatting import fit
+from bot.formatting import escape, fit
 from core.texts import staff as T
 from services.context import AppContext
 from services.staff_admin import audit, is_admin, is_staff
@@ -66,3 +67,23 @@ async def invalid(
     """A usage reply for malformed staff input, audited as `invalid`."""
     await audit(ctx, actor_id=user_id_of(update), action=action, outcome="invalid", detail=detail)
     await reply(update, text)
+
+
+def day_form(ctx: AppContext) -> str:
+    """How this clinic writes a date, for hints: DD/MM/YYYY or MM/DD/YYYY."""
+    return "MM/DD/YYYY" if ctx.settings.clinic.date_order == "MDY" else "DD/MM/YYYY"
+
+
+def example_time(ctx: AppContext) -> str:
+    """Tomorrow 10:00 written the clinic's way, for hints."""
+    tomorrow = (ctx.clock.now().astimezone(ctx.zone) + timedelta(days=1)).date()
+    pattern = "%m/%d/%Y" if ctx.settings.clinic.date_order == "MDY" else "%d/%m/%Y"
+    return f"{tomorrow.strftime(pattern)} 10:00"
+
+
+def time_hint(ctx: AppContext) -> str:
+    """The accepted ways to type a session time, for a reply to one that could not be read."""
+    return T.TIME_HINT.format(
+        day_form=day_form(ctx), zone=escape(ctx.settings.clinic.timezone),
+        example=example_time(ctx),
+    )

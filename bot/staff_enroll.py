@@ -24,8 +24,8 @@ from bot import callbacks
 from bot.context import app_context
 from bot.formatting import escape, fit_caption
 from bot.qr import qr_png
-from bot.staff_access import invalid, reply, staff_only, user_id_of
-from core.local_time import format_local_minute
+from bot.staff_access import example_time, invalid, reply, staff_only, time_hint, user_id_of
+from core.local_time import format_session
 from core.texts import staff as T
 from services.context import AppContext
 from services.enrollment import (
@@ -93,8 +93,7 @@ def _protocol_name(ctx: AppContext, protocol_id: str) -> str:
 
 
 def _time_hint(ctx: AppContext) -> str:
-    example = (ctx.clock.now().astimezone(ctx.zone) + timedelta(days=1)).strftime("%Y-%m-%d 10:00")
-    return T.TIME_HINT.format(zone=escape(ctx.settings.clinic.timezone), example=example)
+    return time_hint(ctx)
 
 
 def usage_for(ctx: AppContext, error: EnrollmentInputError) -> str:
@@ -121,7 +120,10 @@ async def enroll_command(
     args = context.args or []
     if args:
         try:
-            request = parse_enroll_args(args, ctx.content.protocols, ctx.zone, ctx.clock.now())
+            request = parse_enroll_args(
+                args, ctx.content.protocols, ctx.zone, ctx.clock.now(),
+                date_order=ctx.settings.clinic.date_order,
+            )
         except EnrollmentInputError as error:
             await invalid(update, ctx, "enroll", usage_for(ctx, error), detail=error.reason)
             return ConversationHandler.END
@@ -159,7 +161,7 @@ async def picked_protocol(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         update,
         T.ENROLL_PICK_TIME.format(
             protocol=escape(_protocol_name(ctx, protocol_id)),
-            zone=escape(ctx.settings.clinic.timezone),
+            zone=escape(ctx.settings.clinic.timezone), example=example_time(ctx),
         ),
         reply_markup=InlineKeyboardMarkup(_time_buttons(ctx)),
     )
@@ -217,7 +219,8 @@ async def typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     assert update.effective_message is not None
     try:
         start = parse_session_time(
-            update.effective_message.text or "", ctx.zone, ctx.clock.now()
+            update.effective_message.text or "", ctx.zone, ctx.clock.now(),
+            date_order=ctx.settings.clinic.date_order,
         )
     except EnrollmentInputError as error:
         await invalid(update, ctx, "enroll", usage_for(ctx, error), detail=error.reason)
@@ -279,7 +282,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def _local(ctx: AppContext, moment: datetime) -> str:
-    return format_local_minute(moment, ctx.zone)
+    return format_session(moment, ctx.zone)
 
 
 async def _create(update: Update, ctx: AppContext, request: EnrollmentRequest) -> None:

@@ -14,8 +14,8 @@ from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, Co
 from bot import relay, staff_enroll
 from bot.context import app_context
 from bot.formatting import chunks, escape
-from bot.staff_access import invalid, reply, staff_only, user_id_of
-from core.local_time import format_local_minute
+from bot.staff_access import day_form, invalid, reply, staff_only, user_id_of
+from core.local_time import format_local_minute, format_session
 from core.records import PatientRecord
 from core.texts import patient as patient_texts
 from core.texts import staff as T
@@ -194,13 +194,18 @@ async def reschedule_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
 ) -> None:
     args = context.args or []
-    usage = T.RESCHEDULE_USAGE.format(zone=escape(ctx.settings.clinic.timezone))
+    usage = T.RESCHEDULE_USAGE.format(
+        zone=escape(ctx.settings.clinic.timezone), day_form=day_form(ctx)
+    )
     patient_id = parse_id(args)
-    if patient_id is None or len(args) != 3:
+    if patient_id is None or len(args) < 2 or len(args) > 4:
         await invalid(update, ctx, "reschedule", usage)
         return
     try:
-        start = parse_session_time(f"{args[1]} {args[2]}", ctx.zone, ctx.clock.now())
+        start = parse_session_time(
+            " ".join(args[1:]), ctx.zone, ctx.clock.now(),
+            date_order=ctx.settings.clinic.date_order,
+        )
     except EnrollmentInputError as error:
         await invalid(update, ctx, "reschedule", f"{_time_problem(error)}\n{usage}",
                       detail=error.reason)
@@ -214,7 +219,7 @@ async def reschedule_command(
     await reply(
         update,
         T.RESCHEDULE_DONE.format(
-            id=patient_id, session=local(result.session_start, ctx.zone),
+            id=patient_id, session=format_session(result.session_start, ctx.zone),
             pending=result.replanned, kept=result.kept,
         ),
     )

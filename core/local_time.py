@@ -22,6 +22,7 @@ DATE_ORDERS = ("DMY", "MDY", "YMD")  # clinic.date_order: how the clinic writes 
 _DAY_WORDS = {"today": 0, "tomorrow": 1, "tmrw": 1, "aaj": 0, "आज": 0}
 _DATE_TOKEN = re.compile(r"^\d{1,4}[/.-]\d{1,2}([/.-]\d{2,4})?$")
 _TIME_TOKEN = re.compile(r"^(\d{1,2}([:.]\d{2})?\s*(am|pm)|\d{1,2}:\d{2}|am|pm)$", re.IGNORECASE)
+_YEAR_FIRST = re.compile(r"^\d{4}[/.-]")  # 2026-03-05 is always year-month-day
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\d\s*(am|pm)\b", re.IGNORECASE)
 
 
@@ -52,6 +53,12 @@ def parse_local_minute(text: str, zone: ZoneInfo) -> datetime:
     cleaned = " ".join(text.split())
     wall = datetime.strptime(cleaned, SESSION_FORMAT)  # noqa: DTZ007 - resolved in `zone` next
     return resolve_local(wall, zone)
+
+
+def format_session(moment: datetime, zone: ZoneInfo) -> str:
+    """A session restated for staff: `2026-03-05 11:00 (Thursday, Asia/Kolkata)`."""
+    local = moment.astimezone(zone)
+    return f"{local:{SESSION_FORMAT}} ({local:%A}, {zone.key})"
 
 
 def format_local_minute(moment: datetime, zone: ZoneInfo) -> str:
@@ -137,10 +144,11 @@ def parse_session_time(
     if day is not None and _DATE_TOKEN.search(cleaned.split(" ")[0]):
         raise SessionTimeError("bad")  # "today 15/12/2026 10:00": which one?
     default = datetime.combine(day or today, time(0, 0))
+    year_first = date_order == "YMD" or bool(_YEAR_FIRST.match(cleaned))
     try:
         wall = date_parser.parse(
-            cleaned, default=default, dayfirst=date_order == "DMY",
-            yearfirst=date_order == "YMD",
+            cleaned, default=default, dayfirst=date_order == "DMY" and not year_first,
+            yearfirst=year_first,
         )
     except (ValueError, OverflowError):
         raise SessionTimeError("bad") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -18,6 +18,8 @@ class ClinicSettings(Section):
     default_language: str = "en"
     # Languages every content text must cover (`check` fails otherwise).
     languages: list[str] = Field(default_factory=lambda: ["en", "hi"])
+    # How staff type dates: "DMY" reads 05/06/2026 as 5 June, "MDY" as May 6.
+    date_order: Literal["DMY", "MDY"] = "DMY"
 
     @field_validator("timezone")
     @classmethod

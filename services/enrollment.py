@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from core.clock import require_aware
 from core.invites import InviteCode, deep_link
-from core.local_time import parse_local_minute
+from core.local_time import SessionTimeError, is_time_token
+from core.local_time import parse_session_time as read_session_time
 from core.statuses import AuditOutcome
 from services.context import AppContext
 from storage.patient_data import patient_target
@@ -18,7 +19,8 @@ from storage.repositories import Store
 LABEL_LIMIT = 200
 # A session more than this far from today is almost surely a typo (wrong year).
 MAX_SESSION_DISTANCE = timedelta(days=366)
-SKIP_WORDS = frozenset({"skip", "-", "none"})
+SKIP_WORDS = frozenset({"skip", "-", "none", "now"})
+MAX_TIME_WORDS = 3  # "tomorrow 4:30 pm"
 
 
 class EnrollmentInputError(ValueError):
@@ -53,8 +55,11 @@ class NewInvite:
     expires_at: datetime
 
 
-def parse_session_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
-    """`YYYY-MM-DD HH:MM` in `zone` as an aware instant; "skip"/empty = now.
+def parse_session_time(
+    text: str, zone: ZoneInfo, now: datetime, *, date_order: str = "DMY"
+) -> datetime:
+    """A session time as staff type it (core.local_time.parse_session_time) in `zone`;
+    "skip"/"now"/empty = now.
 
     Raises EnrollmentInputError("bad_time") or ("far_time") (over a year from now).
     """
@@ -63,9 +68,9 @@ def parse_session_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     if cleaned.lower() in SKIP_WORDS or not cleaned:
         return now
     try:
-        moment = parse_local_minute(cleaned, zone)
-    except ValueError:
-        raise EnrollmentInputError("bad_time") from None
+        moment = read_session_time(cleaned, zone, now, date_order=date_order)
+    except SessionTimeError as error:
+        raise EnrollmentInputError("bad_time", problem=error.reason) from None
     if abs(moment - now) > MAX_SESSION_DISTANCE:
         raise EnrollmentInputError("far_time")
     return moment
@@ -84,27 +89,31 @@ def check_label(text: str | None) -> str | None:
 
 
 def parse_enroll_args(
-    args: Sequence[str], protocols: Collection[str], zone: ZoneInfo, now: datetime
+    args: Sequence[str], protocols: Collection[str], zone: ZoneInfo, now: datetime,
+    *, date_order: str = "DMY",
 ) -> EnrollmentRequest:
-    """The one-line form: `<protocol-id> [YYYY-MM-DD HH:MM] [label…]`."""
+    """The one-line form: `<protocol-id> [time] [label…]`.
+
+    The words after the protocol that look like a date or time (`15/12/2026`, `10:00`,
+    `4pm`, `tomorrow`) are the session time, read together; one that cannot be read is
+    refused, never taken as the start of the label.
+    """
     if not args:
         raise EnrollmentInputError("usage")
     protocol_id, rest = args[0], list(args[1:])
     if protocol_id not in protocols:
         raise EnrollmentInputError("unknown_protocol", given=protocol_id)
+    taken = 0
+    while taken < len(rest) and taken < MAX_TIME_WORDS and is_time_token(rest[taken]):
+        taken += 1
     session_start = now
-    if rest and _looks_like_date(rest[0]):
-        if len(rest) < 2:
-            raise EnrollmentInputError("bad_time")
-        session_start = parse_session_time(f"{rest[0]} {rest[1]}", zone, now)
-        rest = rest[2:]
+    if taken:
+        session_start = parse_session_time(
+            " ".join(rest[:taken]), zone, now, date_order=date_order
+        )
+    rest = rest[taken:]
     label = check_label(" ".join(rest)) if rest else None
     return EnrollmentRequest(protocol_id=protocol_id, session_start=session_start, label=label)
-
-
-def _looks_like_date(word: str) -> bool:
-    # Something date-shaped that fails to parse is a bad date, not the start of a label.
-    return len(word) >= 8 and word[:4].isdigit() and "-" in word
 
 
 async def enroll(

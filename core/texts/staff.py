@@ -31,12 +31,17 @@ ENROLL_USAGE = (
 ENROLL_UNKNOWN_PROTOCOL = "Unknown protocol <code>{given}</code>. Valid ids: {protocols}"
 ENROLL_BAD_TIME = "That is not a time I understand. {hint}"
 ENROLL_FAR_TIME = "That date is more than a year away from today; please check it. {hint}"
-TIME_HINT = "Use YYYY-MM-DD HH:MM in clinic time ({zone}), e.g. <code>{example}</code>."
+TIME_HINT = (
+    "Type the session as YYYY-MM-DD HH:MM, {day_form} HH:MM, <code>today 16:30</code>, "
+    "<code>tomorrow 10am</code>, or a time alone for today (<code>16:30</code>, "
+    "<code>4pm</code>), in clinic time ({zone}); e.g. <code>{example}</code>."
+)
 ENROLL_LABEL_TOO_LONG = "The label is too long ({length} characters; at most {limit})."
 ENROLL_PICK_PROTOCOL = "Which procedure? (send /cancel_enroll to stop)"
 ENROLL_PICK_TIME = (
     "<b>{protocol}</b>. When is (or was) the session? Pick one, or type "
-    "YYYY-MM-DD HH:MM in clinic time ({zone}). \"skip\" means now."
+    "it (e.g. <code>{example}</code>, <code>tomorrow 10am</code>) in clinic time ({zone}). "
+    "\"skip\" means now."
 )
 ENROLL_NOW_BUTTON = "Now"
 ENROLL_TODAY_BUTTON = "Today {time}"
@@ -78,7 +83,8 @@ CANCEL_DONE = (
 CANCEL_NOTHING = "Patient #{id} has nothing to cancel."
 
 RESCHEDULE_USAGE = (
-    "Usage: <code>/reschedule &lt;id&gt; YYYY-MM-DD HH:MM</code> (clinic time, {zone})"
+    "Usage: <code>/reschedule &lt;id&gt; &lt;time&gt;</code>, time as YYYY-MM-DD HH:MM, "
+    "{day_form} HH:MM or <code>tomorrow 10am</code> (clinic time, {zone})"
 )
 RESCHEDULE_NO_ENROLLMENT = "Patient #{id} has no enrollment that can be rescheduled."
 RESCHEDULE_DONE = (

@@ -141,7 +141,7 @@ async def test_reschedule_replans_pending_and_keeps_sent(bot_env: BotEnv) -> Non
         ("/reschedule {id} 2026-03-05", "Usage: /reschedule"),
         ("/reschedule x 2026-03-05 10:00", "Usage: /reschedule"),
         ("/reschedule {id} 2026-02-30 10:00", "not a time"),
-        ("/reschedule {id} 05/03/2026 10:00", "not a time"),
+        ("/reschedule {id} 31/02/2026 10:00", "not a time"),
         ("/reschedule {id} 2029-03-05 10:00", "more than a year"),
         ("/reschedule 999 2026-03-05 10:00", "no enrollment"),
     ],
