@@ -73,7 +73,8 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         menu={"en": "Enroll a patient and get their invite link"},
         help={"en": (
             "guided enrollment (or one line: "
-            "<code>/enroll &lt;protocol-id&gt; [YYYY-MM-DD HH:MM] [label…]</code>)"
+            "<code>/enroll &lt;protocol-id&gt; [time] [label…]</code>; time e.g. "
+            "<code>15/12/2026 10:00</code>, <code>tomorrow 10am</code>, <code>16:30</code>)"
         )},
     ),
     Command(
@@ -97,7 +98,7 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         name="reschedule",
         menu={"en": "Move a patient's session time"},
         help={"en": "new session time (clinic time)"},
-        usage="&lt;id&gt; YYYY-MM-DD HH:MM",
+        usage="&lt;id&gt; &lt;time&gt;",
     ),
     Command(
         name="stats",

@@ -23,8 +23,10 @@ NOT_ADMIN = "Sorry, only admins can manage staff."
 
 # --- /enroll ---------------------------------------------------------------------------
 ENROLL_USAGE = (
-    "Usage: <code>/enroll &lt;protocol-id&gt; [YYYY-MM-DD HH:MM] [label…]</code>\n"
-    "Time is clinic time ({zone}); without it the session is now.\n"
+    "Usage: <code>/enroll &lt;protocol-id&gt; [time] [label…]</code>\n"
+    "Time in clinic time ({zone}), e.g. <code>2026-12-15 10:00</code>, "
+    "<code>15/12/2026 10:00</code>, <code>tomorrow 10am</code>, <code>16:30</code>; "
+    "without it the session is now.\n"
     "Protocols: {protocols}\n"
     "Or send /enroll alone for a guided enrollment."
 )
