@@ -165,7 +165,7 @@ def command_preview(settings: Settings, args: argparse.Namespace, now: datetime)
         now=enrolled,
         language=language,
         default_language=settings.clinic.default_language,
-        placeholders={"clinic": settings.clinic.name, "contact": settings.clinic.contact},
+        placeholders=settings.clinic.placeholders(language),
     )
     print(
         format_plan(

@@ -121,7 +121,8 @@ async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.edit_message_text(fit(f"{outcome.question_html}\n\n{answer_line}"),
                                       reply_markup=None)
     if outcome.alert is not None:
-        await send(update, t("checkin_escalated", language, contact=ctx.settings.clinic.contact))
+        contact = ctx.settings.clinic.contact_for(language)
+        await send(update, t("checkin_escalated", language, contact=contact))
         await post_alert(context, ctx, outcome.alert)
     else:
         await send(update, t("checkin_thanks", language))
@@ -187,7 +188,7 @@ async def confirm_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await _drop_buttons(query)
     patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
     language = chat_language(update, ctx, patient)
-    contact = ctx.settings.clinic.contact
+    contact = ctx.settings.clinic.contact_for(language)
     if patient is None:
         return  # already forgotten: the button belongs to someone we no longer know
     now = ctx.clock.now()

@@ -91,7 +91,7 @@ async def _staff_not_patient(update: Update, ctx: AppContext) -> bool:
 
 def _help(ctx: AppContext, language: str) -> str:
     clinic = ctx.settings.clinic
-    return help_text(language, clinic=clinic.name, contact=clinic.contact)
+    return help_text(language, clinic=clinic.name, contact=clinic.contact_for(language))
 
 
 async def _active_or_explain(
@@ -105,7 +105,7 @@ async def _active_or_explain(
         return None, language
     if patient.status != "active":
         clinic = ctx.settings.clinic
-        await send(update, t("stopped_info", language, clinic=clinic.name, contact=clinic.contact))
+        await send(update, t("stopped_info", language, **clinic.placeholders(language)))
         return None, language
     return patient, language
 
@@ -144,7 +144,7 @@ async def start_plain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _stranger(update, ctx, language)
     elif patient.status != "active":
         clinic = ctx.settings.clinic
-        await send(update, t("stopped_info", language, clinic=clinic.name, contact=clinic.contact))
+        await send(update, t("stopped_info", language, **clinic.placeholders(language)))
     else:
         await send(update, _help(ctx, language))
 
@@ -284,11 +284,11 @@ async def _reply_to_text(update: Update, ctx: AppContext, result: inbox.InboxRep
                        suggestion_keyboard(result.suggestions))
     elif result.kind == "suggest":
         await send(update, t("did_you_mean", language), suggestion_keyboard(result.suggestions))
-        await send(update, t("handoff", language, contact=clinic.contact))
+        await send(update, t("handoff", language, contact=clinic.contact_for(language)))
     elif result.kind == "handoff":
-        await send(update, t("handoff", language, contact=clinic.contact))
+        await send(update, t("handoff", language, contact=clinic.contact_for(language)))
     elif result.kind == "stopped":
-        await send(update, t("stopped_info", language, clinic=clinic.name, contact=clinic.contact))
+        await send(update, t("stopped_info", language, **clinic.placeholders(language)))
     elif result.kind == "empty":
         await send(update, t("empty_text", language))
     else:
@@ -302,7 +302,8 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     patient = await _patient(update, ctx)
     language = chat_language(update, ctx, patient)
-    await send(update, t("text_only", language, contact=ctx.settings.clinic.contact))
+    contact = ctx.settings.clinic.contact_for(language)
+    await send(update, t("text_only", language, contact=contact))
 
 
 async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

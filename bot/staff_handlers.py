@@ -184,7 +184,7 @@ async def cancel_command(
                     "cancelled_by_clinic",
                     result.language,
                     clinic=ctx.settings.clinic.name,
-                    contact=ctx.settings.clinic.contact,
+                    contact=ctx.settings.clinic.contact_for(result.language),
                 ),
             )
 

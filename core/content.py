@@ -10,7 +10,7 @@ from typing import Literal
 ANY_LANGUAGE = "*"
 
 # The only `{name}` placeholders texts may use; the loader rejects any other.
-PLACEHOLDERS = ("clinic", "contact")
+PLACEHOLDERS = ("clinic", "contact", "emergency", "hours")
 
 
 @dataclass(frozen=True, kw_only=True)

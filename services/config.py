@@ -14,7 +14,12 @@ from jobs.config import DeliverySettings, RetentionSettings
 class ClinicSettings(Section):
     name: str = "Our clinic"
     timezone: str = "Asia/Kolkata"
-    contact: str = "Please call the clinic."
+    # How to reach the clinic: one text, or one per language ({contact} in texts).
+    contact: str | dict[str, str] = "Please call the clinic."
+    # What to do in an emergency, number included ({emergency}); none = the contact.
+    emergency: str | dict[str, str] | None = None
+    # Opening hours in clinic time, e.g. "Mon-Sat 09:00-19:00" ({hours}); none = not said.
+    hours: str | None = None
     default_language: str = "en"
     # Languages every content text must cover (`check` fails otherwise).
     languages: list[str] = Field(default_factory=lambda: ["en", "hi"])
@@ -36,6 +41,34 @@ class ClinicSettings(Section):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def contact_for(self, language: str) -> str:
+        """`contact` in `language`, else the default language's, else any."""
+        return _localized(self.contact, language, self.default_language)
+
+    def emergency_for(self, language: str) -> str:
+        """`emergency` in `language` (the contact when the clinic set none)."""
+        if self.emergency is None:
+            return self.contact_for(language)
+        return _localized(self.emergency, language, self.default_language)
+
+    def placeholders(self, language: str) -> dict[str, str]:
+        """The values content and UI texts may use, in `language`; raw, escaped later."""
+        return {
+            "clinic": self.name,
+            "contact": self.contact_for(language),
+            "emergency": self.emergency_for(language),
+            "hours": self.hours or self.contact_for(language),
+        }
+
+
+
+def _localized(value: str | dict[str, str], language: str, default_language: str) -> str:
+    if isinstance(value, str):
+        return value
+    for key in (language, default_language):
+        if key in value:
+            return value[key]
+    return next(iter(value.values()), "")
 
 
 class StaffSettings(Section):

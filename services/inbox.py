@@ -66,7 +66,7 @@ def _render(ctx: AppContext, text: LocalizedText, language: str) -> str:
         text,
         language=language,
         default_language=ctx.settings.clinic.default_language,
-        placeholders=placeholders(ctx.settings),
+        placeholders=placeholders(ctx.settings, language),
     )
     return html.escape(raw, quote=False)
 

@@ -86,7 +86,7 @@ async def peek_invite(
         now=now,
         language=language,
         default_language=default,
-        placeholders=placeholders(ctx.settings),
+        placeholders=placeholders(ctx.settings, language),
     )
     return InviteOffer(
         status=ClaimStatus.OK,

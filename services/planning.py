@@ -31,9 +31,10 @@ class UnknownProtocol(LookupError):
     """The enrollment names a protocol the loaded content no longer has."""
 
 
-def placeholders(settings: ServiceSettings) -> dict[str, str]:
-    """The values content texts may use; raw here, escaped with the whole text later."""
-    return {"clinic": settings.clinic.name, "contact": settings.clinic.contact}
+def placeholders(settings: ServiceSettings, language: str) -> dict[str, str]:
+    """The values content texts may use, in `language`; raw here, escaped with the whole
+    text later."""
+    return settings.clinic.placeholders(language)
 
 
 def quiet_hours(settings: ServiceSettings) -> QuietHours | None:
@@ -69,7 +70,7 @@ def plan_for_enrollment(
         now=now,
         language=language,
         default_language=settings.clinic.default_language,
-        placeholders=placeholders(settings),
+        placeholders=placeholders(settings, language),
     )
     return [_escaped(message) for message in planned]
 
