@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 
@@ -26,6 +25,6 @@ class Backoff:
         exponent = min(max(attempt, 1) - 1, 60)  # 2**60 already exceeds any sane cap
         return min(self.max_seconds, self.base_seconds * (2.0**exponent))
 
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        """A jittered delay for retry `attempt`, drawn from `rng`."""
-        return rng.uniform(0.0, self.ceiling(attempt))
+    def delay(self, attempt: int, jitter: float) -> float:
+        """The delay for retry `attempt`, given `jitter`: a uniform draw in [0, 1)."""
+        return self.ceiling(attempt) * jitter

@@ -38,7 +38,6 @@ class DeliverySettings(Section):
         return window.start, window.end
 
 
-
 class RetentionSettings(Section):
     days: int = Field(default=365, ge=1)
 

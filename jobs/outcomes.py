@@ -53,9 +53,6 @@ class OutcomeBuffer:
         self._buffer: list[Outcome] = []
         self._oldest = 0.0  # monotonic time the oldest buffered outcome was made
 
-    def __len__(self) -> int:
-        return len(self._buffer)
-
     def keep(self, outcome: Outcome) -> None:
         if not self._buffer:
             self._oldest = time.monotonic()

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from core.clock import Clock
 from storage.pacing import PacingStore, SlotGrant
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+def at_epoch(seconds: float) -> datetime:
+    """An aware UTC datetime for epoch `seconds` (pacing times are epoch seconds)."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,53 +1,50 @@
-"""Send-time checks: what happens to a claimed message instead of sending it, if anything."""
+"""Send-time checks: what stands in the way of sending a claimed message now, if anything."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.quiet_hours import QuietHours
 from core.records import ERASED_CHAT_ID
-from storage.outbox import ClaimedMessage, Outcome
+from jobs.decisions import Gone, InQuietHours, PastExpiry
+from storage.outbox import ClaimedMessage
 
 GONE_PATIENT = frozenset({"stopped", "unreachable", "forgotten"})
 GONE_ENROLLMENT = frozenset({"cancelled", "stopped"})
+
+Finding: TypeAlias = Gone | PastExpiry | InQuietHours
 
 
 class SendChecks:
     """Checked again right before each send, because a backlog (an outage, a long queue)
     must never send stale, cancelled or night-time messages.
 
-    Order: cancelled (patient or enrollment gone, chat blocked) before expired, then
-    quiet hours in the patient's zone (moved to their end, or expired if that is too late).
+    Order: gone (patient or enrollment gone, chat blocked) before expired, then quiet hours
+    in the patient's zone. What each finding does to the message is `jobs.decisions.decide`.
     """
 
     def __init__(self, *, quiet_hours: str | None, clinic_timezone: str) -> None:
         self._quiet = QuietHours.parse(quiet_hours) if quiet_hours else None
         self._clinic_zone = ZoneInfo(clinic_timezone)
         self._zones: dict[str, ZoneInfo] = {}
-        self.blocked: set[int] = set()  # chats that answered 403 in this process
+        self.blocked: set[int] = set()  # chats that answered 403 in this pass
 
-    def check(self, message: ClaimedMessage, now: datetime) -> Outcome | None:
-        """The outcome that replaces sending `message` now, or None to send it."""
-        reason = None
+    def check(self, message: ClaimedMessage, now: datetime) -> Finding | None:
+        """Why `message` must not be sent now, or None to send it."""
         if message.chat_id in self.blocked or message.chat_id == ERASED_CHAT_ID:
-            reason = "chat unreachable"
-        elif message.patient_status in GONE_PATIENT:
-            reason = f"patient {message.patient_status}"
-        elif message.enrollment_status in GONE_ENROLLMENT:
-            reason = f"enrollment {message.enrollment_status}"
-        if reason is not None:
-            return Outcome(message_id=message.id, status="cancelled", at=now, last_error=reason)
+            return Gone(reason="chat unreachable")
+        if message.patient_status in GONE_PATIENT:
+            return Gone(reason=f"patient {message.patient_status}")
+        if message.enrollment_status in GONE_ENROLLMENT:
+            return Gone(reason=f"enrollment {message.enrollment_status}")
         if message.expires_at is not None and now > message.expires_at:
-            return Outcome(message_id=message.id, status="expired", at=now)
+            return PastExpiry()
         if self._quiet is not None and message.respects_quiet_hours:
-            later, moved = self._quiet.shift(now, self.zone(message.patient_timezone))
+            ends_at, moved = self._quiet.shift(now, self.zone(message.patient_timezone))
             if moved:
-                if message.expires_at is not None and later > message.expires_at:
-                    return Outcome(message_id=message.id, status="expired", at=now,
-                                   last_error="would fall after expiry (quiet hours)")
-                return Outcome(message_id=message.id, status="pending", at=now,
-                               available_at=later, moved_by_quiet_hours=True)
+                return InQuietHours(ends_at=ends_at)
         return None
 
     def zone(self, name: str | None) -> ZoneInfo:

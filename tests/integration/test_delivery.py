@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.clock import FakeClock
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
-from jobs.pacing import PacingPolicy
+from jobs.pacing import PacingPolicy, Sleep
 from jobs.sender import (
     ChatUnreachable,
     NullSender,
@@ -55,7 +55,9 @@ class ScriptedSender:
         return [m for _, m in self.calls if m.kind == "alert"]
 
 
-def fake_sleep(clock: FakeClock) -> Callable[[float], object]:
+def fake_sleep(clock: FakeClock) -> Sleep:
+    """Sleeping moves the fake clock on; no real time passes."""
+
     async def sleep(seconds: float) -> None:
         clock.advance(timedelta(seconds=seconds))
         await asyncio.sleep(0)
@@ -64,8 +66,10 @@ def fake_sleep(clock: FakeClock) -> Callable[[float], object]:
 
 
 def make_worker(
-    engine: AsyncEngine, clock: FakeClock, sender: object, **settings: object
+    engine: AsyncEngine, clock: FakeClock, sender: object, *, sleep: Sleep | None = None,
+    **settings: object,
 ) -> DeliveryWorker:
+    """A worker on the fake clock: tiny backoff, no warm-up, lateness never re-spaces slots."""
     chosen = fast_settings(**settings)
     return DeliveryWorker(
         outbox=Outbox(engine),
@@ -75,7 +79,7 @@ def make_worker(
         clinic_timezone="Asia/Kolkata",
         alerts=FailureAlerts(chat_id=ALERT_CHAT),
         rng=random.Random(7),
-        sleep=fake_sleep(clock),  # type: ignore[arg-type]
+        sleep=sleep or fake_sleep(clock),
         policy=PacingPolicy(
             rate_per_second=chosen.rate_per_second,
             per_chat_seconds=chosen.per_chat_seconds,
@@ -354,64 +358,3 @@ async def _until(condition: Callable[[], bool], seconds: float) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met in time")
-
-
-class StoppingSender:
-    """Succeeds, and on its `stop_at`-th send stops the patient (as /stop would, mid-batch)."""
-
-    def __init__(self, engine: AsyncEngine, stop_at: int) -> None:
-        self.engine = engine
-        self.stop_at = stop_at
-        self.sent: list[OutgoingMessage] = []
-
-    async def send(self, message: OutgoingMessage) -> int:
-        self.sent.append(message)
-        if len(self.sent) == self.stop_at:
-            async with self.engine.begin() as conn:
-                await conn.execute(update(PATIENTS).values(status="stopped"))
-        return len(self.sent)
-
-
-async def test_a_stop_during_a_batch_holds_back_the_rest_of_it(engine: AsyncEngine) -> None:
-    """/stop while a claimed batch is being paced out: at most one chunk more is sent."""
-    clock = FakeClock(T0)
-    await seed(engine, 40, chats=1)
-    sender = StoppingSender(engine, stop_at=2)
-    worker = make_worker(engine, clock, sender, rate_per_second=10, lease_seconds=60)
-    chunk = worker.pacer.policy.chunk_size
-    assert worker.batch_limit >= 40 > 2 * chunk  # one claim holds the whole burst
-    await drain(worker, clock)
-    await worker.close()
-    stored = await rows(engine)
-    assert len(sender.sent) <= chunk
-    assert sum(r.status == "sent" for r in stored) == len(sender.sent)
-    assert {r.status for r in stored} == {"sent", "cancelled"}
-
-
-class HeldSender:
-    """Every send waits until the test lets it answer."""
-
-    def __init__(self) -> None:
-        self.release = asyncio.Event()
-        self.started = 0
-
-    async def send(self, message: OutgoingMessage) -> int:
-        self.started += 1
-        await self.release.wait()
-        return message.message_id + 1000
-
-
-async def test_close_waits_for_sends_in_flight_and_records_them(engine: AsyncEngine) -> None:
-    """A pass returns with sends still in flight; close() waits and records them as sent."""
-    clock = FakeClock(T0)
-    await seed(engine, 3)
-    sender = HeldSender()
-    worker = make_worker(engine, clock, sender)
-    await worker.run_once()
-    assert sender.started == 3
-    assert {r.status for r in await rows(engine)} == {"sending"}
-    asyncio.get_running_loop().call_later(0.05, sender.release.set)
-    await worker.close()
-    stored = await rows(engine)
-    assert [r.status for r in stored] == ["sent"] * 3
-    assert [r.telegram_message_id for r in stored] == [r.id + 1000 for r in stored]
