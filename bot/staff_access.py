@@ -87,3 +87,8 @@ def time_hint(ctx: AppContext) -> str:
         day_form=day_form(ctx), zone=escape(ctx.settings.clinic.timezone),
         example=example_time(ctx),
     )
+
+
+async def audit_ok(ctx: AppContext, update: Update, action: str, target: str | None) -> None:
+    """Record a staff action that succeeded."""
+    await audit(ctx, actor_id=user_id_of(update), action=action, outcome="ok", target=target)

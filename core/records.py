@@ -91,6 +91,7 @@ class EnrollmentRecord(_AwareRecord):
     created_by: int | None
     created_at: datetime
     cancelled_at: datetime | None
+    session_number: int = 1  # 2 for the second session of the protocol, and so on
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -48,12 +48,13 @@ PatientStatus.GONE = frozenset(
 
 class EnrollmentStatus(enum.StrEnum):
     """enrollments.status: invited until consent, then active; cancelled by staff, stopped
-    by the patient (/stop, /forget)."""
+    by the patient (/stop, /forget), superseded by a newer session of the same protocol."""
 
     INVITED = "invited"
     ACTIVE = "active"
     CANCELLED = "cancelled"
     STOPPED = "stopped"
+    SUPERSEDED = "superseded"
 
     # Still have a future: what /cancel and /reschedule act on, and what /stop stops.
     LIVE: ClassVar[frozenset[EnrollmentStatus]]
@@ -62,7 +63,9 @@ class EnrollmentStatus(enum.StrEnum):
 
 
 EnrollmentStatus.LIVE = frozenset({EnrollmentStatus.INVITED, EnrollmentStatus.ACTIVE})
-EnrollmentStatus.GONE = frozenset({EnrollmentStatus.CANCELLED, EnrollmentStatus.STOPPED})
+EnrollmentStatus.GONE = frozenset(
+    {EnrollmentStatus.CANCELLED, EnrollmentStatus.STOPPED, EnrollmentStatus.SUPERSEDED}
+)
 
 
 class MessageStatus(enum.StrEnum):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TypeAlias
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from core.local_time import zone_or
 from core.quiet_hours import QuietHours
 from core.records import ERASED_CHAT_ID
+from core.statuses import EnrollmentStatus, PatientStatus
 from jobs.decisions import Gone, InQuietHours, PastExpiry
 from storage.outbox import ClaimedMessage
-
-GONE_PATIENT = frozenset({"stopped", "unreachable", "forgotten"})
-GONE_ENROLLMENT = frozenset({"cancelled", "stopped"})
 
 Finding: TypeAlias = Gone | PastExpiry | InQuietHours
 
@@ -35,9 +34,9 @@ class SendChecks:
         """Why `message` must not be sent now, or None to send it."""
         if message.chat_id in self.blocked or message.chat_id == ERASED_CHAT_ID:
             return Gone(reason="chat unreachable")
-        if message.patient_status in GONE_PATIENT:
+        if message.patient_status in PatientStatus.GONE:
             return Gone(reason=f"patient {message.patient_status}")
-        if message.enrollment_status in GONE_ENROLLMENT:
+        if message.enrollment_status in EnrollmentStatus.GONE:
             return Gone(reason=f"enrollment {message.enrollment_status}")
         if message.expires_at is not None and now > message.expires_at:
             return PastExpiry()
@@ -53,9 +52,6 @@ class SendChecks:
             return self._clinic_zone
         zone = self._zones.get(name)
         if zone is None:
-            try:
-                zone = ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = self._clinic_zone
+            zone = zone_or(name, self._clinic_zone)
             self._zones[name] = zone
         return zone

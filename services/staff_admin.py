@@ -76,12 +76,19 @@ class PatientPage:
     has_more: bool
 
 
-async def list_patients(ctx: AppContext, *, page: int = 1) -> PatientPage:
-    """Patients, newest first, PAGE_SIZE per page, each with their next message time."""
+LISTED = frozenset(PatientStatus) - {PatientStatus.FORGOTTEN}  # an erased patient is no row
+
+
+async def list_patients(
+    ctx: AppContext, *, page: int = 1, search: str | None = None
+) -> PatientPage:
+    """Patients, newest first, PAGE_SIZE per page, each with their next message time;
+    erased patients are not listed; `search` keeps those whose label contains it."""
     now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         found: tuple[PatientOverview, ...] = await store.patients.list(
-            limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+            statuses=sorted(LISTED), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+            label_contains=search,
         )
         rows = []
         for overview in found[:PAGE_SIZE]:

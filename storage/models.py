@@ -151,6 +151,8 @@ class Enrollment(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
+    # Which session of this protocol for the patient: a new one supersedes the earlier.
+    session_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Invite(Base):

@@ -80,7 +80,8 @@ STAFF_COMMANDS: tuple[Command, ...] = (
     Command(
         name="patients",
         menu={"en": "Recent patients"},
-        help={"en": "recent patients"},
+        help={"en": "recent patients; add words to find them by label, a number for a page"},
+        usage="[label words] [page]",
     ),
     Command(
         name="patient",
@@ -99,6 +100,12 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         menu={"en": "Move a patient's session time"},
         help={"en": "new session time (clinic time)"},
         usage="&lt;id&gt; &lt;time&gt;",
+    ),
+    Command(
+        name="session",
+        menu={"en": "Record a new session of a patient's procedure"},
+        help={"en": "a new session: its care starts, the earlier plan is superseded"},
+        usage="&lt;id&gt; [time]",
     ),
     Command(
         name="stats",

@@ -63,7 +63,14 @@ ENROLL_STALE_BUTTON = "This enrollment is no longer in progress. Send /enroll to
 
 # --- patients ----------------------------------------------------------------------------
 PATIENTS_NONE = "No patients yet. Use /enroll to add one."
-PATIENTS_HEADER = "<b>Patients</b> (newest first, page {page})"
+PATIENTS_HEADER = "<b>Patients</b> (newest first, page {page}; times in clinic time, {zone})"
+PATIENTS_FOUND = (
+    "<b>Patients</b> whose label contains “{search}” (newest first, page {page}; times in "
+    "clinic time, {zone})"
+)
+PATIENTS_NOT_FOUND = "No patient's label contains “{search}”."
+PATIENTS_PAST_END = "There is no page {page}: the list ends earlier. /patients shows page 1."
+PATIENT_OWN_TIME = " ({time} {zone} for the patient)"
 PATIENTS_MORE = "More: /patients {next_page}"
 PATIENT_LINE = "#{id} {label} · {protocol} · {status} · next: {next}"
 PATIENT_NO_LABEL = "(no label)"
@@ -73,9 +80,13 @@ PATIENT_NOT_FOUND = "No patient #{id}."
 PATIENT_HEADER = (
     "<b>Patient #{id}</b> {label}\nStatus: {status} · language {language} · zone {zone}"
 )
-PATIENT_ENROLLMENT = "\n<b>{protocol}</b> (enrollment {id}, {status}), session {session}"
+PATIENT_ENROLLMENT = (
+    "\n<b>{protocol}</b> (enrollment {id}, {status}), session {number}: {session}"
+)
+PATIENT_TIMES = "Times in the patient's zone ({zone})."
 PATIENT_MESSAGE = "{time} · {step}{occurrence} · {status}{attempts}"
 PATIENT_NO_MESSAGES = "No messages planned yet (the patient has not accepted the invite)."
+PATIENT_SUPERSEDED = "cancelled, superseded by session {number}"
 
 CANCEL_USAGE = "Usage: <code>/cancel &lt;id&gt;</code> (the patient number from /patients)"
 CANCEL_DONE = (
@@ -128,4 +139,20 @@ MYID_USER = "Your Telegram user id: <code>{user_id}</code> (for <code>staff.admi
 MYID_CHAT = (
     "This chat's id: <code>{chat_id}</code> (for <code>staff.alert_chat_id</code>, the "
     "staff group that gets alerts)."
+)
+
+# --- /session ------------------------------------------------------------------------------
+SESSION_USAGE = (
+    "Usage: <code>/session &lt;id&gt; [time]</code>: a new session of the patient's procedure "
+    "(time as for /enroll, default now). Its care starts; the earlier session's pending "
+    "messages are cancelled as superseded."
+)
+SESSION_NOT_FOUND = "No patient #{id}."
+SESSION_NOT_JOINED = (
+    "Patient #{id} has not joined yet (or has stopped): there is no plan to replace. "
+    "Use /reschedule to move the invited session."
+)
+SESSION_DONE = (
+    "Patient #{id}: session {number} on {session}. {planned} message(s) planned; "
+    "{superseded} pending from the earlier session cancelled as superseded."
 )

@@ -35,6 +35,7 @@ def enrollment_record(row: Enrollment) -> EnrollmentRecord:
         created_by=row.created_by,
         created_at=row.created_at,
         cancelled_at=row.cancelled_at,
+        session_number=row.session_number,
     )
 
 
@@ -56,6 +57,7 @@ class EnrollmentRepository:
         session_start: datetime,
         created_by: int | None,
         now: datetime,
+        status: EnrollmentStatus = EnrollmentStatus.INVITED,
     ) -> EnrollmentRecord:
         require_aware(session_start, "session_start")
         require_aware(now, "now")
@@ -63,9 +65,10 @@ class EnrollmentRepository:
             patient_id=patient_id,
             protocol_id=protocol_id,
             session_start=session_start,
-            status=EnrollmentStatus.INVITED,
+            status=status,
             created_by=created_by,
             created_at=now,
+            session_number=1,
         )
         self._session.add(row)
         await self._session.flush()
@@ -135,3 +138,34 @@ class EnrollmentRepository:
         await self._session.execute(expire_unused(Invite.enrollment_id == enrollment_id, now))
         await self._session.flush()
         return cancelled
+
+    async def supersede_earlier(self, enrollment_id: int, now: datetime) -> tuple[int, int]:
+        """The enrollment is the patient's newest session of its protocol: every other live
+        enrollment of the same protocol is superseded (its pending messages cancelled, its
+        unused invite expired) and this one continues their session count.
+
+        One plan at a time per protocol. Returns (enrollments superseded, messages cut).
+        """
+        require_aware(now, "now")
+        row = await self._row(enrollment_id)
+        earlier = list(await self._session.scalars(
+            select(Enrollment).where(
+                Enrollment.patient_id == row.patient_id,
+                Enrollment.protocol_id == row.protocol_id,
+                Enrollment.id != row.id,
+                Enrollment.status.in_(sorted(EnrollmentStatus.LIVE)),
+            )
+        ))
+        last = max((e.session_number for e in earlier), default=0)
+        row.session_number = max(row.session_number, last + 1)
+        cut = 0
+        for old in earlier:
+            old.status = EnrollmentStatus.SUPERSEDED
+            old.cancelled_at = now
+            cut += await cancel_pending_in(
+                self._session, ScheduledMessage.enrollment_id == old.id, now,
+                f"superseded by session {row.session_number} (enrollment {row.id})",
+            )
+            await self._session.execute(expire_unused(Invite.enrollment_id == old.id, now))
+        await self._session.flush()
+        return len(earlier), cut

@@ -150,12 +150,18 @@ class PatientRepository:
         )
 
     async def list(
-        self, *, statuses: Collection[str] | None = None, limit: int = 100, offset: int = 0
+        self, *, statuses: Collection[str] | None = None, limit: int = 100, offset: int = 0,
+        label_contains: str | None = None,
     ) -> tuple[PatientOverview, ...]:
-        """Patients, newest first, each with their enrollments (newest first)."""
+        """Patients, newest first, each with their enrollments (newest first); optionally
+        only those whose label contains `label_contains` (any case)."""
         query = select(Patient).order_by(Patient.id.desc()).limit(limit).offset(offset)
         if statuses is not None:
             query = query.where(Patient.status.in_(list(statuses)))
+        if label_contains:
+            query = query.where(
+                func.lower(Patient.label).contains(label_contains.lower(), autoescape=True)
+            )
         patients = list(await self._session.scalars(query))
         if not patients:
             return ()

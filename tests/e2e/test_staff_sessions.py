@@ -1,0 +1,55 @@
+"""Repeat sessions: `/session` starts the new session's care and supersedes the earlier
+plan, one plan per protocol at a time, shown in /patient."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.statuses import EnrollmentStatus, MessageStatus
+from tests.e2e.harness import BotEnv
+from tests.e2e.test_staff_commands import enrolled, messages_of
+
+
+async def test_session_supersedes_the_earlier_plan(bot_env: BotEnv) -> None:
+    """A second session of the face protocol: the first session's pending messages are
+    cancelled as superseded, the new session's plan is the only one pending."""
+    invite, _user = await enrolled(bot_env, label="Meera")
+    await bot_env.deliver(timedelta(hours=2))  # some of session 1 went out
+    first = await messages_of(bot_env, invite.enrollment_id)
+    sent_before = [m.id for m in first if m.status == MessageStatus.SENT]
+    pending_before = [m for m in first if m.status == MessageStatus.PENDING]
+    assert sent_before and pending_before
+
+    [reply] = await bot_env.ask(bot_env.staff, f"/session {invite.patient_id} tomorrow 11:00")
+    assert "session 2 on 2026-03-03 11:00 (Tuesday, Asia/Kolkata)" in reply.visible
+    assert f"{len(pending_before)} pending from the earlier session" in reply.visible
+
+    async with bot_env.db() as db:
+        enrollments = await db.enrollments.list_for_patient(invite.patient_id)
+    newest, older = enrollments
+    assert (older.status, older.session_number) == (EnrollmentStatus.SUPERSEDED, 1)
+    assert (newest.status, newest.session_number) == (EnrollmentStatus.ACTIVE, 2)
+    old_messages = await messages_of(bot_env, older.id)
+    assert [m.id for m in old_messages if m.status == MessageStatus.SENT] == sent_before
+    assert not [m for m in old_messages if m.status == MessageStatus.PENDING]
+    new_messages = await messages_of(bot_env, newest.id)
+    assert any(m.status == MessageStatus.PENDING for m in new_messages)
+    # One plan: no step is pending twice.
+    steps = [(m.step_id, m.occurrence) for m in new_messages]
+    assert len(steps) == len(set(steps))
+
+    [detail] = await bot_env.ask(bot_env.staff, f"/patient {invite.patient_id}")
+    assert "session 2: 2026-03-03 11:00" in detail.visible
+    assert "cancelled, superseded by session 2" in detail.visible
+    assert "superseded), session 1" in detail.visible
+
+
+async def test_session_for_a_patient_who_has_not_joined_is_refused(bot_env: BotEnv) -> None:
+    """An invited patient has no plan to replace: /session says so and changes nothing."""
+    invite = await bot_env.invite()
+    [reply] = await bot_env.ask(bot_env.staff, f"/session {invite.patient_id}")
+    assert "has not joined yet" in reply.visible
+    async with bot_env.db() as db:
+        assert len(await db.enrollments.list_for_patient(invite.patient_id)) == 1
+    [missing] = await bot_env.ask(bot_env.staff, "/session 999")
+    assert "No patient #999" in missing.visible
