@@ -32,6 +32,7 @@ from services.staff_admin import (
     add_staff,
     cancel_patient,
     is_staff,
+    list_staff,
     remove_staff,
     reschedule_patient,
     stats,
@@ -156,6 +157,12 @@ async def staff_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
 ) -> None:
     args = context.args or []
+    if [a.lower() for a in args] == ["list"]:
+        admins, others = await list_staff(ctx)
+        await reply(update, T.STAFF_LIST.format(
+            admins=", ".join(map(str, admins)) or "—", staff=", ".join(map(str, others)) or "—",
+        ))
+        return
     target = parse_id(args[1:]) if len(args) == 2 else None
     if target is None or args[0].lower() not in ("add", "remove"):
         await invalid(update, ctx, "staff", T.STAFF_USAGE)

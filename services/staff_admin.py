@@ -262,3 +262,11 @@ async def remove_staff(ctx: AppContext, user_id: int, *, admin_id: int) -> bool:
             detail=None if removed else "not staff", now=now,
         )
     return removed
+
+
+async def list_staff(ctx: AppContext) -> tuple[list[int], list[int]]:
+    """(admins from the settings file, staff added with /staff add), user ids ascending."""
+    async with Store(ctx.sessions) as store:
+        added = await store.staff.list()
+    admins = sorted(ctx.settings.staff.admin_ids)
+    return admins, sorted(r.user_id for r in added if r.user_id not in admins)

@@ -119,9 +119,9 @@ STAFF_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         name="staff",
-        menu={"en": "Admins: add or remove staff"},
+        menu={"en": "Admins: list, add or remove staff"},
         help={"en": "admins only"},
-        usage="add|remove &lt;user-id&gt;",
+        usage="list|add|remove [&lt;user-id&gt;]",
         admin_only=True,
     ),
 )

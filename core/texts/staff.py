@@ -115,8 +115,11 @@ STATS = (
 )
 
 STAFF_USAGE = (
-    "Usage: <code>/staff add &lt;user-id&gt;</code> or "
-    "<code>/staff remove &lt;user-id&gt;</code>"
+    "Usage: <code>/staff list</code>, <code>/staff add &lt;user-id&gt;</code> or "
+    "<code>/staff remove &lt;user-id&gt;</code> (anyone can learn their id with /myid)"
+)
+STAFF_LIST = (
+    "<b>Staff</b>\nAdmins (settings file): {admins}\nStaff added with /staff add: {staff}"
 )
 STAFF_ADDED = "User {user_id} is now staff."
 STAFF_ALREADY = "User {user_id} is already staff."

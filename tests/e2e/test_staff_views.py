@@ -45,3 +45,11 @@ async def test_an_erased_patient_is_no_phantom_row(bot_env: BotEnv) -> None:
     [listing] = await bot_env.ask(bot_env.staff, "/patients")
     assert "Staying" in listing.visible
     assert f"#{invite.patient_id} " not in listing.visible
+
+
+async def test_staff_list_shows_admins_and_added_staff(bot_env: BotEnv) -> None:
+    """/staff list: admins from the settings file, then staff added in the chat."""
+    await bot_env.ask(bot_env.staff, "/staff add 3000")
+    [listing] = await bot_env.ask(bot_env.staff, "/staff list")
+    assert "Admins (settings file): 1000" in listing.visible
+    assert "Staff added with /staff add: 3000" in listing.visible
