@@ -108,13 +108,20 @@ def plan_enrollment(
     language: str,
     default_language: str,
     placeholders: Mapping[str, str],
+    awake_until: datetime | None = None,
 ) -> tuple[PlannedMessage, ...]:
-    """Every message the enrollment will send (or has let expire), by the module's rules."""
+    """Every message the enrollment will send (or has let expire), by the module's rules.
+
+    Quiet hours move a message to their end, except one falling due by `awake_until` (the
+    patient has just written or consented: core.quiet_hours.AWAKE_WINDOW).
+    """
     require_aware(session_start, "session_start")
     now = require_aware(now, "now").astimezone(UTC)
 
     def quiet_shift(instant: datetime, step: Step) -> tuple[datetime, bool]:
         if quiet is None or not step.quiet_hours:
+            return instant, False
+        if awake_until is not None and instant <= awake_until:
             return instant, False
         return quiet.shift(instant, zone)
 

@@ -9,9 +9,20 @@ from zoneinfo import ZoneInfo
 from core.clock import require_aware
 from core.local_time import HHMM, resolve_local, wall_reading
 
+# A patient who wrote to us (or consented) within this long is awake: messages falling due
+# in that window are not held by quiet hours. An hour covers the day-0 care of an evening
+# session ("for the rest of today") sent right after a late consent, without letting one
+# late message open the whole night to reminders.
+AWAKE_WINDOW = timedelta(hours=1)
+
 # Pathological windows (a window ending inside a DST gap that the gap pushes back into the
 # window) can need a second shift; no real zone needs more than two.
 _MAX_SHIFTS = 4
+
+
+def awake_until(active_at: datetime | None) -> datetime | None:
+    """Until when a patient last active at `active_at` counts as awake (None: not known)."""
+    return None if active_at is None else active_at + AWAKE_WINDOW
 
 
 @dataclass(frozen=True, kw_only=True)

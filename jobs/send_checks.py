@@ -7,7 +7,7 @@ from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from core.local_time import zone_or
-from core.quiet_hours import QuietHours
+from core.quiet_hours import QuietHours, awake_until
 from core.records import ERASED_CHAT_ID
 from core.statuses import EnrollmentStatus, PatientStatus
 from jobs.decisions import Gone, InQuietHours, PastExpiry
@@ -40,6 +40,9 @@ class SendChecks:
             return Gone(reason=f"enrollment {message.enrollment_status}")
         if message.expires_at is not None and now > message.expires_at:
             return PastExpiry()
+        awake = awake_until(message.patient_active_at)
+        if awake is not None and message.due_at <= awake and now <= awake:
+            return None  # the patient has just written: they are awake
         if self._quiet is not None and message.respects_quiet_hours:
             ends_at, moved = self._quiet.shift(now, self.zone(message.patient_timezone))
             if moved:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from core.local_time import zone_or
 from core.plans import PlannedMessage, plan_enrollment
-from core.quiet_hours import QuietHours
+from core.quiet_hours import QuietHours, awake_until
 
 if TYPE_CHECKING:
     from core.content import Content
@@ -71,6 +71,7 @@ def plan_for_enrollment(
         language=language,
         default_language=settings.clinic.default_language,
         placeholders=placeholders(settings, language),
+        awake_until=awake_until(getattr(patient, "last_activity_at", None)),
     )
     return [_escaped(message) for message in planned]
 

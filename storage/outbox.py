@@ -49,6 +49,8 @@ class ClaimedMessage:
     patient_status: str | None  # a PatientStatus
     patient_timezone: str | None
     enrollment_status: str | None  # an EnrollmentStatus
+    # The patient's own last message or consent: someone writing to us is awake.
+    patient_active_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,8 +157,9 @@ class Outbox:
                 moved_by_quiet_hours=r.moved_by_quiet_hours,
                 attempts=r.attempts,
                 lease_expires_at=lease_until,
-                patient_status=patients.get(r.patient_id, (None, None))[0],
-                patient_timezone=patients.get(r.patient_id, (None, None))[1],
+                patient_status=patients.get(r.patient_id, (None, None, None))[0],
+                patient_timezone=patients.get(r.patient_id, (None, None, None))[1],
+                patient_active_at=patients.get(r.patient_id, (None, None, None))[2],
                 enrollment_status=enrollments.get(r.enrollment_id),
             )
             for r in rows
@@ -192,14 +195,15 @@ class Outbox:
     @staticmethod
     async def _patients(
         conn: AsyncConnection, ids: set[Any]
-    ) -> dict[int, tuple[str, str]]:
+    ) -> dict[int, tuple[str, str, datetime | None]]:
         if not ids:
             return {}
         p = PATIENTS
         result = await conn.execute(
-            select(p.c.id, p.c.status, p.c.timezone).where(p.c.id.in_(sorted(ids)))
+            select(p.c.id, p.c.status, p.c.timezone, p.c.last_activity_at)
+            .where(p.c.id.in_(sorted(ids)))
         )
-        return {r.id: (r.status, r.timezone) for r in result}
+        return {r.id: (r.status, r.timezone, r.last_activity_at) for r in result}
 
     @staticmethod
     async def _enrollments(conn: AsyncConnection, ids: set[Any]) -> dict[int, str]:
