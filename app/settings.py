@@ -33,6 +33,32 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "DELIVERY_POLL_SECONDS": ("delivery", "poll_seconds"),
 }
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Why a number has the bound it has, added to pydantic's "less than or equal to ..." message.
+BOUND_REASONS = {
+    "delivery.poll_seconds": "an hour at most, or due messages wait that long",
+    "delivery.per_chat_seconds": "a minute at most between two messages to one chat",
+    "delivery.lease_seconds": "an hour at most, or a crashed sender's messages wait that long",
+    "delivery.backoff_max_seconds": "a day at most between two tries of a message",
+    "delivery.batch_size": "5000 at most per pass",
+    "invites.ttl_days": "a year at most: an invite is for a session, not forever",
+    "retention.days": "ten years at most: longer keeps personal data no clinic needs",
+    "telegram.connect_timeout": "five minutes at most",
+    "telegram.read_timeout": "five minutes at most",
+}
+
+
+def _host_port(value: str, *, allow_zero: bool) -> str:
+    host, sep, port = value.rpartition(":")
+    lowest = 0 if allow_zero else 1
+    if not sep or not host or not (port.isascii() and port.isdigit()) or not (
+        lowest <= int(port) < 65536
+    ):
+        raise ValueError("expected host:port, e.g. 127.0.0.1:8080")
+    return value
+
+
 class SettingsError(Exception):
     """Settings are missing or invalid; the message names each key and what is expected."""
 
@@ -43,8 +69,8 @@ class TelegramSettings(_Section):
     webhook_listen: str = "0.0.0.0:8443"
     webhook_secret: SecretStr | None = None
     # Whole-request timeouts for the Bot API client (seconds).
-    connect_timeout: float = Field(default=5.0, gt=0)
-    read_timeout: float = Field(default=10.0, gt=0)
+    connect_timeout: float = Field(default=5.0, gt=0, le=300)
+    read_timeout: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("api_url")
     @classmethod
@@ -66,10 +92,7 @@ class TelegramSettings(_Section):
     @field_validator("webhook_listen")
     @classmethod
     def _listen(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("expected host:port, e.g. 0.0.0.0:8443")
-        return value
+        return _host_port(value, allow_zero=False)
 
 
 class DatabaseSettings(_Section):
@@ -90,10 +113,25 @@ class LoggingSettings(_Section):
     level: str = "INFO"
     json_lines: bool = False
 
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
+        return value.upper()
+
 
 class HealthSettings(_Section):
     # In polling mode a small server for /healthz and /metrics; empty = off.
     listen: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        return _host_port(value, allow_zero=True)
 
 
 class Settings(_Section):
@@ -121,6 +159,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: settings file not found") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise SettingsError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def load_settings(
@@ -148,5 +188,9 @@ def describe_validation_error(file: Path, error: ValidationError) -> str:
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"])
         message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] in ("less_than_equal", "greater_than_equal", "greater_than") and (
+            key in BOUND_REASONS
+        ):
+            message += f" ({BOUND_REASONS[key]})"
         lines.append(f"{file}: [{key}] {message}")
     return "\n".join(lines)

@@ -14,12 +14,12 @@ class DeliverySettings(Section):
     quiet_hours: str | None = "21:00-08:00"
     poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     rate_per_second: float = Field(default=25.0, gt=0, le=1000)
-    per_chat_seconds: float = Field(default=1.0, ge=0)
+    per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
     batch_size: int = Field(default=200, ge=1, le=5000)
-    lease_seconds: float = Field(default=60.0, gt=0)
+    lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     max_attempts: int = Field(default=5, ge=1, le=100)
-    backoff_base_seconds: float = Field(default=2.0, gt=0)
-    backoff_max_seconds: float = Field(default=300.0, gt=0)
+    backoff_base_seconds: float = Field(default=2.0, gt=0, le=3600)
+    backoff_max_seconds: float = Field(default=300.0, gt=0, le=86400)
 
     @field_validator("quiet_hours")
     @classmethod
@@ -39,5 +39,5 @@ class DeliverySettings(Section):
 
 
 class RetentionSettings(Section):
-    days: int = Field(default=365, ge=1)
+    days: int = Field(default=365, ge=1, le=3650)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from core.config import Section
 from jobs.config import DeliverySettings, RetentionSettings
+
+TELEGRAM_ID_LIMIT = 2**53  # Telegram user and chat ids fit in 52 bits (plus the sign)
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
 class ClinicSettings(Section):
@@ -36,6 +40,25 @@ class ClinicSettings(Section):
                 f"expected an IANA time zone name like Asia/Kolkata, got {value!r}"
             ) from None
         return value
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("list at least one language, e.g. [\"en\"]")
+        for code in value:
+            if not LANGUAGE_CODE.match(code):
+                raise ValueError(f"expected language codes like \"en\" or \"hi\", got {code!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _default_is_declared(self) -> ClinicSettings:
+        if self.default_language not in self.languages:
+            raise ValueError(
+                f"default_language {self.default_language!r} must be one of languages "
+                f"{self.languages}"
+            )
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -82,6 +105,24 @@ class StaffSettings(Section):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("admin_ids")
+    @classmethod
+    def _user_ids(cls, value: list[int]) -> list[int]:
+        for user_id in value:
+            if not 0 < user_id < TELEGRAM_ID_LIMIT:
+                raise ValueError(
+                    f"{user_id} is not a Telegram user id (a positive number; /myid tells it)"
+                )
+        return value
+
+    @field_validator("alert_chat_id")
+    @classmethod
+    def _chat_id(cls, value: int | None) -> int | None:
+        if value is not None and not (0 < abs(value) < TELEGRAM_ID_LIMIT):
+            raise ValueError(
+                f"{value} is not a Telegram chat id (/myid in the group tells it)"
+            )
+        return value
 
 
 class InviteSettings(Section):

@@ -20,7 +20,9 @@ def test_values_are_the_stored_texts() -> None:
     """Every member's value is the text the database already holds (no data migration)."""
     assert [s.value for s in PatientStatus] == [
         "invited", "active", "stopped", "unreachable", "forgotten"]
-    assert [s.value for s in EnrollmentStatus] == ["invited", "active", "cancelled", "stopped"]
+    assert [s.value for s in EnrollmentStatus] == [
+        "invited", "active", "cancelled", "stopped", "superseded",
+    ]
     assert [s.value for s in MessageStatus] == [
         "pending", "sending", "sent", "expired", "cancelled", "failed"]
     assert [k.value for k in MessageKind] == ["reminder", "checkin", "alert"]
