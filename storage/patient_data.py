@@ -7,17 +7,19 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from storage.models import (
     AuditEvent,
+    ChatPacing,
     CheckinAnswer,
     Enrollment,
     Escalation,
     InboundUpdate,
     Invite,
+    Patient,
     ScheduledMessage,
     StaffMember,
 )
@@ -126,7 +128,8 @@ async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[s
 
 
 async def anonymise_audit(
-    session: AsyncSession, patient_id: int, staff_ids: Collection[int]
+    session: AsyncSession, patient_id: int, staff_ids: Collection[int],
+    *, chat_id: int | None = None, enrollment_ids: Collection[int] = (),
 ) -> int:
     """Drop the patient's Telegram id from audit events about them (the events stay).
 
@@ -138,12 +141,20 @@ async def anonymise_audit(
     """
     target = patient_target(patient_id)
     staff = set(staff_ids) | set(await session.scalars(select(StaffMember.user_id)))
+    about = [AuditEvent.target == target, AuditEvent.detail == target]
+    # Before consent the patient's actions name the enrollment (a declined invite), and a
+    # refused second accept names nothing: the actor is their chat.
+    enrollments = [f"enrollment:{enrollment_id}" for enrollment_id in enrollment_ids]
+    if enrollments:
+        about += [AuditEvent.target.in_(enrollments), AuditEvent.detail.in_(enrollments)]
+    if chat_id is not None:
+        about.append(AuditEvent.actor_id == chat_id)
     result = await session.execute(
         update(AuditEvent)
         .where(
             AuditEvent.actor_id.is_not(None),
             AuditEvent.actor_id.not_in(sorted(staff)),
-            or_(AuditEvent.target == target, AuditEvent.detail == target),
+            or_(*about),
         )
         .values(actor_id=None)
         .execution_options(synchronize_session=False)
@@ -158,9 +169,18 @@ async def forget_patient_data(
     about the patient (replaced by ERASED_ALERT); False if there is no such patient."""
     require_aware(now, "now")
     patients = PatientRepository(session)
+    chat_id = await session.scalar(select(Patient.chat_id).where(Patient.id == patient_id))
+    enrollment_ids = list(await session.scalars(
+        select(Enrollment.id).where(Enrollment.patient_id == patient_id)
+    ))
     if await patients.forget(patient_id, now) is None:
         return False
-    await anonymise_audit(session, patient_id, staff_ids)
+    await anonymise_audit(
+        session, patient_id, staff_ids, chat_id=chat_id, enrollment_ids=enrollment_ids
+    )
+    if chat_id is not None:
+        # Pacing keeps a chat id per chat; the patient's goes with them.
+        await session.execute(delete(ChatPacing).where(ChatPacing.chat_id == chat_id))
     await session.execute(
         update(ScheduledMessage)
         .where(_queued_alerts(patient_id))

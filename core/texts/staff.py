@@ -115,8 +115,8 @@ STATS = (
 )
 
 STAFF_USAGE = (
-    "Usage: <code>/staff list</code>, <code>/staff add &lt;user-id&gt;</code> or "
-    "<code>/staff remove &lt;user-id&gt;</code> (anyone can learn their id with /myid)"
+    "Usage: <code>/staff add &lt;user-id&gt;</code>, <code>/staff remove &lt;user-id&gt;</code> "
+    "or <code>/staff list</code> (anyone can learn their id with /myid)"
 )
 STAFF_LIST = (
     "<b>Staff</b>\nAdmins (settings file): {admins}\nStaff added with /staff add: {staff}"

@@ -38,12 +38,14 @@ class InboundUpdateRepository:
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def mark_processed(self, update_id: int, now: datetime) -> bool:
-        """Mark done; False if unknown or already processed (so it is handled once)."""
+        """Mark done and drop the payload (patients' words, staff labels: kept only as long
+        as handling needs; the update id stays to recognise a resend). False if unknown or
+        already processed (so it is handled once)."""
         require_aware(now, "now")
         result = await self._session.execute(
             update(InboundUpdate)
             .where(InboundUpdate.update_id == update_id, InboundUpdate.processed_at.is_(None))
-            .values(processed_at=now)
+            .values(processed_at=now, payload={"update_id": update_id})
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import staff_handlers
+from bot import staff_patients
 from tests.e2e.harness import ALERT_CHAT_ID, BOT_USERNAME, TOKEN, BotEnv
 
 LABEL = "Quokka Zanzibar-Label 7731 <b>x</b> & co"
@@ -81,7 +81,7 @@ async def test_handler_error_is_logged_without_content_and_user_gets_apology(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"label was {LABEL}")
 
-    monkeypatch.setattr(staff_handlers, "list_patients", broken)
+    monkeypatch.setattr(staff_patients, "list_patients", broken)
     [reply] = await bot_env.ask(bot_env.staff, "/patients")
     assert "something went wrong" in reply.visible
     log_text = bot_env.logs.text()

@@ -117,8 +117,9 @@ def test_unknown_patient_is_a_clear_error(tmp_path: Path) -> None:
 
 
 async def test_stored_webhook_updates_are_exported_and_erased(db_engine: AsyncEngine) -> None:
-    """A persisted webhook update from the patient's chat is part of the export and is gone
-    after forget; another chat's update stays (both backends)."""
+    """A persisted webhook update from the patient's chat is part of the export while it
+    waits to be handled and is gone after forget; a handled one keeps no payload at all;
+    another chat's update stays (both backends)."""
     now = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
     clock = FakeClock(now)
     sessions = session_factory(db_engine)
@@ -131,7 +132,8 @@ async def test_stored_webhook_updates_are_exported_and_erased(db_engine: AsyncEn
         theirs = {"message": {"chat": {"id": 9999}, "text": "someone else"}}
         await db.inbound.save_if_new(1, mine, now)
         await db.inbound.save_if_new(2, theirs, now)
-        await db.inbound.mark_processed(1, now)
+        await db.inbound.save_if_new(3, mine, now)
+        await db.inbound.mark_processed(3, now)
         await db.audit.record(actor_id=CHAT_ID, action="patient.language", outcome="ok",
                               target=f"patient:{patient.id}", detail="hi", now=now)
         await db.audit.record(actor_id=ADMIN_ID, action="cancel", outcome="ok",
