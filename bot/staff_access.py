@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.context import app_context
@@ -45,6 +47,11 @@ def staff_only(action: str, *, admins: bool = False) -> Callable[[StaffCallback]
         async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
             ctx = app_context(context)
             user_id = user_id_of(update)
+            if not in_staff_place(update, ctx):
+                await audit(ctx, actor_id=user_id, action=action, outcome="refused",
+                            detail="not the staff chat")
+                await reply(update, T.WRONG_CHAT)
+                return ConversationHandler.END
             allowed = await (is_admin if admins else is_staff)(ctx, user_id)
             if not allowed:
                 staff = admins and await is_staff(ctx, user_id)
@@ -59,6 +66,36 @@ def staff_only(action: str, *, admins: bool = False) -> Callable[[StaffCallback]
         return guarded
 
     return decorate
+
+
+def in_staff_place(update: Update, ctx: AppContext) -> bool:
+    """Staff commands answer in private chats and in the staff alert chat only: labels and
+    claimable invite links never go to another group."""
+    chat = update.effective_chat
+    return chat is None or chat.type == "private" or chat.id == ctx.settings.staff.alert_chat_id
+
+
+def still_staff(handler: Callback) -> Callback:
+    """For the later steps of a staff conversation: someone removed from staff mid-way
+    does not finish it (refused, audited, the draft dropped)."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+        ctx = app_context(context)
+        user_id = user_id_of(update)
+        if await is_staff(ctx, user_id):
+            return await handler(update, context)
+        await audit(ctx, actor_id=user_id, action="enroll", outcome="refused",
+                    detail="not staff any more")
+        if context.user_data is not None:
+            context.user_data.clear()
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        await reply(update, T.NOT_STAFF)
+        return ConversationHandler.END
+
+    return guarded
 
 
 async def invalid(

@@ -24,17 +24,27 @@ from bot import callbacks
 from bot.context import app_context
 from bot.formatting import escape, fit_caption
 from bot.qr import qr_png
-from bot.staff_access import example_time, invalid, reply, staff_only, time_hint, user_id_of
+from bot.staff_access import (
+    example_time,
+    invalid,
+    reply,
+    staff_only,
+    still_staff,
+    time_hint,
+    user_id_of,
+)
 from core.local_time import format_session
 from core.texts import staff as T
 from services.context import AppContext
 from services.enrollment import (
     EnrollmentInputError,
     EnrollmentRequest,
+    NewInvite,
     check_label,
     enroll,
     parse_enroll_args,
     parse_session_time,
+    reissue_invite,
 )
 
 PICK_PROTOCOL, PICK_TIME, ASK_LABEL = range(3)
@@ -142,6 +152,7 @@ async def enroll_command(
     return PICK_PROTOCOL
 
 
+@still_staff
 async def picked_protocol(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     ctx = app_context(context)
     query = update.callback_query
@@ -198,6 +209,7 @@ def _time_buttons(ctx: AppContext) -> list[list[InlineKeyboardButton]]:
     return rows
 
 
+@still_staff
 async def picked_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     ctx = app_context(context)
     query = update.callback_query
@@ -214,6 +226,7 @@ async def picked_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     return await _ask_label(update, context, ctx, start)
 
 
+@still_staff
 async def typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     ctx = app_context(context)
     assert update.effective_message is not None
@@ -242,6 +255,7 @@ async def _ask_label(
     return ASK_LABEL
 
 
+@still_staff
 async def typed_label(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     ctx = app_context(context)
     assert update.effective_message is not None and context.user_data is not None
@@ -288,6 +302,32 @@ def _local(ctx: AppContext, moment: datetime) -> str:
 async def _create(update: Update, ctx: AppContext, request: EnrollmentRequest) -> None:
     """Create the enrollment, then send the link as text and as a QR photo."""
     invite = await enroll(ctx, request, staff_id=user_id_of(update), now=ctx.clock.now())
+    await send_invite(update, ctx, invite)
+
+
+@staff_only("invite")
+async def invite_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
+) -> None:
+    """/invite <patient-id>: a new link for a patient who has not joined (the old one stops
+    working), e.g. when the first never reached them."""
+    args = context.args or []
+    patient_id = int(args[0]) if len(args) == 1 and args[0].isascii() and args[0].isdigit() \
+        and len(args[0]) <= 12 else None
+    if patient_id is None:
+        await invalid(update, ctx, "invite", T.INVITE_USAGE)
+        return
+    invite = await reissue_invite(ctx, patient_id, staff_id=user_id_of(update),
+                                  now=ctx.clock.now())
+    if invite is None:
+        await invalid(update, ctx, "invite", T.INVITE_NOT_INVITED.format(id=patient_id),
+                      detail=f"patient:{patient_id} not invited")
+        return
+    await send_invite(update, ctx, invite)
+
+
+async def send_invite(update: Update, ctx: AppContext, invite: NewInvite) -> None:
+    """The link as text (with the session restated) and as a QR photo."""
     label = f" ({escape(invite.label)})" if invite.label else ""
     await reply(
         update,

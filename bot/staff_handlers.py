@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
-from bot import relay, staff_enroll
+from bot import edits, relay, staff_enroll
 from bot.context import app_context
 from bot.formatting import escape
 from bot.staff_access import audit_ok, day_form, invalid, reply, staff_only, user_id_of
@@ -43,6 +43,7 @@ EARLY_GROUP = -1
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the staff handlers (and the alert-chat relay) to `application`."""
+    edits.register(application)
     application.add_handler(CommandHandler("help", staff_help), group=EARLY_GROUP)
     relay.register(application, group=EARLY_GROUP)
     staff_enroll.register(application)  # /enroll: a conversation, not a plain handler
@@ -202,6 +203,7 @@ async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 HANDLERS = {
     "myid": myid_command,
+    "invite": staff_enroll.invite_command,
     "patients": patients_command,
     "patient": patient_command,
     "cancel": cancel_command,

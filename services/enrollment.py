@@ -11,7 +11,7 @@ from core.clock import require_aware
 from core.invites import InviteCode, deep_link
 from core.local_time import SessionTimeError, is_time_token
 from core.local_time import parse_session_time as read_session_time
-from core.statuses import AuditOutcome
+from core.statuses import AuditOutcome, EnrollmentStatus, PatientStatus
 from services.context import AppContext
 from storage.patient_data import patient_target
 from storage.repositories import Store
@@ -160,4 +160,39 @@ async def enroll(
         code=invite.code,
         link=deep_link(ctx.bot_username, invite.code),
         expires_at=expires_at,
+    )
+
+
+async def reissue_invite(
+    ctx: AppContext, patient_id: int, *, staff_id: int | None, now: datetime
+) -> NewInvite | None:
+    """A new link for a patient who has not joined yet (the first never arrived, or was
+    lost): the old unused link stops working, the new one is valid for `invites.ttl_days`.
+    None when there is no invited patient with an invited enrollment of that id."""
+    invite = InviteCode.new()
+    expires_at = now + timedelta(days=ctx.settings.invites.ttl_days)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+        if patient is None or patient.status != PatientStatus.INVITED:
+            return None
+        invited = [
+            e for e in await store.enrollments.list_for_patient(patient_id)
+            if e.status == EnrollmentStatus.INVITED
+        ]
+        if not invited:
+            return None
+        enrollment = invited[0]  # newest first
+        await store.invites.expire_for_enrollment(enrollment.id, now)
+        await store.invites.create(
+            enrollment_id=enrollment.id, code_hash=invite.code_hash, expires_at=expires_at,
+            now=now,
+        )
+        await store.audit.record(
+            actor_id=staff_id, action="invite", outcome=AuditOutcome.OK,
+            target=patient_target(patient_id), detail=f"enrollment:{enrollment.id}", now=now,
+        )
+    return NewInvite(
+        patient_id=patient_id, enrollment_id=enrollment.id, protocol_id=enrollment.protocol_id,
+        session_start=enrollment.session_start, label=patient.label, code=invite.code,
+        link=deep_link(ctx.bot_username, invite.code), expires_at=expires_at,
     )

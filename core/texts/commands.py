@@ -78,6 +78,12 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         )},
     ),
     Command(
+        name="invite",
+        menu={"en": "A new invite link for a patient who has not joined"},
+        help={"en": "a new link when the first never arrived (the old one stops working)"},
+        usage="&lt;id&gt;",
+    ),
+    Command(
         name="patients",
         menu={"en": "Recent patients"},
         help={"en": "recent patients; add words to find them by label, a number for a page"},

@@ -20,6 +20,11 @@ NOT_STAFF = (
     "If you are a patient, please use the invite link the clinic gave you."
 )
 NOT_ADMIN = "Sorry, only admins can manage staff."
+WRONG_CHAT = (
+    "Staff commands work in a private chat with me or in the staff group, so that patient "
+    "labels and invite links stay there."
+)
+EDIT_NOT_APPLIED = "Edits are not applied: send the command or reply again as a new message."
 
 # --- /enroll ---------------------------------------------------------------------------
 ENROLL_USAGE = (
@@ -158,4 +163,13 @@ SESSION_NOT_JOINED = (
 SESSION_DONE = (
     "Patient #{id}: session {number} on {session}. {planned} message(s) planned; "
     "{superseded} pending from the earlier session cancelled as superseded."
+)
+
+# --- /invite -------------------------------------------------------------------------------
+INVITE_USAGE = (
+    "Usage: <code>/invite &lt;id&gt;</code>: a new invite link for a patient who has not "
+    "joined yet (the old link stops working)."
+)
+INVITE_NOT_INVITED = (
+    "Patient #{id} is not waiting to join (no such patient, already joined, or cancelled)."
 )

@@ -105,3 +105,7 @@ class InviteRepository:
             select(Invite).where(Invite.enrollment_id == enrollment_id).order_by(Invite.id)
         )
         return tuple(invite_record(row) for row in rows)
+
+    async def expire_for_enrollment(self, enrollment_id: int, now: datetime) -> None:
+        """Unused links of the enrollment stop working now (a new one is being issued)."""
+        await self._session.execute(expire_unused(Invite.enrollment_id == enrollment_id, now))

@@ -66,6 +66,21 @@ class TelegramUser:
         payload = self._message(chat, text, reply_to_message=current.payload)
         return await self.api.deliver({"message": payload})
 
+    async def edit(self, update: JSON, text: str) -> JSON:
+        """Edit a message this user sent (`update` is what `send`/`reply_to` returned): the
+        bot gets an `edited_message` with the same id and the new text."""
+        original = dict(update["message"])
+        original["text"] = text
+        original["edit_date"] = unix_now()
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            original["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+            ]
+        else:
+            original.pop("entities", None)
+        return await self.api.deliver({"edited_message": original})
+
     async def press(self, button: str, *, on_message: SentMessage | None = None) -> JSON:
         """Press an inline button by its exact text, its callback_data or a unique text prefix.
 
