@@ -22,6 +22,7 @@ from services.context import AppContext
 from services.staff_admin import audit, is_staff
 from storage.repositories import Store
 
+RELAY_EFFECT = "relay"  # inbound_updates.effect: this staff reply was sent to the patient
 ACTION = "relay"
 
 
@@ -59,7 +60,8 @@ async def relay_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                     detail="not text")
         await message.reply_text(T.RELAY_EMPTY)
         raise ApplicationHandlerStop
-    await _deliver(ctx, context, escalation.id, escalation.patient_id, message.text, user_id)
+    await _deliver(ctx, context, escalation.id, escalation.patient_id, message.text, user_id,
+                   update_id=update.update_id)
     raise ApplicationHandlerStop
 
 
@@ -70,12 +72,18 @@ async def _deliver(
     patient_id: int | None,
     text: str,
     staff_id: int | None,
+    *,
+    update_id: int,
 ) -> None:
     message = context.bot  # replies to staff go through the same bot
     alert_chat = ctx.settings.staff.alert_chat_id
     assert alert_chat is not None
     target = f"escalation:{escalation_id}"
     async with Store(ctx.sessions) as store:
+        if await store.inbound.effect_of(update_id) == RELAY_EFFECT:
+            # A replay after a crash: the reply went (or was going) out once; never twice.
+            await message.send_message(alert_chat, T.RELAY_ALREADY.format(patient_id=patient_id))
+            return
         patient = None if patient_id is None else await store.patients.get(patient_id)
     if patient is None or patient.chat_id is None or patient.status != "active":
         await audit(ctx, actor_id=staff_id, action=ACTION, outcome="refused", target=target,
@@ -85,6 +93,8 @@ async def _deliver(
         )
         return
     prefix = patient_texts.t("reply_from_clinic", patient.language, clinic=ctx.settings.clinic.name)
+    async with Store(ctx.sessions) as store:
+        await store.inbound.record_effect(update_id, RELAY_EFFECT)
     try:
         await message.send_message(patient.chat_id, fit(prefix + escape(text)))
     except TelegramError as error:

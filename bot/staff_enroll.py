@@ -37,6 +37,7 @@ from core.local_time import format_session
 from core.texts import staff as T
 from services.context import AppContext
 from services.enrollment import (
+    AlreadyEnrolled,
     EnrollmentInputError,
     EnrollmentRequest,
     NewInvite,
@@ -301,7 +302,12 @@ def _local(ctx: AppContext, moment: datetime) -> str:
 
 async def _create(update: Update, ctx: AppContext, request: EnrollmentRequest) -> None:
     """Create the enrollment, then send the link as text and as a QR photo."""
-    invite = await enroll(ctx, request, staff_id=user_id_of(update), now=ctx.clock.now())
+    try:
+        invite = await enroll(ctx, request, staff_id=user_id_of(update), now=ctx.clock.now(),
+                              update_id=update.update_id)
+    except AlreadyEnrolled as done:
+        await reply(update, T.ENROLL_ALREADY_DONE.format(patient_id=done.patient_id))
+        return
     await send_invite(update, ctx, invite)
 
 

@@ -17,6 +17,7 @@ from storage.patient_data import patient_target
 from storage.repositories import Store
 
 LABEL_LIMIT = 200
+PATIENT_EFFECT = "patient:"  # inbound_updates.effect of an update that created a patient
 # A session more than this far from today is almost surely a typo (wrong year).
 MAX_SESSION_DISTANCE = timedelta(days=366)
 SKIP_WORDS = frozenset({"skip", "-", "none", "now"})
@@ -116,16 +117,33 @@ def parse_enroll_args(
     return EnrollmentRequest(protocol_id=protocol_id, session_start=session_start, label=label)
 
 
+class AlreadyEnrolled(Exception):
+    """This very update created a patient before (a replay after a crash)."""
+
+    def __init__(self, patient_id: int) -> None:
+        super().__init__(patient_id)
+        self.patient_id = patient_id
+
+
 async def enroll(
-    ctx: AppContext, request: EnrollmentRequest, *, staff_id: int | None, now: datetime
+    ctx: AppContext, request: EnrollmentRequest, *, staff_id: int | None, now: datetime,
+    update_id: int | None = None,
 ) -> NewInvite:
-    """Create the patient (invited), the enrollment (invited) and a single-use invite."""
+    """Create the patient (invited), the enrollment (invited) and a single-use invite.
+
+    With `update_id` (the Telegram update that asked), at most once per update: a replay of
+    the same update raises AlreadyEnrolled instead of creating a second patient.
+    """
     settings = ctx.settings
     if request.protocol_id not in ctx.content.protocols:
         raise EnrollmentInputError("unknown_protocol", given=request.protocol_id)
     invite = InviteCode.new()
     expires_at = now + timedelta(days=settings.invites.ttl_days)
     async with Store(ctx.sessions) as store:
+        if update_id is not None:
+            done = await store.inbound.effect_of(update_id)
+            if done is not None and done.startswith(PATIENT_EFFECT):
+                raise AlreadyEnrolled(int(done.removeprefix(PATIENT_EFFECT)))
         patient = await store.patients.create(
             label=request.label,
             language=settings.clinic.default_language,
@@ -151,6 +169,8 @@ async def enroll(
             detail=f"enrollment:{enrollment.id} protocol:{request.protocol_id}",
             now=now,
         )
+        if update_id is not None:
+            await store.inbound.record_effect(update_id, f"{PATIENT_EFFECT}{patient.id}")
     return NewInvite(
         patient_id=patient.id,
         enrollment_id=enrollment.id,

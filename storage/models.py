@@ -321,4 +321,7 @@ class InboundUpdate(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None] = mapped_column(index=True)
+    # What handling this update did that must not be done twice ("patient:12", "relay"),
+    # written in the same transaction as the effect: a replay after a crash sees it.
+    effect: Mapped[str | None] = mapped_column(String(64))
 

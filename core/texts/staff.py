@@ -63,6 +63,10 @@ ENROLL_DONE = (
     "Patient <b>#{patient_id}</b>{label} enrolled on <b>{protocol}</b>, session {session}.\n"
     "Send the patient this link (single use, valid until {expires}):\n{link}"
 )
+ENROLL_ALREADY_DONE = (
+    "This message was already handled before a restart: it created patient #{patient_id}. "
+    "If the link did not reach you, <code>/invite {patient_id}</code> makes a new one."
+)
 ENROLL_QR_CAPTION = "Invite for patient #{patient_id}: scan with the phone camera."
 ENROLL_STALE_BUTTON = "This enrollment is no longer in progress. Send /enroll to start again."
 
@@ -133,6 +137,10 @@ STAFF_NOT_FOUND = "User {user_id} is not (or no longer) staff."
 STAFF_IS_ADMIN = "User {user_id} is an admin from the settings file; remove them there."
 
 # --- relay -------------------------------------------------------------------------------
+RELAY_ALREADY = (
+    "This reply to patient #{patient_id} was handled before a restart and is not sent "
+    "twice. If you did not see \"Sent\" for it, it may not have arrived: send it again."
+)
 RELAY_SENT = "Sent to patient #{patient_id}."
 RELAY_UNDELIVERABLE = (
     "Not delivered: patient #{patient_id} has stopped messages, blocked the bot or "

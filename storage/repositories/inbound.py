@@ -37,6 +37,23 @@ class InboundUpdateRepository:
         result = await self._session.execute(statement)
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
+    async def effect_of(self, update_id: int) -> str | None:
+        """What handling this update already did (None: nothing recorded, or no such row:
+        polling mode keeps no updates)."""
+        return await self._session.scalar(
+            select(InboundUpdate.effect).where(InboundUpdate.update_id == update_id)
+        )
+
+    async def record_effect(self, update_id: int, effect: str) -> None:
+        """Record, in the caller's transaction, what handling the update did (no-op when
+        the update is not stored: polling mode)."""
+        await self._session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id == update_id)
+            .values(effect=effect[:64])
+            .execution_options(synchronize_session=False)
+        )
+
     async def mark_processed(self, update_id: int, now: datetime) -> bool:
         """Mark done and drop the payload (patients' words, staff labels: kept only as long
         as handling needs; the update id stays to recognise a resend). False if unknown or
