@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from core.clock import require_aware
 from core.invites import InviteCode, deep_link
 from core.local_time import SessionTimeError, is_time_token
+from core.sanitize import clean_text
 from core.local_time import parse_session_time as read_session_time
 from core.statuses import AuditOutcome, EnrollmentStatus, PatientStatus
 from services.context import AppContext
@@ -81,7 +82,7 @@ def check_label(text: str | None) -> str | None:
     """The label as typed (trimmed); "skip"/empty = none; over LABEL_LIMIT chars refused."""
     if text is None:
         return None
-    label = text.strip()
+    label = clean_text(text).strip()
     if not label or label.lower() in SKIP_WORDS:
         return None
     if len(label) > LABEL_LIMIT:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
+from core.sanitize import clean_optional
 from core.records import EscalationRecord
 from core.statuses import EscalationKind, EscalationStatus, parse
 from storage.models import Escalation
@@ -50,7 +51,7 @@ class EscalationRepository:
             enrollment_id=enrollment_id,
             kind=parse(EscalationKind, kind, "escalation kind"),
             rule_id=rule_id,
-            patient_text=patient_text,
+            patient_text=clean_optional(patient_text),
             status=EscalationStatus.OPEN,
             created_at=now,
         )

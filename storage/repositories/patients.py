@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
+from core.sanitize import clean_optional
 from core.records import ERASED_CHAT_ID, PatientOverview, PatientRecord
 from core.statuses import PatientStatus, parse
 from storage.models import (
@@ -82,7 +83,7 @@ class PatientRepository:
     ) -> PatientRecord:
         require_aware(now, "now")
         row = Patient(
-            label=label,
+            label=clean_optional(label),
             language=language,
             timezone=timezone,
             status=PatientStatus.INVITED,
