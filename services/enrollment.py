@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from core.clock import require_aware
 from core.invites import InviteCode, deep_link
 from core.local_time import SessionTimeError, is_time_token
-from core.sanitize import clean_text
 from core.local_time import parse_session_time as read_session_time
+from core.sanitize import clean_text
 from core.statuses import AuditOutcome, EnrollmentStatus, PatientStatus
 from services.context import AppContext
 from storage.patient_data import patient_target

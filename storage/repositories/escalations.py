@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.sanitize import clean_optional
 from core.records import EscalationRecord
+from core.sanitize import clean_optional
 from core.statuses import EscalationKind, EscalationStatus, parse
 from storage.models import Escalation
 

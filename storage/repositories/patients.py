@@ -10,8 +10,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.sanitize import clean_optional
 from core.records import ERASED_CHAT_ID, PatientOverview, PatientRecord
+from core.sanitize import clean_optional
 from core.statuses import PatientStatus, parse
 from storage.models import (
     CheckinAnswer,
