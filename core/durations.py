@@ -22,6 +22,11 @@ EXPECTED = (
 )
 
 
+# Aftercare reaches at most this far from the session (pre-care before it, follow-up after);
+# anything longer is a typo, and a huge one would break every date computed from it.
+MAX_DURATION = timedelta(days=3 * 365)
+
+
 class DurationError(ValueError):
     """A duration text that does not match the content format; the message says what is."""
 
@@ -34,7 +39,15 @@ def parse_duration(text: str) -> timedelta:
     if match is None:
         raise DurationError(f"{EXPECTED}, got {text!r}")
     sign, body = match.groups()
-    total = sum((int(number) * UNITS[unit] for number, unit in _PART.findall(body)), timedelta())
+    parts = _PART.findall(body)
+    if any(len(number) > 7 for number, _unit in parts):
+        raise DurationError(f"{text!r} is too long; at most {MAX_DURATION.days}d")
+    total = sum((int(number) * UNITS[unit] for number, unit in parts), timedelta())
+    if total > MAX_DURATION:
+        raise DurationError(
+            f"{text!r} is longer than {MAX_DURATION.days}d (three years): aftercare that far "
+            "from the session is a new enrollment"
+        )
     return -total if sign == "-" else total
 
 

@@ -43,8 +43,17 @@ def test_format_duration_examples() -> None:
     assert format_duration(timedelta(0)) == "0m"
 
 
-@given(st.integers(min_value=-(10**8), max_value=10**8))
+@given(st.integers(min_value=-(3 * 365 * 86400), max_value=3 * 365 * 86400))
 def test_format_then_parse_round_trips(seconds: int) -> None:
-    """parse_duration(format_duration(d)) == d for any whole-second duration."""
+    """parse_duration(format_duration(d)) == d for any whole-second duration up to the
+    three-year bound."""
     value = timedelta(seconds=seconds)
     assert parse_duration(format_duration(value, signed=True)) == value
+
+
+def test_absurd_durations_are_refused_with_the_reason() -> None:
+    """+3650000d, 999999999d and +99999999999999d are content errors, not crashes later."""
+    for text in ("+3650000d", "999999999d", "+99999999999999d", "200w"):
+        with pytest.raises(DurationError, match="three years|too long"):
+            parse_duration(text)
+    assert parse_duration("-1095d") == -timedelta(days=1095)
