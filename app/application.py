@@ -20,8 +20,10 @@ from bot.context import CONTEXT_KEY
 from bot.errors import on_error
 from bot.jobqueue import install_delivery_jobs, install_digest_job, install_retention_job
 from bot.sender import TelegramSender
+from bot.staff_console import set_console_buttons
 from bot.webhook import WebhookConfig
 from bot.webhook import serve_webhook as serve
+from console.routes import console_routes
 from core.clock import Clock
 from core.content import Content
 from core.faq import FaqIndex
@@ -88,9 +90,26 @@ def build_application(
     application.add_error_handler(on_error)
     # Operations: a metrics registry counting updates, and /healthz + /metrics on
     # `health.listen` when set (webhook mode serves them on the webhook server too).
-    from bot.ops_hooks import install_health_server, install_metrics
+    from bot.ops_hooks import (
+        EXTRA_ROUTES_KEY,
+        context_source,
+        install_health_server,
+        install_metrics,
+    )
 
     install_metrics(application)
+    # The staff console: its pages beside /healthz on whichever server runs.
+    application.bot_data[EXTRA_ROUTES_KEY] = console_routes(
+        context_source(application), settings.console,
+        bot_token=settings.bot_token.get_secret_value(), content_dir=settings.content.dir,
+    )
+    if settings.console.enabled and not settings.telegram.webhook_url and not (
+        settings.health.listen
+    ):
+        raise StartupError(
+            "console.url is set but nothing serves it: in polling mode set health.listen "
+            "(e.g. 127.0.0.1:8080) and put it behind the console's URL"
+        )
     install_health_server(application, settings.health.listen)
     return application
 
@@ -154,6 +173,7 @@ async def _start_services(
         install_digest_job(application.job_queue, ctx)
     if application.updater is not None:
         await _set_commands(application, settings)
+    await set_console_buttons(application, ctx)
     log.info(
         "bot started: %d protocols, %d FAQ entries, languages %s",
         len(ctx.content.protocols), len(ctx.content.faq), ",".join(settings.clinic.languages),

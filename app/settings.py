@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from core.config import Section as _Section
 from jobs.config import DeliverySettings, RetentionSettings
 from services.config import ClinicSettings, InviteSettings, StaffSettings
+from services.console_config import ConsoleSettings
 from storage.database import async_url
 
 DEFAULT_SETTINGS_FILE = "settings.toml"
@@ -31,6 +32,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "STAFF_ADMIN_IDS": ("staff", "admin_ids"),
     "STAFF_ALERT_CHAT_ID": ("staff", "alert_chat_id"),
     "DELIVERY_POLL_SECONDS": ("delivery", "poll_seconds"),
+    "CONSOLE_URL": ("console", "url"),
 }
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -46,6 +48,9 @@ BOUND_REASONS = {
     "retention.days": "ten years at most: longer keeps personal data no clinic needs",
     "telegram.connect_timeout": "five minutes at most",
     "telegram.read_timeout": "five minutes at most",
+    "console.link_minutes": "an hour at most: a sign-in link is for now",
+    "console.session_hours": "a week at most",
+    "console.webapp_max_age_seconds": "a day at most",
 }
 
 
@@ -149,6 +154,7 @@ class Settings(_Section):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

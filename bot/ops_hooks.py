@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 METRICS_KEY = "metrics"  # application.bot_data key
 SERVER_KEY = "health_server"  # application.bot_data key of the polling-mode server
+# bot_data key: routes another edge (the staff console) mounts beside /healthz and /metrics;
+# app/ puts them there, so that no edge imports another.
+EXTRA_ROUTES_KEY = "extra_routes"
 # Runs before every other handler group and stops nothing (handlers in other groups run).
 COUNTING_GROUP = -1000
 UPDATE_KINDS = (
@@ -52,8 +55,11 @@ def context_source(application: AnyApplication) -> ContextSource:
 
 
 def application_routes(application: AnyApplication) -> list[tuple[str, type, dict[str, Any]]]:
-    """/healthz and /metrics for this application."""
-    return health_routes(context_source(application), metrics_of(application))
+    """/healthz and /metrics for this application, and the routes app/ added (console)."""
+    return [
+        *health_routes(context_source(application), metrics_of(application)),
+        *application.bot_data.get(EXTRA_ROUTES_KEY, []),
+    ]
 
 
 def install_metrics(application: Application[Any, Any, Any, Any, Any, Any]) -> Metrics:

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
-from bot import edits, relay, staff_enroll
+from bot import edits, relay, staff_console, staff_enroll
 from bot.context import app_context
 from bot.formatting import escape
 from bot.staff_access import audit_ok, day_form, invalid, reply, staff_only, user_id_of
@@ -172,6 +172,7 @@ async def staff_command(
     if args[0].lower() == "add":
         added = await add_staff(ctx, target, admin_id=admin_id)
         await reply(update, (T.STAFF_ADDED if added else T.STAFF_ALREADY).format(user_id=target))
+        await staff_console.set_console_button(context.bot, ctx, target, staff=True)
         return
     if target in ctx.settings.staff.admin_ids:
         await invalid(update, ctx, "staff", T.STAFF_IS_ADMIN.format(user_id=target),
@@ -179,6 +180,8 @@ async def staff_command(
         return
     removed = await remove_staff(ctx, target, admin_id=admin_id)
     await reply(update, (T.STAFF_REMOVED if removed else T.STAFF_NOT_FOUND).format(user_id=target))
+    if removed:
+        await staff_console.set_console_button(context.bot, ctx, target, staff=False)
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -203,6 +206,7 @@ async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 HANDLERS = {
     "myid": myid_command,
+    "console": staff_console.console_command,
     "invite": staff_enroll.invite_command,
     "patients": patients_command,
     "patient": patient_command,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from core.config import Section
 from jobs.config import DeliverySettings, RetentionSettings
+
+if TYPE_CHECKING:
+    from services.console_config import ConsoleSettings
 
 TELEGRAM_ID_LIMIT = 2**53  # Telegram user and chat ids fit in 52 bits (plus the sign)
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
@@ -147,3 +150,6 @@ class ServiceSettings(Protocol):
 
     @property
     def retention(self) -> RetentionSettings: ...
+
+    @property
+    def console(self) -> ConsoleSettings: ...

@@ -325,3 +325,21 @@ class InboundUpdate(Base):
     # written in the same transaction as the effect: a replay after a crash sees it.
     effect: Mapped[str | None] = mapped_column(String(64))
 
+
+# --- staff console --------------------------------------------------------------------
+
+class ConsoleToken(Base):
+    """A staff console credential, stored only as its SHA-256 hash: a one-time sign-in link
+    (`kind` "link": single use, minutes long) or a signed-in browser session ("session").
+    `ended_at` is when a link was used or a session signed out; roles are not stored, they
+    are read from the staff rules on every request."""
+
+    __tablename__ = "console_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]

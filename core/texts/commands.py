@@ -119,6 +119,11 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         help={"en": "delivery and patient statistics"},
     ),
     Command(
+        name="console",
+        menu={"en": "Sign in to the staff console"},
+        help={"en": "a one-time sign-in link to the staff console (private chat)"},
+    ),
+    Command(
         name="myid",
         menu={"en": "My Telegram user id (and this chat's id)"},
         help={"en": "your user id, and in a group its chat id (works for anyone: first set-up)"},

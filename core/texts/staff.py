@@ -181,3 +181,11 @@ INVITE_USAGE = (
 INVITE_NOT_INVITED = (
     "Patient #{id} is not waiting to join (no such patient, already joined, or cancelled)."
 )
+
+# --- /console ------------------------------------------------------------------------------
+CONSOLE_LINK = (
+    "Your sign-in link to the staff console (single use, valid {minutes} minutes):\n{url}\n"
+    "Do not forward it: whoever opens it is signed in as you."
+)
+CONSOLE_PRIVATE_ONLY = "Send /console in a private chat with me: a sign-in link is personal."
+CONSOLE_OFF = "The staff console is not set up (console.url in settings.toml)."

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
 from storage.repositories.checkins import CheckinRepository
+from storage.repositories.console_tokens import ConsoleTokenRepository
 from storage.repositories.enrollments import EnrollmentRepository
 from storage.repositories.escalations import EscalationRepository
 from storage.repositories.inbound import InboundUpdateRepository
@@ -31,6 +32,7 @@ class Repositories:
         self.escalations = EscalationRepository(session)
         self.audit = AuditRepository(session)
         self.inbound = InboundUpdateRepository(session)
+        self.console_tokens = ConsoleTokenRepository(session)
 
 
 class Store(Repositories):

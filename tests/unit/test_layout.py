@@ -10,7 +10,7 @@ import grimp
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "storage", "jobs", "services", "ops", "bot", "app")
+PACKAGES = ("core", "storage", "jobs", "services", "ops", "bot", "console", "app")
 MAX_LINES = 400
 
 

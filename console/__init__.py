@@ -1,0 +1,1 @@
+"""The staff console: web pages (and a Telegram Mini App) over services/, beside bot/."""

@@ -1,0 +1,83 @@
+"""Enroll at the desk: the form, the QR code large on screen, and the status the page polls
+until the patient has joined."""
+
+from __future__ import annotations
+
+import json
+
+import segno
+from markupsafe import Markup
+
+from console.web import Page
+from core.local_time import format_session
+from services.console_enroll import enroll_at_desk, invite_progress
+from services.enrollment import LABEL_LIMIT, EnrollmentInputError
+
+PROBLEMS = {
+    "unknown_protocol": "Choose one of the procedures in the list.",
+    "bad_time": "The session time could not be read. Type it like 2026-12-15 10:00, "
+                "15/12/2026 10:00, today 16:30 or tomorrow 10am.",
+    "far_time": "That session is more than a year away. Check the year.",
+    "long_label": f"The label is too long ({LABEL_LIMIT} characters at most).",
+}
+STATES = {
+    "waiting": "Waiting for the patient to scan the code and say yes…",
+    "joined": "Joined: the patient said yes and their care has started.",
+    "closed": "This invitation was cancelled.",
+    "unknown": "No such invitation.",
+}
+
+
+def qr_svg(link: str) -> Markup:
+    """The invite link's QR code as inline SVG that scales to its box (segno, as bot/qr.py
+    makes the PNG). segno writes only numbers and fixed names into it, never the link."""
+    code = segno.make(link, error="m", micro=False)
+    svg = code.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr-code",
+                          lineclass=None, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704 - numbers and fixed names only
+
+
+class EnrollHandler(Page):
+    def get(self) -> None:
+        self._form()
+
+    def _form(self, problem: str = "", status: int = 200) -> None:
+        self.set_status(status)
+        protocols = sorted(
+            (p.id, p.name.get(self.ctx.settings.clinic.default_language))
+            for p in self.ctx.content.protocols.values()
+        )
+        self.show("enroll.html", title="Enroll", active="enroll", protocols=protocols,
+                  problem=problem, form={k: self.field(k) for k in ("protocol", "when",
+                                                                    "label")})
+
+    async def post(self) -> None:
+        assert self.user is not None
+        try:
+            invite = await enroll_at_desk(
+                self.ctx, protocol_id=self.field("protocol"), when=self.field("when"),
+                label=self.field("label"), staff_id=self.user.user_id,
+            )
+        except EnrollmentInputError as error:
+            self._form(PROBLEMS.get(error.reason, "That could not be enrolled."), status=400)
+            return
+        protocol = self.ctx.content.protocols[invite.protocol_id]
+        self.show("enrolled.html", title="Scan to join", active="enroll", invite=invite,
+                  qr=qr_svg(invite.link), session=format_session(invite.session_start,
+                                                                  self.ctx.zone),
+                  protocol_name=protocol.name.get(self.ctx.settings.clinic.default_language),
+                  waiting=STATES["waiting"])
+
+
+class InviteStatusHandler(Page):
+    """GET /console/enroll/<enrollment id>: HTML; with /status: JSON for the polling page."""
+
+    async def get(self, enrollment_id: str, as_json: str | None = None) -> None:
+        progress = await invite_progress(self.ctx, int(enrollment_id))
+        if as_json:
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"state": progress.state, "text": STATES[progress.state],
+                                    "patient_id": progress.patient_id}))
+            return
+        self.show("invite_status.html", title="Invitation", active="enroll",
+                  progress=progress, text=STATES[progress.state])

@@ -1,0 +1,104 @@
+"""Patients: search, a patient's page (plan, check-ins, cases, history), and its actions:
+cancel, reschedule, new session (staff), export (admins)."""
+
+from __future__ import annotations
+
+from console.web import Page
+from services import console_patients as patients
+from services.console_config import CONSOLE_PATH
+from services.enrollment import EnrollmentInputError
+
+TIME_PROBLEM = ("The time could not be read. Type it like 2026-12-15 10:00, 15/12/2026 10:00, "
+                "today 16:30 or tomorrow 10am (clinic time).")
+DONE = {
+    "cancelled": "Care cancelled: nothing more will be sent.",
+    "nothing": "There was no live plan to cancel.",
+    "rescheduled": "Session moved; pending messages re-planned.",
+    "session": "New session recorded; its care has started.",
+}
+SESSION_PROBLEMS = {
+    "no_patient": "There is no such patient.",
+    "not_joined": "The patient has not joined yet: reschedule the invited session instead.",
+}
+
+
+class PatientsHandler(Page):
+    async def get(self) -> None:
+        wanted = patients.clean_search(
+            self.get_query_argument("q", ""), self.get_query_argument("protocol", ""),
+            self.get_query_argument("status", ""), self.get_query_argument("page", "1"),
+            protocols=set(self.ctx.content.protocols),
+        )
+        result = await patients.search(self.ctx, wanted)
+        self.show("patients.html", title="Patients", active="patients", result=result,
+                  protocols=sorted(self.ctx.content.protocols),
+                  statuses=patients.STATUS_FILTERS)
+
+
+class PatientHandler(Page):
+    async def get(self, patient_id: str) -> None:
+        done = DONE.get(self.get_query_argument("done", ""), "")
+        await self.show_patient(int(patient_id), notice=done)
+
+    async def show_patient(self, patient_id: int, *, notice: str = "", problem: str = "",
+                           status: int = 200) -> None:
+        found = await patients.timeline(self.ctx, patient_id)
+        if found is None:
+            self.set_status(404)
+            self.show("message.html", title="Not found", text=f"There is no patient #{patient_id}.")
+            return
+        self.set_status(status)
+        zone = patients.patient_zone_of(self.ctx, found.patient)
+        self.show("patient.html", title=f"Patient #{patient_id}", active="patients", t=found,
+                  patient_zone=zone, notice=notice, problem=problem)
+
+
+class PatientActionHandler(PatientHandler):
+    """POST /console/patients/<id>/<action>; every change is audited by its service."""
+
+    async def post(self, patient_id: str, action: str) -> None:
+        assert self.user is not None
+        number, staff = int(patient_id), self.user.user_id
+        if action == "export":
+            await self._export(number)
+            return
+        try:
+            notice = await self._act(number, action, staff)
+        except EnrollmentInputError:
+            await self.show_patient(number, problem=TIME_PROBLEM, status=400)
+            return
+        if notice.startswith("!"):
+            await self.show_patient(number, problem=notice[1:], status=400)
+            return
+        self.redirect(f"{CONSOLE_PATH}/patients/{number}?done={notice}", status=303)
+
+    async def _act(self, patient_id: int, action: str, staff: int) -> str:
+        """A DONE code, or "!" and a problem (then nothing changed)."""
+        when = self.field("when")
+        if action == "cancel":
+            cancelled = await patients.cancel(self.ctx, patient_id, staff_id=staff)
+            if cancelled is None:
+                return "!There is no such patient."
+            return "cancelled" if cancelled.enrollments else "nothing"
+        if action == "reschedule":
+            moved = await patients.reschedule(self.ctx, patient_id, when, staff_id=staff)
+            if moved is None:
+                return "!Nothing to reschedule: the patient has no live plan."
+            return "rescheduled"
+        done = await patients.record_session(self.ctx, patient_id, when, staff_id=staff)
+        if done.problem is not None:
+            return "!" + SESSION_PROBLEMS.get(done.problem, "No new session recorded.")
+        return "session"
+
+    async def _export(self, patient_id: int) -> None:
+        if not await self.require_admin("patient.export"):
+            return
+        assert self.user is not None
+        data = await patients.export(self.ctx, patient_id, staff_id=self.user.user_id)
+        if data is None:
+            await self.show_patient(patient_id)
+            return
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Content-Disposition",
+                        f'attachment; filename="patient-{patient_id}.json"')
+        self.finish(data)

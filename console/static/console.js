@@ -1,0 +1,62 @@
+// The staff console's only script (the CSP allows no other): Mini App sign-in, the enroll
+// page's "joined" status, and confirmations before destructive actions.
+(function () {
+  "use strict";
+
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // Telegram opens a Mini App with its signed initData in the URL fragment (tgWebAppData).
+  function webAppSignIn() {
+    if (!document.body.hasAttribute("data-signin")) return;
+    var hash = new URLSearchParams(window.location.hash.slice(1));
+    var initData = hash.get("tgWebAppData");
+    if (!initData) return;
+    var status = document.getElementById("webapp-status");
+    if (status) status.textContent = "Signing in with Telegram…";
+    var body = new URLSearchParams();
+    body.set("_csrf", csrf());
+    body.set("init_data", initData);
+    fetch("/console/webapp", { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        if (answer.ok) { window.location.replace("/console/"); return; }
+        if (status) status.textContent = answer.problem || "Sign-in failed.";
+      })
+      .catch(function () { if (status) status.textContent = "Sign-in failed. Try again."; });
+  }
+
+  function pollInvite() {
+    var box = document.getElementById("invite-status");
+    if (!box) return;
+    var url = box.getAttribute("data-status-url");
+    var timer = window.setInterval(function () {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          box.textContent = answer.text;
+          if (answer.state !== "waiting") {
+            box.classList.add(answer.state);
+            window.clearInterval(timer);
+          }
+        })
+        .catch(function () { /* keep trying: the desk may be on a flaky network */ });
+    }, 1500);
+  }
+
+  function confirmations() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    webAppSignIn();
+    pollInvite();
+    confirmations();
+  });
+})();

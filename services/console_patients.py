@@ -1,0 +1,209 @@
+"""The console's Patients pages: search, one patient's timeline, and the actions on a patient
+(cancel, reschedule, new session, export), each reusing the bot's own use cases."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.records import (
+    AuditRecord,
+    CheckinAnswerRecord,
+    EnrollmentRecord,
+    EscalationRecord,
+    MessageRecord,
+    PatientRecord,
+)
+from core.statuses import AuditOutcome, MessageStatus, PatientStatus
+from services.context import AppContext
+from services.enrollment import EnrollmentInputError, parse_session_time
+from services.planning import patient_zone
+from services.sessions import NewSession, new_session
+from services.staff_admin import (
+    CancelResult,
+    RescheduleResult,
+    cancel_patient,
+    reschedule_patient,
+)
+from storage import console_queries as q
+from storage.patient_data import collect_patient_data, patient_target
+from storage.repositories import Store
+
+PAGE_SIZE = 30
+SEARCH_LIMIT = 100  # characters of a search; longer is cut
+STATUS_FILTERS = tuple(s for s in PatientStatus if s != PatientStatus.FORGOTTEN)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Search:
+    text: str = ""
+    protocol_id: str = ""
+    status: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchResult:
+    search: Search
+    rows: tuple[q.PatientRow, ...]
+    has_more: bool
+
+
+def clean_search(text: str, protocol_id: str, status: str, page: str, *,
+                 protocols: set[str]) -> Search:
+    """A search as typed, made safe: unknown protocols and statuses are ignored."""
+    number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    return Search(
+        text=" ".join(text.split())[:SEARCH_LIMIT],
+        protocol_id=protocol_id if protocol_id in protocols else "",
+        status=status if status in STATUS_FILTERS else "",
+        page=number,
+    )
+
+
+async def search(ctx: AppContext, wanted: Search) -> SearchResult:
+    """Patients matching the search, newest first (erased patients only when asked for)."""
+    statuses = [wanted.status] if wanted.status else list(STATUS_FILTERS)
+    async with Store(ctx.sessions) as store:
+        rows, more = await q.search_patients(
+            store.session, now=ctx.clock.now(), text=wanted.text or None,
+            protocol_id=wanted.protocol_id or None, statuses=statuses, limit=PAGE_SIZE,
+            offset=(wanted.page - 1) * PAGE_SIZE,
+        )
+    return SearchResult(search=wanted, rows=rows, has_more=more)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanLine:
+    """One planned message on a patient's timeline, with the answer if it was a check-in."""
+
+    message: MessageRecord
+    answer: CheckinAnswerRecord | None
+    answer_text: str | None
+    why: str | None  # why it is cancelled, expired or failed, in staff words
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientTimeline:
+    patient: PatientRecord
+    plans: tuple[tuple[EnrollmentRecord, tuple[PlanLine, ...]], ...]
+    alerts: tuple[MessageRecord, ...]  # staff alerts about the patient that went via the outbox
+    cases: tuple[EscalationRecord, ...]
+    history: tuple[AuditRecord, ...]  # who did what to this patient, newest first
+
+
+def why(message: MessageRecord) -> str | None:
+    """Why a message did not (or will not) go out, from its status and stored reason."""
+    reason = (message.last_error or "").removeprefix("cancelled: ")
+    if message.status == MessageStatus.CANCELLED:
+        return {
+            "enrollment": "care cancelled by staff", "stop": "patient stopped messages",
+            "forgotten": "patient's data erased", "blocked": "patient blocked the bot",
+            "replaced": "dropped when the plan was re-made",
+        }.get(reason, reason or "cancelled")
+    if message.status == MessageStatus.EXPIRED:
+        return "past its expiry before it could be sent"
+    if message.status == MessageStatus.FAILED:
+        return f"failed: {reason}" if reason else "failed"
+    return None
+
+
+async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
+    """Everything about one patient for their page; None when there is no such patient."""
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+        if patient is None:
+            return None
+        enrollments = await store.enrollments.list_for_patient(patient_id)
+        messages = await q.messages_for_patient(
+            store.session, patient_id, [e.id for e in enrollments]
+        )
+        answers = {a.message_id: a for a in await store.checkins.list_for_patient(patient_id)}
+        cases = await q.escalations_for_patient(store.session, patient_id)
+        history = await q.audit_for_patient(
+            store.session, patient_target(patient_id), patient.created_at
+        )
+    by_enrollment: dict[int, list[PlanLine]] = {e.id: [] for e in enrollments}
+    alerts = []
+    for message in messages:
+        if message.enrollment_id not in by_enrollment:
+            alerts.append(message)
+            continue
+        answer = answers.get(message.id)
+        text = None
+        if answer is not None:
+            text = next((o.text for o in message.options if o.id == answer.option_id),
+                        answer.option_id)
+        by_enrollment[message.enrollment_id].append(
+            PlanLine(message=message, answer=answer, answer_text=text, why=why(message))
+        )
+    return PatientTimeline(
+        patient=patient,
+        plans=tuple((e, tuple(by_enrollment[e.id])) for e in enrollments),
+        alerts=tuple(alerts), cases=cases, history=history,
+    )
+
+
+# --- actions -----------------------------------------------------------------------------
+
+def session_time(ctx: AppContext, text: str) -> datetime:
+    """A session time typed by staff, in the clinic zone; EnrollmentInputError if unreadable
+    ("now" and an empty field mean now)."""
+    return parse_session_time(text, ctx.zone, ctx.clock.now(),
+                              date_order=ctx.settings.clinic.date_order)
+
+
+async def cancel(ctx: AppContext, patient_id: int, *, staff_id: int) -> CancelResult | None:
+    """Cancel the patient's care (every live enrollment and its pending messages)."""
+    return await cancel_patient(ctx, patient_id, staff_id=staff_id)
+
+
+async def reschedule(
+    ctx: AppContext, patient_id: int, when: str, *, staff_id: int
+) -> RescheduleResult | None:
+    """Move the newest live session; raises EnrollmentInputError for an unreadable time."""
+    return await reschedule_patient(ctx, patient_id, session_time(ctx, when), staff_id=staff_id)
+
+
+async def record_session(
+    ctx: AppContext, patient_id: int, when: str, *, staff_id: int
+) -> NewSession:
+    """A new session of the patient's procedure (raises EnrollmentInputError as above)."""
+    return await new_session(ctx, patient_id, session_time(ctx, when), staff_id=staff_id)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return str(value)
+
+
+async def export(ctx: AppContext, patient_id: int, *, staff_id: int) -> str | None:
+    """Everything stored about the patient as JSON (audited); None when there is none."""
+    now = ctx.clock.now()
+    async with Store(ctx.sessions) as store:
+        data = await collect_patient_data(store.session, patient_id)
+        await store.audit.record(
+            actor_id=staff_id, action="patient.export",
+            outcome=AuditOutcome.OK if data is not None else AuditOutcome.INVALID,
+            target=patient_target(patient_id), detail="console", now=now,
+        )
+    if data is None:
+        return None
+    return json.dumps({"exported_at": now, **data}, indent=2, ensure_ascii=False,
+                      default=_plain)
+
+
+__all__ = ["EnrollmentInputError"]
+
+
+def patient_zone_of(ctx: AppContext, patient: PatientRecord) -> ZoneInfo:
+    """The patient's own zone (the clinic's when theirs no longer resolves)."""
+    return patient_zone(patient.timezone, ctx.settings)
