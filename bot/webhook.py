@@ -1,4 +1,8 @@
-"""The durable webhook server: check the secret, persist the update, answer 200, then handle it."""
+"""The durable webhook server: check the secret, persist the update, answer 200, then handle it.
+
+The secret and the declared size are checked when the headers arrive, before any of the body
+is read (ops/http.py holds the server limits); the body must then be a plain JSON update.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import contextlib
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -15,13 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+import tornado.http1connection
 import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
 from bot.context import CONTEXT_KEY
 from bot.ops_hooks import application_routes, metrics_of
-from ops.http import HttpServer, quiet_access_log
+from ops.http import DEFAULT_LIMITS, HttpServer, ServerLimits, quiet_access_log
 from ops.metrics import Metrics
 from services.context import AppContext
 from storage.repositories import Store
@@ -32,6 +38,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 REPLAY_BATCH = 100
 STOP_GRACE = 10.0  # seconds a stop waits for updates already taken
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+# A Telegram update nests about ten levels deep (update, callback_query, message,
+# reply_markup, inline_keyboard, row, button...); anything far deeper is not an update.
+MAX_JSON_DEPTH = 64
+# update_id and every other number must fit the database's BIGINT (and Telegram's ids do).
+MAX_INT = 2**63 - 1
 
 # Test-only fault injection for the crash tests (tests/e2e/test_webhook_crash.py), read once
 # at start-up: "kill-after-persist:<kind>" SIGKILLs this process right after the first new
@@ -67,6 +78,7 @@ class WebhookConfig:
     url: str
     secret: str
     listen: str
+    limits: ServerLimits = DEFAULT_LIMITS
 
 
 class UpdateInbox:
@@ -165,33 +177,97 @@ def _kind_of(payload: Mapping[str, Any]) -> str:
     return next((key for key in payload if key != "update_id"), "other")
 
 
-class WebhookHandler(tornado.web.RequestHandler):
-    """POST <path>: 401 without the secret header, 403 with a wrong one, 400 for bad JSON,
-    503 when the update cannot be stored (Telegram retries), 200 once it is on disk."""
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: PostgreSQL's json refuses them
 
-    def initialize(self, inbox: UpdateInbox, secret: str, metrics: Metrics) -> None:
+
+def _plain_json(value: Any) -> bool:
+    """Whether `value` nests at most MAX_JSON_DEPTH deep and every number is a finite float
+    or an integer within BIGINT (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, bool) or item is None or isinstance(item, str):
+            continue
+        elif isinstance(item, int):
+            if not -MAX_INT - 1 <= item <= MAX_INT:
+                return False
+        elif isinstance(item, float) and not math.isfinite(item):
+            return False
+    return True
+
+
+def parse_update(body: bytes | bytearray) -> tuple[int, dict[str, Any]] | None:
+    """(update_id, payload) when `body` is a JSON object with an update_id in 0..2^63-1 and
+    nothing an update never holds (deep nesting, numbers beyond 64 bits, NaN); else None.
+    Never raises: JSON nested thousands deep is a RecursionError inside json, refused too."""
+    try:
+        payload = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    update_id = payload.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return None
+    if not 0 <= update_id <= MAX_INT or not _plain_json(payload):
+        return None
+    return update_id, payload
+
+
+@tornado.web.stream_request_body
+class WebhookHandler(tornado.web.RequestHandler):
+    """POST <path>: 401 without the secret header, 403 with a wrong one, 413 when the body
+    is declared larger than the limit (all three before any of the body is read), 400 for
+    a body that is not a JSON update, 503 when the update cannot be stored (Telegram
+    retries), 200 once it is on disk."""
+
+    SUPPORTED_METHODS = ("POST",)
+
+    def initialize(
+        self, inbox: UpdateInbox, secret: str, metrics: Metrics, max_body_bytes: int
+    ) -> None:
         self.inbox = inbox
         self.secret = secret.encode()
         self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+        self.received = bytearray()
 
     def _refuse(self, status: int, outcome: str) -> None:
         self.metrics.webhook_requests.labels(outcome=outcome).inc()
         self.set_status(status)
         self.finish()
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        """Runs once the headers are in, before the body is read: a refusal here closes
+        the connection without reading what the client still wants to send."""
         given = self.request.headers.get(SECRET_HEADER)
         if given is None:
             return self._refuse(401, "unauthorized")
         if not hmac.compare_digest(given.encode(), self.secret):
             return self._refuse(403, "forbidden")
-        try:
-            payload = json.loads(self.request.body)
-        except (ValueError, UnicodeDecodeError):
+        length = self.request.headers.get("Content-Length", "")
+        if length.isascii() and length.isdigit() and int(length) > self.max_body_bytes:
+            return self._refuse(413, "too_large")
+        connection = self.request.connection
+        if isinstance(connection, tornado.http1connection.HTTP1Connection):
+            # A chunked body has no Content-Length: the connection stops it at the limit.
+            connection.set_max_body_size(self.max_body_bytes)
+        return None
+
+    def data_received(self, chunk: bytes) -> None:
+        self.received += chunk
+
+    async def post(self) -> None:
+        parsed = parse_update(self.received)
+        if parsed is None:
             return self._refuse(400, "bad_request")
-        update_id = payload.get("update_id") if isinstance(payload, dict) else None
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
-            return self._refuse(400, "bad_request")
+        update_id, payload = parsed
         try:
             new = await self.inbox.receive(update_id, payload)
         except Exception as error:  # not stored: Telegram must send it again
@@ -207,13 +283,15 @@ class WebhookHandler(tornado.web.RequestHandler):
 
 
 def webhook_app(
-    application: AnyApplication, inbox: UpdateInbox, *, path: str, secret: str
+    application: AnyApplication, inbox: UpdateInbox, *, path: str, secret: str,
+    max_body_bytes: int = DEFAULT_LIMITS.max_body_bytes,
 ) -> tornado.web.Application:
     """The webhook route plus /healthz and /metrics, access log reduced to failures."""
     metrics = metrics_of(application)
     routes: list[Any] = [
         (re.escape(path), WebhookHandler,
-         {"inbox": inbox, "secret": secret, "metrics": metrics}),
+         {"inbox": inbox, "secret": secret, "metrics": metrics,
+          "max_body_bytes": max_body_bytes}),
         *application_routes(application),
     ]
     return tornado.web.Application(routes, log_function=quiet_access_log)
@@ -241,9 +319,11 @@ async def serve_webhook(
         inbox = UpdateInbox(application, ctx, metrics_of(application), Fault.from_env(os.environ))
         await inbox.replay()
         inbox.start()
+        limits = config.limits
         server = HttpServer(
-            webhook_app(application, inbox, path=webhook_path(url), secret=secret),
-            config.listen,
+            webhook_app(application, inbox, path=webhook_path(url), secret=secret,
+                        max_body_bytes=limits.max_body_bytes),
+            config.listen, limits,
         )
         await server.start()
         await application.bot.set_webhook(

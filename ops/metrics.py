@@ -70,7 +70,7 @@ class Metrics:
         self.webhook_requests = Counter(
             "aftercare_webhook_requests",
             "Webhook requests by outcome (accepted, duplicate, unauthorized, forbidden, "
-            "bad_request, unavailable)",
+            "bad_request, too_large, unavailable)",
             ["outcome"], registry=self.registry,
         )
         self.replayed_updates = Counter(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x41_46_54_45_52_43_41_52  # "AFTERCAR"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The database holds patients' words: only the bot's own user may read it. SQLite gives the
+# -wal and -shm files the database file's mode, so creating that one 0600 covers all three.
+SQLITE_DIR_MODE = 0o700
+SQLITE_FILE_MODE = 0o600
 
 # Alembic keeps the running migration in module globals (alembic.context, alembic.op), so two
 # threads of one process must not migrate at once; other processes are held off by the
@@ -57,13 +62,38 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(database).expanduser())
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     # pre-ping replaces connections a database restart killed, instead of failing once per
     # pooled connection.
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def create_private_file(path: Path) -> None:
+    """Create the SQLite file (empty is a valid database) 0600, and any missing folders on
+    its way 0700, whatever the umask; an existing file or folder keeps its mode (the
+    operator may have chosen it; docs/deploy.md says how to tighten an old install)."""
+    missing: list[Path] = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=SQLITE_DIR_MODE)
+        except FileExistsError:  # another process made it meanwhile
+            continue
+        os.chmod(folder, SQLITE_DIR_MODE)  # mkdir's mode is masked by the umask
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(descriptor, SQLITE_FILE_MODE)
+    finally:
+        os.close(descriptor)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
