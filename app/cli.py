@@ -100,11 +100,22 @@ def _content(settings: Settings, out: TextIO) -> Content:
 
 
 def command_check(settings: Settings, *, strict: bool = False) -> int:
+    """Problems: printed, exit 1. Warnings (a missing translation, doubled punctuation once
+    the clinic's values are filled in): printed with the setting or file to change, exit 0,
+    or 1 with --strict (the shipped content passes --strict)."""
+    from storage.content_loader import rendered_typography
+
     content = _content(settings, sys.stdout)
+    clinic = settings.clinic
     warnings = [
         f"warning: clinic.languages: {problem} (add the translation to core/texts/, or drop "
         "the language from clinic.languages in settings.toml)"
-        for problem in missing_translations(settings.clinic.languages)
+        for problem in missing_translations(clinic.languages)
+    ]
+    warnings += [f"warning: {line}" for line in content.warnings]
+    warnings += [
+        f"warning: {line}"
+        for line in rendered_typography(content, clinic.placeholders, clinic.default_language)
     ]
     for warning in warnings:
         print(warning)
@@ -113,6 +124,7 @@ def command_check(settings: Settings, *, strict: bool = False) -> int:
     print(
         f"OK: {len(content.protocols)} protocols, {len(content.faq)} FAQ entries, "
         f"{len(content.red_flags.rules)} red-flag rules, languages {', '.join(content.languages)}"
+        + (f"; {len(warnings)} warning(s)" if warnings else "")
     )
     return 0
 

@@ -11,10 +11,12 @@ import re
 LIMIT = 64  # bytes of callback_data Telegram accepts
 
 # Patient buttons
-CONSENT_YES = "consent:yes:"  # + invite code
+CONSENT_YES = "consent:yes:"  # + invite code [+ ":<language>" the patient picked]
 CONSENT_NO = "consent:no:"  # + invite code
+CONSENT_LANGUAGE = "consent:lang:"  # + "<language>:<invite code>": show the offer in it
 CHECKIN = "ci:"  # + "<message id>:<option id>"
 FAQ = "faq:"  # + FAQ entry id
+FAQ_GROUP = "faqg:"  # + FAQ group id ("" = back to all groups)
 LANGUAGE = "lang:"  # + language code
 TIMEZONE = "tz:"  # + IANA zone name
 STOP_YES = "stop:yes"
@@ -51,3 +53,14 @@ def data_for(prefix: str, value: str) -> str | None:
 def checkin(message_id: int, option_id: str) -> str:
     """A check-in answer button: `ci:<message_id>:<option_id>` (may not fit: check `fits`)."""
     return f"{CHECKIN}{message_id}:{option_id}"
+
+
+def consent_yes(code: str, language: str) -> str:
+    """The "Yes" button after the patient picked a language: the code and that language."""
+    return f"{CONSENT_YES}{code}:{language}"
+
+
+def split_consent(data: str, prefix: str) -> tuple[str, str | None]:
+    """(code, language or None) from `consent:yes:<code>[:<language>]` (codes have no ":")."""
+    code, _, language = data.removeprefix(prefix).partition(":")
+    return code, language or None

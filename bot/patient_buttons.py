@@ -14,6 +14,11 @@ from bot.context import app_context
 from bot.formatting import fit
 from bot.patient_views import (
     chat_language,
+    code_problem,
+    consent_offer,
+    faq_keyboard,
+    first_message_line,
+    groups_keyboard,
     post_alert,
     send,
     switch_timezone,
@@ -22,18 +27,15 @@ from core.records import ClaimStatus
 from core.texts.patient import button, t, ui_language
 from services import inbox, onboarding, patient_settings
 from services.context import AppContext
-
-_CODE_TEXT = {
-    ClaimStatus.UNKNOWN: "code_unknown",
-    ClaimStatus.USED: "code_used",
-    ClaimStatus.EXPIRED: "code_expired",
-}
+from services.planning import patient_zone
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for pattern, callback in (
         (callbacks.pattern(callbacks.CONSENT_YES), consent_pressed),
         (callbacks.pattern(callbacks.CONSENT_NO), consent_pressed),
+        (callbacks.pattern(callbacks.CONSENT_LANGUAGE), consent_language_pressed),
+        (callbacks.pattern(callbacks.FAQ_GROUP), faq_group_pressed),
         (callbacks.pattern(callbacks.CHECKIN), checkin_pressed),
         (callbacks.pattern(callbacks.FAQ), faq_pressed),
         (callbacks.pattern(callbacks.LANGUAGE), language_pressed),
@@ -79,20 +81,46 @@ async def consent_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         language = chat_language(update, ctx, None)
         await send(update, t("consent_declined", language, clinic=clinic.name))
         return
-    code = query.data.removeprefix(callbacks.CONSENT_YES)
+    code, chosen = callbacks.split_consent(query.data, callbacks.CONSENT_YES)
     result = await onboarding.accept_invite(
-        ctx, code=code, chat_id=chat_id, language_code=language_code, now=now
+        ctx, code=code, chat_id=chat_id, language_code=language_code, now=now,
+        chosen_language=chosen,
     )
     await _drop_buttons(query)
     if result.status is ClaimStatus.OK and result.patient is not None:
         language = ui_language(result.patient.language)
-        await send(update, t("consent_done", language, zone=result.patient.timezone))
+        zone = patient_zone(result.patient.timezone, ctx.settings)
+        first = first_message_line(result.first_due, zone, now, language)
+        await send(update, t("consent_done", language, zone=result.patient.timezone,
+                             first=first))
         return
     patient = await onboarding.patient_for_chat(ctx, chat_id)
     language = chat_language(update, ctx, patient)
     if result.already_mine and patient is not None:
         return  # a double tap on "Yes": the first one already answered
-    await send(update, t(_CODE_TEXT[result.status], language, clinic=clinic.name))
+    await send(update, code_problem(ctx, result.status, result.cancelled, language))
+
+
+async def consent_language_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A language button on the consent question: show the same offer in that language."""
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    await _ack(query)
+    language, _, code = query.data.removeprefix(callbacks.CONSENT_LANGUAGE).partition(":")
+    offer = await onboarding.peek_invite(ctx, code=code, language_code=language,
+                                         now=ctx.clock.now())
+    if offer.status is not ClaimStatus.OK:
+        await _drop_buttons(query)
+        text = code_problem(ctx, offer.status, offer.cancelled, ui_language(offer.language))
+        await send(update, text)
+        return
+    text, keyboard = consent_offer(ctx, offer, code, chosen=True)
+    try:
+        await query.edit_message_text(fit(text), reply_markup=keyboard)
+    except TelegramError:
+        await send(update, text, keyboard)
 
 
 async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,6 +169,39 @@ async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await send(update, t("button_stale", ui_language(language)))
         return
     await send(update, fit(answer))
+
+
+async def faq_group_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /faq heading: its questions (for this patient's protocols), or back to the headings."""
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    await _ack(query)
+    patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
+    language = chat_language(update, ctx, patient)
+    content_language = patient.language if patient else language
+    protocols = (await inbox.patient_protocols(ctx, patient.id) if patient else ()) or None
+    group = query.data.removeprefix(callbacks.FAQ_GROUP)
+    if group:
+        wanted = None if group == inbox.OTHER_GROUP else group
+        topics = [
+            topic for topic in inbox.faq_topics(ctx, content_language, protocols, group=wanted)
+            if wanted is not None or topic[0] in _ungrouped(ctx)
+        ]
+        text = t("faq_choose_question", language)
+        keyboard = faq_keyboard(tuple(topics), back=button("button_faq_back", language))
+    else:
+        text = t("faq_choose", language)
+        keyboard = groups_keyboard(inbox.faq_groups(ctx, content_language, protocols), language)
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except TelegramError:
+        await send(update, text, keyboard)
+
+
+def _ungrouped(ctx: AppContext) -> set[str]:
+    return {entry.id for entry in ctx.content.faq if entry.group is None}
 
 
 async def _active(update: Update, ctx: AppContext) -> Any:

@@ -21,16 +21,18 @@ from telegram.ext import (
 
 from bot import callbacks, patient_buttons
 from bot.context import app_context
-from bot.formatting import fit
 from bot.patient_views import (
     AWAIT_TIMEZONE,
     apply_timezone,
     chat_language,
+    code_problem,
+    consent_offer,
     faq_keyboard,
+    groups_keyboard,
     plan_text,
     post_alert,
+    reply_to_text,
     send,
-    suggestion_keyboard,
 )
 from bot.staff_access import user_id_of
 from core.records import ClaimStatus, PatientRecord
@@ -45,13 +47,6 @@ from services.staff_admin import is_staff
 PRIVATE = filters.ChatType.PRIVATE
 # New messages only: an edited message is not a new question (nor a new red flag report).
 PRIVATE_MESSAGE = PRIVATE & filters.UpdateType.MESSAGE
-CODE_TEXT = {
-    ClaimStatus.UNKNOWN: "code_unknown",
-    ClaimStatus.USED: "code_used",
-    ClaimStatus.EXPIRED: "code_expired",
-}
-
-
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the patient handlers to `application` (after the staff ones)."""
     # The deep link first: `/start <code>` must not reach the plain /start.
@@ -119,21 +114,11 @@ async def start_with_code(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     offer = await onboarding.peek_invite(
         ctx, code=code, language_code=user.language_code if user else None, now=ctx.clock.now()
     )
-    language = ui_language(offer.language)
-    clinic = ctx.settings.clinic
     if offer.status is not ClaimStatus.OK:
-        await send(update, t(CODE_TEXT[offer.status], language, clinic=clinic.name))
+        language = ui_language(offer.language)
+        await send(update, code_problem(ctx, offer.status, offer.cancelled, language))
         return
-    description = f"{offer.description}\n" if offer.description else ""
-    text = t("invite_intro", language, clinic=clinic.name, procedure=offer.protocol_name,
-             description=description, count=offer.message_count)
-    keyboard = InlineKeyboardMarkup([
-        [InlineKeyboardButton(button("button_accept", language),
-                              callback_data=f"{callbacks.CONSENT_YES}{code}")],
-        [InlineKeyboardButton(button("button_decline", language),
-                              callback_data=f"{callbacks.CONSENT_NO}{code}")],
-    ])
-    await send(update, text, keyboard)
+    await send(update, *consent_offer(ctx, offer, code))
 
 
 async def start_plain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -174,7 +159,13 @@ async def faq_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     ctx = app_context(context)
     patient = await _patient(update, ctx)
     language = chat_language(update, ctx, patient)
-    topics = inbox.faq_topics(ctx, patient.language if patient else language)
+    content_language = patient.language if patient else language
+    protocols = await inbox.patient_protocols(ctx, patient.id) if patient else ()
+    groups = inbox.faq_groups(ctx, content_language, protocols or None)
+    if groups:
+        await send(update, t("faq_choose", language), groups_keyboard(groups, language))
+        return
+    topics = inbox.faq_topics(ctx, content_language, protocols or None)
     if not topics:
         await send(update, t("faq_empty", language))
         return
@@ -262,37 +253,16 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     fallback = language_for(ctx, user.language_code if user else None)
     result = await inbox.handle_text(ctx, chat_id=chat.id, text=text,
                                      fallback_language=fallback, now=ctx.clock.now())
+
+    async def stranger(language: str) -> None:
+        await _stranger(update, ctx, language)
+
     try:
-        await _reply_to_text(update, ctx, result)
+        await reply_to_text(update, context, ctx, result, stranger)
     finally:
         # Even if the patient's reply failed, staff must hear about it.
         if result.alert is not None:
             await post_alert(context, ctx, result.alert)
-
-
-async def _reply_to_text(update: Update, ctx: AppContext, result: inbox.InboxReply) -> None:
-    language = ui_language(result.language)
-    clinic = ctx.settings.clinic
-    if result.kind == "urgent":
-        await send(update, fit(result.html))
-        if result.also_stranger:
-            await _stranger(update, ctx, language)
-    elif result.kind == "faq":
-        await send(update, fit(result.html))
-        if result.suggestions:
-            await send(update, t("did_you_mean", language),
-                       suggestion_keyboard(result.suggestions))
-    elif result.kind == "suggest":
-        await send(update, t("did_you_mean", language), suggestion_keyboard(result.suggestions))
-        await send(update, t("handoff", language, contact=clinic.contact_for(language)))
-    elif result.kind == "handoff":
-        await send(update, t("handoff", language, contact=clinic.contact_for(language)))
-    elif result.kind == "stopped":
-        await send(update, t("stopped_info", language, **clinic.placeholders(language)))
-    elif result.kind == "empty":
-        await send(update, t("empty_text", language))
-    else:
-        await _stranger(update, ctx, language)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

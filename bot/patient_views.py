@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
 
 from bot import callbacks
 from bot.formatting import fit
-from core.records import PatientRecord
-from core.texts.patient import t, ui_language
+from core.records import ClaimStatus, PatientRecord
+from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
 from services import patient_settings
 from services.context import AppContext
-from services.onboarding import language_for
+from services.inbox import InboxReply
+from services.onboarding import InviteOffer, language_for
 from services.patient_settings import PlanView, lookup_zone
 from services.planning import patient_zone
 from services.staff_alerts import AlertRequest, raise_alert
@@ -42,26 +45,93 @@ def chat_language(update: Update, ctx: AppContext, patient: PatientRecord | None
     return ui_language(language_for(ctx, user.language_code if user else None))
 
 
-def faq_keyboard(topics: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
-    """One button per FAQ topic (button texts are plain text, never HTML)."""
+def faq_keyboard(
+    topics: tuple[tuple[str, str], ...], back: str | None = None
+) -> InlineKeyboardMarkup:
+    """One button per FAQ topic (button texts are plain text, never HTML); `back`: the
+    label of a last button back to the groups."""
     rows = []
     for entry_id, question in topics:
         data = callbacks.data_for(callbacks.FAQ, entry_id)
         if data is not None:
             rows.append([InlineKeyboardButton(question[:120], callback_data=data)])
+    if back is not None:
+        rows.append([InlineKeyboardButton(back, callback_data=callbacks.FAQ_GROUP)])
     return InlineKeyboardMarkup(rows)
 
 
 suggestion_keyboard = faq_keyboard
 
 
+def groups_keyboard(groups: tuple[tuple[str, str], ...], language: str) -> InlineKeyboardMarkup:
+    """The /faq headings (entries without a group: "Other questions")."""
+    rows = []
+    for group_id, name in groups:
+        data = callbacks.data_for(callbacks.FAQ_GROUP, group_id)
+        label = name or button("faq_group_other", language)
+        if data is not None:
+            rows.append([InlineKeyboardButton(label[:120], callback_data=data)])
+    return InlineKeyboardMarkup(rows)
+
+
+TOPIC_CHARS = 60
+
+
+def topic(summary: str) -> str:
+    """What a message is about, for /plan: its first line, cut at its first sentence when
+    long ("A word on results: the active..." -> "A word on results")."""
+    line = summary.strip().rstrip(":.").strip()
+    if len(line) > TOPIC_CHARS:
+        cuts = [line.find(mark) for mark in (": ", ". ", "? ", "। ")]
+        cut = min((c for c in cuts if c > 0), default=-1)
+        if cut > 0:
+            line = line[: cut + (1 if line[cut] == "?" else 0)]
+    return line if len(line) <= TOPIC_CHARS else line[: TOPIC_CHARS - 1] + "…"
+
+
+def local_format(moment: datetime, zone: ZoneInfo, now: datetime, language: str) -> str:
+    """A date and time for /plan: weekday, day, month, time; the year only when it is not
+    this year (Hindi dates always carry it)."""
+    local = moment.astimezone(zone)
+    fmt = TIME_FORMATS.get(language, TIME_FORMATS["en"])
+    if language != "hi" and local.year != now.astimezone(zone).year:
+        fmt = "%a %d %b %Y, %H:%M"
+    return local.strftime(fmt)
+
+
+def describe_when(moment: datetime, zone: ZoneInfo, now: datetime, language: str) -> str:
+    """ "today at 18:00", "tomorrow at 08:00", "on Tue 03 Mar at 09:00" (patient-local)."""
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        return button("when_today", language).format(time=clock)
+    if local.date() == today + timedelta(days=1):
+        return button("when_tomorrow", language).format(time=clock)
+    fmt = "%d-%m-%Y" if language == "hi" else (
+        "%a %d %b" if local.year == today.year else "%a %d %b %Y")
+    return button("when_date", language).format(date=local.strftime(fmt), time=clock)
+
+
+def first_message_line(
+    first_due: datetime | None, zone: ZoneInfo, now: datetime, language: str
+) -> str:
+    """The consent confirmation's line on when the first messages come (plain text)."""
+    if first_due is None:
+        return button("first_none", language)
+    if first_due <= now + timedelta(minutes=2):
+        return button("first_now", language)
+    return button("first_at", language).format(
+        when=describe_when(first_due, zone, now, language)
+    )
+
+
 def plan_text(ctx: AppContext, view: PlanView, language: str) -> str:
     zone = patient_zone(view.zone, ctx.settings)
-    fmt = TIME_FORMATS.get(language, TIME_FORMATS["en"])
+    now = ctx.clock.now()
     lines = [t("plan_header", language, zone=view.zone)]
     for item in view.items:
-        when = item.due_at.astimezone(zone).strftime(fmt)
-        lines.append(t("plan_line", language, when=when, what=item.summary))
+        when = local_format(item.due_at, zone, now, language)
+        lines.append(t("plan_line", language, when=when, what=topic(item.summary)))
     if view.more:
         lines.append(t("plan_more", language, count=view.more))
     if not view.items:
@@ -81,8 +151,6 @@ def timezone_keyboard(zones: tuple[str, ...]) -> InlineKeyboardMarkup:
 
 
 def local_time(zone_name: str, now: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
     return now.astimezone(ZoneInfo(zone_name)).strftime("%H:%M")
 
 
@@ -122,3 +190,108 @@ async def post_alert(
         return int(message.message_id)
 
     await raise_alert(ctx, post, request, ctx.clock.now())
+
+
+# --- joining -----------------------------------------------------------------------------
+
+def consent_offer(ctx: AppContext, offer: InviteOffer, code: str, *, chosen: bool = False
+                  ) -> tuple[str, InlineKeyboardMarkup]:
+    """The consent question with Yes / No and a button per other clinic language. `chosen`:
+    the patient picked this language with one of those buttons, so "Yes" carries it (a
+    returning patient who picked none keeps theirs)."""
+    language = ui_language(offer.language)
+    clinic = ctx.settings.clinic
+    description = f"{offer.description}\n" if offer.description else ""
+    text = t("invite_intro", language, clinic=clinic.name, procedure=offer.protocol_name,
+             description=description, count=offer.message_count)
+    rows = [
+        [InlineKeyboardButton(button("button_accept", language),
+                              callback_data=callbacks.consent_yes(code, offer.language)
+                              if chosen else f"{callbacks.CONSENT_YES}{code}")],
+        [InlineKeyboardButton(button("button_decline", language),
+                              callback_data=f"{callbacks.CONSENT_NO}{code}")],
+    ]
+    others = [
+        InlineKeyboardButton(LANGUAGE_NAMES.get(other, other),
+                             callback_data=f"{callbacks.CONSENT_LANGUAGE}{other}:{code}")
+        for other in clinic.languages if other != offer.language
+    ]
+    if others:
+        rows.append(others)
+    return text, InlineKeyboardMarkup(rows)
+
+
+def code_problem(ctx: AppContext, status: ClaimStatus, cancelled: bool, language: str) -> str:
+    """Why a code cannot be used: unknown, used, expired, or cancelled by the clinic."""
+    key = "code_cancelled" if cancelled else CODE_TEXT[status]
+    return t(key, language, clinic=ctx.settings.clinic.name)
+
+
+CODE_TEXT = {
+    ClaimStatus.UNKNOWN: "code_unknown",
+    ClaimStatus.USED: "code_used",
+    ClaimStatus.EXPIRED: "code_expired",
+    ClaimStatus.OK: "code_unknown",  # never shown: OK codes get the offer
+}
+
+
+# --- free text -----------------------------------------------------------------------------
+
+OFFERED = "offered_language"  # user_data: the language we already offered to switch to
+
+
+async def reply_to_text(
+    update: Update, context: CallbackContext[Any, Any, Any, Any], ctx: AppContext,
+    result: InboxReply, stranger: Callable[[str], Awaitable[None]],
+) -> None:
+    """Send what the inbox decided (the staff alert is the caller's)."""
+    language = ui_language(result.language)
+    clinic = ctx.settings.clinic
+    contact = clinic.contact_for(language)
+    if result.kind in ("urgent", "faq", "normal"):
+        await send(update, fit(result.html))
+        if result.kind == "urgent" and result.also_stranger:
+            await stranger(language)
+        if result.kind == "faq" and result.suggestions:
+            await send(update, t("did_you_mean", language),
+                       suggestion_keyboard(result.suggestions))
+    elif result.kind == "doubtful":
+        await send(update, t("doubtful", language, emergency=clinic.emergency_for(language)))
+        if result.html:
+            await send(update, fit(result.html))
+    elif result.kind == "suggest":
+        close = result.alert is None
+        await send(update, t("did_you_mean_close" if close else "did_you_mean", language),
+                   suggestion_keyboard(result.suggestions))
+        if not close:
+            await send(update, t("handoff", language, contact=contact))
+    elif result.kind == "handoff":
+        await send(update, t("handoff", language, contact=contact))
+    elif result.kind == "smalltalk":
+        await send(update, t("smalltalk", language))
+    elif result.kind == "stopped":
+        await send(update, t("stopped_info", language, **clinic.placeholders(language)))
+    elif result.kind == "empty":
+        await send(update, t("empty_text", language))
+    else:
+        await stranger(language)
+    await _offer_language(update, context, result)
+
+
+async def _offer_language(
+    update: Update, context: CallbackContext[Any, Any, Any, Any], result: InboxReply
+) -> None:
+    """Once per chat (per run): offer to switch to the language the patient wrote in."""
+    offer = result.offer_language
+    user_data = context.user_data
+    if offer is None or (user_data is not None and user_data.get(OFFERED) == offer):
+        return
+    if user_data is not None:
+        user_data[OFFERED] = offer
+    data = callbacks.data_for(callbacks.LANGUAGE, offer)
+    if data is None:
+        return
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(button("button_language_switch", offer), callback_data=data)]]
+    )
+    await send(update, t("language_offer", ui_language(offer)), keyboard)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import Literal
@@ -11,6 +12,10 @@ ANY_LANGUAGE = "*"
 
 # The only `{name}` placeholders texts may use; the loader rejects any other.
 PLACEHOLDERS = ("clinic", "contact", "emergency", "hours")
+
+# Swelling, bruising and redness usually settle within this many days after a session
+# (the article: two to three days); a protocol may set its own `settle_days`.
+DEFAULT_SETTLE_DAYS = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +107,16 @@ class Protocol:
     name: LocalizedText
     steps: tuple[Step, ...]
     description: LocalizedText | None = None
+    # Still swollen, bruised or red after this many days since the session: a red flag.
+    settle_days: int = DEFAULT_SETTLE_DAYS
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaqGroup:
+    """A heading of the /faq keyboard: its entries are shown when it is pressed."""
+
+    id: str
+    name: LocalizedText
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +127,13 @@ class FaqEntry:
     keywords: Mapping[str, tuple[str, ...]]
     question: LocalizedText
     answer: LocalizedText
+    group: str | None = None  # a FaqGroup id (the /faq heading it is listed under)
+    protocols: tuple[str, ...] = ()  # only for patients of these protocols (empty: everyone)
+    listed: bool = True  # shown in /faq; an unlisted entry still answers typed questions
+
+    def applies_to(self, protocols: Collection[str] | None) -> bool:
+        """Whether a patient of `protocols` (None: not known) may get this entry."""
+        return not self.protocols or protocols is None or bool(set(self.protocols) & set(protocols))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,11 +145,32 @@ class RedFlagRule:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LastingRule:
+    """Symptoms that are normal in the first days after a session and a red flag later.
+
+    `symptoms` name them ("swollen", "नील"), `still` says they have not gone ("still",
+    "kam nahi"); the day limit is each protocol's `settle_days`. `early_reply` answers a
+    patient who reports them while they are still expected.
+    """
+
+    id: str
+    symptoms: Mapping[str, tuple[str, ...]]
+    still: Mapping[str, tuple[str, ...]]
+    early_reply: LocalizedText
+
+
+@dataclass(frozen=True, kw_only=True)
 class RedFlags:
     """The urgent reply and the rules that trigger it."""
 
     reply: LocalizedText
     rules: tuple[RedFlagRule, ...]
+    lasting: LastingRule | None = None
+    # The FAQ entry on warning signs: the answer when a flag word is not the patient's own
+    # symptom ("no fever", "what are the signs of infection?", "my friend had fever").
+    info_faq: str | None = None
+    # Words that look like a phrase but are everyday words ("discharged"): never a match.
+    ignore: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,3 +181,49 @@ class Content:
     faq: tuple[FaqEntry, ...]
     red_flags: RedFlags
     languages: tuple[str, ...] = field(default=("en",))
+    faq_groups: tuple[FaqGroup, ...] = ()
+    # What works but deserves the clinic's attention (a missing translation, double
+    # punctuation), one line each with the file and the setting to change; `check` prints
+    # them and `check --strict` fails on them.
+    warnings: tuple[str, ...] = ()
+
+
+def content_texts(content: Content) -> Iterator[tuple[str, LocalizedText]]:
+    """Every text of the content with where it is, for checks over all of them."""
+    for protocol in content.protocols.values():
+        where = f"protocol {protocol.id}"
+        yield f"{where}: name", protocol.name
+        if protocol.description is not None:
+            yield f"{where}: description", protocol.description
+        for step in protocol.steps:
+            yield f"{where}: steps[id={step.id}].text", step.text
+            for option in step.options:
+                yield f"{where}: steps[id={step.id}].options[id={option.id}].text", option.text
+    for group in content.faq_groups:
+        yield f"faq.toml: group[id={group.id}].name", group.name
+    for entry in content.faq:
+        yield f"faq.toml: faq[id={entry.id}].question", entry.question
+        yield f"faq.toml: faq[id={entry.id}].answer", entry.answer
+    yield "red_flags.toml: reply", content.red_flags.reply
+    if content.red_flags.lasting is not None:
+        yield "red_flags.toml: lasting.early_reply", content.red_flags.lasting.early_reply
+
+
+_DOUBLE_PUNCTUATION = re.compile(r"[.,;:!?](?:\s*[.,;:!?])+")
+
+
+def typography_problems(text: str) -> list[str]:
+    """What a careful editor would fix in `text`: doubled punctuation, nested brackets."""
+    found = [
+        f"double punctuation {match.group()!r}"
+        for match in _DOUBLE_PUNCTUATION.finditer(text)
+    ]
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            if depth == 2:
+                found.append("brackets inside brackets")
+        elif char == ")":
+            depth = max(0, depth - 1)
+    return found

@@ -1,42 +1,85 @@
-"""Red-flag triage: does a patient's message need a human now, whatever its language."""
+"""Red-flag triage: does a patient's message need a human now, whatever its language.
+
+The message is read as sentences and clauses (core.language), the content's phrases are
+found word by word (core.phrases), and the words around each one say whose symptom it
+is and whether it is there (core.cues). Two levels come out:
+
+- CLEAR: the patient reports a red flag ("I have fever", "face still very swollen on
+  day 5"): the urgent reply and an urgent alert.
+- DOUBTFUL: a red-flag word that may or may not be theirs ("fever? no", "is fever
+  normal?", "not sure if it's pus", "my mother has fever", "still swollen" with no day
+  known): a calm reply and a normal case. When unsure, a human sees it.
+
+Not the patient's symptom (INFO): "no fever", "what are the signs of infection?", "my
+friend had fever": the FAQ answer on warning signs, no alarm. Swelling, bruising or
+redness within the protocol's `settle_days` (EARLY): "this is normal" and when to worry.
+
+Safety choices kept from the start: every rule in every language whatever the
+patient's language ("fever" from a Hindi speaker, "bukhar" from an English one); the
+whole message is read, however long; a phrase at the end of a long message counts.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rapidfuzz import process
-from rapidfuzz.distance import Indel
-
-from core.content import RedFlags
-from core.text_match import normalize
-
-# Safety first, in three deliberate choices:
-# 1. Every rule is checked in every language, whatever the patient's language: a Hindi
-#    speaker may well type "fever" or "bukhar".
-# 2. Negation never suppresses a flag. "no fever", "not breathing badly" and "I don't have
-#    pus" all fire. Negation detection is unreliable across languages and typos; a false
-#    alarm costs a staff member a glance, a missed one can cost a patient.
-# 3. The whole message is read, however long: a flag at the end of a long message counts.
-#
-# Typo tolerance counts inserted or missing letters only (Indel distance), not replaced
-# ones: "feaver"/"fevr" fire, but "never" (one letter replaced) does not fire "fever".
-MIN_FUZZY_LENGTH = 5  # shorter phrases ("pus") must match exactly, as whole words
-# Phrases of 3+ words also match with up to this many extra words between theirs:
-# "swelling is not going down" means "swelling not going down". Two-word phrases stay
-# adjacent ("bahut kam dard", very little pain, is not "bahut dard").
-MAX_GAP = 1
-MIN_GAPPED_WORDS = 3
+from core.content import ANY_LANGUAGE, DEFAULT_SETTLE_DAYS, RedFlags
+from core.cues import Span, Stance, judge
+from core.language import Reading, durations, read
+from core.phrases import PhraseIndex, PhraseMatch
 
 
-def typo_budget(length: int) -> int:
-    """How many inserted/missing letters a phrase of `length` characters tolerates."""
-    if length < MIN_FUZZY_LENGTH:
-        return 0
-    if length < 12:
-        return 1
-    return 2  # long phrases only: "bahut pani" must not pass for "bahut pain"
+class Level(enum.IntEnum):
+    """How much a message needs a person; higher wins when a message has several."""
+
+    NONE = 0
+    INFO = 1  # a red-flag word, not the patient's symptom: the warning-signs answer
+    EARLY = 2  # swelling, bruising, redness while still expected: "this is normal"
+    DOUBTFUL = 3  # maybe theirs: a calm reply and a normal case
+    CLEAR = 4  # the urgent reply and an urgent case
+
+
+STANCE_LEVEL = {
+    Stance.OWN: Level.CLEAR,
+    Stance.NEGATED: Level.INFO,
+    Stance.INFO: Level.INFO,
+    Stance.OTHER_PAST: Level.INFO,
+    Stance.OTHER_NOW: Level.DOUBTFUL,
+    Stance.QUESTION: Level.DOUBTFUL,
+    Stance.HEDGED: Level.DOUBTFUL,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Situation:
+    """What triage knows about the patient besides the words.
+
+    `day`: patient-local days since the session (0 = the session day; None = unknown or
+    before it); `settle_days`: the protocol's limit for swelling, bruising and redness;
+    `weekday`: today's patient-local weekday (0 = Monday), to read "since Monday".
+    """
+
+    day: int | None = None
+    settle_days: int = DEFAULT_SETTLE_DAYS
+    weekday: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assessment:
+    """The verdict on one message: level, the rule and content phrase, and why."""
+
+    level: Level
+    rule_id: str | None = None
+    phrase: str | None = None
+    reason: str = ""
+    # The message's words of red-flag phrases it denies ("no rash or anything, when can I
+    # use sunscreen"): not what the patient asks about, so the FAQ leaves them out.
+    denied: frozenset[str] = frozenset()
+
+
+NOTHING = Assessment(level=Level.NONE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,106 +90,129 @@ class RedFlagHit:
     phrase: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Phrase:
-    rule_id: str
-    phrase: str  # as written in the content file, for the staff alert
+def _hindi(language: str) -> bool:
+    return language not in ("en", ANY_LANGUAGE)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Triage:
-    """Red-flag phrases of all languages, grouped by word count; build once at start."""
+    """The red-flag phrases of all languages and the lasting-symptom rule; build once."""
 
-    # word count -> normalised phrase -> the first rule (in file order) that lists it
-    exact: dict[int, dict[str, _Phrase]]
-    # word count -> normalised length -> phrases long enough to allow typos
-    fuzzy: dict[int, dict[int, tuple[str, ...]]]
-    # phrases of MIN_GAPPED_WORDS+ words, as word tuples, for in-order matching with gaps
-    gapped: tuple[tuple[tuple[str, ...], _Phrase], ...]
+    flags: PhraseIndex
+    symptoms: PhraseIndex | None
+    still: PhraseIndex | None
+    lasting_id: str | None
 
     @classmethod
     def build(cls, red_flags: RedFlags, languages: Iterable[str]) -> Triage:
         # `languages` is accepted for symmetry with FaqIndex but deliberately not used to
         # filter: phrases of every language in the file are always checked.
         del languages
-        exact: defaultdict[int, dict[str, _Phrase]] = defaultdict(dict)
-        for rule in red_flags.rules:
-            for phrases in rule.phrases.values():
-                for phrase in phrases:
-                    normalised = normalize(phrase)
-                    if normalised:
-                        count = len(normalised.split())
-                        exact[count].setdefault(normalised, _Phrase(rule_id=rule.id, phrase=phrase))
-        fuzzy: dict[int, dict[int, tuple[str, ...]]] = {}
-        for count, phrases_by_text in exact.items():
-            by_length: defaultdict[int, list[str]] = defaultdict(list)
-            for normalised in phrases_by_text:
-                if len(normalised) >= MIN_FUZZY_LENGTH:
-                    by_length[len(normalised)].append(normalised)
-            fuzzy[count] = {length: tuple(found) for length, found in by_length.items()}
-        gapped = tuple(
-            (tuple(normalised.split()), phrase)
-            for count, phrases_by_text in exact.items()
-            if count >= MIN_GAPPED_WORDS
-            for normalised, phrase in phrases_by_text.items()
+        ignore = [word for words in red_flags.ignore.values() for word in words]
+        flags = PhraseIndex.build(
+            ((phrase, rule.id, _hindi(language))
+             for rule in red_flags.rules
+             for language, phrases in rule.phrases.items()
+             for phrase in phrases),
+            ignore,
         )
-        return cls(exact=dict(exact), fuzzy=fuzzy, gapped=gapped)
+        lasting = red_flags.lasting
+        if lasting is None:
+            return cls(flags=flags, symptoms=None, still=None, lasting_id=None)
+        symptoms = PhraseIndex.build(
+            ((word, lasting.id, _hindi(language))
+             for language, words in lasting.symptoms.items() for word in words),
+            ignore,
+        )
+        still = PhraseIndex.build(
+            ((word, "still", _hindi(language))
+             for language, words in lasting.still.items() for word in words),
+        )
+        return cls(flags=flags, symptoms=symptoms, still=still, lasting_id=lasting.id)
 
     def check(self, text: str) -> RedFlagHit | None:
-        """The first red flag in `text`, or None. Exact phrases win over typo matches."""
-        tokens = normalize(text).split()
-        if not tokens:
-            return None
-        windows = {
-            count: [" ".join(tokens[i : i + count]) for i in range(len(tokens) - count + 1)]
-            for count in self.exact
-        }
-        for count, found in windows.items():
-            phrases = self.exact[count]
-            for window in found:
-                if window in phrases:
-                    return self._hit(phrases[window])
-        hit = self._gapped(tokens)
-        if hit is not None:
-            return hit
-        for count, found in windows.items():
-            for window in dict.fromkeys(found):
-                hit = self._fuzzy(count, window)
-                if hit is not None:
-                    return hit
+        """A clear red flag in `text` when nothing else is known about the patient."""
+        found = self.assess(text)
+        if found.level is Level.CLEAR and found.rule_id and found.phrase:
+            return RedFlagHit(rule_id=found.rule_id, phrase=found.phrase)
         return None
 
-    def _fuzzy(self, count: int, window: str) -> RedFlagHit | None:
-        by_length = self.fuzzy[count]
-        # Indel distance is at least the length difference, so only near lengths can match.
-        for length in range(len(window) - 2, len(window) + 3):
-            bucket = by_length.get(length)
-            if not bucket:
+    def assess(self, text: str, situation: Situation | None = None) -> Assessment:
+        """The verdict on `text` for a patient in `situation` (see the module doc)."""
+        reading = read(text)
+        if not reading.words:
+            return NOTHING
+        situation = situation or Situation()
+        still = self.still.find(reading) if self.still is not None else []
+        consumed = frozenset(p for match in still for p in match.used)
+        best = NOTHING
+        denied: set[str] = set()
+        for match in self.flags.find(reading):
+            stance = judge(reading, _span(match), consumed)
+            level = STANCE_LEVEL[stance]
+            if stance is Stance.NEGATED:
+                denied.update(reading.words[position] for position in match.used)
+            if level > best.level:
+                best = Assessment(level=level, rule_id=match.key, phrase=match.phrase,
+                                  reason=stance.value)
+                if level is Level.CLEAR:
+                    return best
+        lasting = self._lasting(reading, situation, still, consumed)
+        chosen = lasting if lasting.level > best.level else best
+        return replace(chosen, denied=frozenset(denied)) if denied else chosen
+
+    def _lasting(
+        self, reading: Reading, situation: Situation, still: list[PhraseMatch],
+        consumed: frozenset[int],
+    ) -> Assessment:
+        """Swelling, bruising or redness: normal early, a red flag past the day limit."""
+        if self.symptoms is None:
+            return NOTHING
+        found = [m for m in self.symptoms.find(reading) if not set(m.used) & consumed]
+        if not found:
+            return NOTHING
+        stated = durations(reading.words, situation.weekday)
+        day = situation.day if situation.day is not None and situation.day >= 0 else None
+        known = [value for value in (stated.days, day) if value is not None]
+        persists = bool(still)
+        limit = situation.settle_days
+        best = NOTHING
+        for match in found:
+            stance = judge(reading, _span(match), consumed)
+            if stance in (Stance.NEGATED, Stance.INFO, Stance.OTHER_PAST):
                 continue
-            budget = typo_budget(length)
-            if abs(length - len(window)) > budget:
+            late = day is not None and day > limit
+            if stance is Stance.QUESTION and not persists and stated.days is None and not late:
+                continue  # "how long does swelling last?": the FAQ answers it
+            sure = (stance is Stance.OWN or (stance is Stance.QUESTION and persists)) and not (
+                _diminished(reading, match)
+            )
+            if known and max(known) > limit:
+                level = Level.CLEAR if sure else Level.DOUBTFUL
+                reason = f"day {max(known)} > {limit}"
+            elif stated.vague or (persists and not known):
+                level, reason = Level.DOUBTFUL, "no duration"
+            elif known:
+                level, reason = Level.EARLY, f"day {max(known)} <= {limit}"
+            else:
                 continue
-            best = process.extractOne(window, bucket, scorer=Indel.distance, score_cutoff=budget)
-            if best is not None:
-                return self._hit(self.exact[count][best[0]])
-        return None
+            if level > best.level:
+                best = Assessment(level=level, rule_id=match.key, phrase=match.phrase,
+                                  reason=reason)
+        return best
 
-    def _gapped(self, tokens: list[str]) -> RedFlagHit | None:
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        for position, token in enumerate(tokens):
-            positions[token].append(position)
-        for phrase_words, phrase in self.gapped:
-            for start in positions.get(phrase_words[0], ()):
-                at = start
-                for word in phrase_words[1:]:
-                    following = tokens[at + 1 : at + 2 + MAX_GAP]
-                    if word not in following:
-                        break
-                    at += 1 + following.index(word)
-                else:
-                    return self._hit(phrase)
-        return None
 
-    @staticmethod
-    def _hit(phrase: _Phrase) -> RedFlagHit:
-        return RedFlagHit(rule_id=phrase.rule_id, phrase=phrase.phrase)
+# "thodi lali", "a little swollen": said lightly, so past the day limit a person looks
+# (a normal case) rather than the urgent reply.
+DIMINISHERS = frozenset({
+    "little", "slight", "slightly", "bit", "mild", "mildly", "thoda", "thodi", "thora", "thori",
+    "halka", "halki", "हल्का", "हल्की", "थोडा", "थोडी",
+})
+
+
+def _diminished(reading: Reading, match: PhraseMatch) -> bool:
+    return bool(set(reading.words[max(0, match.start - 2) : match.start]) & DIMINISHERS)
+
+
+def _span(match: PhraseMatch) -> Span:
+    return Span(start=match.start, end=match.end, used=match.used)

@@ -2,41 +2,62 @@
 
 The functions decide and store; they return what to reply and what to alert, so the
 Telegram handlers stay thin. Replies that carry content come as safe HTML; everything
-else is a `kind` the handler renders from the patient texts.
+else is a `kind` the handler renders from the patient texts. What a message needs is
+decided by core.understanding (red flags first, with the day since the session; then
+small talk; then the FAQ scoped to the patient's protocols).
 
 Decisions:
 - A stranger (no enrollment) gets "ask your clinic for an invite"; if the words are a red
   flag they get the urgent reply too (it only says how to reach help), but no staff
   alert: we keep nothing about people who never joined.
 - Stopped or unreachable patients get "messages are off, here is the clinic's contact";
-  a red flag still gets the urgent reply and still alerts staff.
-- With no confident FAQ answer but close candidates, the patient gets the candidates as
-  buttons and the question is handed off to staff as well (no question is left hanging).
+  a red flag still gets the urgent reply and still alerts staff, a doubtful one still
+  reaches the team as a normal case.
+- A doubtful red flag ("is fever normal?", "still swollen" with no day known) gets a calm
+  "I've asked the team to look at this" and a hand-off alert (kind handoff, rule
+  `doubtful:<rule>`), never silence; plus the FAQ answer when one fits.
+- Swelling, bruising or redness within the protocol's `settle_days` gets the lasting
+  rule's reassuring reply; small talk a short answer; neither alerts anyone.
+- Close confident FAQ candidates: "did you mean" buttons and no case (the patient picks).
+  Only weak candidates: the buttons and a hand-off to staff (no question left hanging).
+- Devanagari from a patient whose language is another clinic language: the reply is in
+  Hindi and the bot offers to switch (`offer_language`).
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from core.content import LocalizedText
+from core.content import DEFAULT_SETTLE_DAYS, LocalizedText
+from core.language import written_language
 from core.plans import render_text
-from core.records import EnrollmentRecord, MessageRecord
+from core.records import EnrollmentRecord, MessageRecord, PatientRecord
 from core.statuses import EnrollmentStatus, EscalationKind, MessageKind, PatientStatus
+from core.triage import Situation
+from core.understanding import Outcome, Understanding, understand
 from services.context import AppContext
-from services.planning import placeholders
+from services.planning import patient_zone, placeholders
 from services.staff_alerts import AlertRequest
 from storage.repositories import Repositories, Store
 
-ReplyKind = Literal["urgent", "faq", "suggest", "handoff", "stranger", "stopped", "empty"]
+ReplyKind = Literal[
+    "urgent", "doubtful", "normal", "faq", "suggest", "handoff", "smalltalk", "stranger",
+    "stopped", "empty",
+]
 FaqHitList = tuple[tuple[str, str], ...]  # (entry id, question in the patient's language)
 
 
 @dataclass(frozen=True, kw_only=True)
 class InboxReply:
-    """The reply to free text: its kind, language, content HTML, buttons and alert."""
+    """The reply to free text: its kind, language, content HTML, buttons and alert.
+
+    `offer_language`: the patient wrote in a clinic language other than theirs (Devanagari
+    from an English patient): the reply is in it, and the bot offers to switch.
+    """
 
     kind: ReplyKind
     language: str
@@ -44,6 +65,7 @@ class InboxReply:
     suggestions: FaqHitList = ()
     alert: AlertRequest | None = None
     also_stranger: bool = False  # urgent reply to a stranger: add the invite hint
+    offer_language: str | None = None
 
 
 CheckinStatus = Literal["recorded", "already", "stale"]
@@ -81,65 +103,170 @@ def faq_answer(ctx: AppContext, entry_id: str, language: str) -> str | None:
     return None
 
 
-def faq_topics(ctx: AppContext, language: str) -> FaqHitList:
-    """Every FAQ entry as (id, question in `language`), in content order (for /faq)."""
+def faq_topics(
+    ctx: AppContext, language: str, protocols: Collection[str] | None = None,
+    group: str | None = None,
+) -> FaqHitList:
+    """The listed FAQ entries for a patient of `protocols` (None: everyone's) as (id,
+    question in `language`), in content order; only those of `group` when given."""
     default = ctx.settings.clinic.default_language
-    return tuple((entry.id, entry.question.get(language, default)) for entry in ctx.content.faq)
+    return tuple(
+        (entry.id, entry.question.get(language, default))
+        for entry in ctx.content.faq
+        if entry.listed and entry.applies_to(protocols) and (group is None or entry.group == group)
+    )
 
 
-def _questions(ctx: AppContext, ids: list[str], language: str) -> FaqHitList:
-    topics = dict(faq_topics(ctx, language))
-    return tuple((entry_id, topics[entry_id]) for entry_id in ids if entry_id in topics)
+def faq_groups(
+    ctx: AppContext, language: str, protocols: Collection[str] | None = None
+) -> FaqHitList:
+    """The /faq headings that list something for this patient, as (group id, name); empty
+    when the FAQ has no groups (then /faq lists the questions themselves). Entries without
+    a group come last, under OTHER_GROUP."""
+    default = ctx.settings.clinic.default_language
+    if not ctx.content.faq_groups:
+        return ()
+    topics = [e for e in ctx.content.faq if e.listed and e.applies_to(protocols)]
+    used = {entry.group for entry in topics}
+    groups = tuple(
+        (group.id, group.name.get(language, default))
+        for group in ctx.content.faq_groups if group.id in used
+    )
+    return groups + (((OTHER_GROUP, ""),) if None in used else ())
+
+
+OTHER_GROUP = "-"  # entries without a group, in /faq
+
+
+def _questions(ctx: AppContext, ids: Sequence[str], language: str) -> FaqHitList:
+    default = ctx.settings.clinic.default_language
+    found = {entry.id: entry for entry in ctx.content.faq}
+    return tuple(
+        (entry_id, found[entry_id].question.get(language, default))
+        for entry_id in ids if entry_id in found
+    )
+
+
+async def patient_protocols(ctx: AppContext, patient_id: int) -> tuple[str, ...]:
+    """The protocols of the patient's active enrollments (for FAQ scope)."""
+    async with Store(ctx.sessions) as store:
+        enrollments = await store.enrollments.list_for_patient(patient_id)
+    return tuple(dict.fromkeys(
+        e.protocol_id for e in enrollments if e.status == EnrollmentStatus.ACTIVE
+    ))
 
 
 async def current_enrollment(
     store: Repositories, patient_id: int
 ) -> EnrollmentRecord | None:
     """The newest active enrollment, else the newest of any status."""
-    enrollments = await store.enrollments.list_for_patient(patient_id)
+    return _current(await store.enrollments.list_for_patient(patient_id))
+
+
+def _current(enrollments: Sequence[EnrollmentRecord]) -> EnrollmentRecord | None:
     active = [e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
     candidates = active or list(enrollments)
     return candidates[0] if candidates else None
 
 
+def situation(
+    ctx: AppContext, patient: PatientRecord, enrollment: EnrollmentRecord | None, now: datetime
+) -> Situation:
+    """What triage knows besides the words: the patient-local day since the session of
+    their current enrollment (None before it or without one), the protocol's day limit,
+    and today's weekday."""
+    local = now.astimezone(patient_zone(patient.timezone, ctx.settings))
+    if enrollment is None:
+        return Situation(weekday=local.weekday())
+    protocol = ctx.content.protocols.get(enrollment.protocol_id)
+    session = enrollment.session_start.astimezone(local.tzinfo).date()
+    day = (local.date() - session).days
+    return Situation(
+        day=day if day >= 0 else None,
+        settle_days=protocol.settle_days if protocol else DEFAULT_SETTLE_DAYS,
+        weekday=local.weekday(),
+    )
+
+
+def reply_language(text: str, language: str, offered: Collection[str]) -> str:
+    """The language to answer `text` in: Devanagari from a patient whose language is
+    another gets Hindi when the clinic offers it (`offered`); romanised Hindi stays in
+    theirs: its writer chose Latin letters."""
+    written = written_language(text)
+    if written == "hi" and written != language and written in offered:
+        return written
+    return language
+
+
 async def handle_text(
     ctx: AppContext, *, chat_id: int, text: str, fallback_language: str, now: datetime
 ) -> InboxReply:
-    """Red flags first, then the FAQ, else a hand-off to staff."""
+    """Red flags first, then small talk, then the FAQ, else a hand-off to staff
+    (core.understanding decides; this stores and says who to alert)."""
     async with Store(ctx.sessions) as store:
         patient = await store.patients.by_chat_id(chat_id)
         enrollment = None
+        protocols: tuple[str, ...] | None = None
         if patient is not None:
-            enrollment = await current_enrollment(store, patient.id)
+            enrollments = await store.enrollments.list_for_patient(patient.id)
+            enrollment = _current(enrollments)
+            protocols = tuple(dict.fromkeys(
+                e.protocol_id for e in enrollments if e.status == EnrollmentStatus.ACTIVE
+            )) or None
             await store.patients.touch_activity(patient.id, now)
-    language = patient.language if patient is not None else fallback_language
-    hit = ctx.triage.check(text)
-    if hit is not None:
+    own = patient.language if patient is not None else fallback_language
+    language = reply_language(text, own, ctx.settings.clinic.languages)
+    offer = language if patient is not None and language != own else None
+    found = understand(
+        text, triage=ctx.triage, faq=ctx.faq, language=language,
+        situation=situation(ctx, patient, enrollment, now) if patient is not None else None,
+        protocols=protocols, info_faq=ctx.content.red_flags.info_faq,
+    )
+    reply = _reply(ctx, found, patient, enrollment, text, language)
+    return replace(reply, offer_language=offer) if offer and reply.kind != "stranger" else reply
+
+
+def _reply(
+    ctx: AppContext, found: Understanding, patient: PatientRecord | None,
+    enrollment: EnrollmentRecord | None, text: str, language: str,
+) -> InboxReply:
+    if found.outcome is Outcome.URGENT:
         urgent = _render(ctx, ctx.content.red_flags.reply, language)
         if patient is None:
             return InboxReply(kind="urgent", language=language, html=urgent, also_stranger=True)
         alert = AlertRequest(kind=EscalationKind.RED_FLAG, patient=patient,
-                             enrollment=enrollment, words=text, rule_id=hit.rule_id)
+                             enrollment=enrollment, words=text, rule_id=found.rule_id)
         return InboxReply(kind="urgent", language=language, html=urgent, alert=alert)
     if patient is None:
         return InboxReply(kind="stranger", language=language)
+    if found.outcome is Outcome.DOUBTFUL:
+        # Never silence: a calm reply, and the team looks at it as a normal case.
+        alert = AlertRequest(kind=EscalationKind.HANDOFF, patient=patient,
+                             enrollment=enrollment, words=text,
+                             rule_id=f"doubtful:{found.rule_id}" if found.rule_id else None)
+        answer = faq_answer(ctx, found.entry_id, language) if found.entry_id else None
+        return InboxReply(kind="doubtful", language=language, html=answer or "", alert=alert)
     if patient.status != PatientStatus.ACTIVE:
         return InboxReply(kind="stopped", language=language)
-    if not text.strip():
-        return InboxReply(kind="empty", language=language)
-    match = ctx.faq.match(text, language)
-    alternatives = [hit.entry_id for hit in match.alternatives]
-    if match.best is not None:
-        answer = faq_answer(ctx, match.best.entry_id, language)
-        if answer is not None:
-            others = [i for i in alternatives if i != match.best.entry_id]
-            return InboxReply(kind="faq", language=language, html=answer,
-                              suggestions=_questions(ctx, others, language))
     handoff = AlertRequest(kind=EscalationKind.HANDOFF, patient=patient, enrollment=enrollment,
                            words=text)
-    if alternatives:
+    lasting = ctx.content.red_flags.lasting
+    if found.outcome is Outcome.NORMAL and lasting is not None:
+        return InboxReply(kind="normal", language=language,
+                          html=_render(ctx, lasting.early_reply, language))
+    if found.outcome is Outcome.EMPTY:
+        return InboxReply(kind="empty", language=language)
+    if found.outcome is Outcome.SMALLTALK:
+        return InboxReply(kind="smalltalk", language=language)
+    answer = faq_answer(ctx, found.entry_id, language) if found.entry_id else None
+    if found.outcome is Outcome.ANSWER and answer is not None:
+        return InboxReply(kind="faq", language=language, html=answer,
+                          suggestions=_questions(ctx, found.suggestions, language))
+    if found.outcome is Outcome.ASK:
+        # Close confident candidates: the patient picks. Weak ones: staff see it too.
         return InboxReply(kind="suggest", language=language,
-                          suggestions=_questions(ctx, alternatives, language), alert=handoff)
+                          suggestions=_questions(ctx, found.suggestions, language),
+                          alert=None if found.close_call else handoff)
     return InboxReply(kind="handoff", language=language, alert=handoff)
 
 

@@ -8,12 +8,17 @@ Decisions:
   one chat, one language and zone), the placeholder patient staff created for the invite is
   erased (it held only the label typed for this invite), and the patient is active again.
   A stopped patient who opens a fresh invite has consented anew.
-- Language at consent: Telegram's `language_code` when the clinic offers it, else the
-  clinic default; a returning patient keeps the language and zone they chose.
+- Language at consent: the one the patient chose on the consent question's language
+  buttons, else Telegram's `language_code` when the clinic offers it, else the clinic
+  default; a returning patient keeps the language and zone they chose unless they chose
+  another on the consent question.
+- An invite whose enrollment staff cancelled says so (`cancelled`), not "expired": the
+  patient should ask the clinic, not just for a new link.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +27,13 @@ from core.plans import plan_enrollment
 from core.records import ClaimStatus, EnrollmentRecord, InviteClaim, PatientRecord
 from core.statuses import AuditOutcome, EnrollmentStatus, PatientStatus
 from services.context import AppContext
-from services.planning import patient_zone, placeholders, plan_for_enrollment, quiet_hours
+from services.planning import (
+    UnknownProtocol,
+    patient_zone,
+    placeholders,
+    plan_for_enrollment,
+    quiet_hours,
+)
 from storage.patient_data import patient_target
 from storage.repositories import Repositories, Store
 
@@ -36,6 +47,7 @@ class InviteOffer:
     protocol_name: str = ""
     description: str = ""
     message_count: int = 0
+    cancelled: bool = False  # the clinic cancelled the enrollment (status is EXPIRED)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +59,8 @@ class Acceptance:
     enrollment: EnrollmentRecord | None = None
     queued: int = 0
     already_mine: bool = False  # the code was used, by this very chat (a double tap)
+    cancelled: bool = False  # the clinic cancelled the enrollment (status is EXPIRED)
+    first_due: datetime | None = None  # when the first planned message goes (None: none)
 
 
 def language_for(ctx: AppContext, language_code: str | None) -> str:
@@ -62,15 +76,25 @@ async def _peek(store: Repositories, code: str, now: datetime) -> InviteClaim:
     return await store.invites.peek(hash_code(code), now)
 
 
+async def _cancelled(store: Repositories, claim: InviteClaim) -> bool:
+    """Whether the invite's enrollment was cancelled by staff (its code then expired)."""
+    if claim.status is not ClaimStatus.EXPIRED or claim.invite is None:
+        return False
+    enrollment = await store.enrollments.get(claim.invite.enrollment_id)
+    return enrollment is not None and enrollment.status == EnrollmentStatus.CANCELLED
+
+
 async def peek_invite(
     ctx: AppContext, *, code: str, language_code: str | None, now: datetime
 ) -> InviteOffer:
-    """What `/start <code>` shows: the procedure and how many messages, or why not."""
+    """What `/start <code>` shows: the procedure and how many messages, or why not.
+    `language_code`: Telegram's, or a clinic language the patient chose."""
     language = language_for(ctx, language_code)
     async with Store(ctx.sessions) as store:
         claim = await _peek(store, code, now)
         if claim.status is not ClaimStatus.OK or claim.invite is None:
-            return InviteOffer(status=claim.status, language=language)
+            return InviteOffer(status=claim.status, language=language,
+                               cancelled=await _cancelled(store, claim))
         enrollment = await store.enrollments.get(claim.invite.enrollment_id)
         patient = None if enrollment is None else await store.patients.get(enrollment.patient_id)
     protocol = None if enrollment is None else ctx.content.protocols.get(enrollment.protocol_id)
@@ -98,12 +122,14 @@ async def peek_invite(
 
 
 async def accept_invite(
-    ctx: AppContext, *, code: str, chat_id: int, language_code: str | None, now: datetime
+    ctx: AppContext, *, code: str, chat_id: int, language_code: str | None, now: datetime,
+    chosen_language: str | None = None,
 ) -> Acceptance:
     """Consent: claim the code for this chat, activate the patient, store the plan.
 
     One transaction: the claim, the binding and the plan commit together or not at all.
-    Delivery is woken afterwards so what is due now goes out at once.
+    Delivery is woken afterwards so what is due now goes out at once. `chosen_language`:
+    the language picked on the consent question (it wins over Telegram's).
     """
     async with Store(ctx.sessions) as store:
         if not is_well_formed(code):
@@ -116,13 +142,17 @@ async def accept_invite(
                 detail=f"code {claim.status.value}", now=now,
             )
             mine = claim.invite is not None and claim.invite.used_by_chat == chat_id
-            return Acceptance(status=claim.status, already_mine=mine)
+            return Acceptance(status=claim.status, already_mine=mine,
+                              cancelled=await _cancelled(store, claim))
         enrollment = await store.enrollments.get(claim.invite.enrollment_id)
         invited = None if enrollment is None else await store.patients.get(enrollment.patient_id)
         if enrollment is None or invited is None:
             raise LookupError(f"invite {claim.invite.id} points at nothing")
         patient, enrollment = await _bind(ctx, store, invited, enrollment, chat_id,
                                           language_code, now)
+        if chosen_language in ctx.settings.clinic.languages and chosen_language != patient.language:
+            patient = await _switch_language(ctx, store, patient, chosen_language, enrollment.id,
+                                             now)
         planned = plan_for_enrollment(ctx, patient, enrollment, now)
         queued = await store.messages.insert_plan(
             enrollment_id=enrollment.id, patient_id=patient.id, chat_id=chat_id,
@@ -133,8 +163,24 @@ async def accept_invite(
             target=patient_target(patient.id), detail=f"enrollment:{enrollment.id}", now=now,
         )
     ctx.wake_delivery()
+    due = [m.due_at for m in planned if m.status == "pending"]
     return Acceptance(status=ClaimStatus.OK, patient=patient, enrollment=enrollment,
-                      queued=queued)
+                      queued=queued, first_due=max(min(due), now) if due else None)
+
+
+async def _switch_language(
+    ctx: AppContext, store: Repositories, patient: PatientRecord, language: str,
+    joining: int, now: datetime,
+) -> PatientRecord:
+    """The language picked on the consent question; a returning patient's other plans are
+    re-planned in it too (as /language does); `joining`'s plan is not stored yet."""
+    patient = await store.patients.set_language(patient.id, language)
+    for other in await store.enrollments.list_for_patient(patient.id):
+        if other.status == EnrollmentStatus.ACTIVE and other.id != joining:
+            with contextlib.suppress(UnknownProtocol):
+                planned = plan_for_enrollment(ctx, patient, other, now)
+                await store.messages.replace_pending(other.id, planned, now)
+    return patient
 
 
 async def _bind(

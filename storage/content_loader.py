@@ -8,15 +8,17 @@ Every problem is collected (not only the first), each with its file, a location 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
 from core.content import (
     DEFAULT_EXPIRY,
+    DEFAULT_SETTLE_DAYS,
     Content,
     DayTiming,
-    FaqEntry,
+    LastingRule,
     OffsetTiming,
     Option,
     Protocol,
@@ -29,23 +31,39 @@ from core.content import (
 )
 from core.local_time import parse_hhmm
 from storage.content_reader import (
-    ID_PATTERN,
     ContentError,
     ContentProblem,
+    FaqFile,
     FileReader,
     join_location,
+    label_of,
+    read_faq,
+    rendered_typography,
+    summarise,
+    unique_id,
 )
 
-__all__ = ["ContentError", "ContentProblem", "load_content", "read_content", "validate_content"]
+__all__ = [
+    "ContentError",
+    "ContentProblem",
+    "ContentReport",
+    "check_content",
+    "load_content",
+    "read_content",
+    "rendered_typography",
+    "summarise",
+    "validate_content",
+]
 
 
-PROTOCOL_KEYS = {"id", "name", "description", "steps"}
+PROTOCOL_KEYS = {"id", "name", "description", "steps", "settle_days"}
 STEP_KEYS = {"id", "at", "day", "time", "repeat", "expires", "quiet_hours", "kind", "text"} | {
     "options"
 }
 OPTION_KEYS = {"id", "text", "escalate"}
-FAQ_KEYS = {"id", "keywords", "question", "answer"}
 RED_FLAG_KEYS = {"id", "phrases"}
+RED_FLAGS_FILE_KEYS = {"reply", "red_flag", "lasting", "info_faq", "ignore"}
+LASTING_KEYS = {"id", "symptoms", "still", "early_reply"}
 
 
 def _timing(reader: FileReader, step: Mapping[str, Any], where: str) -> Timing | None:
@@ -113,24 +131,6 @@ def _option(reader: FileReader, table: Mapping[str, Any], where: str) -> Option 
     return Option(id=option_id, text=text, escalate=escalate)
 
 
-def _label(section: str, index: int, table: Mapping[str, Any], seen: set[str]) -> str:
-    """`steps[id=sun]` when the id is usable and unique so far, else `steps[3]` (1-based)."""
-    value = table.get("id")
-    if isinstance(value, str) and ID_PATTERN.match(value) and value not in seen:
-        return f"{section}[id={value}]"
-    return f"{section}[{index + 1}]"
-
-
-def _unique(reader: FileReader, seen: set[str], ident: str | None, where: str, what: str) -> None:
-    if ident is None:
-        return
-    if ident in seen:
-        reader.problem(
-            join_location(where, "id"), f"duplicate {what} id {ident!r}; ids must be unique"
-        )
-    seen.add(ident)
-
-
 def _step(reader: FileReader, table: Mapping[str, Any], where: str) -> Step | None:
     reader.unknown_keys(table, STEP_KEYS, where)
     step_id = reader.ident(table, where)
@@ -159,9 +159,9 @@ def _step(reader: FileReader, table: Mapping[str, Any], where: str) -> Step | No
         for index, raw in enumerate(
             reader.tables(table["options"], join_location(where, "options"), "options")
         ):
-            place = join_location(where, _label("options", index, raw, seen))
+            place = join_location(where, label_of("options", index, raw, seen))
             option = _option(reader, raw, place)
-            _unique(reader, seen, option.id if option else None, place, "option")
+            unique_id(reader, seen, option.id if option else None, place, "option")
             if option is not None:
                 options.append(option)
     if kind == "checkin" and len(table.get("options") or ()) < 2:
@@ -196,39 +196,37 @@ def _protocol(reader: FileReader, data: Mapping[str, Any]) -> Protocol | None:
     if "steps" not in data or data["steps"] == []:
         reader.problem("steps", "missing; a protocol needs at least one [[steps]] entry")
     for index, raw in enumerate(raw_steps):
-        where = _label("steps", index, raw, seen)
+        where = label_of("steps", index, raw, seen)
         step = _step(reader, raw, where)
-        _unique(
+        unique_id(
             reader, seen, raw.get("id") if isinstance(raw.get("id"), str) else None, where, "step"
         )
         if step is not None:
             steps.append(step)
+    settle = reader.positive_int(data, "settle_days", "", DEFAULT_SETTLE_DAYS)
     if protocol_id is None or name is None or len(steps) != len(raw_steps) or not steps:
         return None
-    return Protocol(id=protocol_id, name=name, steps=tuple(steps), description=description)
+    return Protocol(
+        id=protocol_id, name=name, steps=tuple(steps), description=description, settle_days=settle
+    )
 
 
-def _faq(reader: FileReader, data: Mapping[str, Any]) -> tuple[FaqEntry, ...]:
-    reader.unknown_keys(data, {"faq"}, "")
-    entries: list[FaqEntry] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(reader.tables(data.get("faq", []), "faq", "faq")):
-        where = _label("faq", index, raw, seen)
-        reader.unknown_keys(raw, FAQ_KEYS, where)
-        entry_id = reader.ident(raw, where)
-        _unique(reader, seen, entry_id, where, "FAQ")
-        keywords = reader.phrases(raw, "keywords", where)
-        question = reader.text(raw, "question", where)
-        answer = reader.text(raw, "answer", where)
-        if entry_id and keywords and question and answer:
-            entries.append(
-                FaqEntry(id=entry_id, keywords=keywords, question=question, answer=answer)
-            )
-    return tuple(entries)
+def _lasting(reader: FileReader, value: Any) -> LastingRule | None:
+    table = reader.table(value, "lasting")
+    if table is None:
+        return None
+    reader.unknown_keys(table, LASTING_KEYS, "lasting")
+    rule_id = reader.ident(table, "lasting")
+    symptoms = reader.phrases(table, "symptoms", "lasting")
+    still = reader.phrases(table, "still", "lasting")
+    early = reader.text(table, "early_reply", "lasting")
+    if rule_id and symptoms and still and early:
+        return LastingRule(id=rule_id, symptoms=symptoms, still=still, early_reply=early)
+    return None
 
 
 def _red_flags(reader: FileReader, data: Mapping[str, Any]) -> RedFlags | None:
-    reader.unknown_keys(data, {"reply", "red_flag"}, "")
+    reader.unknown_keys(data, RED_FLAGS_FILE_KEYS, "")
     reply = reader.text(data, "reply", "")
     rules: list[RedFlagRule] = []
     seen: set[str] = set()
@@ -236,37 +234,88 @@ def _red_flags(reader: FileReader, data: Mapping[str, Any]) -> RedFlags | None:
     if not raw_rules:
         reader.problem("red_flag", "expected at least one [[red_flag]] rule with phrases")
     for index, raw in enumerate(raw_rules):
-        where = _label("red_flag", index, raw, seen)
+        where = label_of("red_flag", index, raw, seen)
         reader.unknown_keys(raw, RED_FLAG_KEYS, where)
         rule_id = reader.ident(raw, where)
-        _unique(reader, seen, rule_id, where, "red-flag")
+        unique_id(reader, seen, rule_id, where, "red-flag")
         phrases = reader.phrases(raw, "phrases", where)
         if rule_id and phrases:
             rules.append(RedFlagRule(id=rule_id, phrases=phrases))
-    return RedFlags(reply=reply, rules=tuple(rules)) if reply is not None else None
+    lasting = _lasting(reader, data["lasting"]) if "lasting" in data else None
+    info_faq = data.get("info_faq")
+    if info_faq is not None and not isinstance(info_faq, str):
+        reader.problem("info_faq", f"expected the id of a FAQ entry, got {info_faq!r}")
+        info_faq = None
+    ignore = reader.phrases(data, "ignore", "", complete=False) if "ignore" in data else {}
+    if reply is None:
+        return None
+    return RedFlags(reply=reply, rules=tuple(rules), lasting=lasting, info_faq=info_faq,
+                    ignore=ignore)
 
 
-def read_content(
+@dataclass(frozen=True, kw_only=True)
+class ContentReport:
+    """Everything `check` needs: the content (None if unusable), problems, warnings."""
+
+    content: Content | None
+    problems: list[ContentProblem]
+    warnings: list[ContentProblem]
+
+
+def check_content(
     directory: Path, languages: Sequence[str], default_language: str
-) -> tuple[Content | None, list[ContentProblem]]:
-    """Read and validate everything: the content (None if any problem) and every problem."""
+) -> ContentReport:
+    """Read and validate everything: problems make the content unusable, warnings do not."""
     required = tuple(dict.fromkeys([*languages, default_language]))
     problems: list[ContentProblem] = []
-    folder = str(directory)
+    warnings: list[ContentProblem] = []
     if not directory.is_dir():
         problems.append(
-            ContentProblem(file=folder, location="", message="content folder not found")
+            ContentProblem(file=str(directory), location="", message="content folder not found")
         )
-        return None, problems
+        return ContentReport(content=None, problems=problems, warnings=warnings)
 
     def read(path: Path, build: Callable[[FileReader, dict[str, Any]], Any]) -> Any:
-        reader = FileReader(str(path), required, problems)
+        reader = FileReader(str(path), required, problems, default_language=default_language,
+                            warnings=warnings)
         if not path.is_file():
             reader.problem("", "file not found")
             return None
         data = reader.parse(path)
         return build(reader, data) if data is not None else None
 
+    protocols = _read_protocols(directory, read, problems)
+    faq_path = directory / "faq.toml"
+    faq: FaqFile | None = read(faq_path, read_faq)
+    red_flags: RedFlags | None = read(directory / "red_flags.toml", _red_flags)
+    if faq is not None:
+        for entry in faq.entries:
+            for protocol_id in entry.protocols:
+                if protocol_id not in protocols:
+                    problems.append(ContentProblem(
+                        file=str(faq_path), location=f"faq[id={entry.id}].protocols",
+                        message=f"unknown protocol {protocol_id!r}; known protocols: "
+                        f"{', '.join(sorted(protocols)) or 'none'}",
+                    ))
+    info = red_flags.info_faq if red_flags is not None else None
+    if info is not None and faq is not None and info not in {e.id for e in faq.entries}:
+        problems.append(ContentProblem(
+            file=str(directory / "red_flags.toml"), location="info_faq",
+            message=f"no FAQ entry with id {info!r} in faq.toml",
+        ))
+    if problems or faq is None or red_flags is None:
+        return ContentReport(content=None, problems=problems, warnings=warnings)
+    content = Content(
+        protocols=protocols, faq=faq.entries, red_flags=red_flags, languages=required,
+        faq_groups=faq.groups, warnings=tuple(summarise(warnings, default_language)),
+    )
+    return ContentReport(content=content, problems=problems, warnings=warnings)
+
+
+def _read_protocols(
+    directory: Path, read: Callable[[Path, Callable[[FileReader, dict[str, Any]], Any]], Any],
+    problems: list[ContentProblem],
+) -> dict[str, Protocol]:
     protocols: dict[str, Protocol] = {}
     origin: dict[str, str] = {}
     files = sorted((directory / "protocols").glob("*.toml"))
@@ -293,12 +342,16 @@ def read_content(
             continue
         protocols[protocol.id] = protocol
         origin[protocol.id] = str(path)
-    faq = read(directory / "faq.toml", _faq)
-    red_flags = read(directory / "red_flags.toml", _red_flags)
-    if problems:
-        return None, problems
-    content = Content(protocols=protocols, faq=faq, red_flags=red_flags, languages=required)
-    return content, problems
+    return protocols
+
+
+def read_content(
+    directory: Path, languages: Sequence[str], default_language: str
+) -> tuple[Content | None, list[ContentProblem]]:
+    """The content (None if any problem) and every problem; warnings are in
+    `content.warnings` (summarised) and, one by one, in `check_content`."""
+    report = check_content(directory, languages, default_language)
+    return report.content, report.problems
 
 
 def validate_content(
@@ -309,7 +362,8 @@ def validate_content(
 
 
 def load_content(directory: Path, languages: Sequence[str], default_language: str) -> Content:
-    """The validated content; raises ContentError listing every problem."""
+    """The validated content; raises ContentError listing every problem (never for a
+    warning: those are in `content.warnings`)."""
     content, problems = read_content(directory, languages, default_language)
     if content is None:
         raise ContentError(problems)

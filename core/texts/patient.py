@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from core.texts.commands import PATIENT_COMMANDS, help_lines
 from core.texts.commands import missing_translations as commands_missing
+from core.texts.patient_replies import REPLY_TEXTS
 
 # Languages the bot's own texts exist in (content may declare more; those fall back to en).
 LANGUAGES = ("en", "hi")
@@ -17,7 +18,7 @@ FALLBACK = "en"
 LANGUAGE_NAMES: Mapping[str, str] = {"en": "English", "hi": "हिन्दी"}
 
 # Templates use str.format fields; `t()` escapes every value, so a caller never needs to.
-TEXTS: Mapping[str, Mapping[str, str]] = {
+_TEXTS: Mapping[str, Mapping[str, str]] = {
     # --- invites and consent ------------------------------------------------------------
     "invite_intro": {
         "en": (
@@ -60,13 +61,13 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "button_decline": {"en": "No, thanks", "hi": "No / नहीं, धन्यवाद"},
     "consent_done": {
         "en": (
-            "Thank you, you are all set. Your first messages follow shortly.\n\n"
+            "Thank you, you are all set. {first}\n\n"
             "Times are in your time zone: <b>{zone}</b>. If you live elsewhere, send "
             "/timezone to change it.\n/plan shows what is coming; /help lists everything "
             "you can do."
         ),
         "hi": (
-            "धन्यवाद, सब तैयार है। आपके पहले संदेश जल्द ही आएँगे।\n\n"
+            "धन्यवाद, सब तैयार है। {first}\n\n"
             "समय आपके टाइम ज़ोन में हैं: <b>{zone}</b>। अगर आप कहीं और रहते हैं, तो इसे बदलने के "
             "लिए /timezone भेजें।\n/plan आने वाले संदेश दिखाता है; /help सब विकल्प दिखाता है।"
         ),
@@ -293,6 +294,10 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "hi": "यह बटन अब सक्रिय नहीं है।",
     },
 }
+
+
+# The replies around free text, joining, /faq and /plan live in patient_replies.py.
+TEXTS: Mapping[str, Mapping[str, str]] = {**_TEXTS, **REPLY_TEXTS}
 
 
 def t(key: str, language: str, /, **values: object) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.e2e.harness import BotEnv
@@ -27,17 +27,73 @@ async def test_plan_lists_upcoming_in_local_time(bot_env: BotEnv) -> None:
     [reply] = await bot_env.ask(user, "/plan")
     assert "Asia/Kolkata" in reply.visible
     assert "Already sent: 3" in reply.visible
-    # The day-1 sun reminder is due at 09:00 local on 3 March.
-    assert "Tue 03 Mar, 09:00" in reply.visible
+    # The day-1 sun reminder is due at 09:00 local on 3 March, and says what it is about
+    # (issue 11: its topic, not the start of its text).
+    assert "Tue 03 Mar, 09:00 — Sun protection today" in reply.visible
+    assert "Evening check-in" in reply.visible and "2026" not in reply.visible
+
+
+async def test_plan_dates_carry_the_year_when_not_this_year(bot_env: BotEnv) -> None:
+    """A plan that runs into next year: those dates carry the year, this year's do not."""
+    invite = await bot_env.invite(session_start=datetime(2026, 12, 28, 5, 0, tzinfo=UTC))
+    user = bot_env.patient(7015)
+    await bot_env.activate(invite, user)
+    [reply] = await bot_env.ask(user, "/plan")
+    assert "Mon 14 Dec, 10:00 — Before your session: medicines" in reply.visible
+    assert "Mon 25 Jan 2027, 10:00 — Your next session" in reply.visible
 
 
 async def test_faq_buttons_answer(bot_env: BotEnv) -> None:
-    """/faq offers topics as buttons; pressing one sends its answer."""
+    """/faq offers topic groups (issue 10: not one keyboard of 38 buttons); a group shows
+    its questions in the same message, with a way back; a question sends its answer."""
     user = await joined(bot_env, 7002)
     [menu] = await bot_env.ask(user, "/faq")
-    assert any(b.text == "When can I wear makeup again?" for b in menu.buttons)
-    [answer] = await bot_env.press(user, "When can I wear makeup again?")
+    groups = [b.text for b in menu.buttons]
+    assert "After your session" in groups and len(groups) <= 8
+    await bot_env.press(user, "After your session", count=0)
+    edited = await _edited(bot_env, menu, "When can I wear makeup again?")
+    [answer] = await bot_env.press(user, "When can I wear makeup again?", on_message=edited)
     assert answer.visible.startswith("When can I wear makeup again?")
+    await bot_env.press(user, "« All topics", on_message=edited, count=0)
+    back = await _edited(bot_env, menu, "After your session")
+    assert [b.text for b in back.buttons] == groups
+
+
+async def _edited(env: BotEnv, message: Any, button: str) -> Any:
+    """The message once an edit has given it a button labelled `button`."""
+    for _ in range(200):
+        current = env.api.state.find(message.chat_id, message.message_id)
+        if current is not None and any(b.text == button for b in current.buttons):
+            return current
+        await env.settle(0.02)
+    raise AssertionError(f"the message never offered {button!r}")
+
+
+async def test_faq_lists_only_the_patients_protocol_topics(bot_env: BotEnv) -> None:
+    """A face patient's /faq lists no hair topics and no PRP; a hair patient's does list
+    hair topics (and no face-only ones)."""
+
+    async def questions(user: Any) -> set[str]:
+        found: set[str] = set()
+        [menu] = await bot_env.ask(user, "/faq")
+        for group in [b.text for b in menu.buttons]:
+            await bot_env.press(user, group, on_message=menu, count=0)
+            edited = await _edited(bot_env, menu, "« All topics")
+            found |= {b.text for b in edited.buttons if not b.text.startswith("«")}
+            await bot_env.press(user, "« All topics", on_message=edited, count=0)
+            await _edited(bot_env, menu, group)
+        return found
+
+    face = await questions(await joined(bot_env, 7013))
+    assert "When can I wash my hair or use hair products?" not in face
+    assert not any("PRP" in question for question in face)
+    assert "How should I wash my face after the treatment?" in face
+    invite = await bot_env.invite("micro-mesotherapy-hair")
+    hair_user = bot_env.patient(7014)
+    await bot_env.activate(invite, hair_user)
+    hair = await questions(hair_user)
+    assert "When can I wash my hair or use hair products?" in hair
+    assert "How should I wash my face after the treatment?" not in hair
 
 
 async def test_language_switch_replans_in_hindi(bot_env: BotEnv) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import BotEnv
+from services.staff_admin import cancel_patient
+from tests.e2e.harness import ADMIN_ID, BotEnv
 
 ACCEPT = "Yes"
 
@@ -26,7 +27,8 @@ async def test_invite_consent_sends_due_now_messages(bot_env: BotEnv) -> None:
     assert "Sunrise Clinic" in offer.visible
     assert "Micro mesotherapy" in offer.visible
     labels = [b.text for b in offer.buttons]
-    assert labels[0].startswith("Yes") and len(labels) == 2
+    # Yes, No, and (issue 10: consent offers the language choice) the clinic's other language.
+    assert labels[0].startswith("Yes") and labels[1].startswith("No") and labels[2] == "हिन्दी"
     [done] = await bot_env.press(user, ACCEPT)
     assert "/timezone" in done.visible and "Asia/Kolkata" in done.visible
     sent = await bot_env.deliver()
@@ -117,6 +119,87 @@ async def test_expired_code_is_refused(bot_env: BotEnv) -> None:
     assert "expired" in reply.visible and not reply.buttons
     async with bot_env.db() as db:
         assert await db.patients.by_chat_id(user.id) is None
+
+
+async def test_cancelled_invite_says_it_was_cancelled(bot_env: BotEnv) -> None:
+    """Issue 11: the code of an enrollment staff cancelled says "cancelled", not "expired",
+    on /start and on a "Yes" pressed afterwards; nothing changes."""
+    invite = await bot_env.invite()
+    user = bot_env.patient(5013)
+    await bot_env.ask(user, f"/start {invite.code}")
+    await cancel_patient(bot_env.ctx, invite.patient_id, staff_id=ADMIN_ID)
+    [pressed] = await bot_env.press(user, ACCEPT)
+    assert "cancelled this invite" in pressed.visible
+    [reply] = await bot_env.ask(user, f"/start {invite.code}")
+    assert "cancelled this invite" in reply.visible and "expired" not in reply.visible
+    assert not reply.buttons
+    async with bot_env.db() as db:
+        assert await db.patients.by_chat_id(user.id) is None
+
+
+async def test_consent_offers_the_language_choice(bot_env: BotEnv) -> None:
+    """Issue 10: the consent question has a button per other clinic language; pressing it
+    shows the same offer in that language, and "Yes" then makes it the patient's language."""
+    invite = await bot_env.invite()
+    user = bot_env.patient(5014, language_code="en")
+    [offer] = await bot_env.ask(user, f"/start {invite.code}")
+    assert "Do you agree" in offer.visible
+    await bot_env.press(user, "हिन्दी", count=0)
+    for _ in range(200):
+        edited = bot_env.api.state.find(offer.chat_id, offer.message_id)
+        if edited is not None and "प्रक्रिया" in edited.visible:
+            break
+        await bot_env.settle(0.02)
+    assert edited is not None and "प्रक्रिया" in edited.visible
+    assert [b.text for b in edited.buttons][-1] == "English"
+    [done] = await bot_env.press(user, ACCEPT, on_message=edited)
+    assert "धन्यवाद" in done.visible
+    async with bot_env.db() as db:
+        patient = await db.patients.get(invite.patient_id)
+    assert patient is not None and patient.language == "hi"
+
+
+async def test_language_picked_on_a_second_invite_replans_the_first(bot_env: BotEnv) -> None:
+    """A returning patient who picks Hindi on a second procedure's consent question: both
+    plans are in Hindi, each stored once."""
+    first = await bot_env.invite("micro-mesotherapy-face")
+    user = bot_env.patient(5017)
+    await bot_env.ask(user, f"/start {first.code}")
+    await consent(bot_env, user)
+    second = await bot_env.invite("micro-mesotherapy-hair")
+    [offer] = await bot_env.ask(user, f"/start {second.code}")
+    await bot_env.press(user, "हिन्दी", count=0)
+    for _ in range(200):
+        edited = bot_env.api.state.find(offer.chat_id, offer.message_id)
+        if edited is not None and "प्रक्रिया" in edited.visible:
+            break
+        await bot_env.settle(0.02)
+    await bot_env.press(user, ACCEPT, on_message=edited)
+    await user.expect("/timezone")
+    async with bot_env.db() as db:
+        for enrollment in await db.enrollments.list_for_patient(first.patient_id):
+            messages = await db.messages.list_for_enrollment(enrollment.id)
+            pending = [m for m in messages if m.status == "pending"]
+            assert pending and all(any("\u0900" <= c <= "\u097f" for c in m.text)
+                                   for m in pending)
+            keys = [(m.step_id, m.occurrence) for m in messages]
+            assert len(keys) == len(set(keys))
+
+
+async def test_consent_confirmation_says_when_the_first_messages_come(bot_env: BotEnv) -> None:
+    """Issue 11: joining right after the session: "on their way"; joining three weeks
+    before it: the first pre-care message's local day and time."""
+    now_invite = await bot_env.invite()
+    user = bot_env.patient(5015)
+    await bot_env.ask(user, f"/start {now_invite.code}")
+    [done] = await bot_env.press(user, ACCEPT)
+    assert "Your first messages are on their way." in done.visible
+    # Session on Sunday 22 March, 10:30 in Kolkata: the day -14 reminder is 8 March, 10:00.
+    later = await bot_env.invite(session_start=bot_env.clock.now() + timedelta(days=20))
+    other = bot_env.patient(5016)
+    await bot_env.ask(other, f"/start {later.code}")
+    [done] = await bot_env.press(other, ACCEPT)
+    assert "Your first message comes on Sun 08 Mar at 10:00." in done.visible
 
 
 async def test_random_and_junk_codes_are_refused(bot_env: BotEnv) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -124,3 +125,81 @@ def test_compose_fits_telegram_limit_with_huge_words(ctx: AppContext) -> None:
     patient: Any = type("P", (), {"id": 1, "label": "<b>" * 100})()
     request = AlertRequest(kind="handoff", patient=patient, enrollment=None, words="&" * 10_000)
     assert len(compose(ctx, request, 1)) <= 4096
+
+
+# --- issue 10: understanding what patients write ------------------------------------------
+
+async def _say(ctx: AppContext, text: str, *, days: float = 0) -> inbox.InboxReply:
+    return await inbox.handle_text(ctx, chat_id=CHAT, text=text, fallback_language="en",
+                                   now=NOW + timedelta(days=days))
+
+
+async def test_doubtful_flag_is_a_calm_reply_and_a_handoff(ctx: AppContext) -> None:
+    """ "is fever normal?": kind doubtful and a hand-off alert naming the doubtful rule."""
+    await joined(ctx)
+    reply = await _say(ctx, "is fever normal after this?")
+    assert reply.kind == "doubtful" and reply.alert is not None
+    assert reply.alert.kind == "handoff" and reply.alert.rule_id == "doubtful:infection"
+
+
+async def test_the_day_since_the_session_decides_still_swollen(ctx: AppContext) -> None:
+    """Day 1: the lasting rule's reassuring reply, no alert; day 4: urgent, red flag."""
+    await joined(ctx)
+    early = await _say(ctx, "still swollen", days=1)
+    assert early.kind == "normal" and early.alert is None
+    assert "first days after a session is normal" in early.html and "+91 1" in early.html
+    late = await _say(ctx, "still swollen", days=4)
+    assert late.kind == "urgent" and late.alert is not None
+    assert late.alert.kind == "red_flag" and late.alert.rule_id == "swelling-bruising-lasting"
+
+
+async def test_not_the_patients_symptom_gets_the_warning_signs(ctx: AppContext) -> None:
+    """Another person's fever: the warning-signs FAQ answer, no alert."""
+    await joined(ctx)
+    reply = await _say(ctx, "my friend had fever after her treatment")
+    assert reply.kind == "faq" and reply.alert is None
+    assert "What is normal, and when should I contact the clinic?" in reply.html
+
+
+async def test_small_talk_and_close_calls_need_no_person(ctx: AppContext) -> None:
+    """ "thanks": small talk; two confident FAQ candidates: buttons, no alert; only weak
+    candidates: buttons and a hand-off."""
+    await joined(ctx)
+    assert (await _say(ctx, "thanks 🙏")).kind == "smalltalk"
+    close = await _say(ctx, "makeup and sunscreen after treatment?")
+    assert close.kind == "suggest" and close.alert is None and len(close.suggestions) >= 2
+    weak = await _say(ctx, "cold")
+    assert weak.kind == "suggest" and weak.alert is not None
+
+
+async def test_devanagari_from_an_english_patient(ctx: AppContext) -> None:
+    """Devanagari: the answer in Hindi, with the offer to switch; Hinglish stays English."""
+    await joined(ctx)
+    reply = await _say(ctx, "क्या मैं शराब पी सकता हूँ")
+    assert reply.language == "hi" and reply.offer_language == "hi"
+    assert "क्या शराब पी सकते हैं?" in reply.html
+    latin = await _say(ctx, "sharab pi sakte hai kya")
+    assert latin.language == "en" and latin.offer_language is None
+
+
+async def test_stopped_patient_doubtful_flag_still_reaches_the_team(ctx: AppContext) -> None:
+    """A stopped patient's doubtful flag still opens a case (when unsure, a human sees it)."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        await store.patients.set_status(patient_id, "stopped")
+    reply = await _say(ctx, "is fever normal after this?")
+    assert reply.kind == "doubtful" and reply.alert is not None
+
+
+async def test_faq_topics_and_groups_follow_the_protocol(ctx: AppContext) -> None:
+    """A face patient's /faq: no hair entries, no unlisted PRP; groups only with entries."""
+    patient_id = await joined(ctx)
+    protocols = await inbox.patient_protocols(ctx, patient_id)
+    assert protocols == ("micro-mesotherapy-face",)
+    ids = {entry_id for entry_id, _ in inbox.faq_topics(ctx, "en", protocols)}
+    assert "wash-face" in ids and "wash-hair" not in ids and "hair-sessions" not in ids
+    assert "prp-or-mesotherapy" not in ids
+    groups = inbox.faq_groups(ctx, "hi", protocols)
+    assert groups[0] == ("after", "सेशन के बाद")
+    hair = {e for e, _ in inbox.faq_topics(ctx, "en", ("micro-mesotherapy-hair",))}
+    assert "wash-hair" in hair and "wash-face" not in hair

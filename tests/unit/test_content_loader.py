@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from core.content import DayTiming, OffsetTiming
-from storage.content_loader import ContentError, load_content, validate_content
+from storage.content_loader import (
+    ContentError,
+    check_content,
+    load_content,
+    rendered_typography,
+    validate_content,
+)
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 LANGUAGES = ["en", "hi"]
@@ -61,18 +68,35 @@ def test_duplicate_step_id_is_reported(content: Path) -> None:
     assert "steps[3].id: duplicate step id 'no-exercise'" in problem
 
 
-def test_missing_language_text_is_reported(content: Path) -> None:
-    """A text table lacking a declared language fails (Hindi completeness, acceptance 6)."""
+def test_missing_language_text_is_a_warning(content: Path) -> None:
+    """A text lacking a declared language is a warning, not a problem (issue 11): it falls
+    back to the default language, and the warning names the setting to change."""
     edit(content / "faq.toml", 'answer.hi = "24 घंटे के बाद। प्रश्न: {contact}"\n', "")
+    assert problems(content) == []
+    report = check_content(content, LANGUAGES, "en")
+    [warning] = [str(w) for w in report.warnings]
+    assert "faq.toml: faq[id=makeup].answer.hi: missing text for language 'hi'" in warning
+    assert report.content is not None
+    [line] = report.content.warnings
+    assert "clinic.languages in settings.toml" in line and "clinic.default_language" in line
+    assert report.content.faq[0].answer.get("hi") == "After 24 hours. Questions: {contact}"
+
+
+def test_missing_default_language_text_is_a_problem(content: Path) -> None:
+    """Without the default language's text there is nothing to fall back to: a problem."""
+    edit(content / "faq.toml", 'answer.en = "After 24 hours. Questions: {contact}"\n', "")
     [problem] = problems(content)
-    assert "faq.toml: faq[id=makeup].answer.hi: missing text for language 'hi'" in problem
+    assert "faq[id=makeup].answer.en: missing text for language 'en'" in problem
+    assert "clinic.default_language" in problem
 
 
 def test_declared_languages_come_from_the_caller(content: Path) -> None:
-    """Declaring a third language makes every per-language text without it a problem."""
-    found = [str(p) for p in validate_content(content, ["en", "hi", "ta"], "en")]
-    assert any("name.ta: missing text" in problem for problem in found)
-    assert not any(".text.ta" in p and "steps[id=sun]" in p for p in found)  # one string: all
+    """Declaring a third language warns about every per-language text without it."""
+    report = check_content(content, ["en", "hi", "ta"], "en")
+    found = [str(w) for w in report.warnings]
+    assert report.problems == []
+    assert any("name.ta: missing text" in warning for warning in found)
+    assert not any(".text.ta" in w and "steps[id=sun]" in w for w in found)  # one string: all
 
 
 def test_toml_syntax_error_gives_line_and_column(content: Path) -> None:
@@ -142,11 +166,128 @@ def test_missing_folder_and_missing_protocols_are_errors(tmp_path: Path) -> None
 
 
 def test_load_content_raises_with_every_problem(content: Path) -> None:
-    """load_content raises ContentError carrying the same problem list."""
+    """load_content raises ContentError carrying the same problem list (warnings, such as
+    keywords missing a language, are not among them)."""
     edit(content / "protocols/face.toml", 'at = "+0m"', 'at = "+2x"')
+    edit(content / "faq.toml", 'id = "makeup"', 'id = "make up"')
     edit(content / "faq.toml", "keywords.hi", "keywords.xx")
     with pytest.raises(ContentError) as caught:
         load_content(content, LANGUAGES, "en")
     locations = [problem.location for problem in caught.value.problems]
     assert "steps[id=no-exercise].at" in locations
-    assert "faq[id=makeup].keywords.hi" in locations
+    assert "faq[1].id" in locations
+    assert not any(location.endswith("keywords.hi") for location in locations)
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "content"
+
+
+def english_only(source: Path, target: Path) -> Path:
+    """A copy of a content folder with every Hindi text and word list taken out."""
+    shutil.copytree(source, target)
+    for path in target.rglob("*.toml"):
+        kept: list[str] = []
+        closer = ""
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if closer:
+                closer = "" if closer in line else closer
+                continue
+            if re.match(r"^\s*[\w.]+\.hi\s*=", line):
+                value = line.split("=", 1)[1]
+                if value.count('"""') == 1:
+                    closer = '"""'
+                elif "[" in value and "]" not in value:
+                    closer = "]"
+                continue
+            kept.append(line)
+        path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return target
+
+
+def test_english_only_content_loads_with_one_warning_per_file(tmp_path: Path) -> None:
+    """Issue 11: a clinic's English-only content under the shipped settings (en, hi)
+    loads; each file gets one warning naming clinic.languages; Hindi falls back to English."""
+    folder = english_only(SHIPPED, tmp_path / "content")
+    assert "हिन्दी" not in (folder / "faq.toml").read_text(encoding="utf-8")
+    content = load_content(folder, LANGUAGES, "en")
+    assert len(content.warnings) == 4
+    assert all("clinic.languages in settings.toml" in w for w in content.warnings)
+    face = content.protocols["micro-mesotherapy-face"]
+    assert face.name.get("hi", "en") == "Micro mesotherapy (face)"
+
+
+def test_shipped_content_has_no_warnings() -> None:
+    """The shipped content is complete in English and Hindi and typographically clean."""
+    assert load_content(SHIPPED, LANGUAGES, "en").warnings == ()
+
+
+def test_double_punctuation_and_nested_brackets_are_warnings(content: Path) -> None:
+    """A check rule for typography: ".." and brackets in brackets, with file and place."""
+    edit(content / "faq.toml", "After 24 hours. Questions",
+         "After 24 hours.. Questions (see (this))")
+    report = check_content(content, LANGUAGES, "en")
+    found = "\n".join(str(w) for w in report.warnings)
+    assert "faq[id=makeup].answer.en: double punctuation '..'" in found
+    assert "brackets inside brackets" in found
+
+
+def test_typography_with_the_clinics_values_filled_in(content: Path) -> None:
+    """ "{contact}." is fine until the clinic's contact ends with a full stop: then "..";
+    "({contact})" nests the contact's own brackets."""
+    edit(content / "faq.toml", "Questions: {contact}", "Questions: {contact}. Or ({contact})")
+    loaded = load_content(content, LANGUAGES, "en")
+    clean = rendered_typography(loaded, lambda _language: {"contact": "Call 1"}, "en")
+    assert clean == []
+    values = {"contact": "Call 1 (9-5) or reply here.", "clinic": "C"}
+    found = rendered_typography(loaded, lambda _language: values, "en")
+    assert any("answer (en): double punctuation '..'" in line for line in found)
+    assert any("brackets inside brackets" in line and "clinic.contact" in line for line in found)
+
+
+def test_faq_groups_scopes_and_unlisted_entries(content: Path) -> None:
+    """[[group]] headings, `group`, `protocols` (known ones only) and `listed` load; an
+    unknown group or protocol is a problem with what exists."""
+    path = content / "faq.toml"
+    path.write_text(
+        '[[group]]\nid = "after"\nname.en = "After"\nname.hi = "बाद"\n\n'
+        + path.read_text(encoding="utf-8").replace(
+            'id = "makeup"\n', 'id = "makeup"\ngroup = "after"\nprotocols = ["face"]\n'
+            "listed = false\n"),
+        encoding="utf-8",
+    )
+    loaded = load_content(content, LANGUAGES, "en")
+    [group] = loaded.faq_groups
+    entry = loaded.faq[0]
+    assert group.id == "after" and entry.group == "after" and entry.protocols == ("face",)
+    assert not entry.listed and entry.applies_to(("face",)) and not entry.applies_to(("hair",))
+    edit(path, 'group = "after"', 'group = "later"')
+    edit(path, 'protocols = ["face"]', 'protocols = ["hair"]')
+    found = "\n".join(problems(content))
+    assert "faq[id=makeup].group: unknown group 'later'; groups in this file: after" in found
+    assert "faq[id=makeup].protocols: unknown protocol 'hair'; known protocols: face" in found
+
+
+def test_lasting_rule_settle_days_and_info_faq(content: Path) -> None:
+    """red_flags.toml's [lasting] rule, info_faq and ignore words, and a protocol's
+    settle_days load; info_faq must name a FAQ entry, settle_days be a whole number."""
+    path = content / "red_flags.toml"
+    path.write_text(
+        'info_faq = "makeup"\nignore.en = ["discharged"]\n' + path.read_text(encoding="utf-8")
+        + '\n[lasting]\nid = "lasting"\nsymptoms.en = ["swollen"]\nsymptoms.hi = ["सूजा"]\n'
+        'still.en = ["still"]\nstill.hi = ["अब भी"]\nearly_reply.en = "Normal. {contact}"\n'
+        'early_reply.hi = "सामान्य। {contact}"\n',
+        encoding="utf-8",
+    )
+    edit(content / "protocols/face.toml", 'description = "Test protocol"',
+         'description = "Test protocol"\nsettle_days = 4')
+    loaded = load_content(content, LANGUAGES, "en")
+    lasting = loaded.red_flags.lasting
+    assert lasting is not None and lasting.symptoms["en"] == ("swollen",)
+    assert loaded.red_flags.info_faq == "makeup"
+    assert loaded.red_flags.ignore["en"] == ("discharged",)
+    assert loaded.protocols["face"].settle_days == 4
+    edit(path, 'info_faq = "makeup"', 'info_faq = "nothing"')
+    edit(content / "protocols/face.toml", "settle_days = 4", "settle_days = 0")
+    found = "\n".join(problems(content))
+    assert "info_faq: no FAQ entry with id 'nothing'" in found
+    assert "settle_days: expected a whole number >= 1" in found

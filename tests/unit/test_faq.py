@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,9 @@ from hypothesis import strategies as st
 
 from core.content import FaqEntry, LocalizedText
 from core.faq import CONFIDENT_SCORE, FaqIndex
+from core.faq_words import GENERIC_WORDS, generic_words
 from core.text_match import normalize, normalize_unicode
+from storage.content_loader import load_content
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
@@ -142,23 +143,76 @@ def test_half_of_a_two_word_keyword_is_only_a_suggestion(index: FaqIndex) -> Non
     assert {hit.entry_id for hit in match.alternatives} == {"cold-sore", "swelling"}
 
 
-def test_close_runner_up_is_offered_as_did_you_mean(index: FaqIndex) -> None:
-    """Two entries named in one question: the best is answered, the other suggested."""
+def test_close_runner_up_means_asking_not_answering(index: FaqIndex) -> None:
+    """Issue 10 (changed: the best used to be answered and the other suggested): two
+    entries named equally in one question are both offered as "did you mean"."""
     match = index.match("makeup and sunscreen after treatment?", "en")
-    assert match.best is not None
-    ids = {match.best.entry_id, *(hit.entry_id for hit in match.alternatives)}
-    assert ids == {"makeup", "sun"}
+    assert match.best is None
+    assert {hit.entry_id for hit in match.alternatives} == {"makeup", "sun"}
 
 
-def test_limit_caps_best_plus_alternatives() -> None:
-    """`limit` is the most hits returned in all, best included."""
+def test_limit_caps_the_candidates() -> None:
+    """`limit` is the most candidates returned when asking."""
     entries = [_entry(f"e{n}", [f"keyword{n}x"]) for n in range(6)]
     index = FaqIndex.build(entries, ["en"])
     text = " ".join(f"keyword{n}x" for n in range(6))
     match = index.match(text, "en", limit=3)
-    assert match.best is not None
-    assert len(match.alternatives) == 2
-    assert index.match(text, "en", limit=1).alternatives == ()
+    assert match.best is None
+    assert len(match.alternatives) == 3
+    assert len(index.match(text, "en", limit=1).alternatives) == 1
+
+
+def test_topic_words_outweigh_generic_ones() -> None:
+    """ "how long will the sweling last": the topic word (swelling) wins over the generic
+    "last"; "should i stop aspirin before my next session": aspirin over "next session"."""
+    entries = [
+        _entry("lasts", ["how long does it last", "last"]),
+        _entry("swelling", ["swelling"]),
+        _entry("sessions", ["next session", "how many sessions"]),
+        _entry("aspirin", ["aspirin"]),
+    ]
+    index = FaqIndex.build(entries, ["en"])
+    for text, expected in (
+        ("how long will the sweling last", "swelling"),
+        ("should i stop aspirin before my next session", "aspirin"),
+        ("how long does it last?", "lasts"),
+        ("when is my next session", "sessions"),
+    ):
+        match = index.match(text, "en")
+        assert match.best is not None and match.best.entry_id == expected, (text, match)
+    alone = index.match("last", "en")
+    assert alone.best is None and alone.alternatives[0].entry_id == "lasts"
+
+
+def test_the_more_specific_reading_of_the_same_words_wins() -> None:
+    """A runner-up that matched only part of what the best matched is no rival:
+    "results last" beats "results" for "how long do results last"."""
+    index = FaqIndex.build(
+        [_entry("when", ["results"]), _entry("lasts", ["results last"])], ["en"]
+    )
+    match = index.match("how long do results last", "en")
+    assert match.best is not None and match.best.entry_id == "lasts"
+
+
+def test_adjacent_swap_in_a_four_letter_word_is_a_typo(index: FaqIndex) -> None:
+    """Issue 10: "wnie" is "wine" (two neighbours swapped, first letter kept); other slips
+    in short words still are not ("wind", "wien" keeps no neighbours' order)."""
+    hit = index.match("can i have a glass of wnie", "en").best
+    assert hit is not None and hit.entry_id == "alcohol" and hit.score < 100
+    assert index.match("the wind is strong", "en").best is None
+    assert index.match("iwne", "en").best is None  # the first letter must be right
+
+
+def test_protocol_scope_leaves_other_protocols_entries_out() -> None:
+    """An entry scoped to the hair protocol answers hair patients only."""
+    hair = FaqEntry(
+        id="hair", keywords={"en": ("shampoo",)}, question=LocalizedText.of("Hair?"),
+        answer=LocalizedText.of("..."), protocols=("hair",),
+    )
+    index = FaqIndex.build([hair], ["en"])
+    assert index.match("shampoo", "en", protocols=("hair",)).best is not None
+    assert index.match("shampoo", "en", protocols=("face",)).best is None
+    assert index.match("shampoo", "en").best is not None  # scope unknown: everything
 
 
 def test_retyped_question_hits_even_without_keywords() -> None:
@@ -209,7 +263,10 @@ def test_match_never_raises_on_any_text(text: str, language: str) -> None:
     assert match.best is None or 0 <= match.best.score <= 100
 
 
-_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=10)
+# (Generic words like "doctor" name no topic: alone they only ask, see above.)
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=10).filter(
+    lambda word: word not in GENERIC_WORDS
+)
 
 
 @settings(max_examples=100, deadline=None)
@@ -226,19 +283,7 @@ def test_exact_keyword_always_hits_its_entry(keywords: list[str], pick: int) -> 
 
 
 def _shipped_faq() -> tuple[FaqEntry, ...]:
-    path = CONTENT_DIR / "faq.toml"
-    if not path.is_file():
-        pytest.skip("content/faq.toml is not there yet")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return tuple(
-        FaqEntry(
-            id=raw["id"],
-            keywords={lang: tuple(found) for lang, found in raw["keywords"].items()},
-            question=LocalizedText.of(raw["question"]),
-            answer=LocalizedText.of(raw["answer"]),
-        )
-        for raw in data["faq"]
-    )
+    return load_content(CONTENT_DIR, ["en", "hi"], "en").faq
 
 
 @pytest.fixture(scope="module")
@@ -280,6 +325,9 @@ def shipped() -> FaqIndex:
         ("dhoop mein ja sakti hu?", "hi", "sun"),
         ("can I wear makeup", "hi", "makeup"),
         ("sujan kab jayegi", "en", "swelling"),
+        # Issue 10's reported misses: the topic word now wins.
+        ("how long will the sweling last", "en", "swelling"),
+        ("should i stop aspirin before my next session", "en", "pre-care-medicines"),
     ],
 )
 def test_shipped_faq_answers_realistic_questions(
@@ -312,8 +360,10 @@ def test_shipped_faq_ignores_greetings(shipped: FaqIndex, text: str) -> None:
 
 
 def test_every_shipped_keyword_typed_alone_hits_an_entry_listing_it(shipped: FaqIndex) -> None:
-    """Each shipped keyword, typed exactly, answers with an entry that lists that keyword."""
+    """Each shipped keyword, typed exactly, answers with an entry that lists that keyword;
+    a keyword of generic words only ("last", "normal") asks, offering that entry first."""
     entries = _shipped_faq()
+    generic = generic_words(entries)
     owners: dict[str, set[str]] = {}
     for entry in entries:
         for keywords in entry.keywords.values():
@@ -323,8 +373,12 @@ def test_every_shipped_keyword_typed_alone_hits_an_entry_listing_it(shipped: Faq
         for language, keywords in entry.keywords.items():
             for keyword in keywords:
                 match = shipped.match(keyword, language)
-                assert match.best is not None, keyword
                 spelling = normalize(keyword).replace(" ", "")
+                if all(word in generic for word in normalize(keyword).split()):
+                    first = match.best or match.alternatives[0]
+                    assert first.entry_id in owners[spelling], (keyword, match)
+                    continue
+                assert match.best is not None, keyword
                 assert match.best.entry_id in owners[spelling], (keyword, match)
 
 

@@ -1,0 +1,277 @@
+"""Whose symptom, and is it there: the words around a red-flag phrase, in English, Hindi
+and romanised Hindi.
+
+`judge` looks at the clause a phrase stands in and says whether the patient reports it
+(`Stance.OWN`), denies it ("no fever", "bukhar nahi hai", "बुखार नहीं"), asks about it
+in general ("what are the signs of infection?"), speaks of someone else ("my friend had
+fever"), or leaves doubt (a hedge, a question, a bare "no" in the next clause). Triage
+turns that into clear, doubtful or not the patient's symptom. The word lists are the
+product's language knowledge, not clinic content: a clinic edits phrases, not grammar.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from core.language import Reading
+
+
+class Grams:
+    """Word sequences to look for, indexed by their first word (one pass over a message)."""
+
+    def __init__(self, *grams: tuple[str, ...]) -> None:
+        index: dict[str, list[tuple[str, ...]]] = {}
+        for gram in grams:
+            index.setdefault(gram[0], []).append(gram)
+        self.grams = grams
+        self.starts = {word: tuple(found) for word, found in index.items()}
+
+    def at(self, words: tuple[str, ...], index: int) -> tuple[str, ...] | None:
+        """The sequence that starts at `words[index]`, if any."""
+        for gram in self.starts.get(words[index], ()):
+            if words[index : index + len(gram)] == gram:
+                return gram
+        return None
+
+    def found(self, words: tuple[str, ...], skip: Collection[int] = (), offset: int = 0) -> bool:
+        """Whether `words` contain one of the sequences (not using positions in `skip`)."""
+        starts = self.starts
+        for index, word in enumerate(words):
+            if word not in starts:
+                continue
+            gram = self.at(words, index)
+            if gram is not None and not any(offset + index + k in skip for k in range(len(gram))):
+                return True
+        return False
+
+
+# English negation precedes what it negates ("no fever", "don't have any pus").
+NEGATE_BEFORE = frozenset({
+    "no", "not", "never", "without", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt",
+    "werent", "havent", "hasnt", "hadnt", "nor", "neither", "zero", "nothing", "bina",
+    "बिना", "bagair", "बगैर", "na", "ना", "न",
+})
+# Hindi negation follows it ("bukhar nahi hai", "बुखार नहीं है", "pus bilkul nahi").
+NEGATE_AFTER = frozenset({
+    "nahi", "nahin", "nhi", "nai", "nahe", "nahee", "na", "नहीं", "नही", "ना", "न", "none",
+})
+NEGATIONS = NEGATE_BEFORE | NEGATE_AFTER | {"nope", "nah"}
+# A negation after these negates the change, not the symptom: "bukhar utra nahi" (the
+# fever has not come down) is still a fever.
+CHANGE_WORDS = frozenset({
+    "utra", "utar", "utri", "kam", "ghata", "ghati", "gaya", "gayi", "gai", "gya", "theek",
+    "thik", "ruk", "ruka", "ruki", "rukta", "rukti", "band", "gone", "better", "stop",
+    "उतरा", "उतरी", "उतर", "कम", "घटा", "घटी", "गया", "गई", "गयी", "ठीक", "रुक", "रुका", "रुकी",
+    "बंद",
+})
+# The symptom has passed: "fever is gone", "sujan kam ho gayi", "बुखार उतर गया".
+RESOLVED = Grams(
+    ("gone",), ("went", "away"), ("went", "down"), ("stopped",), ("subsided",),
+    ("settled",), ("disappeared",), ("better",), ("reduced",), ("healed",),
+    ("utar",), ("utra",), ("utri",), ("chala", "gaya"), ("chali", "gayi"), ("chali", "gai"),
+    ("kam", "ho"), ("theek", "ho"), ("thik", "ho"), ("khatam",), ("ठीक", "हो"), ("उतर",),
+    ("उतरा",), ("चला", "गया"), ("चली", "गई"), ("कम", "हो"), ("खत्म",),
+)
+# Doubt: "not sure if it is pus", "shayad bukhar hai", "पता नहीं".
+HEDGES = Grams(
+    ("not", "sure"), ("unsure",), ("dont", "know"), ("dont", "think"), ("i", "wonder"),
+    ("maybe",), ("perhaps",), ("might",), ("could", "be"), ("possible",), ("possibly",),
+    ("shayad",), ("shaayad",), ("शायद",), ("pata", "nahi"), ("pata", "nhi"), ("पता", "नहीं"),
+)
+# A question about the topic in general, not a report: "signs of infection", "what if".
+INFO = Grams(
+    ("signs",), ("sign",), ("symptoms",), ("symptom",), ("what", "if"), ("if",),
+    ("in", "case"), ("how", "do", "i", "know"), ("how", "will", "i", "know"),
+    ("how", "to", "know"), ("how", "can", "i", "tell"), ("how", "to", "tell"),
+    ("what", "happens"), ("should", "i", "worry"), ("when", "to", "worry"),
+    ("when", "should", "i"), ("prevent",), ("avoid",), ("risk",), ("risks",), ("chance",),
+    ("chances",), ("can", "it", "cause"), ("does", "it", "cause"), ("lakshan",),
+    ("लक्षण",), ("agar",), ("अगर",), ("yadi",), ("यदि",), ("kaise", "pata"),
+    ("कैसे", "पता"), ("ho", "sakta"), ("ho", "sakti"), ("हो", "सकता"), ("हो", "सकती"),
+    ("bachne",), ("bachein",), ("bache",), ("बचने",), ("बचें",), ("bachav",), ("बचाव",),
+    ("jokhim",), ("जोखिम",), ("read", "about"), ("heard",), ("online",), ("google",),
+    ("article",), ("video",), ("padha",), ("suna",), ("सुना",), ("पढा",), ("what", "would"),
+    ("hone", "par"), ("hone", "pe"), ("होने", "पर"),
+)
+NOT_INFO = Grams(("as", "if"), ("even", "if"))
+PEOPLE = frozenset({
+    "people", "someone", "somebody", "anyone", "anybody", "others", "patients", "everyone",
+    "log", "logon", "logo", "लोग", "लोगों", "kisi", "किसी",
+})
+THIRD_PERSON = frozenset({
+    "friend", "friends", "sister", "brother", "mother", "mom", "mum", "mummy", "dad",
+    "father", "husband", "wife", "daughter", "son", "aunt", "uncle", "cousin", "colleague",
+    "neighbour", "neighbor", "grandmother", "grandma", "she", "he", "her", "his", "him",
+    "dost", "saheli", "behen", "bahen", "bahan", "didi", "bhai",
+    "bhaiya", "maa", "papa", "pati", "patni", "beti", "bhabhi", "chachi", "mausi", "bua",
+    "nani", "dadi", "usko", "unko", "unhe", "uski", "uska", "uske", "unki", "unka", "woh",
+    "वो", "वह", "उसे", "उसको", "उनको", "उन्हें", "उसकी", "उसका", "उसके", "उनकी", "दोस्त", "सहेली",
+    "बहन", "दीदी", "भाई", "मां", "माता", "पापा", "पिता", "पति", "पत्नी", "बेटी", "भाभी", "मौसी",
+    "चाची", "दादी", "नानी",
+})
+FIRST_PERSON = frozenset({
+    "i", "im", "ive", "id", "ill", "me", "myself", "mine", "mujhe", "mujhko", "muje", "main",
+    "mai", "hum", "humein", "hamein", "मैं", "मुझे", "मुझको", "हम", "हमें",
+})
+# "my face" is the patient's own; "my friend" is someone else.
+POSSESSIVE = frozenset({
+    "my", "mera", "meri", "mere", "humara", "hamara", "hamari", "मेरा", "मेरी", "मेरे", "हमारा",
+    "हमारी",
+})
+PAST = frozenset({
+    "had", "was", "were", "got", "ago", "tha", "thi", "hua", "hui", "था", "थी", "थे",
+    "हुआ", "हुई",
+})
+PRESENT = frozenset({
+    "has", "is", "are", "have", "now", "hai", "hain", "ab", "abhi", "है", "हैं", "अब", "अभी",
+})
+QUESTION_WORDS = frozenset({
+    "is", "are", "can", "could", "should", "will", "would", "do", "does", "did", "what",
+    "how", "why", "when", "which", "kya", "क्या", "kyu", "kyun", "kyon", "क्यों", "kaise",
+    "कैसे", "kab", "कब",
+})
+# In a question these still report the patient's own state ("I have fever, is it bad?").
+REPORTS = Grams(("i", "have"), ("ive", "got"), ("i", "got"), ("im", "having"), ("i", "feel"),
+           ("im", "feeling"), ("i", "am"), ("im",), ("there", "is"), ("theres",))
+# "why is my face swollen?" asks about a state the patient is in.
+PRESUPPOSING = frozenset({"why", "kyu", "kyun", "kyon", "क्यों"})
+INVERTED = frozenset({"do", "does", "could", "will", "can", "might", "would", "should"})
+# Stop the look-back or look-ahead for a negation here: "bukhar hai aur nahi..." is not
+# "bukhar nahi".
+SCOPE_STOPS = frozenset({"and", "aur", "और", "or", "hai", "है", "hain", "हैं", "tha", "था",
+                         "thi", "थी", "but", "lekin"})
+BARE_WORDS = NEGATIONS | frozenset({
+    "really", "sure", "i", "think", "so", "know", "dont", "ok", "okay", "pata", "actually",
+    "ji", "sir", "doctor", "maam", "all", "at", "bilkul", "बिल्कुल", "पता", "जी",
+})
+WINDOW = 3  # how many words a negation may stand from the phrase
+RESOLVED_WINDOW = 5  # how far after a phrase "gone" may stand: "my fever from last week is gone"
+# "without any fever or pus": a negation reaches along a list joined by these.
+COORDINATORS = frozenset({"or", "nor", "ya", "या", "na", "ना"})
+# Hindi asks with these anywhere in the sentence ("sujan kitne din me jayegi").
+HINDI_QUESTION_WORDS = frozenset({
+    "kitne", "kitna", "kitni", "kab", "kaise", "kyu", "kyun", "kyon", "kya", "कितने", "कितना",
+    "कितनी", "कब", "कैसे", "क्यों", "क्या",
+})
+
+
+class Stance(enum.StrEnum):
+    """What the words around a phrase say about it."""
+
+    OWN = "own"  # the patient reports it
+    NEGATED = "negated"  # denied or passed: "no fever", "bukhar utar gaya"
+    INFO = "info"  # a question about it in general: "signs of infection?"
+    OTHER_PAST = "other_past"  # someone else, in the past: "my friend had fever"
+    OTHER_NOW = "other_now"  # someone else, now (or a carer writing for the patient)
+    QUESTION = "question"  # asked about, perhaps their own: "is fever normal?"
+    HEDGED = "hedged"  # "not sure if it's pus", or a bare "no" in the next clause
+
+
+@dataclass(frozen=True, kw_only=True)
+class Span:
+    """Where a phrase stands: its first and one-past-last word, and the words it used."""
+
+    start: int
+    end: int
+    used: frozenset[int]
+
+
+def _negated(reading: Reading, span: Span, clause: tuple[int, int], skip: Collection[int]) -> bool:
+    """Denied or passed: a negation just before it (English), just after it (Hindi, unless
+    it negates a change: "utra nahi"), or a resolution after it ("gone", "utar gaya")."""
+    words = reading.words
+    start, end = clause
+    steps = 0
+    for position in range(span.start - 1, start - 1, -1):
+        word = words[position]
+        if position in skip:
+            continue
+        if word in NEGATE_BEFORE:
+            return True
+        if word in COORDINATORS:
+            steps = 0
+            continue
+        steps += 1
+        if word in SCOPE_STOPS or steps >= WINDOW:
+            break
+    changed = False
+    for position in range(span.end, min(end, span.end + WINDOW)):
+        word = words[position]
+        if position in skip:
+            continue
+        if word in CHANGE_WORDS:
+            changed = True
+        elif word in NEGATE_AFTER:
+            return not changed  # "nahi" after "utra": the fever has not come down
+        elif word in SCOPE_STOPS:
+            break
+    after = words[span.end : min(end, span.end + RESOLVED_WINDOW)]
+    for index in range(len(after)):
+        gram = RESOLVED.at(after, index)
+        if gram is not None and span.end + index not in skip:
+            return not _denied(after, index, len(gram))
+    return False
+
+
+def _denied(words: tuple[str, ...], index: int, size: int) -> bool:
+    """A resolution word that is itself negated ("not gone", "theek nahi") is no resolution."""
+    near = words[max(0, index - 2) : index] + words[index + size : index + size + 2]
+    return any(word in NEGATIONS for word in near)
+
+
+def _first_person(words: tuple[str, ...]) -> bool:
+    for index, word in enumerate(words):
+        if word in FIRST_PERSON:
+            return True
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word in POSSESSIVE and following not in THIRD_PERSON:
+            return True
+    return False
+
+
+def _reports(words: tuple[str, ...]) -> bool:
+    for index in range(len(words)):
+        if (index == 0 or words[index - 1] not in INVERTED) and REPORTS.at(words, index):
+            return True
+    return False
+
+
+def _bare_negation_after(reading: Reading, clause_index: int) -> bool:
+    """ "fever? no", "pus hai... pata nahi": a bare negation or doubt right after the clause.
+    (A leading "No, I have fever" answers something else: the report stands.)"""
+    following = clause_index + 1
+    if following >= len(reading.clauses):
+        return False
+    if reading.clauses[following].sentence - reading.clauses[clause_index].sentence > 1:
+        return False
+    words = set(reading.clause_words(following))
+    return bool(words) and words <= BARE_WORDS and bool(words & NEGATIONS)
+
+
+def judge(reading: Reading, span: Span, consumed: Collection[int] = ()) -> Stance:
+    """The stance of the message towards the phrase at `span` (see the module doc)."""
+    clause_index = reading.clause_of[span.start]
+    clause = reading.clauses[clause_index]
+    words = reading.clause_words(clause_index)
+    skip = set(consumed) | set(span.used)
+    offset = clause.start
+    if _negated(reading, span, (clause.start, clause.end), skip):
+        return Stance.NEGATED
+    if HEDGES.found(words, skip, offset):
+        return Stance.HEDGED
+    if INFO.found(words) and not NOT_INFO.found(words):
+        return Stance.INFO
+    if set(words) & PEOPLE and not _first_person(words):
+        return Stance.INFO
+    if set(words) & THIRD_PERSON and not _first_person(words):
+        past = bool(set(words) & PAST) and not set(words) & PRESENT
+        return Stance.OTHER_PAST if past else Stance.OTHER_NOW
+    asking = (clause.question or words[0] in QUESTION_WORDS
+              or bool(set(words) & HINDI_QUESTION_WORDS))
+    if asking and words[0] not in PRESUPPOSING and not _reports(words):
+        return Stance.QUESTION
+    if _bare_negation_after(reading, clause_index):
+        return Stance.HEDGED
+    return Stance.OWN

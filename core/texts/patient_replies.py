@@ -1,0 +1,75 @@
+"""The bot's own replies around understanding free text, joining, /faq and /plan, in
+English and Hindi (part of core/texts/patient.py's TEXTS; same rules: HTML templates,
+`t()` escapes every value)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+REPLY_TEXTS: Mapping[str, Mapping[str, str]] = {
+    # --- free text ------------------------------------------------------------------------
+    # A doubtful red flag: calm, and never silent. {emergency} is the clinic's route.
+    "doubtful": {
+        "en": (
+            "Thank you for telling me. I've asked the clinic team to look at this; they "
+            "will reply here. If it gets worse or you feel very unwell, do not wait for a "
+            "reply: {emergency}"
+        ),
+        "hi": (
+            "बताने के लिए धन्यवाद। मैंने क्लिनिक टीम से इसे देखने को कहा है; वे यहीं उत्तर "
+            "देंगे। अगर तकलीफ़ बढ़े या बहुत तबीयत खराब लगे, तो उत्तर का इंतज़ार न करें: "
+            "{emergency}"
+        ),
+    },
+    "smalltalk": {
+        "en": "👍 I'm here whenever you need me: just write your question.",
+        "hi": "👍 जब भी ज़रूरत हो, मैं यहाँ हूँ: बस अपना प्रश्न लिखें।",
+    },
+    "did_you_mean_close": {
+        "en": "Did you mean one of these? If not, please write your question in other words.",
+        "hi": "क्या आपका मतलब इनमें से कोई है? अगर नहीं, तो कृपया अपना प्रश्न दूसरे शब्दों में लिखें।",
+    },
+    # Sent in the language the patient wrote in, with a button to switch to it.
+    "language_offer": {
+        "en": "You wrote in English, so I answered in English. Switch all messages to English?",
+        "hi": (
+            "आपने हिन्दी में लिखा, इसलिए मैंने हिन्दी में उत्तर दिया। क्या आगे से सभी संदेश "
+            "हिन्दी में चाहिए?"
+        ),
+    },
+    "button_language_switch": {"en": "Yes, in English", "hi": "हाँ, हिन्दी में"},
+    # --- joining ----------------------------------------------------------------------------
+    "code_cancelled": {
+        "en": (
+            "{clinic} has cancelled this invite, so it can no longer be used. If you think "
+            "this is a mistake, please contact the clinic."
+        ),
+        "hi": (
+            "{clinic} ने यह निमंत्रण रद्द कर दिया है, इसलिए अब इसका इस्तेमाल नहीं हो सकता। "
+            "अगर आपको लगता है कि यह गलती है, तो कृपया क्लिनिक से संपर्क करें।"
+        ),
+    },
+    "consent_language": {
+        "en": "Another language? Tap it below.",
+        "hi": "दूसरी भाषा चाहिए? नीचे दबाएँ।",
+    },
+    "first_now": {
+        "en": "Your first messages are on their way.",
+        "hi": "आपके पहले संदेश आ रहे हैं।",
+    },
+    "first_at": {
+        "en": "Your first message comes {when}.",
+        "hi": "आपका पहला संदेश {when} आएगा।",
+    },
+    "first_none": {
+        "en": "No messages are planned for now.",
+        "hi": "अभी कोई संदेश तय नहीं है।",
+    },
+    "when_today": {"en": "today at {time}", "hi": "आज {time} बजे"},
+    "when_tomorrow": {"en": "tomorrow at {time}", "hi": "कल {time} बजे"},
+    "when_date": {"en": "on {date} at {time}", "hi": "{date} को {time} बजे"},
+    # --- /faq -------------------------------------------------------------------------------
+    "faq_group_other": {"en": "Other questions", "hi": "अन्य प्रश्न"},
+    "faq_choose_question": {"en": "Choose a question:", "hi": "एक प्रश्न चुनें:"},
+    "button_faq_back": {"en": "« All topics", "hi": "« सभी विषय"},
+}

@@ -1,0 +1,111 @@
+"""Understanding what patients write, through the running bot (issue 10): the day decides
+"still swollen", doubtful flags reach a person calmly, negations and other people raise no
+alarm, Devanagari gets Hindi, small talk and close FAQ calls open no case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.e2e.harness import ALERT_CHAT_ID, BotEnv
+from tests.e2e.test_patient_inbox import joined
+
+URGENT = "may need the clinic's attention now"
+NORMAL = "Some swelling, bruising or redness in the first days after a session is normal"
+CALM = "I've asked the clinic team to look at this"
+WARNING_SIGNS = "What is normal, and when should I contact the clinic?"
+
+
+async def escalations(env: BotEnv) -> list[Any]:
+    async with env.db() as db:
+        return list(await db.escalations.list_open())
+
+
+async def no_alert(env: BotEnv, before: int) -> None:
+    await env.settle(0.3)
+    assert len(env.sent_to(ALERT_CHAT_ID)) == before
+    assert await escalations(env) == []
+
+
+async def test_still_swollen_is_normal_on_day_1_and_a_red_flag_on_day_4(bot_env: BotEnv) -> None:
+    """Acceptance 3: "still swollen" on day 1 gets the "normal" answer and no alert; the
+    same words on day 4 (patient-local days since the session) get the urgent reply and a
+    red-flag alert naming the lasting rule."""
+    user = await joined(bot_env, 8001)
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    bot_env.clock.advance(timedelta(days=1))
+    [reply] = await bot_env.ask(user, "still swollen")
+    assert NORMAL in reply.visible and "+91 00000 00000" in reply.visible
+    await no_alert(bot_env, before)
+    bot_env.clock.advance(timedelta(days=3))
+    [reply] = await bot_env.ask(user, "still swollen")
+    assert URGENT in reply.visible
+    [alert] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    assert "Red flag" in alert.visible and "swelling-bruising-lasting" in alert.visible
+    [escalation] = await escalations(bot_env)
+    assert escalation.kind == "red_flag" and escalation.rule_id == "swelling-bruising-lasting"
+
+
+async def test_a_doubtful_flag_gets_a_calm_reply_and_a_normal_case(bot_env: BotEnv) -> None:
+    """ "is fever normal after this?": never silence, never the alarm: a calm reply, and
+    the team gets a normal (hand-off) case naming the doubtful rule."""
+    user = await joined(bot_env, 8002)
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    [reply] = await bot_env.ask(user, "is fever normal after this?")
+    assert CALM in reply.visible and URGENT not in reply.visible
+    [alert] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    assert "Question for the team" in alert.visible and "doubtful:infection" in alert.visible
+    [escalation] = await escalations(bot_env)
+    assert escalation.kind == "handoff"
+
+
+async def test_negations_questions_and_other_people_raise_no_alarm(bot_env: BotEnv) -> None:
+    """The issue's false alarms: each gets an answer (the warning-signs entry when nothing
+    else fits), no urgent reply and no alert."""
+    user = await joined(bot_env, 8003)
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    for text in (
+        "my friend had fever after her treatment",
+        "what are the signs of an infection?",
+        "i can breathe fine, its just slight tingling",
+        "bukhar nahi hai, bas thodi lali hai",
+    ):
+        [reply] = await bot_env.ask(user, text)
+        assert URGENT not in reply.visible, text
+    [reply] = await bot_env.ask(user, "what are the signs of an infection?")
+    assert reply.visible.startswith(WARNING_SIGNS)
+    replies = await bot_env.ask(user, "no pus or anything, just asking when i can wash my face",
+                                count=2)
+    assert replies[0].visible.startswith("How should I wash my face after the treatment?")
+    assert any(b.text == WARNING_SIGNS for b in replies[1].buttons)
+    await no_alert(bot_env, before)
+
+
+async def test_devanagari_from_an_english_patient_is_answered_in_hindi(bot_env: BotEnv) -> None:
+    """Hindi in Devanagari from a patient whose language is English: the answer in Hindi
+    and an offer to switch; pressing it makes Hindi the patient's language."""
+    user = await joined(bot_env, 8004)
+    answer, offer = await bot_env.ask(user, "क्या मैं शराब पी सकता हूँ", count=2)
+    assert "क्या शराब पी सकते हैं?" in answer.visible
+    assert "हिन्दी में उत्तर दिया" in offer.visible
+    [done] = await bot_env.press(user, "हाँ, हिन्दी में")
+    assert "हिन्दी" in done.visible
+    async with bot_env.db() as db:
+        patient = await db.patients.get(user.invite.patient_id)
+    assert patient is not None and patient.language == "hi"
+    [again] = await bot_env.ask(user, "क्या मैं धूप में जा सकती हूँ")  # no second offer
+    assert "धूप" in again.visible
+
+
+async def test_small_talk_and_close_faq_calls_open_no_case(bot_env: BotEnv) -> None:
+    """ "thank you doctor 🙏" gets a short answer; "makeup and sunscreen?" asks "did you
+    mean" with both; neither opens a case."""
+    user = await joined(bot_env, 8005)
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    [reply] = await bot_env.ask(user, "thank you doctor 🙏")
+    assert "I'm here" in reply.visible
+    [ask] = await bot_env.ask(user, "makeup and sunscreen after treatment?")
+    assert ask.visible.startswith("Did you mean one of these?")
+    labels = {b.text for b in ask.buttons}
+    assert {"When can I wear makeup again?", "How long should I avoid the sun?"} <= labels
+    await no_alert(bot_env, before)
