@@ -117,20 +117,23 @@ def build_application(
 def load_checked_content(settings: Settings) -> Content:
     """The content, or StartupError listing every problem (each also logged)."""
     for missing in untranslated(settings.clinic.languages):
-        # Not fatal (patients get English), but `check` fails on it.
+        # Not fatal (patients get English); `check` warns, `check --strict` fails.
         log.warning("event=ui_translation_missing %s", missing)
     try:
-        return load_content(
+        content = load_content(
             settings.content.dir, settings.clinic.languages, settings.clinic.default_language
         )
     except ContentError as error:
         for problem in error.problems:
             log.error("content problem: %s", problem)
-
         raise StartupError(
             f"content in {settings.content.dir} has {len(error.problems)} problem(s); "
             "run `python run_bot.py check` for the list"
         ) from None
+    for line in content.warnings:
+        # Missing translations fall back to clinic.default_language; `check` lists them.
+        log.warning("event=content_warning %s", line)
+    return content
 
 
 async def open_context(
