@@ -53,3 +53,34 @@ async def test_session_for_a_patient_who_has_not_joined_is_refused(bot_env: BotE
         assert len(await db.enrollments.list_for_patient(invite.patient_id)) == 1
     [missing] = await bot_env.ask(bot_env.staff, "/session 999")
     assert "No patient #999" in missing.visible
+
+
+async def test_a_second_invite_for_the_same_procedure_gives_one_plan(bot_env: BotEnv) -> None:
+    """The reported case: a second face invite opened by the same patient used to leave two
+    full plans running side by side. Now the first session is superseded, one plan runs,
+    and /patients lists no phantom row for the invite's placeholder patient."""
+    first = await bot_env.invite("micro-mesotherapy-face", label="Meera")
+    user = bot_env.patient(5013)
+    await bot_env.ask(user, f"/start {first.code}")
+    await bot_env.press(user, "Yes")
+    await bot_env.deliver()
+    second = await bot_env.invite(
+        "micro-mesotherapy-face", label="Meera again",
+        session_start=bot_env.clock.now() + timedelta(days=28),
+    )
+    await bot_env.ask(user, f"/start {second.code}")
+    await bot_env.press(user, "Yes")
+    async with bot_env.db() as db:
+        enrollments = await db.enrollments.list_for_patient(first.patient_id)
+        assert [(e.status, e.session_number) for e in enrollments] == [
+            (EnrollmentStatus.ACTIVE, 2), (EnrollmentStatus.SUPERSEDED, 1),
+        ]
+        old = await db.messages.list_for_enrollment(first.enrollment_id)
+        new = await db.messages.list_for_enrollment(second.enrollment_id)
+    assert not [m for m in old if m.status == MessageStatus.PENDING]
+    pending = [(m.step_id, m.occurrence) for m in new if m.status == MessageStatus.PENDING]
+    assert pending and len(pending) == len(set(pending))
+    [listing] = await bot_env.ask(bot_env.staff, "/patients")
+    assert listing.visible.count("\n#") == 1
+    [detail] = await bot_env.ask(bot_env.staff, f"/patient {first.patient_id}")
+    assert "session 2:" in detail.visible and "superseded by session 2" in detail.visible
