@@ -97,7 +97,9 @@ async def consent_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     patient = await onboarding.patient_for_chat(ctx, chat_id)
     language = chat_language(update, ctx, patient)
     if result.already_mine and patient is not None:
-        return  # a double tap on "Yes": the first one already answered
+        # A second "Yes": the first may have been answered, or its answer lost; say it again.
+        await send(update, t("already_joined", language))
+        return
     await send(update, code_problem(ctx, result.status, result.cancelled, language))
 
 
@@ -129,7 +131,10 @@ async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     ctx = app_context(context)
     parts = query.data.split(":", 2)
-    message_id = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else -1
+    number = parts[1] if len(parts) == 3 else ""
+    # ASCII digits, and no more than a message id can have ("²" or 30 digits: refused).
+    message_id = int(number) if number.isascii() and number.isdigit() and len(number) <= 12 \
+        else -1
     outcome = await inbox.answer_checkin(
         ctx, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
         message_id=message_id, option_id=parts[-1], now=ctx.clock.now(),

@@ -7,6 +7,7 @@ first. Button presses live in `bot.patient_buttons`.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -44,6 +45,7 @@ from services.context import AppContext
 from services.onboarding import language_for
 from services.staff_admin import is_staff
 
+log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 # New messages only: an edited message is not a new question (nor a new red flag report).
 PRIVATE_MESSAGE = PRIVATE & filters.UpdateType.MESSAGE
@@ -257,12 +259,18 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async def stranger(language: str) -> None:
         await _stranger(update, ctx, language)
 
-    try:
-        await reply_to_text(update, context, ctx, result, stranger)
-    finally:
-        # Even if the patient's reply failed, staff must hear about it.
-        if result.alert is not None:
+    # The alert first: a patient is told the team knows only once the alert is stored
+    # (posted, or queued in the outbox); if even that fails they are told to call.
+    if result.alert is not None:
+        try:
             await post_alert(context, ctx, result.alert)
+        except Exception as error:
+            log.error("event=alert_not_stored error=%s", type(error).__name__)
+            language = ui_language(result.language)
+            await send(update, t("alert_not_queued", language,
+                                 **ctx.settings.clinic.placeholders(language)))
+            return
+    await reply_to_text(update, context, ctx, result, stranger)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

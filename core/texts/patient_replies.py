@@ -72,4 +72,19 @@ REPLY_TEXTS: Mapping[str, Mapping[str, str]] = {
     "faq_group_other": {"en": "Other questions", "hi": "अन्य प्रश्न"},
     "faq_choose_question": {"en": "Choose a question:", "hi": "एक प्रश्न चुनें:"},
     "button_faq_back": {"en": "« All topics", "hi": "« सभी विषय"},
+    # --- when the team could not be told (the alert is not even queued) ------------------
+    "alert_not_queued": {
+        "en": (
+            "I could not pass your message to the clinic team just now. If this needs "
+            "attention, please contact the clinic yourself: {contact}. {emergency}."
+        ),
+        "hi": (
+            "मैं अभी आपका संदेश क्लिनिक टीम तक नहीं पहुँचा सका। अगर इस पर ध्यान देना ज़रूरी "
+            "है, तो कृपया खुद क्लिनिक से संपर्क करें: {contact}। {emergency}।"
+        ),
+    },
+    "already_joined": {
+        "en": "You are already signed up. /plan shows what is coming.",
+        "hi": "आप पहले से जुड़े हुए हैं। /plan से आने वाले संदेश देखें।",
+    },
 }
