@@ -113,8 +113,10 @@ async def start_with_code(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     ctx = app_context(context)
     code = (context.args or [""])[0]
     user = update.effective_user
+    chat = update.effective_chat
     offer = await onboarding.peek_invite(
-        ctx, code=code, language_code=user.language_code if user else None, now=ctx.clock.now()
+        ctx, code=code, language_code=user.language_code if user else None, now=ctx.clock.now(),
+        chat_id=chat.id if chat else None,
     )
     if offer.status is not ClaimStatus.OK:
         language = ui_language(offer.language)

@@ -231,6 +231,7 @@ CODE_TEXT = {
     ClaimStatus.UNKNOWN: "code_unknown",
     ClaimStatus.USED: "code_used",
     ClaimStatus.EXPIRED: "code_expired",
+    ClaimStatus.THROTTLED: "code_throttled",
     ClaimStatus.OK: "code_unknown",  # never shown: OK codes get the offer
 }
 

@@ -118,6 +118,7 @@ class ClaimStatus(enum.StrEnum):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+    THROTTLED = "throttled"  # too many bad codes from this chat lately: not even looked up
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.invites import hash_code, is_well_formed
 from core.plans import plan_enrollment
@@ -71,6 +71,17 @@ def language_for(ctx: AppContext, language_code: str | None) -> str:
     return code if code in offered else ctx.settings.clinic.default_language
 
 
+START_ACTION = "invite.start"
+START_TRIES = 5  # bad codes a chat may try...
+START_WINDOW = timedelta(minutes=10)  # ...in this long, before it must wait
+
+
+async def _guessing(store: Repositories, chat_id: int, now: datetime) -> bool:
+    recent = await store.audit.list(actor_id=chat_id, action=START_ACTION,
+                                    since=now - START_WINDOW, limit=START_TRIES)
+    return sum(1 for event in recent if event.outcome == AuditOutcome.INVALID) >= START_TRIES
+
+
 async def _peek(store: Repositories, code: str, now: datetime) -> InviteClaim:
     if not is_well_formed(code):
         return InviteClaim(status=ClaimStatus.UNKNOWN, invite=None)
@@ -86,14 +97,28 @@ async def _cancelled(store: Repositories, claim: InviteClaim) -> bool:
 
 
 async def peek_invite(
-    ctx: AppContext, *, code: str, language_code: str | None, now: datetime
+    ctx: AppContext, *, code: str, language_code: str | None, now: datetime,
+    chat_id: int | None = None,
 ) -> InviteOffer:
     """What `/start <code>` shows: the procedure and how many messages, or why not.
-    `language_code`: Telegram's, or a clinic language the patient chose."""
+    `language_code`: Telegram's, or a clinic language the patient chose.
+
+    With `chat_id`, guessing is throttled: every bad code is audited, and a chat with
+    START_TRIES bad codes in START_WINDOW gets THROTTLED without its code being looked up.
+    """
     language = language_for(ctx, language_code)
     async with Store(ctx.sessions) as store:
+        if chat_id is not None and await _guessing(store, chat_id, now):
+            await store.audit.record(actor_id=chat_id, action=START_ACTION,
+                                     outcome=AuditOutcome.REFUSED, detail="throttled", now=now)
+            return InviteOffer(status=ClaimStatus.THROTTLED, language=language)
         claim = await _peek(store, code, now)
         if claim.status is not ClaimStatus.OK or claim.invite is None:
+            if chat_id is not None:
+                await store.audit.record(
+                    actor_id=chat_id, action=START_ACTION, outcome=AuditOutcome.INVALID,
+                    detail=f"code {claim.status.value}", now=now,
+                )
             return InviteOffer(status=claim.status, language=language,
                                cancelled=await _cancelled(store, claim))
         enrollment = await store.enrollments.get(claim.invite.enrollment_id)

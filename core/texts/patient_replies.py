@@ -87,4 +87,14 @@ REPLY_TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "You are already signed up. /plan shows what is coming.",
         "hi": "आप पहले से जुड़े हुए हैं। /plan से आने वाले संदेश देखें।",
     },
+    "code_throttled": {
+        "en": (
+            "Too many invite links that did not work from this chat. Please wait ten minutes, "
+            "then open the link from {clinic} again, or ask them for a new one."
+        ),
+        "hi": (
+            "इस चैट से बहुत से ऐसे लिंक आए जो काम नहीं करते। कृपया दस मिनट रुकें, फिर {clinic} "
+            "का लिंक दोबारा खोलें, या उनसे नया लिंक माँगें।"
+        ),
+    },
 }

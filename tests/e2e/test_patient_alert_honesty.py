@@ -3,6 +3,8 @@ be queued (the database refused it), the patient is told to contact the clinic i
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot import patient_handlers
@@ -55,3 +57,21 @@ async def test_a_forged_thirty_digit_checkin_id_is_refused_politely(bot_env: Bot
     await bot_env.settle()
     assert "RuntimeError" not in bot_env.logs.text()
     assert "error while handling update" not in bot_env.logs.text()
+
+
+async def test_guessing_codes_is_throttled_and_audited(bot_env: BotEnv) -> None:
+    """Five bad codes from one chat in ten minutes: the sixth try is refused without a
+    lookup (even a real code), every try is audited; after the window it works again."""
+    invite = await bot_env.invite()
+    guesser = bot_env.user(4400)
+    for number in range(5):
+        [reply] = await bot_env.ask(guesser, f"/start BADCODE{number:016d}")
+        assert "not valid" in reply.visible
+    [refused] = await bot_env.ask(guesser, f"/start {invite.code}")
+    assert "Too many invite links" in refused.visible and not refused.buttons
+    async with bot_env.db() as db:
+        events = await db.audit.list(actor_id=4400, action="invite.start")
+    assert sorted(e.outcome for e in events) == ["invalid"] * 5 + ["refused"]
+    bot_env.clock.advance(timedelta(minutes=11))
+    [offer] = await bot_env.ask(guesser, f"/start {invite.code}")
+    assert offer.buttons and offer.buttons[0].text.startswith("Yes")
