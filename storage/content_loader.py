@@ -29,6 +29,7 @@ from core.content import (
     StepKind,
     Timing,
 )
+from core.durations import MAX_DURATION, format_duration
 from core.local_time import parse_hhmm
 from storage.content_reader import (
     ContentError,
@@ -81,6 +82,13 @@ def _timing(reader: FileReader, step: Mapping[str, Any], where: str) -> Timing |
     if isinstance(day, bool) or not isinstance(day, int):
         reader.problem(join_location(where, "day"), f"expected a whole number of days, got {day!r}")
         return None
+    if abs(day) > MAX_DURATION.days:
+        reader.problem(
+            join_location(where, "day"),
+            f"{day} is more than {MAX_DURATION.days} days from the session (three years): "
+            "aftercare that far away is a new enrollment",
+        )
+        return None
     raw = step.get("time")
     at: time | None = None
     if isinstance(raw, time):
@@ -99,6 +107,9 @@ def _timing(reader: FileReader, step: Mapping[str, Any], where: str) -> Timing |
     return DayTiming(day=day, at=at) if at is not None else None
 
 
+MAX_REPEAT = 60  # messages one step may repeat into
+
+
 def _repeat(reader: FileReader, value: Any, where: str, timing: Timing | None) -> Repeat | None:
     table = reader.table(value, where)
     if table is None:
@@ -111,7 +122,21 @@ def _repeat(reader: FileReader, value: Any, where: str, timing: Timing | None) -
             join_location(where, "count"), f"expected a whole number >= 1, got {count!r}"
         )
         return None
+    if count > MAX_REPEAT:
+        reader.problem(
+            join_location(where, "count"),
+            f"{count} is more than {MAX_REPEAT}: one step repeating that often would flood "
+            "the patient (and every consent would store that many messages)",
+        )
+        return None
     if every is None:
+        return None
+    if every * (count - 1) > MAX_DURATION:
+        reader.problem(
+            join_location(where, "every"),
+            f"{count} times every {format_duration(every)} reaches past {MAX_DURATION.days} "
+            "days from the session",
+        )
         return None
     if isinstance(timing, DayTiming) and every % timedelta(days=1):
         reader.problem(

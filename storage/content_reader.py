@@ -97,6 +97,8 @@ class FileReader:
             place = _TOML_PLACE.search(text)
             location = f"line {place.group(1)}, column {place.group(2)}" if place else ""
             self.problem(location, f"not valid TOML: {_TOML_PLACE.sub('', text)}")
+        except RecursionError:
+            self.problem("", "not valid TOML: nested too deeply")
         except OSError as error:
             self.problem("", f"cannot read the file: {error.strerror}")
         except UnicodeDecodeError:
