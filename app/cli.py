@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from app.settings import Settings, SettingsError, load_settings
 from core.content import Content
-from core.local_time import parse_local_minute
+from core.local_time import parse_local_minute, zone_named
 from core.plans import plan_enrollment
 from core.preview import format_plan
 from core.quiet_hours import QuietHours
@@ -130,12 +130,10 @@ def command_check(settings: Settings, *, strict: bool = False) -> int:
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise CommandError(
-            f"unknown time zone {name!r}; expected an IANA name like Asia/Kolkata"
-        ) from None
+    zone = zone_named(name)
+    if zone is None:
+        raise CommandError(f"unknown time zone {name!r}; expected an IANA name like Asia/Kolkata")
+    return zone
 
 
 def _local_option(option: str, value: str | None, zone: ZoneInfo) -> datetime | None:

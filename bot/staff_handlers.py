@@ -19,15 +19,14 @@ from bot.staff_patients import (
     parse_id,
     patient_command,
     patients_command,
+    read_time,
     session_command,
-    time_problem,
 )
 from core.local_time import format_session
 from core.texts import patient as patient_texts
 from core.texts import staff as T
 from core.texts.commands import STAFF_COMMANDS
 from services.context import AppContext
-from services.enrollment import EnrollmentInputError, parse_session_time
 from services.staff_admin import (
     add_staff,
     cancel_patient,
@@ -109,14 +108,8 @@ async def reschedule_command(
     if patient_id is None or len(args) < 2 or len(args) > 4:
         await invalid(update, ctx, "reschedule", usage)
         return
-    try:
-        start = parse_session_time(
-            " ".join(args[1:]), ctx.zone, ctx.clock.now(),
-            date_order=ctx.settings.clinic.date_order,
-        )
-    except EnrollmentInputError as error:
-        await invalid(update, ctx, "reschedule", f"{time_problem(error)}\n{usage}",
-                      detail=error.reason)
+    start = await read_time(update, ctx, args[1:], "reschedule", usage)
+    if start is None:
         return
     result = await reschedule_patient(ctx, patient_id, start, staff_id=user_id_of(update) or 0)
     if result is None:

@@ -156,6 +156,20 @@ def _protocol_name(ctx: AppContext, protocol_id: str) -> str:
     return protocol.name.get("en") if protocol else protocol_id
 
 
+async def read_time(
+    update: Update, ctx: AppContext, words: list[str], action: str, usage: str
+) -> datetime | None:
+    """A session time typed after a staff command (clinic zone and date order), or None
+    after answering with what was wrong and the usage."""
+    try:
+        return parse_session_time(
+            " ".join(words), ctx.zone, ctx.clock.now(), date_order=ctx.settings.clinic.date_order
+        )
+    except EnrollmentInputError as error:
+        await invalid(update, ctx, action, f"{time_problem(error)}\n{usage}", detail=error.reason)
+        return None
+
+
 def time_problem(error: EnrollmentInputError) -> str:
     return "That date is more than a year away." if error.reason == "far_time" else (
         "That is not a time I understand."
@@ -180,14 +194,8 @@ async def session_command(
     if patient_id is None or len(args) > 4:
         await invalid(update, ctx, "session", T.SESSION_USAGE)
         return
-    try:
-        start = parse_session_time(
-            " ".join(args[1:]), ctx.zone, ctx.clock.now(),
-            date_order=ctx.settings.clinic.date_order,
-        )
-    except EnrollmentInputError as error:
-        await invalid(update, ctx, "session", f"{time_problem(error)}\n{T.SESSION_USAGE}",
-                      detail=error.reason)
+    start = await read_time(update, ctx, args[1:], "session", T.SESSION_USAGE)
+    if start is None:
         return
     result = await new_session(ctx, patient_id, start, staff_id=user_id_of(update) or 0)
     if result.problem is not None:

@@ -26,15 +26,19 @@ _YEAR_FIRST = re.compile(r"^\d{4}[/.-]")  # 2026-03-05 is always year-month-day
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\d\s*(am|pm)\b", re.IGNORECASE)
 
 
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA zone called `name`, None when there is no such zone (the one rule for
+    whether a zone name is valid: settings, the CLI, a patient's /timezone)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 def zone_or(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
     """The zone called `name`, or `fallback` when there is none or it no longer resolves
     (a stored patient zone that a tzdata update removed): the one unknown-zone rule."""
-    if not name:
-        return fallback
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return fallback
+    return (zone_named(name) if name else None) or fallback
 
 
 def parse_hhmm(text: str) -> time:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any, Literal, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 
 from core.config import Section
+from core.local_time import zone_named
 from jobs.config import DeliverySettings, RetentionSettings
 
 if TYPE_CHECKING:
@@ -36,12 +37,8 @@ class ClinicSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"expected an IANA time zone name like Asia/Kolkata, got {value!r}"
-            ) from None
+        if zone_named(value) is None:
+            raise ValueError(f"expected an IANA time zone name like Asia/Kolkata, got {value!r}")
         return value
 
     @field_validator("languages")

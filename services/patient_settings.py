@@ -9,10 +9,11 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 from rapidfuzz import fuzz, process
 
+from core.local_time import zone_named
 from core.records import PatientRecord
 from core.statuses import AuditOutcome, EnrollmentStatus, MessageStatus, PatientStatus
 from services.context import AppContext
@@ -238,9 +239,7 @@ async def set_timezone(
     ctx: AppContext, patient: PatientRecord, zone: str, now: datetime
 ) -> PatientRecord | None:
     """Move the patient to `zone` (an IANA name) and re-plan; None if the name is unknown."""
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_named(zone) is None:
         return None
     async with Store(ctx.sessions) as store:
         updated = await store.patients.set_timezone(patient.id, zone)
