@@ -46,21 +46,23 @@ MAX_INT = 2**63 - 1
 
 # Test-only fault injection for the crash tests (tests/e2e/test_webhook_crash.py), read once
 # at start-up: "kill-after-persist:<kind>" SIGKILLs this process right after the first new
-# update of that kind is committed (before its 200); "slow:<kind>:<seconds>" waits that long
-# before handling each update of that kind. Unset in production.
+# update of that kind is committed (before its 200); "kill-after-handle:<kind>" SIGKILLs it
+# right after the first update of that kind was handled, before it is marked processed;
+# "slow:<kind>:<seconds>" waits that long before handling each update of that kind. Unset in
+# production.
 FAULT_ENV = "AFTERCARE_TEST_WEBHOOK_FAULT"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Fault:
-    action: str  # "kill-after-persist" | "slow"
+    action: str  # "kill-after-persist" | "kill-after-handle" | "slow"
     kind: str
     seconds: float = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Fault | None:
         parts = environ.get(FAULT_ENV, "").split(":")
-        if len(parts) >= 2 and parts[0] in ("kill-after-persist", "slow"):
+        if len(parts) >= 2 and parts[0] in ("kill-after-persist", "kill-after-handle", "slow"):
             seconds = float(parts[2]) if len(parts) > 2 and parts[0] == "slow" else 0.0
             return cls(action=parts[0], kind=parts[1], seconds=seconds)
         return None
@@ -169,6 +171,8 @@ class UpdateInbox:
         else:
             # Handler errors go to the application's error handler; this returns normally.
             await self._application.process_update(update)
+        if fault and fault.action == "kill-after-handle" and _kind_of(payload) == fault.kind:
+            os.kill(os.getpid(), signal.SIGKILL)
         async with Store(self._ctx.sessions) as store:
             await store.inbound.mark_processed(update_id, self._ctx.clock.now())
 

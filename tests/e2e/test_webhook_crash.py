@@ -244,3 +244,26 @@ async def test_sigterm_finishes_the_update_being_handled(
     assert after["patient"] is not None and after["patient"].status == "active"
     assert after["unprocessed"] == ()
     assert_clean_log(bot)
+
+
+async def test_kill_9_after_an_enroll_was_handled_replays_it_once(
+    api: FakeBotApi, bot: BotProcess
+) -> None:
+    """The bot dies after /enroll created the patient but before the update was marked
+    processed; the restart replays it: still one patient, and staff are told it was done."""
+    await bot.start(fault="kill-after-handle:message")
+    staff = api.user(ADMIN_ID, first_name="Admin")
+    await staff.send(f"/enroll micro-mesotherapy-face {LABEL}")
+    assert bot.process is not None and bot.process.wait(20) == -signal.SIGKILL
+    await bot.start()
+    answer = await staff.expect("already handled before a restart", timeout=20)
+    assert "/invite 1" in answer.visible
+    engine = create_engine(bot.database_url)
+    try:
+        async with Store(session_factory(engine)) as db:
+            assert len(await db.patients.list()) == 1
+            assert await db.inbound.unprocessed() == ()
+    finally:
+        await engine.dispose()
+    assert bot.stop() == 0
+    assert_clean_log(bot)
