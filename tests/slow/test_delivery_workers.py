@@ -57,7 +57,9 @@ async def run_workers(postgres_url: str, *, messages: int, chats: int, rate: int
             while (await statuses(engine))["sent"] < messages:
                 for proc in procs:
                     assert proc.poll() is None, proc.communicate()[1][-3000:]
-                assert time.monotonic() - started < 55, await statuses(engine)
+                # A guard against a hang, not a speed test (bench/ measures throughput): a
+                # machine busy with other suites once needed more than 55 s for 10,000.
+                assert time.monotonic() - started < 150, await statuses(engine)
                 await asyncio.sleep(1)  # the fake shares this process: poll gently
             elapsed = time.monotonic() - started
         finally:
