@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 
 from core.config import Section as _Section
 from jobs.config import DeliverySettings, RetentionSettings
-from services.config import ClinicSettings, InviteSettings, StaffSettings
+from services.config import ClinicSettings, EscalationSettings, InviteSettings, StaffSettings
 from services.console_config import ConsoleSettings
 from storage.database import async_url
 
@@ -44,6 +44,8 @@ BOUND_REASONS = {
     "delivery.lease_seconds": "an hour at most, or a crashed sender's messages wait that long",
     "delivery.backoff_max_seconds": "a day at most between two tries of a message",
     "delivery.batch_size": "5000 at most per pass",
+    "escalation.ack_minutes": "a day at most: a red flag must reach someone sooner",
+    "escalation.patient_followup_minutes": "a day at most: a red flag must reach someone sooner",
     "invites.ttl_days": "a year at most: an invite is for a session, not forever",
     "retention.days": "ten years at most: longer keeps personal data no clinic needs",
     "telegram.connect_timeout": "five minutes at most",
@@ -151,6 +153,7 @@ class Settings(_Section):
     staff: StaffSettings = Field(default_factory=StaffSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     invites: InviteSettings = Field(default_factory=InviteSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)

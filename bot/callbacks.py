@@ -29,6 +29,24 @@ ENROLL_PROTOCOL = "enroll:p:"  # + index into the protocol list
 ENROLL_TIME = "enroll:t:"  # + "now" or a Unix time
 ENROLL_NOW = ENROLL_TIME + "now"
 
+# Staff buttons (case cards)
+CASE = "case:"  # + "<action letter>:<case id>"
+CASE_ACTIONS = {"a": "acknowledge", "r": "resolve", "m": "assign"}  # letter -> CaseAction
+
+
+def case(letter: str, case_id: int) -> str:
+    """A case-card button: `case:<a|r|m>:<case id>` (always fits: a short id)."""
+    return f"{CASE}{letter}:{case_id}"
+
+
+def split_case(data: str) -> tuple[str, int] | None:
+    """(action, case id) from a case-card button, or None when the data is not one."""
+    letter, _, number = data.removeprefix(CASE).partition(":")
+    action = CASE_ACTIONS.get(letter)
+    if action is None or not (number.isascii() and number.isdigit()) or len(number) > 12:
+        return None
+    return action, int(number)
+
 
 def pattern(prefix: str) -> str:
     """The CallbackQueryHandler pattern for data starting with `prefix`."""

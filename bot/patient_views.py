@@ -13,6 +13,7 @@ from telegram.ext import CallbackContext
 
 from bot import callbacks
 from bot.formatting import fit
+from bot.staff_cases import case_keyboard
 from core.records import ClaimStatus, PatientRecord
 from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
 from services import patient_settings
@@ -185,8 +186,9 @@ async def post_alert(
 ) -> None:
     """Post an alert to the staff chat through this bot (the outbox takes it on failure)."""
 
-    async def post(chat_id: int, text: str) -> int:
-        message = await context.bot.send_message(chat_id, text)
+    async def post(chat_id: int, text: str, case_id: int | None) -> int:
+        markup = None if case_id is None else case_keyboard(case_id)
+        message = await context.bot.send_message(chat_id, text, reply_markup=markup)
         return int(message.message_id)
 
     await raise_alert(ctx, post, request, ctx.clock.now())
@@ -251,6 +253,9 @@ async def reply_to_text(
     contact = clinic.contact_for(language)
     if result.kind in ("urgent", "faq", "normal"):
         await send(update, fit(result.html))
+        if result.kind == "urgent" and clinic.hours and not clinic.is_open(ctx.clock.now()):
+            await send(update, t("after_hours", language, hours=clinic.hours,
+                                 emergency=clinic.emergency_for(language)))
         if result.kind == "urgent" and result.also_stranger:
             await stranger(language)
         if result.kind == "faq" and result.suggestions:

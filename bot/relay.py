@@ -107,7 +107,9 @@ async def _deliver(
         return
     now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
-        await store.escalations.close(escalation_id, now)
+        # Answering the patient is picking the case up: it is acknowledged (the ladder
+        # stops), not resolved: the patient may answer back. Resolve is the card's button.
+        await store.escalations.acknowledge(escalation_id, staff_id, now)
         await store.audit.record(
             actor_id=staff_id, action=ACTION, outcome="ok", target=target,
             detail=f"patient:{patient.id}", now=now,

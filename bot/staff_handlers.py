@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
-from bot import edits, relay, staff_console, staff_enroll
+from bot import edits, relay, staff_cases, staff_console, staff_enroll
 from bot.context import app_context
 from bot.formatting import escape
 from bot.staff_access import audit_ok, day_form, invalid, reply, staff_only, user_id_of
@@ -46,6 +46,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("help", staff_help), group=EARLY_GROUP)
     relay.register(application, group=EARLY_GROUP)
     staff_enroll.register(application)  # /enroll: a conversation, not a plain handler
+    staff_cases.register(application)  # case-card buttons
     for command in STAFF_COMMANDS:
         if command.name != "enroll":
             application.add_handler(CommandHandler(command.name, HANDLERS[command.name]))
@@ -141,6 +142,11 @@ async def stats_command(
             backlog=messages.due_backlog,
             failed_24h=figures.failed_24h,
             open_escalations=figures.open_escalations,
+            cases="" if figures.cases is None else T.stats_cases(
+                dict(figures.cases.opened), dict(figures.cases.acknowledged),
+                dict(figures.cases.resolved), figures.cases.open_now,
+                figures.cases.ack_median_seconds, figures.cases.ack_p90_seconds,
+            ),
         ),
     )
     await audit_ok(ctx, update, "stats", None)
@@ -208,4 +214,6 @@ HANDLERS = {
     "session": session_command,
     "stats": stats_command,
     "staff": staff_command,
+    "cases": staff_cases.cases_command,
+    "case": staff_cases.case_command,
 }

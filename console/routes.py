@@ -11,7 +11,7 @@ from console.auth import SignInHandler, SignOutHandler, WebAppSignInHandler
 from console.pages_enroll import EnrollHandler, InviteStatusHandler
 from console.pages_patients import PatientActionHandler, PatientHandler, PatientsHandler
 from console.pages_protocols import ProtocolsHandler, StatsHandler
-from console.pages_today import ResolveCaseHandler, TodayHandler
+from console.pages_today import CaseActionHandler, ResolveCaseHandler, TodayHandler
 from console.templating import STATIC, environment
 from console.web import ConsoleState, ContextSource
 from services.console_config import CONSOLE_PATH, ConsoleSettings
@@ -49,6 +49,7 @@ def console_routes(
         (rf"{base}/webapp", WebAppSignInHandler, state),
         (rf"{base}/signout", SignOutHandler, state),
         (rf"{base}/cases/([0-9]{{1,12}})/resolve", ResolveCaseHandler, state),
+        (rf"{base}/cases/([0-9]{{1,12}})/(acknowledge|assign)", CaseActionHandler, state),
         (rf"{base}/enroll", EnrollHandler, state),
         (rf"{base}/enroll/([0-9]{{1,12}})(/status)?", InviteStatusHandler, state),
         (rf"{base}/patients", PatientsHandler, state),

@@ -206,7 +206,22 @@ class EscalationRecord(_AwareRecord):
     alert_chat_id: int | None
     alert_message_id: int | None
     created_at: datetime
-    closed_at: datetime | None
+    closed_at: datetime | None  # when it was resolved
+    acknowledged_at: datetime | None = None
+    acknowledged_by: int | None = None
+    resolved_by: int | None = None
+    assigned_to: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseMessageRecord(_AwareRecord):
+    """A patient message (or alert) that joined an open case after it was opened."""
+
+    id: int
+    escalation_id: int
+    at: datetime
+    kind: EscalationKind
+    patient_text: str | None  # the patient's own words: never log them
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -113,10 +113,18 @@ class EscalationKind(enum.StrEnum):
 
 
 class EscalationStatus(enum.StrEnum):
-    """escalations.status."""
+    """escalations.status: a case is open -> acknowledged (someone has it) -> resolved.
+    Rows written as "closed" before cases existed were migrated to resolved."""
 
     OPEN = "open"
-    CLOSED = "closed"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+    # Not resolved yet: listed by /cases, and a patient's new messages attach to it.
+    UNRESOLVED: ClassVar[frozenset[EscalationStatus]]
+
+
+EscalationStatus.UNRESOLVED = frozenset({EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED})
 
 
 class AuditOutcome(enum.StrEnum):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from core.local_time import zone_or
 from core.quiet_hours import QuietHours, awake_until
 from core.records import ERASED_CHAT_ID
-from core.statuses import EnrollmentStatus, PatientStatus
+from core.statuses import EnrollmentStatus, EscalationStatus, PatientStatus
 from jobs.decisions import Gone, InQuietHours, PastExpiry
 from storage.outbox import ClaimedMessage
 
@@ -20,7 +20,8 @@ class SendChecks:
     """Checked again right before each send, because a backlog (an outage, a long queue)
     must never send stale, cancelled or night-time messages.
 
-    Order: gone (patient or enrollment gone, chat blocked) before expired, then quiet hours
+    Order: gone (patient or enrollment gone, chat blocked, an escalation timer's case no
+    longer open) before expired, then quiet hours
     in the patient's zone. What each finding does to the message is `jobs.decisions.decide`.
     """
 
@@ -38,6 +39,9 @@ class SendChecks:
             return Gone(reason=f"patient {message.patient_status}")
         if message.enrollment_status in EnrollmentStatus.GONE:
             return Gone(reason=f"enrollment {message.enrollment_status}")
+        if message.case_id is not None and message.case_status != EscalationStatus.OPEN:
+            # An escalation timer: someone has the case (or it is over), so no more ladder.
+            return Gone(reason=f"case {message.case_status}")
         if message.expires_at is not None and now > message.expires_at:
             return PastExpiry()
         awake = awake_until(message.patient_active_at)

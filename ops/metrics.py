@@ -14,7 +14,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.reports import OutboxHealth, escalation_counts, outbox_health
+from storage.reports import (
+    CaseFigures,
+    OutboxHealth,
+    case_figures,
+    escalation_counts,
+    outbox_health,
+)
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -32,6 +38,7 @@ class DatabaseSnapshot:
     outbox: OutboxHealth | None = None
     by_protocol: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     escalations: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    cases: CaseFigures | None = None
 
 
 async def read_snapshot(
@@ -46,8 +53,10 @@ async def read_snapshot(
                 return DatabaseSnapshot(ok=True, outbox=outbox)
             stats = await Repositories(session).messages.stats(now)
             escalations = await escalation_counts(session)
+            cases = await case_figures(session)
         return DatabaseSnapshot(
-            ok=True, outbox=outbox, by_protocol=stats.by_protocol, escalations=escalations
+            ok=True, outbox=outbox, by_protocol=stats.by_protocol, escalations=escalations,
+            cases=cases,
         )
 
     try:
@@ -134,12 +143,37 @@ class Metrics:
             for (kind, status), count in snapshot.escalations.items():
                 totals = kinds.setdefault(kind, [0, 0])
                 totals[0] += count
-                totals[1] += count if status == "open" else 0
+                totals[1] += count if status != "resolved" else 0
             for kind, (total, opened) in sorted(kinds.items()):
                 raised.add_metric([kind], float(total))
                 still_open.add_metric([kind], float(opened))
             yield raised
             yield still_open
+        if snapshot.cases is not None:
+            yield from _case_metrics(snapshot.cases)
+
+
+def _case_metrics(cases: CaseFigures) -> Iterable[Metric]:
+    """Cases acknowledged / resolved by kind, open now, time to acknowledge (p50, p90)."""
+    for name, what, counts in (
+        ("aftercare_cases_acknowledged", "Cases acknowledged, by kind", cases.acknowledged),
+        ("aftercare_cases_resolved", "Cases resolved, by kind", cases.resolved),
+    ):
+        family = CounterMetricFamily(name, what, labels=["kind"])
+        for kind, count in sorted(counts.items()):
+            family.add_metric([kind], float(count))
+        yield family
+    open_now = GaugeMetricFamily("aftercare_cases_open", "Cases not resolved yet")
+    open_now.add_metric([], float(cases.open_now))
+    yield open_now
+    wait = GaugeMetricFamily(
+        "aftercare_case_ack_seconds", "Time from opening to acknowledgement (recent cases)",
+        labels=["quantile"],
+    )
+    for quantile, value in (("0.5", cases.ack_median_seconds), ("0.9", cases.ack_p90_seconds)):
+        if value is not None:
+            wait.add_metric([quantile], value)
+    yield wait
 
 
 def _delivery_metrics(counters: Any) -> Iterable[Metric]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from core.config import Section
 from core.local_time import zone_named
+from core.opening_hours import OpeningHours
 from jobs.config import DeliverySettings, RetentionSettings
 
 if TYPE_CHECKING:
@@ -40,6 +42,19 @@ class ClinicSettings(Section):
         if zone_named(value) is None:
             raise ValueError(f"expected an IANA time zone name like Asia/Kolkata, got {value!r}")
         return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            OpeningHours.parse(value)  # ValueError -> a settings error naming the key
+        return value
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether the clinic is open at `now` (clinic zone); always, when no hours are set."""
+        if self.hours is None:
+            return True
+        return OpeningHours.parse(self.hours).is_open(now.astimezone(self.zone))
 
     @field_validator("languages")
     @classmethod
@@ -97,15 +112,22 @@ def _localized(value: str | dict[str, str], language: str, default_language: str
 class StaffSettings(Section):
     admin_ids: list[int] = Field(default_factory=list)
     alert_chat_id: int | None = None
+    # Paged in private when a red flag is not acknowledged in time; empty = the admins.
+    on_call: list[int] = Field(default_factory=list)
 
-    @field_validator("admin_ids", mode="before")
+    @property
+    def pager_ids(self) -> list[int]:
+        """Who is paged: `on_call`, else the admins."""
+        return list(self.on_call or self.admin_ids)
+
+    @field_validator("admin_ids", "on_call", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("admin_ids")
+    @field_validator("admin_ids", "on_call")
     @classmethod
     def _user_ids(cls, value: list[int]) -> list[int]:
         for user_id in value:
@@ -129,6 +151,14 @@ class InviteSettings(Section):
     ttl_days: float = Field(default=7, gt=0, le=365)
 
 
+class EscalationSettings(Section):
+    """A red-flag case not acknowledged after `ack_minutes` is announced again and paged to
+    on-call staff; after `patient_followup_minutes` the patient is told what to do."""
+
+    ack_minutes: float = Field(default=10, gt=0, le=1440)
+    patient_followup_minutes: float = Field(default=15, gt=0, le=1440)
+
+
 
 class ServiceSettings(Protocol):
     """What services and edges read of the settings (app.settings.Settings is one)."""
@@ -144,6 +174,9 @@ class ServiceSettings(Protocol):
 
     @property
     def invites(self) -> InviteSettings: ...
+
+    @property
+    def escalation(self) -> EscalationSettings: ...
 
     @property
     def retention(self) -> RetentionSettings: ...

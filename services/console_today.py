@@ -110,7 +110,9 @@ async def resolve_case(ctx: AppContext, escalation_id: int, *, staff_id: int) ->
     now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         escalation = await store.escalations.get(escalation_id)
-        closed = escalation is not None and await store.escalations.close(escalation_id, now)
+        closed = escalation is not None and (
+            await store.escalations.resolve(escalation_id, staff_id, now) is not None
+        )
         target = (
             patient_target(escalation.patient_id)
             if escalation is not None and escalation.patient_id is not None

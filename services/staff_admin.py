@@ -16,6 +16,7 @@ from core.statuses import AuditOutcome, EnrollmentStatus, MessageStatus, Patient
 from services.context import AppContext
 from services.planning import plan_for_enrollment
 from storage.patient_data import patient_target
+from storage.reports import CaseFigures, case_figures
 from storage.repositories import Store
 
 PAGE_SIZE = 30
@@ -219,6 +220,7 @@ class Stats:
     messages: MessageStats
     failed_24h: int
     open_escalations: int
+    cases: CaseFigures | None = None
 
 
 async def stats(ctx: AppContext) -> Stats:
@@ -228,9 +230,10 @@ async def stats(ctx: AppContext) -> Stats:
         patients = await store.patients.count_by_status()
         failed_24h = await store.messages.failed_since(now - timedelta(hours=24))
         open_escalations = await store.escalations.count_open()
+        cases = await case_figures(store.session)
     return Stats(
         now=now, patients=patients, messages=messages, failed_24h=failed_24h,
-        open_escalations=open_escalations,
+        open_escalations=open_escalations, cases=cases,
     )
 
 

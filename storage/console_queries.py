@@ -19,7 +19,7 @@ from core.records import (
     MessageRecord,
     PatientRecord,
 )
-from core.statuses import MessageKind, MessageStatus
+from core.statuses import EscalationStatus, MessageKind, MessageStatus
 from storage.models import AuditEvent, Enrollment, Escalation, Patient, ScheduledMessage
 from storage.repositories.audit import audit_record
 from storage.repositories.enrollments import enrollment_record
@@ -84,10 +84,10 @@ async def failed_since(
 async def open_escalations(session: AsyncSession, *, limit: int = 200) -> tuple[
     EscalationRecord, ...
 ]:
-    """Open escalations, oldest first."""
+    """Unresolved cases (open or acknowledged), oldest first."""
     rows = await session.scalars(
         select(Escalation)
-        .where(Escalation.status == "open")
+        .where(Escalation.status.in_(EscalationStatus.UNRESOLVED))
         .order_by(Escalation.created_at, Escalation.id)
         .limit(limit)
     )

@@ -199,6 +199,9 @@ class ScheduledMessage(Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     about_patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # An escalation timer of this case (re-alert, patient follow-up): dropped once the case
+    # is no longer open. No foreign key, like about_patient_id.
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     step_id: Mapped[str] = mapped_column(String(100))
     occurrence: Mapped[int] = mapped_column(Integer, default=0)
@@ -295,7 +298,28 @@ class Escalation(Base):
     alert_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     alert_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # resolved at
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_by: Mapped[int | None] = mapped_column(BigInteger)
+    assigned_to: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CaseMessage(Base):
+    """What joined an open case later: the patient's words (erased by /forget) and the
+    staff-chat post showing them (a reply to it is relayed like a reply to the card)."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[EscalationKind] = mapped_column(EnumString(EscalationKind, 32))
+    patient_text: Mapped[str | None] = mapped_column(Text)
+    alert_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    alert_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 class AuditEvent(Base):

@@ -15,6 +15,7 @@ from core.statuses import MessageStatus, PatientStatus
 from storage.models import (
     LAST_ERROR_CHARS,
     Enrollment,
+    Escalation,
     Patient,
     ScheduledMessage,
     UTCDateTime,
@@ -24,6 +25,8 @@ from storage.repositories.messages import cancel_pending
 MESSAGES = cast(Table, ScheduledMessage.__table__)
 PATIENTS = cast(Table, Patient.__table__)
 ENROLLMENTS = cast(Table, Enrollment.__table__)
+CASES = cast(Table, Escalation.__table__)
+CASE_GONE = "gone"  # ClaimedMessage.case_status of a timer whose case no longer exists
 
 _UTC = UTCDateTime()
 
@@ -51,6 +54,10 @@ class ClaimedMessage:
     enrollment_status: str | None  # an EnrollmentStatus
     # The patient's own last message or consent: someone writing to us is awake.
     patient_active_at: datetime | None = None
+    # An escalation timer: its case and the case's status now (an EscalationStatus, or
+    # CASE_GONE); a timer is only sent while its case is still open.
+    case_id: int | None = None
+    case_status: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,6 +141,7 @@ class Outbox:
                         m.c.id, m.c.chat_id, m.c.patient_id, m.c.enrollment_id, m.c.kind,
                         m.c.text, m.c.options, m.c.due_at, m.c.available_at, m.c.expires_at,
                         m.c.respects_quiet_hours, m.c.moved_by_quiet_hours, m.c.attempts,
+                        m.c.case_id,
                     )
                 )
             ).all()
@@ -141,6 +149,7 @@ class Outbox:
                 return []
             patients = await self._patients(conn, {r.patient_id for r in rows} - {None})
             enrollments = await self._enrollments(conn, {r.enrollment_id for r in rows} - {None})
+            cases = await self._cases(conn, {r.case_id for r in rows} - {None})
         claimed = [
             ClaimedMessage(
                 id=r.id,
@@ -161,6 +170,8 @@ class Outbox:
                 patient_timezone=patients.get(r.patient_id, (None, None, None))[1],
                 patient_active_at=patients.get(r.patient_id, (None, None, None))[2],
                 enrollment_status=enrollments.get(r.enrollment_id),
+                case_id=r.case_id,
+                case_status=None if r.case_id is None else cases.get(r.case_id, CASE_GONE),
             )
             for r in rows
         ]
@@ -179,6 +190,7 @@ class Outbox:
             enrollments = await self._enrollments(
                 conn, {m.enrollment_id for m in messages} - {None}
             )
+            cases = await self._cases(conn, {m.case_id for m in messages} - {None})
         return [
             replace(
                 m,
@@ -188,6 +200,7 @@ class Outbox:
                 enrollment_status=enrollments.get(m.enrollment_id, m.enrollment_status)
                 if m.enrollment_id is not None
                 else None,
+                case_status=None if m.case_id is None else cases.get(m.case_id, CASE_GONE),
             )
             for m in messages
         ]
@@ -211,6 +224,14 @@ class Outbox:
             return {}
         e = ENROLLMENTS
         result = await conn.execute(select(e.c.id, e.c.status).where(e.c.id.in_(sorted(ids))))
+        return {r.id: r.status for r in result}
+
+    @staticmethod
+    async def _cases(conn: AsyncConnection, ids: set[Any]) -> dict[int, str]:
+        if not ids:
+            return {}
+        c = CASES
+        result = await conn.execute(select(c.c.id, c.c.status).where(c.c.id.in_(sorted(ids))))
         return {r.id: r.status for r in result}
 
     # --- outcomes -------------------------------------------------------------------

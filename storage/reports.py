@@ -37,6 +37,8 @@ class Digest:
     since: datetime
     new_enrollments: tuple[tuple[int, str], ...]  # (patient id, protocol id)
     open_escalations: tuple[tuple[int, int | None, str], ...]  # (id, patient id, kind)
+    # Unresolved cases opened before `since` (older than a day): (id, patient id, kind).
+    stale_cases: tuple[tuple[int, int | None, str], ...] = ()
     failed_messages: tuple[tuple[int, int | None], ...]  # (message id, patient id)
     opt_outs: tuple[int, ...]  # patient ids
 
@@ -77,6 +79,57 @@ async def escalation_counts(session: AsyncSession) -> Mapping[tuple[str, str], i
     return {(kind, status): int(count) for kind, status, count in rows}
 
 
+@dataclass(frozen=True, kw_only=True)
+class CaseFigures:
+    """Cases by kind (opened ever, acknowledged, resolved), open now, time to acknowledge."""
+
+    opened: Mapping[str, int]
+    acknowledged: Mapping[str, int]
+    resolved: Mapping[str, int]
+    open_now: int
+    ack_median_seconds: float | None  # over the last `sample` acknowledged cases
+    ack_p90_seconds: float | None
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The nearest-rank percentile of `values` (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * fraction // 1))  # ceil without float surprises
+    return ordered[min(len(ordered), int(rank)) - 1]
+
+
+async def case_figures(session: AsyncSession, *, sample: int = 1000) -> CaseFigures:
+    """What /stats and /metrics show about cases (ids and counts only)."""
+    e = Escalation
+    rows = (await session.execute(
+        select(e.kind, e.status, e.acknowledged_at.is_not(None), func.count())
+        .group_by(e.kind, e.status, e.acknowledged_at.is_not(None))
+    )).all()
+    opened: dict[str, int] = {}
+    acknowledged: dict[str, int] = {}
+    resolved: dict[str, int] = {}
+    open_now = 0
+    for kind, status, acked, count in rows:
+        opened[str(kind)] = opened.get(str(kind), 0) + int(count)
+        if acked:
+            acknowledged[str(kind)] = acknowledged.get(str(kind), 0) + int(count)
+        if status == EscalationStatus.RESOLVED:
+            resolved[str(kind)] = resolved.get(str(kind), 0) + int(count)
+        else:
+            open_now += int(count)
+    times = await session.execute(
+        select(e.created_at, e.acknowledged_at).where(e.acknowledged_at.is_not(None))
+        .order_by(e.acknowledged_at.desc()).limit(sample)
+    )
+    waits = [(_utc(ack) - _utc(made)).total_seconds() for made, ack in times]
+    return CaseFigures(
+        opened=opened, acknowledged=acknowledged, resolved=resolved, open_now=open_now,
+        ack_median_seconds=percentile(waits, 0.5), ack_p90_seconds=percentile(waits, 0.9),
+    )
+
+
 async def digest(session: AsyncSession, since: datetime, *, limit: int = 50) -> Digest:
     """What happened since `since` (new enrollments, failures, opt-outs) and what is open."""
     require_aware(since, "since")
@@ -88,8 +141,14 @@ async def digest(session: AsyncSession, since: datetime, *, limit: int = 50) -> 
     )
     escalations = await session.execute(
         select(Escalation.id, Escalation.patient_id, Escalation.kind)
-        .where(Escalation.status == EscalationStatus.OPEN)
+        .where(Escalation.status.in_(EscalationStatus.UNRESOLVED))
         .order_by(Escalation.id)
+        .limit(limit)
+    )
+    stale = await session.execute(
+        select(Escalation.id, Escalation.patient_id, Escalation.kind)
+        .where(Escalation.status.in_(EscalationStatus.UNRESOLVED), Escalation.created_at < since)
+        .order_by(Escalation.created_at, Escalation.id)
         .limit(limit)
     )
     failures = await session.execute(
@@ -113,6 +172,7 @@ async def digest(session: AsyncSession, since: datetime, *, limit: int = 50) -> 
         since=since,
         new_enrollments=tuple((int(p), str(pr)) for p, pr in enrollments),
         open_escalations=tuple((int(i), p, str(k)) for i, p, k in escalations),
+        stale_cases=tuple((int(i), p, str(k)) for i, p, k in stale),
         failed_messages=tuple((int(i), p) for i, p in failures),
         opt_outs=tuple(dict.fromkeys(i for i in stopped if i is not None)),
     )

@@ -23,6 +23,51 @@ ALERT_HEADINGS = {
 }
 ALERT_HEADING_OTHER = "<b>Alert</b>"
 ALERT_FOOTER = "\n\n<i>Reply to this message to answer the patient.</i>"
+# A later message of a patient whose case is still open: posted under this heading.
+ALERT_JOINED = "➕ <b>Joins case #{case_id}</b> (patient #{patient_id})"
+
+# Card buttons (the case id travels in the callback data: bot/callbacks.py).
+BUTTON_ACKNOWLEDGE = "👀 Acknowledge"
+BUTTON_RESOLVE = "✅ Resolve"
+BUTTON_ASSIGN = "🙋 Assign to me"
+
+
+def staff_name(user_id: int | None) -> str:
+    """How a staff member is shown on a card: their user id (names are not stored)."""
+    return "the team" if user_id is None else f"staff {user_id}"
+
+
+def case_status_lines(
+    *, status: str, acknowledged_by: int | None, acknowledged_at: str | None,
+    resolved_by: int | None, resolved_at: str | None, assigned_to: int | None,
+) -> str:
+    """The card's status block ("" while open and unassigned); times already formatted."""
+    lines = []
+    if acknowledged_at is not None:
+        lines.append(f"👀 Acknowledged by {staff_name(acknowledged_by)} at {acknowledged_at}")
+    if assigned_to is not None:
+        lines.append(f"🙋 Assigned to {staff_name(assigned_to)}")
+    if status == "resolved" and resolved_at is not None:
+        lines.append(f"✅ Resolved by {staff_name(resolved_by)} at {resolved_at}")
+    return "\n\n" + "\n".join(lines) if lines else ""
+
+
+def compose_realert(*, case_id: int, patient_id: int | None, minutes: float) -> str:
+    """The ladder's re-announcement in the staff chat (ids only)."""
+    return (
+        f"⏰ <b>Red flag not acknowledged</b> · case #{case_id}\n"
+        f"Patient #{patient_id if patient_id is not None else '?'}: nobody has acknowledged "
+        f"it for {minutes:g} min. Press Acknowledge on the card, or /case {case_id}."
+    )
+
+
+def compose_page(*, case_id: int, patient_id: int | None, minutes: float) -> str:
+    """The private page to each on-call staff member (ids only)."""
+    return (
+        f"📟 <b>On call: red flag not acknowledged</b> · case #{case_id}\n"
+        f"Patient #{patient_id if patient_id is not None else '?'}, waiting {minutes:g} min. "
+        f"See /case {case_id} and acknowledge it in the staff chat."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,9 +85,13 @@ class AlertFacts:
     rule_id: str | None = None
 
 
-def compose_alert(facts: AlertFacts) -> str:
-    """The alert as safe HTML, within Telegram's limit (the patient's words cut if needed)."""
+def compose_alert(facts: AlertFacts, *, joined: bool = False) -> str:
+    """The alert as safe HTML, within Telegram's limit (the patient's words cut if needed).
+    `joined`: a later message of an open case, not its card."""
     lines = [ALERT_HEADINGS.get(facts.kind, ALERT_HEADING_OTHER) + f" · #{facts.escalation_id}"]
+    if joined:
+        lines.insert(0, ALERT_JOINED.format(case_id=facts.escalation_id,
+                                            patient_id=facts.patient_id))
     label = html.escape(facts.label) if facts.label else "<i>no label</i>"
     lines.append(f"Patient #{facts.patient_id}: {label}")
     if facts.protocol_id is not None:
@@ -95,6 +144,9 @@ class DigestFacts(Protocol):
     @property
     def opt_outs(self) -> Sequence[int]: ...
 
+    @property
+    def stale_cases(self) -> Sequence[tuple[int, int | None, str]]: ...
+
 
 def _ids(values: Sequence[int | None] | Sequence[int]) -> str:
     shown = [f"#{v}" for v in values[:MAX_IDS] if v is not None]
@@ -121,6 +173,13 @@ def compose_digest(report: DigestFacts) -> str:
             by_kind.setdefault(kind, []).append(escalated)
         for kind, escalated_ids in sorted(by_kind.items()):
             lines.append(f"  {html.escape(kind)}: patients {_ids(escalated_ids)}")
+    stale = report.stale_cases
+    if stale:
+        lines.append(f"⏳ Open cases older than a day: {len(stale)}")
+        for case_id, about, kind in stale[:MAX_IDS]:
+            lines.append(f"  case #{case_id} ({html.escape(kind)}), patient #{about}")
+        if len(stale) > MAX_IDS:
+            lines.append(f"  and {len(stale) - MAX_IDS} more: /cases")
     failures = report.failed_messages
     lines.append(f"Failed messages: {len(failures)}")
     if failures:

@@ -114,6 +114,17 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         usage="&lt;id&gt; [time]",
     ),
     Command(
+        name="cases",
+        menu={"en": "Open cases, oldest first"},
+        help={"en": "open cases, oldest first, with kind, age and who holds them"},
+    ),
+    Command(
+        name="case",
+        menu={"en": "One case with its messages"},
+        help={"en": "one case, its status and the messages that joined it"},
+        usage="&lt;id&gt;",
+    ),
+    Command(
         name="stats",
         menu={"en": "Delivery and patient statistics"},
         help={"en": "delivery and patient statistics"},

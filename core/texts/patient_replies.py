@@ -21,6 +21,29 @@ REPLY_TEXTS: Mapping[str, Mapping[str, str]] = {
             "{emergency}"
         ),
     },
+    # A red flag nobody at the clinic has picked up yet (escalation.patient_followup_minutes).
+    "case_not_picked_up": {
+        "en": (
+            "I'm sorry: the clinic team has not picked up your message yet. They have been "
+            "alerted again. If it is severe or getting worse, please do not wait: {emergency}"
+        ),
+        "hi": (
+            "क्षमा करें: क्लिनिक टीम ने अभी तक आपका संदेश नहीं देखा है। उन्हें फिर से सूचित "
+            "किया गया है। अगर तकलीफ़ गंभीर है या बढ़ रही है, तो कृपया इंतज़ार न करें: "
+            "{emergency}"
+        ),
+    },
+    # Added to the urgent reply outside clinic.hours: the clinic is closed, the route now.
+    "after_hours": {
+        "en": (
+            "The clinic is closed right now (opening hours: {hours}), so please do not wait "
+            "for the team: {emergency}"
+        ),
+        "hi": (
+            "क्लिनिक अभी बंद है (खुलने का समय: {hours}), इसलिए कृपया टीम का इंतज़ार न करें: "
+            "{emergency}"
+        ),
+    },
     "smalltalk": {
         "en": "👍 I'm here whenever you need me: just write your question.",
         "hi": "👍 जब भी ज़रूरत हो, मैं यहाँ हूँ: बस अपना प्रश्न लिखें।",

@@ -121,7 +121,42 @@ STATS = (
     "Due now (backlog): {backlog}\n"
     "Failed in the last 24 h: {failed_24h}\n"
     "Open escalations: {open_escalations}"
+    "{cases}"
 )
+STATS_CASES = (
+    "\n<b>Cases</b> (kind: opened / acknowledged / resolved)\n{by_kind}\n"
+    "Open now: {open_now}\n"
+    "Time to acknowledge: median {median}, p90 {p90}"
+)
+STATS_CASE_KIND = "  {kind}: {opened} / {acknowledged} / {resolved}"
+
+
+def duration(seconds: float | None) -> str:
+    """A wait as staff read it: "45 s", "12 min", "3.5 h"; "—" when there is none."""
+    if seconds is None:
+        return "—"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def stats_cases(
+    opened: dict[str, int], acknowledged: dict[str, int], resolved: dict[str, int],
+    open_now: int, median: float | None, p90: float | None,
+) -> str:
+    """The /stats block about cases (empty when there never was one)."""
+    if not opened:
+        return ""
+    by_kind = "\n".join(
+        STATS_CASE_KIND.format(kind=CASE_KINDS.get(kind, kind), opened=count,
+                               acknowledged=acknowledged.get(kind, 0),
+                               resolved=resolved.get(kind, 0))
+        for kind, count in sorted(opened.items())
+    )
+    return STATS_CASES.format(by_kind=by_kind, open_now=open_now, median=duration(median),
+                              p90=duration(p90))
 
 STAFF_USAGE = (
     "Usage: <code>/staff add &lt;user-id&gt;</code>, <code>/staff remove &lt;user-id&gt;</code> "
@@ -189,3 +224,41 @@ CONSOLE_LINK = (
 )
 CONSOLE_PRIVATE_ONLY = "Send /console in a private chat with me: a sign-in link is personal."
 CONSOLE_OFF = "The staff console is not set up (console.url in settings.toml)."
+
+# --- cases (/cases, /case, card buttons) ------------------------------------------------
+CASES_NONE = "No open cases. 🎉"
+CASES_HEADING = "<b>Open cases</b> ({count}), oldest first:"
+CASES_LINE = "#{id} · {kind} · patient #{patient} · {age} · {holder}"
+CASES_MORE = "…and more: resolve some, or see the console."
+CASE_USAGE = "Usage: <code>/case &lt;id&gt;</code> (the number after # on a card or in /cases)"
+CASE_NOT_FOUND = "There is no case #{id}."
+CASE_HEADING = "<b>Case #{id}</b> · {kind} · {status} · opened {opened}"
+CASE_MESSAGES = "<b>Later messages</b> ({count}):"
+CASE_MESSAGE_LINE = "{at} · {kind}: <blockquote>{words}</blockquote>"
+CASE_REFUSED = "Only clinic staff can act on cases."
+CASE_UNKNOWN = "That case no longer exists."
+CASE_DONE = {"acknowledge": "Acknowledged.", "resolve": "Resolved.", "assign": "It is yours."}
+CASE_UNCHANGED = "Nothing to change: the case is {status}."
+CASE_KINDS = {
+    "red_flag": "🚨 red flag", "checkin": "⚠️ check-in", "handoff": "❓ question",
+    "delivery": "📮 delivery",
+}
+
+
+def case_age(seconds: float) -> str:
+    """How long a case has waited: "5 min", "3 h", "2 d"."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"
+
+
+def case_holder(status: str, acknowledged_by: int | None, assigned_to: int | None) -> str:
+    """Who holds a case, for /cases."""
+    if assigned_to is not None:
+        return f"held by {assigned_to}"
+    if status == "acknowledged":
+        return f"acknowledged by {acknowledged_by}"
+    return "<b>nobody yet</b>"

@@ -1,17 +1,20 @@
-"""Escalation repository: what staff must see, and the alert message a reply is relayed from."""
+"""Escalation (case) repository: what staff must see, its transitions (open -> acknowledged ->
+resolved), the messages that joined it, and the alert message a reply is relayed from."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.records import EscalationRecord
+from core.records import CaseMessageRecord, EscalationRecord
 from core.sanitize import clean_optional
-from core.statuses import EscalationKind, EscalationStatus, parse
-from storage.models import Escalation
+from core.statuses import EscalationKind, EscalationStatus, MessageKind, MessageStatus, parse
+from storage.models import CaseMessage, Escalation, ScheduledMessage
+
+CASE_STEP = "case"  # step_id of an escalation timer in the outbox
 
 
 def escalation_record(row: Escalation) -> EscalationRecord:
@@ -27,6 +30,17 @@ def escalation_record(row: Escalation) -> EscalationRecord:
         alert_message_id=row.alert_message_id,
         created_at=row.created_at,
         closed_at=row.closed_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        resolved_by=row.resolved_by,
+        assigned_to=row.assigned_to,
+    )
+
+
+def case_message_record(row: CaseMessage) -> CaseMessageRecord:
+    return CaseMessageRecord(
+        id=row.id, escalation_id=row.escalation_id, at=row.at, kind=row.kind,
+        patient_text=row.patient_text,
     )
 
 
@@ -76,37 +90,155 @@ class EscalationRepository:
         return escalation_record(row)
 
     async def by_alert_message(self, chat_id: int, message_id: int) -> EscalationRecord | None:
+        """The case whose card, or one of whose later posts, is that staff-chat message."""
         row = await self._session.scalar(
             select(Escalation).where(
                 Escalation.alert_chat_id == chat_id, Escalation.alert_message_id == message_id
             )
         )
+        if row is None:
+            row = await self._session.scalar(
+                select(Escalation).join(CaseMessage).where(
+                    CaseMessage.alert_chat_id == chat_id,
+                    CaseMessage.alert_message_id == message_id,
+                )
+            )
         return None if row is None else escalation_record(row)
 
-    async def close(self, escalation_id: int, now: datetime) -> bool:
-        """Close an open escalation; False if unknown or already closed."""
+    async def acknowledge(
+        self, escalation_id: int, by: int | None, now: datetime
+    ) -> EscalationRecord | None:
+        """open -> acknowledged by `by`; None if unknown or not open."""
         require_aware(now, "now")
         row = await self._session.get(Escalation, escalation_id)
         if row is None or row.status != EscalationStatus.OPEN:
-            return False
-        row.status = EscalationStatus.CLOSED
-        row.closed_at = now
+            return None
+        row.status = EscalationStatus.ACKNOWLEDGED
+        row.acknowledged_at, row.acknowledged_by = now, by
         await self._session.flush()
-        return True
+        return escalation_record(row)
+
+    async def resolve(
+        self, escalation_id: int, by: int | None, now: datetime
+    ) -> EscalationRecord | None:
+        """open or acknowledged -> resolved by `by` (an open one counts as acknowledged by
+        them too); None if unknown or already resolved."""
+        require_aware(now, "now")
+        row = await self._session.get(Escalation, escalation_id)
+        if row is None or row.status not in EscalationStatus.UNRESOLVED:
+            return None
+        if row.acknowledged_at is None:
+            row.acknowledged_at, row.acknowledged_by = now, by
+        row.status = EscalationStatus.RESOLVED
+        row.closed_at, row.resolved_by = now, by
+        await self._session.flush()
+        return escalation_record(row)
+
+    async def close(self, escalation_id: int, now: datetime) -> bool:
+        """Resolve without a person (kept for callers that had closing); False if it was not
+        unresolved."""
+        return await self.resolve(escalation_id, None, now) is not None
+
+    async def assign(self, escalation_id: int, to: int) -> EscalationRecord | None:
+        """Give an unresolved case to `to`; None if unknown, resolved or theirs already."""
+        row = await self._session.get(Escalation, escalation_id)
+        if row is None or row.status not in EscalationStatus.UNRESOLVED or row.assigned_to == to:
+            return None
+        row.assigned_to = to
+        await self._session.flush()
+        return escalation_record(row)
+
+    async def unresolved_for(self, patient_id: int) -> EscalationRecord | None:
+        """The patient's oldest unresolved case, if any (new messages attach to it)."""
+        row = await self._session.scalar(
+            select(Escalation)
+            .where(Escalation.patient_id == patient_id,
+                   Escalation.status.in_(EscalationStatus.UNRESOLVED))
+            .order_by(Escalation.created_at, Escalation.id)
+            .limit(1)
+        )
+        return None if row is None else escalation_record(row)
+
+    async def raise_kind(
+        self, escalation_id: int, kind: str, rule_id: str | None
+    ) -> EscalationRecord:
+        """Make a case a red flag (urgent), e.g. when a red flag joins a hand-off case."""
+        row = await self._session.get(Escalation, escalation_id)
+        if row is None:
+            raise LookupError(f"no escalation {escalation_id}")
+        row.kind = parse(EscalationKind, kind, "escalation kind")
+        row.rule_id = rule_id or row.rule_id
+        await self._session.flush()
+        return escalation_record(row)
+
+    async def add_message(
+        self, escalation_id: int, *, kind: str, patient_text: str | None, now: datetime
+    ) -> CaseMessageRecord:
+        """Record what joined the case (its staff-chat post is set later)."""
+        require_aware(now, "now")
+        row = CaseMessage(
+            escalation_id=escalation_id, at=now, kind=parse(EscalationKind, kind, "kind"),
+            patient_text=clean_optional(patient_text),
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return case_message_record(row)
+
+    async def set_message_post(self, message_id: int, chat_id: int, posted_id: int) -> None:
+        await self._session.execute(
+            update(CaseMessage).where(CaseMessage.id == message_id)
+            .values(alert_chat_id=chat_id, alert_message_id=posted_id)
+        )
+
+    async def messages(self, escalation_id: int) -> tuple[CaseMessageRecord, ...]:
+        """What joined the case, in order."""
+        rows = await self._session.scalars(
+            select(CaseMessage).where(CaseMessage.escalation_id == escalation_id)
+            .order_by(CaseMessage.at, CaseMessage.id)
+        )
+        return tuple(case_message_record(row) for row in rows)
+
+    async def enqueue_timer(
+        self, escalation_id: int, *, chat_id: int, text: str, due_at: datetime,
+        now: datetime, patient_id: int | None = None, about_patient_id: int | None = None,
+    ) -> int:
+        """An escalation timer: an outbox row due at `due_at` that delivery sends only while
+        the case is still open (else cancels it, "case acknowledged"). `patient_id` when it
+        goes to the patient (so /stop and /forget stop it too); staff rows name the patient
+        in `about_patient_id`. Timers ignore quiet hours: a red flag is urgent at night too."""
+        require_aware(now, "now")
+        row = ScheduledMessage(
+            enrollment_id=None, patient_id=patient_id, about_patient_id=about_patient_id,
+            case_id=escalation_id, chat_id=chat_id, step_id=CASE_STEP, occurrence=0,
+            kind=MessageKind.ALERT, text=text, options=None, due_at=due_at, expires_at=None,
+            moved_by_quiet_hours=False, respects_quiet_hours=False,
+            status=MessageStatus.PENDING, available_at=due_at, attempts=0, created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def timers(self, escalation_id: int) -> tuple[tuple[int, str], ...]:
+        """(outbox id, status) of the case's escalation timers."""
+        rows = await self._session.execute(
+            select(ScheduledMessage.id, ScheduledMessage.status)
+            .where(ScheduledMessage.case_id == escalation_id).order_by(ScheduledMessage.id)
+        )
+        return tuple((int(i), str(status)) for i, status in rows)
 
     async def list_open(self, limit: int = 50) -> tuple[EscalationRecord, ...]:
-        """Open escalations, oldest first."""
+        """Unresolved cases (open or acknowledged), oldest first."""
         rows = await self._session.scalars(
             select(Escalation)
-            .where(Escalation.status == EscalationStatus.OPEN)
+            .where(Escalation.status.in_(EscalationStatus.UNRESOLVED))
             .order_by(Escalation.created_at, Escalation.id)
             .limit(limit)
         )
         return tuple(escalation_record(row) for row in rows)
 
     async def count_open(self) -> int:
-        """How many escalations are still open."""
+        """How many cases are still unresolved."""
         count = await self._session.scalar(
-            select(func.count()).where(Escalation.status == EscalationStatus.OPEN)
+            select(func.count()).where(Escalation.status.in_(EscalationStatus.UNRESOLVED))
         )
         return int(count or 0)

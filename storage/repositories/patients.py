@@ -14,6 +14,7 @@ from core.records import ERASED_CHAT_ID, PatientOverview, PatientRecord
 from core.sanitize import clean_optional
 from core.statuses import PatientStatus, parse
 from storage.models import (
+    CaseMessage,
     CheckinAnswer,
     Enrollment,
     Escalation,
@@ -227,6 +228,12 @@ class PatientRepository:
         await self._session.execute(
             update(Escalation)
             .where(Escalation.patient_id == patient_id)
+            .values(patient_text=None)
+        )
+        await self._session.execute(
+            update(CaseMessage)
+            .where(CaseMessage.escalation_id.in_(
+                select(Escalation.id).where(Escalation.patient_id == patient_id)))
             .values(patient_text=None)
         )
         await self._session.execute(

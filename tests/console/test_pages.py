@@ -136,8 +136,37 @@ async def test_today_lists_and_resolves_cases(console: Console, client: httpx.As
     async with Store(console.ctx.sessions) as store:
         case = await store.escalations.get(case_id)
         events = await store.audit.list(action="case.resolve")
-    assert case is not None and case.status == "closed"
+    assert case is not None and case.status == "resolved" and case.resolved_by == STAFF
     assert [(e.actor_id, e.outcome) for e in events] == [(STAFF, "ok")]
+
+
+async def test_today_acknowledges_and_assigns_cases(console: Console, client: httpx.AsyncClient
+                                                    ) -> None:
+    """Today offers Acknowledge and Assign to me beside Resolve; they use the same services
+    as the Telegram card (who and when recorded, audited), and a repeat changes nothing."""
+    patient_id = await joined(console.ctx)
+    case_id = await red_flag(console.ctx, patient_id)
+    csrf = await sign_in(console, client, STAFF)
+    today = await client.get(console.url + "/console/")
+    assert f"/console/cases/{case_id}/acknowledge" in today.text
+    assert f"/console/cases/{case_id}/assign" in today.text
+    acked = await client.post(f"{console.url}/console/cases/{case_id}/acknowledge",
+                              data={"_csrf": csrf})
+    assert acked.status_code == 303 and "done=acknowledged" in acked.headers["location"]
+    again = await client.post(f"{console.url}/console/cases/{case_id}/acknowledge",
+                              data={"_csrf": csrf})
+    assert "done=unchanged" in again.headers["location"]
+    await client.post(f"{console.url}/console/cases/{case_id}/assign", data={"_csrf": csrf})
+    async with Store(console.ctx.sessions) as store:
+        case = await store.escalations.get(case_id)
+        events = await store.audit.list(action="case_assign")
+    assert case is not None and case.status == "acknowledged"
+    assert (case.acknowledged_by, case.assigned_to) == (STAFF, STAFF)
+    assert [(e.actor_id, e.outcome) for e in events] == [(STAFF, "ok")]
+    page = await client.get(console.url + "/console/")
+    assert "yours" in page.text and f"/console/cases/{case_id}/assign" not in page.text
+    no_csrf = await client.post(f"{console.url}/console/cases/{case_id}/assign", data={})
+    assert no_csrf.status_code in (400, 403)
 
 
 async def test_protocol_timeline_across_the_berlin_dst_change(console: Console,

@@ -116,6 +116,8 @@ async def test_metrics_parse_and_move_over_an_e2e_run(env: BotEnv) -> None:
     assert during[sent_face] >= 1
     assert during[("aftercare_escalations_total", (("kind", "red_flag"),))] == 1
     assert during[("aftercare_escalations_open", (("kind", "red_flag"),))] == 1
+    assert during[("aftercare_cases_open", ())] == 1
+    assert ("aftercare_case_ack_seconds", (("quantile", "0.5"),)) not in during
     assert during[("aftercare_due_backlog", ())] >= 1
     assert during[("aftercare_delivery_lag_seconds", ())] > 0
     health = (await get(env, "/healthz")).json()

@@ -262,4 +262,7 @@ async def test_consent_red_flag_and_stop_on_postgres(bot_env_pg: BotEnv) -> None
     assert "I have a fever" in alert.visible
     await env.ask(user, "/stop")
     await env.press(user, "Yes")
-    assert await env.deliver(timedelta(days=30)) == 0
+    # Only the unacknowledged red flag's ladder to staff (re-alert, page) goes out: the
+    # patient's follow-up is cancelled by the /stop like all their messages.
+    assert await env.deliver(timedelta(days=30)) == 2
+

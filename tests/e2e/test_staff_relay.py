@@ -28,7 +28,9 @@ async def test_staff_reply_to_alert_reaches_patient(bot_env: BotEnv) -> None:
     [confirmation] = await bot_env.wait_sent(ALERT_CHAT_ID, before_staff)
     assert f"Sent to patient #{invite.patient_id}" in confirmation.visible
     async with bot_env.db() as db:
-        assert await db.escalations.list_open() == ()
+        # Answering acknowledges the case (the ladder stops); it stays unresolved.
+        [case] = await db.escalations.list_open()
+        assert case.status == "acknowledged" and case.acknowledged_by == bot_env.staff.id
         [event] = await db.audit.list(action="relay")
         assert event.outcome == "ok" and event.detail == f"patient:{invite.patient_id}"
 

@@ -63,7 +63,7 @@ async def test_alert_is_recorded_with_message_id(ctx: AppContext) -> None:
         patient = await store.patients.get(patient_id)
     posted: list[tuple[int, str]] = []
 
-    async def post(chat_id: int, text: str) -> int:
+    async def post(chat_id: int, text: str, case_id: int | None) -> int:
         posted.append((chat_id, text))
         return 77
 
@@ -82,7 +82,7 @@ async def test_failed_alert_goes_to_the_outbox(ctx: AppContext) -> None:
         patient = await store.patients.get(patient_id)
     assert patient is not None
 
-    async def broken(chat_id: int, text: str) -> int:
+    async def broken(chat_id: int, text: str, case_id: int | None) -> int:
         raise RuntimeError("telegram down")
 
     async with Store(ctx.sessions) as store:
@@ -105,7 +105,7 @@ async def test_forget_erases_a_queued_alert_about_the_patient(ctx: AppContext) -
         patient = await store.patients.get(patient_id)
     assert patient is not None
 
-    async def broken(chat_id: int, text: str) -> int:
+    async def broken(chat_id: int, text: str, case_id: int | None) -> int:
         raise RuntimeError("telegram down")
 
     request = AlertRequest(kind="handoff", patient=patient, enrollment=None,

@@ -35,6 +35,9 @@ def _load(tmp_path: Path, toml: str) -> str:
         ('[clinic]\ndefault_language = "ta"', "default_language 'ta' must be one of"),
         ('[clinic]\ndate_order = "YDM"', "[clinic.date_order]"),
         ('[telegram]\nread_timeout = 100000', "[telegram.read_timeout]"),
+        ("[escalation]\nack_minutes = 0", "[escalation.ack_minutes]"),
+        ("[escalation]\npatient_followup_minutes = 5000", "(a day at most"),
+        ("[staff]\non_call = [-5]", "[staff.on_call] -5 is not a Telegram user id"),
     ],
 )
 def test_out_of_bounds_values_are_refused_with_the_key(
@@ -56,3 +59,15 @@ def test_toml_nested_thousands_deep_is_a_clear_error(tmp_path: Path) -> None:
 def test_shipped_settings_load() -> None:
     """The shipped settings.toml passes every bound."""
     load_settings(Path(__file__).resolve().parents[2] / "settings.toml", {})
+
+
+def test_on_call_defaults_to_the_admins(tmp_path: Path) -> None:
+    """staff.on_call pages the listed ids; unset, the admins; the ladder's defaults 10/15."""
+    path = tmp_path / "settings.toml"
+    path.write_text("[staff]\nadmin_ids = [1, 2]\n", encoding="utf-8")
+    settings = load_settings(path, {})
+    assert settings.staff.pager_ids == [1, 2]
+    assert (settings.escalation.ack_minutes, settings.escalation.patient_followup_minutes) == (
+        10, 15)
+    path.write_text("[staff]\nadmin_ids = [1]\non_call = [7, 8]\n", encoding="utf-8")
+    assert load_settings(path, {}).staff.pager_ids == [7, 8]

@@ -27,7 +27,8 @@ def test_values_are_the_stored_texts() -> None:
         "pending", "sending", "sent", "expired", "cancelled", "failed"]
     assert [k.value for k in MessageKind] == ["reminder", "checkin", "alert"]
     assert [k.value for k in EscalationKind] == ["red_flag", "checkin", "handoff", "delivery"]
-    assert [s.value for s in EscalationStatus] == ["open", "closed"]
+    # "closed" rows became "resolved" in migration 0006.
+    assert [s.value for s in EscalationStatus] == ["open", "acknowledged", "resolved"]
     assert [o.value for o in AuditOutcome] == ["ok", "refused", "invalid", "error"]
 
 
@@ -55,3 +56,14 @@ def test_parse_accepts_members_and_texts_only() -> None:
     assert parse(AuditOutcome, AuditOutcome.OK, "audit outcome") is AuditOutcome.OK
     with pytest.raises(ValueError, match="unknown patient status 'sleeping'"):
         parse(PatientStatus, "sleeping", "patient status")
+
+
+def test_case_buttons_round_trip_and_fit() -> None:
+    """Case-card callback data names the action and case, fits 64 bytes, and rejects forgeries."""
+    from bot import callbacks
+
+    data = callbacks.case("a", 999_999_999_999)
+    assert callbacks.fits(data) and callbacks.split_case(data) == ("acknowledge", 999_999_999_999)
+    assert callbacks.split_case(callbacks.case("m", 5)) == ("assign", 5)
+    for forged in ("case:x:5", "case:a:", "case:a:5x", "case:r:" + "9" * 20, "case:a:-1"):
+        assert callbacks.split_case(forged) is None

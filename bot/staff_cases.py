@@ -1,0 +1,144 @@
+"""Cases in Telegram: the card's buttons (Acknowledge / Resolve / Assign to me), /cases and
+/case <id>. The rules and the audit are services/cases.py; wording core/texts/staff.py and
+core/texts/alerts.py."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from bot import callbacks
+from bot.context import app_context
+from bot.formatting import fit
+from bot.staff_access import invalid, reply, staff_only, user_id_of
+from bot.staff_patients import parse_id
+from core.records import EscalationRecord
+from core.statuses import EscalationStatus
+from core.texts import staff as T
+from core.texts.alerts import BUTTON_ACKNOWLEDGE, BUTTON_ASSIGN, BUTTON_RESOLVE
+from services.cases import CaseAction, act, card_text, clock_text, get_case, open_cases
+from services.context import AppContext
+
+log = logging.getLogger(__name__)
+LIST_LIMIT = 50
+
+
+def case_keyboard(case_id: int, status: str = EscalationStatus.OPEN) -> InlineKeyboardMarkup | None:
+    """The card's buttons for a case in `status` (none once resolved)."""
+    if status == EscalationStatus.RESOLVED:
+        return None
+    row = []
+    if status == EscalationStatus.OPEN:
+        row.append(InlineKeyboardButton(BUTTON_ACKNOWLEDGE,
+                                        callback_data=callbacks.case("a", case_id)))
+    row.append(InlineKeyboardButton(BUTTON_RESOLVE, callback_data=callbacks.case("r", case_id)))
+    row.append(InlineKeyboardButton(BUTTON_ASSIGN, callback_data=callbacks.case("m", case_id)))
+    return InlineKeyboardMarkup([row])
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(
+        CallbackQueryHandler(case_button, pattern=callbacks.pattern(callbacks.CASE))
+    )
+
+
+async def case_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A card button: staff only (else refused and audited), then the card is edited."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    ctx = app_context(context)
+    parsed = callbacks.split_case(query.data)
+    if parsed is None:
+        await query.answer()
+        return
+    action, case_id = parsed
+    result = await act(ctx, case_id, CaseAction(action), user_id_of(update))
+    if result.outcome == "refused":
+        await query.answer(T.CASE_REFUSED, show_alert=True)
+        return
+    if result.case is None:
+        await query.answer(T.CASE_UNKNOWN)
+        return
+    if result.outcome == "ok":
+        await query.answer(T.CASE_DONE[action])
+    else:
+        await query.answer(T.CASE_UNCHANGED.format(status=result.case.status))
+    await refresh_card(context, ctx, result.case)
+
+
+async def refresh_card(
+    context: ContextTypes.DEFAULT_TYPE, ctx: AppContext, case: EscalationRecord
+) -> None:
+    """Edit the case's card to show who has it and when (nothing if it was never posted)."""
+    if case.alert_chat_id is None or case.alert_message_id is None:
+        return
+    text = fit(await card_text(ctx, case))
+    with contextlib.suppress(TelegramError):  # unchanged text, deleted card: nothing to do
+        await context.bot.edit_message_text(
+            text, chat_id=case.alert_chat_id, message_id=case.alert_message_id,
+            reply_markup=case_keyboard(case.id, case.status),
+        )
+
+
+def case_line(ctx: AppContext, case: EscalationRecord) -> str:
+    age = (ctx.clock.now() - case.created_at).total_seconds()
+    return T.CASES_LINE.format(
+        id=case.id, kind=T.CASE_KINDS.get(case.kind, case.kind),
+        patient=case.patient_id if case.patient_id is not None else "?",
+        age=T.case_age(age),
+        holder=T.case_holder(case.status, case.acknowledged_by, case.assigned_to),
+    )
+
+
+@staff_only("cases")
+async def cases_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
+) -> None:
+    cases = await open_cases(ctx, LIST_LIMIT + 1)
+    if not cases:
+        await reply(update, T.CASES_NONE)
+        return
+    lines = [T.CASES_HEADING.format(count=len(cases) if len(cases) <= LIST_LIMIT
+                                    else f"{LIST_LIMIT}+")]
+    lines += [case_line(ctx, case) for case in cases[:LIST_LIMIT]]
+    if len(cases) > LIST_LIMIT:
+        lines.append(T.CASES_MORE)
+    await reply(update, "\n".join(lines))
+
+
+@staff_only("case")
+async def case_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
+) -> None:
+    case_id = parse_id(context.args)
+    if case_id is None or len(context.args or []) != 1:
+        await invalid(update, ctx, "case", T.CASE_USAGE)
+        return
+    found = await get_case(ctx, case_id)
+    if found is None:
+        await invalid(update, ctx, "case", T.CASE_NOT_FOUND.format(id=case_id),
+                      detail=f"case:{case_id} not found")
+        return
+    case, messages = found
+    lines = [
+        T.CASE_HEADING.format(id=case.id, kind=T.CASE_KINDS.get(case.kind, case.kind),
+                              status=case.status, opened=clock_text(ctx, case.created_at)),
+        await card_text(ctx, case),
+    ]
+    if messages:
+        lines.append(T.CASE_MESSAGES.format(count=len(messages)))
+        lines += [
+            T.CASE_MESSAGE_LINE.format(
+                at=clock_text(ctx, m.at), kind=T.CASE_KINDS.get(m.kind, m.kind),
+                words=html.escape(m.patient_text or "…", quote=False),
+            )
+            for m in messages
+        ]
+    await reply(update, "\n\n".join(lines), reply_markup=case_keyboard(case.id, case.status))
