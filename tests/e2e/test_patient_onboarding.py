@@ -234,6 +234,9 @@ async def test_second_invite_in_a_bound_chat_adds_a_procedure(bot_env: BotEnv) -
     await bot_env.press(user, ACCEPT)
     second = await bot_env.invite("micro-mesotherapy-hair")
     await bot_env.ask(user, f"/start {second.code}")
+    # Delivery sends the first procedure's care meanwhile: wait for the offer itself
+    # (pressing before it arrived found no button, now and then).
+    await user.expect("agree to receive")
     await consent(bot_env, user)
     async with bot_env.db() as db:
         patient = await db.patients.by_chat_id(user.id)

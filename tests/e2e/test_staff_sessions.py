@@ -69,6 +69,7 @@ async def test_a_second_invite_for_the_same_procedure_gives_one_plan(bot_env: Bo
         session_start=bot_env.clock.now() + timedelta(days=28),
     )
     await bot_env.ask(user, f"/start {second.code}")
+    await user.expect("agree to receive")  # delivery may have sent care meanwhile
     await bot_env.press(user, "Yes")
     async with bot_env.db() as db:
         enrollments = await db.enrollments.list_for_patient(first.patient_id)
