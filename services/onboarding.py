@@ -77,9 +77,12 @@ START_WINDOW = timedelta(minutes=10)  # ...in this long, before it must wait
 
 
 async def _guessing(store: Repositories, chat_id: int, now: datetime) -> bool:
-    recent = await store.audit.list(actor_id=chat_id, action=START_ACTION,
-                                    since=now - START_WINDOW, limit=START_TRIES)
-    return sum(1 for event in recent if event.outcome == AuditOutcome.INVALID) >= START_TRIES
+    # Bad codes only: the refusals this throttle writes must not push them out of the count.
+    bad = await store.audit.list(
+        actor_id=chat_id, action=START_ACTION, outcome=AuditOutcome.INVALID,
+        since=now - START_WINDOW, limit=START_TRIES,
+    )
+    return len(bad) >= START_TRIES
 
 
 async def _peek(store: Repositories, code: str, now: datetime) -> InviteClaim:

@@ -63,6 +63,7 @@ class AuditRepository:
         actor_id: int | None = None,
         action: str | None = None,
         since: datetime | None = None,
+        outcome: str | None = None,
         limit: int = 100,
     ) -> tuple[AuditRecord, ...]:
         """Events, newest first, optionally filtered."""
@@ -73,5 +74,7 @@ class AuditRepository:
             query = query.where(AuditEvent.action == action)
         if since is not None:
             query = query.where(AuditEvent.at >= require_aware(since, "since"))
+        if outcome is not None:
+            query = query.where(AuditEvent.outcome == parse(AuditOutcome, outcome, "audit outcome"))
         rows = await self._session.scalars(query.limit(limit))
         return tuple(audit_record(row) for row in rows)

@@ -67,11 +67,12 @@ async def test_guessing_codes_is_throttled_and_audited(bot_env: BotEnv) -> None:
     for number in range(5):
         [reply] = await bot_env.ask(guesser, f"/start BADCODE{number:016d}")
         assert "not valid" in reply.visible
-    [refused] = await bot_env.ask(guesser, f"/start {invite.code}")
-    assert "Too many invite links" in refused.visible and not refused.buttons
+    for _ in range(3):  # refusals do not count as guesses and do not lift the throttle
+        [refused] = await bot_env.ask(guesser, f"/start {invite.code}")
+        assert "Too many invite links" in refused.visible and not refused.buttons
     async with bot_env.db() as db:
         events = await db.audit.list(actor_id=4400, action="invite.start")
-    assert sorted(e.outcome for e in events) == ["invalid"] * 5 + ["refused"]
+    assert sorted(e.outcome for e in events) == ["invalid"] * 5 + ["refused"] * 3
     bot_env.clock.advance(timedelta(minutes=11))
     [offer] = await bot_env.ask(guesser, f"/start {invite.code}")
     assert offer.buttons and offer.buttons[0].text.startswith("Yes")
