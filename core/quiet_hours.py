@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.clock import require_aware
-from core.local_time import HHMM, resolve_local, wall_reading
+from core.local_time import parse_hhmm, resolve_local, wall_reading
 
 # A patient who wrote to us (or consented) within this long is awake: messages falling due
 # in that window are not held by quiet hours. An hour covers the day-0 care of an evening
@@ -39,12 +39,14 @@ class QuietHours:
     @classmethod
     def parse(cls, text: str) -> QuietHours:
         """`"21:00-08:00"` -> QuietHours(start=21:00, end=08:00)."""
-        start, sep, end = text.partition("-")
-        if not sep or not HHMM.match(start.strip()) or not HHMM.match(end.strip()):
-            raise ValueError('expected "HH:MM-HH:MM", e.g. "21:00-08:00"')
-        if start.strip() == end.strip():
+        first, _sep, last = text.partition("-")  # no "-": `last` is "" and is refused
+        try:
+            start, end = parse_hhmm(first), parse_hhmm(last)
+        except ValueError:
+            raise ValueError('expected "HH:MM-HH:MM", e.g. "21:00-08:00"') from None
+        if start == end:
             raise ValueError("start and end of quiet hours must differ")
-        return cls(start=time.fromisoformat(start.strip()), end=time.fromisoformat(end.strip()))
+        return cls(start=start, end=end)
 
     @property
     def wraps_midnight(self) -> bool:

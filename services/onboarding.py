@@ -34,7 +34,6 @@ from services.planning import (
     plan_for_enrollment,
     quiet_hours,
 )
-from services.sessions import supersede_earlier
 from storage.patient_data import patient_target
 from storage.repositories import Repositories, Store
 
@@ -183,7 +182,7 @@ async def accept_invite(
             patient = await _switch_language(ctx, store, patient, chosen_language, enrollment.id,
                                              now)
         # A second invite for the same procedure is a new session: one plan at a time.
-        await supersede_earlier(store, enrollment.id, now)
+        await store.enrollments.supersede_earlier(enrollment.id, now)
         enrollment = await store.enrollments.get(enrollment.id) or enrollment
         planned = plan_for_enrollment(ctx, patient, enrollment, now)
         queued = await store.messages.insert_plan(

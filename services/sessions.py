@@ -15,7 +15,7 @@ from core.statuses import AuditOutcome, EnrollmentStatus, PatientStatus
 from services.context import AppContext
 from services.planning import plan_for_enrollment
 from storage.patient_data import patient_target
-from storage.repositories import Repositories, Store
+from storage.repositories import Store
 
 # How a superseded message's last_error starts (storage writes "cancelled: <reason>").
 SUPERSEDED_PREFIX = "cancelled: superseded by session "
@@ -31,12 +31,6 @@ class NewSession:
     session_start: datetime | None = None
     planned: int = 0
     superseded_messages: int = 0
-
-
-async def supersede_earlier(store: Repositories, enrollment_id: int, now: datetime) -> int:
-    """Make `enrollment_id` the patient's one live session of its protocol; messages cut."""
-    _enrollments, cut = await store.enrollments.supersede_earlier(enrollment_id, now)
-    return cut
 
 
 async def new_session(
@@ -64,7 +58,7 @@ async def new_session(
             session_start=session_start, created_by=staff_id, now=now,
             status=EnrollmentStatus.ACTIVE,
         )
-        cut = await supersede_earlier(store, created.id, now)
+        _superseded, cut = await store.enrollments.supersede_earlier(created.id, now)
         enrollment = await store.enrollments.get(created.id)
         assert enrollment is not None
         planned = plan_for_enrollment(ctx, patient, enrollment, now)
