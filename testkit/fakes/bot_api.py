@@ -227,7 +227,11 @@ class FakeBotApi(Observations):
         self, handler: tornado.web.RequestHandler, method: str, params: JSON,
         files: dict[str, bytes],
     ) -> Any:
-        decision = self.faults.decide(method)
+        chat = params.get("chat_id")
+        decision = self.faults.decide(
+            method, int(chat) if isinstance(chat, int | str) and str(chat).lstrip("-").isdigit()
+            else None,
+        )
         if decision.slow_seconds:
             await self._pause(decision.slow_seconds)
         fault = decision.fault

@@ -40,7 +40,9 @@ class Faults:
 
     The global object applies to `methods` (default: the send methods; None = every
     method). `for_method(name)` returns an override used instead of it for one method.
-    `blocked_chats` answers 403 for any method that names one of those chats.
+    `blocked_chats` answers 403 for any method that names one of those chats;
+    `spared_chats` never get a random fault (a test that needs some request to reach the
+    method itself, e.g. Telegram's 400 for bad HTML, spares its chat).
     """
 
     def __init__(self, seed: int = 0) -> None:
@@ -51,6 +53,7 @@ class Faults:
         self.slow_seconds = 0.0
         self.drop_rate = 0.0
         self.blocked_chats: set[int] = set()
+        self.spared_chats: set[int] = set()
         self.methods: set[str] | None = set(SEND_METHODS)
         self._seed = seed
         self._rng = random.Random(seed)
@@ -90,12 +93,15 @@ class Faults:
             self.rate_5xx = self.timeout_rate = self.slow_seconds = self.drop_rate = 0.0
             self.timeout_delivers = False
             self.blocked_chats = set()
+            self.spared_chats = set()
             self._forced.clear()
             self._per_method.clear()
 
-    def decide(self, method: str) -> Decision:
+    def decide(self, method: str, chat_id: int | None = None) -> Decision:
         """Pick this request's fault; called once per request by the server."""
         with self._lock:
+            if chat_id is not None and chat_id in self.spared_chats:
+                return Decision(fault=Fault.NONE)
             child = self._per_method.get(method)
         if child is not None:
             return child._draw()
