@@ -15,6 +15,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from testkit.fakes.bot_api_errors import ApiError, too_many
 from testkit.fakes.bot_api_faults import Fault, Faults, Limits
 from testkit.fakes.bot_api_http import (
     DROPPED,
@@ -23,7 +24,7 @@ from testkit.fakes.bot_api_http import (
     make_application,
     request_params,
 )
-from testkit.fakes.bot_api_methods import METHOD_NAMES, ApiError, BotMethods
+from testkit.fakes.bot_api_methods import METHOD_NAMES, BotMethods
 from testkit.fakes.bot_api_observe import Observations
 from testkit.fakes.bot_api_state import (
     JSON,
@@ -31,6 +32,7 @@ from testkit.fakes.bot_api_state import (
     SentMessage,
 )
 from testkit.fakes.bot_api_stats import Stats
+from testkit.fakes.bot_api_topics import ForumTopics
 from testkit.fakes.telegram_user import TelegramUser
 
 DEFAULT_TOKEN = "123456:TEST-fake-token"
@@ -69,8 +71,10 @@ class FakeBotApi(Observations):
         self.stats = Stats()
         self.state = BotState(strict_chats=strict_chats)
         self.state.on_update = self._notify_pollers
+        self.forum = ForumTopics()
         self.methods = BotMethods(
-            state=self.state, bot_user=self.bot_user, admit=self._admit, on_send=self._on_send
+            state=self.state, topics=self.forum, bot_user=self.bot_user, admit=self._admit,
+            on_send=self._on_send,
         )
         self._canonical = {name.lower(): name for name in (*METHOD_NAMES, "getUpdates")}
         self.url = ""
@@ -164,10 +168,19 @@ class FakeBotApi(Observations):
             username=username, language_code=language_code,
         )
 
-    def group(self, chat_id: int, title: str = "Clinic staff") -> JSON:
-        """Register a group chat (negative id; -100... makes it a supergroup)."""
+    def group(self, chat_id: int, title: str = "Clinic staff", *, forum: bool = False) -> JSON:
+        """Register a group chat (negative id; -100... makes it a supergroup).
+
+        `forum=True` makes a forum supergroup ("is_forum": true): topics can be made in it.
+        Its message ids start at 2, as id 1 would be the General topic's.
+        """
         kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        if forum and kind != "supergroup":
+            raise ValueError("only a supergroup (-100... id) can be a forum")
         chat: JSON = {"id": chat_id, "type": kind, "title": title}
+        if forum:
+            chat["is_forum"] = True
+            self.state.skip_message_ids(chat_id, upto=1)
         self.state.register_chat(chat)
         return chat
 
@@ -247,7 +260,7 @@ class FakeBotApi(Observations):
         elif fault is Fault.SERVER_ERROR:
             raise ApiError(500, "Internal Server Error")
         elif fault is Fault.TOO_MANY:
-            raise _too_many(decision.retry_after)
+            raise too_many(decision.retry_after)
         chat_id = params.get("chat_id")
         if isinstance(chat_id, int) and chat_id in self.faults.blocked_chats:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -269,7 +282,7 @@ class FakeBotApi(Observations):
     def _admit(self, chat_id: int) -> None:
         retry_after = self.limits.admit(chat_id, time.monotonic())
         if retry_after is not None:
-            raise _too_many(int(retry_after))
+            raise too_many(int(retry_after))
 
     def _on_send(self, message: SentMessage) -> None:
         text = message.text if message.text is not None else (message.caption or "")
@@ -327,8 +340,3 @@ class FakeBotApi(Observations):
             self.wake_pollers()
         else:
             loop.call_soon_threadsafe(self.wake_pollers)
-
-
-def _too_many(retry_after: float) -> ApiError:
-    shown = int(retry_after) if float(retry_after).is_integer() else retry_after
-    return ApiError(429, f"Too Many Requests: retry after {shown}", retry_after=shown)

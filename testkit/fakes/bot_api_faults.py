@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 
 # Methods that put a message in a chat: faults hit these by default and the limits count them.
-SEND_METHODS = frozenset({"sendMessage", "sendPhoto"})
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "copyMessage", "forwardMessage"})
 
 
 class Fault(enum.Enum):
@@ -137,38 +137,55 @@ class Faults:
 class Limits:
     """Telegram's flood limits, enforced on the send methods when set (None = off).
 
-    `grace_seconds` shortens the window the fake enforces (not the one `Stats` measures),
+    `per_group_per_minute` is Telegram's "no more than 20 messages per minute in one group":
+    it counts sends to chats with negative ids over `group_window_seconds` (60; tests shrink
+    it, e.g. 20 per 6 s). Topic methods (createForumTopic, ...) and edits are not counted.
+
+    `grace_seconds` shortens the windows the fake enforces (not the ones `Stats` measures),
     so a client pacing itself at exactly the limit is not punished for a few ms of arrival
-    jitter; bursts still get 429. Set it to 0 for a strict sliding window.
+    jitter; bursts still get 429. Set it to 0 for strict sliding windows.
     """
 
     def __init__(self) -> None:
         self.global_per_second: int | None = None
         self.per_chat_per_second: int | None = None
+        self.per_group_per_minute: int | None = None
         self.window_seconds = 1.0
+        self.group_window_seconds = 60.0
         self.grace_seconds = 0.05
         self._global: deque[float] = deque()
         self._per_chat: dict[int, deque[float]] = {}
+        self._per_group: dict[int, deque[float]] = {}
         self._lock = threading.Lock()
 
     def admit(self, chat_id: int, now: float) -> float | None:
         """Record a send at `now` and return None, or return the retry_after to answer with."""
-        if self.global_per_second is None and self.per_chat_per_second is None:
+        if (self.global_per_second is None and self.per_chat_per_second is None
+                and self.per_group_per_minute is None):
             return None  # no bookkeeping while off: e2e tests send freely
         window = self.window_seconds - self.grace_seconds
         with self._lock:
             _prune(self._global, now - window)
             chat_times = self._per_chat.setdefault(chat_id, deque())
             _prune(chat_times, now - window)
-            for limit, times in (
-                (self.global_per_second, self._global),
-                (self.per_chat_per_second, chat_times),
-            ):
+            checks = [
+                (self.global_per_second, self._global, window),
+                (self.per_chat_per_second, chat_times, window),
+            ]
+            group_times: deque[float] | None = None
+            if chat_id < 0 and self.per_group_per_minute is not None:
+                group_window = self.group_window_seconds - self.grace_seconds
+                group_times = self._per_group.setdefault(chat_id, deque())
+                _prune(group_times, now - group_window)
+                checks.append((self.per_group_per_minute, group_times, group_window))
+            for limit, times, span in checks:
                 if limit is not None and len(times) >= limit:
-                    wait = times[len(times) - limit] + window - now
+                    wait = times[len(times) - limit] + span - now
                     return float(max(1, math.ceil(wait)))
             self._global.append(now)
             chat_times.append(now)
+            if group_times is not None:
+                group_times.append(now)
             return None
 
 

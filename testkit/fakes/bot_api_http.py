@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 _STRING_PARAMS = frozenset({
     "text", "caption", "parse_mode", "callback_query_id", "url", "secret_token",
     "language_code", "action", "inline_message_id", "photo", "file_id", "ip_address",
+    "name", "icon_custom_emoji_id",
 })
 # Returned by a method run when the connection was dropped on purpose: answer nothing.
 DROPPED = object()
@@ -57,13 +58,13 @@ class _MethodHandler(tornado.web.RequestHandler):
 
 
 class _FileHandler(tornado.web.RequestHandler):
-    """Serves uploaded photos at `/file/bot<token>/photos/<file_id>.jpg`."""
+    """Serves files at getFile's path: `/file/bot<token>/<folder>/<file_id>.<ext>`."""
 
     def initialize(self, api: FakeBotApi) -> None:
         self.api = api
 
     def get(self, token: str, path: str) -> None:
-        file_id = path.removeprefix("photos/").removesuffix(".jpg")
+        file_id = path.rsplit("/", 1)[-1].split(".", 1)[0]
         with self.api.state.cond:
             content = self.api.state.files.get(file_id)
         if token != self.api.token or content is None:
@@ -86,9 +87,10 @@ def request_params(request: tornado.httputil.HTTPServerRequest) -> tuple[JSON, d
             for key, values in source.items():
                 params[key] = _form_value(key, values[-1].decode("utf-8"))
         files = {name: uploads[0]["body"] for name, uploads in request.files.items()}
-    chat_id = params.get("chat_id")
-    if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
-        params["chat_id"] = int(chat_id)  # Telegram accepts ids sent as strings
+    for key in ("chat_id", "from_chat_id"):
+        chat_id = params.get(key)
+        if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
+            params[key] = int(chat_id)  # Telegram accepts ids sent as strings
     return params, files
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
-from testkit.fakes.bot_api_html import HtmlError, visible_text
+from testkit.fakes.bot_api_copy import COPY_METHOD_NAMES, CopyMethods
+from testkit.fakes.bot_api_errors import ApiError, bad_request
+from testkit.fakes.bot_api_forum import FORUM_METHOD_NAMES, ForumMethods
+from testkit.fakes.bot_api_messages import (
+    MessageBuilder,
+    markup_of,
+    text_of,
+    visible_of,
+)
 from testkit.fakes.bot_api_state import (
     JSON,
     BotState,
@@ -17,6 +24,9 @@ from testkit.fakes.bot_api_state import (
     WebhookConfig,
     unix_now,
 )
+from testkit.fakes.bot_api_topics import ForumTopics
+
+__all__ = ["METHOD_NAMES", "ApiError", "BotMethods", "bad_request"]
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -25,7 +35,7 @@ METHOD_NAMES = (
     "getMe", "sendMessage", "sendPhoto", "answerCallbackQuery", "editMessageText",
     "editMessageReplyMarkup", "setMyCommands", "deleteMyCommands", "getMyCommands",
     "setWebhook", "deleteWebhook", "getWebhookInfo", "getChat", "sendChatAction",
-    "getFile", "close", "logOut",
+    "getFile", "close", "logOut", *FORUM_METHOD_NAMES, *COPY_METHOD_NAMES,
 )
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -35,28 +45,6 @@ NOT_MODIFIED = (
 )
 
 
-class ApiError(Exception):
-    """An error answer: `{"ok": false, "error_code": code, "description": ...}`."""
-
-    def __init__(self, code: int, description: str, retry_after: float | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-
-    def body(self) -> JSON:
-        """The JSON Telegram would answer with."""
-        body: JSON = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return body
-
-
-def bad_request(detail: str) -> ApiError:
-    """A 400 with Telegram's prefix."""
-    return ApiError(400, f"Bad Request: {detail}")
-
-
 class BotMethods:
     """Method implementations over `BotState`; `admit(chat_id)` raises 429 past the limits."""
 
@@ -64,16 +52,21 @@ class BotMethods:
         self,
         *,
         state: BotState,
+        topics: ForumTopics,
         bot_user: JSON,
         admit: Callable[[int], None],
         on_send: Callable[[SentMessage], None],
     ) -> None:
         self.state = state
         self.bot_user = bot_user
-        self.admit = admit
-        self.on_send = on_send
+        self.messages = MessageBuilder(state=state, topics=topics, bot_user=bot_user,
+                                       admit=admit, on_send=on_send)
+        self.forum = ForumMethods(state=state, topics=topics, messages=self.messages)
+        self.copying = CopyMethods(state=state, messages=self.messages)
+        owners = {**dict.fromkeys(FORUM_METHOD_NAMES, self.forum),
+                  **dict.fromkeys(COPY_METHOD_NAMES, self.copying)}
         self.table: dict[str, Callable[[JSON, dict[str, bytes]], Any]] = {
-            name.lower(): getattr(self, name) for name in METHOD_NAMES
+            name.lower(): getattr(owners.get(name, self), name) for name in METHOD_NAMES
         }
 
     # identity and housekeeping -----------------------------------------------------------
@@ -89,13 +82,14 @@ class BotMethods:
         return True
 
     def getChat(self, params: JSON, files: dict[str, bytes]) -> JSON:
-        chat = self._chat(params)
+        chat = self.messages.chat(params)
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11,
                 "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False}}
+                                        "unique_gifts": False, "premium_subscription": False,
+                                        "gifts_from_channels": False}}
 
     def sendChatAction(self, params: JSON, files: dict[str, bytes]) -> bool:
-        self._chat(params)
+        self.messages.chat(params)
         if not params.get("action"):
             raise bad_request("action is empty")
         return True
@@ -103,35 +97,37 @@ class BotMethods:
     # sending -----------------------------------------------------------------------------
 
     def sendMessage(self, params: JSON, files: dict[str, bytes]) -> JSON:
-        chat = self._chat(params)
-        text = _text(params.get("text"))
+        chat = self.messages.chat(params)
+        text = text_of(params.get("text"))
         if not text.strip():
             raise bad_request("message text is empty")
         parse_mode = params.get("parse_mode")
-        visible = _visible(text, parse_mode)
+        visible = visible_of(text, parse_mode)
         if not visible.strip():
             raise bad_request("message text is empty")
         if len(visible) > TEXT_LIMIT:
             raise bad_request("message is too long")
-        markup = _markup(params.get("reply_markup"))
-        self.admit(chat["id"])
-        message = self._new_message(
-            "sendMessage", chat, params, text=text, visible=visible, parse_mode=parse_mode,
-            markup=markup, extra={"text": visible},
+        markup = markup_of(params.get("reply_markup"))
+        thread = self.messages.thread(chat, params)
+        self.messages.admit(chat["id"])
+        message = self.messages.record(
+            "sendMessage", chat, params, thread=thread, text=text, visible=visible,
+            parse_mode=parse_mode, markup=markup, extra={"text": visible},
         )
         return message.payload
 
     def sendPhoto(self, params: JSON, files: dict[str, bytes]) -> JSON:
-        chat = self._chat(params)
+        chat = self.messages.chat(params)
         photo_bytes, file_ref = self._photo(params, files)
         caption = params.get("caption")
         parse_mode = params.get("parse_mode")
-        visible = _visible(_text(caption), parse_mode) if caption else ""
+        visible = visible_of(text_of(caption), parse_mode) if caption else ""
         if len(visible) > CAPTION_LIMIT:
             raise bad_request("message caption is too long")
-        markup = _markup(params.get("reply_markup"))
-        self.admit(chat["id"])
-        file_id = file_ref or f"photo-{len(self.state.files) + 1}-{time.monotonic_ns()}"
+        markup = markup_of(params.get("reply_markup"))
+        thread = self.messages.thread(chat, params)
+        self.messages.admit(chat["id"])
+        file_id = file_ref or self.state.new_file_id("photo")
         if photo_bytes is not None:
             with self.state.cond:
                 self.state.files[file_id] = photo_bytes
@@ -140,9 +136,10 @@ class BotMethods:
                                   "width": 512, "height": 512, "file_size": size}]}
         if caption:
             extra["caption"] = visible
-        message = self._new_message(
-            "sendPhoto", chat, params, text=None, visible=visible, parse_mode=parse_mode,
-            markup=markup, extra=extra, caption=caption, photo=photo_bytes, file_id=file_id,
+        message = self.messages.record(
+            "sendPhoto", chat, params, thread=thread, text=None, visible=visible,
+            parse_mode=parse_mode, markup=markup, extra=extra, caption=caption,
+            photo=photo_bytes, file_id=file_id,
         )
         return message.payload
 
@@ -162,52 +159,27 @@ class BotMethods:
             return None, ref  # a file_id or URL: Telegram fetches it, we just record it
         raise bad_request("there is no photo in the request")
 
-    def _new_message(
-        self, method: str, chat: JSON, params: JSON, *, text: str | None, visible: str,
-        parse_mode: str | None, markup: JSON | None, extra: JSON, caption: str | None = None,
-        photo: bytes | None = None, file_id: str | None = None,
-    ) -> SentMessage:
-        message_id = self.state.next_message_id(chat["id"])
-        reply_to = _reply_to_id(params)
-        payload: JSON = {"message_id": message_id, "from": self.bot_user, "chat": chat,
-                         "date": unix_now(), **extra}
-        if markup and "inline_keyboard" in markup:
-            payload["reply_markup"] = markup
-        if reply_to is not None:
-            replied = self.state.message_payload(chat["id"], reply_to)
-            if replied is not None:
-                payload["reply_to_message"] = replied
-        message = SentMessage(
-            message_id=message_id, chat_id=chat["id"], method=method, text=text,
-            caption=caption, visible=visible, parse_mode=parse_mode, reply_markup=markup,
-            reply_to_message_id=reply_to, photo=photo, photo_file_id=file_id,
-            date=payload["date"], sent_at=time.monotonic(), payload=payload,
-        )
-        self.state.record(message)
-        self.on_send(message)
-        return message
-
     # editing -----------------------------------------------------------------------------
 
     def editMessageText(self, params: JSON, files: dict[str, bytes]) -> JSON:
         old = self._editable(params)
-        if old.method != "sendMessage":
+        if "text" not in old.payload:
             raise bad_request("there is no text in the message to edit")
-        text = _text(params.get("text"))
+        text = text_of(params.get("text"))
         parse_mode = params.get("parse_mode")
-        visible = _visible(text, parse_mode)
+        visible = visible_of(text, parse_mode)
         if not visible.strip():
             raise bad_request("message text is empty")
         if len(visible) > TEXT_LIMIT:
             raise bad_request("message is too long")
-        markup = _markup(params.get("reply_markup"))
+        markup = markup_of(params.get("reply_markup"))
         if visible == old.visible and markup == old.reply_markup:
             raise bad_request(NOT_MODIFIED)
         return self._edit(old, text=text, visible=visible, parse_mode=parse_mode, markup=markup)
 
     def editMessageReplyMarkup(self, params: JSON, files: dict[str, bytes]) -> JSON:
         old = self._editable(params)
-        markup = _markup(params.get("reply_markup"))
+        markup = markup_of(params.get("reply_markup"))
         if markup == old.reply_markup:
             raise bad_request(NOT_MODIFIED)
         return self._edit(old, text=old.text, visible=old.visible, parse_mode=old.parse_mode,
@@ -216,7 +188,7 @@ class BotMethods:
     def _editable(self, params: JSON) -> SentMessage:
         if params.get("inline_message_id"):
             raise bad_request("inline messages are not supported by the fake")
-        chat = self._chat(params)
+        chat = self.messages.chat(params)
         message_id = params.get("message_id")
         if not isinstance(message_id, int):
             raise bad_request("message identifier is not specified")
@@ -229,7 +201,7 @@ class BotMethods:
               parse_mode: str | None, markup: JSON | None) -> JSON:
         payload = {k: v for k, v in old.payload.items() if k != "reply_markup"}
         payload["edit_date"] = unix_now()
-        payload["text" if old.method == "sendMessage" else "caption"] = visible
+        payload["text" if "text" in old.payload else "caption"] = visible
         if markup and "inline_keyboard" in markup:
             payload["reply_markup"] = markup
         self.state.replace(old, text=text, visible=visible, parse_mode=parse_mode,
@@ -318,59 +290,11 @@ class BotMethods:
         file_id = str(params.get("file_id", ""))
         with self.state.cond:
             content = self.state.files.get(file_id)
+            path = self.state.file_paths.get(file_id, f"photos/{file_id}.jpg")
         if content is None:
             raise bad_request("invalid file_id")
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content),
-                "file_path": f"photos/{file_id}.jpg"}
-
-    # shared checks -----------------------------------------------------------------------
-
-    def _chat(self, params: JSON) -> JSON:
-        chat_id = params.get("chat_id")
-        if chat_id is None or chat_id == "":
-            raise bad_request("chat_id is empty")
-        if not isinstance(chat_id, int):
-            raise bad_request("chat not found")
-        chat = self.state.chat(chat_id)
-        if chat is None:
-            raise bad_request("chat not found")
-        return chat
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _visible(text: str, parse_mode: Any) -> str:
-    if isinstance(parse_mode, str) and parse_mode.lower() == "html":
-        try:
-            return visible_text(text)
-        except HtmlError as error:
-            raise bad_request(str(error)) from None
-    return text  # Markdown is passed through unchecked; the bot speaks HTML
-
-
-def _markup(value: Any) -> JSON | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise bad_request("can't parse reply keyboard markup JSON object")
-    for row in value.get("inline_keyboard", []):
-        for button in row:
-            if not str(button.get("text", "")).strip():
-                raise bad_request("BUTTON_TEXT_INVALID")
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(str(data).encode()) <= 64:
-                raise bad_request("BUTTON_DATA_INVALID")
-    return value
-
-
-def _reply_to_id(params: JSON) -> int | None:
-    parameters = params.get("reply_parameters")
-    if isinstance(parameters, dict) and isinstance(parameters.get("message_id"), int):
-        return int(parameters["message_id"])
-    legacy = params.get("reply_to_message_id")
-    return legacy if isinstance(legacy, int) else None
+                "file_path": path}
 
 
 def _command_key(params: JSON) -> tuple[str, str]:

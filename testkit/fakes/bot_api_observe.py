@@ -18,15 +18,17 @@ from testkit.fakes.bot_api_state import (
     matcher,
     nothing_matched,
 )
+from testkit.fakes.bot_api_topics import ForumTopics, Topic
 
 if TYPE_CHECKING:
     from testkit.fakes.bot_api_methods import BotMethods
 
 
 class Observations:
-    """Read-side helpers of FakeBotApi (which sets `state` and `methods`)."""
+    """Read-side helpers of FakeBotApi (which sets `state`, `forum` and `methods`)."""
 
     state: BotState
+    forum: ForumTopics
     methods: BotMethods
 
     # reading what the bot did ------------------------------------------------------------
@@ -45,6 +47,24 @@ class Observations:
         """Every answerCallbackQuery the bot made."""
         with self.state.cond:
             return list(self.state.callback_answers)
+
+    def topics(self, chat_id: int) -> list[Topic]:
+        """The forum topics the bot made in a chat, oldest first (deleted ones included)."""
+        return self.forum.in_chat(chat_id)
+
+    def topic(self, chat_id: int, thread_id: int) -> Topic:
+        """One topic the bot made (its current state and history); KeyError if none."""
+        topic = self.forum.get(chat_id, thread_id)
+        if topic is None:
+            raise KeyError(f"the bot made no topic {thread_id} in chat {chat_id}")
+        return topic
+
+    def service_messages(self, chat_id: int) -> list[JSON]:
+        """The service messages in a chat (topic created, edited, closed, reopened), in order."""
+        with self.state.cond:
+            found = [(key[1], m) for key, m in self.state.service_messages.items()
+                     if key[0] == chat_id]
+        return [m for _, m in sorted(found, key=lambda pair: pair[0])]
 
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         """The commands setMyCommands registered for a scope and language."""

@@ -28,13 +28,15 @@ class SentMessage:
 
     message_id: int
     chat_id: int
-    method: str                      # sendMessage | sendPhoto
-    text: str | None                 # raw text as sent (markup included)
-    caption: str | None = None       # raw caption of a photo
+    method: str                      # sendMessage | sendPhoto | copyMessage | forwardMessage
+    text: str | None                 # raw text as sent (markup included); a copy's text
+    caption: str | None = None       # raw caption of a photo; a copy's caption
     visible: str = ""                # what the user sees: markup parsed, entities unescaped
     parse_mode: str | None = None
     reply_markup: JSON | None = None
     reply_to_message_id: int | None = None
+    message_thread_id: int | None = None  # the forum topic it went to
+    copied_from: tuple[int, int] | None = None  # (chat id, message id) a copy or forward is of
     photo: bytes | None = None       # uploaded bytes (None when sent by file_id)
     photo_file_id: str | None = None
     date: int = 0
@@ -96,7 +98,10 @@ class BotState:
         self.webhook: WebhookConfig | None = None
         self.allowed_updates: list[str] | None = None
         self.files: dict[str, bytes] = {}
+        self.file_paths: dict[str, str] = {}  # file_id -> getFile's file_path (photos default)
+        self._file_ids = itertools.count(1)
         self.user_messages: dict[tuple[int, int], JSON] = {}
+        self.service_messages: dict[tuple[int, int], JSON] = {}  # e.g. forum_topic_created
         self.on_update: Callable[[], None] = lambda: None
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
@@ -127,6 +132,12 @@ class BotState:
             self._next_message_id[chat_id] = value
             return value
 
+    def skip_message_ids(self, chat_id: int, *, upto: int) -> None:
+        """Make the chat's next message id at least `upto` + 1."""
+        with self.cond:
+            current = self._next_message_id.get(chat_id, 0)
+            self._next_message_id[chat_id] = max(current, upto)
+
     # sent messages -----------------------------------------------------------------------
 
     def record(self, message: SentMessage) -> None:
@@ -152,12 +163,19 @@ class BotState:
             return self._messages.get((chat_id, message_id))
 
     def message_payload(self, chat_id: int, message_id: int) -> JSON | None:
-        """The Message JSON of any message in a chat, the bot's or a user's."""
+        """The Message JSON of any message in a chat: the bot's, a user's or a service one."""
+        key = (chat_id, message_id)
         with self.cond:
-            sent = self._messages.get((chat_id, message_id))
+            sent = self._messages.get(key)
             if sent is not None:
                 return sent.payload
-            return self.user_messages.get((chat_id, message_id))
+            return self.user_messages.get(key) or self.service_messages.get(key)
+
+    def new_file_id(self, kind: str) -> str:
+        """A fresh file_id (never repeated within one fake); its file_unique_id is "u" + it."""
+        with self.cond:
+            number = next(self._file_ids)
+        return f"{kind}-{number}-{time.monotonic_ns()}"
 
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         """What the bot sent to one chat, oldest first, edits applied."""

@@ -22,7 +22,8 @@ class Stats:
 
     @property
     def sent_count(self) -> int:
-        """How many messages reached a chat (successful sendMessage / sendPhoto)."""
+        """How many messages reached a chat (successful sendMessage, sendPhoto, copyMessage,
+        forwardMessage)."""
         with self._lock:
             return len(self._times)
 
@@ -79,6 +80,23 @@ class Stats:
             for at, chat_id in zip(self._times, self._chats, strict=True):
                 by_chat[chat_id].append(at)
         return max((_max_in_window(sorted(t), window) for t in by_chat.values()), default=0)
+
+    def max_in_window(self, chat_id: int, seconds: float) -> int:
+        """The most messages delivered to chat `chat_id` in any `seconds`-second span
+        (e.g. `max_in_window(group, 60) <= 20`, Telegram's group limit)."""
+        with self._lock:
+            times = sorted(at for at, chat in zip(self._times, self._chats, strict=True)
+                           if chat == chat_id)
+        return _max_in_window(times, seconds)
+
+    def max_per_group_in_window(self, seconds: float = 60.0) -> int:
+        """The most messages delivered to one group (negative chat id) in any span."""
+        by_chat: defaultdict[int, list[float]] = defaultdict(list)
+        with self._lock:
+            for at, chat_id in zip(self._times, self._chats, strict=True):
+                if chat_id < 0:
+                    by_chat[chat_id].append(at)
+        return max((_max_in_window(sorted(t), seconds) for t in by_chat.values()), default=0)
 
     def reset(self) -> None:
         """Forget everything counted so far (e.g. after a warm-up phase)."""

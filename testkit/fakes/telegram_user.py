@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from testkit.fakes import bot_api_media as media
+from testkit.fakes.bot_api_messages import replied_payload
 from testkit.fakes.bot_api_state import JSON, Predicate, SentMessage, unix_now
 
 if TYPE_CHECKING:
@@ -52,24 +54,79 @@ class TelegramUser:
 
     # actions -----------------------------------------------------------------------------
 
-    async def send(self, text: str, *, chat_id: int | None = None) -> JSON:
-        """Send `text` (a /command gets its bot_command entity) in the private chat or `chat_id`."""
-        chat = self._chat(chat_id)
-        self._mark(chat["id"])
-        return await self.api.deliver({"message": self._message(chat, text)})
+    async def send(
+        self, text: str, *, chat_id: int | None = None, thread_id: int | None = None
+    ) -> JSON:
+        """Send `text` (a /command gets its bot_command entity) in the private chat or `chat_id`,
+        in forum topic `thread_id` if given."""
+        return await self._deliver(chat_id, thread_id, _text_content(text))
 
-    async def reply_to(self, message: SentMessage, text: str) -> JSON:
-        """Reply to a bot message in its chat (e.g. staff answering an alert in the group)."""
-        chat = self._chat(message.chat_id)
+    async def reply_to(
+        self, message: SentMessage, text: str, *, thread_id: int | None = None
+    ) -> JSON:
+        """Reply to a bot message in its chat (e.g. staff answering an alert in the group); the
+        reply stays in the message's forum topic unless `thread_id` says otherwise."""
         current = self.api.state.find(message.chat_id, message.message_id) or message
-        self._mark(chat["id"])
-        payload = self._message(chat, text, reply_to_message=current.payload)
-        return await self.api.deliver({"message": payload})
+        thread = thread_id if thread_id is not None else current.message_thread_id
+        return await self._deliver(message.chat_id, thread, _text_content(text),
+                                   reply=current.payload)
+
+    # media: each file gets fresh ids; `caption` has no entities ----------------------------
+
+    async def send_photo(
+        self, caption: str | None = None, *, chat_id: int | None = None,
+        thread_id: int | None = None, content: bytes | None = None,
+    ) -> JSON:
+        """Send a photo (three PhotoSize entries, the largest holding `content` if given)."""
+        return await self._deliver(chat_id, thread_id,
+                                   _captioned(media.photo(self.api.state, content), caption))
+
+    async def send_voice(
+        self, caption: str | None = None, duration: int = 3, *, chat_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> JSON:
+        """Send a voice note of `duration` seconds."""
+        return await self._deliver(chat_id, thread_id,
+                                   _captioned(media.voice(self.api.state, duration), caption))
+
+    async def send_video(
+        self, caption: str | None = None, duration: int = 5, *, chat_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> JSON:
+        """Send a video of `duration` seconds."""
+        return await self._deliver(chat_id, thread_id,
+                                   _captioned(media.video(self.api.state, duration), caption))
+
+    async def send_video_note(
+        self, duration: int = 4, *, chat_id: int | None = None, thread_id: int | None = None
+    ) -> JSON:
+        """Send a round video note (Telegram gives these no caption)."""
+        return await self._deliver(chat_id, thread_id,
+                                   media.video_note(self.api.state, duration))
+
+    async def send_document(
+        self, file_name: str = "scan.pdf", caption: str | None = None, *,
+        chat_id: int | None = None, thread_id: int | None = None,
+    ) -> JSON:
+        """Send a file as a document."""
+        content = media.document(self.api.state, file_name)
+        return await self._deliver(chat_id, thread_id, _captioned(content, caption))
+
+    async def send_sticker(
+        self, emoji: str = "👍", *, chat_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> JSON:
+        """Send a sticker for `emoji`."""
+        return await self._deliver(chat_id, thread_id, media.sticker(self.api.state, emoji))
 
     async def edit(self, update: JSON, text: str) -> JSON:
         """Edit a message this user sent (`update` is what `send`/`reply_to` returned): the
         bot gets an `edited_message` with the same id and the new text."""
         original = dict(update["message"])
+        if "text" not in original:  # a media message: the caption is what changes
+            original["caption"] = text
+            original["edit_date"] = unix_now()
+            return await self.api.deliver({"edited_message": original})
         original["text"] = text
         original["edit_date"] = unix_now()
         if text.startswith("/"):
@@ -153,24 +210,46 @@ class TelegramUser:
         # Replies to this action are what the user expects next.
         self._cursor[chat_id] = len(self.api.sent_to(chat_id))
 
-    def _message(self, chat: JSON, text: str, **extra: Any) -> JSON:
+    async def _deliver(
+        self, chat_id: int | None, thread_id: int | None, content: JSON,
+        reply: JSON | None = None,
+    ) -> JSON:
+        chat = self._chat(chat_id)
+        self._mark(chat["id"])
+        return await self.api.deliver({"message": self._message(chat, content, thread_id, reply)})
+
+    def _message(
+        self, chat: JSON, content: JSON | str, thread_id: int | None = None,
+        reply: JSON | None = None,
+    ) -> JSON:
+        """A new message of this user in `chat` (a str is a text message), kept in the state."""
+        if isinstance(content, str):
+            content = _text_content(content)
+        if thread_id is not None:
+            self._check_topic(chat, thread_id)
         message_id = self.api.state.next_message_id(chat["id"])
-        payload: JSON = {
-            "message_id": message_id,
-            "from": self.user,
-            "chat": chat,
-            "date": unix_now(),
-            "text": text,
-            **extra,
-        }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0] if text.strip() else text
-            payload["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
-            ]
+        payload: JSON = {"message_id": message_id, "from": self.user, "chat": chat,
+                         "date": unix_now()}
+        if thread_id is not None:
+            payload["message_thread_id"] = thread_id
+            payload["is_topic_message"] = True
+        payload.update(content)
+        # In a topic, a message without a reply replies to the topic's creation message.
+        replied = (replied_payload(self.api.state, chat["id"], None, thread_id) if reply is None
+                   else {k: v for k, v in reply.items() if k != "reply_to_message"})
+        if replied is not None:
+            payload["reply_to_message"] = replied
         with self.api.state.cond:
             self.api.state.user_messages[(chat["id"], message_id)] = payload
         return payload
+
+    def _check_topic(self, chat: JSON, thread_id: int) -> None:
+        # A test mistake, not a Telegram answer: users can only write in topics that exist.
+        if not chat.get("is_forum"):
+            raise ValueError(f"chat {chat['id']} is not a forum; use api.group(..., forum=True)")
+        topic = self.api.forum.get(chat["id"], thread_id)
+        if topic is None or topic.deleted:
+            raise LookupError(f"no topic {thread_id} in chat {chat['id']}")
 
     def _membership(self, old: str, new: str) -> JSON:
         member: JSON = {"user": self.api.bot_user, "status": new}
@@ -198,6 +277,22 @@ class TelegramUser:
                 return message, data
         offered = [b.text for m in candidates[:3] for b in m.buttons]
         raise LookupError(f"no inline button {wanted!r}; recent buttons: {offered}")
+
+
+def _text_content(text: str) -> JSON:
+    content: JSON = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0] if text.strip() else text
+        content["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+        ]
+    return content
+
+
+def _captioned(content: JSON, caption: str | None) -> JSON:
+    if caption is not None:
+        content["caption"] = caption
+    return content
 
 
 def _button_data(message: SentMessage, wanted: str) -> str | None:
