@@ -21,6 +21,7 @@ from bot.errors import on_error
 from bot.jobqueue import install_delivery_jobs, install_digest_job, install_retention_job
 from bot.sender import TelegramSender
 from bot.staff_console import set_console_buttons
+from bot.update_order import ChatOrderedProcessor
 from bot.webhook import WebhookConfig
 from bot.webhook import serve_webhook as serve
 from console.routes import console_routes
@@ -75,7 +76,11 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .connect_timeout(settings.telegram.connect_timeout)
         .read_timeout(settings.telegram.read_timeout)
-        .rate_limiter(AIORateLimiter(max_retries=1))
+        # PTB's limiter is the safety net under delivery's durable pacing: the same group
+        # rate, so staff-chat posts paced by the outbox never wait in it (0 turns it off).
+        .concurrent_updates(ChatOrderedProcessor(settings.telegram.concurrent_updates))
+        .rate_limiter(AIORateLimiter(max_retries=1,
+                                     group_max_rate=settings.delivery.group_per_minute))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -78,6 +78,8 @@ class TelegramSettings(_Section):
     # Whole-request timeouts for the Bot API client (seconds).
     connect_timeout: float = Field(default=5.0, gt=0, le=300)
     read_timeout: float = Field(default=10.0, gt=0, le=300)
+    # Updates handled at once (different chats; one chat's stay in order): 1 = one by one.
+    concurrent_updates: int = Field(default=32, ge=1, le=512)
 
     @field_validator("api_url")
     @classmethod

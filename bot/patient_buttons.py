@@ -23,11 +23,13 @@ from bot.patient_views import (
     send,
     switch_timezone,
 )
+from bot.staff_topics import retire_topic
 from core.records import ClaimStatus
 from core.texts.patient import button, t, ui_language
 from services import inbox, onboarding, patient_settings
 from services.context import AppContext
 from services.planning import patient_zone
+from services.staff_alerts import topic_notice
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -77,6 +79,9 @@ async def consent_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if query.data.startswith(callbacks.CONSENT_NO):
         code = query.data.removeprefix(callbacks.CONSENT_NO)
         await onboarding.decline_invite(ctx, code=code, chat_id=chat_id, now=now)
+        known = await onboarding.patient_for_chat(ctx, chat_id)
+        if known is not None:
+            await topic_notice(ctx, known.id, "declined", now)
         await _drop_buttons(query)
         language = chat_language(update, ctx, None)
         await send(update, t("consent_declined", language, clinic=clinic.name))
@@ -93,6 +98,11 @@ async def consent_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         first = first_message_line(result.first_due, zone, now, language)
         await send(update, t("consent_done", language, zone=result.patient.timezone,
                              first=first))
+        protocol = ctx.content.protocols.get(result.enrollment.protocol_id) if (
+            result.enrollment is not None) else None
+        await topic_notice(ctx, result.patient.id, "joined", now, procedure=(
+            protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else ""
+        ))
         return
     patient = await onboarding.patient_for_chat(ctx, chat_id)
     language = chat_language(update, ctx, patient)
@@ -261,9 +271,11 @@ async def confirm_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if query.data == callbacks.STOP_YES:
         if patient.status == "active":
             await patient_settings.stop(ctx, patient, now)
+            await topic_notice(ctx, patient.id, "stopped", now)
         await send(update, t("stop_done", language, contact=contact))
     elif query.data == callbacks.FORGET_YES:
         await patient_settings.forget(ctx, patient, now)
         await send(update, t("forget_done", language, contact=contact))
+        await retire_topic(context.bot, ctx, patient.id, patient.staff_topic_id)
     else:
         await send(update, t("kept", language))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
     ChatMemberHandler,
@@ -40,15 +40,22 @@ from core.records import ClaimStatus, PatientRecord
 from core.texts import staff as staff_texts
 from core.texts.commands import PATIENT_COMMANDS
 from core.texts.patient import LANGUAGE_NAMES, button, help_text, t, ui_language
-from services import inbox, onboarding, patient_settings
+from services import inbox, inbox_media, onboarding, patient_settings
 from services.context import AppContext
+from services.inbox import InboxReply
 from services.onboarding import language_for
 from services.staff_admin import is_staff
+from services.staff_alerts import MediaRef
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 # New messages only: an edited message is not a new question (nor a new red flag report).
 PRIVATE_MESSAGE = PRIVATE & filters.UpdateType.MESSAGE
+# What a patient may send the team besides text (copied to their case by reference).
+MEDIA = (filters.PHOTO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE | filters.AUDIO
+         | filters.Document.ALL)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the patient handlers to `application` (after the staff ones)."""
     # The deep link first: `/start <code>` must not reach the plain /start.
@@ -65,6 +72,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     # An unknown command gets what /help gives (or the stranger's invite hint).
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, help_command))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & MEDIA, media_message))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.Sticker.ALL, sticker))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, not_text))
 
 
@@ -257,12 +266,18 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     fallback = language_for(ctx, user.language_code if user else None)
     result = await inbox.handle_text(ctx, chat_id=chat.id, text=text,
                                      fallback_language=fallback, now=ctx.clock.now())
+    await _answer(update, context, ctx, result)
+
+
+async def _answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext, result: InboxReply
+) -> None:
+    """Alert first, then reply: a patient is told the team knows only once the case is
+    stored (its posts queued in the outbox); if even that fails they are told to call."""
 
     async def stranger(language: str) -> None:
         await _stranger(update, ctx, language)
 
-    # The alert first: a patient is told the team knows only once the alert is stored
-    # (posted, or queued in the outbox); if even that fails they are told to call.
     if result.alert is not None:
         try:
             await post_alert(context, ctx, result.alert)
@@ -275,8 +290,56 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply_to_text(update, context, ctx, result, stranger)
 
 
+def _media_of(message: Message) -> MediaRef | None:
+    kinds = (("photo", message.photo), ("voice", message.voice), ("video", message.video),
+             ("video_note", message.video_note), ("audio", message.audio),
+             ("document", message.document))
+    for kind, present in kinds:
+        if present:
+            return MediaRef(chat_id=message.chat.id, message_id=message.message_id, kind=kind)
+    return None
+
+
+async def media_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo, voice note, video or document: to the patient's case (services/inbox_media)."""
+    ctx = app_context(context)
+    message = update.effective_message
+    media = None if message is None else _media_of(message)
+    if message is None or media is None:
+        return
+    if await _staff_not_patient(update, ctx):
+        await send(update, staff_texts.staff_help())
+        return
+    user = update.effective_user
+    result = await inbox_media.handle_media(
+        ctx, chat_id=media.chat_id, media=media, caption=message.caption,
+        fallback_language=language_for(ctx, user.language_code if user else None),
+        now=ctx.clock.now(),
+    )
+    await _answer(update, context, ctx, result)
+
+
+async def sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker is small talk: a friendly answer; it joins an unresolved case."""
+    ctx = app_context(context)
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.sticker is None:
+        return
+    if await _staff_not_patient(update, ctx):
+        await send(update, staff_texts.staff_help())
+        return
+    user = update.effective_user
+    result = await inbox_media.handle_sticker(
+        ctx, chat_id=chat.id, emoji=message.sticker.emoji,
+        fallback_language=language_for(ctx, user.language_code if user else None),
+        now=ctx.clock.now(),
+    )
+    await _answer(update, context, ctx, result)
+
+
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Photos, stickers, voice: we read text only; say so and give the clinic's contact."""
+    """A location, contact, poll...: we read text and media only; say so and give the
+    clinic's contact."""
     ctx = app_context(context)
     if update.effective_message is None:
         return

@@ -13,7 +13,7 @@ from telegram.ext import CallbackContext
 
 from bot import callbacks
 from bot.formatting import fit
-from bot.staff_cases import case_keyboard
+from bot.staff_topics import topic_maker
 from core.records import ClaimStatus, PatientRecord
 from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
 from services import patient_settings
@@ -184,14 +184,9 @@ async def switch_timezone(
 async def post_alert(
     context: CallbackContext[Any, Any, Any, Any], ctx: AppContext, request: AlertRequest
 ) -> None:
-    """Post an alert to the staff chat through this bot (the outbox takes it on failure)."""
-
-    async def post(chat_id: int, text: str, case_id: int | None) -> int:
-        markup = None if case_id is None else case_keyboard(case_id)
-        message = await context.bot.send_message(chat_id, text, reply_markup=markup)
-        return int(message.message_id)
-
-    await raise_alert(ctx, post, request, ctx.clock.now())
+    """Record the case and queue its staff-chat posts (in the patient's forum topic when the
+    staff chat has topics); delivery sends them at the group's pace."""
+    await raise_alert(ctx, request, ctx.clock.now(), topic_for=topic_maker(context, ctx))
 
 
 # --- joining -----------------------------------------------------------------------------
@@ -275,6 +270,10 @@ async def reply_to_text(
         await send(update, t("handoff", language, contact=contact))
     elif result.kind == "smalltalk":
         await send(update, t("smalltalk", language))
+    elif result.kind == "media":
+        if result.html:
+            await send(update, fit(result.html))
+        await send(update, t("media_passed", language, contact=contact))
     elif result.kind == "stopped":
         await send(update, t("stopped_info", language, **clinic.placeholders(language)))
     elif result.kind == "empty":

@@ -6,7 +6,7 @@ import re
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -20,6 +20,8 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import callbacks
+from bot.staff_cases import case_keyboard
+from core.statuses import EscalationStatus, MessageKind
 from jobs.sender import (
     ChatUnreachable,
     OutgoingMessage,
@@ -32,6 +34,8 @@ from jobs.sender import (
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 # A network error could quote a request URL, and those carry the bot token.
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+# Telegram's answers when a forum topic is closed, deleted or unknown.
+_TOPIC_GONE = re.compile(r"thread not found|TOPIC_(CLOSED|DELETED|ID_INVALID)", re.IGNORECASE)
 
 
 def _summary(error: TelegramError) -> str:
@@ -64,7 +68,11 @@ class TelegramSender:
 
     @staticmethod
     def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
-        """One button per row for a check-in's options; None for other messages."""
+        """A check-in's options, one per row; a case card's buttons; None for the rest."""
+        if message.kind in (MessageKind.CARD, MessageKind.CARD_EDIT) and message.case_id:
+            # The status now (read at claim): a card of a case someone already has shows
+            # no Acknowledge; a resolved one no buttons.
+            return case_keyboard(message.case_id, message.case_status or EscalationStatus.OPEN)
         if message.kind != "checkin" or not message.options:
             return None
         rows = []
@@ -76,14 +84,15 @@ class TelegramSender:
         return InlineKeyboardMarkup(rows)
 
     async def send(self, message: OutgoingMessage) -> int:
-        markup = self.keyboard(message)
         try:
-            sent = await self.bot.send_message(
-                chat_id=message.chat_id,
-                text=message.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
+            try:
+                return await self._send(message, message.thread_id)
+            except BadRequest as error:
+                if message.thread_id is None or not _TOPIC_GONE.search(error.message):
+                    raise
+                # The patient's topic was closed or deleted by hand: the post still goes
+                # to the chat (its General topic) rather than being lost.
+                return await self._send(message, None)
         except RetryAfter as error:
             raise RetryLater(_seconds(error)) from None
         except Forbidden as error:
@@ -101,4 +110,36 @@ class TelegramSender:
             raise TransientError(f"InvalidToken: {_summary(error)}") from None
         except TelegramError as error:
             raise TransientError(f"{type(error).__name__}: {_summary(error)}") from None
+
+    async def _send(self, message: OutgoingMessage, thread_id: int | None) -> int:
+        reply = (
+            None if message.reply_to is None
+            else ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+        )
+        if message.kind == MessageKind.CARD_EDIT and message.reply_to is not None:
+            try:
+                await self.bot.edit_message_text(
+                    message.text, chat_id=message.chat_id, message_id=message.reply_to,
+                    parse_mode=ParseMode.HTML, reply_markup=self.keyboard(message),
+                )
+            except BadRequest as error:
+                if "not modified" not in error.message.lower():
+                    raise  # the card already shows it (the bot's button edited it): done
+            return message.reply_to
+        if message.kind == MessageKind.COPY and message.copy_from is not None:
+            # The patient's photo, voice note or document, by reference: nothing downloaded.
+            copied = await self.bot.copy_message(
+                chat_id=message.chat_id, from_chat_id=message.copy_from[0],
+                message_id=message.copy_from[1], message_thread_id=thread_id,
+                reply_parameters=reply,
+            )
+            return copied.message_id
+        sent = await self.bot.send_message(
+            chat_id=message.chat_id,
+            text=message.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=self.keyboard(message),
+            message_thread_id=thread_id,
+            reply_parameters=reply,
+        )
         return sent.message_id

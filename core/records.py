@@ -79,6 +79,7 @@ class PatientRecord(_AwareRecord):
     created_by: int | None
     last_activity_at: datetime | None
     forgotten_at: datetime | None
+    staff_topic_id: int | None = None  # their forum topic in the staff chat, once made
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +212,7 @@ class EscalationRecord(_AwareRecord):
     acknowledged_by: int | None = None
     resolved_by: int | None = None
     assigned_to: int | None = None
+    staff_reply_message_id: int | None = None  # the last staff message relayed to them
 
 
 @dataclass(frozen=True, kw_only=True)

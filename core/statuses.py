@@ -96,11 +96,27 @@ MessageStatus.PLANNED = frozenset({MessageStatus.PENDING, MessageStatus.EXPIRED}
 
 class MessageKind(enum.StrEnum):
     """scheduled_messages.kind: a protocol's reminder or check-in question (to a patient),
-    or a staff alert that could not be posted at once (to the alert chat)."""
+    or a post to the staff chat. Every staff-chat post goes through the outbox, so
+    Telegram's group limit is kept (delivery paces groups) and nothing is lost."""
 
     REMINDER = "reminder"
     CHECKIN = "checkin"
-    ALERT = "alert"
+    ALERT = "alert"  # a staff notice, or an escalation timer when it has a case_id
+    CARD = "card"  # a case's first post: carries the case buttons
+    POST = "post"  # a later message of a case, or a notice about a patient, to staff
+    COPY = "copy"  # a patient's photo, voice, video or document copied to their case
+    CARD_EDIT = "card_edit"  # a case's card redrawn (acted on elsewhere, e.g. the console)
+
+    # Rows that go to the staff chat about a case and stay wanted once someone has it.
+    CASE_POSTS: ClassVar[frozenset[MessageKind]]
+    # A protocol's messages to a patient (everything else goes to staff).
+    TO_PATIENT: ClassVar[frozenset[MessageKind]]
+
+
+MessageKind.TO_PATIENT = frozenset({MessageKind.REMINDER, MessageKind.CHECKIN})
+MessageKind.CASE_POSTS = frozenset(
+    {MessageKind.CARD, MessageKind.POST, MessageKind.COPY, MessageKind.CARD_EDIT}
+)
 
 
 class EscalationKind(enum.StrEnum):
@@ -110,6 +126,8 @@ class EscalationKind(enum.StrEnum):
     CHECKIN = "checkin"  # a check-in answer that escalates
     HANDOFF = "handoff"  # a question the FAQ could not answer
     DELIVERY = "delivery"  # a delivery failure
+    MEDIA = "media"  # a photo, voice note, video or document from the patient
+    MESSAGE = "message"  # a later message of an open case (small talk, an FAQ question)
 
 
 class EscalationStatus(enum.StrEnum):

@@ -15,6 +15,13 @@ class DeliverySettings(Section):
     poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     rate_per_second: float = Field(default=25.0, gt=0, le=1000)
     per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+    # The staff chat is a group: Telegram allows about 20 messages a minute there.
+    # 0 turns group pacing off (tests on a fake clock only).
+    group_per_minute: float = Field(default=20.0, ge=0, le=600)
+
+    @property
+    def per_group_seconds(self) -> float:
+        return 0.0 if self.group_per_minute == 0 else 60.0 / self.group_per_minute
     batch_size: int = Field(default=200, ge=1, le=5000)
     lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     max_attempts: int = Field(default=5, ge=1, le=100)

@@ -65,6 +65,7 @@ class DeliveryWorker:
             or PacingPolicy(
                 rate_per_second=settings.rate_per_second,
                 per_chat_seconds=settings.per_chat_seconds,
+                per_group_seconds=settings.per_group_seconds,
             ),
             clock=clock,
             sleep=sleep,

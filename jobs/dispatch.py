@@ -107,13 +107,13 @@ class Dispatcher:
         A chat's other messages stay queued (in order) and meet its hold in the next
         reservation, so every chunk fills its slots.
         """
-        one_per_chat = self._pacer.policy.chat_spacing > 0
+        policy = self._pacer.policy
         chunk: list[ClaimedMessage] = []
         waiting: list[ClaimedMessage] = []
         chats: set[int] = set()
-        while queue and len(chunk) < self._pacer.policy.chunk_size:
+        while queue and len(chunk) < policy.chunk_size:
             message = queue.popleft()
-            if one_per_chat and message.chat_id in chats:
+            if policy.spacing_for(message.chat_id) > 0 and message.chat_id in chats:
                 waiting.append(message)
             else:
                 chats.add(message.chat_id)
@@ -148,10 +148,11 @@ class Dispatcher:
         self, chunk: list[ClaimedMessage], grant: SlotGrant, now: datetime
     ) -> Scheduled:
         """A slot for each message whose chat was granted; the others wait for their chat."""
-        spacing = self._pacer.policy.chat_spacing
+        policy = self._pacer.policy
         granted = set(grant.granted)
         scheduled: Scheduled = []
         for message in chunk:
+            spacing = policy.spacing_for(message.chat_id)
             if message.chat_id in granted or spacing == 0:
                 scheduled.append((grant.start + len(scheduled) * grant.interval, message))
             else:
@@ -267,5 +268,12 @@ class Dispatcher:
 
 
 def _outgoing(message: ClaimedMessage) -> OutgoingMessage:
+    copy_from = (
+        None if message.copy_from_chat_id is None or message.copy_message_id is None
+        else (message.copy_from_chat_id, message.copy_message_id)
+    )
     return OutgoingMessage(message_id=message.id, chat_id=message.chat_id, text=message.text,
-                           kind=message.kind, options=message.options)
+                           kind=message.kind, options=message.options, case_id=message.case_id,
+                           case_status=message.case_status,
+                           thread_id=message.thread_id, reply_to=message.reply_to_message_id,
+                           copy_from=copy_from)

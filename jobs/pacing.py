@@ -37,6 +37,8 @@ class PacingPolicy:
 
     rate_per_second: float
     per_chat_seconds: float
+    # Group chats (the staff chat): Telegram allows about 20 messages a minute in a group.
+    per_group_seconds: float = 3.0
     margin: float = 0.03
     chunk_seconds: float = 0.5
     late_seconds: float | None = None  # None: margin / 3 * 1 s
@@ -72,10 +74,21 @@ class PacingPolicy:
 
     @property
     def chat_spacing(self) -> float:
-        """How long a chat is held after a send (0: no per-chat pacing)."""
+        """How long a private chat is held after a send (0: no per-chat pacing)."""
         if self.per_chat_seconds <= 0:
             return 0.0
         return self.per_chat_seconds + self.max_shift
+
+    @property
+    def group_spacing(self) -> float:
+        """How long a group chat is held after a send (0: no pacing)."""
+        if self.per_group_seconds <= 0:
+            return 0.0
+        return self.per_group_seconds + self.max_shift
+
+    def spacing_for(self, chat_id: int) -> float:
+        """The hold of this chat: groups have negative ids."""
+        return self.group_spacing if chat_id < 0 else self.chat_spacing
 
 
 class Pacer:
@@ -107,7 +120,8 @@ class Pacer:
         if now < self._warm_until:
             interval *= 2
         grant = await self.store.reserve_slots(
-            chat_ids=chat_ids, now=now, interval=interval, per_chat=self.policy.chat_spacing
+            chat_ids=chat_ids, now=now, interval=interval, per_chat=self.policy.chat_spacing,
+            per_group=self.policy.group_spacing,
         )
         if grant.granted:
             self._last_slot = grant.start + len(grant.granted) * interval

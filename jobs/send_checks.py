@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from core.local_time import zone_or
 from core.quiet_hours import QuietHours, awake_until
 from core.records import ERASED_CHAT_ID
-from core.statuses import EnrollmentStatus, EscalationStatus, PatientStatus
+from core.statuses import EnrollmentStatus, EscalationStatus, MessageKind, PatientStatus
 from jobs.decisions import Gone, InQuietHours, PastExpiry
 from storage.outbox import ClaimedMessage
 
@@ -39,7 +39,8 @@ class SendChecks:
             return Gone(reason=f"patient {message.patient_status}")
         if message.enrollment_status in EnrollmentStatus.GONE:
             return Gone(reason=f"enrollment {message.enrollment_status}")
-        if message.case_id is not None and message.case_status != EscalationStatus.OPEN:
+        if (message.case_id is not None and message.kind == MessageKind.ALERT
+                and message.case_status != EscalationStatus.OPEN):
             # An escalation timer: someone has the case (or it is over), so no more ladder.
             return Gone(reason=f"case {message.case_status}")
         if message.expires_at is not None and now > message.expires_at:

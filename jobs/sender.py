@@ -14,8 +14,13 @@ class OutgoingMessage:
     message_id: int          # scheduled_messages.id (check-in buttons carry it)
     chat_id: int
     text: str
-    kind: str = "reminder"   # reminder | checkin | alert
+    kind: str = "reminder"   # a MessageKind: reminder | checkin | alert | card | post | copy
     options: Sequence[tuple[str, str]] = ()  # (option id, button text) for check-ins
+    case_id: int | None = None  # a card carries this case's buttons
+    case_status: str | None = None  # ... those its status allows (an EscalationStatus)
+    thread_id: int | None = None  # the forum topic in the staff chat
+    reply_to: int | None = None  # the message this answers (card_edit: the card to redraw)
+    copy_from: tuple[int, int] | None = None  # copy: the patient's (chat id, message id)
 
 
 class SendError(Exception):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.records import CaseMessageRecord, EscalationRecord, PatientRecord
-from core.statuses import AuditOutcome, EscalationStatus
+from core.statuses import AuditOutcome, EscalationStatus, MessageKind
 from core.texts import patient as patient_texts
 from core.texts.alerts import (
     AlertFacts,
@@ -52,10 +52,13 @@ def target(case_id: int) -> str:
 
 
 async def act(
-    ctx: AppContext, case_id: int, action: CaseAction, actor_id: int | None
+    ctx: AppContext, case_id: int, action: CaseAction, actor_id: int | None, *,
+    redraw_card: bool = False,
 ) -> CaseResult:
     """Apply `action` for `actor_id` (staff only), audited. Assigning an open case to
-    oneself acknowledges it too: someone has it."""
+    oneself acknowledges it too: someone has it. `redraw_card`: the action came from
+    elsewhere than the card (the console), so the card in the staff chat is redrawn
+    through the outbox (the bot's buttons edit the card themselves)."""
     name = f"case_{action}"
     if not await is_staff(ctx, actor_id):
         await audit(ctx, actor_id=actor_id, action=name, outcome=AuditOutcome.REFUSED,
@@ -83,7 +86,23 @@ async def act(
             detail=None if changed is not None else f"already {case.status}", now=now,
         )
         current = changed or await store.escalations.get(case_id)
+    if redraw_card and changed is not None:
+        await _redraw(ctx, changed, now)
     return CaseResult(outcome="ok" if changed is not None else "unchanged", case=current)
+
+
+async def _redraw(ctx: AppContext, case: EscalationRecord, now: datetime) -> None:
+    """Queue an edit of the case's card to show who has it now (when the card is out)."""
+    text = await card_text(ctx, case)
+    async with Store(ctx.sessions) as store:
+        card = await store.escalations.card_post(case.id)
+        if card is None:
+            return  # not in the chat yet: nothing to redraw
+        await store.escalations.enqueue_post(
+            kind=MessageKind.CARD_EDIT, chat_id=card[0], text=text, now=now, case_id=case.id,
+            about_patient_id=case.patient_id, reply_to=card[1],
+        )
+    ctx.wake_delivery()
 
 
 async def get_case(
@@ -129,7 +148,7 @@ async def card_text(ctx: AppContext, case: EscalationRecord) -> str:
         label=patient.label if patient else None, words=case.patient_text or "…",
         rule_id=case.rule_id, protocol_id=enrollment.protocol_id if enrollment else None,
         protocol_name=name, enrollment_id=enrollment.id if enrollment else None,
-    ))
+    ), in_topic=patient is not None and patient.staff_topic_id is not None)
     return text + status_block(ctx, case)
 
 

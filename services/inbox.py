@@ -46,8 +46,11 @@ from storage.repositories import Repositories, Store
 
 ReplyKind = Literal[
     "urgent", "doubtful", "normal", "faq", "suggest", "handoff", "smalltalk", "stranger",
-    "stopped", "empty",
+    "stopped", "empty", "media",
 ]
+# What a patient with an unresolved case writes joins it even when the bot answers it
+# itself (an FAQ answer, "ok", "thanks"): staff see the whole conversation in order.
+JOINS_OPEN_CASE = frozenset({"faq", "normal", "smalltalk", "suggest"})
 FaqHitList = tuple[tuple[str, str], ...]  # (entry id, question in the patient's language)
 
 
@@ -207,7 +210,9 @@ async def handle_text(
         patient = await store.patients.by_chat_id(chat_id)
         enrollment = None
         protocols: tuple[str, ...] | None = None
+        open_case = None
         if patient is not None:
+            open_case = await store.escalations.unresolved_for(patient.id)
             enrollments = await store.enrollments.list_for_patient(patient.id)
             enrollment = _current(enrollments)
             protocols = tuple(dict.fromkeys(
@@ -223,6 +228,11 @@ async def handle_text(
         protocols=protocols, info_faq=ctx.content.red_flags.info_faq,
     )
     reply = _reply(ctx, found, patient, enrollment, text, language)
+    if (open_case is not None and patient is not None and reply.alert is None
+            and patient.status == PatientStatus.ACTIVE and reply.kind in JOINS_OPEN_CASE):
+        reply = replace(reply, alert=AlertRequest(
+            kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment, words=text,
+        ))
     return replace(reply, offer_language=offer) if offer and reply.kind != "stranger" else reply
 
 

@@ -1,15 +1,20 @@
-"""Alerts to the staff chat: red flags, worrying check-in answers and hand-offs, never lost.
+"""Alerts to the staff chat: red flags, worrying check-in answers, hand-offs and patients'
+media, never lost, and paced for the group.
 
-An alert is recorded as a case first (or joins the patient's unresolved case), then
-posted; the posted message's id is stored so a staff reply to it is relayed back to the
-patient. If posting fails for any reason, the alert goes into the outbox (a
-`scheduled_messages` row of kind "alert" for the alert chat, due now, naming the patient
-in `about_patient_id` so that erasure finds it) and delivery is woken: red flags always
-reach a human. (Such a retried alert is sent by delivery, which does not record its
-message id on the escalation and carries no case buttons, so replying to it does not
-relay; staff still see it and can act with /case.)
+An alert is recorded as a case first (or joins the patient's unresolved case), and its
+staff-chat post is queued in the outbox in the same transaction (a CARD row for a new case,
+with its buttons; a POST row for a message that joins one; a COPY row for a patient's
+photo, voice note, video or document, copied by reference). Delivery sends them in order,
+at most about 20 a minute per group (Telegram's limit), retries failures, and records the
+message ids, so a staff reply to any of them finds its case (EscalationRepository.
+by_alert_message). Then delivery is woken: the card usually reaches the chat within a
+second, and a storm of cases is paced, never dropped.
 
-Without `staff.alert_chat_id` alerts go to the first admin's private chat.
+Where the posts go: when the staff chat is a forum, into the patient's own topic (made on
+their first case by the bot edge, `TopicFor`); otherwise into the chat, a joined message
+as a reply to the last staff message relayed to the patient (else to the case's card), so
+the conversation reads as a thread. Without `staff.alert_chat_id` alerts go to the first
+admin's private chat.
 """
 
 from __future__ import annotations
@@ -19,19 +24,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.records import CaseMessageRecord, EnrollmentRecord, EscalationRecord, PatientRecord
-from core.statuses import EscalationKind, EscalationStatus
-from core.texts.alerts import AlertFacts, compose_alert
+from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
+from core.statuses import EscalationKind, EscalationStatus, MessageKind
+from core.texts.alerts import PATIENT_NOTICES, AlertFacts, compose_alert
 from services.cases import schedule_ladder
 from services.context import AppContext
 from storage.repositories import Store
 
 log = logging.getLogger(__name__)
 
-# Posts safe HTML to a chat and returns the Telegram message id; raises on any failure. The
-# third argument is the case id when the post is the case's card (it carries the case
-# buttons), else None.
-Poster = Callable[[int, str, int | None], Awaitable[int]]
+
+@dataclass(frozen=True, kw_only=True)
+class MediaRef:
+    """A patient's photo, voice note, video, video note or document: where it is in their
+    chat (copied by reference) and what it is ("photo", "voice", ...)."""
+
+    chat_id: int
+    message_id: int
+    kind: str
+
 
 @dataclass(frozen=True, kw_only=True)
 class AlertRequest:
@@ -43,6 +54,12 @@ class AlertRequest:
     enrollment: EnrollmentRecord | None
     words: str
     rule_id: str | None = None
+    media: MediaRef | None = None
+
+
+# The patient's forum topic in the staff chat (made when missing), or None when the chat
+# is not a forum or the topic could not be made. The bot edge provides it.
+TopicFor = Callable[[AlertRequest], Awaitable[int | None]]
 
 
 def alert_chat(ctx: AppContext) -> int | None:
@@ -53,7 +70,8 @@ def alert_chat(ctx: AppContext) -> int | None:
 
 
 def compose(
-    ctx: AppContext, request: AlertRequest, escalation_id: int, *, joined: bool = False
+    ctx: AppContext, request: AlertRequest, escalation_id: int, *, joined: bool = False,
+    in_topic: bool = False,
 ) -> str:
     """The alert as safe HTML (wording: core/texts/alerts.py); `joined`: a later message
     of an open case."""
@@ -65,20 +83,23 @@ def compose(
         label=patient.label, words=request.words, rule_id=request.rule_id,
         protocol_id=enrollment.protocol_id if enrollment else None, protocol_name=name,
         enrollment_id=enrollment.id if enrollment else None,
-    ), joined=joined)
+    ), joined=joined, in_topic=in_topic)
 
 
 async def raise_alert(
-    ctx: AppContext, post: Poster, request: AlertRequest, now: datetime
+    ctx: AppContext, request: AlertRequest, now: datetime, *, topic_for: TopicFor | None = None
 ) -> EscalationRecord:
-    """Open a case (or attach to the patient's unresolved one), post it to the staff chat,
-    and fall back to the outbox. A red flag queues the escalation ladder (services/cases.py)
-    when it opens a case or makes an open non-urgent case urgent."""
+    """Open a case (or attach to the patient's unresolved one) and queue its staff-chat
+    posts (see the module doc). A red flag queues the escalation ladder
+    (services/cases.py) when it opens a case or makes an open non-urgent case urgent."""
     chat_id = alert_chat(ctx)
-    joined: CaseMessageRecord | None = None
+    thread = None
+    if chat_id is not None and topic_for is not None:
+        thread = await topic_for(request)
     async with Store(ctx.sessions) as store:
         escalation = await store.escalations.unresolved_for(request.patient.id)
         ladder = request.kind == EscalationKind.RED_FLAG
+        joined = escalation is not None
         if escalation is None:
             escalation = await store.escalations.open(
                 patient_id=request.patient.id,
@@ -89,7 +110,7 @@ async def raise_alert(
                 now=now,
             )
         else:
-            joined = await store.escalations.add_message(
+            await store.escalations.add_message(
                 escalation.id, kind=request.kind, patient_text=request.words, now=now
             )
             if ladder and escalation.kind != EscalationKind.RED_FLAG:
@@ -101,31 +122,54 @@ async def raise_alert(
                 ladder = False  # already urgent: its ladder runs (or someone has it)
         if ladder and escalation.status == EscalationStatus.OPEN:
             await schedule_ladder(store, ctx, escalation, request.patient, chat_id, now)
-    if chat_id is None:
-        log.error("escalation %d has nowhere to go: set staff.alert_chat_id", escalation.id)
-        return escalation
-    text = compose(ctx, request, escalation.id, joined=joined is not None)
-    try:
-        message_id = await post(chat_id, text, None if joined else escalation.id)
-    except Exception as error:  # any failure: the outbox retries it, nothing is lost
-        log.warning(
-            "alert for escalation %d not posted (%s); queued for delivery",
-            escalation.id, type(error).__name__,
-        )
-        await _enqueue(ctx, chat_id, text, request.patient.id, now)
-        return escalation
-    async with Store(ctx.sessions) as store:
-        if joined is not None:
-            await store.escalations.set_message_post(joined.id, chat_id, message_id)
+        if chat_id is None:
+            log.error("case %d has nowhere to go: set staff.alert_chat_id", escalation.id)
             return escalation
-        return await store.escalations.set_alert_message(escalation.id, chat_id, message_id)
+        reply_to = None
+        if joined and thread is None:
+            card = await store.escalations.card_post(escalation.id)
+            reply_to = escalation.staff_reply_message_id or (card[1] if card else None)
+        for kind, text, copy_from in _posts(ctx, request, escalation.id, joined,
+                                            in_topic=thread is not None):
+            await store.escalations.enqueue_post(
+                kind=kind, chat_id=chat_id, text=text, now=now, case_id=escalation.id,
+                about_patient_id=request.patient.id, thread_id=thread, reply_to=reply_to,
+                copy_from=copy_from,
+            )
+    ctx.wake_delivery()
+    return escalation
 
 
-async def _enqueue(
-    ctx: AppContext, chat_id: int, text: str, patient_id: int, now: datetime
-) -> None:
+def _posts(
+    ctx: AppContext, request: AlertRequest, case_id: int, joined: bool, *, in_topic: bool
+) -> list[tuple[MessageKind, str, tuple[int, int] | None]]:
+    """What goes to the staff chat, in order: the card (or the joined message), then the
+    patient's media copied under it."""
+    posts: list[tuple[MessageKind, str, tuple[int, int] | None]] = [(
+        MessageKind.POST if joined else MessageKind.CARD,
+        compose(ctx, request, case_id, joined=joined, in_topic=in_topic), None,
+    )]
+    media = request.media
+    if media is not None:
+        posts.append((MessageKind.COPY, f"[{media.kind}]", (media.chat_id, media.message_id)))
+    return posts
+
+
+async def topic_notice(
+    ctx: AppContext, patient_id: int, notice: str, now: datetime, *, procedure: str = ""
+) -> bool:
+    """A short notice (core/texts/alerts.py PATIENT_NOTICES: joined, declined, stopped) in
+    the patient's forum topic, when they have one; queued like every staff-chat post.
+    Returns whether one was queued."""
+    chat_id = alert_chat(ctx)
     async with Store(ctx.sessions) as store:
-        await store.messages.enqueue_alert(
-            chat_id=chat_id, text=text, about_patient_id=patient_id, now=now
+        patient = await store.patients.get(patient_id)
+        if chat_id is None or patient is None or patient.staff_topic_id is None:
+            return False
+        text = PATIENT_NOTICES[notice].format(patient_id=patient_id, procedure=procedure)
+        await store.escalations.enqueue_post(
+            kind=MessageKind.POST, chat_id=chat_id, text=text, now=now, case_id=None,
+            about_patient_id=patient_id, thread_id=patient.staff_topic_id,
         )
     ctx.wake_delivery()
+    return True

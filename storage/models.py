@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    column,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -116,6 +118,11 @@ class Patient(Base):
     """A person being looked after. `label` is personal data and erased by /forget."""
 
     __tablename__ = "patients"
+    __table_args__ = (
+        # The console's search: a label's start in any case (PostgreSQL: LIKE 'x%').
+        Index("ix_patients_label_prefix", func.lower(column("label")).label("label_lower"),
+              postgresql_ops={"label_lower": "text_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Telegram private chat id (= user id); null until the invite is used, and after erasure.
@@ -132,6 +139,9 @@ class Patient(Base):
     # Last message either way; the retention job counts from here.
     last_activity_at: Mapped[datetime | None] = mapped_column(index=True)
     forgotten_at: Mapped[datetime | None]
+    # The forum topic (message_thread_id) holding this patient's cases in the staff chat,
+    # when that chat is a forum; created on their first case.
+    staff_topic_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Enrollment(Base):
@@ -189,6 +199,11 @@ class ScheduledMessage(Base):
         UniqueConstraint("enrollment_id", "step_id", "occurrence", name="uq_message_step"),
         Index("ix_messages_claim", "status", "available_at"),
         Index("ix_messages_lease", "status", "lease_expires_at"),
+        # A staff reply to one of our posts: which case (and patient) it answers.
+        Index("ix_messages_posted", "chat_id", "telegram_message_id"),
+        Index("ix_messages_finished", "status", "finished_at"),
+        # A page of patients' next pending message (the console's search).
+        Index("ix_messages_patient_status", "patient_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -227,6 +242,13 @@ class ScheduledMessage(Base):
     finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(LAST_ERROR_CHARS))
     created_at: Mapped[datetime]
+    # Staff-chat posts: the forum topic, the message it answers (threading in a group
+    # without topics), and for a copy the patient's message (chat, id) to copy. File ids
+    # only: nothing a patient sends is downloaded or stored.
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    copy_from_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class DeliveryPacing(Base):
@@ -303,6 +325,9 @@ class Escalation(Base):
     acknowledged_by: Mapped[int | None] = mapped_column(BigInteger)
     resolved_by: Mapped[int | None] = mapped_column(BigInteger)
     assigned_to: Mapped[int | None] = mapped_column(BigInteger)
+    # The last staff message relayed to the patient: in a group without topics the
+    # patient's next messages are posted as replies to it.
+    staff_reply_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CaseMessage(Base):
@@ -326,6 +351,11 @@ class AuditEvent(Base):
     """Who did what, and whether it was allowed. Holds ids, never names or message texts."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        # A patient's history, newest first: events naming them as target or in detail.
+        Index("ix_audit_target_at", "target", "at"),
+        Index("ix_audit_detail_at", "detail", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)

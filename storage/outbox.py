@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.statuses import MessageStatus, PatientStatus
+from core.statuses import MessageKind, MessageStatus, PatientStatus
 from storage.models import (
     LAST_ERROR_CHARS,
     Enrollment,
@@ -58,6 +58,11 @@ class ClaimedMessage:
     # CASE_GONE); a timer is only sent while its case is still open.
     case_id: int | None = None
     case_status: str | None = None
+    # Staff-chat posts (storage/models.py ScheduledMessage): topic, reply, what to copy.
+    thread_id: int | None = None
+    reply_to_message_id: int | None = None
+    copy_from_chat_id: int | None = None
+    copy_message_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,7 +146,8 @@ class Outbox:
                         m.c.id, m.c.chat_id, m.c.patient_id, m.c.enrollment_id, m.c.kind,
                         m.c.text, m.c.options, m.c.due_at, m.c.available_at, m.c.expires_at,
                         m.c.respects_quiet_hours, m.c.moved_by_quiet_hours, m.c.attempts,
-                        m.c.case_id,
+                        m.c.case_id, m.c.thread_id, m.c.reply_to_message_id,
+                        m.c.copy_from_chat_id, m.c.copy_message_id,
                     )
                 )
             ).all()
@@ -172,6 +178,10 @@ class Outbox:
                 enrollment_status=enrollments.get(r.enrollment_id),
                 case_id=r.case_id,
                 case_status=None if r.case_id is None else cases.get(r.case_id, CASE_GONE),
+                thread_id=r.thread_id,
+                reply_to_message_id=r.reply_to_message_id,
+                copy_from_chat_id=r.copy_from_chat_id,
+                copy_message_id=r.copy_message_id,
             )
             for r in rows
         ]
@@ -290,6 +300,9 @@ class Outbox:
                     ),
                     finals,
                 )
+            sent = [o.message_id for o in outcomes if o.status == MessageStatus.SENT]
+            if sent:
+                await _link_cards(conn, sent)
             if retries:
                 await conn.execute(
                     update(m)
@@ -346,6 +359,27 @@ class Outbox:
         # func.min loses the column type on some dialects; coerce through the column type.
         times = [_aware(t) for t in (pending, leased) if t is not None]
         return min(times) if times else None
+
+
+async def _link_cards(conn: AsyncConnection, sent_ids: Sequence[int]) -> None:
+    """A case card just sent: the case remembers its message (the card's buttons edit it,
+    a reply to it is relayed). One statement; rows that are not cards change nothing."""
+    m, c = MESSAGES, CASES
+    card = (
+        select(m.c.chat_id, m.c.telegram_message_id)
+        .where(m.c.case_id == c.c.id, m.c.kind == MessageKind.CARD,
+               m.c.id.in_(sorted(sent_ids)))
+        .limit(1)
+    )
+    await conn.execute(
+        update(c)
+        .where(c.c.alert_message_id.is_(None),
+               c.c.id.in_(select(m.c.case_id).where(m.c.id.in_(sorted(sent_ids)),
+                                                    m.c.kind == MessageKind.CARD)))
+        .values(alert_chat_id=card.with_only_columns(m.c.chat_id).scalar_subquery(),
+                alert_message_id=card.with_only_columns(m.c.telegram_message_id)
+                .scalar_subquery())
+    )
 
 
 def _clip(error: str | None) -> str | None:

@@ -11,8 +11,10 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
+from core.statuses import MessageKind, MessageStatus
 from storage.models import (
     AuditEvent,
+    CaseMessage,
     ChatPacing,
     CheckinAnswer,
     Enrollment,
@@ -26,7 +28,7 @@ from storage.models import (
 from storage.repositories.audit import audit_record
 from storage.repositories.checkins import checkin_record
 from storage.repositories.enrollments import enrollment_record
-from storage.repositories.escalations import escalation_record
+from storage.repositories.escalations import case_message_record, escalation_record
 from storage.repositories.inbound import inbound_record
 from storage.repositories.invites import invite_record
 from storage.repositories.messages import message_record
@@ -68,9 +70,9 @@ async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[s
     """Every row that concerns the patient, as plain dicts (None: no such patient).
 
     Patient row, enrollments, their invites, every outbox message with its status (staff
-    alerts about the patient too), check-in answers, escalations with the patient's own
-    words, audit events naming the patient, and stored webhook updates from the patient's
-    chat.
+    alerts about the patient too), check-in answers, escalations (cases) and the messages
+    that joined them, with the patient's own words, audit events naming the patient, and
+    stored webhook updates from the patient's chat.
     """
     patient = await PatientRepository(session).get(patient_id)
     if patient is None:
@@ -100,8 +102,13 @@ async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[s
             CheckinAnswer.id
         )
     )
-    escalations = await session.scalars(
+    escalations = list(await session.scalars(
         select(Escalation).where(Escalation.patient_id == patient_id).order_by(Escalation.id)
+    ))
+    case_messages = await session.scalars(
+        select(CaseMessage)
+        .where(CaseMessage.escalation_id.in_([e.id for e in escalations]))
+        .order_by(CaseMessage.id)
     )
     target = patient_target(patient_id)
     audit = await session.scalars(
@@ -122,6 +129,7 @@ async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[s
         "messages": [_plain(message_record(m)) for m in messages],
         "checkin_answers": [_plain(checkin_record(c)) for c in checkins],
         "escalations": [_plain(escalation_record(e)) for e in escalations],
+        "case_messages": [_plain(case_message_record(m)) for m in case_messages],
         "audit_events": [_plain(audit_record(a)) for a in audit],
         "webhook_updates": updates,
     }
@@ -181,10 +189,20 @@ async def forget_patient_data(
     if chat_id is not None:
         # Pacing keeps a chat id per chat; the patient's goes with them.
         await session.execute(delete(ChatPacing).where(ChatPacing.chat_id == chat_id))
+    # A copy of their photo not sent yet is not sent at all; sent ones lose the reference.
+    await session.execute(
+        update(ScheduledMessage)
+        .where(_queued_alerts(patient_id), ScheduledMessage.kind == MessageKind.COPY,
+               ScheduledMessage.status.in_(sorted(MessageStatus.OPEN)))
+        .values(status=MessageStatus.CANCELLED, finished_at=now, last_error="forgotten",
+                lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
     await session.execute(
         update(ScheduledMessage)
         .where(_queued_alerts(patient_id))
-        .values(text=ERASED_ALERT.format(id=patient_id))
+        .values(text=ERASED_ALERT.format(id=patient_id), copy_from_chat_id=None,
+                copy_message_id=None)
         .execution_options(synchronize_session=False)
     )
     return True

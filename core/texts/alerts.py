@@ -20,9 +20,15 @@ ALERT_HEADINGS = {
     "red_flag": "🚨 <b>Red flag</b>",
     "checkin": "⚠️ <b>Check-in answer needs attention</b>",
     "handoff": "❓ <b>Question for the team</b>",
+    "media": "📎 <b>Photo, voice note or file from the patient</b>",
+    "message": "💬 <b>Message from the patient</b>",
 }
 ALERT_HEADING_OTHER = "<b>Alert</b>"
 ALERT_FOOTER = "\n\n<i>Reply to this message to answer the patient.</i>"
+ALERT_FOOTER_TOPIC = (
+    "\n\n<i>Write in this topic to answer the patient; start a line with ! for a note "
+    "that stays here.</i>"
+)
 # A later message of a patient whose case is still open: posted under this heading.
 ALERT_JOINED = "➕ <b>Joins case #{case_id}</b> (patient #{patient_id})"
 
@@ -50,6 +56,26 @@ def case_status_lines(
     if status == "resolved" and resolved_at is not None:
         lines.append(f"✅ Resolved by {staff_name(resolved_by)} at {resolved_at}")
     return "\n\n" + "\n".join(lines) if lines else ""
+
+
+TOPIC_NAME_LIMIT = 128  # Telegram's limit on a forum topic's name
+
+
+def topic_name(patient_id: int, label: str | None, procedure: str | None) -> str:
+    """A patient's forum topic in the staff chat: "#12 · A.K. · Micro mesotherapy (face)";
+    only "#12" once the patient erased their data. Plain text (names are not parsed)."""
+    parts = [f"#{patient_id}", *(" ".join(p.split()) for p in (label, procedure) if p)]
+    name = " · ".join(parts)
+    return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
+
+
+# Short notices in a patient's topic (ids only).
+PATIENT_NOTICES = {
+    "joined": "🟢 Patient #{patient_id} joined: {procedure}.",
+    "declined": "⚪ Patient #{patient_id} declined the invitation.",
+    "stopped": "⏹ Patient #{patient_id} stopped the messages.",
+    "forgot": "🗑 Patient #{patient_id} erased their data; this topic is closed.",
+}
 
 
 def compose_realert(*, case_id: int, patient_id: int | None, minutes: float) -> str:
@@ -85,9 +111,11 @@ class AlertFacts:
     rule_id: str | None = None
 
 
-def compose_alert(facts: AlertFacts, *, joined: bool = False) -> str:
+def compose_alert(facts: AlertFacts, *, joined: bool = False, in_topic: bool = False) -> str:
     """The alert as safe HTML, within Telegram's limit (the patient's words cut if needed).
-    `joined`: a later message of an open case, not its card."""
+    `joined`: a later message of an open case, not its card; `in_topic`: posted in the
+    patient's forum topic (staff answer by writing there)."""
+    footer = ALERT_FOOTER_TOPIC if in_topic else ALERT_FOOTER
     lines = [ALERT_HEADINGS.get(facts.kind, ALERT_HEADING_OTHER) + f" · #{facts.escalation_id}"]
     if joined:
         lines.insert(0, ALERT_JOINED.format(case_id=facts.escalation_id,
@@ -103,14 +131,14 @@ def compose_alert(facts: AlertFacts, *, joined: bool = False) -> str:
         lines.append(f"Rule: <code>{html.escape(facts.rule_id)}</code>")
     head = "\n".join(lines) + "\n"
     heading = "Answer" if facts.kind == "checkin" else "Their words"
-    room = MESSAGE_LIMIT - len(head) - len(ALERT_FOOTER) - 64
+    room = MESSAGE_LIMIT - len(head) - len(footer) - 64
     words = facts.words if len(facts.words) <= room else facts.words[: room - 1] + "…"
     body = f"{heading}:\n<blockquote>{html.escape(words, quote=False)}</blockquote>"
     # Escaping can grow the words (& -> &amp;); cut again on the escaped form if it did.
-    while len(head) + len(body) + len(ALERT_FOOTER) > MESSAGE_LIMIT and len(words) > 1:
+    while len(head) + len(body) + len(footer) > MESSAGE_LIMIT and len(words) > 1:
         words = words[: len(words) * 9 // 10] + "…"
         body = f"{heading}:\n<blockquote>{html.escape(words, quote=False)}</blockquote>"
-    return head + body + ALERT_FOOTER
+    return head + body + footer
 
 
 def compose_delivery_failures(

@@ -44,6 +44,16 @@ REPLY_TEXTS: Mapping[str, Mapping[str, str]] = {
             "{emergency}"
         ),
     },
+    "media_passed": {
+        "en": (
+            "Thank you, I've passed this to the clinic team; they will look at it and reply "
+            "here. If it is urgent: {contact}"
+        ),
+        "hi": (
+            "धन्यवाद, मैंने इसे क्लिनिक टीम को भेज दिया है; वे इसे देखकर यहीं उत्तर देंगे। "
+            "अगर जल्दी है: {contact}"
+        ),
+    },
     "smalltalk": {
         "en": "👍 I'm here whenever you need me: just write your question.",
         "hi": "👍 जब भी ज़रूरत हो, मैं यहाँ हूँ: बस अपना प्रश्न लिखें।",

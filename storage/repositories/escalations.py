@@ -34,6 +34,7 @@ def escalation_record(row: Escalation) -> EscalationRecord:
         acknowledged_by=row.acknowledged_by,
         resolved_by=row.resolved_by,
         assigned_to=row.assigned_to,
+        staff_reply_message_id=row.staff_reply_message_id,
     )
 
 
@@ -90,12 +91,22 @@ class EscalationRepository:
         return escalation_record(row)
 
     async def by_alert_message(self, chat_id: int, message_id: int) -> EscalationRecord | None:
-        """The case whose card, or one of whose later posts, is that staff-chat message."""
+        """The case whose card, or one of whose later posts (a follow-up, a copied photo,
+        a re-alert), is that staff-chat message."""
         row = await self._session.scalar(
-            select(Escalation).where(
-                Escalation.alert_chat_id == chat_id, Escalation.alert_message_id == message_id
-            )
+            select(Escalation).join(
+                ScheduledMessage, ScheduledMessage.case_id == Escalation.id
+            ).where(
+                ScheduledMessage.chat_id == chat_id,
+                ScheduledMessage.telegram_message_id == message_id,
+            ).limit(1)
         )
+        if row is None:  # posted before every staff post went through the outbox
+            row = await self._session.scalar(
+                select(Escalation).where(
+                    Escalation.alert_chat_id == chat_id, Escalation.alert_message_id == message_id
+                )
+            )
         if row is None:
             row = await self._session.scalar(
                 select(Escalation).join(CaseMessage).where(
@@ -104,6 +115,29 @@ class EscalationRepository:
                 )
             )
         return None if row is None else escalation_record(row)
+
+    async def card_post(self, escalation_id: int) -> tuple[int, int] | None:
+        """(chat id, message id) of the case's card once it is in the staff chat."""
+        found = (await self._session.execute(
+            select(ScheduledMessage.chat_id, ScheduledMessage.telegram_message_id).where(
+                ScheduledMessage.case_id == escalation_id,
+                ScheduledMessage.kind == MessageKind.CARD,
+                ScheduledMessage.telegram_message_id.is_not(None),
+            ).order_by(ScheduledMessage.id).limit(1)
+        )).first()
+        if found is not None and found[1] is not None:
+            return int(found[0]), int(found[1])
+        row = await self._session.get(Escalation, escalation_id)
+        if row is None or row.alert_chat_id is None or row.alert_message_id is None:
+            return None
+        return int(row.alert_chat_id), int(row.alert_message_id)
+
+    async def set_staff_reply(self, escalation_id: int, message_id: int) -> None:
+        """The staff message just relayed to the patient: their answer is threaded under it."""
+        await self._session.execute(
+            update(Escalation).where(Escalation.id == escalation_id)
+            .values(staff_reply_message_id=message_id)
+        )
 
     async def acknowledge(
         self, escalation_id: int, by: int | None, now: datetime
@@ -218,11 +252,39 @@ class EscalationRepository:
         await self._session.flush()
         return row.id
 
+    async def enqueue_post(
+        self, *, kind: MessageKind, chat_id: int, text: str, now: datetime,
+        case_id: int | None, about_patient_id: int | None, thread_id: int | None = None,
+        reply_to: int | None = None, copy_from: tuple[int, int] | None = None,
+    ) -> int:
+        """A post to the staff chat, due now: a case's card (kind CARD, with its buttons),
+        a later message of it or a notice about a patient (POST), or a copy of the
+        patient's media (COPY: `copy_from` is the patient's (chat, message) ids; file
+        references only, nothing is downloaded). Delivery sends them in order at the group's
+        pace; `thread_id` is the patient's forum topic, `reply_to` the message a post answers
+        (threading in a group without topics). Ignores quiet hours."""
+        require_aware(now, "now")
+        row = ScheduledMessage(
+            enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
+            case_id=case_id, chat_id=chat_id, step_id=CASE_STEP, occurrence=0,
+            kind=kind, text=text, options=None, due_at=now, expires_at=None,
+            moved_by_quiet_hours=False, respects_quiet_hours=False,
+            status=MessageStatus.PENDING, available_at=now, attempts=0, created_at=now,
+            thread_id=thread_id, reply_to_message_id=reply_to,
+            copy_from_chat_id=copy_from[0] if copy_from else None,
+            copy_message_id=copy_from[1] if copy_from else None,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
     async def timers(self, escalation_id: int) -> tuple[tuple[int, str], ...]:
         """(outbox id, status) of the case's escalation timers."""
         rows = await self._session.execute(
             select(ScheduledMessage.id, ScheduledMessage.status)
-            .where(ScheduledMessage.case_id == escalation_id).order_by(ScheduledMessage.id)
+            .where(ScheduledMessage.case_id == escalation_id,
+                   ScheduledMessage.kind == MessageKind.ALERT)
+            .order_by(ScheduledMessage.id)
         )
         return tuple((int(i), str(status)) for i, status in rows)
 

@@ -49,6 +49,7 @@ def patient_record(row: Patient) -> PatientRecord:
         created_by=row.created_by,
         last_activity_at=row.last_activity_at,
         forgotten_at=row.forgotten_at,
+        staff_topic_id=row.staff_topic_id,
     )
 
 
@@ -144,6 +145,19 @@ class PatientRepository:
         row.status = wanted
         await self._session.flush()
         return patient_record(row)
+
+    async def set_staff_topic(self, patient_id: int, topic_id: int | None) -> None:
+        """Remember (or forget, with None) the patient's forum topic in the staff chat."""
+        row = await self._row(patient_id)
+        row.staff_topic_id = topic_id
+        await self._session.flush()
+
+    async def by_staff_topic(self, topic_id: int) -> PatientRecord | None:
+        """The patient whose forum topic in the staff chat this is."""
+        row = await self._session.scalar(
+            select(Patient).where(Patient.staff_topic_id == topic_id).limit(1)
+        )
+        return None if row is None else patient_record(row)
 
     async def touch_activity(self, patient_id: int, now: datetime) -> None:
         require_aware(now, "now")

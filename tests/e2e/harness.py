@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application
 
@@ -23,6 +24,7 @@ from ops.logging_setup import quiet_noisy_loggers
 from services.context import AppContext
 from services.enrollment import EnrollmentRequest, NewInvite, enroll
 from services.planning import plan_for_enrollment
+from storage.models import ScheduledMessage
 from storage.repositories import Store
 from testkit.fakes.bot_api import FakeBotApi
 
@@ -121,6 +123,25 @@ class BotEnv:
         before = len(self.sent_to(user.id))
         await user.press(button, on_message=on_message)
         return await self.wait_sent(user.id, before, count, wait) if count else []
+
+    async def recorded(self, message: Any, wait: float = 5.0) -> None:
+        """Wait until delivery has recorded that it sent `message` (its outcome is written
+        just after Telegram answers): a staff reply to it can then find its case."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            async with self.ctx.sessions() as session:
+                found = await session.scalar(
+                    select(ScheduledMessage.id).where(
+                        ScheduledMessage.chat_id == message.chat_id,
+                        ScheduledMessage.telegram_message_id == message.message_id,
+                    )
+                )
+            if found is not None:
+                return
+            if loop.time() > deadline:
+                raise AssertionError(f"message {message.message_id} was never recorded")
+            await asyncio.sleep(0.01)
 
     async def settle(self, seconds: float = 0.3) -> None:
         """Give the bot time to handle queued updates when no reply is expected."""
@@ -221,6 +242,8 @@ def e2e_settings(
             "poll_seconds": 3600,
             "rate_per_second": 1000,
             "per_chat_seconds": 0,
+            # The fake clock stands still: a paced group would wait for the test to move it.
+            "group_per_minute": 0,
             "backoff_base_seconds": 0.01,
             "backoff_max_seconds": 0.05,
         },

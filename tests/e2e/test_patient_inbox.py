@@ -23,9 +23,9 @@ async def joined(env: BotEnv, user_id: int = 6001, *, language_code: str = "en")
 
 
 async def open_escalation(env: BotEnv, *, with_alert: bool) -> Any:
-    """The one open escalation, once its alert message id is stored (it lands just after
-    the alert is posted)."""
-    for _ in range(100):
+    """The one open escalation, once its alert message id is stored (delivery records it
+    with the card's outcome, just after Telegram answers: within a pass, or at the next)."""
+    for _ in range(500):
         async with env.db() as db:
             found = await db.escalations.list_open()
         if found and (found[0].alert_message_id is not None or not with_alert):
@@ -94,6 +94,7 @@ async def test_handoff_reaches_staff_and_reply_comes_back(bot_env: BotEnv) -> No
     await user.expect("passed your question")
     [alert] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
     assert question in alert.visible
+    await bot_env.recorded(alert)
     before_patient = len(bot_env.sent_to(user.id))
     await bot_env.staff.reply_to(alert, "Yes, she can")
     [relayed] = await bot_env.wait_sent(user.id, before_patient)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from services import inbox, patient_settings
 from services.context import AppContext
-from services.staff_alerts import AlertRequest, compose, raise_alert
+from services.staff_alerts import AlertRequest, MediaRef, compose, raise_alert
 from storage.models import ScheduledMessage
 from storage.repositories import Store
 from tests.integration.services_support import ALERTS, CHAT, NOW, joined
@@ -56,68 +56,77 @@ async def test_faq_and_handoff_decisions(ctx: AppContext) -> None:
     assert other.alert.kind == "handoff" and other.alert.words == "qwerty zxcv"
 
 
-async def test_alert_is_recorded_with_message_id(ctx: AppContext) -> None:
-    """A posted alert is stored as an escalation with the staff-chat message id."""
-    patient_id = await joined(ctx)
-    async with Store(ctx.sessions) as store:
-        patient = await store.patients.get(patient_id)
-    posted: list[tuple[int, str]] = []
-
-    async def post(chat_id: int, text: str, case_id: int | None) -> int:
-        posted.append((chat_id, text))
-        return 77
-
-    assert patient is not None
-    request = AlertRequest(kind="handoff", patient=patient, enrollment=None, words="a < b")
-    escalation = await raise_alert(ctx, post, request, NOW)
-    assert escalation.alert_chat_id == ALERTS and escalation.alert_message_id == 77
-    [(chat_id, text)] = posted
-    assert chat_id == ALERTS and "a &lt; b" in text and "Asha &lt;i&gt;" in text
-
-
-async def test_failed_alert_goes_to_the_outbox(ctx: AppContext) -> None:
-    """When posting raises, the alert is queued for the alert chat and delivery is woken."""
-    patient_id = await joined(ctx)
-    async with Store(ctx.sessions) as store:
-        patient = await store.patients.get(patient_id)
-    assert patient is not None
-
-    async def broken(chat_id: int, text: str, case_id: int | None) -> int:
-        raise RuntimeError("telegram down")
-
-    async with Store(ctx.sessions) as store:
-        backlog = (await store.messages.stats(NOW)).due_backlog
-    wakes = ctx.delivery.wakes
-    request = AlertRequest(kind="red_flag", patient=patient, enrollment=None, words="fever",
-                           rule_id="infection")
-    await raise_alert(ctx, broken, request, NOW)
-    assert ctx.delivery.wakes == wakes + 1
-    async with Store(ctx.sessions) as store:
-        stats = await store.messages.stats(NOW)
-    assert stats.due_backlog == backlog + 1
-
-
-async def test_forget_erases_a_queued_alert_about_the_patient(ctx: AppContext) -> None:
-    """An alert that could not be posted is queued naming its patient by id, and /forget
-    erases the label and words it carries."""
-    patient_id = await joined(ctx)
-    async with Store(ctx.sessions) as store:
-        patient = await store.patients.get(patient_id)
-    assert patient is not None
-
-    async def broken(chat_id: int, text: str, case_id: int | None) -> int:
-        raise RuntimeError("telegram down")
-
-    request = AlertRequest(kind="handoff", patient=patient, enrollment=None,
-                           words="Pemberton-Vex question")
-    await raise_alert(ctx, broken, request, NOW)
-    await patient_settings.forget(ctx, patient, NOW)
+async def _staff_rows(ctx: AppContext) -> list[ScheduledMessage]:
     async with ctx.sessions() as session:
-        [alert] = await session.scalars(
-            select(ScheduledMessage).where(ScheduledMessage.kind == "alert")
-        )
-    assert alert.about_patient_id == patient_id and alert.chat_id == ALERTS
-    assert "Pemberton-Vex" not in alert.text and "Asha" not in alert.text
+        return list(await session.scalars(
+            select(ScheduledMessage).where(ScheduledMessage.patient_id.is_(None))
+            .order_by(ScheduledMessage.id)
+        ))
+
+
+async def test_alert_opens_a_case_and_queues_its_card(ctx: AppContext) -> None:
+    """An alert is a case plus a CARD row for the alert chat, due now, naming the patient;
+    delivery is woken. Nothing is posted directly (delivery paces the group)."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+    assert patient is not None
+    wakes = ctx.delivery.wakes
+    request = AlertRequest(kind="handoff", patient=patient, enrollment=None, words="a < b")
+    escalation = await raise_alert(ctx, request, NOW)
+    assert escalation.status == "open" and ctx.delivery.wakes == wakes + 1
+    [card] = await _staff_rows(ctx)
+    assert (card.kind, card.chat_id, card.case_id) == ("card", ALERTS, escalation.id)
+    assert card.about_patient_id == patient_id and card.status == "pending"
+    assert card.due_at == NOW and card.thread_id is None and card.reply_to_message_id is None
+    assert "a &lt; b" in card.text and "Asha &lt;i&gt;" in card.text
+
+
+async def test_later_messages_join_the_case_in_order_with_media(ctx: AppContext) -> None:
+    """A second alert joins the unresolved case (POST, threaded under the staff reply in a
+    chat without topics); media adds a COPY row by reference; a red flag raises it."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+    assert patient is not None
+    first = await raise_alert(ctx, AlertRequest(kind="handoff", patient=patient,
+                                                enrollment=None, words="q1"), NOW)
+    async with Store(ctx.sessions) as store:
+        await store.escalations.set_staff_reply(first.id, 4242)
+    photo = MediaRef(chat_id=CHAT, message_id=31, kind="photo")
+    second = await raise_alert(ctx, AlertRequest(
+        kind="red_flag", patient=patient, enrollment=None, words="pus", rule_id="infection",
+        media=photo), NOW)
+    assert second.id == first.id and second.kind == "red_flag"
+    rows = await _staff_rows(ctx)
+    card, post, copy = [r for r in rows if r.kind != "alert"]
+    timers = [r for r in rows if r.kind == "alert"]
+    assert [r.kind for r in (card, post, copy)] == ["card", "post", "copy"]
+    assert post.reply_to_message_id == 4242 and copy.reply_to_message_id == 4242
+    assert (copy.copy_from_chat_id, copy.copy_message_id) == (CHAT, 31)
+    assert all(r.case_id == first.id for r in (card, post, copy))
+    assert timers and all(t.due_at > NOW for t in timers)  # the red-flag ladder
+    async with Store(ctx.sessions) as store:
+        [joined_message] = await store.escalations.messages(first.id)
+    assert joined_message.patient_text == "pus"
+
+
+async def test_forget_erases_queued_posts_about_the_patient(ctx: AppContext) -> None:
+    """Staff-chat rows name their patient by id; /forget erases the label and words they
+    carry, and a copy of their photo not sent yet is never sent."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+    assert patient is not None
+    request = AlertRequest(kind="handoff", patient=patient, enrollment=None,
+                           words="Pemberton-Vex question",
+                           media=MediaRef(chat_id=CHAT, message_id=5, kind="photo"))
+    await raise_alert(ctx, request, NOW)
+    await patient_settings.forget(ctx, patient, NOW)
+    card, copy = await _staff_rows(ctx)
+    assert card.about_patient_id == patient_id and card.chat_id == ALERTS
+    assert "Pemberton-Vex" not in card.text and "Asha" not in card.text
+    assert copy.status == "cancelled" and copy.copy_from_chat_id is None
 
 
 def test_compose_fits_telegram_limit_with_huge_words(ctx: AppContext) -> None:

@@ -25,8 +25,13 @@ def test_values_are_the_stored_texts() -> None:
     ]
     assert [s.value for s in MessageStatus] == [
         "pending", "sending", "sent", "expired", "cancelled", "failed"]
-    assert [k.value for k in MessageKind] == ["reminder", "checkin", "alert"]
-    assert [k.value for k in EscalationKind] == ["red_flag", "checkin", "handoff", "delivery"]
+    # Kinds added later are new texts, stored in the same columns (String(16) / String(32)).
+    assert [k.value for k in MessageKind] == [
+        "reminder", "checkin", "alert", "card", "post", "copy", "card_edit"]
+    assert max(len(k.value) for k in MessageKind) <= 16
+    assert [k.value for k in EscalationKind] == [
+        "red_flag", "checkin", "handoff", "delivery", "media", "message"]
+    assert max(len(k.value) for k in EscalationKind) <= 32
     # "closed" rows became "resolved" in migration 0006.
     assert [s.value for s in EscalationStatus] == ["open", "acknowledged", "resolved"]
     assert [o.value for o in AuditOutcome] == ["ok", "refused", "invalid", "error"]

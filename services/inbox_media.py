@@ -1,0 +1,97 @@
+"""What a patient sends that is not text: photos, voice notes, videos, video notes, documents
+and stickers.
+
+Decisions:
+- Media from an enrolled, active patient always reaches the team: its caption goes through
+  triage and the FAQ like text (a red-flag caption gets the urgent reply and makes the case
+  urgent; a question gets its FAQ answer too), and the media is copied to the patient's
+  case (opened, or the unresolved one) with "passed to the clinic team" as the answer.
+  Nothing is downloaded or stored: the case keeps a reference to the patient's message.
+- From someone not enrolled: the invite hint, nothing forwarded (a red-flag caption still
+  gets the urgent reply, as text does).
+- From a stopped or unreachable patient: "messages are off"; a red-flag caption still
+  alerts staff, with the media.
+- A sticker is small talk: a friendly answer, no case; with an unresolved case it joins it
+  (as "[sticker 👍]"), like "ok" does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from core.statuses import EscalationKind, PatientStatus
+from services.context import AppContext
+from services.inbox import InboxReply, current_enrollment, handle_text
+from services.staff_alerts import AlertRequest, MediaRef
+from storage.repositories import Store
+
+# Replies that keep their own wording when media comes with them.
+_OWN_REPLY = frozenset({"urgent", "doubtful"})
+# Replies whose content (an FAQ answer, a reassurance) is sent before "passed to the team".
+_WITH_CONTENT = frozenset({"faq", "normal", "doubtful"})
+
+
+async def handle_media(
+    ctx: AppContext, *, chat_id: int, media: MediaRef, caption: str | None,
+    fallback_language: str, now: datetime,
+) -> InboxReply:
+    """The reply to a photo, voice note, video or document, and the alert carrying it."""
+    text = (caption or "").strip()
+    read = (
+        await handle_text(ctx, chat_id=chat_id, text=text, fallback_language=fallback_language,
+                          now=now)
+        if text else None
+    )
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.by_chat_id(chat_id)
+        enrollment = None
+        if patient is not None:
+            enrollment = await current_enrollment(store, patient.id)
+            if read is None:
+                await store.patients.touch_activity(patient.id, now)
+    language = read.language if read is not None else (
+        patient.language if patient is not None else fallback_language
+    )
+    urgent = read is not None and read.kind == "urgent"
+    if patient is None:
+        return read if read is not None and urgent else InboxReply(kind="stranger",
+                                                                    language=language)
+    if read is not None and read.alert is not None and read.alert.kind in (
+        EscalationKind.RED_FLAG, EscalationKind.HANDOFF
+    ):
+        alert = replace(read.alert, media=media)
+    else:
+        alert = AlertRequest(kind=EscalationKind.MEDIA, patient=patient, enrollment=enrollment,
+                             words=text or f"[{media.kind}]", media=media)
+    if patient.status != PatientStatus.ACTIVE:
+        if read is not None and urgent:
+            return replace(read, alert=alert)
+        return InboxReply(kind="stopped", language=language)
+    if read is not None and read.kind in _OWN_REPLY:
+        return replace(read, alert=alert)
+    return InboxReply(
+        kind="media", language=language, alert=alert,
+        html=read.html if read is not None and read.kind in _WITH_CONTENT else "",
+        offer_language=read.offer_language if read is not None else None,
+    )
+
+
+async def handle_sticker(
+    ctx: AppContext, *, chat_id: int, emoji: str | None, fallback_language: str, now: datetime
+) -> InboxReply:
+    """A sticker: small talk (see the module doc)."""
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.by_chat_id(chat_id)
+        if patient is None:
+            return InboxReply(kind="stranger", language=fallback_language)
+        await store.patients.touch_activity(patient.id, now)
+        case = await store.escalations.unresolved_for(patient.id)
+        enrollment = await current_enrollment(store, patient.id)
+    if patient.status != PatientStatus.ACTIVE:
+        return InboxReply(kind="stopped", language=patient.language)
+    alert = None if case is None else AlertRequest(
+        kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
+        words=f"[sticker {emoji or ''}]".replace(" ]", "]"),
+    )
+    return InboxReply(kind="smalltalk", language=patient.language, alert=alert)

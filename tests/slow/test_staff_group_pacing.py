@@ -1,0 +1,80 @@
+"""60 cases opened within a minute reach the staff group paced under Telegram's group
+limit: no 429, nothing lost, in order (acceptance 4 of the staff-inbox issue).
+
+Real time, scaled down: the fake API enforces 20 messages per 2 s in a group (Telegram's
+20 per minute, 30x faster), and the bot is told the group takes 600 a minute (the same
+ratio); the clock the bot reads follows real time, because pacing waits for real slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from tests.e2e.harness import ALERT_CHAT_ID, BotEnv, running_bot
+from testkit.fakes.bot_api import FakeBotApi
+
+CASES = 60
+WINDOW = 2.0  # seconds: the fake's group window (Telegram: 60)
+
+
+def _limits(api: FakeBotApi) -> None:
+    api.group(ALERT_CHAT_ID, "Clinic staff")
+    api.limits.per_group_per_minute = 20
+    api.limits.group_window_seconds = WINDOW
+
+
+async def _follow_real_time(env: BotEnv) -> None:
+    last = time.monotonic()
+    while True:
+        await asyncio.sleep(0.005)
+        now = time.monotonic()
+        env.clock.advance(timedelta(seconds=now - last))
+        last = now
+
+
+async def test_sixty_cases_in_a_minute_are_paced_not_lost(tmp_path: Path) -> None:
+    async with running_bot(
+        f"sqlite+aiosqlite:///{tmp_path / 'storm.db'}",
+        configure_api=_limits,
+        settings_extra={"delivery": {"group_per_minute": 600, "poll_seconds": 1}},
+    ) as env:
+        ticking = asyncio.create_task(_follow_real_time(env))
+        try:
+            users = []
+            for n in range(CASES):
+                invite = await env.invite(label=f"P{n}")
+                user = env.patient(8000 + n)
+                await env.activate(invite, user)
+                users.append(user)
+            await env.deliver()  # the first reminders go out before the storm
+            before = len(env.sent_to(ALERT_CHAT_ID))
+            started = time.monotonic()
+            await asyncio.gather(*(
+                user.send(f"Is my parrot allowed in the waiting room & the lift? No. {n}")
+                for n, user in enumerate(users)
+            ))
+            deadline = started + 60
+            while len(env.sent_to(ALERT_CHAT_ID)) < before + CASES:
+                assert time.monotonic() < deadline, (
+                    f"only {len(env.sent_to(ALERT_CHAT_ID)) - before} of {CASES} cards")
+                await asyncio.sleep(0.05)
+            took = time.monotonic() - started
+            await env.ctx.delivery.settle()  # the last cards' outcomes are recorded
+        finally:
+            ticking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticking
+        cards = env.sent_to(ALERT_CHAT_ID)[before:]
+        assert env.api.stats.too_many_requests == 0
+        assert env.api.stats.max_in_window(ALERT_CHAT_ID, WINDOW) <= 20
+        numbers = {int(m.visible.split("No. ")[1].split()[0]) for m in cards}
+        assert numbers == set(range(CASES))  # every case, once
+        async with env.db() as db:
+            cases = await db.escalations.list_open(500)
+        assert len(cases) == CASES and all(c.alert_message_id is not None for c in cases)
+        # Paced, not merged: 60 posts at 20 per window take at least two more windows.
+        assert took >= 2 * WINDOW
