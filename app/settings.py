@@ -41,6 +41,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 BOUND_REASONS = {
     "delivery.poll_seconds": "an hour at most, or due messages wait that long",
     "delivery.per_chat_seconds": "a minute at most between two messages to one chat",
+    "delivery.group_per_minute": "600 at most: Telegram allows about 20 in a group",
+    "telegram.concurrent_updates": "512 at most: more only adds waiting on the database",
     "delivery.lease_seconds": "an hour at most, or a crashed sender's messages wait that long",
     "delivery.backoff_max_seconds": "a day at most between two tries of a message",
     "delivery.batch_size": "5000 at most per pass",

@@ -23,7 +23,6 @@ from bot.patient_views import (
     send,
     switch_timezone,
 )
-from bot.staff_topics import retire_topic
 from core.records import ClaimStatus
 from core.texts.patient import button, t, ui_language
 from services import inbox, onboarding, patient_settings
@@ -276,6 +275,5 @@ async def confirm_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     elif query.data == callbacks.FORGET_YES:
         await patient_settings.forget(ctx, patient, now)
         await send(update, t("forget_done", language, contact=contact))
-        await retire_topic(context.bot, ctx, patient.id, patient.staff_topic_id)
     else:
         await send(update, t("kept", language))

@@ -88,7 +88,8 @@ class TelegramSender:
             try:
                 return await self._send(message, message.thread_id)
             except BadRequest as error:
-                if message.thread_id is None or not _TOPIC_GONE.search(error.message):
+                if (message.thread_id is None or message.kind == MessageKind.TOPIC_CLOSE
+                        or not _TOPIC_GONE.search(error.message)):
                     raise
                 # The patient's topic was closed or deleted by hand: the post still goes
                 # to the chat (its General topic) rather than being lost.
@@ -111,6 +112,18 @@ class TelegramSender:
         except TelegramError as error:
             raise TransientError(f"{type(error).__name__}: {_summary(error)}") from None
 
+    async def _close_topic(self, chat_id: int, thread_id: int, name: str) -> None:
+        """Rename and close a topic; what is already so is not an error."""
+        for step in (
+            self.bot.edit_forum_topic(chat_id, thread_id, name=name),
+            self.bot.close_forum_topic(chat_id, thread_id),
+        ):
+            try:
+                await step
+            except BadRequest as error:
+                if "not_modified" not in error.message.lower().replace(" ", "_"):
+                    raise
+
     async def _send(self, message: OutgoingMessage, thread_id: int | None) -> int:
         reply = (
             None if message.reply_to is None
@@ -126,6 +139,9 @@ class TelegramSender:
                 if "not modified" not in error.message.lower():
                     raise  # the card already shows it (the bot's button edited it): done
             return message.reply_to
+        if message.kind == MessageKind.TOPIC_CLOSE and thread_id is not None:
+            await self._close_topic(message.chat_id, thread_id, message.text)
+            return thread_id
         if message.kind == MessageKind.COPY and message.copy_from is not None:
             # The patient's photo, voice note or document, by reference: nothing downloaded.
             copied = await self.bot.copy_message(

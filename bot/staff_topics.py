@@ -1,5 +1,5 @@
 """A forum topic per patient in the staff chat: made on their first case, named by id, label
-and procedure; on /forget renamed to the bare id and closed.
+and procedure (on erasure renamed to the bare id and closed: storage/patient_data.py).
 
 Used only when the staff chat is a forum (topics on); Telegram is asked once per process
 (getChat) and the answer kept. When a topic cannot be made (no right to manage topics, a
@@ -13,10 +13,9 @@ import logging
 from typing import Any
 
 from telegram import Bot
-from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from core.texts.alerts import PATIENT_NOTICES, topic_name
+from core.texts.alerts import topic_name
 from services.context import AppContext
 from services.staff_alerts import AlertRequest, TopicFor
 from storage.repositories import Store
@@ -79,18 +78,3 @@ def topic_maker(context: CallbackContext[Any, Any, Any, Any], ctx: AppContext) -
             return thread
 
     return topic_for
-
-
-async def retire_topic(bot: Bot, ctx: AppContext, patient_id: int, topic_id: int | None) -> None:
-    """After /forget: the topic keeps only the bare id as its name, and is closed."""
-    chat_id = ctx.settings.staff.alert_chat_id
-    if topic_id is None or chat_id is None:
-        return
-    try:
-        await bot.send_message(chat_id, PATIENT_NOTICES["forgot"].format(patient_id=patient_id),
-                               message_thread_id=topic_id)
-        await bot.edit_forum_topic(chat_id, topic_id, name=topic_name(patient_id, None, None))
-        await bot.close_forum_topic(chat_id, topic_id)
-    except TelegramError as error:
-        log.warning("topics: topic of patient %d not closed (%s)", patient_id,
-                    type(error).__name__)

@@ -84,7 +84,9 @@ class WebhookConfig:
 
 
 class UpdateInbox:
-    """Persists each update before it is acknowledged, then handles them one by one, in order.
+    """Persists each update before it is acknowledged, then handles it: updates of different
+    chats at the same time, one chat's in order (the application's update processor,
+    bot/update_order.py).
 
     An update is handled after its row is committed and marked processed after handling; a
     crash in between leaves it unprocessed, and `replay()` handles it at the next start.
@@ -101,6 +103,7 @@ class UpdateInbox:
         self._fault = fault
         self._queue: asyncio.Queue[tuple[int, dict[str, Any]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
 
     async def receive(self, update_id: int, payload: dict[str, Any]) -> bool:
         """Store the update (raises if the database cannot); False when it was a duplicate."""
@@ -143,32 +146,56 @@ class UpdateInbox:
             await asyncio.wait_for(asyncio.shield(self._task), grace)
         except TimeoutError:
             self._task.cancel()
+            for task in list(self._running):
+                task.cancel()  # unfinished: stored unprocessed, handled at the next start
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            await asyncio.gather(*self._running, return_exceptions=True)
         self._task = None
 
     async def _consume(self) -> None:
+        processor = self._application.update_processor
         while True:
             item = await self._queue.get()
             if item is None:
+                if self._running:  # drain: what was taken is finished before stopping
+                    await asyncio.gather(*self._running, return_exceptions=True)
                 return
             update_id, payload = item
-            try:
-                await self._handle(update_id, payload)
-            except Exception as error:  # keep serving; the row stays for the next replay
-                log.warning("event=webhook_handle_failed update_id=%d error=%s",
-                            update_id, type(error).__name__)
+            update = self._parse(update_id, payload)
+            # The processor bounds how many run at once and keeps one chat's in order.
+            task = asyncio.create_task(
+                processor.process_update(update, self._guarded(update_id, payload, update))
+            )
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
 
-    async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
-        fault = self._fault
-        if fault and fault.action == "slow" and _kind_of(payload) == fault.kind:
-            await asyncio.sleep(fault.seconds)
+    def _parse(self, update_id: int, payload: dict[str, Any]) -> Update | None:
         try:
-            update = Update.de_json(payload, self._application.bot)
+            return Update.de_json(payload, self._application.bot)
         except Exception as error:  # unreadable: marked processed so it cannot block replay
             log.warning("event=webhook_update_unreadable update_id=%d error=%s",
                         update_id, type(error).__name__)
-        else:
+            return None
+
+    async def _guarded(
+        self, update_id: int, payload: dict[str, Any], update: Update | None
+    ) -> None:
+        try:
+            await self._handle(update_id, payload, update)
+        except Exception as error:  # keep serving; the row stays for the next replay
+            log.warning("event=webhook_handle_failed update_id=%d error=%s",
+                        update_id, type(error).__name__)
+
+    async def _handle(
+        self, update_id: int, payload: dict[str, Any], update: Update | None = None
+    ) -> None:
+        fault = self._fault
+        if fault and fault.action == "slow" and _kind_of(payload) == fault.kind:
+            await asyncio.sleep(fault.seconds)
+        if update is None:
+            update = self._parse(update_id, payload)
+        if update is not None:
             # Handler errors go to the application's error handler; this returns normally.
             await self._application.process_update(update)
         if fault and fault.action == "kill-after-handle" and _kind_of(payload) == fault.kind:

@@ -106,6 +106,7 @@ class MessageKind(enum.StrEnum):
     POST = "post"  # a later message of a case, or a notice about a patient, to staff
     COPY = "copy"  # a patient's photo, voice, video or document copied to their case
     CARD_EDIT = "card_edit"  # a case's card redrawn (acted on elsewhere, e.g. the console)
+    TOPIC_CLOSE = "topic_close"  # an erased patient's topic: renamed to the bare id, closed
 
     # Rows that go to the staff chat about a case and stay wanted once someone has it.
     CASE_POSTS: ClassVar[frozenset[MessageKind]]

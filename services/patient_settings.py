@@ -274,6 +274,7 @@ async def forget(ctx: AppContext, patient: PatientRecord, now: datetime) -> None
         await store.audit.record(actor_id=None, action="patient.forget",
                                  outcome=AuditOutcome.OK, target=patient_target(patient.id),
                                  now=now)
+    ctx.wake_delivery()  # their topic's notice and closing (storage/patient_data.py)
 
 
 async def mark_blocked(ctx: AppContext, chat_id: int, now: datetime) -> bool:

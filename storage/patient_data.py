@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.statuses import MessageKind, MessageStatus
+from core.texts.alerts import PATIENT_NOTICES, topic_name
 from storage.models import (
     AuditEvent,
     CaseMessage,
@@ -28,7 +29,11 @@ from storage.models import (
 from storage.repositories.audit import audit_record
 from storage.repositories.checkins import checkin_record
 from storage.repositories.enrollments import enrollment_record
-from storage.repositories.escalations import case_message_record, escalation_record
+from storage.repositories.escalations import (
+    EscalationRepository,
+    case_message_record,
+    escalation_record,
+)
 from storage.repositories.inbound import inbound_record
 from storage.repositories.invites import invite_record
 from storage.repositories.messages import message_record
@@ -181,6 +186,7 @@ async def forget_patient_data(
     enrollment_ids = list(await session.scalars(
         select(Enrollment.id).where(Enrollment.patient_id == patient_id)
     ))
+    topic = await session.scalar(select(Patient.staff_topic_id).where(Patient.id == patient_id))
     if await patients.forget(patient_id, now) is None:
         return False
     await anonymise_audit(
@@ -205,4 +211,29 @@ async def forget_patient_data(
                 copy_message_id=None)
         .execution_options(synchronize_session=False)
     )
+    if topic is not None:
+        await _retire_topic(session, patient_id, topic, now)
     return True
+
+
+async def _retire_topic(session: AsyncSession, patient_id: int, topic: int, now: datetime) -> None:
+    """The patient's forum topic in the staff chat is named by their label: a notice, then
+    the topic renamed to the bare id and closed, through the outbox (so retention and the
+    CLI, which have no bot, do it too). The chat is the one their posts went to."""
+    chat_id = await session.scalar(
+        select(ScheduledMessage.chat_id)
+        .where(_queued_alerts(patient_id), ScheduledMessage.thread_id == topic)
+        .order_by(ScheduledMessage.id.desc()).limit(1)
+    )
+    if chat_id is None:
+        return
+    repository = EscalationRepository(session)
+    await repository.enqueue_post(
+        kind=MessageKind.POST, chat_id=chat_id, now=now, case_id=None,
+        text=PATIENT_NOTICES["forgot"].format(patient_id=patient_id),
+        about_patient_id=patient_id, thread_id=topic,
+    )
+    await repository.enqueue_post(
+        kind=MessageKind.TOPIC_CLOSE, chat_id=chat_id, now=now, case_id=None,
+        text=topic_name(patient_id, None, None), about_patient_id=patient_id, thread_id=topic,
+    )
