@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.statuses import MessageKind, MessageStatus, PatientStatus
+from core.statuses import MessageStatus, PatientStatus
 from storage.models import (
     LAST_ERROR_CHARS,
     Enrollment,
@@ -20,6 +20,7 @@ from storage.models import (
     ScheduledMessage,
     UTCDateTime,
 )
+from storage.outbox_cases import record_for_cases
 from storage.repositories.messages import cancel_pending
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
@@ -300,9 +301,7 @@ class Outbox:
                     ),
                     finals,
                 )
-            sent = [o.message_id for o in outcomes if o.status == MessageStatus.SENT]
-            if sent:
-                await _link_cards(conn, sent)
+            await record_for_cases(conn, outcomes)
             if retries:
                 await conn.execute(
                     update(m)
@@ -359,27 +358,6 @@ class Outbox:
         # func.min loses the column type on some dialects; coerce through the column type.
         times = [_aware(t) for t in (pending, leased) if t is not None]
         return min(times) if times else None
-
-
-async def _link_cards(conn: AsyncConnection, sent_ids: Sequence[int]) -> None:
-    """A case card just sent: the case remembers its message (the card's buttons edit it,
-    a reply to it is relayed). One statement; rows that are not cards change nothing."""
-    m, c = MESSAGES, CASES
-    card = (
-        select(m.c.chat_id, m.c.telegram_message_id)
-        .where(m.c.case_id == c.c.id, m.c.kind == MessageKind.CARD,
-               m.c.id.in_(sorted(sent_ids)))
-        .limit(1)
-    )
-    await conn.execute(
-        update(c)
-        .where(c.c.alert_message_id.is_(None),
-               c.c.id.in_(select(m.c.case_id).where(m.c.id.in_(sorted(sent_ids)),
-                                                    m.c.kind == MessageKind.CARD)))
-        .values(alert_chat_id=card.with_only_columns(m.c.chat_id).scalar_subquery(),
-                alert_message_id=card.with_only_columns(m.c.telegram_message_id)
-                .scalar_subquery())
-    )
 
 
 def _clip(error: str | None) -> str | None:

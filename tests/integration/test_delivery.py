@@ -24,6 +24,7 @@ from jobs.sender import (
     RetryLater,
     TransientError,
 )
+from storage.models import Escalation
 from storage.outbox import MESSAGES, PATIENTS, Outbox
 from storage.pacing import PACING
 from storage.system_clock import SystemClock
@@ -226,6 +227,13 @@ async def test_bad_request_fails_at_once_and_alerts(engine: AsyncEngine) -> None
     assert [(r.status, r.attempts) for r in stored] == [("failed", 0), ("sent", 0)]
     assert len(sender.to_patients()) == 2
     assert len(sender.alerts()) == 1 and "PermanentError" in sender.alerts()[0].text
+    # The patient missed their aftercare: a delivery case is open for them (no card: the
+    # batched notice above announced it).
+    async with engine.connect() as conn:
+        [case] = (await conn.execute(select(Escalation.__table__))).all()
+    assert (case.kind, case.status, case.rule_id) == ("delivery", "open", "message:1")
+    patient_of_1 = stored[0].patient_id
+    assert case.patient_id == patient_of_1
 
 
 async def test_retry_after_pauses_everyone_without_counting_an_attempt(

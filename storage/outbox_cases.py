@@ -1,0 +1,86 @@
+"""What delivery outcomes mean for cases: a card just sent becomes its case's card; a
+patient's message that failed for good opens a delivery case (Core SQL, in the outcome
+transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.statuses import EscalationKind, EscalationStatus, MessageKind, MessageStatus
+from storage.models import CaseMessage, Escalation, ScheduledMessage
+
+if TYPE_CHECKING:
+    from storage.outbox import Outcome
+
+MESSAGES = cast(Table, ScheduledMessage.__table__)
+CASES = cast(Table, Escalation.__table__)
+CASE_MESSAGES = cast(Table, CaseMessage.__table__)
+
+
+async def record_for_cases(conn: AsyncConnection, outcomes: Sequence[Outcome]) -> None:
+    sent = [o.message_id for o in outcomes if o.status == MessageStatus.SENT]
+    if sent:
+        await _link_cards(conn, sent)
+    failed = [o for o in outcomes if o.status == MessageStatus.FAILED]
+    if failed:
+        await _delivery_cases(conn, failed)
+
+
+async def _link_cards(conn: AsyncConnection, sent_ids: Sequence[int]) -> None:
+    """A case card just sent: the case remembers its message (the card's buttons edit it,
+    a reply to it is relayed). One statement; rows that are not cards change nothing."""
+    m, c = MESSAGES, CASES
+    card = (
+        select(m.c.chat_id, m.c.telegram_message_id)
+        .where(m.c.case_id == c.c.id, m.c.kind == MessageKind.CARD,
+               m.c.id.in_(sorted(sent_ids)))
+        .limit(1)
+    )
+    await conn.execute(
+        update(c)
+        .where(c.c.alert_message_id.is_(None),
+               c.c.id.in_(select(m.c.case_id).where(m.c.id.in_(sorted(sent_ids)),
+                                                    m.c.kind == MessageKind.CARD)))
+        .values(alert_chat_id=card.with_only_columns(m.c.chat_id).scalar_subquery(),
+                alert_message_id=card.with_only_columns(m.c.telegram_message_id)
+                .scalar_subquery())
+    )
+
+
+
+async def _delivery_cases(conn: AsyncConnection, failed: Sequence[Outcome]) -> None:
+    """A reminder or check-in that failed for good: the patient did not get their aftercare,
+    so staff must look. It opens a delivery case for the patient (or joins their unresolved
+    one). No card of its own: the failures of a pass are announced together in one staff
+    notice (jobs/alerts.py), so a broken content file cannot flood the staff chat."""
+    m, c = MESSAGES, CASES
+    by_id = {o.message_id: o for o in failed}
+    rows = (await conn.execute(
+        select(m.c.id, m.c.patient_id, m.c.enrollment_id, m.c.step_id)
+        .where(m.c.id.in_(sorted(by_id)), m.c.patient_id.is_not(None),
+               m.c.kind.in_(sorted(MessageKind.TO_PATIENT)))
+        .order_by(m.c.id)
+    )).all()
+    for row in rows:
+        outcome = by_id[row.id]
+        words = f"message {row.id} ({row.step_id}) not delivered"
+        case_id = await conn.scalar(
+            select(c.c.id).where(c.c.patient_id == row.patient_id,
+                                 c.c.status.in_(sorted(EscalationStatus.UNRESOLVED)))
+            .order_by(c.c.created_at, c.c.id).limit(1)
+        )
+        if case_id is None:
+            await conn.execute(insert(c).values(
+                patient_id=row.patient_id, enrollment_id=row.enrollment_id,
+                kind=EscalationKind.DELIVERY, rule_id=f"message:{row.id}", patient_text=words,
+                status=EscalationStatus.OPEN, created_at=outcome.at,
+            ))
+        else:
+            await conn.execute(insert(CASE_MESSAGES).values(
+                escalation_id=case_id, at=outcome.at, kind=EscalationKind.DELIVERY,
+                patient_text=words,
+            ))
