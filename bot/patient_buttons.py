@@ -24,6 +24,7 @@ from bot.patient_views import (
     switch_timezone,
 )
 from core.records import ClaimStatus
+from core.statuses import EscalationKind
 from core.texts.patient import button, t, ui_language
 from services import inbox, onboarding, patient_settings
 from services.context import AppContext
@@ -162,12 +163,14 @@ async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     with contextlib.suppress(TelegramError):
         await query.edit_message_text(fit(f"{outcome.question_html}\n\n{answer_line}"),
                                       reply_markup=None)
-    if outcome.alert is not None:
+    if outcome.alert is not None and outcome.alert.kind == EscalationKind.CHECKIN:
         contact = ctx.settings.clinic.contact_for(language)
         await send(update, t("checkin_escalated", language, contact=contact))
         await post_alert(context, ctx, outcome.alert)
-    else:
-        await send(update, t("checkin_thanks", language))
+        return
+    await send(update, t("checkin_thanks", language))
+    if outcome.alert is not None:  # joins their open case: staff see the answer there
+        await post_alert(context, ctx, outcome.alert)
 
 
 async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -322,6 +322,7 @@ async def answer_checkin(
             await store.enrollments.get(message.enrollment_id) if message.enrollment_id else None
         )
         escalate = _escalates(ctx, enrollment, message.step_id, option_id)
+        open_case = await store.escalations.unresolved_for(patient.id)
         answer = await store.checkins.record(
             message_id=message.id, patient_id=patient.id, enrollment_id=message.enrollment_id,
             step_id=message.step_id, option_id=option_id, escalated=escalate, now=now,
@@ -339,6 +340,9 @@ async def answer_checkin(
         AlertRequest(kind=EscalationKind.CHECKIN, patient=patient, enrollment=enrollment,
                      words=label, rule_id=f"{message.step_id}:{option_id}")
         if escalate
+        # A patient with an unresolved case: staff see their check-in answers there too.
+        else AlertRequest(kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
+                          words=f"Check-in answer: {label}") if open_case is not None
         else None
     )
     return CheckinOutcome(status="recorded", language=language, question_html=message.text,

@@ -208,3 +208,23 @@ async def test_non_staff_in_the_topic_is_refused_and_forget_closes_the_topic(
     assert topic is not None and topic.closed and topic.name == f"#{patient_id}"
     log = env.logs.text()
     assert "Asha" not in log and "parrot" not in log and "pus" not in log
+
+
+async def test_checkin_answer_of_a_patient_with_a_case_lands_in_their_topic(
+    forum_env: BotEnv,
+) -> None:
+    """A patient with an unresolved case answers a check-in ("Feels fine", which alerts
+    nobody by itself): thanked as usual, and the answer joins their case in the topic."""
+    env = forum_env
+    user = await joined(env)
+    before = len(env.sent_to(ALERT_CHAT_ID))
+    await user.send(QUESTION)
+    await env.wait_sent(ALERT_CHAT_ID, before)
+    thread = await topic_of(env, user.invite.patient_id)
+    await env.deliver(timedelta(hours=32))
+    checkin = next(m for m in reversed(env.sent_to(user.id)) if m.buttons)
+    await user.press("Feels fine", on_message=checkin)
+    await user.expect("recorded")
+    post = await posted(env, "Check-in answer: Feels fine")
+    assert post.message_thread_id == thread
+    assert len(await cases_of(env, user.invite.patient_id)) == 1
