@@ -301,7 +301,7 @@ class Outbox:
                     ),
                     finals,
                 )
-            await record_for_cases(conn, outcomes)
+            await record_for_cases(conn, [(o.message_id, o.status, o.at) for o in outcomes])
             if retries:
                 await conn.execute(
                     update(m)

@@ -5,7 +5,8 @@ transaction)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from datetime import datetime
+from typing import cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,19 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.statuses import EscalationKind, EscalationStatus, MessageKind, MessageStatus
 from storage.models import CaseMessage, Escalation, ScheduledMessage
 
-if TYPE_CHECKING:
-    from storage.outbox import Outcome
-
 MESSAGES = cast(Table, ScheduledMessage.__table__)
 CASES = cast(Table, Escalation.__table__)
 CASE_MESSAGES = cast(Table, CaseMessage.__table__)
 
 
-async def record_for_cases(conn: AsyncConnection, outcomes: Sequence[Outcome]) -> None:
-    sent = [o.message_id for o in outcomes if o.status == MessageStatus.SENT]
+async def record_for_cases(
+    conn: AsyncConnection, outcomes: Sequence[tuple[int, str, datetime]]
+) -> None:
+    """`outcomes`: (message id, status, when) of what was just recorded."""
+    sent = [message_id for message_id, status, _at in outcomes if status == MessageStatus.SENT]
     if sent:
         await _link_cards(conn, sent)
-    failed = [o for o in outcomes if o.status == MessageStatus.FAILED]
+    failed = {message_id: at for message_id, status, at in outcomes
+              if status == MessageStatus.FAILED}
     if failed:
         await _delivery_cases(conn, failed)
 
@@ -52,21 +54,20 @@ async def _link_cards(conn: AsyncConnection, sent_ids: Sequence[int]) -> None:
 
 
 
-async def _delivery_cases(conn: AsyncConnection, failed: Sequence[Outcome]) -> None:
+async def _delivery_cases(conn: AsyncConnection, failed: dict[int, datetime]) -> None:
     """A reminder or check-in that failed for good: the patient did not get their aftercare,
     so staff must look. It opens a delivery case for the patient (or joins their unresolved
     one). No card of its own: the failures of a pass are announced together in one staff
     notice (jobs/alerts.py), so a broken content file cannot flood the staff chat."""
     m, c = MESSAGES, CASES
-    by_id = {o.message_id: o for o in failed}
     rows = (await conn.execute(
         select(m.c.id, m.c.patient_id, m.c.enrollment_id, m.c.step_id)
-        .where(m.c.id.in_(sorted(by_id)), m.c.patient_id.is_not(None),
+        .where(m.c.id.in_(sorted(failed)), m.c.patient_id.is_not(None),
                m.c.kind.in_(sorted(MessageKind.TO_PATIENT)))
         .order_by(m.c.id)
     )).all()
     for row in rows:
-        outcome = by_id[row.id]
+        at = failed[row.id]
         words = f"message {row.id} ({row.step_id}) not delivered"
         case_id = await conn.scalar(
             select(c.c.id).where(c.c.patient_id == row.patient_id,
@@ -77,10 +78,10 @@ async def _delivery_cases(conn: AsyncConnection, failed: Sequence[Outcome]) -> N
             await conn.execute(insert(c).values(
                 patient_id=row.patient_id, enrollment_id=row.enrollment_id,
                 kind=EscalationKind.DELIVERY, rule_id=f"message:{row.id}", patient_text=words,
-                status=EscalationStatus.OPEN, created_at=outcome.at,
+                status=EscalationStatus.OPEN, created_at=at,
             ))
         else:
             await conn.execute(insert(CASE_MESSAGES).values(
-                escalation_id=case_id, at=outcome.at, kind=EscalationKind.DELIVERY,
+                escalation_id=case_id, at=at, kind=EscalationKind.DELIVERY,
                 patient_text=words,
             ))

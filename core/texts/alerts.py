@@ -30,7 +30,7 @@ ALERT_FOOTER_TOPIC = (
     "that stays here.</i>"
 )
 # A later message of a patient whose case is still open: posted under this heading.
-ALERT_JOINED = "➕ <b>Joins case #{case_id}</b> (patient #{patient_id})"
+ALERT_JOINED = "➕ <b>Joins case #{case_id}</b> · patient #{patient_id}"
 
 # Card buttons (the case id travels in the callback data: bot/callbacks.py).
 BUTTON_ACKNOWLEDGE = "👀 Acknowledge"
@@ -115,11 +115,10 @@ def compose_alert(facts: AlertFacts, *, joined: bool = False, in_topic: bool = F
     """The alert as safe HTML, within Telegram's limit (the patient's words cut if needed).
     `joined`: a later message of an open case, not its card; `in_topic`: posted in the
     patient's forum topic (staff answer by writing there)."""
+    if joined:
+        return _joined(facts, in_topic=in_topic)
     footer = ALERT_FOOTER_TOPIC if in_topic else ALERT_FOOTER
     lines = [ALERT_HEADINGS.get(facts.kind, ALERT_HEADING_OTHER) + f" · #{facts.escalation_id}"]
-    if joined:
-        lines.insert(0, ALERT_JOINED.format(case_id=facts.escalation_id,
-                                            patient_id=facts.patient_id))
     label = html.escape(facts.label) if facts.label else "<i>no label</i>"
     lines.append(f"Patient #{facts.patient_id}: {label}")
     if facts.protocol_id is not None:
@@ -130,15 +129,42 @@ def compose_alert(facts: AlertFacts, *, joined: bool = False, in_topic: bool = F
     if facts.rule_id:
         lines.append(f"Rule: <code>{html.escape(facts.rule_id)}</code>")
     head = "\n".join(lines) + "\n"
-    heading = "Answer" if facts.kind == "checkin" else "Their words"
-    room = MESSAGE_LIMIT - len(head) - len(footer) - 64
-    words = facts.words if len(facts.words) <= room else facts.words[: room - 1] + "…"
-    body = f"{heading}:\n<blockquote>{html.escape(words, quote=False)}</blockquote>"
+    heading = "Answer:\n" if facts.kind == "checkin" else "Their words:\n"
+    return head + _quoted(facts.words, heading, len(head) + len(footer)) + footer
+
+
+# Kinds a later message repeats the heading of: they change what the case is about.
+_JOINED_HEADINGS = frozenset({"red_flag", "checkin"})
+
+
+def _joined(facts: AlertFacts, *, in_topic: bool) -> str:
+    """A later message of a case, short: in the patient's topic everything else is above
+    it; in a chat without topics it names the patient (and answers the staff reply it
+    is posted under)."""
+    head = ALERT_JOINED.format(case_id=facts.escalation_id, patient_id=facts.patient_id)
+    if not in_topic and facts.label:
+        head += f": {html.escape(facts.label)}"
+    lines = [head]
+    if facts.kind in _JOINED_HEADINGS:
+        lines.append(ALERT_HEADINGS[facts.kind])
+        if facts.rule_id:
+            lines.append(f"Rule: <code>{html.escape(facts.rule_id)}</code>")
+    elif facts.kind == "media":
+        lines.append(ALERT_HEADINGS["media"])
+    head_text = "\n".join(lines) + "\n"
+    return head_text + _quoted(facts.words, "", len(head_text))
+
+
+def _quoted(words: str, heading: str, used: int) -> str:
+    """The patient's words as a quote within what is left of Telegram's limit."""
+    room = MESSAGE_LIMIT - used - len(heading) - 64
+    words = words if len(words) <= room else words[: room - 1] + "…"
+    body = f"{heading}<blockquote>{html.escape(words, quote=False)}</blockquote>"
     # Escaping can grow the words (& -> &amp;); cut again on the escaped form if it did.
-    while len(head) + len(body) + len(footer) > MESSAGE_LIMIT and len(words) > 1:
+    while used + len(body) > MESSAGE_LIMIT and len(words) > 1:
         words = words[: len(words) * 9 // 10] + "…"
-        body = f"{heading}:\n<blockquote>{html.escape(words, quote=False)}</blockquote>"
-    return head + body + footer
+        body = f"{heading}<blockquote>{html.escape(words, quote=False)}</blockquote>"
+    return body
 
 
 def compose_delivery_failures(
