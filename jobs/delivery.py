@@ -167,7 +167,9 @@ class DeliveryWorker:
         if backlog:
             return self._clock.now()
         next_due = await self.outbox.next_due()
-        if self._dispatch.in_flight:  # come back soon to record their outcomes
+        # Sends still in flight, or answered after this pass's last write: come back soon
+        # to record them (a send answered just after the final flush left its outcome here).
+        if self._dispatch.in_flight or self._outcomes.waiting:
             soon = self._clock.now() + timedelta(seconds=self._outcomes.flush_seconds)
             return soon if next_due is None else min(next_due, soon)
         return next_due

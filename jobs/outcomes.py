@@ -53,6 +53,11 @@ class OutcomeBuffer:
         self._buffer: list[Outcome] = []
         self._oldest = 0.0  # monotonic time the oldest buffered outcome was made
 
+    @property
+    def waiting(self) -> bool:
+        """Whether outcomes are buffered, not yet written."""
+        return bool(self._buffer)
+
     def keep(self, outcome: Outcome) -> None:
         if not self._buffer:
             self._oldest = time.monotonic()
