@@ -155,7 +155,7 @@ async def test_photo_with_red_flag_and_voice_note_are_copied_to_the_topic(
     await user.send_voice()
     [passed] = await env.wait_sent(user.id, before_patient)
     assert "passed this to the clinic team" in passed.visible
-    post, voice = await env.wait_sent(ALERT_CHAT_ID, before, count=2)
+    _post, voice = await env.wait_sent(ALERT_CHAT_ID, before, count=2)
     assert voice.method == "copyMessage" and voice.payload.get("voice")
     assert voice.message_thread_id == thread
     assert [c.id for c in await cases_of(env, patient_id)] == [case.id]

@@ -14,8 +14,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from tests.e2e.harness import ALERT_CHAT_ID, BotEnv, running_bot
 from testkit.fakes.bot_api import FakeBotApi
+from tests.e2e.harness import ALERT_CHAT_ID, BotEnv, running_bot
 
 CASES = 60
 WINDOW = 2.0  # seconds: the fake's group window (Telegram: 60)
