@@ -13,7 +13,7 @@ COLUMN = 80  # px per day column
 HEAD = 54  # px of day headings above the 24 hours
 HOURS_H = 480  # px for a whole local day
 AXIS = 40  # px of hour labels on the left
-COLORS = {"sent": "#2e7d32", "expired": "#9e9e9e", "failed": "#c62828"}
+COLORS = {"sent": "#2e7d32", "expired": "#767676", "failed": "#c62828"}
 
 
 def _svg(width: int, height: int, body: list[str], label: str, *, fit: bool = False

@@ -8,9 +8,10 @@ import json
 import segno
 from markupsafe import Markup
 
+from console.security import FORM_FIELD
 from console.web import Page
 from core.local_time import format_session
-from services.console_enroll import enroll_at_desk, invite_progress
+from services.console_enroll import enroll_at_desk, invite_progress, new_form_token
 from services.enrollment import LABEL_LIMIT, EnrollmentInputError
 
 PROBLEMS = {
@@ -19,7 +20,15 @@ PROBLEMS = {
                 "15/12/2026 10:00, today 16:30 or tomorrow 10am.",
     "far_time": "That session is more than a year away. Check the year.",
     "long_label": f"The label is too long ({LABEL_LIMIT} characters at most).",
+    "bad_form": "This form is out of date. Check the fields and create the invitation again.",
+    "form_used": "That form had already created an invitation for someone else. Here it is "
+                 "again with what you typed, as a new form: check it and create the invitation.",
 }
+REPEAT_NOTE = "This form was already sent: this is the invitation it created (no new patient)."
+REPEAT_NO_CODE = ("This form was already sent, so no new patient was created. Its QR code "
+                  "cannot be shown again here; to give the patient a new link, send "
+                  "/invite <patient id> to the bot.")
+UNKNOWN_OUTCOME = "Look for the patient under Patients."
 STATES = {
     "waiting": "Waiting for the patient to scan the code and say yes…",
     "joined": "Joined: the patient said yes and their care has started.",
@@ -38,6 +47,9 @@ def qr_svg(link: str) -> Markup:
 
 
 class EnrollHandler(Page):
+    """GET: the form, with a one-time token; POST: enroll once per token (a second send of
+    the same form, a double click or back-and-resend, shows what the first made)."""
+
     def get(self) -> None:
         self._form()
 
@@ -48,25 +60,35 @@ class EnrollHandler(Page):
             for p in self.ctx.content.protocols.values()
         )
         self.show("enroll.html", title="Enroll", active="enroll", protocols=protocols,
-                  problem=problem, form={k: self.field(k) for k in ("protocol", "when",
-                                                                    "label")})
+                  problem=problem, form_token=new_form_token(),
+                  form={k: self.field(k) for k in ("protocol", "when", "label")})
 
     async def post(self) -> None:
         assert self.user is not None
         try:
-            invite = await enroll_at_desk(
-                self.ctx, protocol_id=self.field("protocol"), when=self.field("when"),
+            made = await enroll_at_desk(
+                self.ctx, self.state.recent_invites, form_token=self.field(FORM_FIELD),
+                protocol_id=self.field("protocol"), when=self.field("when"),
                 label=self.field("label"), staff_id=self.user.user_id,
             )
         except EnrollmentInputError as error:
             self._form(PROBLEMS.get(error.reason, "That could not be enrolled."), status=400)
+            return
+        note = REPEAT_NOTE if made.repeat else ""
+        invite = made.invite
+        if invite is None:  # sent before, and this process no longer holds its code
+            progress = (await invite_progress(self.ctx, made.enrollment_id)
+                        if made.enrollment_id is not None else None)
+            self.show("invite_status.html", title="Invitation", active="enroll",
+                      progress=progress, note=REPEAT_NO_CODE,
+                      text=STATES[progress.state] if progress else UNKNOWN_OUTCOME)
             return
         protocol = self.ctx.content.protocols[invite.protocol_id]
         self.show("enrolled.html", title="Scan to join", active="enroll", invite=invite,
                   qr=qr_svg(invite.link), session=format_session(invite.session_start,
                                                                   self.ctx.zone),
                   protocol_name=protocol.name.get(self.ctx.settings.clinic.default_language),
-                  waiting=STATES["waiting"])
+                  waiting=STATES["waiting"], note=note)
 
 
 class InviteStatusHandler(Page):
@@ -80,4 +102,4 @@ class InviteStatusHandler(Page):
                                     "patient_id": progress.patient_id}))
             return
         self.show("invite_status.html", title="Invitation", active="enroll",
-                  progress=progress, text=STATES[progress.state])
+                  progress=progress, text=STATES[progress.state], note="")

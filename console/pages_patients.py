@@ -12,6 +12,7 @@ TIME_PROBLEM = ("The time could not be read. Type it like 2026-12-15 10:00, 15/1
                 "today 16:30 or tomorrow 10am (clinic time).")
 DONE = {
     "cancelled": "Care cancelled: nothing more will be sent.",
+    "cancelled_told": "Care cancelled: the patient is being told, and nothing else will be sent.",
     "nothing": "There was no live plan to cancel.",
     "rescheduled": "Session moved; pending messages re-planned.",
     "session": "New session recorded; its care has started.",
@@ -26,8 +27,8 @@ class PatientsHandler(Page):
     async def get(self) -> None:
         wanted = patients.clean_search(
             self.get_query_argument("q", ""), self.get_query_argument("protocol", ""),
-            self.get_query_argument("status", ""), self.get_query_argument("page", "1"),
-            protocols=set(self.ctx.content.protocols),
+            self.get_query_argument("status", ""), self.get_query_argument("before", ""),
+            self.get_query_argument("after", ""), protocols=set(self.ctx.content.protocols),
         )
         result = await patients.search(self.ctx, wanted)
         self.show("patients.html", title="Patients", active="patients", result=result,
@@ -79,7 +80,9 @@ class PatientActionHandler(PatientHandler):
             cancelled = await patients.cancel(self.ctx, patient_id, staff_id=staff)
             if cancelled is None:
                 return "!There is no such patient."
-            return "cancelled" if cancelled.enrollments else "nothing"
+            if not cancelled.enrollments:
+                return "nothing"
+            return "cancelled_told" if cancelled.notify_chat_id is not None else "cancelled"
         if action == "reschedule":
             moved = await patients.reschedule(self.ctx, patient_id, when, staff_id=staff)
             if moved is None:

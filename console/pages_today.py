@@ -6,7 +6,7 @@ from __future__ import annotations
 from console.web import Page
 from services.cases import CaseAction, act
 from services.console_config import CONSOLE_PATH
-from services.console_today import resolve_case, today
+from services.console_today import today
 
 DONE = {
     "resolved": "Case resolved.", "gone": "That case was already closed.",
@@ -24,21 +24,25 @@ class TodayHandler(Page):
 
 
 class ResolveCaseHandler(Page):
-    """POST /console/cases/<id>/resolve: close an open case (audited)."""
+    """POST /console/cases/<id>/resolve: close an open case (audited; the card in the staff
+    chat is redrawn through the outbox)."""
 
     async def post(self, escalation_id: str) -> None:
         assert self.user is not None
-        closed = await resolve_case(self.ctx, int(escalation_id), staff_id=self.user.user_id)
-        self.redirect(f"{CONSOLE_PATH}/?done={'resolved' if closed else 'gone'}", status=303)
+        result = await act(self.ctx, int(escalation_id), CaseAction.RESOLVE, self.user.user_id,
+                           redraw_card=True)
+        self.redirect(f"{CONSOLE_PATH}/?done={'resolved' if result.outcome == 'ok' else 'gone'}",
+                      status=303)
 
 
 class CaseActionHandler(Page):
-    """POST /console/cases/<id>/(acknowledge|assign): the same services as the Telegram card
-    (audited there); the card in Telegram is not edited from here (the console does not
-    reach the bot), it shows the change at its next edit or in /case."""
+    """POST /console/cases/<id>/(acknowledge|assign): the same service as the Telegram card
+    (audited there); the card in the staff chat is redrawn through the outbox, so it shows
+    who has the case as if they had pressed its button."""
 
     async def post(self, escalation_id: str, action: str) -> None:
         assert self.user is not None
-        result = await act(self.ctx, int(escalation_id), CaseAction(action), self.user.user_id)
+        result = await act(self.ctx, int(escalation_id), CaseAction(action), self.user.user_id,
+                           redraw_card=True)
         outcome = {"ok": ACTION_DONE[action], "unchanged": "unchanged"}.get(result.outcome, "gone")
         self.redirect(f"{CONSOLE_PATH}/?done={outcome}", status=303)

@@ -9,6 +9,7 @@ import secrets
 SESSION_COOKIE = "console_session"
 PRESESSION_COOKIE = "console_pre"  # CSRF for the sign-in forms, before there is a session
 CSRF_FIELD = "_csrf"
+FORM_FIELD = "_form"  # a one-time form token (Enroll): the same form sent twice acts once
 PRESESSION_MAX_AGE = 3600  # seconds a sign-in page may stay open before its form is stale
 
 # No inline script or style anywhere; the one script and stylesheet come from /console/static.

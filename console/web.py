@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,6 +26,7 @@ from console.security import (
 )
 from console.templating import render
 from services.console_config import CONSOLE_PATH, ConsoleSettings
+from services.console_enroll import RecentInvites
 from services.console_signin import ConsoleUser, refuse, session_user
 from services.context import AppContext
 
@@ -44,6 +45,8 @@ class ConsoleState:
     bot_token: str
     content_dir: Path | None
     templates: jinja2.Environment
+    # Invitations made from Enroll forms lately, to show again for a resent form.
+    recent_invites: RecentInvites = field(default_factory=RecentInvites)
 
 
 class Refused(Exception):

@@ -18,6 +18,7 @@ from core.records import (
     PatientRecord,
 )
 from core.statuses import AuditOutcome, MessageStatus, PatientStatus
+from core.texts import patient as patient_texts
 from services.context import AppContext
 from services.enrollment import EnrollmentInputError, parse_session_time
 from services.planning import patient_zone
@@ -29,51 +30,63 @@ from services.staff_admin import (
     reschedule_patient,
 )
 from storage import console_queries as q
+from storage import console_writes as writes
 from storage.patient_data import collect_patient_data, patient_target
 from storage.repositories import Store
 
 PAGE_SIZE = 30
+CANCEL_NOTICE_STEP = "notice-cancelled"  # step_id of the outbox row telling the patient
 SEARCH_LIMIT = 100  # characters of a search; longer is cut
 STATUS_FILTERS = tuple(s for s in PatientStatus if s != PatientStatus.FORGOTTEN)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Search:
+    """A patient search: text, filters, and which page (keyset: older than `before` or newer
+    than `after`, patient ids; neither: the newest)."""
+
     text: str = ""
     protocol_id: str = ""
     status: str = ""
-    page: int = 1
+    before: int | None = None
+    after: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class SearchResult:
     search: Search
     rows: tuple[q.PatientRow, ...]
-    has_more: bool
+    newer: bool  # there are newer matches (a "Newer" link)
+    older: bool  # there are older matches (an "Older" link)
 
 
-def clean_search(text: str, protocol_id: str, status: str, page: str, *,
-                 protocols: set[str]) -> Search:
-    """A search as typed, made safe: unknown protocols and statuses are ignored."""
-    number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+def _patient_id(text: str) -> int | None:
+    return int(text) if text.isdigit() and 0 < int(text) < 10**12 else None
+
+
+def clean_search(text: str, protocol_id: str, status: str, before: str = "", after: str = "",
+                 *, protocols: set[str]) -> Search:
+    """A search as typed, made safe: unknown protocols, statuses and page marks are ignored."""
+    older_than, newer_than = _patient_id(before), _patient_id(after)
     return Search(
         text=" ".join(text.split())[:SEARCH_LIMIT],
         protocol_id=protocol_id if protocol_id in protocols else "",
         status=status if status in STATUS_FILTERS else "",
-        page=number,
+        before=older_than,
+        after=None if older_than is not None else newer_than,
     )
 
 
 async def search(ctx: AppContext, wanted: Search) -> SearchResult:
-    """Patients matching the search, newest first (erased patients only when asked for)."""
-    statuses = [wanted.status] if wanted.status else list(STATUS_FILTERS)
+    """Patients matching the search, newest first (erased patients never: their label is
+    gone). Text matches an id exactly or the start of a label, in any case."""
     async with Store(ctx.sessions) as store:
-        rows, more = await q.search_patients(
+        page = await q.search_patients(
             store.session, now=ctx.clock.now(), text=wanted.text or None,
-            protocol_id=wanted.protocol_id or None, statuses=statuses, limit=PAGE_SIZE,
-            offset=(wanted.page - 1) * PAGE_SIZE,
+            protocol_id=wanted.protocol_id or None, status=wanted.status or None,
+            before=wanted.before, after=wanted.after, limit=PAGE_SIZE,
         )
-    return SearchResult(search=wanted, rows=rows, has_more=more)
+    return SearchResult(search=wanted, rows=page.rows, newer=page.newer, older=page.older)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +104,7 @@ class PatientTimeline:
     patient: PatientRecord
     plans: tuple[tuple[EnrollmentRecord, tuple[PlanLine, ...]], ...]
     alerts: tuple[MessageRecord, ...]  # staff alerts about the patient that went via the outbox
+    notices: tuple[MessageRecord, ...] = ()  # to the patient, outside any plan (a cancel notice)
     cases: tuple[EscalationRecord, ...]
     history: tuple[AuditRecord, ...]  # who did what to this patient, newest first
 
@@ -127,10 +141,11 @@ async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
             store.session, patient_target(patient_id), patient.created_at
         )
     by_enrollment: dict[int, list[PlanLine]] = {e.id: [] for e in enrollments}
-    alerts = []
+    alerts: list[MessageRecord] = []
+    notices: list[MessageRecord] = []
     for message in messages:
         if message.enrollment_id not in by_enrollment:
-            alerts.append(message)
+            (notices if message.patient_id == patient_id else alerts).append(message)
             continue
         answer = answers.get(message.id)
         text = None
@@ -143,7 +158,7 @@ async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
     return PatientTimeline(
         patient=patient,
         plans=tuple((e, tuple(by_enrollment[e.id])) for e in enrollments),
-        alerts=tuple(alerts), cases=cases, history=history,
+        alerts=tuple(alerts), notices=tuple(notices), cases=cases, history=history,
     )
 
 
@@ -157,8 +172,36 @@ def session_time(ctx: AppContext, text: str) -> datetime:
 
 
 async def cancel(ctx: AppContext, patient_id: int, *, staff_id: int) -> CancelResult | None:
-    """Cancel the patient's care (every live enrollment and its pending messages)."""
-    return await cancel_patient(ctx, patient_id, staff_id=staff_id)
+    """Cancel the patient's care (every live enrollment and its pending messages) with the
+    bot's own use case, and tell the patient when that use case says they should be told
+    (`notify_chat_id`: care was live and their chat is reachable), as the bot's /cancel does.
+    None when there is no such patient."""
+    result = await cancel_patient(ctx, patient_id, staff_id=staff_id)
+    if result is not None and result.notify_chat_id is not None:
+        await tell_patient_cancelled(ctx, patient_id, result)
+    return result
+
+
+async def tell_patient_cancelled(
+    ctx: AppContext, patient_id: int, result: CancelResult
+) -> int | None:
+    """Queue the patient's "your reminders were cancelled" message (the text /cancel sends,
+    core.texts.patient "cancelled_by_clinic", in their language) through the outbox: the
+    console cannot reach Telegram itself, and the outbox retries, paces, keeps quiet hours
+    and skips a patient who has stopped meanwhile. The outbox row's id, or None when the
+    result says nobody is to be told."""
+    if result.notify_chat_id is None:
+        return None
+    clinic = ctx.settings.clinic
+    text = patient_texts.t("cancelled_by_clinic", result.language, clinic=clinic.name,
+                           contact=clinic.contact_for(result.language))
+    async with Store(ctx.sessions) as store:
+        message_id = await writes.enqueue_patient_notice(
+            store.session, patient_id=patient_id, chat_id=result.notify_chat_id,
+            step_id=CANCEL_NOTICE_STEP, text=text, now=ctx.clock.now(),
+        )
+    ctx.wake_delivery()
+    return message_id
 
 
 async def reschedule(

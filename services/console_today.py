@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from core.local_time import resolve_local
-from core.records import AuditRecord, EscalationRecord, MessageRecord, PatientRecord
-from core.statuses import AuditOutcome, EscalationKind
+from core.records import AuditRecord, EscalationRecord, MessageRecord
+from core.statuses import EscalationKind
 from services.context import AppContext
 from storage import console_queries as q
-from storage.patient_data import patient_target, target_patient_id
+from storage.patient_data import target_patient_id
 from storage.repositories import Store
 
 DUE_WINDOW = timedelta(hours=1)
@@ -31,7 +31,7 @@ EVENT_ACTIONS = {
 @dataclass(frozen=True, kw_only=True)
 class Case:
     escalation: EscalationRecord
-    patient: PatientRecord | None
+    label: str | None  # the patient's label, if any
     age: timedelta
 
 
@@ -54,7 +54,7 @@ class Today:
     failed: q.Listing[MessageRecord]
     due_soon: q.Listing[MessageRecord]
     events: tuple[Event, ...]
-    patients: dict[int, PatientRecord]
+    labels: dict[int, str | None]  # of the patients named in cases and events
 
 
 def clinic_midnight(ctx: AppContext, now: datetime) -> datetime:
@@ -84,43 +84,21 @@ async def today(ctx: AppContext) -> Today:
         failed = await q.failed_since(session, now - FAILED_WINDOW)
         due = await q.due_before(session, now + DUE_WINDOW)
         audit = await q.audit_since(session, day_start, EVENT_ACTIONS)
-        events = []
-        for event in map(_event, audit):
-            if event.patient_id is None and event.enrollment_id is not None:
-                enrollment = await store.enrollments.get(event.enrollment_id)
-                if enrollment is not None:
-                    event = replace(event, patient_id=enrollment.patient_id)
-            events.append(event)
+        events = [_event(record) for record in audit]
+        # Events naming an enrollment (a declined invite): whose it is, in one query.
+        owners = await q.enrollment_patients(session, {
+            e.enrollment_id for e in events if e.patient_id is None and e.enrollment_id})
+        events = [replace(e, patient_id=owners.get(e.enrollment_id or 0, e.patient_id))
+                  if e.patient_id is None else e for e in events]
+        # Failed and due messages show the patient's number only: no label to read.
         wanted = {e.patient_id for e in escalations if e.patient_id is not None}
-        wanted |= {m.patient_id or m.about_patient_id or 0 for m in (*failed.rows, *due.rows)}
         wanted |= {e.patient_id for e in events if e.patient_id is not None}
-        patients = await q.patients_by_id(session, wanted - {0})
+        labels = await q.labels_by_id(session, wanted)
     cases = sorted(
-        (Case(escalation=e, patient=patients.get(e.patient_id or 0), age=now - e.created_at)
+        (Case(escalation=e, label=labels.get(e.patient_id or 0), age=now - e.created_at)
          for e in escalations),
         key=lambda c: (URGENCY.get(c.escalation.kind, 9), c.escalation.created_at),
     )
     return Today(now=now, day_start=day_start, cases=tuple(cases), open_total=open_total,
                  failed=failed,
-                 due_soon=due, events=tuple(events), patients=patients)
-
-
-async def resolve_case(ctx: AppContext, escalation_id: int, *, staff_id: int) -> bool:
-    """Close an open case from the console (audited); False when unknown or already closed."""
-    now = ctx.clock.now()
-    async with Store(ctx.sessions) as store:
-        escalation = await store.escalations.get(escalation_id)
-        closed = escalation is not None and (
-            await store.escalations.resolve(escalation_id, staff_id, now) is not None
-        )
-        target = (
-            patient_target(escalation.patient_id)
-            if escalation is not None and escalation.patient_id is not None
-            else None
-        )
-        await store.audit.record(
-            actor_id=staff_id, action="case.resolve",
-            outcome=AuditOutcome.OK if closed else AuditOutcome.INVALID, target=target,
-            detail=f"escalation:{escalation_id} console", now=now,
-        )
-    return closed
+                 due_soon=due, events=tuple(events), labels=labels)

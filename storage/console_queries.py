@@ -1,5 +1,5 @@
 """Read queries the staff console needs (Today, patient search, a patient's timeline), each
-one indexed query returning core.records values, never ORM rows."""
+served by an index and bounded by a LIMIT, returning core.records values, never ORM rows."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.clock import require_aware
 from core.records import (
@@ -19,8 +20,14 @@ from core.records import (
     MessageRecord,
     PatientRecord,
 )
-from core.statuses import EscalationStatus, MessageKind, MessageStatus
-from storage.models import AuditEvent, Enrollment, Escalation, Patient, ScheduledMessage
+from core.statuses import EscalationStatus, MessageStatus, PatientStatus
+from storage.models import (
+    AuditEvent,
+    Enrollment,
+    Escalation,
+    Patient,
+    ScheduledMessage,
+)
 from storage.repositories.audit import audit_record
 from storage.repositories.enrollments import enrollment_record
 from storage.repositories.escalations import escalation_record
@@ -28,37 +35,46 @@ from storage.repositories.messages import message_record
 from storage.repositories.patients import patient_record
 
 T = TypeVar("T")
+# Today's lists count their rows only this far: past it the page says "1000+" rather than
+# counting a backlog of a million rows on every load (Stats has the exact figures).
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True, kw_only=True)
 class Listing(Generic[T]):
-    """Some rows of a longer list, and how many there are in all."""
+    """Some rows of a longer list and how many there are in all: `total` is exact unless
+    `capped`, when there are more than COUNT_CAP (and `total` is COUNT_CAP)."""
 
     rows: tuple[T, ...]
     total: int
+    capped: bool = False
 
 
 async def _listing(
     session: AsyncSession, query: Select[ScheduledMessage], limit: int
 ) -> Listing[MessageRecord]:
-    rows = await session.scalars(query.limit(limit))
-    total = await session.scalar(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    )
-    return Listing(rows=tuple(message_record(row) for row in rows), total=int(total or 0))
+    rows = tuple(message_record(row) for row in await session.scalars(query.limit(limit)))
+    if len(rows) < limit:  # all of them are here: nothing more to count
+        return Listing(rows=rows, total=len(rows))
+    # Kept in the listing's order, so the planner walks the listing's index (PostgreSQL's
+    # estimate for "pending and due by then" is far too high, and it would scan the table).
+    bounded = query.with_only_columns(ScheduledMessage.id).limit(COUNT_CAP + 1)
+    total = int(await session.scalar(select(func.count()).select_from(bounded.subquery())) or 0)
+    return Listing(rows=rows, total=min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
 async def due_before(
     session: AsyncSession, until: datetime, *, limit: int = 50
 ) -> Listing[MessageRecord]:
-    """Patient messages still to go out by `until` (overdue ones too), soonest first."""
+    """Patient messages still to go out by `until` (overdue ones too), soonest first
+    (ix_messages_claim: status, available_at)."""
     require_aware(until, "until")
     query = (
         select(ScheduledMessage)
         .where(
             ScheduledMessage.status == MessageStatus.PENDING,
             ScheduledMessage.available_at <= until,
-            ScheduledMessage.kind != MessageKind.ALERT,
+            ScheduledMessage.patient_id.is_not(None),  # to a patient, not the staff chat
         )
         .order_by(ScheduledMessage.available_at, ScheduledMessage.id)
     )
@@ -68,7 +84,8 @@ async def due_before(
 async def failed_since(
     session: AsyncSession, since: datetime, *, limit: int = 50
 ) -> Listing[MessageRecord]:
-    """Messages that ended as failed at or after `since`, newest first."""
+    """Messages that ended as failed at or after `since`, newest first
+    (ix_messages_finished: status, finished_at)."""
     require_aware(since, "since")
     query = (
         select(ScheduledMessage)
@@ -112,15 +129,29 @@ async def audit_since(
     return tuple(audit_record(row) for row in rows)
 
 
-async def patients_by_id(
+async def labels_by_id(
     session: AsyncSession, patient_ids: Collection[int]
-) -> dict[int, PatientRecord]:
-    """The patients with these ids (missing ids are left out)."""
+) -> dict[int, str | None]:
+    """The labels of these patients (missing ids are left out): all Today shows of them."""
     if not patient_ids:
         return {}
-    rows = await session.scalars(select(Patient).where(Patient.id.in_(sorted(patient_ids))))
-    return {row.id: patient_record(row) for row in rows}
+    rows = await session.execute(
+        select(Patient.id, Patient.label).where(Patient.id.in_(sorted(patient_ids))))
+    return {patient_id: label for patient_id, label in rows}
 
+
+async def enrollment_patients(
+    session: AsyncSession, enrollment_ids: Collection[int]
+) -> dict[int, int]:
+    """Whose each of these enrollments is (enrollment id -> patient id)."""
+    if not enrollment_ids:
+        return {}
+    rows = await session.execute(select(Enrollment.id, Enrollment.patient_id)
+                                 .where(Enrollment.id.in_(sorted(enrollment_ids))))
+    return {enrollment_id: patient_id for enrollment_id, patient_id in rows}
+
+
+# --- patient search ----------------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
 class PatientRow:
@@ -131,8 +162,50 @@ class PatientRow:
     next_due: datetime | None
 
 
-def _newest_enrollment_ids() -> Select[int]:
-    return select(func.max(Enrollment.id)).group_by(Enrollment.patient_id)
+@dataclass(frozen=True, kw_only=True)
+class PatientPage:
+    """A page of the search, newest first, and whether there are newer or older matches."""
+
+    rows: tuple[PatientRow, ...]
+    newer: bool
+    older: bool
+
+
+def label_starts_with(session: AsyncSession, text: str) -> ColumnElement[bool]:
+    """The label starts with `text`, in any case: a range on lower(label) in code-point
+    order, which ix_patients_label_prefix serves (on PostgreSQL through text_pattern_ops
+    and its ~>=~ / ~<~ operators: any database collation, and generic plans too)."""
+    lowered = func.lower(Patient.label)
+    prefix = text.lower()
+    following = _next_string(prefix)
+    if following is None:  # nothing sorts after it: only a LIKE can say it
+        return lowered.startswith(prefix, autoescape=True)
+    if session.get_bind().dialect.name == "postgresql":
+        at_least = lowered.op("~>=~", is_comparison=True)(prefix)
+        return and_(at_least, lowered.op("~<~", is_comparison=True)(following))
+    return and_(lowered >= prefix, lowered < following)
+
+
+def _next_string(prefix: str) -> str | None:
+    """The least string after every string starting with `prefix` (code-point order)."""
+    for cut in range(len(prefix) - 1, -1, -1):
+        if ord(prefix[cut]) < 0x10FFFF:
+            return prefix[:cut] + chr(ord(prefix[cut]) + 1)
+    return None
+
+
+def _newest_enrollment_on(protocol_id: str) -> ColumnElement[bool]:
+    """The patient's newest enrollment is on this protocol: checked per patient through
+    ix_enrollments_patient_id, never by grouping every enrollment in the table."""
+    newer = aliased(Enrollment)
+    return exists(
+        select(Enrollment.id).where(
+            Enrollment.patient_id == Patient.id,
+            Enrollment.protocol_id == protocol_id,
+            ~exists(select(newer.id).where(newer.patient_id == Enrollment.patient_id,
+                                           newer.id > Enrollment.id)),
+        )
+    )
 
 
 async def search_patients(
@@ -141,31 +214,55 @@ async def search_patients(
     now: datetime,
     text: str | None = None,
     protocol_id: str | None = None,
-    statuses: Sequence[str] = (),
+    status: str | None = None,
+    before: int | None = None,
+    after: int | None = None,
     limit: int = 30,
-    offset: int = 0,
-) -> tuple[tuple[PatientRow, ...], bool]:
-    """Patients, newest first: `text` matches the id exactly or the label (any case);
-    `protocol_id` the newest enrollment's protocol; `statuses` the patient status.
-    Returns (rows, whether there are more)."""
+) -> PatientPage:
+    """Patients, newest first: `text` matches the id exactly ("12", "#12") or the start of
+    the label in any case; `protocol_id` the newest enrollment's protocol; `status` the
+    patient status (none: every status but forgotten). Keyset pages: ids below `before`
+    (older) or above `after` (newer)."""
     require_aware(now, "now")
-    query = select(Patient).order_by(Patient.id.desc())
-    if statuses:
-        query = query.where(Patient.status.in_(list(statuses)))
+    matching: list[ColumnElement[bool]] = [
+        Patient.status == status if status else Patient.status != PatientStatus.FORGOTTEN
+    ]
     if text:
-        label = func.lower(Patient.label).contains(text.lower(), autoescape=True)
+        label = label_starts_with(session, text)
         digits = text.lstrip("#")
-        query = query.where(or_(Patient.id == int(digits), label) if digits.isdigit() else label)
+        matching.append(or_(Patient.id == int(digits), label) if digits.isdigit() else label)
     if protocol_id:
-        newest = (
-            select(Enrollment.patient_id)
-            .where(Enrollment.protocol_id == protocol_id)
-            .where(Enrollment.id.in_(_newest_enrollment_ids()))
-        )
-        query = query.where(Patient.id.in_(newest))
-    patients = list(await session.scalars(query.limit(limit + 1).offset(offset)))
-    more = len(patients) > limit
-    patients = patients[:limit]
+        matching.append(_newest_enrollment_on(protocol_id))
+    query = select(Patient).where(*matching)
+    # With text, "id + 0" keeps the planner off walking the primary key backwards in the
+    # hope of meeting matches early (clustered matches made that a scan of the table): it
+    # reads the label index, or scans and sorts when nearly everyone matches.
+    order = Patient.id + 0 if text else Patient.id
+    if after is not None:
+        found = list(await session.scalars(
+            query.where(Patient.id > after).order_by(order).limit(limit + 1)))
+        patients = found[:limit][::-1]
+        newer, older = len(found) > limit, await _any(session, matching, Patient.id <= after)
+    else:
+        if before is not None:
+            query = query.where(Patient.id < before)
+        found = list(await session.scalars(query.order_by(order.desc()).limit(limit + 1)))
+        patients = found[:limit]
+        older = len(found) > limit
+        newer = before is not None and await _any(session, matching, Patient.id >= before)
+    rows = await _with_plans(session, patients, now)
+    return PatientPage(rows=rows, newer=newer, older=older)
+
+
+async def _any(session: AsyncSession, matching: list[ColumnElement[bool]],
+               beyond: ColumnElement[bool]) -> bool:
+    return await session.scalar(select(exists().where(*matching, beyond))) is True
+
+
+async def _with_plans(
+    session: AsyncSession, patients: Sequence[Patient], now: datetime
+) -> tuple[PatientRow, ...]:
+    """Each patient's newest enrollment and next message (two queries for the page)."""
     ids = [p.id for p in patients]
     enrollments: dict[int, EnrollmentRecord] = {}
     due: dict[int, datetime] = {}
@@ -185,12 +282,11 @@ async def search_patients(
         ):
             if patient_id is not None and next_due is not None:
                 due[patient_id] = _aware(next_due)
-    rows = tuple(
+    return tuple(
         PatientRow(patient=patient_record(p), enrollment=enrollments.get(p.id),
                    next_due=due.get(p.id))
         for p in patients
     )
-    return rows, more
 
 
 def _aware(value: datetime) -> datetime:
@@ -200,15 +296,21 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# --- one patient ---------------------------------------------------------------------------
+
 async def messages_for_patient(
     session: AsyncSession, patient_id: int, enrollment_ids: Collection[int]
 ) -> tuple[MessageRecord, ...]:
-    """Every message of the patient's enrollments, and alerts about them, by due time.
+    """Every message of the patient's enrollments, notices to them that belong to no plan,
+    and alerts about them, by due time.
 
-    Two indexed queries (enrollment_id, about_patient_id), not one OR that SQLite answers
-    with a scan of the whole outbox."""
+    Indexed queries (enrollment_id; patient_id; about_patient_id), not one OR that SQLite
+    answers with a scan of the whole outbox."""
     found: list[ScheduledMessage] = []
-    wanted = [ScheduledMessage.about_patient_id == patient_id]
+    wanted = [
+        ScheduledMessage.about_patient_id == patient_id,
+        and_(ScheduledMessage.patient_id == patient_id, ScheduledMessage.enrollment_id.is_(None)),
+    ]
     if enrollment_ids:
         wanted.append(ScheduledMessage.enrollment_id.in_(sorted(enrollment_ids)))
     for criterion in wanted:
@@ -236,14 +338,20 @@ async def escalations_for_patient(
 async def audit_for_patient(
     session: AsyncSession, target: str, since: datetime, *, limit: int = 100
 ) -> tuple[AuditRecord, ...]:
-    """Audit events naming the patient (`target`) at or after `since` (when the patient was
-    created: the `at` index bounds the search), newest first."""
+    """Audit events naming the patient (`target` as their target or their detail) at or
+    after `since` (when the patient was created), newest first.
+
+    Two queries, one per column, each read in order from its (column, at) index; not one
+    OR, which the databases answer by walking every event since `since`."""
     require_aware(since, "since")
-    rows = await session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.at >= since, or_(AuditEvent.target == target,
-                                           AuditEvent.detail == target))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    )
-    return tuple(audit_record(row) for row in rows)
+    found: dict[int, AuditEvent] = {}
+    for column in (AuditEvent.target, AuditEvent.detail):
+        for row in await session.scalars(
+            select(AuditEvent)
+            .where(column == target, AuditEvent.at >= since)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        ):
+            found[row.id] = row
+    newest = sorted(found.values(), key=lambda row: (row.at, row.id), reverse=True)[:limit]
+    return tuple(audit_record(row) for row in newest)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.statuses import MessageKind, MessageStatus
+from core.statuses import MessageStatus
 from storage.models import AuditEvent, CheckinAnswer, Escalation, ScheduledMessage
 
 FINISHED = (MessageStatus.SENT, MessageStatus.EXPIRED, MessageStatus.FAILED)
@@ -28,13 +28,14 @@ def _utc(value: datetime | str) -> datetime:
 async def outcomes_since(
     session: AsyncSession, since: datetime
 ) -> tuple[tuple[str, datetime], ...]:
-    """(status, finished at) of every patient message sent, expired or failed since then."""
+    """(status, finished at) of every patient message sent, expired or failed since then
+    (ix_messages_finished: status, finished_at)."""
     require_aware(since, "since")
     rows = await session.execute(
         select(ScheduledMessage.status, ScheduledMessage.finished_at).where(
             ScheduledMessage.status.in_([str(s) for s in FINISHED]),
             ScheduledMessage.finished_at >= since,
-            ScheduledMessage.kind != MessageKind.ALERT,
+            ScheduledMessage.patient_id.is_not(None),  # to a patient, not the staff chat
         )
     )
     return tuple((str(status), _utc(at)) for status, at in rows if at is not None)

@@ -1,5 +1,5 @@
 // The staff console's only script (the CSP allows no other): Mini App sign-in, the enroll
-// page's "joined" status, and confirmations before destructive actions.
+// page's "joined" status, confirmations before destructive actions, and forms that act once.
 (function () {
   "use strict";
 
@@ -54,9 +54,34 @@
     });
   }
 
+  // A form that must act once (Enroll) keeps, in its own history entry, the one-time token
+  // and the fields it was sent with. Going back to it (the page is never cached, so it comes
+  // anew with a new token) shows that same form again: sent again, it shows the invitation
+  // it made rather than creating a second patient. The server holds the token to that.
+  function onceForms() {
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      var action = form.getAttribute("action");
+      var saved = window.history.state && window.history.state.onceForm;
+      if (saved && saved.action === action) {
+        Object.keys(saved.fields).forEach(function (name) {
+          var field = form.elements.namedItem(name);
+          if (field && name !== "_csrf" && "value" in field) field.value = saved.fields[name];
+        });
+      }
+      form.addEventListener("submit", function () {
+        var fields = {};
+        Array.prototype.forEach.call(form.elements, function (field) {
+          if (field.name && field.name !== "_csrf") fields[field.name] = field.value;
+        });
+        window.history.replaceState({ onceForm: { action: action, fields: fields } }, "");
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     webAppSignIn();
     pollInvite();
     confirmations();
+    onceForms();
   });
 })();

@@ -149,6 +149,7 @@ class EscalationRepository:
             return None
         row.status = EscalationStatus.ACKNOWLEDGED
         row.acknowledged_at, row.acknowledged_by = now, by
+        await self._stop_ladder(escalation_id, row.status, now)
         await self._session.flush()
         return escalation_record(row)
 
@@ -165,8 +166,22 @@ class EscalationRepository:
             row.acknowledged_at, row.acknowledged_by = now, by
         row.status = EscalationStatus.RESOLVED
         row.closed_at, row.resolved_by = now, by
+        await self._stop_ladder(escalation_id, row.status, now)
         await self._session.flush()
         return escalation_record(row)
+
+    async def _stop_ladder(self, escalation_id: int, status: str, now: datetime) -> None:
+        """Someone has the case: its pending escalation timers are cancelled now, so no
+        screen lists them as due (delivery would also drop them when they come due)."""
+        await self._session.execute(
+            update(ScheduledMessage)
+            .where(ScheduledMessage.case_id == escalation_id,
+                   ScheduledMessage.kind == MessageKind.ALERT,
+                   ScheduledMessage.status == MessageStatus.PENDING)
+            .values(status=MessageStatus.CANCELLED, finished_at=now,
+                    last_error=f"case {status}")
+            .execution_options(synchronize_session=False)
+        )
 
     async def close(self, escalation_id: int, now: datetime) -> bool:
         """Resolve without a person (kept for callers that had closing); False if it was not

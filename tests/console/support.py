@@ -23,6 +23,7 @@ from services.context import AppContext
 
 BOT_TOKEN = "424242:TEST-token_e2e-abcdefghijklmnopqrstu"
 CSRF = re.compile(r'name="(?:_csrf" value|csrf" content)="([^"]+)"')
+FORM_TOKEN = re.compile(r'name="_form" value="([^"]+)"')
 
 
 def free_port() -> int:
@@ -71,6 +72,14 @@ async def serving(
 def csrf_of(page: str) -> str:
     found = CSRF.search(page)
     assert found is not None, "no CSRF field on the page"
+    return found.group(1)
+
+
+async def enroll_form_token(console: Console, client: httpx.AsyncClient) -> str:
+    """The one-time token of a freshly opened Enroll form."""
+    page = await client.get(f"{console.url}/console/enroll")
+    found = FORM_TOKEN.search(page.text)
+    assert found is not None, "no one-time token in the Enroll form"
     return found.group(1)
 
 

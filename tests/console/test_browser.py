@@ -19,7 +19,14 @@ from services.console_webapp import sign_init_data
 from services.context import AppContext
 from storage.models import ScheduledMessage
 from storage.repositories import Store
-from tests.console.browser import DESKTOP, PHONE, browser, screenshots, unlabelled_controls
+from tests.console.browser import (
+    DESKTOP,
+    PHONE,
+    browser,
+    low_contrast,
+    screenshots,
+    unlabelled_controls,
+)
 from tests.console.conftest import ADMIN, STAFF
 from tests.console.support import BOT_TOKEN, Console
 from tests.integration.services_support import NOW, enrolled, joined
@@ -58,8 +65,11 @@ async def seed(ctx: AppContext) -> int:
 
 
 async def shot(page: Any, folder: Path, name: str) -> None:
+    """Save the page as a screenshot, and check it as a person with low vision or a screen
+    reader would need: every text at WCAG AA contrast, every control labelled."""
     await page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     assert await unlabelled_controls(page) == [], name
+    assert await low_contrast(page) == [], name
 
 
 async def test_click_through_every_page(console: Console, browser: Any,

@@ -1,11 +1,13 @@
-"""Enrolling at the desk with the real bot running: the staff member creates the invitation
-in Chromium, the (fake) Telegram patient opens the link and says yes, and the page shows
-"Joined" by itself."""
+"""The console with the real bot running: enrolling at the desk (the staff member creates the
+invitation in Chromium, the fake Telegram patient opens the link and says yes, and the page
+shows "Joined" by itself), and acknowledging a red-flag case in the browser, which edits the
+case's card in the Telegram staff chat."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,9 @@ from services.console_signin import issue_link
 from services.context import AppContext
 from tests.console.browser import DESKTOP, browser, screenshots
 from tests.console.support import serving
-from tests.e2e.harness import ADMIN_ID, BotEnv, running_bot
+from tests.e2e.harness import ADMIN_ID, ALERT_CHAT_ID, BotEnv, running_bot
+from tests.e2e.test_patient_inbox import joined
+from tests.e2e.test_staff_cases import RED_FLAG, card_now, red_flag_card
 
 __all__ = ["browser", "screenshots"]
 
@@ -28,15 +32,20 @@ async def bot_env(tmp_path: Path) -> AsyncIterator[BotEnv]:
         yield env
 
 
-async def test_desk_enrollment_shows_joined(bot_env: BotEnv, browser: Any,
-                                            screenshots: Path) -> None:
-    """Enroll in the browser, consent in Telegram, see "Joined" without reloading."""
+def context_of(bot_env: BotEnv) -> Any:
+    """Where the console finds the running bot's context (as app/ wires it)."""
 
     def source() -> AppContext | None:
         ctx = bot_env.app.bot_data.get(CONTEXT_KEY)
         return ctx if isinstance(ctx, AppContext) else None
 
-    async with serving(source) as console:
+    return source
+
+
+async def test_desk_enrollment_shows_joined(bot_env: BotEnv, browser: Any,
+                                            screenshots: Path) -> None:
+    """Enroll in the browser, consent in Telegram, see "Joined" without reloading."""
+    async with serving(context_of(bot_env)) as console:
         link = await issue_link(bot_env.ctx, console.settings, user_id=ADMIN_ID)
         assert link is not None
         page = await browser.new_page(viewport=DESKTOP)
@@ -58,3 +67,34 @@ async def test_desk_enrollment_shows_joined(bot_env: BotEnv, browser: Any,
         await page.get_by_role("link", name="Patient page").click()
         await page.get_by_role("heading", name="Session 1 · micro-mesotherapy-face").wait_for()
         await page.screenshot(path=str(screenshots / "22-joined-patient.png"), full_page=True)
+
+
+async def test_acknowledge_in_console_edits_the_telegram_card(bot_env: BotEnv, browser: Any,
+                                                             screenshots: Path) -> None:
+    """A patient writes a red flag: the card with its buttons is in the staff chat. The admin
+    presses Acknowledge on Today in the browser: the card in Telegram now says who
+    acknowledged it and offers Resolve and Assign to me only, and the ladder stops."""
+    user = await joined(bot_env)
+    card, case = await red_flag_card(bot_env, user)
+    assert [b.text for b in card.buttons] == ["👀 Acknowledge", "✅ Resolve", "🙋 Assign to me"]
+    async with serving(context_of(bot_env)) as console:
+        link = await issue_link(bot_env.ctx, console.settings, user_id=ADMIN_ID)
+        assert link is not None
+        page = await browser.new_page(viewport=DESKTOP)
+        await page.goto(link.url)
+        await page.get_by_role("button", name="Sign in").click()
+        row = page.locator("li.kind-red_flag")
+        await row.get_by_role("button", name="Acknowledge").click()
+        await page.get_by_text("Case acknowledged.").wait_for()
+        await page.screenshot(path=str(screenshots / "23-today-acknowledged.png"),
+                              full_page=True)
+    edited = await card_now(bot_env, card)
+    assert edited.chat_id == ALERT_CHAT_ID
+    assert f"Acknowledged by staff {ADMIN_ID}" in edited.visible and RED_FLAG in edited.visible
+    assert [b.text for b in edited.buttons] == ["✅ Resolve", "🙋 Assign to me"]
+    staff_before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    assert await bot_env.deliver(timedelta(minutes=20)) == 0  # no re-alert, no page
+    assert len(bot_env.sent_to(ALERT_CHAT_ID)) == staff_before
+    async with bot_env.db() as db:
+        timers = await db.escalations.timers(case.id)
+    assert timers and all(status == "cancelled" for _id, status in timers)

@@ -16,7 +16,7 @@ from services import onboarding
 from services.context import AppContext
 from storage.repositories import Store
 from tests.console.conftest import ADMIN, STAFF
-from tests.console.support import Console, serving, sign_in
+from tests.console.support import Console, enroll_form_token, serving, sign_in
 from tests.integration.services_support import CHAT, NOW, enrolled, joined
 
 LABEL = "Asha Secretname"
@@ -105,8 +105,8 @@ async def test_enroll_then_joined(console: Console, client: httpx.AsyncClient) -
     """The enroll form shows the QR code and link; the status turns "joined" at consent."""
     csrf = await sign_in(console, client, STAFF)
     page = await client.post(f"{console.url}/console/enroll", data={
-        "_csrf": csrf, "protocol": "micro-mesotherapy-face", "when": "today 16:30",
-        "label": LABEL})
+        "_csrf": csrf, "_form": await enroll_form_token(console, client),
+        "protocol": "micro-mesotherapy-face", "when": "today 16:30", "label": LABEL})
     assert page.status_code == 200 and "<svg" in page.text and "qr-code" in page.text
     code = re.search(r"start=([A-Za-z0-9_-]+)", page.text)
     status_url = re.search(r'data-status-url="([^"]+)"', page.text)
@@ -118,7 +118,8 @@ async def test_enroll_then_joined(console: Console, client: httpx.AsyncClient) -
     assert accepted.status == "ok"
     assert (await client.get(console.url + status_url.group(1))).json()["state"] == "joined"
     bad = await client.post(f"{console.url}/console/enroll", data={
-        "_csrf": csrf, "protocol": "nope", "when": "", "label": ""})
+        "_csrf": csrf, "_form": await enroll_form_token(console, client), "protocol": "nope",
+        "when": "", "label": ""})
     assert bad.status_code == 400 and "Choose one of the procedures" in bad.text
 
 
@@ -135,7 +136,7 @@ async def test_today_lists_and_resolves_cases(console: Console, client: httpx.As
     assert done.status_code == 303
     async with Store(console.ctx.sessions) as store:
         case = await store.escalations.get(case_id)
-        events = await store.audit.list(action="case.resolve")
+        events = await store.audit.list(action="case_resolve")
     assert case is not None and case.status == "resolved" and case.resolved_by == STAFF
     assert [(e.actor_id, e.outcome) for e in events] == [(STAFF, "ok")]
 
@@ -222,7 +223,8 @@ async def test_no_patient_data_in_the_log(console: Console, client: httpx.AsyncC
     await client.post(f"{console.url}/console/patients/{patient_id}/reschedule",
                       data={"_csrf": csrf, "when": LABEL})
     await client.post(f"{console.url}/console/enroll",
-                      data={"_csrf": csrf, "protocol": "x", "label": LABEL})
+                      data={"_csrf": csrf, "_form": await enroll_form_token(console, client),
+                            "protocol": "x", "label": LABEL})
     text = "\n".join(r.getMessage() for r in caplog.records
                      if not r.name.startswith(("httpx", "httpcore")))
     for secret in (LABEL, "Secretname", WORDS, code):
