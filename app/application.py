@@ -22,6 +22,7 @@ from bot.errors import on_error
 from bot.jobqueue import install_delivery_jobs, install_digest_job, install_retention_job
 from bot.sender import TelegramSender
 from bot.staff_console import set_console_buttons
+from bot.staff_topics import learn_staff_chat
 from bot.update_order import ChatOrderedProcessor
 from bot.webhook import WebhookConfig
 from bot.webhook import serve_webhook as serve
@@ -87,8 +88,11 @@ def build_application(
         .read_timeout(settings.telegram.read_timeout)
         # PTB's limiter is the safety net under delivery's durable pacing: the same group
         # rate, so staff-chat posts paced by the outbox never wait in it (0 turns it off).
+        # No overall cap: what we send unasked (reminders, check-ins) is paced by delivery
+        # at `delivery.rate_per_second`; a reply to a patient who just wrote goes at once
+        # (a shared 30/s bucket made a storm of patients wait for each other's replies).
         .concurrent_updates(ChatOrderedProcessor(settings.telegram.concurrent_updates))
-        .rate_limiter(AIORateLimiter(max_retries=1,
+        .rate_limiter(AIORateLimiter(max_retries=1, overall_max_rate=0,
                                      group_max_rate=settings.delivery.group_per_minute))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -191,6 +195,7 @@ async def _start_services(
     if application.updater is not None:
         await _set_commands(application, settings)
     await set_console_buttons(application, ctx)
+    await learn_staff_chat(application, ctx)
     log.info(
         "bot started: %d protocols, %d FAQ entries, languages %s",
         len(ctx.content.protocols), len(ctx.content.faq), ",".join(settings.clinic.languages),

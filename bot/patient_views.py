@@ -13,7 +13,7 @@ from telegram.ext import CallbackContext
 
 from bot import callbacks
 from bot.formatting import fit
-from bot.staff_topics import topic_maker
+from bot.staff_topics import forum_check
 from core.records import ClaimStatus, PatientRecord
 from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
 from services import patient_settings
@@ -186,7 +186,7 @@ async def post_alert(
 ) -> None:
     """Record the case and queue its staff-chat posts (in the patient's forum topic when the
     staff chat has topics); delivery sends them at the group's pace."""
-    await raise_alert(ctx, request, ctx.clock.now(), topic_for=topic_maker(context, ctx))
+    await raise_alert(ctx, request, ctx.clock.now(), forum=forum_check(context, ctx))
 
 
 # --- joining -----------------------------------------------------------------------------

@@ -88,7 +88,8 @@ class TelegramSender:
             try:
                 return await self._send(message, message.thread_id)
             except BadRequest as error:
-                if (message.thread_id is None or message.kind == MessageKind.TOPIC_CLOSE
+                if (message.thread_id is None
+                        or message.kind in (MessageKind.TOPIC_CLOSE, MessageKind.TOPIC_OPEN)
                         or not _TOPIC_GONE.search(error.message)):
                     raise
                 # The patient's topic was closed or deleted by hand: the post still goes
@@ -139,6 +140,10 @@ class TelegramSender:
                 if "not modified" not in error.message.lower():
                     raise  # the card already shows it (the bot's button edited it): done
             return message.reply_to
+        if message.kind == MessageKind.TOPIC_OPEN:
+            # A patient's forum topic (services/staff_alerts.py): its id is the outcome.
+            topic = await self.bot.create_forum_topic(message.chat_id, name=message.text)
+            return int(topic.message_thread_id)
         if message.kind == MessageKind.TOPIC_CLOSE and thread_id is not None:
             await self._close_topic(message.chat_id, thread_id, message.text)
             return thread_id

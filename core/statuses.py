@@ -107,6 +107,7 @@ class MessageKind(enum.StrEnum):
     COPY = "copy"  # a patient's photo, voice, video or document copied to their case
     CARD_EDIT = "card_edit"  # a case's card redrawn (acted on elsewhere, e.g. the console)
     TOPIC_CLOSE = "topic_close"  # an erased patient's topic: renamed to the bare id, closed
+    TOPIC_OPEN = "topic_open"  # a patient's forum topic made (text: its name; id: the topic)
 
     # Rows that go to the staff chat about a case and stay wanted once someone has it.
     CASE_POSTS: ClassVar[frozenset[MessageKind]]
@@ -115,6 +116,12 @@ class MessageKind(enum.StrEnum):
 
 
 MessageKind.TO_PATIENT = frozenset({MessageKind.REMINDER, MessageKind.CHECKIN})
+
+# scheduled_messages.thread_id of a staff-chat post for the patient's forum topic that is
+# still being made (a TOPIC_OPEN row ahead of it): delivery holds the post until the topic
+# exists and its id replaces this (storage/outbox_cases.py), or posts it in the chat itself
+# if the topic cannot be made.
+TOPIC_PENDING = 0
 MessageKind.CASE_POSTS = frozenset(
     {MessageKind.CARD, MessageKind.POST, MessageKind.COPY, MessageKind.CARD_EDIT}
 )

@@ -7,9 +7,11 @@ import logging
 import random
 from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
+from core.statuses import TOPIC_PENDING, MessageKind
 from jobs.backoff import Backoff
 from jobs.decisions import (
     ChatBusy,
@@ -31,6 +33,12 @@ log = logging.getLogger(__name__)
 
 Scheduled = list[tuple[float, ClaimedMessage]]  # (slot in epoch seconds, message)
 
+# A staff-chat post waiting for its patient's forum topic (thread TOPIC_PENDING) that no
+# process here is making looks again this often; after TOPIC_WAIT it goes to the chat
+# itself rather than wait longer (the topic could not be made and nothing said so).
+TOPIC_RECHECK = timedelta(seconds=3)
+TOPIC_WAIT = timedelta(minutes=10)
+
 
 class Dispatcher:
     """Sends a claimed batch within the limits and keeps a decision for every message.
@@ -39,6 +47,13 @@ class Dispatcher:
     spacing is on) has its patients' and enrollments' statuses read again, then gets its
     slots reserved; each send starts at its slot without waiting for earlier answers (at
     most `max_in_flight` at once, across passes). Every result goes through `decide()`.
+
+    A chat known to be held (granted a slot, or refused one, earlier in this process) is
+    not asked for again until it is free: its messages are deferred to then at once, so a
+    queue of 300 staff posts for a group that takes one every 3 s costs one claim and one
+    outcome write per pass, not a reservation per post. They all come back at the same
+    time and go in id order (claim order): a case's posts never overtake each other. A
+    post for a patient's forum topic that is being made waits for that send.
     """
 
     def __init__(
@@ -72,11 +87,20 @@ class Dispatcher:
         self.in_flight: set[asyncio.Task[None]] = set()
         self.paused_until = 0.0  # epoch s: end of the last 429 pause this process set
         self._rate_limited = False  # a 429 in this pass: start no further send
+        self._busy: dict[int, float] = {}  # chat -> epoch s it is free again, as far as known
+        self._group_holds: dict[int, float] = {}  # message id -> its group's hold value
+        self._topics: dict[int, int] = {}  # patient -> forum topic this process made
+        self._opening: dict[int, asyncio.Task[None]] = {}  # patient -> its TOPIC_OPEN send
+        self._batch_opening: set[int] = set()  # patients whose TOPIC_OPEN is in the batch
 
     def begin_pass(self) -> None:
         """Forget the previous pass's 403s and 429."""
         self._checks.blocked.clear()
         self._rate_limited = False
+        now = self._clock.now().timestamp()
+        self._busy = {chat: free for chat, free in self._busy.items() if free > now}
+        if len(self._topics) > 10_000:
+            self._topics.clear()  # the database has them all; this only bridges a flush
 
     async def settle(self) -> None:
         """Wait until every send in flight has been answered (and its decision kept)."""
@@ -88,24 +112,29 @@ class Dispatcher:
     async def deliver(self, batch: Sequence[ClaimedMessage]) -> None:
         """Send `batch`, chunk by chunk; what cannot go out in time is given back."""
         now = self._clock.now()
+        self._batch_opening = {m.about_patient_id for m in batch
+                               if m.kind == MessageKind.TOPIC_OPEN and m.about_patient_id}
         queue = deque(m for m in batch if self._may_send(m, now))
         while queue:
             now = self._clock.now()
             if now >= queue[0].lease_expires_at - self._lease_margin:
                 self._give_back(queue)  # someone else may have them soon anyway
                 return
-            chunk = await self._still_wanted(self._take_chunk(queue), now)
+            chunk = await self._still_wanted(self._take_chunk(queue, now), now)
             if not chunk:
                 continue
             await self._send_chunk(chunk, queue, now)
             if self._rate_limited and not await self._wait_out_pause(queue, now):
                 return
 
-    def _take_chunk(self, queue: deque[ClaimedMessage]) -> list[ClaimedMessage]:
+    def _take_chunk(
+        self, queue: deque[ClaimedMessage], now: datetime
+    ) -> list[ClaimedMessage]:
         """The next chunk off `queue`, at most one message per chat when chats are spaced.
 
-        A chat's other messages stay queued (in order) and meet its hold in the next
-        reservation, so every chunk fills its slots.
+        A chat's other messages stay queued (in order) and are deferred once the chunk's
+        grant says when the chat is free, so every chunk fills its slots; a chat already
+        known to be held is deferred without asking.
         """
         policy = self._pacer.policy
         chunk: list[ClaimedMessage] = []
@@ -113,7 +142,11 @@ class Dispatcher:
         chats: set[int] = set()
         while queue and len(chunk) < policy.chunk_size:
             message = queue.popleft()
-            if policy.spacing_for(message.chat_id) > 0 and message.chat_id in chats:
+            spacing = policy.spacing_for(message.chat_id)
+            free = self._busy.get(message.chat_id, 0.0)
+            if spacing > 0 and free > now.timestamp():
+                self._keep(ChatBusy(free_at=at_epoch(free)), message, now)
+            elif spacing > 0 and message.chat_id in chats:
                 waiting.append(message)
             else:
                 chats.add(message.chat_id)
@@ -142,6 +175,9 @@ class Dispatcher:
             holds = {m.chat_id: grant.holds[m.chat_id] for m in unsent
                      if m.chat_id in grant.holds}
             await self._pacer.unhold(holds, grant.start)
+            for message in unsent:
+                self._group_holds.pop(message.id, None)
+                self._busy.pop(message.chat_id, None)
             queue.extendleft(reversed(unsent))
 
     def _schedule(
@@ -152,11 +188,21 @@ class Dispatcher:
         granted = set(grant.granted)
         scheduled: Scheduled = []
         for message in chunk:
-            spacing = policy.spacing_for(message.chat_id)
-            if message.chat_id in granted or spacing == 0:
-                scheduled.append((grant.start + len(scheduled) * grant.interval, message))
+            chat = message.chat_id
+            spacing = policy.spacing_for(chat)
+            if chat in granted or spacing == 0:
+                slot = grant.start + len(scheduled) * grant.interval
+                scheduled.append((slot, message))
+                if spacing > 0:
+                    self._busy[chat] = slot + spacing
+                if chat < 0 and chat in grant.holds:
+                    self._group_holds[message.id] = grant.holds[chat]
             else:
-                free = grant.deferred.get(message.chat_id, now.timestamp() + spacing)
+                free = grant.deferred.get(chat, now.timestamp() + spacing)
+                if chat < 0:
+                    # Held until its send in flight is answered: look again in a spacing.
+                    free = min(free, now.timestamp() + spacing)
+                self._busy[chat] = free
                 self._keep(ChatBusy(free_at=at_epoch(free)), message, now)
         return scheduled
 
@@ -204,12 +250,48 @@ class Dispatcher:
             task = asyncio.create_task(self._send_one(message))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
+            if message.kind == MessageKind.TOPIC_OPEN and message.about_patient_id:
+                self._opening[message.about_patient_id] = task
             await asyncio.sleep(0)  # let the send start now, at its slot
         if shift > 0 and scheduled:
             await self._pacer.extend(scheduled[-1][0] + shift + policy.interval)
         return unsent
 
     async def _send_one(self, message: ClaimedMessage) -> None:
+        """Send and keep the decision; a group's hold is released when it is answered."""
+        try:
+            message = await self._in_topic(message)
+            now = self._clock.now()
+            if message.thread_id == TOPIC_PENDING and now - message.due_at < TOPIC_WAIT:
+                # Its topic was not made here after all (given back, failed): look again.
+                self._keep(ChatBusy(free_at=now + TOPIC_RECHECK), message, now)
+                return
+            await self._send_checked(message)
+        finally:
+            held = self._group_holds.pop(message.id, None)
+            if message.kind == MessageKind.TOPIC_OPEN and message.about_patient_id:
+                self._opening.pop(message.about_patient_id, None)
+                self._batch_opening.discard(message.about_patient_id)
+            if held is not None:
+                try:
+                    await self._pacer.release_group(message.chat_id, held)
+                except Exception as db_error:  # the hold runs out by itself
+                    log.warning("delivery: could not free group after message %d (%s)",
+                                message.id, type(db_error).__name__)
+
+    async def _in_topic(self, message: ClaimedMessage) -> ClaimedMessage:
+        """A post waiting for its patient's forum topic: once the topic is made here (its
+        send awaited if in flight), the post goes into it."""
+        patient = message.about_patient_id
+        if message.thread_id != TOPIC_PENDING or patient is None:
+            return message
+        opening = self._opening.get(patient)
+        if opening is not None and opening is not asyncio.current_task():
+            await asyncio.wait({opening})
+        topic = self._topics.get(patient)
+        return message if topic is None else replace(message, thread_id=topic)
+
+    async def _send_checked(self, message: ClaimedMessage) -> None:
         """Check once more, send, and keep the decision on Telegram's answer."""
         now = self._clock.now()
         if not self._may_send(message, now):
@@ -224,6 +306,8 @@ class Dispatcher:
             event = SendFailed(error=error, at=self._clock.now())
         else:
             event = Delivered(telegram_message_id=telegram_id, at=self._clock.now())
+            if message.kind == MessageKind.TOPIC_OPEN and message.about_patient_id:
+                self._topics[message.about_patient_id] = telegram_id
             self._counters.last_lag_seconds = (event.at - message.available_at).total_seconds()
         decision = self._keep(event, message, now)
         if decision.pause_until is not None:
@@ -242,11 +326,24 @@ class Dispatcher:
 
     def _may_send(self, message: ClaimedMessage, now: datetime) -> bool:
         """Whether the send-time checks let `message` go now; if not, keep their decision."""
-        finding = self._checks.check(message, now)
+        finding: Event | None = self._checks.check(message, now)
+        if finding is None and self._waits_for_topic(message, now):
+            finding = ChatBusy(free_at=now + TOPIC_RECHECK)
         if finding is None:
             return True
         self._keep(finding, message, now)
         return False
+
+    def _waits_for_topic(self, message: ClaimedMessage, now: datetime) -> bool:
+        """A post for a forum topic still being made elsewhere (not by a send of ours, in
+        flight or in this batch), and not yet waiting TOPIC_WAIT."""
+        patient = message.about_patient_id
+        if message.thread_id != TOPIC_PENDING or patient is None:
+            return False
+        if now - message.due_at >= TOPIC_WAIT:
+            return False  # the chat itself (_outgoing)
+        return (patient not in self._topics and patient not in self._opening
+                and patient not in self._batch_opening)
 
     def _keep(self, event: Event, message: ClaimedMessage, now: datetime) -> Decision:
         """Decide, keep the outcome, and note at once what must hold for later sends.
@@ -275,5 +372,7 @@ def _outgoing(message: ClaimedMessage) -> OutgoingMessage:
     return OutgoingMessage(message_id=message.id, chat_id=message.chat_id, text=message.text,
                            kind=message.kind, options=message.options, case_id=message.case_id,
                            case_status=message.case_status,
-                           thread_id=message.thread_id, reply_to=message.reply_to_message_id,
+                           # Still TOPIC_PENDING after TOPIC_WAIT: the chat itself.
+                           thread_id=message.thread_id or None,
+                           reply_to=message.reply_to_message_id,
                            copy_from=copy_from)

@@ -18,6 +18,11 @@ def at_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+# A group send not answered within this is presumed lost with its process: the group is
+# free again (PacingPolicy.group_hold).
+GROUP_IN_FLIGHT_SECONDS = 30.0
+
+
 @dataclass(frozen=True, kw_only=True)
 class PacingPolicy:
     """How fast to send.
@@ -90,6 +95,15 @@ class PacingPolicy:
         """The hold of this chat: groups have negative ids."""
         return self.group_spacing if chat_id < 0 else self.chat_spacing
 
+    @property
+    def group_hold(self) -> float:
+        """How long a group chat is reserved when granted: until its send is answered
+        (Pacer.release_group then frees it `group_spacing` after the answer), or this long
+        if the process dies meanwhile. So a send held up in a busy process can never
+        arrive in the group closer than `group_spacing` to the next (slot spacing alone
+        lets a late send and a punctual one bunch, and 21 land within a minute)."""
+        return self.group_spacing + GROUP_IN_FLIGHT_SECONDS if self.group_spacing > 0 else 0.0
+
 
 class Pacer:
     """Reserves send slots through the database and waits for them."""
@@ -121,7 +135,7 @@ class Pacer:
             interval *= 2
         grant = await self.store.reserve_slots(
             chat_ids=chat_ids, now=now, interval=interval, per_chat=self.policy.chat_spacing,
-            per_group=self.policy.group_spacing,
+            per_group=self.policy.group_hold,
         )
         if grant.granted:
             self._last_slot = grant.start + len(grant.granted) * interval
@@ -139,6 +153,12 @@ class Pacer:
         """Release chats reserved (at `holds` values) for sends that did not happen."""
         if holds:
             await self.store.unhold_chats(holds=holds, free_at=start)
+
+    async def release_group(self, chat_id: int, held: float) -> None:
+        """A group send was answered (or dropped): the group is free `group_spacing` from
+        now, if the hold is still the one we wrote."""
+        await self.store.unhold_chats(holds={chat_id: held},
+                                      free_at=self._now() + self.policy.group_spacing)
 
     async def extend(self, until: float) -> None:
         """No process may take a slot before `until`: our shifted sends run until then."""

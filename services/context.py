@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -16,12 +17,22 @@ if TYPE_CHECKING:
     from services.config import ServiceSettings
 
 
+@dataclass(kw_only=True)
+class StaffRoster:
+    """The staff members' ids as last read (services.staff_admin.is_staff): a patient's
+    message is told "not staff" without a database read. Only a "no" is taken from it; a
+    "yes" is confirmed in the database, so a removal counts at once everywhere."""
+
+    ids: frozenset[int] = frozenset()
+    read_at: datetime | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class AppContext:
     """Everything a handler or service needs; lives in `application.bot_data["ctx"]`.
 
     Frozen so that no handler swaps a service under another's feet; the only state that
-    changes lives in the database.
+    changes lives in the database, but for the staff roster's short-lived copy.
     """
 
     settings: ServiceSettings
@@ -34,6 +45,7 @@ class AppContext:
     # jobs.delivery.DeliveryWorker (typed loosely: it only needs wake() and run_once(now)).
     delivery: Any
     bot_username: str
+    roster: StaffRoster = field(default_factory=StaffRoster, compare=False)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -27,10 +27,30 @@ KEPT_BY_RESCHEDULE = frozenset(
 )
 
 
+# How old the staff roster may be before it is read again (StaffRoster): someone added as
+# staff by another process is recognised within this.
+ROSTER_SECONDS = 60
+
+
 async def is_staff(ctx: AppContext, user_id: int | None) -> bool:
+    """Admins from settings and staff not removed. A user missing from the roster read in
+    the last ROSTER_SECONDS is not staff without asking the database (every patient's
+    message asks); one on it is confirmed there."""
     if user_id is None:
         return False
+    if user_id in ctx.settings.staff.admin_ids:
+        return True
+    roster, now = ctx.roster, ctx.clock.now()
+    fresh = roster.read_at is not None and (
+        timedelta(0) <= now - roster.read_at < timedelta(seconds=ROSTER_SECONDS))
+    if fresh and user_id not in roster.ids:
+        return False
     async with Store(ctx.sessions) as store:
+        if not fresh:
+            roster.ids = frozenset(s.user_id for s in await store.staff.list())
+            roster.read_at = now
+            if user_id not in roster.ids:
+                return False
         return await store.staff.is_staff(user_id, ctx.settings.staff.admin_ids)
 
 
@@ -246,6 +266,7 @@ async def add_staff(ctx: AppContext, user_id: int, *, admin_id: int) -> bool:
         already = await store.staff.is_staff(user_id, ctx.settings.staff.admin_ids)
         if not already:
             await store.staff.add(user_id, admin_id, now)
+            ctx.roster.read_at = None  # read again at the next check
         await store.audit.record(
             actor_id=admin_id, action="staff_add", outcome=AuditOutcome.OK,
             target=f"user:{user_id}",

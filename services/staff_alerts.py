@@ -10,11 +10,13 @@ message ids, so a staff reply to any of them finds its case (EscalationRepositor
 by_alert_message). Then delivery is woken: the card usually reaches the chat within a
 second, and a storm of cases is paced, never dropped.
 
-Where the posts go: when the staff chat is a forum, into the patient's own topic (made on
-their first case by the bot edge, `TopicFor`); otherwise into the chat, a joined message
-as a reply to the last staff message relayed to the patient (else to the case's card), so
-the conversation reads as a thread. Without `staff.alert_chat_id` alerts go to the first
-admin's private chat.
+Where the posts go: when the staff chat is a forum (the bot edge knows: `StaffChatIsForum`),
+into the patient's own topic. Their first case queues the topic itself, a TOPIC_OPEN row
+ahead of its posts, which wait for it (thread TOPIC_PENDING): delivery makes the topic at
+the group's pace like any post, so no handler ever waits on Telegram for it. Otherwise
+into the chat, a joined message as a reply to the last staff message relayed to the
+patient (else to the case's card), so the conversation reads as a thread. Without
+`staff.alert_chat_id` alerts go to the first admin's private chat.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
-from core.statuses import EscalationKind, EscalationStatus, MessageKind
-from core.texts.alerts import PATIENT_NOTICES, AlertFacts, compose_alert
+from core.statuses import TOPIC_PENDING, EscalationKind, EscalationStatus, MessageKind
+from core.texts.alerts import PATIENT_NOTICES, AlertFacts, compose_alert, topic_name
 from services.cases import schedule_ladder
 from services.context import AppContext
 from storage.repositories import Store
@@ -57,9 +59,9 @@ class AlertRequest:
     media: MediaRef | None = None
 
 
-# The patient's forum topic in the staff chat (made when missing), or None when the chat
-# is not a forum or the topic could not be made. The bot edge provides it.
-TopicFor = Callable[[AlertRequest], Awaitable[int | None]]
+# Whether the staff chat is a forum supergroup (topics on). The bot edge provides it,
+# asking Telegram once; it must not wait on anything else.
+StaffChatIsForum = Callable[[], Awaitable[bool]]
 
 
 def alert_chat(ctx: AppContext) -> int | None:
@@ -87,15 +89,14 @@ def compose(
 
 
 async def raise_alert(
-    ctx: AppContext, request: AlertRequest, now: datetime, *, topic_for: TopicFor | None = None
+    ctx: AppContext, request: AlertRequest, now: datetime, *,
+    forum: StaffChatIsForum | None = None,
 ) -> EscalationRecord:
     """Open a case (or attach to the patient's unresolved one) and queue its staff-chat
     posts (see the module doc). A red flag queues the escalation ladder
     (services/cases.py) when it opens a case or makes an open non-urgent case urgent."""
     chat_id = alert_chat(ctx)
-    thread = None
-    if chat_id is not None and topic_for is not None:
-        thread = await topic_for(request)
+    in_forum = chat_id is not None and forum is not None and await forum()
     async with Store(ctx.sessions) as store:
         escalation = await store.escalations.unresolved_for(request.patient.id)
         ladder = request.kind == EscalationKind.RED_FLAG
@@ -125,6 +126,7 @@ async def raise_alert(
         if chat_id is None:
             log.error("case %d has nowhere to go: set staff.alert_chat_id", escalation.id)
             return escalation
+        thread = (await patient_topic(store, ctx, request, chat_id, now)) if in_forum else None
         reply_to = None
         if joined and thread is None:
             card = await store.escalations.card_post(escalation.id)
@@ -138,6 +140,30 @@ async def raise_alert(
             )
     ctx.wake_delivery()
     return escalation
+
+
+async def patient_topic(
+    store: Store, ctx: AppContext, request: AlertRequest, chat_id: int, now: datetime
+) -> int:
+    """The patient's forum topic, or TOPIC_PENDING: then a TOPIC_OPEN row is queued (once:
+    the patient's topic id reads TOPIC_PENDING meanwhile) for delivery to make the topic,
+    named by id, label and procedure."""
+    patient = await store.patients.get(request.patient.id)
+    if patient is not None and patient.staff_topic_id is not None:
+        return patient.staff_topic_id
+    if patient is not None:
+        await store.patients.set_staff_topic(patient.id, TOPIC_PENDING)
+        enrollment = request.enrollment
+        protocol = ctx.content.protocols.get(enrollment.protocol_id) if enrollment else None
+        procedure = (
+            protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else None
+        )
+        await store.escalations.enqueue_post(
+            kind=MessageKind.TOPIC_OPEN, chat_id=chat_id, now=now, case_id=None,
+            text=topic_name(request.patient.id, request.patient.label, procedure),
+            about_patient_id=request.patient.id,
+        )
+    return TOPIC_PENDING
 
 
 def _posts(
@@ -164,12 +190,15 @@ async def topic_notice(
     chat_id = alert_chat(ctx)
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
-        if chat_id is None or patient is None or patient.staff_topic_id is None:
+        if chat_id is None or patient is None:
+            return False
+        thread = patient.staff_topic_id  # TOPIC_PENDING: being made, the notice follows
+        if thread is None:
             return False
         text = PATIENT_NOTICES[notice].format(patient_id=patient_id, procedure=procedure)
         await store.escalations.enqueue_post(
             kind=MessageKind.POST, chat_id=chat_id, text=text, now=now, case_id=None,
-            about_patient_id=patient_id, thread_id=patient.staff_topic_id,
+            about_patient_id=patient_id, thread_id=thread,
         )
     ctx.wake_delivery()
     return True

@@ -64,6 +64,7 @@ class ClaimedMessage:
     reply_to_message_id: int | None = None
     copy_from_chat_id: int | None = None
     copy_message_id: int | None = None
+    about_patient_id: int | None = None  # a staff-chat post: whom it is about
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,7 +149,7 @@ class Outbox:
                         m.c.text, m.c.options, m.c.due_at, m.c.available_at, m.c.expires_at,
                         m.c.respects_quiet_hours, m.c.moved_by_quiet_hours, m.c.attempts,
                         m.c.case_id, m.c.thread_id, m.c.reply_to_message_id,
-                        m.c.copy_from_chat_id, m.c.copy_message_id,
+                        m.c.copy_from_chat_id, m.c.copy_message_id, m.c.about_patient_id,
                     )
                 )
             ).all()
@@ -183,6 +184,7 @@ class Outbox:
                 reply_to_message_id=r.reply_to_message_id,
                 copy_from_chat_id=r.copy_from_chat_id,
                 copy_message_id=r.copy_message_id,
+                about_patient_id=r.about_patient_id,
             )
             for r in rows
         ]

@@ -1,4 +1,5 @@
 """What delivery outcomes mean for cases: a card just sent becomes its case's card; a
+patient's forum topic just made becomes theirs and the posts waiting for it go into it; a
 patient's message that failed for good opens a delivery case (Core SQL, in the outcome
 transaction)."""
 
@@ -11,12 +12,19 @@ from typing import cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.statuses import EscalationKind, EscalationStatus, MessageKind, MessageStatus
-from storage.models import CaseMessage, Escalation, ScheduledMessage
+from core.statuses import (
+    TOPIC_PENDING,
+    EscalationKind,
+    EscalationStatus,
+    MessageKind,
+    MessageStatus,
+)
+from storage.models import CaseMessage, Escalation, Patient, ScheduledMessage
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
 CASES = cast(Table, Escalation.__table__)
 CASE_MESSAGES = cast(Table, CaseMessage.__table__)
+PATIENTS = cast(Table, Patient.__table__)
 
 
 async def record_for_cases(
@@ -26,6 +34,9 @@ async def record_for_cases(
     sent = [message_id for message_id, status, _at in outcomes if status == MessageStatus.SENT]
     if sent:
         await _link_cards(conn, sent)
+    done = [message_id for message_id, status, _at in outcomes if status in MessageStatus.TERMINAL]
+    if done:
+        await _topics(conn, done)
     failed = {message_id: at for message_id, status, at in outcomes
               if status == MessageStatus.FAILED}
     if failed:
@@ -52,6 +63,31 @@ async def _link_cards(conn: AsyncConnection, sent_ids: Sequence[int]) -> None:
                 .scalar_subquery())
     )
 
+
+async def _topics(conn: AsyncConnection, done_ids: Sequence[int]) -> None:
+    """A patient's topic made (TOPIC_OPEN sent: its "message id" is the topic): the patient
+    has it, and their posts waiting for it (thread TOPIC_PENDING) go into it. Not made for
+    good (failed, cancelled): they go to the chat itself, and the next case tries again.
+    The waiting posts are found by the staff chat's unsent rows (ix_messages_posted)."""
+    m, p = MESSAGES, PATIENTS
+    rows = (await conn.execute(
+        select(m.c.chat_id, m.c.about_patient_id, m.c.status, m.c.telegram_message_id)
+        .where(m.c.id.in_(sorted(done_ids)), m.c.kind == MessageKind.TOPIC_OPEN,
+               m.c.about_patient_id.is_not(None))
+    )).all()
+    for row in rows:
+        topic = row.telegram_message_id if row.status == MessageStatus.SENT else None
+        await conn.execute(
+            update(p).where(p.c.id == row.about_patient_id,
+                            p.c.staff_topic_id == TOPIC_PENDING)
+            .values(staff_topic_id=topic)
+        )
+        await conn.execute(
+            update(m).where(m.c.chat_id == row.chat_id, m.c.telegram_message_id.is_(None),
+                            m.c.about_patient_id == row.about_patient_id,
+                            m.c.thread_id == TOPIC_PENDING)
+            .values(thread_id=topic)
+        )
 
 
 async def _delivery_cases(conn: AsyncConnection, failed: dict[int, datetime]) -> None:

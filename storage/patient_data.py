@@ -11,7 +11,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.statuses import MessageKind, MessageStatus
+from core.statuses import TOPIC_PENDING, MessageKind, MessageStatus
 from core.texts.alerts import PATIENT_NOTICES, topic_name
 from storage.models import (
     AuditEvent,
@@ -196,9 +196,11 @@ async def forget_patient_data(
         # Pacing keeps a chat id per chat; the patient's goes with them.
         await session.execute(delete(ChatPacing).where(ChatPacing.chat_id == chat_id))
     # A copy of their photo not sent yet is not sent at all; sent ones lose the reference.
+    # A topic named by their label that is not made yet is not made.
     await session.execute(
         update(ScheduledMessage)
-        .where(_queued_alerts(patient_id), ScheduledMessage.kind == MessageKind.COPY,
+        .where(_queued_alerts(patient_id),
+               ScheduledMessage.kind.in_([MessageKind.COPY, MessageKind.TOPIC_OPEN]),
                ScheduledMessage.status.in_(sorted(MessageStatus.OPEN)))
         .values(status=MessageStatus.CANCELLED, finished_at=now, last_error="forgotten",
                 lease_owner=None, lease_expires_at=None)
@@ -211,7 +213,14 @@ async def forget_patient_data(
                 copy_message_id=None)
         .execution_options(synchronize_session=False)
     )
-    if topic is not None:
+    # Posts that were waiting for that topic go to the chat itself.
+    await session.execute(
+        update(ScheduledMessage)
+        .where(_queued_alerts(patient_id), ScheduledMessage.thread_id == TOPIC_PENDING)
+        .values(thread_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if topic is not None and topic != TOPIC_PENDING:
         await _retire_topic(session, patient_id, topic, now)
     return True
 

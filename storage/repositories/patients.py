@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import require_aware
 from core.records import ERASED_CHAT_ID, PatientOverview, PatientRecord
 from core.sanitize import clean_optional
-from core.statuses import PatientStatus, parse
+from core.statuses import TOPIC_PENDING, PatientStatus, parse
 from storage.models import (
     CaseMessage,
     CheckinAnswer,
@@ -154,6 +154,8 @@ class PatientRepository:
 
     async def by_staff_topic(self, topic_id: int) -> PatientRecord | None:
         """The patient whose forum topic in the staff chat this is."""
+        if topic_id == TOPIC_PENDING:
+            return None  # a topic still being made has no messages in it
         row = await self._session.scalar(
             select(Patient).where(Patient.staff_topic_id == topic_id).limit(1)
         )

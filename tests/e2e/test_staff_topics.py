@@ -28,10 +28,16 @@ async def forum_env(tmp_path: Path) -> AsyncIterator[BotEnv]:
 
 
 async def topic_of(env: BotEnv, patient_id: int) -> int:
-    async with env.db() as db:
-        patient = await db.patients.get(patient_id)
-    assert patient is not None and patient.staff_topic_id is not None
-    return patient.staff_topic_id
+    """The patient's topic, once delivery recorded it (with the TOPIC_OPEN row's outcome,
+    within a flush of the send)."""
+    for _ in range(250):
+        async with env.db() as db:
+            patient = await db.patients.get(patient_id)
+        assert patient is not None
+        if patient.staff_topic_id:  # None: no topic; 0 (TOPIC_PENDING): being made
+            return patient.staff_topic_id
+        await env.settle(0.02)
+    raise AssertionError("the patient's topic was not recorded")
 
 
 async def posted(env: BotEnv, words: str) -> Any:
@@ -228,3 +234,24 @@ async def test_checkin_answer_of_a_patient_with_a_case_lands_in_their_topic(
     post = await posted(env, "Check-in answer: Feels fine")
     assert post.message_thread_id == thread
     assert len(await cases_of(env, user.invite.patient_id)) == 1
+
+
+async def test_a_topic_that_cannot_be_made_leaves_the_posts_in_the_chat(
+    forum_env: BotEnv,
+) -> None:
+    """Topics turned off after the bot started: making the patient's topic fails (400), and
+    the card still reaches the staff chat, outside any topic; nothing waits for ever."""
+    env = forum_env
+    user = await joined(env)
+    env.api.group(ALERT_CHAT_ID, "Clinic staff", forum=False)  # an admin turned topics off
+    [urgent] = await env.ask(user, RED_FLAG)
+    assert "+91 00000 00000" in urgent.visible
+    await env.deliver()
+    await env.deliver(timedelta(seconds=4))  # the card looks again once the topic failed
+    card = await posted(env, RED_FLAG)
+    assert card.message_thread_id is None
+    assert [b.text for b in card.buttons] == ["👀 Acknowledge", "✅ Resolve", "🙋 Assign to me"]
+    assert env.api.topics(ALERT_CHAT_ID) == []
+    async with env.db() as db:
+        patient = await db.patients.get(user.invite.patient_id)
+    assert patient is not None and patient.staff_topic_id is None  # the next case tries again

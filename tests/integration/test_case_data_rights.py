@@ -31,14 +31,14 @@ async def _patient_with_a_case(ctx: AppContext) -> int:
         patient = await store.patients.get(patient_id)
     assert patient is not None
 
-    async def topic_for(_request: AlertRequest) -> int:
-        return TOPIC
+    async def forum() -> bool:
+        return True
 
     await raise_alert(ctx, AlertRequest(kind="handoff", patient=patient, enrollment=None,
-                                        words=WORDS), NOW, topic_for=topic_for)
+                                        words=WORDS), NOW, forum=forum)
     await raise_alert(ctx, AlertRequest(
         kind="media", patient=patient, enrollment=None, words=LATER,
-        media=MediaRef(chat_id=CHAT, message_id=9, kind="photo")), NOW, topic_for=topic_for)
+        media=MediaRef(chat_id=CHAT, message_id=9, kind="photo")), NOW, forum=forum)
     return patient_id
 
 

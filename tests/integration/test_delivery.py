@@ -366,3 +366,4 @@ async def _until(condition: Callable[[], bool], seconds: float) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met in time")
+

@@ -27,7 +27,8 @@ def test_values_are_the_stored_texts() -> None:
         "pending", "sending", "sent", "expired", "cancelled", "failed"]
     # Kinds added later are new texts, stored in the same columns (String(16) / String(32)).
     assert [k.value for k in MessageKind] == [
-        "reminder", "checkin", "alert", "card", "post", "copy", "card_edit", "topic_close"]
+        "reminder", "checkin", "alert", "card", "post", "copy", "card_edit", "topic_close",
+        "topic_open"]
     assert max(len(k.value) for k in MessageKind) <= 16
     assert [k.value for k in EscalationKind] == [
         "red_flag", "checkin", "handoff", "delivery", "media", "message"]

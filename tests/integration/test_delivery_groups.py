@@ -1,0 +1,61 @@
+"""Staff-chat posts to a group through the delivery engine: Telegram's 20 a minute kept from
+each answer, in order, without asking the database about every queued post."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import FakeClock
+from core.statuses import MessageKind
+from jobs.sender import OutgoingMessage
+from storage.database import session_factory
+from storage.pacing import PacingStore
+from storage.repositories import Store
+from testkit.delivery_support import T0
+from tests.integration.test_delivery import ALERT_CHAT, ScriptedSender, drain, make_worker
+
+
+async def test_group_posts_keep_their_spacing_from_each_answer_and_cost_few_reservations(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """30 posts queued for one group (3 s apart): in order; each send starts at least 3 s
+    after the previous one was answered, so a slow answer (10 s) pushes the next one back
+    rather than letting two arrive together; and the queue is not asked about post by post
+    in every pass (a chat known to be held is deferred without a reservation)."""
+    clock = FakeClock(T0)
+    async with Store(session_factory(engine)) as store:
+        for i in range(30):
+            await store.escalations.enqueue_post(
+                kind=MessageKind.POST, chat_id=ALERT_CHAT, text=f"post {i}", now=T0,
+                case_id=None, about_patient_id=None)
+    answered: list[datetime] = []
+
+    def answer(message: OutgoingMessage) -> int:
+        if message.text == "post 5":
+            clock.advance(timedelta(seconds=10))  # Telegram took 10 s to answer this one
+        answered.append(clock.now())
+        return 1
+
+    reservations = 0
+    reserve = PacingStore.reserve_slots
+
+    async def counting(self: PacingStore, **kwargs: Any) -> Any:
+        nonlocal reservations
+        reservations += 1
+        return await reserve(self, **kwargs)
+
+    monkeypatch.setattr(PacingStore, "reserve_slots", counting)
+    sender = ScriptedSender(clock, answer)
+    worker = make_worker(engine, clock, sender, group_per_minute=20)
+    await drain(worker, clock, limit=500)
+    assert [m.text for _, m in sender.calls] == [f"post {i}" for i in range(30)]
+    started = [t for t, _ in sender.calls]
+    for before, after in itertools.pairwise(range(30)):
+        assert (started[after] - answered[before]).total_seconds() >= 3 - 1e-6
+    assert (started[6] - started[5]).total_seconds() >= 13 - 1e-6
+    assert reservations <= 2 * 30  # was one per queued post and pass (~30 x 30)
