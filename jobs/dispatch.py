@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.statuses import TOPIC_PENDING, MessageKind
+from core.statuses import TOPIC_PENDING, EscalationKind, MessageKind
 from jobs.backoff import Backoff
 from jobs.decisions import (
     ChatBusy,
@@ -38,6 +38,8 @@ Scheduled = list[tuple[float, ClaimedMessage]]  # (slot in epoch seconds, messag
 # itself rather than wait longer (the topic could not be made and nothing said so).
 TOPIC_RECHECK = timedelta(seconds=3)
 TOPIC_WAIT = timedelta(minutes=10)
+# How much later than a group's red-flag posts its other waiting posts come due (s).
+NOT_URGENT_LAG = 0.001
 
 
 class Dispatcher:
@@ -114,7 +116,7 @@ class Dispatcher:
         now = self._clock.now()
         self._batch_opening = {m.about_patient_id for m in batch
                                if m.kind == MessageKind.TOPIC_OPEN and m.about_patient_id}
-        queue = deque(m for m in batch if self._may_send(m, now))
+        queue = deque(m for m in group_order(batch) if self._may_send(m, now))
         while queue:
             now = self._clock.now()
             if now >= queue[0].lease_expires_at - self._lease_margin:
@@ -145,7 +147,7 @@ class Dispatcher:
             spacing = policy.spacing_for(message.chat_id)
             free = self._busy.get(message.chat_id, 0.0)
             if spacing > 0 and free > now.timestamp():
-                self._keep(ChatBusy(free_at=at_epoch(free)), message, now)
+                self._wait_for_chat(message, free, now)
             elif spacing > 0 and message.chat_id in chats:
                 waiting.append(message)
             else:
@@ -203,7 +205,7 @@ class Dispatcher:
                     # Held until its send in flight is answered: look again in a spacing.
                     free = min(free, now.timestamp() + spacing)
                 self._busy[chat] = free
-                self._keep(ChatBusy(free_at=at_epoch(free)), message, now)
+                self._wait_for_chat(message, free, now)
         return scheduled
 
     async def _wait_out_pause(self, queue: deque[ClaimedMessage], now: datetime) -> bool:
@@ -334,6 +336,13 @@ class Dispatcher:
         self._keep(finding, message, now)
         return False
 
+    def _wait_for_chat(self, message: ClaimedMessage, free: float, now: datetime) -> None:
+        """Keep `message` for when its chat is free; a group's posts not about a red flag a
+        moment later, so that the next claim takes every red flag's first (group_order)."""
+        urgent = message.chat_id > 0 or message.case_kind == EscalationKind.RED_FLAG
+        self._keep(ChatBusy(free_at=at_epoch(free if urgent else free + NOT_URGENT_LAG)),
+                   message, now)
+
     def _waits_for_topic(self, message: ClaimedMessage, now: datetime) -> bool:
         """A post for a forum topic still being made elsewhere (not by a send of ours, in
         flight or in this batch), and not yet waiting TOPIC_WAIT."""
@@ -362,6 +371,24 @@ class Dispatcher:
         if decision.chat_unreachable:
             self._checks.blocked.add(message.chat_id)
         return decision
+
+
+def group_order(batch: Sequence[ClaimedMessage]) -> list[ClaimedMessage]:
+    """The batch in claim order, except that the posts to group chats (the staff chat),
+    in the places they hold, go red-flag cases' first, each set in id order.
+
+    A group takes one post every few seconds, so a queue forms in a storm: a red flag's
+    card (its topic, its re-alerts) must not wait behind a hundred questions. Id order
+    within each set, rather than claim order, also keeps a case's posts in the order they
+    were written: a post deferred while the group was busy comes due after a newer one
+    that was never deferred, and must still go first."""
+    places = [i for i, m in enumerate(batch) if m.chat_id < 0]
+    ordered = list(batch)
+    posts = sorted((batch[i] for i in places),
+                   key=lambda m: (m.case_kind != EscalationKind.RED_FLAG, m.id))
+    for place, message in zip(places, posts, strict=True):
+        ordered[place] = message
+    return ordered
 
 
 def _outgoing(message: ClaimedMessage) -> OutgoingMessage:

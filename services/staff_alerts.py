@@ -126,7 +126,10 @@ async def raise_alert(
         if chat_id is None:
             log.error("case %d has nowhere to go: set staff.alert_chat_id", escalation.id)
             return escalation
-        thread = (await patient_topic(store, ctx, request, chat_id, now)) if in_forum else None
+        thread = (
+            await patient_topic(store, ctx, request, chat_id, now, case_id=escalation.id)
+            if in_forum else None
+        )
         reply_to = None
         if joined and thread is None:
             card = await store.escalations.card_post(escalation.id)
@@ -143,23 +146,26 @@ async def raise_alert(
 
 
 async def patient_topic(
-    store: Store, ctx: AppContext, request: AlertRequest, chat_id: int, now: datetime
+    store: Store, ctx: AppContext, request: AlertRequest, chat_id: int, now: datetime, *,
+    case_id: int,
 ) -> int:
     """The patient's forum topic, or TOPIC_PENDING: then a TOPIC_OPEN row is queued (once:
     the patient's topic id reads TOPIC_PENDING meanwhile) for delivery to make the topic,
-    named by id, label and procedure."""
-    patient = await store.patients.get(request.patient.id)
-    if patient is not None and patient.staff_topic_id is not None:
+    named by id, label and procedure. The row names the case that needs it, so it goes as
+    early as the case's posts do (a red flag's first)."""
+    # The record the handler read is current: a chat's updates are handled one at a time
+    # (bot/update_order.py), and only a case of this patient's sets their topic.
+    patient = request.patient
+    if patient.staff_topic_id is not None:
         return patient.staff_topic_id
-    if patient is not None:
-        await store.patients.set_staff_topic(patient.id, TOPIC_PENDING)
+    if await store.patients.set_staff_topic(patient.id, TOPIC_PENDING):
         enrollment = request.enrollment
         protocol = ctx.content.protocols.get(enrollment.protocol_id) if enrollment else None
         procedure = (
             protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else None
         )
         await store.escalations.enqueue_post(
-            kind=MessageKind.TOPIC_OPEN, chat_id=chat_id, now=now, case_id=None,
+            kind=MessageKind.TOPIC_OPEN, chat_id=chat_id, now=now, case_id=case_id,
             text=topic_name(request.patient.id, request.patient.label, procedure),
             about_patient_id=request.patient.id,
         )

@@ -59,6 +59,7 @@ class ClaimedMessage:
     # CASE_GONE); a timer is only sent while its case is still open.
     case_id: int | None = None
     case_status: str | None = None
+    case_kind: str | None = None  # an EscalationKind: red-flag posts go first in a group
     # Staff-chat posts (storage/models.py ScheduledMessage): topic, reply, what to copy.
     thread_id: int | None = None
     reply_to_message_id: int | None = None
@@ -179,7 +180,9 @@ class Outbox:
                 patient_active_at=patients.get(r.patient_id, (None, None, None))[2],
                 enrollment_status=enrollments.get(r.enrollment_id),
                 case_id=r.case_id,
-                case_status=None if r.case_id is None else cases.get(r.case_id, CASE_GONE),
+                case_status=None if r.case_id is None
+                else cases.get(r.case_id, (CASE_GONE, None))[0],
+                case_kind=None if r.case_id is None else cases.get(r.case_id, (None, None))[1],
                 thread_id=r.thread_id,
                 reply_to_message_id=r.reply_to_message_id,
                 copy_from_chat_id=r.copy_from_chat_id,
@@ -213,7 +216,10 @@ class Outbox:
                 enrollment_status=enrollments.get(m.enrollment_id, m.enrollment_status)
                 if m.enrollment_id is not None
                 else None,
-                case_status=None if m.case_id is None else cases.get(m.case_id, CASE_GONE),
+                case_status=None if m.case_id is None
+                else cases.get(m.case_id, (CASE_GONE, None))[0],
+                case_kind=None if m.case_id is None
+                else cases.get(m.case_id, (None, m.case_kind))[1],
             )
             for m in messages
         ]
@@ -240,12 +246,15 @@ class Outbox:
         return {r.id: r.status for r in result}
 
     @staticmethod
-    async def _cases(conn: AsyncConnection, ids: set[Any]) -> dict[int, str]:
+    async def _cases(conn: AsyncConnection, ids: set[Any]) -> dict[int, tuple[str, str]]:
+        """(status, kind) of each case."""
         if not ids:
             return {}
         c = CASES
-        result = await conn.execute(select(c.c.id, c.c.status).where(c.c.id.in_(sorted(ids))))
-        return {r.id: r.status for r in result}
+        result = await conn.execute(
+            select(c.c.id, c.c.status, c.c.kind).where(c.c.id.in_(sorted(ids)))
+        )
+        return {r.id: (r.status, r.kind) for r in result}
 
     # --- outcomes -------------------------------------------------------------------
 

@@ -146,11 +146,14 @@ class PatientRepository:
         await self._session.flush()
         return patient_record(row)
 
-    async def set_staff_topic(self, patient_id: int, topic_id: int | None) -> None:
-        """Remember (or forget, with None) the patient's forum topic in the staff chat."""
-        row = await self._row(patient_id)
-        row.staff_topic_id = topic_id
-        await self._session.flush()
+    async def set_staff_topic(self, patient_id: int, topic_id: int | None) -> bool:
+        """Remember (or forget, with None) the patient's forum topic in the staff chat;
+        False if there is no such patient."""
+        result = await self._session.execute(
+            update(Patient).where(Patient.id == patient_id).values(staff_topic_id=topic_id)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def by_staff_topic(self, topic_id: int) -> PatientRecord | None:
         """The patient whose forum topic in the staff chat this is."""

@@ -59,3 +59,39 @@ async def test_group_posts_keep_their_spacing_from_each_answer_and_cost_few_rese
         assert (started[after] - answered[before]).total_seconds() >= 3 - 1e-6
     assert (started[6] - started[5]).total_seconds() >= 13 - 1e-6
     assert reservations <= 2 * 30  # was one per queued post and pass (~30 x 30)
+
+
+async def test_red_flag_posts_go_first_and_a_cases_posts_keep_their_order(
+    engine: AsyncEngine,
+) -> None:
+    """A queue of question cases' posts, then a red flag's card arrives: it is the next
+    post the group gets. A follow-up written while the queue waited (due before the
+    deferred posts) still goes after them, in the order written: never before its card."""
+    clock = FakeClock(T0)
+    async with Store(session_factory(engine)) as store:
+        for i in range(6):
+            case = await store.escalations.open(
+                patient_id=None, enrollment_id=None, kind="handoff", rule_id=None,
+                patient_text="q", now=T0)
+            await store.escalations.enqueue_post(
+                kind=MessageKind.CARD, chat_id=ALERT_CHAT, text=f"question {i}", now=T0,
+                case_id=case.id, about_patient_id=None)
+    sender = ScriptedSender(clock, lambda m: 1)
+    worker = make_worker(engine, clock, sender, group_per_minute=20)
+    await worker.run_once()  # "question 0" goes; the rest wait for the group
+    later = T0 + timedelta(seconds=1)
+    async with Store(session_factory(engine)) as store:
+        urgent = await store.escalations.open(
+            patient_id=None, enrollment_id=None, kind="red_flag", rule_id="r",
+            patient_text="fever", now=later)
+        await store.escalations.enqueue_post(
+            kind=MessageKind.CARD, chat_id=ALERT_CHAT, text="red flag", now=later,
+            case_id=urgent.id, about_patient_id=None)
+        await store.escalations.enqueue_post(
+            kind=MessageKind.POST, chat_id=ALERT_CHAT, text="question 1 follow-up", now=later,
+            case_id=2, about_patient_id=None)
+    clock.set(later)
+    await drain(worker, clock, limit=500)
+    assert [m.text for _, m in sender.calls] == [
+        "question 0", "red flag", "question 1", "question 2", "question 3", "question 4",
+        "question 5", "question 1 follow-up"]
