@@ -34,9 +34,11 @@ log = logging.getLogger(__name__)
 Scheduled = list[tuple[float, ClaimedMessage]]  # (slot in epoch seconds, message)
 
 # A staff-chat post waiting for its patient's forum topic (thread TOPIC_PENDING) that no
-# process here is making looks again this often; after TOPIC_WAIT it goes to the chat
-# itself rather than wait longer (the topic could not be made and nothing said so).
-TOPIC_RECHECK = timedelta(seconds=3)
+# send of this process is making looks again after one group spacing (at least
+# TOPIC_RECHECK); after TOPIC_WAIT it goes to the chat itself rather than wait longer
+# (the topic could not be made and nothing said so).
+TOPIC_RECHECK = timedelta(seconds=0.2)
+TOPIC_WAIT_MAX = timedelta(seconds=3)  # ... and at most this (Telegram's group spacing)
 TOPIC_WAIT = timedelta(minutes=10)
 # How much later than a group's red-flag posts its other waiting posts come due (s).
 NOT_URGENT_LAG = 0.001
@@ -266,7 +268,7 @@ class Dispatcher:
             now = self._clock.now()
             if message.thread_id == TOPIC_PENDING and now - message.due_at < TOPIC_WAIT:
                 # Its topic was not made here after all (given back, failed): look again.
-                self._keep(ChatBusy(free_at=now + TOPIC_RECHECK), message, now)
+                self._keep(ChatBusy(free_at=now + TOPIC_WAIT_MAX), message, now)
                 return
             await self._send_checked(message)
         finally:
@@ -330,7 +332,13 @@ class Dispatcher:
         """Whether the send-time checks let `message` go now; if not, keep their decision."""
         finding: Event | None = self._checks.check(message, now)
         if finding is None and self._waits_for_topic(message, now):
-            finding = ChatBusy(free_at=now + TOPIC_RECHECK)
+            busy = self._busy.get(message.chat_id, 0.0)
+            if busy > now.timestamp():
+                # Its topic waits for the group too (deferred there): come back with it.
+                self._wait_for_chat(message, busy, now)
+                return False
+            spacing = timedelta(seconds=self._pacer.policy.spacing_for(message.chat_id))
+            finding = ChatBusy(free_at=now + min(max(spacing, TOPIC_RECHECK), TOPIC_WAIT_MAX))
         if finding is None:
             return True
         self._keep(finding, message, now)

@@ -13,6 +13,7 @@ import contextlib
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from testkit.fakes.bot_api import FakeBotApi
 from tests.e2e.harness import ALERT_CHAT_ID, BotEnv, running_bot
@@ -78,3 +79,64 @@ async def test_sixty_cases_in_a_minute_are_paced_not_lost(tmp_path: Path) -> Non
         assert len(cases) == CASES and all(c.alert_message_id is not None for c in cases)
         # Paced, not merged: 60 posts at 20 per window take at least two more windows.
         assert took >= 2 * WINDOW
+
+
+async def test_forum_storm_red_flags_first_each_in_its_topic(tmp_path: Path) -> None:
+    """A forum staff chat: 10 questions queue for the group, then 10 red flags arrive at
+    once. Each patient's topic is made by delivery at the group's pace, each card lands in
+    its patient's topic, and the red flags' cards overtake the questions still queued."""
+
+    def forum(api: FakeBotApi) -> None:
+        _limits(api)
+        api.group(ALERT_CHAT_ID, "Clinic staff", forum=True)
+
+    def cards_of(env: BotEnv, before: int) -> list[Any]:
+        return [m for m in env.sent_to(ALERT_CHAT_ID)[before:] if "ticket " in m.visible]
+
+    async with running_bot(
+        f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}",
+        configure_api=forum,
+        # 4 a second: two operations (topic, card) per patient, so the questions queue.
+        settings_extra={"delivery": {"group_per_minute": 240, "poll_seconds": 1}},
+    ) as env:
+        ticking = asyncio.create_task(_follow_real_time(env))
+        try:
+            users = []
+            for n in range(20):
+                invite = await env.invite(label=f"P{n}")
+                user = env.patient(8100 + n)
+                await env.activate(invite, user)
+                users.append(user)
+            await env.deliver()
+            before = len(env.sent_to(ALERT_CHAT_ID))
+            await asyncio.gather(*(
+                user.send(f"Is my parrot allowed in the waiting room? ticket {n}")
+                for n, user in enumerate(users[:10])))
+            deadline = time.monotonic() + 60
+            while not cards_of(env, before):
+                assert time.monotonic() < deadline, "no question's card"
+                await asyncio.sleep(0.02)
+            questions_out = len(cards_of(env, before))
+            await asyncio.gather(*(
+                user.send(f"I have a high fever and there is pus since today, ticket {n + 10}")
+                for n, user in enumerate(users[10:])))
+            while len(cards_of(env, before)) < 20:
+                assert time.monotonic() < deadline, "not every card arrived"
+                await asyncio.sleep(0.05)
+            await env.ctx.delivery.settle()
+        finally:
+            ticking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticking
+        cards = cards_of(env, before)
+        order = [int(m.visible.split("ticket ")[1].split()[0]) for m in cards]
+        assert sorted(order) == list(range(20))
+        assert env.api.stats.too_many_requests == 0
+        topics = {t.name.split(" · ")[1]: t.message_thread_id
+                  for t in env.api.topics(ALERT_CHAT_ID)}
+        assert len(topics) == 20
+        for number, card in zip(order, cards, strict=True):
+            assert card.message_thread_id == topics[f"P{number}"]
+        # Once the red flags are in, they are the next cards (one question's card may
+        # already have its slot): the questions still queued wait.
+        assert set(order[:questions_out + 11]) >= set(range(10, 20)), f"{order}"
