@@ -42,15 +42,21 @@ def context_of(bot_env: BotEnv) -> Any:
     return source
 
 
+async def signed_in(bot_env: BotEnv, console: Any, browser: Any) -> Any:
+    """A desk-size page signed in as the admin by a one-time link, on Today."""
+    link = await issue_link(bot_env.ctx, console.settings, user_id=ADMIN_ID)
+    assert link is not None
+    page = await browser.new_page(viewport=DESKTOP)
+    await page.goto(link.url)
+    await page.get_by_role("button", name="Sign in").click()
+    return page
+
+
 async def test_desk_enrollment_shows_joined(bot_env: BotEnv, browser: Any,
                                             screenshots: Path) -> None:
     """Enroll in the browser, consent in Telegram, see "Joined" without reloading."""
     async with serving(context_of(bot_env)) as console:
-        link = await issue_link(bot_env.ctx, console.settings, user_id=ADMIN_ID)
-        assert link is not None
-        page = await browser.new_page(viewport=DESKTOP)
-        await page.goto(link.url)
-        await page.get_by_role("button", name="Sign in").click()
+        page = await signed_in(bot_env, console, browser)
         await page.get_by_role("link", name="Enroll").click()
         await page.get_by_label("Procedure").select_option("micro-mesotherapy-face")
         await page.get_by_label("Label").fill("Desk test")
@@ -78,11 +84,7 @@ async def test_acknowledge_in_console_edits_the_telegram_card(bot_env: BotEnv, b
     card, case = await red_flag_card(bot_env, user)
     assert [b.text for b in card.buttons] == ["👀 Acknowledge", "✅ Resolve", "🙋 Assign to me"]
     async with serving(context_of(bot_env)) as console:
-        link = await issue_link(bot_env.ctx, console.settings, user_id=ADMIN_ID)
-        assert link is not None
-        page = await browser.new_page(viewport=DESKTOP)
-        await page.goto(link.url)
-        await page.get_by_role("button", name="Sign in").click()
+        page = await signed_in(bot_env, console, browser)
         row = page.locator("li.kind-red_flag")
         await row.get_by_role("button", name="Acknowledge").click()
         await page.get_by_text("Case acknowledged.").wait_for()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.e2e.harness import ALERT_CHAT_ID, BotEnv
 from tests.e2e.test_patient_inbox import joined
-from tests.e2e.test_staff_topics import QUESTION, cases_of, posted
+from tests.e2e.test_staff_topics import QUESTION, cases_of, posted, resolve_then_ask_again
 
 
 async def test_conversation_threaded_by_reply_until_resolved(bot_env: BotEnv) -> None:
@@ -40,15 +40,5 @@ async def test_conversation_threaded_by_reply_until_resolved(bot_env: BotEnv) ->
     assert [m.patient_text for m in messages] == [
         "ok yes please book saturday 11", "and can my sister come too"]
 
-    await env.staff.press("✅ Resolve", on_message=card)
-    for _ in range(100):
-        if not await cases_of(env, patient_id):
-            break
-        await env.settle(0.02)
-    assert not await cases_of(env, patient_id)
-    before = len(env.sent_to(ALERT_CHAT_ID))
-    await user.send("Is parking free near the clinic building?")
-    await user.expect("passed your question")
-    [new_card] = await env.wait_sent(ALERT_CHAT_ID, before)
-    [new_case] = await cases_of(env, patient_id)
+    new_card, new_case = await resolve_then_ask_again(env, card, user, patient_id)
     assert new_case.id != case.id and new_card.reply_to_message_id is None

@@ -55,6 +55,24 @@ async def cases_of(env: BotEnv, patient_id: int) -> list[Any]:
         return [c for c in await db.escalations.list_open(500) if c.patient_id == patient_id]
 
 
+async def resolve_then_ask_again(env: BotEnv, card: Any, user: Any, patient_id: int
+                                 ) -> tuple[Any, Any]:
+    """Staff press Resolve on the card (the case closes), then the patient asks something
+    new: (the new card, the new case)."""
+    await env.staff.press("✅ Resolve", on_message=card)
+    for _ in range(100):
+        if not await cases_of(env, patient_id):
+            break
+        await env.settle(0.02)
+    assert not await cases_of(env, patient_id)
+    before = len(env.sent_to(ALERT_CHAT_ID))
+    await user.send("Is parking free near the clinic building?")
+    await user.expect("passed your question")
+    [new_card] = await env.wait_sent(ALERT_CHAT_ID, before)
+    [new_case] = await cases_of(env, patient_id)
+    return new_card, new_case
+
+
 async def test_red_flag_opens_a_topic_with_the_card_and_the_ladder_runs(
     forum_env: BotEnv,
 ) -> None:
@@ -118,17 +136,7 @@ async def test_conversation_in_the_topic_until_resolved(forum_env: BotEnv) -> No
     assert acked is not None and acked.status == "acknowledged"
 
     await env.recorded(card)
-    await env.staff.press("✅ Resolve", on_message=card)
-    for _ in range(100):
-        if not await cases_of(env, patient_id):
-            break
-        await env.settle(0.02)
-    assert not await cases_of(env, patient_id)
-    before = len(env.sent_to(ALERT_CHAT_ID))
-    await user.send("Is parking free near the clinic building?")
-    await user.expect("passed your question")
-    [new_card] = await env.wait_sent(ALERT_CHAT_ID, before)
-    [new_case] = await cases_of(env, patient_id)
+    new_card, new_case = await resolve_then_ask_again(env, card, user, patient_id)
     assert new_case.id != case.id and new_card.message_thread_id == thread
     assert len(env.api.topics(ALERT_CHAT_ID)) == 1
 

@@ -28,6 +28,18 @@ def _limits(api: FakeBotApi) -> None:
     api.limits.group_window_seconds = WINDOW
 
 
+async def _patients(env: BotEnv, count: int, *, first_id: int) -> list[Any]:
+    """`count` joined patients labelled P0, P1, ...; their first reminders already out."""
+    users = []
+    for n in range(count):
+        invite = await env.invite(label=f"P{n}")
+        user = env.patient(first_id + n)
+        await env.activate(invite, user)
+        users.append(user)
+    await env.deliver()  # the first reminders go out before the storm
+    return users
+
+
 async def _follow_real_time(env: BotEnv) -> None:
     last = time.monotonic()
     while True:
@@ -45,13 +57,7 @@ async def test_sixty_cases_in_a_minute_are_paced_not_lost(tmp_path: Path) -> Non
     ) as env:
         ticking = asyncio.create_task(_follow_real_time(env))
         try:
-            users = []
-            for n in range(CASES):
-                invite = await env.invite(label=f"P{n}")
-                user = env.patient(8000 + n)
-                await env.activate(invite, user)
-                users.append(user)
-            await env.deliver()  # the first reminders go out before the storm
+            users = await _patients(env, CASES, first_id=8000)
             before = len(env.sent_to(ALERT_CHAT_ID))
             started = time.monotonic()
             await asyncio.gather(*(
@@ -101,13 +107,7 @@ async def test_forum_storm_red_flags_first_each_in_its_topic(tmp_path: Path) -> 
     ) as env:
         ticking = asyncio.create_task(_follow_real_time(env))
         try:
-            users = []
-            for n in range(20):
-                invite = await env.invite(label=f"P{n}")
-                user = env.patient(8100 + n)
-                await env.activate(invite, user)
-                users.append(user)
-            await env.deliver()
+            users = await _patients(env, 20, first_id=8100)
             before = len(env.sent_to(ALERT_CHAT_ID))
             await asyncio.gather(*(
                 user.send(f"Is my parrot allowed in the waiting room? ticket {n}")
