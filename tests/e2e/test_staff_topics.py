@@ -17,14 +17,26 @@ RED_FLAG = "pus is coming out and i have fever"
 QUESTION = "Is my <parrot> allowed in the waiting room & the lift?"
 
 
+# Words of patients and staff used below: none may reach the log (nor the label, which
+# also names the patient's topic).
+PRIVATE = (RED_FLAG, QUESTION, LABEL, "book saturday", "she called earlier",
+           "she can come along", "Is parking free")
+
+
 @pytest.fixture
 async def forum_env(tmp_path: Path) -> AsyncIterator[BotEnv]:
-    """The bot with a forum (topics on) as its staff chat."""
+    """The bot with a forum (topics on) as its staff chat; after each test, the log (INFO
+    and up, as in production) holds none of the patients' or staff's words, captions
+    included, nor the label the topic is named by."""
     async with running_bot(
         f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}",
         configure_api=lambda api: api.group(ALERT_CHAT_ID, "Clinic staff", forum=True),
     ) as env:
         yield env
+        log_text = env.logs.text()
+    assert "topics:" in log_text or "bot started" in log_text  # the capture captured
+    for private in PRIVATE:
+        assert private not in log_text, f"{private!r} leaked into the log"
 
 
 async def topic_of(env: BotEnv, patient_id: int) -> int:
