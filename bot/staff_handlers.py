@@ -3,11 +3,9 @@ staff handlers (patient views are in bot/staff_patients.py)."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
 from bot import edits, relay, staff_cases, staff_console, staff_enroll
@@ -23,9 +21,9 @@ from bot.staff_patients import (
     session_command,
 )
 from core.local_time import format_session
-from core.texts import patient as patient_texts
 from core.texts import staff as T
 from core.texts.commands import STAFF_COMMANDS
+from services.console_patients import tell_patient_cancelled
 from services.context import AppContext
 from services.staff_admin import (
     add_staff,
@@ -83,18 +81,9 @@ async def cancel_command(
             id=patient_id, enrollments=result.enrollments, messages=result.messages
         ),
     )
-    if result.notify_chat_id is not None:
-        # The patient deserves to know why the reminders stopped; best effort.
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(
-                result.notify_chat_id,
-                patient_texts.t(
-                    "cancelled_by_clinic",
-                    result.language,
-                    clinic=ctx.settings.clinic.name,
-                    contact=ctx.settings.clinic.contact_for(result.language),
-                ),
-            )
+    # The patient deserves to know why the reminders stopped: told through the outbox, as
+    # the console does (retried, paced, kept out of their quiet hours).
+    await tell_patient_cancelled(ctx, patient_id, result)
 
 
 @staff_only("reschedule")

@@ -7,11 +7,9 @@ import logging
 import random
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.statuses import TOPIC_PENDING, EscalationKind, MessageKind
 from jobs.backoff import Backoff
 from jobs.decisions import (
     ChatBusy,
@@ -26,6 +24,15 @@ from jobs.outcomes import DeliveryCounters, OutcomeBuffer
 from jobs.pacing import Pacer, at_epoch
 from jobs.send_checks import SendChecks
 from jobs.sender import OutgoingMessage, Sender, SendError
+from jobs.staff_queue import (
+    NOT_URGENT_LAG,
+    TOPIC_RECHECK,
+    TOPIC_RECHECK_MAX,
+    TopicTracker,
+    group_order,
+    urgent,
+    waiting_for_topic,
+)
 from storage.outbox import ClaimedMessage, Outbox
 from storage.pacing import SlotGrant
 
@@ -33,15 +40,6 @@ log = logging.getLogger(__name__)
 
 Scheduled = list[tuple[float, ClaimedMessage]]  # (slot in epoch seconds, message)
 
-# A staff-chat post waiting for its patient's forum topic (thread TOPIC_PENDING) that no
-# send of this process is making looks again after one group spacing (at least
-# TOPIC_RECHECK); after TOPIC_WAIT it goes to the chat itself rather than wait longer
-# (the topic could not be made and nothing said so).
-TOPIC_RECHECK = timedelta(seconds=0.2)
-TOPIC_WAIT_MAX = timedelta(seconds=3)  # ... and at most this (Telegram's group spacing)
-TOPIC_WAIT = timedelta(minutes=10)
-# How much later than a group's red-flag posts its other waiting posts come due (s).
-NOT_URGENT_LAG = 0.001
 
 
 class Dispatcher:
@@ -93,9 +91,7 @@ class Dispatcher:
         self._rate_limited = False  # a 429 in this pass: start no further send
         self._busy: dict[int, float] = {}  # chat -> epoch s it is free again, as far as known
         self._group_holds: dict[int, float] = {}  # message id -> its group's hold value
-        self._topics: dict[int, int] = {}  # patient -> forum topic this process made
-        self._opening: dict[int, asyncio.Task[None]] = {}  # patient -> its TOPIC_OPEN send
-        self._batch_opening: set[int] = set()  # patients whose TOPIC_OPEN is in the batch
+        self._topics = TopicTracker()
 
     def begin_pass(self) -> None:
         """Forget the previous pass's 403s and 429."""
@@ -103,8 +99,7 @@ class Dispatcher:
         self._rate_limited = False
         now = self._clock.now().timestamp()
         self._busy = {chat: free for chat, free in self._busy.items() if free > now}
-        if len(self._topics) > 10_000:
-            self._topics.clear()  # the database has them all; this only bridges a flush
+        self._topics.begin_pass()
 
     async def settle(self) -> None:
         """Wait until every send in flight has been answered (and its decision kept)."""
@@ -116,8 +111,7 @@ class Dispatcher:
     async def deliver(self, batch: Sequence[ClaimedMessage]) -> None:
         """Send `batch`, chunk by chunk; what cannot go out in time is given back."""
         now = self._clock.now()
-        self._batch_opening = {m.about_patient_id for m in batch
-                               if m.kind == MessageKind.TOPIC_OPEN and m.about_patient_id}
+        self._topics.begin_batch(batch)
         queue = deque(m for m in group_order(batch) if self._may_send(m, now))
         while queue:
             now = self._clock.now()
@@ -254,8 +248,7 @@ class Dispatcher:
             task = asyncio.create_task(self._send_one(message))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
-            if message.kind == MessageKind.TOPIC_OPEN and message.about_patient_id:
-                self._opening[message.about_patient_id] = task
+            self._topics.sending(message, task)
             await asyncio.sleep(0)  # let the send start now, at its slot
         if shift > 0 and scheduled:
             await self._pacer.extend(scheduled[-1][0] + shift + policy.interval)
@@ -264,36 +257,22 @@ class Dispatcher:
     async def _send_one(self, message: ClaimedMessage) -> None:
         """Send and keep the decision; a group's hold is released when it is answered."""
         try:
-            message = await self._in_topic(message)
+            message = await self._topics.into_topic(message)
             now = self._clock.now()
-            if message.thread_id == TOPIC_PENDING and now - message.due_at < TOPIC_WAIT:
+            if waiting_for_topic(message, now):
                 # Its topic was not made here after all (given back, failed): look again.
-                self._keep(ChatBusy(free_at=now + TOPIC_WAIT_MAX), message, now)
+                self._keep(ChatBusy(free_at=now + TOPIC_RECHECK_MAX), message, now)
                 return
             await self._send_checked(message)
         finally:
             held = self._group_holds.pop(message.id, None)
-            if message.kind == MessageKind.TOPIC_OPEN and message.about_patient_id:
-                self._opening.pop(message.about_patient_id, None)
-                self._batch_opening.discard(message.about_patient_id)
+            self._topics.done(message)
             if held is not None:
                 try:
                     await self._pacer.release_group(message.chat_id, held)
                 except Exception as db_error:  # the hold runs out by itself
                     log.warning("delivery: could not free group after message %d (%s)",
                                 message.id, type(db_error).__name__)
-
-    async def _in_topic(self, message: ClaimedMessage) -> ClaimedMessage:
-        """A post waiting for its patient's forum topic: once the topic is made here (its
-        send awaited if in flight), the post goes into it."""
-        patient = message.about_patient_id
-        if message.thread_id != TOPIC_PENDING or patient is None:
-            return message
-        opening = self._opening.get(patient)
-        if opening is not None and opening is not asyncio.current_task():
-            await asyncio.wait({opening})
-        topic = self._topics.get(patient)
-        return message if topic is None else replace(message, thread_id=topic)
 
     async def _send_checked(self, message: ClaimedMessage) -> None:
         """Check once more, send, and keep the decision on Telegram's answer."""
@@ -310,8 +289,7 @@ class Dispatcher:
             event = SendFailed(error=error, at=self._clock.now())
         else:
             event = Delivered(telegram_message_id=telegram_id, at=self._clock.now())
-            if message.kind == MessageKind.TOPIC_OPEN and message.about_patient_id:
-                self._topics[message.about_patient_id] = telegram_id
+            self._topics.made(message, telegram_id)
             self._counters.last_lag_seconds = (event.at - message.available_at).total_seconds()
         decision = self._keep(event, message, now)
         if decision.pause_until is not None:
@@ -331,14 +309,14 @@ class Dispatcher:
     def _may_send(self, message: ClaimedMessage, now: datetime) -> bool:
         """Whether the send-time checks let `message` go now; if not, keep their decision."""
         finding: Event | None = self._checks.check(message, now)
-        if finding is None and self._waits_for_topic(message, now):
+        if finding is None and self._topics.waits(message, now):
             busy = self._busy.get(message.chat_id, 0.0)
             if busy > now.timestamp():
                 # Its topic waits for the group too (deferred there): come back with it.
                 self._wait_for_chat(message, busy, now)
                 return False
             spacing = timedelta(seconds=self._pacer.policy.spacing_for(message.chat_id))
-            finding = ChatBusy(free_at=now + min(max(spacing, TOPIC_RECHECK), TOPIC_WAIT_MAX))
+            finding = ChatBusy(free_at=now + min(max(spacing, TOPIC_RECHECK), TOPIC_RECHECK_MAX))
         if finding is None:
             return True
         self._keep(finding, message, now)
@@ -347,20 +325,9 @@ class Dispatcher:
     def _wait_for_chat(self, message: ClaimedMessage, free: float, now: datetime) -> None:
         """Keep `message` for when its chat is free; a group's posts not about a red flag a
         moment later, so that the next claim takes every red flag's first (group_order)."""
-        urgent = message.chat_id > 0 or message.case_kind == EscalationKind.RED_FLAG
-        self._keep(ChatBusy(free_at=at_epoch(free if urgent else free + NOT_URGENT_LAG)),
+        first = message.chat_id > 0 or urgent(message)
+        self._keep(ChatBusy(free_at=at_epoch(free if first else free + NOT_URGENT_LAG)),
                    message, now)
-
-    def _waits_for_topic(self, message: ClaimedMessage, now: datetime) -> bool:
-        """A post for a forum topic still being made elsewhere (not by a send of ours, in
-        flight or in this batch), and not yet waiting TOPIC_WAIT."""
-        patient = message.about_patient_id
-        if message.thread_id != TOPIC_PENDING or patient is None:
-            return False
-        if now - message.due_at >= TOPIC_WAIT:
-            return False  # the chat itself (_outgoing)
-        return (patient not in self._topics and patient not in self._opening
-                and patient not in self._batch_opening)
 
     def _keep(self, event: Event, message: ClaimedMessage, now: datetime) -> Decision:
         """Decide, keep the outcome, and note at once what must hold for later sends.
@@ -370,6 +337,9 @@ class Dispatcher:
         decision = decide(event, message, now=now, max_attempts=self._max_attempts,
                           backoff=self._backoff, jitter=self._rng.random())
         self._outcomes.keep(decision.outcome(message.id))
+        # A topic_open decided (sent, failed, or put off until its group is free): posts
+        # for that topic no longer count on it in this pass; put off, they wait with it.
+        self._topics.done(message)
         if decision.transient:
             self._counters.transient_errors += 1
         if decision.pause_until is not None:
@@ -379,24 +349,6 @@ class Dispatcher:
         if decision.chat_unreachable:
             self._checks.blocked.add(message.chat_id)
         return decision
-
-
-def group_order(batch: Sequence[ClaimedMessage]) -> list[ClaimedMessage]:
-    """The batch in claim order, except that the posts to group chats (the staff chat),
-    in the places they hold, go red-flag cases' first, each set in id order.
-
-    A group takes one post every few seconds, so a queue forms in a storm: a red flag's
-    card (its topic, its re-alerts) must not wait behind a hundred questions. Id order
-    within each set, rather than claim order, also keeps a case's posts in the order they
-    were written: a post deferred while the group was busy comes due after a newer one
-    that was never deferred, and must still go first."""
-    places = [i for i, m in enumerate(batch) if m.chat_id < 0]
-    ordered = list(batch)
-    posts = sorted((batch[i] for i in places),
-                   key=lambda m: (m.case_kind != EscalationKind.RED_FLAG, m.id))
-    for place, message in zip(places, posts, strict=True):
-        ordered[place] = message
-    return ordered
 
 
 def _outgoing(message: ClaimedMessage) -> OutgoingMessage:
