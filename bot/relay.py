@@ -151,6 +151,10 @@ async def _deliver(
     prefix = patient_texts.t("reply_from_clinic", patient.language, clinic=ctx.settings.clinic.name)
     async with Store(ctx.sessions) as store:
         await store.inbound.record_effect(update_id, RELAY_EFFECT)
+        if target.case_id is not None:
+            # Before the send: the patient may answer the moment it arrives, and their
+            # answer is threaded under this staff message.
+            await store.escalations.set_staff_reply(target.case_id, staff_message_id)
     try:
         await context.bot.send_message(patient.chat_id, fit(prefix + escape(text)))
     except TelegramError as error:
@@ -166,7 +170,6 @@ async def _deliver(
             # Answering the patient is picking the case up: it is acknowledged (the ladder
             # stops), not resolved: the patient may answer back. Resolve is the card's button.
             await store.escalations.acknowledge(target.case_id, staff_id, now)
-            await store.escalations.set_staff_reply(target.case_id, staff_message_id)
         await store.audit.record(
             actor_id=staff_id, action=ACTION, outcome="ok", target=where,
             detail=f"patient:{patient.id}", now=now,
