@@ -60,6 +60,9 @@ SMALL_TALK = frozenset({
     "ji", "haan", "han", "ha", "theek", "thik", "hai", "he", "dhanyavad", "dhanyawad",
     "dhanyavaad", "shukriya", "accha", "acha", "achha", "namaste", "namaskar", "bahut",
     "thanku", "welcome", "to", "the", "team",
+    # Thanks and ok as typed on phones.
+    "thnx", "thanx", "tnx", "thnks", "thks", "thnk", "thanq", "thnq", "tq", "tku", "thankss",
+    "oki", "okie", "okkk", "okayy", "gm", "gn",
     "ठीक", "है", "धन्यवाद", "शुक्रिया", "नमस्ते", "नमस्कार", "अच्छा", "हां", "जी", "ओके", "बहुत",
     "सुप्रभात", "शुभ", "रात्रि", "डॉक्टर",
 })
