@@ -120,10 +120,11 @@ class Decision:
     chat_unreachable: bool = False  # a 403: the patient is unreachable from now on
     transient: bool = False  # a failure that may pass (counted as a transient error)
 
-    def outcome(self, message_id: int) -> Outcome:
-        """The row update that records this decision."""
+    def outcome(self, message_id: int, kind: str | None = None) -> Outcome:
+        """The row update that records this decision (`kind`: the message's MessageKind)."""
         return Outcome(
             message_id=message_id,
+            kind=kind,
             status=self.action.status,
             at=self.at,
             telegram_message_id=self.telegram_message_id,

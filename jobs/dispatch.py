@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 Scheduled = list[tuple[float, ClaimedMessage]]  # (slot in epoch seconds, message)
 
 
-
 class Dispatcher:
     """Sends a claimed batch within the limits and keeps a decision for every message.
 
@@ -336,7 +335,7 @@ class Dispatcher:
         """
         decision = decide(event, message, now=now, max_attempts=self._max_attempts,
                           backoff=self._backoff, jitter=self._rng.random())
-        self._outcomes.keep(decision.outcome(message.id))
+        self._outcomes.keep(decision.outcome(message.id, message.kind))
         # A topic_open decided (sent, failed, or put off until its group is free): posts
         # for that topic no longer count on it in this pass; put off, they wait with it.
         self._topics.done(message)

@@ -80,6 +80,7 @@ class Outcome:
     attempts: int | None = None  # pending only: None keeps the stored count
     last_error: str | None = None
     moved_by_quiet_hours: bool | None = None  # pending only: None keeps the stored flag
+    kind: str | None = None  # the message's MessageKind (None: not known)
 
     def __post_init__(self) -> None:
         if self.status == MessageStatus.PENDING and self.available_at is None:
@@ -312,7 +313,8 @@ class Outbox:
                     ),
                     finals,
                 )
-            await record_for_cases(conn, [(o.message_id, o.status, o.at) for o in outcomes])
+            await record_for_cases(
+                conn, [(o.message_id, o.status, o.at, o.kind) for o in outcomes])
             if retries:
                 await conn.execute(
                     update(m)

@@ -28,17 +28,23 @@ PATIENTS = cast(Table, Patient.__table__)
 
 
 async def record_for_cases(
-    conn: AsyncConnection, outcomes: Sequence[tuple[int, str, datetime]]
+    conn: AsyncConnection, outcomes: Sequence[tuple[int, str, datetime, str | None]]
 ) -> None:
-    """`outcomes`: (message id, status, when) of what was just recorded."""
-    sent = [message_id for message_id, status, _at in outcomes if status == MessageStatus.SENT]
-    if sent:
-        await _link_cards(conn, sent)
-    done = [message_id for message_id, status, _at in outcomes if status in MessageStatus.TERMINAL]
-    if done:
-        await _topics(conn, done)
-    failed = {message_id: at for message_id, status, at in outcomes
-              if status == MessageStatus.FAILED}
+    """`outcomes`: (message id, status, when, MessageKind or None if not known) of what was
+    just recorded. A kind that cannot matter (a reminder sent) costs no statement here."""
+
+    def of(statuses: frozenset[str] | set[str], kinds: frozenset[str] | set[str]
+           ) -> dict[int, datetime]:
+        return {message_id: at for message_id, status, at, kind in outcomes
+                if status in statuses and (kind is None or kind in kinds)}
+
+    cards = of({MessageStatus.SENT}, {MessageKind.CARD})
+    if cards:
+        await _link_cards(conn, list(cards))
+    topics = of(MessageStatus.TERMINAL, {MessageKind.TOPIC_OPEN})
+    if topics:
+        await _topics(conn, list(topics))
+    failed = of({MessageStatus.FAILED}, MessageKind.TO_PATIENT)
     if failed:
         await _delivery_cases(conn, failed)
 
