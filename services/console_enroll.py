@@ -21,7 +21,7 @@ from services.enrollment import (
     parse_session_time,
 )
 from storage import console_writes as writes
-from storage.patient_data import patient_target
+from storage.patient_data import patient_target, target_patient_id
 from storage.repositories import Store
 
 FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -169,10 +169,7 @@ async def _made_before(ctx: AppContext, key: str, now: datetime) -> DeskEnrollme
     if event is not None and event.detail and event.detail.startswith("enrollment:"):
         number = event.detail.split()[0].removeprefix("enrollment:")
         enrollment_id = int(number) if number.isdigit() else None
-    patient_id = None
-    if event is not None and event.target and event.target.startswith("patient:"):
-        number = event.target.removeprefix("patient:")
-        patient_id = int(number) if number.isdigit() else None
+    patient_id = None if event is None else target_patient_id(event.target)
     return DeskEnrollment(invite=None, enrollment_id=enrollment_id, patient_id=patient_id,
                           repeat=True)
 
