@@ -99,11 +99,7 @@ class MessageBuilder:
         """Give the message its id, store it and count it as sent."""
         message_id = self.state.next_message_id(chat["id"])
         reply_to = reply_to_id(params)
-        payload: JSON = {"message_id": message_id, "from": self.bot_user, "chat": chat,
-                         "date": unix_now()}
-        if thread is not None:
-            payload["message_thread_id"] = thread
-            payload["is_topic_message"] = True
+        payload = message_payload(message_id, self.bot_user, chat, thread)
         payload.update(extra)
         if markup and "inline_keyboard" in markup:
             payload["reply_markup"] = markup
@@ -120,6 +116,15 @@ class MessageBuilder:
         self.state.record(message)
         self.on_send(message)
         return message
+
+
+def message_payload(message_id: int, sender: JSON, chat: JSON, thread: int | None) -> JSON:
+    """A Message's own fields, as Telegram sends them, in a topic when `thread` is given."""
+    payload: JSON = {"message_id": message_id, "from": sender, "chat": chat, "date": unix_now()}
+    if thread is not None:
+        payload["message_thread_id"] = thread
+        payload["is_topic_message"] = True
+    return payload
 
 
 def replied_payload(

@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from testkit.fakes import bot_api_media as media
-from testkit.fakes.bot_api_messages import replied_payload
+from testkit.fakes.bot_api_messages import message_payload, replied_payload
 from testkit.fakes.bot_api_state import JSON, Predicate, SentMessage, unix_now
 
 if TYPE_CHECKING:
@@ -228,11 +228,7 @@ class TelegramUser:
         if thread_id is not None:
             self._check_topic(chat, thread_id)
         message_id = self.api.state.next_message_id(chat["id"])
-        payload: JSON = {"message_id": message_id, "from": self.user, "chat": chat,
-                         "date": unix_now()}
-        if thread_id is not None:
-            payload["message_thread_id"] = thread_id
-            payload["is_topic_message"] = True
+        payload = message_payload(message_id, self.user, chat, thread_id)
         payload.update(content)
         # In a topic, a message without a reply replies to the topic's creation message.
         replied = (replied_payload(self.api.state, chat["id"], None, thread_id) if reply is None
