@@ -1,8 +1,14 @@
 """Benchmark: how well the bot understands patients, on the labelled corpus (tests/corpus).
 
-Prints, per language (en, hi = Devanagari, hinglish = romanised Hindi) and kind: red-flag
-recall, false-alarm rate, FAQ right first, wrong and confident, asked ("did you mean"),
-then the time triage and the whole decision take per message.
+The corpus has three parts (tests/corpus/README.md): `tuned` (the messages the rules were
+written against, tests/corpus/*.toml), `dev` and `heldout` (written independently of the
+rules before they changed, 2026-12-07; `dev` may be read while tuning, `heldout` never:
+its figures are printed, its messages are not, unless --show-heldout).
+
+Prints, per part and language (en, hi = Devanagari, hinglish = romanised Hindi): urgent
+recall, red flags reaching a person (urgent or a case), false alarms, calm messages that
+open a case, FAQ right first, wrong and confident, small talk; then the time triage and
+the whole decision take per message, and for a 10,000-character message.
 
 Run from the repository root: `.venv/bin/python bench/understanding.py` (bench/README.md).
 It also runs against older code that has no `core.understanding` (the decision is then
@@ -18,7 +24,7 @@ import statistics
 import sys
 import time
 import tomllib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # a program run from a checkout, not an installed package
 
 CORPUS = ROOT / "tests" / "corpus"
+PARTS = {"tuned": CORPUS, "dev": CORPUS / "dev", "heldout": CORPUS / "heldout"}
 LANGUAGES = ("en", "hi", "hinglish")
-KINDS = ("red_flag", "day", "not_flag", "doubtful", "faq", "smalltalk")
+KINDS = ("red_flag", "day", "not_flag", "doubtful", "concern", "request", "faq", "smalltalk")
 FACE = "micro-mesotherapy-face"
-FLOORS = {"recall": 0.98, "false_alarms": 0.10, "right_first": 0.90, "wrong_confident": 0.03}
+# Issue 18's floors, on every part: held-out included.
+FLOORS = {"recall": 0.98, "reach": 1.0, "false_alarms": 0.10, "calm_cases": 0.15,
+          "right_first": 0.90, "wrong_confident": 0.03, "small_talk": 0.95}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +49,7 @@ class Item:
 
     text: str
     language: str
+    part: str
     kind: str
     expect: str  # urgent | normal | human | calm | answer | smalltalk
     faq: str | None
@@ -51,25 +61,38 @@ class Item:
 
 @dataclass(frozen=True, kw_only=True)
 class Result:
-    outcome: str  # urgent doubtful normal answer ask handoff smalltalk empty
+    outcome: str  # urgent doubtful normal answer ask handoff request smalltalk empty
     entry_id: str | None = None
     suggestions: tuple[str, ...] = ()
+    person: bool = False  # a case for staff (urgent or not)
+    why: str = ""  # what the decision matched, as staff read it on the card
 
 
-def load_corpus(folder: Path = CORPUS) -> list[Item]:
+EXPECT = {"red_flag": "urgent", "not_flag": "calm", "doubtful": "human", "concern": "human",
+          "request": "human", "faq": "answer", "smalltalk": "smalltalk"}
+
+
+def load_corpus(parts: Sequence[str] = ("tuned",)) -> list[Item]:
     items = []
-    for language in LANGUAGES:
-        data = tomllib.loads((folder / f"{language}.toml").read_text(encoding="utf-8"))
-        for raw in data["message"]:
-            kind = raw["kind"]
-            expect = {"red_flag": "urgent", "not_flag": "calm", "doubtful": "human",
-                      "faq": "answer", "smalltalk": "smalltalk"}.get(kind, raw.get("expect", ""))
-            items.append(Item(
-                text=raw["text"], language=language, kind=kind, expect=expect,
+    for part in parts:
+        folder = PARTS[part]
+        for language in LANGUAGES:
+            data = tomllib.loads((folder / f"{language}.toml").read_text(encoding="utf-8"))
+            items.extend(_items(data["message"], language, part))
+    return items
+
+
+def _items(messages: list[dict[str, Any]], language: str, part: str) -> list[Item]:
+    items = []
+    for raw in messages:
+        kind = raw["kind"]
+        expect = EXPECT.get(kind, raw.get("expect", ""))
+        items.append(Item(
+                text=raw["text"], language=language, part=part, kind=kind, expect=expect,
                 faq=raw.get("faq"), day=None if raw.get("no_day") else raw.get("day", 1),
                 weekday=raw.get("weekday", 4), protocol=raw.get("protocol", FACE),
                 patient=raw.get("patient", "hi" if language == "hi" else "en"),
-            ))
+        ))
     return items
 
 
@@ -87,14 +110,14 @@ def build_decider(content: Any) -> tuple[Callable[[Item], Result], Callable[[Ite
     except ImportError:  # the code before core.understanding existed
         def decide_old(item: Item) -> Result:
             if triage.check(item.text) is not None:
-                return Result(outcome="urgent")
+                return Result(outcome="urgent", person=True)
             match = faq.match(item.text, item.patient)
             if match.best is not None:
                 return Result(outcome="answer", entry_id=match.best.entry_id)
             if match.alternatives:
-                return Result(outcome="ask",
+                return Result(outcome="ask", person=True,
                               suggestions=tuple(h.entry_id for h in match.alternatives))
-            return Result(outcome="handoff")
+            return Result(outcome="handoff", person=True)
 
         return decide_old, lambda item: triage.check(item.text), "triage.check + FaqIndex.match"
 
@@ -109,8 +132,13 @@ def build_decider(content: Any) -> tuple[Callable[[Item], Result], Callable[[Ite
             situation=situation(item), protocols=(item.protocol,),
             info_faq=content.red_flags.info_faq,
         )
+        person = getattr(found, "needs_person", None)
+        if person is None:  # the code before `needs_person`: what the inbox did
+            person = found.outcome.value in ("urgent", "doubtful", "handoff") or (
+                found.outcome.value == "ask" and not found.close_call)
+        why = getattr(found, "matched", "") or (found.rule_id or "")
         return Result(outcome=found.outcome.value, entry_id=found.entry_id,
-                      suggestions=found.suggestions)
+                      suggestions=found.suggestions, person=person, why=why)
 
     return decide, lambda item: triage.assess(item.text, situation(item)), "core.understanding"
 
@@ -125,27 +153,50 @@ def load_shipped() -> Any:
 
 @dataclass(frozen=True, kw_only=True)
 class Scores:
-    """The floors' figures for one language (or all): each a fraction, with counts."""
+    """The floors' figures for one group of messages: each a fraction, with counts."""
 
-    flags: int
-    caught: int
-    calm: int
-    alarmed: int
+    flags: int  # red flags (urgent expected)
+    caught: int  # ... that got the urgent reply
+    reached: int  # ... that reached a person (urgent, or a case)
+    human: int  # concerns, requests, doubtful: a person must see them
+    seen: int  # ... that did
+    calm: int  # not_flag, day-normal, faq, small talk
+    alarmed: int  # ... that got the urgent reply
+    cases: int  # ... that opened a case for staff
     questions: int
     right: int
     wrong: int
     asked: int
+    chats: int  # small talk
+    chatted: int  # ... answered as small talk
 
-    def rate(self, part: int, whole: int) -> float:
+    @staticmethod
+    def rate(part: int, whole: int) -> float:
         return part / whole if whole else 1.0
+
+    @staticmethod
+    def share(part: int, whole: int) -> float:
+        return part / whole if whole else 0.0
 
     @property
     def recall(self) -> float:
         return self.rate(self.caught, self.flags)
 
     @property
+    def reach(self) -> float:
+        return self.rate(self.reached, self.flags)
+
+    @property
+    def human_seen(self) -> float:
+        return self.rate(self.seen, self.human)
+
+    @property
     def false_alarms(self) -> float:
-        return self.alarmed / self.calm if self.calm else 0.0
+        return self.share(self.alarmed, self.calm)
+
+    @property
+    def calm_cases(self) -> float:
+        return self.share(self.cases, self.calm)
 
     @property
     def right_first(self) -> float:
@@ -153,15 +204,33 @@ class Scores:
 
     @property
     def wrong_confident(self) -> float:
-        return self.wrong / self.questions if self.questions else 0.0
+        return self.share(self.wrong, self.questions)
 
     @property
     def asked_rate(self) -> float:
-        return self.asked / self.questions if self.questions else 0.0
+        return self.share(self.asked, self.questions)
+
+    @property
+    def small_talk(self) -> float:
+        return self.rate(self.chatted, self.chats)
+
+    def misses(self) -> dict[str, float]:
+        """The floors this group misses, with its figure."""
+        figures = {"recall": self.recall, "reach": self.reach,
+                   "false_alarms": self.false_alarms, "calm_cases": self.calm_cases,
+                   "right_first": self.right_first, "wrong_confident": self.wrong_confident,
+                   "small_talk": self.small_talk}
+        upper = {"false_alarms", "calm_cases", "wrong_confident"}
+        return {name: value for name, value in figures.items()
+                if (value > FLOORS[name] if name in upper else value < FLOORS[name])}
 
 
 def must_alarm(item: Item) -> bool:
     return item.expect == "urgent"
+
+
+def must_reach(item: Item) -> bool:
+    return item.expect == "human"
 
 
 def must_not_alarm(item: Item) -> bool:
@@ -175,66 +244,89 @@ def score(pairs: Iterable[tuple[Item, Result]]) -> Scores:
         if must_alarm(item):
             counts["flags"] += 1
             counts["caught"] += urgent
+            counts["reached"] += urgent or result.person
+        if must_reach(item):
+            counts["human"] += 1
+            counts["seen"] += urgent or result.person
         if must_not_alarm(item):
             counts["calm"] += 1
             counts["alarmed"] += urgent
+            counts["cases"] += urgent or result.person
         if item.kind == "faq":
             counts["questions"] += 1
             answered = result.outcome == "answer" and result.entry_id is not None
             counts["right"] += answered and result.entry_id == item.faq
             counts["wrong"] += answered and result.entry_id != item.faq
             counts["asked"] += result.outcome == "ask"
+        if item.kind == "smalltalk":
+            counts["chats"] += 1
+            counts["chatted"] += result.outcome == "smalltalk"
     return Scores(**{name: counts[name] for name in (
-        "flags", "caught", "calm", "alarmed", "questions", "right", "wrong", "asked")})
+        "flags", "caught", "reached", "human", "seen", "calm", "alarmed", "cases",
+        "questions", "right", "wrong", "asked", "chats", "chatted")})
+
+
+def wrong(item: Item, result: Result) -> bool:
+    """Whether the decision on `item` is wrong by any of the floors' measures."""
+    person = result.outcome == "urgent" or result.person
+    return (
+        (must_alarm(item) and result.outcome != "urgent")
+        or (must_not_alarm(item) and (result.outcome == "urgent" or person))
+        or (must_reach(item) and not person)
+        or (item.kind == "faq" and not (result.outcome == "answer"
+                                        and result.entry_id == item.faq))
+        or (item.kind == "smalltalk" and result.outcome != "smalltalk")
+    )
 
 
 def failures(pairs: Iterable[tuple[Item, Result]]) -> list[str]:
     """One line per message the decision got wrong (for people improving the content)."""
     lines = []
     for item, result in pairs:
-        wrong = (
-            (must_alarm(item) and result.outcome != "urgent")
-            or (must_not_alarm(item) and result.outcome == "urgent")
-            or (item.kind == "faq" and not (result.outcome == "answer"
-                                            and result.entry_id == item.faq))
-            or (item.expect == "human" and result.outcome not in ("urgent", "doubtful"))
-            or (item.expect == "normal" and result.outcome != "normal"
-                and result.outcome != "answer")
-        )
-        if wrong:
+        if wrong(item, result):
             got = result.outcome + (f" {result.entry_id}" if result.entry_id else "") + (
-                f" {list(result.suggestions)}" if result.suggestions else "")
+                f" {list(result.suggestions)}" if result.suggestions else "") + (
+                " +case" if result.person and result.outcome != "urgent" else "") + (
+                f" ({result.why})" if result.why else "")
             want = item.faq if item.kind == "faq" else item.expect
-            lines.append(f"  [{item.language}/{item.kind}] {item.text!r}: want {want}, got {got}")
+            lines.append(f"  [{item.part}/{item.language}/{item.kind}] {item.text!r}: "
+                         f"want {want}, got {got}")
     return lines
 
 
 def report(pairs: list[tuple[Item, Result]]) -> None:
-    by_language: defaultdict[str, list[tuple[Item, Result]]] = defaultdict(list)
-    for item, result in pairs:
-        by_language[item.language].append((item, result))
-    print(f"{'language':<9} {'kind':<10} {'n':>4}  outcomes")
-    for language in LANGUAGES:
-        for kind in KINDS:
-            group = [(i, r) for i, r in by_language[language] if i.kind == kind]
-            if not group:
-                continue
-            outcomes = Counter(r.outcome for _, r in group)
-            shown = ", ".join(f"{name} {count}" for name, count in outcomes.most_common())
-            print(f"{language:<9} {kind:<10} {len(group):>4}  {shown}")
+    parts = list(dict.fromkeys(item.part for item, _ in pairs))
+    print(f"{'part':<8} {'language':<9} {'kind':<10} {'n':>4}  outcomes")
+    for part in parts:
+        for language in LANGUAGES:
+            for kind in KINDS:
+                group = [(i, r) for i, r in pairs
+                         if i.part == part and i.language == language and i.kind == kind]
+                if not group:
+                    continue
+                outcomes = Counter(r.outcome + ("+case" if r.person and r.outcome != "urgent"
+                                                else "") for _, r in group)
+                shown = ", ".join(f"{name} {count}" for name, count in outcomes.most_common())
+                print(f"{part:<8} {language:<9} {kind:<10} {len(group):>4}  {shown}")
     print()
-    print(f"{'language':<9} {'recall':>14} {'false alarms':>14} {'right first':>14} "
-          f"{'wrong+sure':>12} {'asked':>10}")
-    for language in (*LANGUAGES, "all"):
-        group = pairs if language == "all" else by_language[language]
-        s = score(group)
-        print(f"{language:<9} {s.recall:>7.1%} {s.caught:>3}/{s.flags:<3}"
-              f" {s.false_alarms:>7.1%} {s.alarmed:>2}/{s.calm:<3}"
-              f" {s.right_first:>7.1%} {s.right:>2}/{s.questions:<3}"
-              f" {s.wrong_confident:>6.1%} {s.wrong:>2}   {s.asked_rate:>5.1%} {s.asked:>2}")
-    doubtful = [(i, r) for i, r in pairs if i.kind == "doubtful"]
-    human = sum(r.outcome in ("urgent", "doubtful") for _, r in doubtful)
-    print(f"doubtful messages a person sees (urgent or a case): {human}/{len(doubtful)}")
+    print(f"{'part':<8} {'language':<9} {'urgent recall':>14} {'reach person':>14} "
+          f"{'false alarms':>13} {'calm->case':>13} {'FAQ right':>13} {'wrong+sure':>10} "
+          f"{'small talk':>12} {'concern/req seen':>17}")
+    for part in parts:
+        in_part = [(i, r) for i, r in pairs if i.part == part]
+        for language in (*LANGUAGES, "all"):
+            group = in_part if language == "all" else [
+                (i, r) for i, r in in_part if i.language == language]
+            s = score(group)
+            print(f"{part:<8} {language:<9}"
+                  f" {s.recall:>6.1%} {s.caught:>3}/{s.flags:<3}"
+                  f" {s.reach:>6.1%} {s.reached:>3}/{s.flags:<3}"
+                  f" {s.false_alarms:>5.1%} {s.alarmed:>3}/{s.calm:<3}"
+                  f" {s.calm_cases:>5.1%} {s.cases:>3}/{s.calm:<3}"
+                  f" {s.right_first:>5.1%} {s.right:>3}/{s.questions:<3}"
+                  f" {s.wrong_confident:>5.1%} {s.wrong:>2} "
+                  f" {s.small_talk:>5.1%} {s.chatted:>2}/{s.chats:<3}"
+                  f" {s.human_seen:>7.1%} {s.seen:>3}/{s.human:<3}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -260,21 +352,28 @@ def timings(run: Callable[[Item], object], items: Sequence[Item], repetitions: i
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repetitions", type=int, default=20)
-    parser.add_argument("--failures", action="store_true", help="list every wrong decision")
+    parser.add_argument("--failures", action="store_true",
+                        help="list every wrong decision of the tuned and dev parts")
+    parser.add_argument("--show-heldout", action="store_true",
+                        help="list the held-out part's wrong decisions too (once tuning is over)")
+    parser.add_argument("--parts", default="tuned,dev,heldout",
+                        help="comma-separated parts to run (default: all three)")
     args = parser.parse_args(argv)
-    items = load_corpus()
+    items = load_corpus([part for part in args.parts.split(",") if part])
     content = load_shipped()
     decide, triage_only, which = build_decider(content)
     pairs = [(item, decide(item)) for item in items]
     print(f"corpus: {len(items)} messages; code: {which}\n")
     report(pairs)
-    if args.failures:
+    if args.failures or args.show_heldout:
+        shown = [(i, r) for i, r in pairs if args.show_heldout or i.part != "heldout"]
         print("\nwrong decisions:")
-        print("\n".join(failures(pairs)) or "  none")
+        print("\n".join(failures(shown)) or "  none")
     print()
     long_text = "the treated area looks fine today and " * 260 + " fever"
-    long_items = [Item(text=long_text, language="en", kind="red_flag", expect="urgent", faq=None,
-                       day=1, weekday=4, protocol=FACE, patient="en")] * 50
+    long_items = [Item(text=long_text, language="en", part="bench", kind="red_flag",
+                       expect="urgent", faq=None, day=1, weekday=4, protocol=FACE,
+                       patient="en")] * 50
     for name, run, sample in (
         ("triage, corpus messages", triage_only, items),
         ("triage, 10,000 characters", triage_only, long_items),

@@ -136,12 +136,21 @@ class FaqEntry:
         return not self.protocols or protocols is None or bool(set(self.protocols) & set(protocols))
 
 
+# A `together` concept: per language, the word groups (same count in every language; group
+# i of every language is one group).
+TogetherGroups = Mapping[str, tuple[tuple[str, ...], ...]]
+
+
 @dataclass(frozen=True, kw_only=True)
 class RedFlagRule:
-    """A group of phrases that mean "this needs a human now"."""
+    """A concept that means "this needs a human now": its phrases, the word groups that
+    say it in other words (one word of each, in one sentence: `together`), and its own
+    urgent reply (else the file's)."""
 
     id: str
     phrases: Mapping[str, tuple[str, ...]]
+    together: tuple[TogetherGroups, ...] = ()
+    reply: LocalizedText | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,6 +180,13 @@ class RedFlags:
     info_faq: str | None = None
     # Words that look like a phrase but are everyday words ("discharged"): never a match.
     ignore: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def reply_for(self, rule_id: str | None) -> LocalizedText:
+        """The urgent reply for a rule: its own, else the file's."""
+        for rule in self.rules:
+            if rule.id == rule_id and rule.reply is not None:
+                return rule.reply
+        return self.reply
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,6 +221,9 @@ def content_texts(content: Content) -> Iterator[tuple[str, LocalizedText]]:
         yield f"faq.toml: faq[id={entry.id}].question", entry.question
         yield f"faq.toml: faq[id={entry.id}].answer", entry.answer
     yield "red_flags.toml: reply", content.red_flags.reply
+    for rule in content.red_flags.rules:
+        if rule.reply is not None:
+            yield f"red_flags.toml: red_flag[id={rule.id}].reply", rule.reply
     if content.red_flags.lasting is not None:
         yield "red_flags.toml: lasting.early_reply", content.red_flags.lasting.early_reply
 

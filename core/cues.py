@@ -73,6 +73,13 @@ RESOLVED = Grams(
     ("utar",), ("utra",), ("utri",), ("chala", "gaya"), ("chali", "gayi"), ("chali", "gai"),
     ("kam", "ho"), ("theek", "ho"), ("thik", "ho"), ("khatam",), ("ठीक", "हो"), ("उतर",),
     ("उतरा",), ("चला", "गया"), ("चली", "गई"), ("कम", "हो"), ("खत्म",),
+    # Fading: a bruise turning yellow and lighter is healing ("नील हल्का हो रहा है").
+    ("fading",), ("faded",), ("fades",), ("lighter",), ("lightening",), ("yellowish",),
+    ("improving",), ("improved",), ("easing",), ("eased",), ("settling",), ("clearing",),
+    ("passed",), ("almost", "gone"), ("halka", "ho"), ("halki", "ho"),
+    ("हल्का", "हो"), ("हल्की", "हो"), ("पीला", "पड़"), ("peela", "pad"), ("ghat", "rahi"),
+    ("ghat", "raha"), ("घट",), ("band", "ho"), ("बंद", "हो"), ("ruk", "gaya"), ("ruk", "gayi"),
+    ("रुक", "गया"), ("रुक", "गई"), ("falling", "off"), ("fell", "off"), ("coming", "off"),
 )
 # Doubt: "not sure if it is pus", "shayad bukhar hai", "पता नहीं".
 HEDGES = Grams(
@@ -93,7 +100,7 @@ INFO = Grams(
     ("bachne",), ("bachein",), ("bache",), ("बचने",), ("बचें",), ("bachav",), ("बचाव",),
     ("jokhim",), ("जोखिम",), ("read", "about"), ("heard",), ("online",), ("google",),
     ("article",), ("video",), ("padha",), ("suna",), ("सुना",), ("पढा",), ("what", "would"),
-    ("hone", "par"), ("hone", "pe"), ("होने", "पर"),
+    ("hone", "par"), ("hone", "pe"), ("होने", "पर"), ("side", "effect"), ("side", "effects"),
 )
 NOT_INFO = Grams(("as", "if"), ("even", "if"))
 PEOPLE = frozenset({
@@ -104,6 +111,7 @@ THIRD_PERSON = frozenset({
     "friend", "friends", "sister", "brother", "mother", "mom", "mum", "mummy", "dad",
     "father", "husband", "wife", "daughter", "son", "aunt", "uncle", "cousin", "colleague",
     "neighbour", "neighbor", "grandmother", "grandma", "she", "he", "her", "his", "him",
+    "shes", "hes", "they", "theyre",
     "dost", "saheli", "behen", "bahen", "bahan", "didi", "bhai",
     "bhaiya", "maa", "papa", "pati", "patni", "beti", "bhabhi", "chachi", "mausi", "bua",
     "nani", "dadi", "usko", "unko", "unhe", "uski", "uska", "uske", "unki", "unka", "woh",
@@ -147,7 +155,7 @@ BARE_WORDS = NEGATIONS | frozenset({
     "ji", "sir", "doctor", "maam", "all", "at", "bilkul", "बिल्कुल", "पता", "जी",
 })
 WINDOW = 3  # how many words a negation may stand from the phrase
-RESOLVED_WINDOW = 5  # how far after a phrase "gone" may stand: "my fever from last week is gone"
+RESOLVED_WINDOW = 6  # how far after a phrase "gone" may stand: "my fever from last week is gone"
 # "without any fever or pus": a negation reaches along a list joined by these.
 COORDINATORS = frozenset({"or", "nor", "ya", "या", "na", "ना"})
 # Hindi asks with these anywhere in the sentence ("sujan kitne din me jayegi").
@@ -250,6 +258,22 @@ def _bare_negation_after(reading: Reading, clause_index: int) -> bool:
     return bool(words) and words <= BARE_WORDS and bool(words & NEGATIONS)
 
 
+# A statement that ends in "?" ("white stuff leaking from the marks??") still reports: only
+# a short clause ("fever?") or one with a question word asks.
+MIN_STATEMENT = 4
+
+
+ASKING_WORDS = frozenset({
+    "sakte", "sakti", "sakta", "skte", "skti", "chahiye", "chaiye", "सकते", "सकती", "सकता",
+    "चाहिए", "ok", "okay", "normal", "नॉर्मल", "सामान्य",
+})
+
+
+def _asks(words: tuple[str, ...]) -> bool:
+    return len(words) < MIN_STATEMENT or bool(
+        set(words) & (QUESTION_WORDS | INVERTED | HINDI_QUESTION_WORDS | ASKING_WORDS))
+
+
 def judge(reading: Reading, span: Span, consumed: Collection[int] = ()) -> Stance:
     """The stance of the message towards the phrase at `span` (see the module doc)."""
     clause_index = reading.clause_of[span.start]
@@ -268,7 +292,7 @@ def judge(reading: Reading, span: Span, consumed: Collection[int] = ()) -> Stanc
     if set(words) & THIRD_PERSON and not _first_person(words):
         past = bool(set(words) & PAST) and not set(words) & PRESENT
         return Stance.OTHER_PAST if past else Stance.OTHER_NOW
-    asking = (clause.question or words[0] in QUESTION_WORDS
+    asking = ((clause.question and _asks(words)) or words[0] in QUESTION_WORDS
               or bool(set(words) & HINDI_QUESTION_WORDS))
     if asking and words[0] not in PRESUPPOSING and not _reports(words):
         return Stance.QUESTION

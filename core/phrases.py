@@ -10,19 +10,30 @@ turns the meaning around (a negation or a "little": "bahut kam dard" is not "bah
 
 Short words (under 5 letters) never match by typo: "pus" is not "puss", "can" is not
 "cant". Words a clinic lists as `ignore` ("discharged") match only as written.
+
+The words of Hindi phrases (Devanagari or romanised) also match by sound
+(core.spelling): "bukhaar", "bukar" and "बुखार" all meet "bukhar", in either script, and
+short words too ("drd" is not a sound-alike of "dard", but "khun" is of "khoon"). An
+English word never matches a Hindi one by sound unless it is spelt exactly so: "pass" is
+not "पस" (pus).
+
+`Together` groups (`find_together`) are the other way a concept is found: one word of
+each group in one sentence, in any order and up to TOGETHER_SPAN words apart ("white stuff
+seeping out of the dots", "nikal raha hai paani").
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from core.cues import NEGATIONS
 from core.language import Reading, is_devanagari
+from core.spelling import MIN_NEAR_KEY, romanize, sound_key
 from core.text_match import normalize
 
 MIN_FUZZY_LENGTH = 5
@@ -30,12 +41,28 @@ MAX_GAP = 3  # other words allowed between two words of a phrase
 MAX_EXTRA = 4  # other words allowed inside one phrase in all
 STEM_EXTRA = 2  # letters a Hindi word may add at its end
 MIN_STEM = {True: 3, False: 4}  # shortest stem that may grow: Devanagari, Latin
+MIN_KEY = 3  # sound keys shorter than this ("ak" for "aankh") match only as written
+TOGETHER_SPAN = 10  # the words of a `together` group may stand this far apart in all
 # A gap word that turns the meaning around ends the match.
 BLOCKERS = NEGATIONS | frozenset({
     "little", "slight", "slightly", "bit", "mild", "thoda", "thodi", "thora", "thori", "halka",
     "halki", "kam", "थोड़ा", "थोड़ी", "थोडा", "थोडी", "हल्का", "हल्की", "कम", "but", "lekin",
     "magar", "लेकिन", "मगर",
 })
+
+
+def _consonants(word: str) -> str:
+    latin = romanize(word) if is_devanagari(word[0]) else word
+    return "".join(char for char in latin if char not in "aeiouy")
+
+
+def _short_alike(token: str, word: str) -> bool:
+    spelt = romanize(word) if is_devanagari(word[0]) else word
+    return len(token) >= 4 and len(spelt) >= 4 and _consonants(token) == _consonants(word)
+
+
+def _skeleton(sound: str) -> str:
+    return "".join(char for char in sound if char not in "aeiou")
 
 
 def typo_budget(length: int) -> int:
@@ -72,6 +99,11 @@ class PhraseIndex:
     by_length: dict[int, tuple[str, ...]]  # fuzzy-matchable vocabulary words
     stems: frozenset[str]  # words that may grow at the end (Hindi phrases)
     ignore: frozenset[str]
+    # sound key -> Hindi vocabulary words (Devanagari or romanised) with that key
+    sounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sounds_by_length: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # consonants of a sound key -> Hindi vocabulary words: "bdh" (texting) is "badh"
+    skeletons: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -79,15 +111,20 @@ class PhraseIndex:
     ) -> PhraseIndex:
         """`phrases`: (text as written, key, whether its words may take Hindi endings)."""
         by_first: defaultdict[str, list[_Phrase]] = defaultdict(list)
-        seen: set[tuple[str, ...]] = set()
+        seen: set[tuple[str, tuple[str, ...]]] = set()
         stems: set[str] = set()
+        sounds: defaultdict[str, set[str]] = defaultdict(set)
         for text, key, hindi in phrases:
             words = tuple(normalize(text).split())
-            if not words or words in seen:
+            if not words or (key, words) in seen:
                 continue
-            seen.add(words)
+            seen.add((key, words))
             by_first[words[0]].append(_Phrase(key=key, phrase=text, words=words))
             if hindi:
+                for word in words:
+                    sound = sound_key(word)
+                    if sound is not None and len(sound) >= MIN_KEY:
+                        sounds[sound].add(word)
                 for position, word in enumerate(words):
                     short_ok = position > 0  # "chakkar aa": "aa" may become "aaya"
                     if short_ok or len(word) >= MIN_STEM[is_devanagari(word[0])]:
@@ -97,12 +134,23 @@ class PhraseIndex:
         for word in vocabulary:
             if len(word) >= MIN_FUZZY_LENGTH:
                 by_length[len(word)].append(word)
+        sounds_by_length: defaultdict[int, list[str]] = defaultdict(list)
+        skeletons: defaultdict[str, set[str]] = defaultdict(set)
+        for sound, spelt in sounds.items():
+            if len(sound) >= MIN_NEAR_KEY:
+                sounds_by_length[len(sound)].append(sound)
+            bones = _skeleton(sound)
+            if len(bones) >= 2:
+                skeletons[bones].update(spelt)
         return cls(
             by_first={word: tuple(found) for word, found in by_first.items()},
             vocabulary=vocabulary,
             by_length={length: tuple(words) for length, words in by_length.items()},
             stems=frozenset(stems),
             ignore=frozenset(normalize(word) for word in ignore),
+            sounds={sound: tuple(sorted(words)) for sound, words in sounds.items()},
+            sounds_by_length={n: tuple(found) for n, found in sounds_by_length.items()},
+            skeletons={bones: tuple(sorted(words)) for bones, words in skeletons.items()},
         )
 
     def variants(self, token: str) -> frozenset[str]:
@@ -120,6 +168,14 @@ class PhraseIndex:
         for cut in range(1, STEM_EXTRA + 1):
             if len(token) > cut and token[:-cut] in self.stems:
                 found.add(token[:-cut])
+        if len(token) == MIN_FUZZY_LENGTH - 1 and not is_devanagari(token[0]):
+            # "fevr": one letter left out of a longer word is forgiven; a 4-letter word
+            # is never taken for another 4-letter one ("pain" is not "paid").
+            bucket = self.by_length.get(MIN_FUZZY_LENGTH)
+            if bucket:
+                found.update(word for word, _, _ in process.extract(
+                    token, bucket, scorer=Indel.distance, score_cutoff=1, limit=None
+                ) if word[0] == token[0])
         if len(token) >= MIN_FUZZY_LENGTH:
             for length in range(len(token) - 2, len(token) + 3):
                 bucket = self.by_length.get(length)
@@ -130,18 +186,47 @@ class PhraseIndex:
                     token, bucket, scorer=Indel.distance, score_cutoff=budget, limit=None
                 ):
                     found.add(word)
+        found.update(self._sounds_like(token))
         return frozenset(found)
 
-    def find(self, reading: Reading) -> list[PhraseMatch]:
-        """Every phrase in `reading`, in order of where it starts."""
+    def _sounds_like(self, token: str) -> set[str]:
+        """Hindi vocabulary words that sound like `token` (see the module doc)."""
+        sound = sound_key(token) if self.sounds else None
+        if sound is None:
+            return set()
+        found: set[str] = set()
+        if not is_devanagari(token[0]) and len(token) >= 3 and not set(token) & set("aeiou"):
+            # Texting drops the vowels: "bdh", "drd", "bht" for "badh", "dard", "bahut".
+            found.update(self.skeletons.get(_skeleton(sound), ()))
+        if len(sound) < MIN_KEY:
+            return found
+        keys = [sound]
+        if len(sound) >= MIN_NEAR_KEY:
+            for length in (len(sound) - 1, len(sound), len(sound) + 1):
+                bucket = self.sounds_by_length.get(length)
+                if bucket:
+                    keys.extend(key for key, _, _ in process.extract(
+                        sound, bucket, scorer=Indel.distance, score_cutoff=1, limit=None
+                    ) if key[0] == sound[0])
+        for key in keys:
+            for word in self.sounds.get(key, ()):
+                # A short key says little ("pas" is "पस", pus; "paas" is near): then both
+                # words must have four letters or more and the same consonants, only the
+                # vowels may differ ("khun", "khoon", "खून"; not "pass", not "पास").
+                if len(key) >= MIN_NEAR_KEY - 1 or _short_alike(token, word):
+                    found.add(word)
+        return found
+
+    def find(self, reading: Reading, lookup: Lookup | None = None) -> list[PhraseMatch]:
+        """Every phrase in `reading`, in order of where it starts. `lookup`: a word's
+        variants from a shared lexicon (Lexicon.lookup), so that several indexes read a
+        message with one look-up per word; else this index's own."""
         words = reading.words
-        cache: dict[str, frozenset[str]] = {}
+        if lookup is None:
+            lookup = Lexicon(self).lookup()
 
         def variants(position: int) -> frozenset[str]:
-            token = words[position]
-            if token not in cache:
-                cache[token] = self.variants(token)
-            return cache[token]
+            return lookup(words[position])
 
         matches: list[PhraseMatch] = []
         for start in range(len(words)):
@@ -181,3 +266,109 @@ class PhraseIndex:
                     return None
             used.append(position)
         return used
+
+
+Lookup = Callable[[str], frozenset[str]]
+
+
+class Lexicon:
+    """The words of several indexes in one (PhraseIndex.build over all their phrases):
+    `lookup()` gives a message's reader, which finds each word's variants once."""
+
+    def __init__(self, index: PhraseIndex) -> None:
+        self.index = index
+
+    def lookup(self) -> Lookup:
+        cache: dict[str, frozenset[str]] = {}
+        variants = self.index.variants
+
+        def find(token: str) -> frozenset[str]:
+            found = cache.get(token)
+            if found is None:
+                found = cache[token] = variants(token)
+            return found
+
+        return find
+
+
+@dataclass(frozen=True, kw_only=True)
+class Together:
+    """A concept said in the patient's own words: one word (or phrase) of each group in one
+    sentence, in any order ("white stuff" + "seeping")."""
+
+    key: str
+    groups: tuple[tuple[tuple[str, bool], ...], ...]  # (word, may take Hindi endings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TogetherIndex:
+    """`Together` concepts, found through one PhraseIndex of all their groups' words."""
+
+    parts: PhraseIndex
+    concepts: tuple[Together, ...]
+
+    @classmethod
+    def build(cls, concepts: Iterable[Together], ignore: Iterable[str] = ()) -> TogetherIndex:
+        listed = tuple(concepts)
+        return cls(
+            parts=PhraseIndex.build(
+                ((word, f"{number}/{group}", hindi)
+                 for number, concept in enumerate(listed)
+                 for group, words in enumerate(concept.groups) for word, hindi in words),
+                ignore,
+            ),
+            concepts=listed,
+        )
+
+    def find(self, reading: Reading, lookup: Lookup | None = None) -> list[PhraseMatch]:
+        """Every concept whose groups all stand within TOGETHER_SPAN words of one another
+        in one sentence, with no blocking word (a negation, "little") between them; for each
+        occurrence of its first group, the nearest words of the others."""
+        if not self.concepts:
+            return []
+        found: defaultdict[int, defaultdict[int, list[PhraseMatch]]] = defaultdict(
+            lambda: defaultdict(list))
+        for match in self.parts.find(reading, lookup):
+            number, group = (int(part) for part in match.key.split("/"))
+            found[number][group].append(match)
+        out: list[PhraseMatch] = []
+        for number, groups in found.items():
+            concept = self.concepts[number]
+            if len(groups) < len(concept.groups):
+                continue
+            for anchor in groups[0]:
+                chosen = [anchor]
+                for group in range(1, len(concept.groups)):
+                    near = _nearest(reading, anchor, groups[group], chosen)
+                    if near is None:
+                        break
+                    chosen.append(near)
+                else:
+                    used = frozenset(p for part in chosen for p in part.used)
+                    start, end = min(used), max(used) + 1
+                    between = set(range(start, end)) - used
+                    if end - start > TOGETHER_SPAN + 2 or any(
+                        reading.words[p] in NEGATIONS for p in between
+                    ):
+                        continue
+                    phrase = " + ".join(part.phrase for part in sorted(chosen,
+                                                                      key=lambda m: m.start))
+                    out.append(PhraseMatch(key=concept.key, phrase=phrase, start=start,
+                                           end=end, used=used))
+        return sorted(out, key=lambda match: match.start)
+
+
+def _nearest(reading: Reading, anchor: PhraseMatch, candidates: list[PhraseMatch],
+             taken: list[PhraseMatch]) -> PhraseMatch | None:
+    """The candidate in the anchor's sentence closest to it, sharing no word with `taken`."""
+    sentence = reading.sentence_of(anchor.start)
+    used = {p for part in taken for p in part.used}
+    best: PhraseMatch | None = None
+    for candidate in candidates:
+        if candidate.used & used or reading.sentence_of(candidate.start) != sentence:
+            continue
+        distance = abs(candidate.start - anchor.start)
+        if distance <= TOGETHER_SPAN and (best is None
+                                          or distance < abs(best.start - anchor.start)):
+            best = candidate
+    return best

@@ -1,22 +1,29 @@
-"""Red-flag triage: does a patient's message need a human now, whatever its language.
+"""Red-flag triage: does a patient's message need a human now, whatever its language and
+whatever words the patient uses.
 
-The message is read as sentences and clauses (core.language), the content's phrases are
-found word by word (core.phrases), and the words around each one say whose symptom it
-is and whether it is there (core.cues). Two levels come out:
+The message is read as sentences and clauses (core.language); the content's concepts are
+found as phrases and as `together` word groups (core.phrases: typos, Hindi endings, sound
+keys across scripts), numbers are read (core.measures: 38.9 °C, 8/10), and the patient's
+own symptoms and distress that are no red flag are found too (core.concerns). The words
+around each finding say whose symptom it is and whether it is there (core.cues). Levels:
 
-- CLEAR: the patient reports a red flag ("I have fever", "face still very swollen on
-  day 5"): the urgent reply and an urgent alert.
-- DOUBTFUL: a red-flag word that may or may not be theirs ("fever? no", "is fever
-  normal?", "not sure if it's pus", "my mother has fever", "still swollen" with no day
-  known): a calm reply and a normal case. When unsure, a human sees it.
-
-Not the patient's symptom (INFO): "no fever", "what are the signs of infection?", "my
-friend had fever": the FAQ answer on warning signs, no alarm. Swelling, bruising or
-redness within the protocol's `settle_days` (EARLY): "this is normal" and when to worry.
+- CLEAR: the patient (or a carer, for them) reports a red flag ("I have fever", "temp
+  38.9", "my mother's lips are swelling", "face still very swollen on day 5"): the urgent
+  reply and an urgent alert.
+- DOUBTFUL: a red-flag word that may or may not be theirs ("is fever normal?", "not sure
+  if it's pus", "still swollen" with no day known), or their own symptom that is no red
+  flag but needs a look (a lump, numbness, pain 5/10, "please call me, I'm scared", 😰):
+  a calm reply and a normal case. When unsure, a human sees it.
+- EARLY: what is expected in the first days (swelling, bruising, redness, soreness,
+  itching within the protocol's `settle_days`): "this is normal" and when to worry.
+- INFO: a red-flag word that is not the patient's symptom: "no fever", "what are the signs
+  of infection?", "my friend had fever", "had a temperature on Sunday, it passed".
 
 Safety choices kept from the start: every rule in every language whatever the
 patient's language ("fever" from a Hindi speaker, "bukhar" from an English one); the
 whole message is read, however long; a phrase at the end of a long message counts.
+Every finding at the chosen level is kept in `matched`, so the staff card can say why
+("chills + 102°F").
 """
 
 from __future__ import annotations
@@ -25,10 +32,13 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from core import concerns
 from core.content import ANY_LANGUAGE, DEFAULT_SETTLE_DAYS, RedFlags
-from core.cues import Span, Stance, judge
+from core.cues import FIRST_PERSON, NEGATIONS, POSSESSIVE, Grams, Span, Stance, judge
 from core.language import Reading, durations, read
-from core.phrases import PhraseIndex, PhraseMatch
+from core.measures import Grade, readings
+from core.phrases import Lexicon, Lookup, PhraseIndex, PhraseMatch, Together, TogetherIndex
+from core.text_match import normalize
 
 
 class Level(enum.IntEnum):
@@ -37,7 +47,7 @@ class Level(enum.IntEnum):
     NONE = 0
     INFO = 1  # a red-flag word, not the patient's symptom: the warning-signs answer
     EARLY = 2  # swelling, bruising, redness while still expected: "this is normal"
-    DOUBTFUL = 3  # maybe theirs: a calm reply and a normal case
+    DOUBTFUL = 3  # maybe theirs, or their own symptom that needs a look: a normal case
     CLEAR = 4  # the urgent reply and an urgent case
 
 
@@ -46,10 +56,23 @@ STANCE_LEVEL = {
     Stance.NEGATED: Level.INFO,
     Stance.INFO: Level.INFO,
     Stance.OTHER_PAST: Level.INFO,
-    Stance.OTHER_NOW: Level.DOUBTFUL,
+    # Someone else, now: in the patient's own chat that is a carer writing for them ("my
+    # mother had the treatment and she has fever"): urgent like their own.
+    Stance.OTHER_NOW: Level.CLEAR,
     Stance.QUESTION: Level.DOUBTFUL,
     Stance.HEDGED: Level.DOUBTFUL,
 }
+# Rule ids of what is no content rule: numbers read, and symptoms that are no red flag.
+FEVER_RULE = "infection"
+PAIN_RULE = "severe-pain"
+SYMPTOM_RULE = "symptom"
+DISTRESS_RULE = "distress"
+# A symptom in the past tense ("had", "felt", "tha") with one of these later in the
+# message has passed: "felt feverish after the session, totally fine now".
+PAST_MARKERS = frozenset({
+    "had", "was", "were", "felt", "got", "yesterday", "earlier", "tha", "thi", "hua",
+    "hui", "pehle", "था", "थी", "थे", "हुआ", "हुई", "पहले",
+})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +100,10 @@ class Assessment:
     # The message's words of red-flag phrases it denies ("no rash or anything, when can I
     # use sunscreen"): not what the patient asks about, so the FAQ leaves them out.
     denied: frozenset[str] = frozenset()
+    # Everything found at this level, as staff read it: ("chills", "102°F").
+    matched: tuple[str, ...] = ()
+    # Something was denied, had passed or measured normal ("no pain", "98.4, normal").
+    calm: bool = False
 
 
 NOTHING = Assessment(level=Level.NONE)
@@ -94,14 +121,40 @@ def _hindi(language: str) -> bool:
     return language not in ("en", ANY_LANGUAGE)
 
 
+def _together(red_flags: RedFlags) -> list[Together]:
+    """The rules' `together` groups, each group the union of its languages' words."""
+    found = []
+    for rule in red_flags.rules:
+        for groups in rule.together:
+            size = max(len(lists) for lists in groups.values())
+            merged: list[list[tuple[str, bool]]] = [[] for _ in range(size)]
+            for language, lists in groups.items():
+                for index, words in enumerate(lists):
+                    merged[index].extend((word, _hindi(language)) for word in words)
+            found.append(Together(key=rule.id, groups=tuple(tuple(g) for g in merged)))
+    return found
+
+
+def _symptom_phrases() -> list[tuple[str, str, bool]]:
+    vocabulary = (("expected", concerns.EXPECTED), ("unexpected", concerns.UNEXPECTED),
+                  ("distress", concerns.DISTRESS))
+    return [(phrase, key, _hindi(language))
+            for key, by_language in vocabulary
+            for language, phrases in by_language.items() for phrase in phrases]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Triage:
-    """The red-flag phrases of all languages and the lasting-symptom rule; build once."""
+    """The red-flag concepts of all languages, the lasting-symptom rule and the words of
+    symptoms that are no red flag; build once."""
 
     flags: PhraseIndex
+    together: TogetherIndex
     symptoms: PhraseIndex | None
     still: PhraseIndex | None
     lasting_id: str | None
+    own: PhraseIndex
+    lexicon: Lexicon  # every word of the indexes above: one look-up per word of a message
 
     @classmethod
     def build(cls, red_flags: RedFlags, languages: Iterable[str]) -> Triage:
@@ -109,26 +162,34 @@ class Triage:
         # filter: phrases of every language in the file are always checked.
         del languages
         ignore = [word for words in red_flags.ignore.values() for word in words]
-        flags = PhraseIndex.build(
-            ((phrase, rule.id, _hindi(language))
-             for rule in red_flags.rules
-             for language, phrases in rule.phrases.items()
-             for phrase in phrases),
-            ignore,
-        )
+        flag_phrases = [(phrase, rule.id, _hindi(language))
+                        for rule in red_flags.rules
+                        for language, phrases in rule.phrases.items()
+                        for phrase in phrases]
+        flags = PhraseIndex.build(flag_phrases, ignore)
+        concepts = _together(red_flags)
+        together = TogetherIndex.build(concepts, ignore)
+        own_phrases = _symptom_phrases()
+        own = PhraseIndex.build(own_phrases)
         lasting = red_flags.lasting
+        lasting_phrases = [] if lasting is None else [
+            (word, lasting.id, _hindi(language))
+            for language, words in lasting.symptoms.items() for word in words]
+        still_phrases = [] if lasting is None else [
+            (word, "still", _hindi(language))
+            for language, words in lasting.still.items() for word in words]
+        lexicon = Lexicon(PhraseIndex.build([
+            *flag_phrases, *own_phrases, *lasting_phrases, *still_phrases,
+            *((word, "together", hindi) for concept in concepts
+              for group in concept.groups for word, hindi in group),
+        ], ignore))
         if lasting is None:
-            return cls(flags=flags, symptoms=None, still=None, lasting_id=None)
-        symptoms = PhraseIndex.build(
-            ((word, lasting.id, _hindi(language))
-             for language, words in lasting.symptoms.items() for word in words),
-            ignore,
-        )
-        still = PhraseIndex.build(
-            ((word, "still", _hindi(language))
-             for language, words in lasting.still.items() for word in words),
-        )
-        return cls(flags=flags, symptoms=symptoms, still=still, lasting_id=lasting.id)
+            return cls(flags=flags, together=together, symptoms=None, still=None,
+                       lasting_id=None, own=own, lexicon=lexicon)
+        return cls(flags=flags, together=together,
+                   symptoms=PhraseIndex.build(lasting_phrases, ignore),
+                   still=PhraseIndex.build(still_phrases), lasting_id=lasting.id, own=own,
+                   lexicon=lexicon)
 
     def check(self, text: str) -> RedFlagHit | None:
         """A clear red flag in `text` when nothing else is known about the patient."""
@@ -141,34 +202,123 @@ class Triage:
         """The verdict on `text` for a patient in `situation` (see the module doc)."""
         reading = read(text)
         if not reading.words:
+            if concerns.worried_emoji(text):
+                return Assessment(level=Level.DOUBTFUL, rule_id=DISTRESS_RULE,
+                                  phrase="emoji", reason="worried emoji", matched=("😟",))
             return NOTHING
         situation = situation or Situation()
-        still = self.still.find(reading) if self.still is not None else []
-        consumed = frozenset(p for match in still for p in match.used)
-        best = NOTHING
+        idioms = _positions(reading, concerns.IDIOMS)
+        lookup = self.lexicon.lookup()
+        still = self.still.find(reading, lookup) if self.still is not None else []
+        consumed = frozenset(p for match in still for p in match.used) | idioms
+        fine = concerns.SELF_FINE.found(reading.words)
+        joking = concerns.laughing(text, reading.words)
+        found: list[Assessment] = []
         denied: set[str] = set()
-        for match in self.flags.find(reading):
-            stance = judge(reading, _span(match), consumed)
-            level = STANCE_LEVEL[stance]
+        flagged: set[int] = set()
+        calm = False
+        for match in [*self.flags.find(reading, lookup), *self.together.find(reading, lookup)]:
+            if match.used & idioms or (joking and _figurative(reading, match.start)):
+                calm = True
+                continue
+            stance = _stance(reading, _span(match), consumed, fine)
             if stance is Stance.NEGATED:
                 denied.update(reading.words[position] for position in match.used)
-            if level > best.level:
-                best = Assessment(level=level, rule_id=match.key, phrase=match.phrase,
-                                  reason=stance.value)
-                if level is Level.CLEAR:
-                    return best
-        lasting = self._lasting(reading, situation, still, consumed)
-        chosen = lasting if lasting.level > best.level else best
-        return replace(chosen, denied=frozenset(denied)) if denied else chosen
+            calm = calm or stance in (Stance.NEGATED, Stance.OTHER_PAST)
+            flagged.update(match.used)
+            found.append(Assessment(level=STANCE_LEVEL[stance], rule_id=match.key,
+                                    phrase=match.phrase, reason=stance.value))
+        measured, normal = self._numbers(text, reading, consumed, fine)
+        found.extend(measured)
+        calm = calm or normal
+        found.append(self._lasting(reading, situation, still, consumed, fine, lookup))
+        own, own_calm = self._own(text, reading, situation, consumed | flagged, fine,
+                                  joking=joking, still=still, lookup=lookup)
+        found.extend(own)
+        calm = calm or own_calm
+        best = max(found, key=lambda a: a.level, default=NOTHING)
+        if best.level is Level.NONE:
+            return replace(NOTHING, calm=calm)
+        matched = tuple(dict.fromkeys(
+            a.phrase for a in found if a.level is best.level and a.phrase
+        ))[:4]
+        # The first content rule at the level names the case ("infection"), before a
+        # symptom or a plea.
+        named = next((a for a in found if a.level is best.level
+                      and a.rule_id not in (SYMPTOM_RULE, DISTRESS_RULE)), best)
+        return replace(named, matched=matched, denied=frozenset(denied), calm=calm)
+
+    def _numbers(
+        self, text: str, reading: Reading, consumed: frozenset[int], fine: bool
+    ) -> tuple[list[Assessment], bool]:
+        """Temperatures and pain scores: high is a red flag, raised a look, normal calm."""
+        found = []
+        normal = False
+        for measure in readings(text):
+            start = len(normalize(text[: measure.start]).split())
+            size = max(1, len(normalize(text[measure.start : measure.end]).split()))
+            if start >= len(reading.words):
+                continue
+            span = Span(start=start, end=min(len(reading.words), start + size),
+                        used=frozenset(range(start, min(len(reading.words), start + size))))
+            stance = _stance(reading, span, consumed, fine)
+            level = STANCE_LEVEL[stance]
+            if measure.grade is Grade.NORMAL:
+                normal = True
+                continue
+            if measure.grade is Grade.RAISED and level is Level.CLEAR:
+                level = Level.DOUBTFUL
+            rule = (FEVER_RULE if measure.what == "temperature" else PAIN_RULE) if (
+                measure.grade is Grade.HIGH) else SYMPTOM_RULE
+            found.append(Assessment(level=level, rule_id=rule, phrase=measure.shown,
+                                    reason=stance.value))
+        return found, normal
+
+    def _own(
+        self, text: str, reading: Reading, situation: Situation, taken: frozenset[int],
+        fine: bool, *, joking: bool, still: list[PhraseMatch], lookup: Lookup,
+    ) -> tuple[list[Assessment], bool]:
+        """The patient's own symptoms that are no red flag, and their distress."""
+        found: list[Assessment] = []
+        calm = False
+        day = situation.day if situation.day is not None and situation.day >= 0 else None
+        late = day is not None and day > situation.settle_days
+        lasting_sentences = {reading.sentence_of(m.start) for m in still}
+        for match in self.own.find(reading, lookup):
+            if match.used & taken:
+                continue
+            if joking and _figurative(reading, match.start):
+                calm = True
+                continue
+            stance = _stance(reading, _span(match), taken - match.used, fine)
+            if stance is Stance.QUESTION and _asks_about_self(reading, match):
+                stance = Stance.OWN
+            theirs = (Stance.OWN, Stance.HEDGED) if match.key == "distress" else (
+                Stance.OWN, Stance.HEDGED, Stance.OTHER_NOW)
+            if stance not in theirs:
+                calm = calm or stance in (Stance.NEGATED, Stance.OTHER_PAST)
+                continue
+            persisting = reading.sentence_of(match.start) in lasting_sentences
+            needs_look = match.key in ("distress", "unexpected") or late or persisting or (
+                _intense(reading, match))
+            level = Level.DOUBTFUL if needs_look else Level.EARLY
+            found.append(Assessment(
+                level=level, rule_id=DISTRESS_RULE if match.key == "distress" else SYMPTOM_RULE,
+                phrase=match.phrase, reason=f"{match.key}: {stance.value}",
+            ))
+        if concerns.worried_emoji(text):
+            found.append(Assessment(level=Level.DOUBTFUL, rule_id=DISTRESS_RULE, phrase="😟",
+                                    reason="worried emoji"))
+        return found, calm
 
     def _lasting(
         self, reading: Reading, situation: Situation, still: list[PhraseMatch],
-        consumed: frozenset[int],
+        consumed: frozenset[int], fine: bool, lookup: Lookup,
     ) -> Assessment:
         """Swelling, bruising or redness: normal early, a red flag past the day limit."""
         if self.symptoms is None:
             return NOTHING
-        found = [m for m in self.symptoms.find(reading) if not set(m.used) & consumed]
+        found = [m for m in self.symptoms.find(reading, lookup) if not set(m.used) & consumed]
         if not found:
             return NOTHING
         stated = durations(reading.words, situation.weekday)
@@ -178,13 +328,14 @@ class Triage:
         limit = situation.settle_days
         best = NOTHING
         for match in found:
-            stance = judge(reading, _span(match), consumed)
+            stance = _stance(reading, _span(match), consumed, fine)
             if stance in (Stance.NEGATED, Stance.INFO, Stance.OTHER_PAST):
                 continue
             late = day is not None and day > limit
             if stance is Stance.QUESTION and not persists and stated.days is None and not late:
                 continue  # "how long does swelling last?": the FAQ answers it
-            sure = (stance is Stance.OWN or (stance is Stance.QUESTION and persists)) and not (
+            sure = (stance in (Stance.OWN, Stance.OTHER_NOW)
+                    or (stance is Stance.QUESTION and persists)) and not (
                 _diminished(reading, match)
             )
             if known and max(known) > limit:
@@ -200,6 +351,68 @@ class Triage:
                 best = Assessment(level=level, rule_id=match.key, phrase=match.phrase,
                                   reason=reason)
         return best
+
+
+def _stance(reading: Reading, span: Span, consumed: Iterable[int], fine: bool) -> Stance:
+    """core.cues.judge, and what only the whole message tells: a past symptom the message
+    later says is over ("had fever on Sunday, it passed") is no longer there, and a general
+    question from someone who says they are fine asks for information."""
+    stance = judge(reading, span, frozenset(consumed))
+    if stance in (Stance.OWN, Stance.HEDGED, Stance.QUESTION, Stance.OTHER_NOW) and (
+        _passed(reading, span)
+    ):
+        return Stance.NEGATED
+    if stance is Stance.QUESTION and fine and not _asks_about_self_at(reading, span.start):
+        return Stance.INFO
+    return stance
+
+
+def _passed(reading: Reading, span: Span) -> bool:
+    sentence = reading.sentence_of(span.start)
+    past = {word for index, word in enumerate(reading.words)
+            if reading.sentence_of(index) == sentence and index not in span.used}
+    if not past & PAST_MARKERS:
+        return False
+    words = reading.words
+    for index in range(span.end, len(words)):
+        gram = concerns.NOW_FINE.at(words, index)
+        if gram is not None and not set(words[max(span.end, index - 2) : index]) & NEGATIONS:
+            return True
+    return False
+
+
+def _figurative(reading: Reading, position: int) -> bool:
+    """Money, traffic or cricket in the sentence of a laughing message: a figure of speech."""
+    sentence = reading.sentence_of(position)
+    return any(reading.sentence_of(index) == sentence and word in concerns.FIGURATIVE
+               for index, word in enumerate(reading.words))
+
+
+def _asks_about_self_at(reading: Reading, position: int) -> bool:
+    clause = reading.clause_words(reading.clause_of[position])
+    return bool(set(clause) & (FIRST_PERSON | POSSESSIVE))
+
+
+def _asks_about_self(reading: Reading, match: PhraseMatch) -> bool:
+    """ "is it normal that my cheek is numb?": a question about the patient's own state."""
+    return _asks_about_self_at(reading, match.start)
+
+
+def _intense(reading: Reading, match: PhraseMatch) -> bool:
+    clause = reading.clause_words(reading.clause_of[match.start])
+    return bool(set(clause) & concerns.INTENSE)
+
+
+def _positions(reading: Reading, grams: Grams) -> frozenset[int]:
+    """The word positions of every occurrence of `grams` in `reading`."""
+    words = reading.words
+    found: set[int] = set()
+    for index, word in enumerate(words):
+        if word in grams.starts:
+            gram = grams.at(words, index)
+            if gram is not None:
+                found.update(range(index, index + len(gram)))
+    return frozenset(found)
 
 
 # "thodi lali", "a little swollen": said lightly, so past the day limit a person looks

@@ -1,17 +1,24 @@
 """What a patient's message asks for: one pure decision, shared by the inbox and the
 evaluation benchmark (bench/understanding.py).
 
-The safety order: red flags first (core.triage), then small talk, then the FAQ, and a
-person for anything left. In detail:
+The safety order: red flags first (core.triage), then the patient's own symptoms and
+requests, then small talk, then the FAQ, and a person for anything left. A message that
+reports the patient's own symptom is never answered by the FAQ alone. In detail:
 
-- URGENT: a clear red flag. DOUBTFUL: maybe one: a calm reply and a normal case (and the
-  FAQ answer too, when one fits: "can I take paracetamol for fever?").
-- NORMAL: swelling, bruising or redness while still expected: the lasting rule's
-  reassuring reply, which says when to worry.
+- URGENT: a clear red flag. DOUBTFUL: maybe one, or the patient's own symptom or distress
+  that is no red flag: a calm reply and a normal case (and the FAQ answer too, when one
+  fits: "can I take paracetamol for fever?").
+- REQUEST: the patient wants something changed or done (reschedule, cancel, book, call
+  me, bring someone, "why did my reminders stop"): a person, with the FAQ answer beside
+  it when one fits; never the FAQ alone ("cancel" is no typo of "cancer").
+- NORMAL: swelling, bruising, redness or soreness while still expected: the reassuring
+  reply, which says when to worry.
 - A red-flag word that is not the patient's symptom ("no fever, just a little red",
   "what are the signs of infection?"): the FAQ answer the rest of the message asks for,
   else the warning-signs entry (`red_flags.info_faq`); never the alarm.
-- SMALLTALK: "ok", "thanks", "🙏": a short answer, nothing for staff.
+- SMALLTALK: "ok", "thanks", "thnks dr 🙏", "ok ji": a short answer, nothing for staff.
+- FINE: calm news ("all good now", "no pain at all", "98.4, normal"): a friendly word,
+  nothing for staff.
 - ANSWER when one FAQ entry is confidently and clearly ahead; ASK ("did you mean")
   when candidates are close; HANDOFF when nothing fits.
 """
@@ -22,9 +29,12 @@ import enum
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from core import concerns
 from core.faq import CONFIDENT_SCORE, FaqIndex
+from core.language import WEEKDAYS
+from core.spelling import sound_key
 from core.text_match import normalize
-from core.triage import Level, Situation, Triage
+from core.triage import SYMPTOM_RULE, Level, Situation, Triage
 
 
 class Outcome(enum.StrEnum):
@@ -35,7 +45,13 @@ class Outcome(enum.StrEnum):
     ASK = "ask"
     HANDOFF = "handoff"
     SMALLTALK = "smalltalk"
+    FINE = "fine"
+    REQUEST = "request"
     EMPTY = "empty"
+
+
+# What opens a case for staff (urgent or not); the inbox raises the alert for these.
+PERSON = frozenset({Outcome.URGENT, Outcome.DOUBTFUL, Outcome.HANDOFF, Outcome.REQUEST})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +65,13 @@ class Understanding:
     rule_id: str | None = None
     phrase: str | None = None
     reason: str = ""
+    matched: str = ""  # what was found, as staff read it on the card: "chills + 102°F"
+
+    @property
+    def needs_person(self) -> bool:
+        """Whether this opens a case for staff (an ASK between weak candidates does too:
+        no question is left hanging)."""
+        return self.outcome in PERSON or (self.outcome is Outcome.ASK and not self.close_call)
 
 
 SMALL_TALK = frozenset({
@@ -60,12 +83,20 @@ SMALL_TALK = frozenset({
     "ji", "haan", "han", "ha", "theek", "thik", "hai", "he", "dhanyavad", "dhanyawad",
     "dhanyavaad", "shukriya", "accha", "acha", "achha", "namaste", "namaskar", "bahut",
     "thanku", "welcome", "to", "the", "team",
-    # Thanks and ok as typed on phones.
+    # Thanks and ok as typed on phones, with the titles people add.
     "thnx", "thanx", "tnx", "thnks", "thks", "thnk", "thanq", "thnq", "tq", "tku", "thankss",
-    "oki", "okie", "okkk", "okayy", "gm", "gn",
+    "oki", "okie", "okkk", "okayy", "gm", "gn", "bhai", "bhaiya", "didi", "doc", "sahab",
+    "saheb", "dear", "bro", "ma", "am", "helpful", "appreciate", "appreciated", "done",
+    "haha", "hahaha", "hehe", "lol", "super", "awesome", "wonderful", "kind", "for",
+    "your", "help", "support", "care", "samajh", "gaya", "gayi", "gai", "mila", "badhiya",
+    "shukriyaa", "hmm", "hm", "mm", "yup", "ya", "yea", "and", "again", "too", "sab",
     "ठीक", "है", "धन्यवाद", "शुक्रिया", "नमस्ते", "नमस्कार", "अच्छा", "हां", "जी", "ओके", "बहुत",
-    "सुप्रभात", "शुभ", "रात्रि", "डॉक्टर",
+    "सुप्रभात", "शुभ", "रात्रि", "डॉक्टर", "समझ", "गई", "गया", "गयी", "मैडम", "सर", "भैया",
+    "दीदी", "हाँ", "आपका", "आपकी", "मदद", "के", "लिए", "बढ़िया",
 })
+_SMALL_TALK_KEYS = frozenset(
+    key for key in map(sound_key, SMALL_TALK) if key is not None and len(key) >= 4
+)
 MAX_SMALL_TALK_WORDS = 8
 
 
@@ -74,7 +105,25 @@ def is_small_talk(text: str) -> bool:
     words = normalize(text).split()
     if not words:
         return bool(text.strip())  # emoji or punctuation only
-    return len(words) <= MAX_SMALL_TALK_WORDS and set(words) <= SMALL_TALK
+    return len(words) <= MAX_SMALL_TALK_WORDS and all(
+        word in SMALL_TALK or sound_key(word) in _SMALL_TALK_KEYS for word in words
+    )
+
+
+# A weekday with these is a request to move a session: "next session saturday se monday?"
+_SESSION_WORDS = frozenset({
+    "session", "sessions", "appointment", "slot", "visit", "सेशन", "अपॉइंटमेंट",
+})
+
+
+def is_request(text: str, *, answered: bool) -> bool:
+    """Whether `text` asks for something to be changed or done by a person
+    (core.concerns.REQUESTS). `answered`: the FAQ has a confident answer, so a "how do I
+    ..." question about it is a question, not a request."""
+    words = tuple(normalize(text).split())
+    if concerns.REQUESTS.found(words):
+        return not (answered and concerns.HOW_QUESTIONS.found(words))
+    return bool(set(words) & _SESSION_WORDS) and bool(set(words) & WEEKDAYS.keys())
 
 
 def understand(
@@ -96,7 +145,7 @@ def understand(
                 suggestions: tuple[str, ...] = ()) -> Understanding:
         return Understanding(outcome=outcome, entry_id=entry_id, suggestions=suggestions,
                              rule_id=verdict.rule_id, phrase=verdict.phrase,
-                             reason=verdict.reason)
+                             reason=verdict.reason, matched=" + ".join(verdict.matched))
 
     if verdict.level is Level.CLEAR:
         return flagged(Outcome.URGENT)
@@ -106,7 +155,15 @@ def understand(
     answer = match.best.entry_id if match.best is not None else None
     if verdict.level is Level.DOUBTFUL:
         return flagged(Outcome.DOUBTFUL, answer)
+    if is_request(text, answered=answer is not None):
+        return flagged(Outcome.REQUEST, answer)
     if verdict.level is Level.EARLY:
+        # Soreness or itching in the first days: the FAQ's answer on it when there is one
+        # (it says when to worry), else the reassuring reply.
+        if answer is not None and verdict.rule_id == SYMPTOM_RULE:
+            # "i can breathe fine, just slight tingling": the warning signs as a button too
+            warning = (info_faq,) if verdict.denied and info_faq and answer != info_faq else ()
+            return Understanding(outcome=Outcome.ANSWER, entry_id=answer, suggestions=warning)
         return flagged(Outcome.NORMAL)
     if verdict.level is Level.INFO:
         chosen = answer or info_faq
@@ -117,6 +174,8 @@ def understand(
         return Understanding(outcome=Outcome.SMALLTALK)
     if answer is not None:
         return Understanding(outcome=Outcome.ANSWER, entry_id=answer)
+    if (verdict.calm or concerns.FINE.found(tuple(normalize(text).split()))) and "?" not in text:
+        return Understanding(outcome=Outcome.FINE)
     suggestions = tuple(hit.entry_id for hit in match.alternatives)
     if suggestions:
         close = match.alternatives[0].score >= CONFIDENT_SCORE

@@ -24,6 +24,7 @@ from core.content import (
     Protocol,
     RedFlagRule,
     RedFlags,
+    TogetherGroups,
     Repeat,
     Step,
     StepKind,
@@ -62,7 +63,7 @@ STEP_KEYS = {"id", "at", "day", "time", "repeat", "expires", "quiet_hours", "kin
     "options"
 }
 OPTION_KEYS = {"id", "text", "escalate"}
-RED_FLAG_KEYS = {"id", "phrases"}
+RED_FLAG_KEYS = {"id", "phrases", "together", "reply"}
 RED_FLAGS_FILE_KEYS = {"reply", "red_flag", "lasting", "info_faq", "ignore"}
 LASTING_KEYS = {"id", "symptoms", "still", "early_reply"}
 
@@ -250,6 +251,50 @@ def _lasting(reader: FileReader, value: Any) -> LastingRule | None:
     return None
 
 
+MAX_TOGETHER_GROUPS = 4
+
+
+def _together(
+    reader: FileReader, value: Any, where: str
+) -> tuple[TogetherGroups, ...] | None:
+    """`[[red_flag.together]]` tables: per language, 2 to 4 lists of words (one word of each
+    list in one sentence makes the concept), the same number of lists in every language.
+    None when one is malformed (reported)."""
+    tables = reader.tables(value, join_location(where, "together"), "red_flag.together")
+    found: list[TogetherGroups] = []
+    ok = True
+    for index, table in enumerate(tables):
+        place = f"{join_location(where, 'together')}[{index}]"
+        groups: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for language, lists in table.items():
+            good = (
+                isinstance(lists, list)
+                and 2 <= len(lists) <= MAX_TOGETHER_GROUPS
+                and all(isinstance(words, list) and words
+                        and all(isinstance(w, str) and w.strip() for w in words)
+                        for words in lists)
+            )
+            if not good:
+                reader.problem(
+                    f"{place}.{language}",
+                    f"expected 2 to {MAX_TOGETHER_GROUPS} lists of words, like "
+                    f'{language} = [["pus", "fluid"], ["oozing", "leaking"]]',
+                )
+                ok = False
+                continue
+            groups[language] = tuple(tuple(words) for words in lists)
+        sizes = {len(lists) for lists in groups.values()}
+        if len(sizes) > 1:
+            reader.problem(place, "expected the same number of word lists in every language")
+            ok = False
+        elif groups:
+            found.append(groups)
+        elif ok:
+            reader.problem(place, 'expected word lists per language, like en = [[...], [...]]')
+            ok = False
+    return tuple(found) if ok else None
+
+
 def _red_flags(reader: FileReader, data: Mapping[str, Any]) -> RedFlags | None:
     reader.unknown_keys(data, RED_FLAGS_FILE_KEYS, "")
     reply = reader.text(data, "reply", "")
@@ -264,8 +309,11 @@ def _red_flags(reader: FileReader, data: Mapping[str, Any]) -> RedFlags | None:
         rule_id = reader.ident(raw, where)
         unique_id(reader, seen, rule_id, where, "red-flag")
         phrases = reader.phrases(raw, "phrases", where)
-        if rule_id and phrases:
-            rules.append(RedFlagRule(id=rule_id, phrases=phrases))
+        together = _together(reader, raw.get("together", []), where)
+        rule_reply = reader.text(raw, "reply", where) if "reply" in raw else None
+        if rule_id and phrases and together is not None:
+            rules.append(RedFlagRule(id=rule_id, phrases=phrases, together=together,
+                                     reply=rule_reply))
     lasting = _lasting(reader, data["lasting"]) if "lasting" in data else None
     info_faq = data.get("info_faq")
     if info_faq is not None and not isinstance(info_faq, str):

@@ -1,0 +1,203 @@
+"""What needs a person although it is no red flag, and what needs nobody: the patient's own
+symptoms, their distress, requests to change something, and calm news ("all good now").
+
+These are the product's language knowledge (like core.cues), in English, Hindi and
+romanised Hindi; the clinic's red flags stay in content/red_flags.toml. core.triage finds
+the symptom words and judges whose they are; core.understanding uses the rest.
+
+- EXPECTED symptoms are normal in the first days (soreness, itching, tightness): before
+  the protocol's `settle_days` they get the reassuring reply, later a person looks.
+- UNEXPECTED symptoms (a lump, numbness, a headache) always reach a person.
+- DISTRESS (a plea, fear, a worried emoji) reaches a person with or without a symptom.
+- INTENSE words ("a lot", "can't sleep", "bahut") make an expected symptom a concern on
+  any day.
+- REQUESTS (reschedule, cancel, book, call me, bring someone, why did my reminders stop)
+  reach a person, never an FAQ topic alone.
+- FINE: "all good", "fine now", "ab theek hu": calm news, a friendly answer and no case.
+"""
+
+from __future__ import annotations
+
+from core.cues import Grams
+from core.text_match import normalize
+
+EXPECTED = {
+    "en": (
+        "sore", "soreness", "tender", "tenderness", "ache", "aching", "achy", "hurts", "hurt",
+        "hurting", "pain", "painful", "itch", "itchy", "itching", "itches", "tight",
+        "tightness", "burning", "burns", "burn", "stinging", "stings", "sting", "warm",
+        "sensitive", "dry", "dryness", "flaky", "flaking", "peeling", "scab", "scabs",
+        "crusty", "pricking", "prickly", "tiny bumps", "small bumps", "bumps", "marks",
+        "dots", "discomfort", "uncomfortable", "heavy", "tingling", "tingly", "tingle",
+    ),
+    "hi": (
+        "दर्द", "जलन", "खुजली", "चुभन", "खिंचाव", "टाइट", "दुख", "दुखता", "दुखती", "पपड़ी",
+        "सूखी", "गरम", "गर्म", "निशान", "दाने", "झुनझुनी", "झनझनाहट",
+        "dard", "jalan", "khujli", "khujali", "chubhan", "khinchav", "tight", "dukh",
+        "dukhta", "dukhti", "papdi", "sukhi", "garam", "nishan", "nishaan", "jhunjhuni",
+        "jhanjhanahat",
+    ),
+}
+UNEXPECTED = {
+    "en": (
+        "numb", "numbness", "pins and needles", "lump",
+        "lumps", "knot", "nodule", "hard bump", "hard spot", "hardness", "uneven",
+        "asymmetric", "lopsided", "dent", "dimple", "discoloured", "discolored",
+        "discolouration", "discoloration", "headache", "migraine", "nausea", "nauseous",
+        "queasy", "weak", "weakness", "palpitations", "heart racing", "heart is racing",
+        "rash", "pimples", "pimple", "acne", "breakout", "breaking out", "whiteheads",
+        "boil", "boils", "hair fall", "hair falling", "hair loss", "losing hair", "bald",
+        "bald patch", "shedding", "drooping", "droopy", "twitching", "throbbing", "stiff",
+        "fluid", "bleeding", "bled", "blood", "bleed", "scar", "scarring", "wound", "cut",
+        "open sore", "lesion", "worse", "strange", "weird", "wrong",
+        "not normal", "abnormal", "unusual", "infected", "sick", "unwell", "ill",
+    ),
+    "hi": (
+        "सुन्न", "गांठ", "गाँठ", "सिरदर्द", "सिर दर्द", "जी मिचला", "मितली",
+        "कमजोरी", "कमज़ोरी", "फुंसी", "फुंसियां", "मुंहासे", "बाल झड़", "बाल गिर", "खून",
+        "अजीब", "गड़बड़", "खराब", "बीमार", "घाव", "धड़कन",
+        "sunn", "sun pad", "gaanth", "ganth", "gath",
+        "sirdard", "sir dard", "sar dard", "ji michla", "ji machla", "jee machla", "ji machal",
+        "ulti jaisa", "man kharab", "ji ghabra",
+        "kamzori", "kamjori", "phunsi", "phunsiya", "muhase", "baal jhad", "baal gir",
+        "khoon", "khun", "ajeeb", "ajib", "gadbad", "kharab", "bimar", "ghaav", "ghav",
+        "dhadkan",
+    ),
+}
+DISTRESS = {
+    "en": (
+        "worried", "worrying", "worry", "scared", "afraid", "frightened", "panic",
+        "panicking", "anxious", "nervous", "concerned", "help me", "please help", "pls help",
+        "plz help", "urgent", "urgently", "emergency", "asap", "call me", "ring me",
+        "something is wrong", "something wrong", "freaking out", "terrified",
+        "doctor asap",
+    ),
+    "hi": (
+        "डर", "घबराहट", "घबरा", "परेशान", "चिंता", "मदद", "जल्दी", "क्या करूं", "क्या करू",
+        "dar", "darr", "dar lag", "ghabrahat", "ghabra", "pareshan", "chinta",
+        "madad", "help karo", "jaldi", "kya karu", "kya karun", "kya kru",
+        "call karo", "call kar lo", "phone karo",
+    ),
+}
+# An expected symptom said like this is a concern on any day.
+INTENSE = frozenset({
+    "very", "really", "so", "lot", "lots", "crazy", "terrible", "terribly", "badly", "bad",
+    "worse", "worst", "awful", "horrible", "unbearable", "extremely", "extreme", "too",
+    "constant", "constantly", "nonstop", "all", "night", "sleep", "keeps", "much",
+    "bahut", "bohot", "bhot", "bht", "bahot", "jyada", "zyada", "jada", "zyda", "jyda",
+    "bilkul", "poori", "puri", "raat", "neend", "lagatar",
+    "बहुत", "ज्यादा", "ज़्यादा", "लगातार", "रात", "नींद", "पूरी",
+})
+# Emoji a worried patient sends; any of them in a message reaches a person.
+WORRIED_EMOJI = frozenset(
+    "😟😧😨😰😱😢😭🤒🤕😣😖😫😩🥺😥😓😔☹🙁😬🆘🚨🥶🤢🤮😵💔"
+)
+
+# Requests: the patient wants something changed or done by a person.
+REQUESTS = Grams(
+    ("reschedule",), ("rescheduling",), ("rescheduled",), ("postpone",), ("prepone",),
+    ("cancel",), ("cancelled",), ("canceled",), ("cancelling",), ("canceling",),
+    ("cancellation",), ("refund",), ("invoice",), ("receipt",), ("bill",),
+    ("book",), ("booking",), ("appointment",), ("appt",),
+    ("move", "my"), ("move", "the"), ("shift", "my"), ("shift", "the"), ("shift", "it"),
+    ("change", "my"), ("change", "the", "date"), ("change", "the", "time"),
+    ("another", "date"), ("another", "day"), ("another", "time"), ("different", "day"),
+    ("different", "time"), ("call", "me"), ("call", "back"), ("callback",), ("ring", "me"),
+    ("phone", "me"), ("talk", "to"), ("speak", "to"), ("speak", "with"),
+    ("bring", "my"), ("bring", "a"), ("bring", "her"), ("bring", "him"),
+    ("come", "with", "me"), ("come", "along"), ("accompany",),
+    ("not", "getting"), ("stopped", "getting"), ("didnt", "get"), ("havent", "got"),
+    ("havent", "received"), ("no", "reminders"), ("no", "messages"),
+    ("stop", "sending"), ("stop", "the", "messages"), ("stop", "these"),
+    ("stop", "the", "reminders"), ("stop", "messaging"), ("unsubscribe",),
+    ("kensel",), ("kainsal",), ("cancle",),
+    ("shift", "kar"), ("shift", "karo"), ("shift", "kr"), ("change", "kar"),
+    ("change", "karo"), ("badal", "do"), ("badal", "sakte"), ("badalna",), ("aage", "kar"),
+    ("call", "kar"), ("call", "karo"), ("call", "kr"), ("phone", "kar"), ("phone", "karo"),
+    ("baat", "karni"), ("baat", "kar"), ("saath", "la"), ("sath", "la"), ("saath", "le"),
+    ("sath", "le"), ("le", "aa"), ("la", "sakti"), ("la", "sakta"), ("book", "kar"),
+    ("mat", "bhejo"), ("band", "karo"), ("band", "kar", "do"),
+    ("कैंसल",), ("कैन्सल",), ("रद्द",), ("बदल",), ("शिफ्ट",), ("आगे", "कर"), ("कॉल",),
+    ("फोन", "कर"), ("फ़ोन", "कर"), ("बात", "कर"), ("साथ", "ला"), ("साथ", "ले"), ("बुक",),
+    ("बुकिंग",), ("अपॉइंटमेंट",), ("रिफंड",), ("की", "जगह"), ("मत", "भेजो"), ("बंद", "कर"),
+)
+# A request's words in a question about how things work are no request: "how do I stop
+# the messages?" is answered by the FAQ.
+HOW_QUESTIONS = Grams(
+    ("how", "do", "i"), ("how", "can", "i"), ("how", "to"), ("kaise",), ("कैसे",),
+    ("how", "many"), ("how", "much"), ("how", "often"),
+)
+
+# Calm news: nothing needs doing.
+FINE = Grams(
+    ("all", "good"), ("all", "fine"), ("all", "ok"), ("all", "okay"), ("all", "well"),
+    ("fine", "now"), ("ok", "now"), ("okay", "now"), ("good", "now"), ("better", "now"),
+    ("normal", "now"), ("gone", "now"), ("im", "fine"), ("i", "am", "fine"), ("im", "ok"),
+    ("im", "okay"), ("totally", "fine"), ("completely", "fine"), ("perfectly", "fine"),
+    ("feeling", "better"), ("feeling", "good"), ("feeling", "fine"), ("feel", "fine"),
+    ("feel", "good"), ("feel", "better"), ("looks", "fine"), ("looks", "good"),
+    ("looks", "great"), ("looks", "normal"), ("no", "issues"), ("no", "problem"),
+    ("no", "problems"), ("nothing", "else"),
+    ("ab", "theek"), ("ab", "thik"), ("theek", "hu"), ("thik", "hu"), ("theek", "hoon"),
+    ("theek", "hai"), ("thik", "hai"), ("sab", "theek"), ("sab", "thik"), ("sab", "badhiya"),
+    ("badhiya",), ("accha", "hai"), ("acha", "hai"),
+    ("अब", "ठीक"), ("ठीक", "हूं"), ("ठीक", "हूँ"), ("ठीक", "है"), ("सब", "ठीक"), ("बढ़िया",),
+    ("अच्छा", "है"),
+)
+# "had a temperature on Sunday, it passed", "pehle bukhar tha ab nahi": a later clause
+# says it is over.
+NOW_FINE = Grams(
+    ("fine", "now"), ("ok", "now"), ("okay", "now"), ("good", "now"), ("better", "now"),
+    ("normal", "now"), ("gone", "now"), ("now", "fine"), ("now", "ok"), ("now", "okay"),
+    ("now", "normal"), ("now", "better"), ("now", "its", "fine"), ("now", "its", "gone"),
+    ("it", "passed"), ("passed",), ("went", "away"), ("gone",), ("totally", "fine"),
+    ("completely", "fine"), ("im", "fine"), ("i", "am", "fine"), ("im", "ok"), ("im", "okay"),
+    ("ab", "nahi"), ("ab", "nhi"), ("ab", "nai"), ("ab", "theek"), ("ab", "thik"),
+    ("ab", "normal"), ("theek", "hu"), ("thik", "hu"), ("theek", "hoon"), ("chala", "gaya"),
+    ("chali", "gayi"), ("utar", "gaya"), ("अब", "नहीं"), ("अब", "ठीक"), ("ठीक", "हूं"),
+    ("ठीक", "हूँ"), ("चला", "गया"), ("चली", "गई"), ("उतर", "गया"),
+    ("uske", "baad", "kuch", "nahi"), ("baad", "me", "kuch", "nahi"),
+    ("baad", "mein", "kuch", "nahi"), ("since", "then", "nothing"), ("nothing", "since"),
+    ("after", "that", "nothing"), ("उसके", "बाद", "कुछ", "नहीं"),
+)
+# "I'm fine": a question from someone who says so asks for information ("is breathing
+# trouble a side effect? i read about it online, i'm totally fine").
+SELF_FINE = Grams(
+    ("im", "fine"), ("i", "am", "fine"), ("im", "ok"), ("im", "okay"), ("im", "totally"),
+    ("i", "feel", "fine"), ("im", "good"), ("i", "am", "good"), ("nothing", "like", "that"),
+    ("mujhe", "kuch", "nahi"), ("mujhe", "kuch", "nhi"), ("theek", "hu"), ("thik", "hu"),
+    ("theek", "hoon"), ("मुझे", "कुछ", "नहीं"), ("ठीक", "हूं"), ("ठीक", "हूँ"),
+)
+# Laughing and money or everyday trouble in one sentence: a figure of speech ("my wallet
+# is bleeding haha", "jeb se khoon nikal raha 😂", "cricket ka bukhar 😂").
+LAUGHS = frozenset({"haha", "hahaha", "hehe", "lol", "lmao", "rofl"})
+LAUGH_EMOJI = frozenset("😂🤣😆😄😅😁😜🙈")
+FIGURATIVE = frozenset({
+    "wallet", "pocket", "purse", "money", "bank", "account", "bill", "traffic", "exam",
+    "exams", "boss", "office", "cricket", "match", "jeb", "paise", "paisa", "kharcha",
+    "जेब", "पैसे", "पैसा", "ऑफिस", "क्रिकेट", "मैच", "ट्रैफिक", "बॉस", "खर्चा",
+})
+# Figures of speech: these words are no symptom ("this traffic is killing me", "dying to
+# see the results", "cricket ka bukhar").
+IDIOMS = Grams(
+    ("killing", "me"), ("dying", "to"), ("dying", "for"), ("die", "for"),
+    ("pain", "in", "the", "neck"), ("pain", "in", "the", "butt"), ("pain", "in", "the", "ass"),
+    ("fever", "pitch"), ("sick", "of"), ("sick", "and", "tired"), ("burning", "question"),
+    ("jaan", "le"), ("jaan", "nikal"), ("ka", "bukhar"), ("ka", "bukhaar"), ("का", "बुखार"),
+    ("की", "बुखार"), ("जान", "ले"), ("जान", "निकल"), ("headache", "of"), ("itching", "to"),
+    ("itchy", "feet"), ("cold", "sore"), ("cold", "sores"),
+)
+
+
+def has(grams: Grams, text: str) -> bool:
+    """Whether the normalised words of `text` contain one of `grams`."""
+    return grams.found(tuple(normalize(text).split()))
+
+
+def worried_emoji(text: str) -> bool:
+    return not WORRIED_EMOJI.isdisjoint(text)
+
+
+def laughing(text: str, words: tuple[str, ...]) -> bool:
+    """Whether the message laughs ("haha", 😂): with money or traffic, a figure of speech."""
+    return bool(set(words) & LAUGHS) or not LAUGH_EMOJI.isdisjoint(text)
