@@ -20,8 +20,12 @@ the same program: copy it and the corpus into a worktree of the old commit and r
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from collections import Counter
@@ -349,6 +353,61 @@ def timings(run: Callable[[Item], object], items: Sequence[Item], repetitions: i
     return statistics.median(p50s), statistics.median(p99s)
 
 
+TIMED = ("triage, corpus messages", "triage, 10,000 characters",
+         "whole decision, corpus", "whole decision, 10,000 characters")
+
+
+def long_items(items: Sequence[Item]) -> list[Item]:
+    """Two 10,000-character messages: one sentence repeated with a flag at its very end,
+    and corpus messages run together (many different words), each 25 times."""
+    repeated = "the treated area looks fine today and " * 260 + " fever"
+    mixed = ""
+    for item in items:
+        if len(mixed) >= 10_000:
+            break
+        mixed += item.text + " "
+    return [Item(text=text[:10_000], language="en", part="bench", kind="red_flag",
+                 expect="urgent", faq=None, day=1, weekday=4, protocol=FACE, patient="en")
+            for text in (repeated, mixed) for _ in range(25)]
+
+
+def measure(items: Sequence[Item], repetitions: int) -> dict[str, tuple[float, float]]:
+    """p50 and p99 (µs) of each timed figure for the code in this checkout."""
+    decide, triage_only, _ = build_decider(load_shipped())
+    long = long_items(items)
+    for item in items:  # warm up: the first call of a word pays its look-up once
+        decide(item)
+    runs = (
+        (triage_only, items, repetitions), (triage_only, long, 3),
+        (decide, items, repetitions), (decide, long, 3),
+    )
+    return {name: timings(run, sample, count)
+            for name, (run, sample, count) in zip(TIMED, runs, strict=True)}
+
+
+def baseline_figures(ref: str, parts: str, repetitions: int) -> dict[str, tuple[float, float]]:
+    """The same timings for the code at git `ref`: a throw-away worktree with this program
+    and today's corpus copied in, run as its own process."""
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder) / "baseline"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q",
+                        str(tree), ref], check=True)
+        try:
+            shutil.copy(Path(__file__), tree / "bench" / "understanding.py")
+            shutil.rmtree(tree / "tests" / "corpus", ignore_errors=True)
+            shutil.copytree(CORPUS, tree / "tests" / "corpus")
+            out = subprocess.run(
+                [sys.executable, str(tree / "bench" / "understanding.py"), "--timings-json",
+                 "--parts", parts, "--repetitions", str(repetitions)],
+                check=True, capture_output=True, text=True, cwd=tree,
+            ).stdout
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(tree)], check=False)
+    found: dict[str, list[float]] = json.loads(out)
+    return {name: (values[0], values[1]) for name, values in found.items()}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repetitions", type=int, default=20)
@@ -358,10 +417,18 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="list the held-out part's wrong decisions too (once tuning is over)")
     parser.add_argument("--parts", default="tuned,dev,heldout",
                         help="comma-separated parts to run (default: all three)")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="also time the code at this git ref (e.g. 6079279), rounds "
+                             "alternating with this checkout's, and print both")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds with --baseline")
+    parser.add_argument("--timings-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     items = load_corpus([part for part in args.parts.split(",") if part])
+    if args.timings_json:
+        print(json.dumps(measure(items, args.repetitions)))
+        return
     content = load_shipped()
-    decide, triage_only, which = build_decider(content)
+    decide, _, which = build_decider(content)
     pairs = [(item, decide(item)) for item in items]
     print(f"corpus: {len(items)} messages; code: {which}\n")
     report(pairs)
@@ -370,17 +437,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\nwrong decisions:")
         print("\n".join(failures(shown)) or "  none")
     print()
-    long_text = "the treated area looks fine today and " * 260 + " fever"
-    long_items = [Item(text=long_text, language="en", part="bench", kind="red_flag",
-                       expect="urgent", faq=None, day=1, weekday=4, protocol=FACE,
-                       patient="en")] * 50
-    for name, run, sample in (
-        ("triage, corpus messages", triage_only, items),
-        ("triage, 10,000 characters", triage_only, long_items),
-        ("whole decision, corpus", decide, items),
-    ):
-        p50, p99 = timings(run, sample, args.repetitions if sample is items else 3)
-        print(f"{name:<28} p50 {p50:8.1f} µs   p99 {p99:8.1f} µs")
+    if not args.baseline:
+        for name, (p50, p99) in measure(items, args.repetitions).items():
+            print(f"{name:<36} p50 {p50:8.1f} µs   p99 {p99:8.1f} µs")
+        return
+    ours: list[dict[str, tuple[float, float]]] = []
+    theirs: list[dict[str, tuple[float, float]]] = []
+    for _ in range(args.rounds):  # alternating, so both see the same machine
+        theirs.append(baseline_figures(args.baseline, args.parts, args.repetitions))
+        ours.append(measure(items, args.repetitions))
+    print(f"medians of {args.rounds} alternating rounds; baseline = {args.baseline}")
+    print(f"{'':<36} {'baseline p50':>13} {'p99':>9}   {'now p50':>9} {'p99':>9}  p99 ratio")
+    for name in TIMED:
+        b50 = statistics.median(r[name][0] for r in theirs)
+        b99 = statistics.median(r[name][1] for r in theirs)
+        n50 = statistics.median(r[name][0] for r in ours)
+        n99 = statistics.median(r[name][1] for r in ours)
+        print(f"{name:<36} {b50:>10.1f} µs {b99:>9.1f}   {n50:>9.1f} {n99:>9.1f}  "
+              f"{n99 / b99:>5.2f}×")
 
 
 if __name__ == "__main__":

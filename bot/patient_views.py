@@ -247,7 +247,9 @@ async def reply_to_text(
     clinic = ctx.settings.clinic
     contact = clinic.contact_for(language)
     if result.kind in ("urgent", "faq", "normal"):
-        await send(update, fit(result.html))
+        told = result.kind == "urgent" and result.alert is not None  # stored by the caller
+        await send(update, fit(result.html) + (
+            "\n\n" + t("team_alerted", language) if told else ""))
         if result.kind == "urgent" and clinic.hours and not clinic.is_open(ctx.clock.now()):
             await send(update, t("after_hours", language, hours=clinic.hours,
                                  emergency=clinic.emergency_for(language)))
@@ -260,6 +262,12 @@ async def reply_to_text(
         await send(update, t("doubtful", language, emergency=clinic.emergency_for(language)))
         if result.html:
             await send(update, fit(result.html))
+    elif result.kind == "request":
+        await send(update, t("request_passed", language, contact=contact))
+        if result.html:
+            await send(update, fit(result.html))
+    elif result.kind == "fine":
+        await send(update, t("fine_news", language))
     elif result.kind == "suggest":
         close = result.alert is None
         await send(update, t("did_you_mean_close" if close else "did_you_mean", language),

@@ -24,6 +24,7 @@ seeping out of the dots", "nikal raha hai paani").
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -228,16 +229,20 @@ class PhraseIndex:
         def variants(position: int) -> frozenset[str]:
             return lookup(words[position])
 
+        # The phrases each distinct word may start (a long message repeats its words).
+        starting: dict[str, tuple[_Phrase, ...]] = {}
+        for token in set(words):
+            starting[token] = tuple(phrase for first in lookup(token)
+                                    for phrase in self.by_first.get(first, ()))
         matches: list[PhraseMatch] = []
-        for start in range(len(words)):
-            for first in variants(start):
-                for phrase in self.by_first.get(first, ()):
-                    used = self._rest(reading, phrase.words, start, variants)
-                    if used is not None:
-                        matches.append(PhraseMatch(
-                            key=phrase.key, phrase=phrase.phrase, start=start,
-                            end=max(used) + 1, used=frozenset(used),
-                        ))
+        for start, token in enumerate(words):
+            for phrase in starting[token]:
+                used = self._rest(reading, phrase.words, start, variants)
+                if used is not None:
+                    matches.append(PhraseMatch(
+                        key=phrase.key, phrase=phrase.phrase, start=start,
+                        end=max(used) + 1, used=frozenset(used),
+                    ))
         return matches
 
     @staticmethod
@@ -360,15 +365,21 @@ class TogetherIndex:
 
 def _nearest(reading: Reading, anchor: PhraseMatch, candidates: list[PhraseMatch],
              taken: list[PhraseMatch]) -> PhraseMatch | None:
-    """The candidate in the anchor's sentence closest to it, sharing no word with `taken`."""
+    """The candidate in the anchor's sentence closest to it, sharing no word with `taken`
+    (`candidates` are in order of where they start: a look either side of the anchor)."""
     sentence = reading.sentence_of(anchor.start)
     used = {p for part in taken for p in part.used}
+    middle = bisect.bisect_left([c.start for c in candidates], anchor.start)
     best: PhraseMatch | None = None
-    for candidate in candidates:
-        if candidate.used & used or reading.sentence_of(candidate.start) != sentence:
-            continue
-        distance = abs(candidate.start - anchor.start)
-        if distance <= TOGETHER_SPAN and (best is None
-                                          or distance < abs(best.start - anchor.start)):
-            best = candidate
+    for side in (range(middle - 1, -1, -1), range(middle, len(candidates))):
+        for index in side:
+            candidate = candidates[index]
+            distance = abs(candidate.start - anchor.start)
+            if distance > TOGETHER_SPAN:
+                break
+            if candidate.used & used or reading.sentence_of(candidate.start) != sentence:
+                continue
+            if best is None or distance < abs(best.start - anchor.start):
+                best = candidate
+            break
     return best

@@ -240,7 +240,8 @@ class Triage:
         if best.level is Level.NONE:
             return replace(NOTHING, calm=calm)
         matched = tuple(dict.fromkeys(
-            a.phrase for a in found if a.level is best.level and a.phrase
+            part for a in found if a.level is best.level and a.phrase
+            for part in a.phrase.split(" + ")
         ))[:4]
         # The first content rule at the level names the case ("infection"), before a
         # symptom or a plea.
@@ -370,7 +371,7 @@ def _stance(reading: Reading, span: Span, consumed: Iterable[int], fine: bool) -
 def _passed(reading: Reading, span: Span) -> bool:
     sentence = reading.sentence_of(span.start)
     past = {word for index, word in enumerate(reading.words)
-            if reading.sentence_of(index) == sentence and index not in span.used}
+            if reading.sentence_of(index) == sentence}
     if not past & PAST_MARKERS:
         return False
     words = reading.words

@@ -100,14 +100,40 @@ _SMALL_TALK_KEYS = frozenset(
 MAX_SMALL_TALK_WORDS = 8
 
 
-def is_small_talk(text: str) -> bool:
-    """Greetings, thanks, "ok", emoji: nothing to answer from the FAQ, nothing for staff."""
+# Thanks, ok, greetings and goodbyes: a message built around one of these, with no
+# question, is small talk even with a few other words ("thank you so much for the quick
+# reply, really appreciate it").
+ANCHORS = frozenset({
+    "thanks", "thank", "thankyou", "thanku", "thx", "ty", "tysm", "thnx", "thanx", "tnx",
+    "thnks", "thks", "thnk", "thanq", "thnq", "tq", "tku", "ok", "okay", "okk", "okie", "oki",
+    "noted", "understood", "hello", "hi", "hey", "bye", "goodnight", "dhanyavad",
+    "dhanyawad", "dhanyavaad", "shukriya", "shukriyaa", "namaste", "namaskar", "theek",
+    "thik", "accha", "acha", "achha", "great", "perfect", "awesome", "wonderful",
+    "धन्यवाद", "शुक्रिया", "नमस्ते", "नमस्कार", "ठीक", "अच्छा", "ओके", "बढ़िया",
+})
+MAX_LOOSE_SMALL_TALK_WORDS = 14
+_ANCHOR_KEYS = frozenset(
+    key for key in map(sound_key, ANCHORS) if key is not None and len(key) >= 4
+)
+
+
+def _small_word(word: str) -> bool:
+    return word in SMALL_TALK or sound_key(word) in _SMALL_TALK_KEYS
+
+
+def is_small_talk(text: str, *, loose: bool = False) -> bool:
+    """Greetings, thanks, "ok", emoji: nothing to answer from the FAQ, nothing for staff.
+    `loose`: also a short message around thanks or ok with a few other words and no
+    question (asked only when the FAQ has no answer)."""
     words = normalize(text).split()
     if not words:
         return bool(text.strip())  # emoji or punctuation only
-    return len(words) <= MAX_SMALL_TALK_WORDS and all(
-        word in SMALL_TALK or sound_key(word) in _SMALL_TALK_KEYS for word in words
-    )
+    if len(words) <= MAX_SMALL_TALK_WORDS and all(map(_small_word, words)):
+        return True
+    if not loose or "?" in text or len(words) > MAX_LOOSE_SMALL_TALK_WORDS:
+        return False
+    anchored = any(word in ANCHORS or sound_key(word) in _ANCHOR_KEYS for word in words)
+    return anchored and sum(map(_small_word, words)) * 2 >= len(words)
 
 
 # A weekday with these is a request to move a session: "next session saturday se monday?"
@@ -174,6 +200,8 @@ def understand(
         return Understanding(outcome=Outcome.SMALLTALK)
     if answer is not None:
         return Understanding(outcome=Outcome.ANSWER, entry_id=answer)
+    if is_small_talk(text, loose=True):
+        return Understanding(outcome=Outcome.SMALLTALK)
     if (verdict.calm or concerns.FINE.found(tuple(normalize(text).split()))) and "?" not in text:
         return Understanding(outcome=Outcome.FINE)
     suggestions = tuple(hit.entry_id for hit in match.alternatives)

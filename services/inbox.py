@@ -13,9 +13,15 @@ Decisions:
 - Stopped or unreachable patients get "messages are off, here is the clinic's contact";
   a red flag still gets the urgent reply and still alerts staff, a doubtful one still
   reaches the team as a normal case.
-- A doubtful red flag ("is fever normal?", "still swollen" with no day known) gets a calm
-  "I've asked the team to look at this" and a hand-off alert (kind handoff, rule
-  `doubtful:<rule>`), never silence; plus the FAQ answer when one fits.
+- A doubtful red flag ("is fever normal?", "still swollen" with no day known), or the
+  patient's own symptom or distress that is no red flag (a lump, pain 5/10, 😰), gets a
+  calm "I've asked the team to look at this" and a hand-off alert (kind handoff, rule
+  `doubtful:<rule>`, what was found on the card), never silence; plus the FAQ answer when
+  one fits. A request (reschedule, cancel, call me) gets "passed to the team", a hand-off
+  alert (rule `request`) and the FAQ answer when one fits.
+- The urgent reply is the red-flag rule's own (breathing, allergic swelling and fainting
+  lead with the emergency route); the bot adds that the team was alerted only once the
+  alert is stored, and never to a stranger (no alert is raised for them).
 - Swelling, bruising or redness within the protocol's `settle_days` gets the lasting
   rule's reassuring reply; small talk a short answer; neither alerts anyone.
 - Close confident FAQ candidates: "did you mean" buttons and no case (the patient picks).
@@ -45,12 +51,12 @@ from services.staff_alerts import AlertRequest
 from storage.repositories import Repositories, Store
 
 ReplyKind = Literal[
-    "urgent", "doubtful", "normal", "faq", "suggest", "handoff", "smalltalk", "stranger",
-    "stopped", "empty", "media",
+    "urgent", "doubtful", "request", "normal", "faq", "suggest", "handoff", "smalltalk",
+    "fine", "stranger", "stopped", "empty", "media",
 ]
 # What a patient with an unresolved case writes joins it even when the bot answers it
 # itself (an FAQ answer, "ok", "thanks"): staff see the whole conversation in order.
-JOINS_OPEN_CASE = frozenset({"faq", "normal", "smalltalk", "suggest"})
+JOINS_OPEN_CASE = frozenset({"faq", "normal", "smalltalk", "fine", "suggest"})
 FaqHitList = tuple[tuple[str, str], ...]  # (entry id, question in the patient's language)
 
 
@@ -236,26 +242,42 @@ async def handle_text(
     return replace(reply, offer_language=offer) if offer and reply.kind != "stranger" else reply
 
 
+RULE_LIMIT = 100  # escalations.rule_id
+
+
+def explained(rule_id: str | None, matched: str) -> str | None:
+    """The case's rule as staff read it on the card: what fired and what it matched,
+    "infection (chills + 102°F)" (content words and numbers, never the patient's text)."""
+    if rule_id is None or not matched:
+        return rule_id
+    text = f"{rule_id} ({matched})"
+    return text if len(text) <= RULE_LIMIT else text[: RULE_LIMIT - 2] + "…)"
+
+
 def _reply(
     ctx: AppContext, found: Understanding, patient: PatientRecord | None,
     enrollment: EnrollmentRecord | None, text: str, language: str,
 ) -> InboxReply:
     if found.outcome is Outcome.URGENT:
-        urgent = _render(ctx, ctx.content.red_flags.reply, language)
+        urgent = _render(ctx, ctx.content.red_flags.reply_for(found.rule_id), language)
         if patient is None:
             return InboxReply(kind="urgent", language=language, html=urgent, also_stranger=True)
         alert = AlertRequest(kind=EscalationKind.RED_FLAG, patient=patient,
-                             enrollment=enrollment, words=text, rule_id=found.rule_id)
+                             enrollment=enrollment, words=text,
+                             rule_id=explained(found.rule_id, found.matched))
         return InboxReply(kind="urgent", language=language, html=urgent, alert=alert)
     if patient is None:
         return InboxReply(kind="stranger", language=language)
-    if found.outcome is Outcome.DOUBTFUL:
+    if found.outcome in (Outcome.DOUBTFUL, Outcome.REQUEST):
         # Never silence: a calm reply, and the team looks at it as a normal case.
+        request = found.outcome is Outcome.REQUEST
+        rule = "request" if request else explained(
+            f"doubtful:{found.rule_id}" if found.rule_id else None, found.matched)
         alert = AlertRequest(kind=EscalationKind.HANDOFF, patient=patient,
-                             enrollment=enrollment, words=text,
-                             rule_id=f"doubtful:{found.rule_id}" if found.rule_id else None)
+                             enrollment=enrollment, words=text, rule_id=rule)
         answer = faq_answer(ctx, found.entry_id, language) if found.entry_id else None
-        return InboxReply(kind="doubtful", language=language, html=answer or "", alert=alert)
+        return InboxReply(kind="request" if request else "doubtful", language=language,
+                          html=answer or "", alert=alert)
     if patient.status != PatientStatus.ACTIVE:
         return InboxReply(kind="stopped", language=language)
     handoff = AlertRequest(kind=EscalationKind.HANDOFF, patient=patient, enrollment=enrollment,
@@ -268,6 +290,8 @@ def _reply(
         return InboxReply(kind="empty", language=language)
     if found.outcome is Outcome.SMALLTALK:
         return InboxReply(kind="smalltalk", language=language)
+    if found.outcome is Outcome.FINE:
+        return InboxReply(kind="fine", language=language)
     answer = faq_answer(ctx, found.entry_id, language) if found.entry_id else None
     if found.outcome is Outcome.ANSWER and answer is not None:
         return InboxReply(kind="faq", language=language, html=answer,

@@ -54,6 +54,27 @@ REPLY_TEXTS: Mapping[str, Mapping[str, str]] = {
             "अगर जल्दी है: {contact}"
         ),
     },
+    # Added to the urgent reply once the alert is stored (never before: PRODUCT.md 4).
+    "team_alerted": {
+        "en": "✅ The clinic team has been alerted and will see your message.",
+        "hi": "✅ क्लिनिक टीम को सूचित कर दिया गया है, वे आपका संदेश देखेंगे।",
+    },
+    # A request to change something (reschedule, cancel, call back): a person handles it.
+    "request_passed": {
+        "en": (
+            "Thank you, I've passed your request to the clinic team; they will reply here. "
+            "If it cannot wait: {contact}"
+        ),
+        "hi": (
+            "धन्यवाद, मैंने आपका अनुरोध क्लिनिक टीम को भेज दिया है; वे यहीं उत्तर देंगे। "
+            "अगर जल्दी है: {contact}"
+        ),
+    },
+    # Calm news ("all good now", "no pain at all"): nothing for staff.
+    "fine_news": {
+        "en": "Good to hear. I'm here if anything changes: just write.",
+        "hi": "यह जानकर अच्छा लगा। कुछ भी बदले तो मैं यहाँ हूँ: बस लिखें।",
+    },
     "smalltalk": {
         "en": "👍 I'm here whenever you need me: just write your question.",
         "hi": "👍 जब भी ज़रूरत हो, मैं यहाँ हूँ: बस अपना प्रश्न लिखें।",

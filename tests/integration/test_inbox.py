@@ -148,7 +148,8 @@ async def test_doubtful_flag_is_a_calm_reply_and_a_handoff(ctx: AppContext) -> N
     await joined(ctx)
     reply = await _say(ctx, "is fever normal after this?")
     assert reply.kind == "doubtful" and reply.alert is not None
-    assert reply.alert.kind == "handoff" and reply.alert.rule_id == "doubtful:infection"
+    # The card says what fired and what it matched (issue 18: the card explains itself).
+    assert reply.alert.kind == "handoff" and reply.alert.rule_id == "doubtful:infection (fever)"
 
 
 async def test_the_day_since_the_session_decides_still_swollen(ctx: AppContext) -> None:
@@ -159,7 +160,8 @@ async def test_the_day_since_the_session_decides_still_swollen(ctx: AppContext) 
     assert "first days after a session is normal" in early.html and "+91 1" in early.html
     late = await _say(ctx, "still swollen", days=4)
     assert late.kind == "urgent" and late.alert is not None
-    assert late.alert.kind == "red_flag" and late.alert.rule_id == "swelling-bruising-lasting"
+    assert late.alert.kind == "red_flag"
+    assert late.alert.rule_id == "swelling-bruising-lasting (swollen)"
 
 
 async def test_not_the_patients_symptom_gets_the_warning_signs(ctx: AppContext) -> None:
