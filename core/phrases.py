@@ -105,6 +105,8 @@ class PhraseIndex:
     sounds_by_length: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # consonants of a sound key -> Hindi vocabulary words: "bdh" (texting) is "badh"
     skeletons: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _near_cache: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False,
+                                                    compare=False)
 
     @classmethod
     def build(
@@ -178,17 +180,34 @@ class PhraseIndex:
                     token, bucket, scorer=Indel.distance, score_cutoff=1, limit=None
                 ) if word[0] == token[0])
         if len(token) >= MIN_FUZZY_LENGTH:
-            for length in range(len(token) - 2, len(token) + 3):
-                bucket = self.by_length.get(length)
-                budget = typo_budget(length)
-                if not bucket or abs(length - len(token)) > budget:
-                    continue
-                for word, _, _ in process.extract(
-                    token, bucket, scorer=Indel.distance, score_cutoff=budget, limit=None
-                ):
+            # One scan of the words within two letters of its length; each keeps its own
+            # budget (a word of 5-11 letters forgives one slip, of 12 or more two).
+            for word, distance, _ in process.extract(
+                token, self._near(len(token)), scorer=Indel.distance, score_cutoff=2,
+                limit=None,
+            ):
+                budget = typo_budget(len(word))
+                if distance <= budget and abs(len(word) - len(token)) <= budget:
                     found.add(word)
         found.update(self._sounds_like(token))
         return frozenset(found)
+
+    def _near(self, length: int) -> tuple[str, ...]:
+        """The fuzzy-matchable words of `length` ± 2 letters (built once per length)."""
+        near = self._near_cache.get(length)
+        if near is None:
+            near = self._near_cache[length] = tuple(
+                word for size in range(length - 2, length + 3)
+                for word in self.by_length.get(size, ()))
+        return near
+
+    def _near_sounds(self, length: int) -> tuple[str, ...]:
+        near = self._near_cache.get(-length)
+        if near is None:
+            near = self._near_cache[-length] = tuple(
+                key for size in (length - 1, length, length + 1)
+                for key in self.sounds_by_length.get(size, ()))
+        return near
 
     def _sounds_like(self, token: str) -> set[str]:
         """Hindi vocabulary words that sound like `token` (see the module doc)."""
@@ -203,12 +222,11 @@ class PhraseIndex:
             return found
         keys = [sound]
         if len(sound) >= MIN_NEAR_KEY:
-            for length in (len(sound) - 1, len(sound), len(sound) + 1):
-                bucket = self.sounds_by_length.get(length)
-                if bucket:
-                    keys.extend(key for key, _, _ in process.extract(
-                        sound, bucket, scorer=Indel.distance, score_cutoff=1, limit=None
-                    ) if key[0] == sound[0])
+            bucket = self._near_sounds(len(sound))
+            if bucket:
+                keys.extend(key for key, _, _ in process.extract(
+                    sound, bucket, scorer=Indel.distance, score_cutoff=1, limit=None
+                ) if key[0] == sound[0])
         for key in keys:
             for word in self.sounds.get(key, ()):
                 # A short key says little ("pas" is "पस", pus; "paas" is near): then both
@@ -229,11 +247,17 @@ class PhraseIndex:
         def variants(position: int) -> frozenset[str]:
             return lookup(words[position])
 
-        # The phrases each distinct word may start (a long message repeats its words).
+        # The phrases each distinct word may start (a long message repeats its words),
+        # among those whose every word the message has somewhere.
+        distinct = set(words)
+        present: set[str] = set()
+        for token in distinct:
+            present.update(lookup(token))
         starting: dict[str, tuple[_Phrase, ...]] = {}
-        for token in set(words):
+        for token in distinct:
             starting[token] = tuple(phrase for first in lookup(token)
-                                    for phrase in self.by_first.get(first, ()))
+                                    for phrase in self.by_first.get(first, ())
+                                    if present.issuperset(phrase.words))
         matches: list[PhraseMatch] = []
         for start, token in enumerate(words):
             for phrase in starting[token]:
@@ -278,13 +302,20 @@ Lookup = Callable[[str], frozenset[str]]
 
 class Lexicon:
     """The words of several indexes in one (PhraseIndex.build over all their phrases):
-    `lookup()` gives a message's reader, which finds each word's variants once."""
+    `lookup()` gives a message's reader, which finds each word's variants once. What it
+    found is kept for later messages too (patients use the same words again), up to
+    MAX_REMEMBERED words, then forgotten all at once."""
+
+    MAX_REMEMBERED = 50_000
 
     def __init__(self, index: PhraseIndex) -> None:
         self.index = index
+        self.remembered: dict[str, frozenset[str]] = {}
 
     def lookup(self) -> Lookup:
-        cache: dict[str, frozenset[str]] = {}
+        cache = self.remembered
+        if len(cache) > self.MAX_REMEMBERED:
+            cache.clear()
         variants = self.index.variants
 
         def find(token: str) -> frozenset[str]:

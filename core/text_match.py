@@ -67,6 +67,9 @@ def normalize_unicode(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_REMOVED)
     if _ASTRAL.search(folded) is None:
         return " ".join(_word_runs().findall(folded))
+    if not any(_is_word_char(char) for char in _ASTRAL.findall(folded)):
+        # Emoji beyond the Basic Multilingual Plane separate words like punctuation does.
+        return " ".join(_word_runs().findall(_ASTRAL.sub(" ", folded)))
     return _normalize_slowly(folded)
 
 

@@ -28,6 +28,7 @@ Every finding at the chosen level is kept in `matched`, so the staff card can sa
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -62,6 +63,7 @@ STANCE_LEVEL = {
     Stance.QUESTION: Level.DOUBTFUL,
     Stance.HEDGED: Level.DOUBTFUL,
 }
+EXPLAINED = 4  # clear findings that are enough to name on the card
 # Rule ids of what is no content rule: numbers read, and symptoms that are no red flag.
 FEVER_RULE = "infection"
 PAIN_RULE = "severe-pain"
@@ -211,31 +213,48 @@ class Triage:
         lookup = self.lexicon.lookup()
         still = self.still.find(reading, lookup) if self.still is not None else []
         consumed = frozenset(p for match in still for p in match.used) | idioms
-        fine = concerns.SELF_FINE.found(reading.words)
+        message = _Message.read(reading)
         joking = concerns.laughing(text, reading.words)
         found: list[Assessment] = []
         denied: set[str] = set()
         flagged: set[int] = set()
         calm = False
-        for match in [*self.flags.find(reading, lookup), *self.together.find(reading, lookup)]:
-            if match.used & idioms or (joking and _figurative(reading, match.start)):
-                calm = True
-                continue
-            stance = _stance(reading, _span(match), consumed, fine)
-            if stance is Stance.NEGATED:
-                denied.update(reading.words[position] for position in match.used)
-            calm = calm or stance in (Stance.NEGATED, Stance.OTHER_PAST)
-            flagged.update(match.used)
-            found.append(Assessment(level=STANCE_LEVEL[stance], rule_id=match.key,
-                                    phrase=match.phrase, reason=stance.value))
-        measured, normal = self._numbers(text, reading, consumed, fine)
+
+        def judged(matches: Iterable[PhraseMatch]) -> None:
+            nonlocal calm
+            clear = 0
+            for match in matches:
+                if clear >= EXPLAINED:
+                    return  # urgent already, and enough said on the card
+                if match.used & idioms or (joking and message.joking_about(match.start)):
+                    calm = True
+                    continue
+                stance = _stance(message, _span(match), consumed)
+                if stance is Stance.NEGATED:
+                    denied.update(reading.words[position] for position in match.used)
+                calm = calm or stance in (Stance.NEGATED, Stance.OTHER_PAST)
+                flagged.update(match.used)
+                level = STANCE_LEVEL[stance]
+                clear += level is Level.CLEAR
+                found.append(Assessment(level=level, rule_id=match.key,
+                                        phrase=match.phrase, reason=stance.value))
+
+        def urgent() -> bool:
+            return any(a.level is Level.CLEAR for a in found)
+
+        judged(self.flags.find(reading, lookup))
+        measured, normal = self._numbers(text, message, consumed)
         found.extend(measured)
         calm = calm or normal
-        found.append(self._lasting(reading, situation, still, consumed, fine, lookup))
-        own, own_calm = self._own(text, reading, situation, consumed | flagged, fine,
-                                  joking=joking, still=still, lookup=lookup)
-        found.extend(own)
-        calm = calm or own_calm
+        # Nothing can rank above a clear red flag: the rest is read only without one.
+        if not urgent():
+            judged(self.together.find(reading, lookup))
+        if not urgent():
+            found.append(self._lasting(message, situation, still, consumed, lookup))
+            own, own_calm = self._own(text, message, situation, consumed | flagged,
+                                      joking=joking, still=still, lookup=lookup)
+            found.extend(own)
+            calm = calm or own_calm
         best = max(found, key=lambda a: a.level, default=NOTHING)
         if best.level is Level.NONE:
             return replace(NOTHING, calm=calm)
@@ -250,19 +269,25 @@ class Triage:
         return replace(named, matched=matched, denied=frozenset(denied), calm=calm)
 
     def _numbers(
-        self, text: str, reading: Reading, consumed: frozenset[int], fine: bool
+        self, text: str, message: _Message, consumed: frozenset[int]
     ) -> tuple[list[Assessment], bool]:
         """Temperatures and pain scores: high is a red flag, raised a look, normal calm."""
+        reading = message.reading
         found = []
         normal = False
+        counted, words_before = 0, 0  # words before `counted` (readings come in order)
         for measure in readings(text):
-            start = len(normalize(text[: measure.start]).split())
+            if measure.start < counted:
+                continue  # overlaps the reading before
+            words_before += len(normalize(text[counted : measure.start]).split())
+            counted = measure.start
+            start = words_before
             size = max(1, len(normalize(text[measure.start : measure.end]).split()))
             if start >= len(reading.words):
                 continue
             span = Span(start=start, end=min(len(reading.words), start + size),
                         used=frozenset(range(start, min(len(reading.words), start + size))))
-            stance = _stance(reading, span, consumed, fine)
+            stance = _stance(message, span, consumed)
             level = STANCE_LEVEL[stance]
             if measure.grade is Grade.NORMAL:
                 normal = True
@@ -276,10 +301,11 @@ class Triage:
         return found, normal
 
     def _own(
-        self, text: str, reading: Reading, situation: Situation, taken: frozenset[int],
-        fine: bool, *, joking: bool, still: list[PhraseMatch], lookup: Lookup,
+        self, text: str, message: _Message, situation: Situation, taken: frozenset[int],
+        *, joking: bool, still: list[PhraseMatch], lookup: Lookup,
     ) -> tuple[list[Assessment], bool]:
         """The patient's own symptoms that are no red flag, and their distress."""
+        reading = message.reading
         found: list[Assessment] = []
         calm = False
         day = situation.day if situation.day is not None and situation.day >= 0 else None
@@ -288,10 +314,10 @@ class Triage:
         for match in self.own.find(reading, lookup):
             if match.used & taken:
                 continue
-            if joking and _figurative(reading, match.start):
+            if joking and message.joking_about(match.start):
                 calm = True
                 continue
-            stance = _stance(reading, _span(match), taken - match.used, fine)
+            stance = _stance(message, _span(match), taken - match.used)
             if stance is Stance.QUESTION and _asks_about_self(reading, match):
                 stance = Stance.OWN
             theirs = (Stance.OWN, Stance.HEDGED) if match.key == "distress" else (
@@ -313,10 +339,11 @@ class Triage:
         return found, calm
 
     def _lasting(
-        self, reading: Reading, situation: Situation, still: list[PhraseMatch],
-        consumed: frozenset[int], fine: bool, lookup: Lookup,
+        self, message: _Message, situation: Situation, still: list[PhraseMatch],
+        consumed: frozenset[int], lookup: Lookup,
     ) -> Assessment:
         """Swelling, bruising or redness: normal early, a red flag past the day limit."""
+        reading = message.reading
         if self.symptoms is None:
             return NOTHING
         found = [m for m in self.symptoms.find(reading, lookup) if not set(m.used) & consumed]
@@ -329,7 +356,7 @@ class Triage:
         limit = situation.settle_days
         best = NOTHING
         for match in found:
-            stance = _stance(reading, _span(match), consumed, fine)
+            stance = _stance(message, _span(match), consumed)
             if stance in (Stance.NEGATED, Stance.INFO, Stance.OTHER_PAST):
                 continue
             late = day is not None and day > limit
@@ -354,39 +381,64 @@ class Triage:
         return best
 
 
-def _stance(reading: Reading, span: Span, consumed: Iterable[int], fine: bool) -> Stance:
+@dataclass(frozen=True, kw_only=True)
+class _Message:
+    """What only the whole message tells, read once (a long message has many findings):
+    the sentences that speak in the past tense or of money and traffic, where it says a
+    symptom is over ("it passed", "ab theek hu"), and whether the writer says they are
+    fine."""
+
+    reading: Reading
+    past: frozenset[int]  # sentences with a past-tense marker
+    figurative: frozenset[int]  # sentences with money, traffic, cricket ...
+    over: tuple[int, ...]  # positions where "it passed", "fine now" ... starts
+    fine: bool
+
+    @classmethod
+    def read(cls, reading: Reading) -> _Message:
+        words = reading.words
+        past: set[int] = set()
+        figurative: set[int] = set()
+        over: list[int] = []
+        for index, word in enumerate(words):
+            if word in PAST_MARKERS:
+                past.add(reading.sentence_of(index))
+            if word in concerns.FIGURATIVE:
+                figurative.add(reading.sentence_of(index))
+            if word in concerns.NOW_FINE.starts and concerns.NOW_FINE.at(words, index) and (
+                not set(words[max(0, index - 2) : index]) & NEGATIONS
+            ):
+                over.append(index)
+        return cls(reading=reading, past=frozenset(past), figurative=frozenset(figurative),
+                   over=tuple(over), fine=concerns.SELF_FINE.found(words))
+
+    def passed(self, span: Span) -> bool:
+        """A past symptom the message later says is over ("had fever on Sunday, it
+        passed", "pehle bukhar tha ab nahi")."""
+        if self.reading.sentence_of(span.start) not in self.past:
+            return False
+        later = bisect.bisect_right(self.over, span.end - 1)
+        return later < len(self.over) and self.over[later] >= span.end
+
+    def joking_about(self, position: int) -> bool:
+        return self.reading.sentence_of(position) in self.figurative
+
+
+def _stance(message: _Message, span: Span, consumed: Iterable[int]) -> Stance:
     """core.cues.judge, and what only the whole message tells: a past symptom the message
-    later says is over ("had fever on Sunday, it passed") is no longer there, and a general
-    question from someone who says they are fine asks for information."""
+    later says is over is no longer there, and a general question from someone who says
+    they are fine asks for information."""
+    reading = message.reading
     stance = judge(reading, span, frozenset(consumed))
     if stance in (Stance.OWN, Stance.HEDGED, Stance.QUESTION, Stance.OTHER_NOW) and (
-        _passed(reading, span)
+        message.passed(span)
     ):
         return Stance.NEGATED
-    if stance is Stance.QUESTION and fine and not _asks_about_self_at(reading, span.start):
+    if stance is Stance.QUESTION and message.fine and not _asks_about_self_at(
+        reading, span.start
+    ):
         return Stance.INFO
     return stance
-
-
-def _passed(reading: Reading, span: Span) -> bool:
-    sentence = reading.sentence_of(span.start)
-    past = {word for index, word in enumerate(reading.words)
-            if reading.sentence_of(index) == sentence}
-    if not past & PAST_MARKERS:
-        return False
-    words = reading.words
-    for index in range(span.end, len(words)):
-        gram = concerns.NOW_FINE.at(words, index)
-        if gram is not None and not set(words[max(span.end, index - 2) : index]) & NEGATIONS:
-            return True
-    return False
-
-
-def _figurative(reading: Reading, position: int) -> bool:
-    """Money, traffic or cricket in the sentence of a laughing message: a figure of speech."""
-    sentence = reading.sentence_of(position)
-    return any(reading.sentence_of(index) == sentence and word in concerns.FIGURATIVE
-               for index, word in enumerate(reading.words))
 
 
 def _asks_about_self_at(reading: Reading, position: int) -> bool:
