@@ -27,20 +27,22 @@ EXPECTED = {
         "hurting", "pain", "painful", "itch", "itchy", "itching", "itches", "tight",
         "tightness", "burning", "burns", "burn", "stinging", "stings", "sting", "warm",
         "sensitive", "dry", "dryness", "flaky", "flaking", "peeling", "scab", "scabs",
-        "crusty", "pricking", "prickly", "tiny bumps", "small bumps", "bumps", "marks",
-        "dots", "discomfort", "uncomfortable", "heavy", "tingling", "tingly", "tingle",
+        "crusty", "pricking", "prickly", "tiny bumps", "small bumps", "bumps",
+        "discomfort", "uncomfortable", "heavy", "tingling", "tingly", "tingle",
     ),
     "hi": (
         "दर्द", "जलन", "खुजली", "चुभन", "खिंचाव", "टाइट", "दुख", "दुखता", "दुखती", "पपड़ी",
-        "सूखी", "गरम", "गर्म", "निशान", "दाने", "झुनझुनी", "झनझनाहट",
+        "सूखी", "रूखी", "रूखा", "गरम", "गर्म", "दाने", "झुनझुनी", "झनझनाहट", "पपड़ी उतर",
+        "खिंचाव", "rukhi", "rukha", "papdi utar", "khinchi", "khincha",
         "dard", "jalan", "khujli", "khujali", "chubhan", "khinchav", "tight", "dukh",
-        "dukhta", "dukhti", "papdi", "sukhi", "garam", "nishan", "nishaan", "jhunjhuni",
+        "dukhta", "dukhti", "papdi", "sukhi", "garam", "jhunjhuni",
         "jhanjhanahat",
     ),
 }
 UNEXPECTED = {
     "en": (
-        "numb", "numbness", "pins and needles", "lump",
+        "numb", "numbness", "pins and needles", "lump", "firm bump", "firm lump",
+        "bump under", "under the skin", "raised bump",
         "lumps", "knot", "nodule", "hard bump", "hard spot", "hardness", "uneven",
         "asymmetric", "lopsided", "dent", "dimple", "discoloured", "discolored",
         "discolouration", "discoloration", "headache", "migraine", "nausea", "nauseous",
@@ -55,13 +57,13 @@ UNEXPECTED = {
     "hi": (
         "सुन्न", "गांठ", "गाँठ", "सिरदर्द", "सिर दर्द", "जी मिचला", "मितली",
         "कमजोरी", "कमज़ोरी", "फुंसी", "फुंसियां", "मुंहासे", "बाल झड़", "बाल गिर", "खून",
-        "अजीब", "गड़बड़", "खराब", "बीमार", "घाव", "धड़कन",
+        "अजीब", "गड़बड़", "खराब", "बीमार", "घाव", "धड़कन", "उभरा", "उभार", "सिर भारी",
         "sunn", "sun pad", "gaanth", "ganth", "gath",
         "sirdard", "sir dard", "sar dard", "ji michla", "ji machla", "jee machla", "ji machal",
         "ulti jaisa", "man kharab", "ji ghabra",
         "kamzori", "kamjori", "phunsi", "phunsiya", "muhase", "baal jhad", "baal gir",
         "khoon", "khun", "ajeeb", "ajib", "gadbad", "kharab", "bimar", "ghaav", "ghav",
-        "dhadkan",
+        "dhadkan", "ubhra", "ubhar", "skin ke neeche", "sir bhari", "sar bhari",
     ),
 }
 DISTRESS = {
@@ -70,15 +72,52 @@ DISTRESS = {
         "panicking", "anxious", "nervous", "concerned", "help me", "please help", "pls help",
         "plz help", "urgent", "urgently", "emergency", "asap", "call me", "ring me",
         "something is wrong", "something wrong", "freaking out", "terrified",
-        "doctor asap",
+        "doctor asap", "please advise", "kindly advise", "advise me", "ruined", "feeling low",
+        "upset", "depressed", "crying", "regret", "what now",
     ),
     "hi": (
         "डर", "घबराहट", "घबरा", "परेशान", "चिंता", "मदद", "जल्दी", "क्या करूं", "क्या करू",
         "dar", "darr", "dar lag", "ghabrahat", "ghabra", "pareshan", "chinta",
         "madad", "help karo", "jaldi", "kya karu", "kya karun", "kya kru",
-        "call karo", "call kar lo", "phone karo",
+        "call karo", "call kar lo", "phone karo", "udaas", "उदास", "dukhi", "ab kya", "अब क्या",
     ),
 }
+# Fear of the treatment itself ("scared of needles", "sui se dar lagta hai") asks whether
+# it hurts (the FAQ), it is no distress about a symptom.
+PROCEDURE_FEARS = frozenset({
+    "needle", "needles", "injection", "injections", "sui", "suiyan", "सुई", "इंजेक्शन",
+    "book", "try", "session", "sessions", "treatment", "सेशन", "ट्रीटमेंट",
+})
+# ... the needles themselves anywhere in a question ("does it hurt? I'm scared").
+NEEDLES = frozenset({
+    "needle", "needles", "injection", "injections", "sui", "suiyan", "सुई", "इंजेक्शन",
+})
+# An aftercare slip the patient owns up to: a person should know, however it is told.
+SLIPS = {
+    "en": (
+        "by mistake", "not supposed to", "wasnt supposed to", "shouldnt have", "forgot to",
+        "before reading the instructions", "going to be a problem", "will that be a problem",
+        "did i ruin", "i messed up", "messed up",
+    ),
+    "hi": (
+        "galti", "गलती", "mana tha", "मना था", "bhool gayi", "bhool gaya", "भूल गई", "भूल गया",
+    ),
+}
+# A plea asks even as a question ("ab kya karu?").
+PLEAS = frozenset({
+    "kya karu", "kya karun", "kya kru", "क्या करूं", "क्या करू", "ab kya", "अब क्या",
+    "what now", "help me", "please help", "pls help", "plz help", "help karo", "madad",
+    "मदद", "call me", "call karo", "call kar lo", "phone karo", "please advise",
+})
+# "still" alone is said of what is expected early too ("still some redness"); these say
+# it will not go away, a concern on any day.
+STUBBORN = frozenset({
+    "not going down", "not gone", "hasn't gone", "haven't gone", "not getting better",
+    "not improving", "won't go", "doesn't go", "not reducing", "not reduced", "no better",
+    "कम नहीं", "गई नहीं", "नहीं गई", "नहीं गया", "kam nahi", "gayi nahi", "nahi gayi",
+    "nahi gaya", "gaya nahi", "जा नहीं रही", "जा नहीं रहा", "जा ही नहीं", "ja nahi rahi",
+    "ja nahi raha", "ja hi nahi", "persists", "persisting",
+})
 # An expected symptom said like this is a concern on any day.
 INTENSE = frozenset({
     "very", "really", "so", "lot", "lots", "crazy", "terrible", "terribly", "badly", "bad",
@@ -90,15 +129,19 @@ INTENSE = frozenset({
 })
 # Emoji a worried patient sends; any of them in a message reaches a person.
 WORRIED_EMOJI = frozenset(
-    "😟😧😨😰😱😢😭🤒🤕😣😖😫😩🥺😥😓😔☹🙁😬🆘🚨🥶🤢🤮😵💔"
+    "😟😧😨😰😱😢😭🤒🤕😣😖😫😩🥺😥😓😔☹🙁🆘🚨🥶🤢🤮😵💔"
 )
 
 # Requests: the patient wants something changed or done by a person.
 REQUESTS = Grams(
     ("reschedule",), ("rescheduling",), ("rescheduled",), ("postpone",), ("prepone",),
     ("cancel",), ("cancelled",), ("canceled",), ("cancelling",), ("canceling",),
-    ("cancellation",), ("refund",), ("invoice",), ("receipt",), ("bill",),
-    ("book",), ("booking",), ("appointment",), ("appt",),
+    ("cancellation",), ("refund",), ("invoice",), ("receipt",),
+    ("hold", "my"), ("hold", "the", "slot"), ("running", "late"), ("mat", "kaatna"),
+    ("like", "to", "book"), ("want", "to", "book"), ("book", "my"), ("book", "the", "next"),
+    ("book", "her"), ("book", "him"), ("book", "us"), ("book", "kr"), ("बुक", "कर"),
+    ("book", "an"), ("book", "a"), ("dates", "free"), ("free", "slots"), ("slots", "free"),
+    ("available", "slots"), ("any", "slot"),
     ("move", "my"), ("move", "the"), ("shift", "my"), ("shift", "the"), ("shift", "it"),
     ("change", "my"), ("change", "the", "date"), ("change", "the", "time"),
     ("another", "date"), ("another", "day"), ("another", "time"), ("different", "day"),
@@ -114,12 +157,31 @@ REQUESTS = Grams(
     ("shift", "kar"), ("shift", "karo"), ("shift", "kr"), ("change", "kar"),
     ("change", "karo"), ("badal", "do"), ("badal", "sakte"), ("badalna",), ("aage", "kar"),
     ("call", "kar"), ("call", "karo"), ("call", "kr"), ("phone", "kar"), ("phone", "karo"),
-    ("baat", "karni"), ("baat", "kar"), ("saath", "la"), ("sath", "la"), ("saath", "le"),
+    ("baat", "karni"), ("baat", "kar"), ("baat", "karwa"), ("baat", "krwa"), ("saath", "la"),
+    ("sath", "la"), ("saath", "le"),
     ("sath", "le"), ("le", "aa"), ("la", "sakti"), ("la", "sakta"), ("book", "kar"),
-    ("mat", "bhejo"), ("band", "karo"), ("band", "kar", "do"),
-    ("कैंसल",), ("कैन्सल",), ("रद्द",), ("बदल",), ("शिफ्ट",), ("आगे", "कर"), ("कॉल",),
-    ("फोन", "कर"), ("फ़ोन", "कर"), ("बात", "कर"), ("साथ", "ला"), ("साथ", "ले"), ("बुक",),
-    ("बुकिंग",), ("अपॉइंटमेंट",), ("रिफंड",), ("की", "जगह"), ("मत", "भेजो"), ("बंद", "कर"),
+    ("mat", "bhejo"), ("band", "karo"), ("band", "kar", "do"), ("reminder", "band", "ho"),
+    ("message", "nahi", "aaya"), ("koi", "message", "nahi"), ("msg", "nahi", "aaya"),
+    ("msg", "nhi", "aaya"), ("koi", "msg"), ("reminders", "off"), ("reminder", "off"),
+    ("messages", "stopped"), ("reminders", "stopped"), ("stopped", "coming"),
+    ("कैंसल",), ("कैन्सल",), ("रद्द",), ("बदल", "दो"), ("बदल", "दीजिए"), ("बदल", "सकते"),
+    ("शिफ्ट",), ("आगे", "कर"), ("कॉल", "कर"), ("फोन", "कर"), ("फ़ोन", "कर"), ("बात", "कर"),
+    ("बात", "करवा"), ("साथ", "ला"), ("साथ", "ले"), ("रिफंड",), ("मत", "भेजो"),
+    ("बंद", "कर", "दो"), ("रिमाइंडर", "बंद", "हो"), ("मेसेज", "नहीं", "आया"),
+    ("मैसेज", "नहीं", "आया"), ("कोई", "मेसेज", "नहीं"), ("कोई", "मैसेज", "नहीं"),
+)
+# Weaker signs of a request, which give way to an FAQ answer for a question ("should I
+# stop fish oil before my appointment?" asks the FAQ; "I'd like to book" asks a person).
+WEAK_REQUESTS = Grams(
+    ("book",), ("booking",), ("appointment",), ("appt",), ("अपॉइंटमेंट",), ("बुक",),
+    ("बुकिंग",), ("कॉल",),
+)
+# With a weak sign, asking for it to be done makes it a request ("शनिवार वाली अपॉइंटमेंट
+# अगले हफ्ते कर दीजिए").
+IMPERATIVES = Grams(
+    ("kar", "do"), ("kr", "do"), ("kar", "dijiye"), ("kar", "dijie"), ("कर", "दो"),
+    ("कर", "दीजिए"), ("कर", "दीजिये"), ("please",), ("plz",), ("pls",), ("प्लीज",),
+    ("can", "you"), ("could", "you"),
 )
 # A request's words in a question about how things work are no request: "how do I stop
 # the messages?" is answered by the FAQ.
@@ -142,7 +204,8 @@ FINE = Grams(
     ("theek", "hai"), ("thik", "hai"), ("sab", "theek"), ("sab", "thik"), ("sab", "badhiya"),
     ("badhiya",), ("accha", "hai"), ("acha", "hai"),
     ("अब", "ठीक"), ("ठीक", "हूं"), ("ठीक", "हूँ"), ("ठीक", "है"), ("सब", "ठीक"), ("बढ़िया",),
-    ("अच्छा", "है"),
+    ("अच्छा", "है"), ("on", "my", "way"), ("reaching", "in"), ("pahuchta",), ("pahuchti",),
+    ("pahunch", "raha"), ("pahunch", "rahi"), ("पहुंच", "रहा"), ("पहुंच", "रही"),
 )
 # "had a temperature on Sunday, it passed", "pehle bukhar tha ab nahi": a later clause
 # says it is over.
@@ -156,7 +219,9 @@ NOW_FINE = Grams(
     ("ab", "normal"), ("theek", "hu"), ("thik", "hu"), ("theek", "hoon"), ("chala", "gaya"),
     ("chali", "gayi"), ("utar", "gaya"), ("अब", "नहीं"), ("अब", "ठीक"), ("ठीक", "हूं"),
     ("ठीक", "हूँ"), ("चला", "गया"), ("चली", "गई"), ("उतर", "गया"),
-    ("uske", "baad", "kuch", "nahi"), ("baad", "me", "kuch", "nahi"),
+    ("uske", "baad", "kuch", "nahi"), ("baad", "me", "kuch", "nahi"), ("fine", "since"),
+    ("perfectly", "fine"), ("been", "fine"), ("it", "stopped"), ("stopped",), ("sab", "thik"),
+    ("sab", "theek"), ("सब", "ठीक"),
     ("baad", "mein", "kuch", "nahi"), ("since", "then", "nothing"), ("nothing", "since"),
     ("after", "that", "nothing"), ("उसके", "बाद", "कुछ", "नहीं"),
 )
@@ -174,9 +239,16 @@ LAUGHS = frozenset({"haha", "hahaha", "hehe", "lol", "lmao", "rofl"})
 LAUGH_EMOJI = frozenset("😂🤣😆😄😅😁😜🙈")
 FIGURATIVE = frozenset({
     "wallet", "pocket", "purse", "money", "bank", "account", "bill", "traffic", "exam",
+    "instructions", "information", "info", "work", "meeting", "deadline", "kids",
     "exams", "boss", "office", "cricket", "match", "jeb", "paise", "paisa", "kharcha",
     "जेब", "पैसे", "पैसा", "ऑफिस", "क्रिकेट", "मैच", "ट्रैफिक", "बॉस", "खर्चा",
 })
+# Someone writing for the patient: the third person they speak of is the patient.
+CARERS = Grams(
+    ("writing", "for"), ("on", "behalf"), ("writing", "on", "behalf"), ("messaging", "for"),
+    ("ki", "taraf", "se"), ("ke", "liye", "likh"), ("की", "तरफ़", "से"), ("की", "तरफ", "से"),
+    ("के", "लिए", "लिख"),
+)
 # Figures of speech: these words are no symptom ("this traffic is killing me", "dying to
 # see the results", "cricket ka bukhar").
 IDIOMS = Grams(
@@ -185,7 +257,8 @@ IDIOMS = Grams(
     ("fever", "pitch"), ("sick", "of"), ("sick", "and", "tired"), ("burning", "question"),
     ("jaan", "le"), ("jaan", "nikal"), ("ka", "bukhar"), ("ka", "bukhaar"), ("का", "बुखार"),
     ("की", "बुखार"), ("जान", "ले"), ("जान", "निकल"), ("headache", "of"), ("itching", "to"),
-    ("itchy", "feet"), ("cold", "sore"), ("cold", "sores"),
+    ("itchy", "feet"), ("cold", "sore"), ("cold", "sores"), ("spinning", "with"),
+    ("heart", "attack"),
 )
 
 

@@ -80,6 +80,8 @@ RESOLVED = Grams(
     ("हल्का", "हो"), ("हल्की", "हो"), ("पीला", "पड़"), ("peela", "pad"), ("ghat", "rahi"),
     ("ghat", "raha"), ("घट",), ("band", "ho"), ("बंद", "हो"), ("ruk", "gaya"), ("ruk", "gayi"),
     ("रुक", "गया"), ("रुक", "गई"), ("falling", "off"), ("fell", "off"), ("coming", "off"),
+    ("halka", "hone"), ("halki", "hone"), ("kam", "hone"), ("हल्का", "होने"), ("हल्की", "होने"),
+    ("कम", "होने"), ("peela", "sa"), ("पीला", "सा"), ("peeli", "si"), ("पीली", "सी"),
 )
 # Doubt: "not sure if it is pus", "shayad bukhar hai", "पता नहीं".
 HEDGES = Grams(
@@ -111,9 +113,11 @@ THIRD_PERSON = frozenset({
     "friend", "friends", "sister", "brother", "mother", "mom", "mum", "mummy", "dad",
     "father", "husband", "wife", "daughter", "son", "aunt", "uncle", "cousin", "colleague",
     "neighbour", "neighbor", "grandmother", "grandma", "she", "he", "her", "his", "him",
-    "shes", "hes", "they", "theyre",
+    "shes", "hes", "they", "theyre", "aunty", "auntie", "nanad", "devar", "jethani",
+    "devrani", "mama", "mami", "chacha", "chachi", "sasur", "ननद", "देवर", "जेठानी", "मामा",
+    "मामी", "चाचा", "ससुर", "बुआ", "मौसा",
     "dost", "saheli", "behen", "bahen", "bahan", "didi", "bhai",
-    "bhaiya", "maa", "papa", "pati", "patni", "beti", "bhabhi", "chachi", "mausi", "bua",
+    "bhaiya", "maa", "papa", "pati", "patni", "beti", "bhabhi", "mausi", "bua",
     "nani", "dadi", "usko", "unko", "unhe", "uski", "uska", "uske", "unki", "unka", "woh",
     "वो", "वह", "उसे", "उसको", "उनको", "उन्हें", "उसकी", "उसका", "उसके", "उनकी", "दोस्त", "सहेली",
     "बहन", "दीदी", "भाई", "मां", "माता", "पापा", "पिता", "पति", "पत्नी", "बेटी", "भाभी", "मौसी",
@@ -229,9 +233,17 @@ def _denied(words: tuple[str, ...], index: int, size: int) -> bool:
     return any(word in NEGATIONS for word in near)
 
 
+# Romanised Hindi function words: with them, "me" is "in" ("parlour me"), not "me".
+HINDI_FUNCTION_WORDS = frozenset({
+    "ko", "ka", "ki", "ke", "hai", "tha", "thi", "ho", "se", "raha", "rahi", "gaya", "gayi",
+    "gya", "gyi", "hua", "hui", "nahi", "nhi", "bhi", "aur",
+})
+
+
 def _first_person(words: tuple[str, ...]) -> bool:
+    hinglish = bool(set(words) & HINDI_FUNCTION_WORDS)
     for index, word in enumerate(words):
-        if word in FIRST_PERSON:
+        if word in FIRST_PERSON and not (hinglish and word == "me"):
             return True
         following = words[index + 1] if index + 1 < len(words) else ""
         if word in POSSESSIVE and following not in THIRD_PERSON:

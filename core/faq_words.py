@@ -19,13 +19,13 @@ GENERIC_WORDS = frozenset({
     "month", "months", "session", "sessions", "treatment", "after", "before", "again",
     "normal", "ok", "okay", "get", "have", "need", "take", "use", "go", "come", "see", "tell",
     "know", "face", "skin", "hair", "body", "area", "care", "doctor", "clinic", "this", "that",
-    "there",
+    "there", "injection", "injections",
     "kya", "kab", "kaise", "kitne", "kitna", "kitni", "mein", "se", "ka", "ki", "ke",
     "hai", "hain", "hota", "hoga", "kare", "karna", "baad", "pehle", "din", "samay", "tak",
     "baar", "ho", "sakte", "sakti", "sakta", "chahiye",
     "क्या", "कब", "कैसे", "कितने", "कितना", "कितनी", "में", "से", "का", "की", "के", "है",
     "हैं", "होता", "होगा", "करें", "करना", "बाद", "पहले", "दिन", "सेशन", "समय", "तक", "बार",
-    "ट्रीटमेंट", "सामान्य", "नॉर्मल",
+    "ट्रीटमेंट", "सामान्य", "नॉर्मल", "इंजेक्शन",
 })
 
 

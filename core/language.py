@@ -16,7 +16,8 @@ from core.text_match import normalize
 
 # Where a sentence ends, and where a clause ends inside one.
 _SENTENCE_END = re.compile(r"[.!?।॥\n;]+")
-_CLAUSE_END = re.compile(r"[,:()\[\]\-–—/]+")
+# Emoji and pictographs end a clause too: "double dikh rhi h 😰 kya ho rha h".
+_CLAUSE_END = re.compile(r"[,:()\[\]\-–—/\u2600-\u27bf\U0001f300-\U0001faff]+")
 # Words that start a new clause: a negation before them does not reach past them.
 CLAUSE_WORDS = frozenset({
     "but", "however", "though", "although", "except", "just", "only", "otherwise",
@@ -121,6 +122,12 @@ NUMBER_WORDS = {
     "das": 10,
     "एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाच": 5, "छह": 6, "छः": 6, "सात": 7,
     "आठ": 8, "नौ": 9, "दस": 10,
+    # Ordinals: "day 5" is also "fifth day", "paanchva din", "पांचवां दिन".
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "pehla": 1, "pahla": 1, "dusra": 2, "doosra": 2, "teesra": 3, "tisra": 3, "chautha": 4,
+    "chotha": 4, "paanchva": 5, "panchva": 5, "paanchvan": 5, "paanchvaan": 5, "chhatha": 6,
+    "chhata": 6, "saatva": 7, "satva": 7, "पहला": 1, "दूसरा": 2, "तीसरा": 3, "चौथा": 4,
+    "पांचवां": 5, "पांचवा": 5, "पाँचवाँ": 5, "छठा": 6, "सातवां": 7, "सातवा": 7,
 }
 DAY_WORDS = frozenset({"day", "days", "din", "dino", "dinon", "दिन", "दिनों", "dinn"})
 WEEK_WORDS = frozenset({

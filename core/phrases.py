@@ -43,7 +43,9 @@ MAX_EXTRA = 4  # other words allowed inside one phrase in all
 STEM_EXTRA = 2  # letters a Hindi word may add at its end
 MIN_STEM = {True: 3, False: 4}  # shortest stem that may grow: Devanagari, Latin
 MIN_KEY = 3  # sound keys shorter than this ("ak" for "aankh") match only as written
-TOGETHER_SPAN = 10  # the words of a `together` group may stand this far apart in all
+VOWELS = frozenset("aeiou")
+MIN_ENDING_KEY = 5  # "sooji"/"sooja": keys this long may differ in their last vowel
+TOGETHER_SPAN = 12  # the words of a `together` group may stand this far apart in all
 # A gap word that turns the meaning around ends the match.
 BLOCKERS = NEGATIONS | frozenset({
     "little", "slight", "slightly", "bit", "mild", "thoda", "thodi", "thora", "thori", "halka",
@@ -63,7 +65,11 @@ def _short_alike(token: str, word: str) -> bool:
 
 
 def _skeleton(sound: str) -> str:
-    return "".join(char for char in sound if char not in "aeiou")
+    return "".join(char for char in sound if char not in VOWELS)
+
+
+def _vowels(sound: str) -> int:
+    return sum(char in VOWELS for char in sound)
 
 
 def typo_budget(length: int) -> int:
@@ -105,6 +111,9 @@ class PhraseIndex:
     sounds_by_length: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # consonants of a sound key -> Hindi vocabulary words: "bdh" (texting) is "badh"
     skeletons: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # a sound key without its last vowel -> Hindi words: "mote", "moti", "mota" are one
+    # adjective ("thick"); "sooja", "sooji" one verb
+    endings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _near_cache: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False,
                                                     compare=False)
 
@@ -139,12 +148,15 @@ class PhraseIndex:
                 by_length[len(word)].append(word)
         sounds_by_length: defaultdict[int, list[str]] = defaultdict(list)
         skeletons: defaultdict[str, set[str]] = defaultdict(set)
+        endings: defaultdict[str, set[str]] = defaultdict(set)
         for sound, spelt in sounds.items():
             if len(sound) >= MIN_NEAR_KEY:
                 sounds_by_length[len(sound)].append(sound)
             bones = _skeleton(sound)
             if len(bones) >= 2:
                 skeletons[bones].update(spelt)
+            if len(sound) >= MIN_ENDING_KEY and sound[-1] in VOWELS:
+                endings[sound[:-1]].update(spelt)
         return cls(
             by_first={word: tuple(found) for word, found in by_first.items()},
             vocabulary=vocabulary,
@@ -154,6 +166,7 @@ class PhraseIndex:
             sounds={sound: tuple(sorted(words)) for sound, words in sounds.items()},
             sounds_by_length={n: tuple(found) for n, found in sounds_by_length.items()},
             skeletons={bones: tuple(sorted(words)) for bones, words in skeletons.items()},
+            endings={stem: tuple(sorted(words)) for stem, words in endings.items()},
         )
 
     def variants(self, token: str) -> frozenset[str]:
@@ -215,9 +228,17 @@ class PhraseIndex:
         if sound is None:
             return set()
         found: set[str] = set()
-        if not is_devanagari(token[0]) and len(token) >= 3 and not set(token) & set("aeiou"):
-            # Texting drops the vowels: "bdh", "drd", "bht" for "badh", "dard", "bahut".
-            found.update(self.skeletons.get(_skeleton(sound), ()))
+        if not is_devanagari(token[0]) and len(token) >= 3:
+            # Texting drops vowels: "bdh", "drd", "nhi", "rha" for "badh", "dard", "nahi",
+            # "raha": a word with fewer vowels than one with the same consonants.
+            # Same first and last letter too: "put" is no "pitti", "fish" no "phunsi".
+            vowels = _vowels(sound)
+            for word in self.skeletons.get(_skeleton(sound), ()):
+                other = sound_key(word) or ""
+                if _vowels(other) > vowels and other[0] == sound[0] and other[-1] == sound[-1]:
+                    found.add(word)
+        if len(sound) >= MIN_ENDING_KEY and sound[-1] in VOWELS:
+            found.update(self.endings.get(sound[:-1], ()))
         if len(sound) < MIN_KEY:
             return found
         keys = [sound]

@@ -139,6 +139,7 @@ _VOWEL_FOLDS = (("aa", "a"), ("ee", "i"), ("ii", "i"), ("oo", "u"), ("uu", "u"),
 _DOUBLED = re.compile(r"(.)\1+")
 _NASAL = re.compile(r"n(?=[bcdfgjklmpqrstvz])")
 _LATIN = re.compile(r"^[a-z]+$")
+_FINAL_NASALS = frozenset("\u0901\u0902")  # candrabindu, anusvara
 _HARD_C = re.compile(r"c(?!h)")  # "acne", "cold": a c that is not "ch" sounds as k
 # Keys this long or longer also match a key one letter away ("kujli" ~ "kujali").
 MIN_NEAR_KEY = 5
@@ -148,7 +149,10 @@ MIN_NEAR_KEY = 5
 def sound_key(word: str) -> str | None:
     """The sound key of a normalised word (core.text_match.normalize), or None when the
     word is neither Latin nor Devanagari letters (numbers, other scripts)."""
-    latin = romanize(word) if any("\u0900" <= char <= "\u097f" for char in word) else word
+    devanagari = any("\u0900" <= char <= "\u097f" for char in word)
+    latin = romanize(word) if devanagari else word
+    if devanagari and word[-1] in _FINAL_NASALS and len(latin) > 2:
+        latin = latin[:-1]  # "नहीं" is said like "nahi": the final nasal is no letter
     if not _LATIN.match(latin):
         return None
     key = _HARD_C.sub("k", latin)

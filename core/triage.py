@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -139,7 +140,7 @@ def _together(red_flags: RedFlags) -> list[Together]:
 
 def _symptom_phrases() -> list[tuple[str, str, bool]]:
     vocabulary = (("expected", concerns.EXPECTED), ("unexpected", concerns.UNEXPECTED),
-                  ("distress", concerns.DISTRESS))
+                  ("distress", concerns.DISTRESS), ("slip", concerns.SLIPS))
     return [(phrase, key, _hindi(language))
             for key, by_language in vocabulary
             for language, phrases in by_language.items() for phrase in phrases]
@@ -310,17 +311,28 @@ class Triage:
         calm = False
         day = situation.day if situation.day is not None and situation.day >= 0 else None
         late = day is not None and day > situation.settle_days
-        lasting_sentences = {reading.sentence_of(m.start) for m in still}
+        lasting_sentences = {reading.sentence_of(m.start) for m in still
+                             if m.phrase in concerns.STUBBORN}
         for match in self.own.find(reading, lookup):
             if match.used & taken:
                 continue
             if joking and message.joking_about(match.start):
                 calm = True
                 continue
+            if match.key == "slip":  # "by mistake", "galti ho gayi": whatever the tense
+                found.append(Assessment(level=Level.DOUBTFUL, rule_id=DISTRESS_RULE,
+                                        phrase=match.phrase, reason="slip"))
+                continue
             stance = _stance(message, _span(match), taken - match.used)
-            if stance is Stance.QUESTION and _asks_about_self(reading, match):
-                stance = Stance.OWN
-            theirs = (Stance.OWN, Stance.HEDGED) if match.key == "distress" else (
+            distress = match.key == "distress"
+            if distress and _not_distress(message, match):
+                continue
+            plea = distress and match.phrase in concerns.PLEAS
+            if stance is Stance.QUESTION and (plea or (
+                not distress and _asks_about_self(reading, match)
+            )):
+                stance = Stance.OWN  # "ab kya karu?", "is it normal that my cheek is numb?"
+            theirs = (Stance.OWN, Stance.HEDGED) if distress else (
                 Stance.OWN, Stance.HEDGED, Stance.OTHER_NOW)
             if stance not in theirs:
                 calm = calm or stance in (Stance.NEGATED, Stance.OTHER_PAST)
@@ -393,6 +405,7 @@ class _Message:
     figurative: frozenset[int]  # sentences with money, traffic, cricket ...
     over: tuple[int, ...]  # positions where "it passed", "fine now" ... starts
     fine: bool
+    carer: bool  # "writing for my wife", "on behalf of my mother": they are the patient
 
     @classmethod
     def read(cls, reading: Reading) -> _Message:
@@ -410,7 +423,8 @@ class _Message:
             ):
                 over.append(index)
         return cls(reading=reading, past=frozenset(past), figurative=frozenset(figurative),
-                   over=tuple(over), fine=concerns.SELF_FINE.found(words))
+                   over=tuple(over), fine=concerns.SELF_FINE.found(words),
+                   carer=concerns.CARERS.found(words))
 
     def passed(self, span: Span) -> bool:
         """A past symptom the message later says is over ("had fever on Sunday, it
@@ -434,11 +448,24 @@ def _stance(message: _Message, span: Span, consumed: Iterable[int]) -> Stance:
         message.passed(span)
     ):
         return Stance.NEGATED
+    if stance is Stance.OTHER_PAST and message.carer:
+        return Stance.OTHER_NOW  # "writing for my wife: she blacked out when she got up"
     if stance is Stance.QUESTION and message.fine and not _asks_about_self_at(
         reading, span.start
     ):
         return Stance.INFO
     return stance
+
+
+def _not_distress(message: _Message, match: PhraseMatch) -> bool:
+    """Fear that has passed ("I was so nervous yesterday, thank you all") or fear of the
+    treatment itself ("scared of needles", "sui se dar lagta hai"): no distress now."""
+    reading = message.reading
+    clause = set(reading.clause_words(reading.clause_of[match.start]))
+    asking = any(c.question for c in reading.clauses)
+    return reading.sentence_of(match.start) in message.past or bool(
+        clause & concerns.PROCEDURE_FEARS) or (asking and bool(
+            set(reading.words) & concerns.NEEDLES))
 
 
 def _asks_about_self_at(reading: Reading, position: int) -> bool:
@@ -452,8 +479,11 @@ def _asks_about_self(reading: Reading, match: PhraseMatch) -> bool:
 
 
 def _intense(reading: Reading, match: PhraseMatch) -> bool:
+    """Said strongly: "so itchy", "bahut jalan", or a word said twice ("khinchi khinchi",
+    "bhaari bhaari": in Hindi, more of it)."""
     clause = reading.clause_words(reading.clause_of[match.start])
-    return bool(set(clause) & concerns.INTENSE)
+    return bool(set(clause) & concerns.INTENSE) or any(
+        first == second for first, second in itertools.pairwise(clause))
 
 
 def _positions(reading: Reading, grams: Grams) -> frozenset[int]:

@@ -26,6 +26,7 @@ reports the patient's own symptom is never answered by the FAQ alone. In detail:
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -90,6 +91,10 @@ SMALL_TALK = frozenset({
     "haha", "hahaha", "hehe", "lol", "super", "awesome", "wonderful", "kind", "for",
     "your", "help", "support", "care", "samajh", "gaya", "gayi", "gai", "mila", "badhiya",
     "shukriyaa", "hmm", "hm", "mm", "yup", "ya", "yea", "and", "again", "too", "sab",
+    "that", "hope", "youre", "doing", "gud", "nyt", "nite", "goodnight", "hanji", "haanji",
+    "kr", "kar", "lungi", "lunga", "karungi", "karunga", "krungi", "krunga", "le", "li",
+    "नोट", "कर", "लिया", "ली", "लूंगी", "लूंगा", "बिलकुल", "बिल्कुल", "ऐसा", "ही", "करूंगी",
+    "करूंगा", "करूँगी",
     "ठीक", "है", "धन्यवाद", "शुक्रिया", "नमस्ते", "नमस्कार", "अच्छा", "हां", "जी", "ओके", "बहुत",
     "सुप्रभात", "शुभ", "रात्रि", "डॉक्टर", "समझ", "गई", "गया", "गयी", "मैडम", "सर", "भैया",
     "दीदी", "हाँ", "आपका", "आपकी", "मदद", "के", "लिए", "बढ़िया",
@@ -136,6 +141,29 @@ def is_small_talk(text: str, *, loose: bool = False) -> bool:
     return anchored and sum(map(_small_word, words)) * 2 >= len(words)
 
 
+THANKS = frozenset({
+    "thanks", "thank", "thankyou", "thanku", "thx", "tysm", "thnx", "thanx", "thnks", "thanq",
+    "grateful", "appreciate", "dhanyavad", "dhanyawad", "dhanyavaad", "shukriya",
+    "shukriyaa", "धन्यवाद", "शुक्रिया", "आभार",
+})
+_SENTENCES = re.compile(r"[.!?।\n]+")
+_QUESTION_WORDS = frozenset({
+    "what", "when", "how", "why", "which", "can", "should", "could", "will", "is", "are", "do",
+    "does", "kya", "kab", "kaise", "kyun", "kyu", "क्या", "कब", "कैसे", "क्यों",
+})
+
+
+def thanks_note(text: str) -> bool:
+    """A note of thanks that asks nothing ("Dear doctor, thank you all for being so
+    patient yesterday ... looking forward to the next visit"): small talk, however long;
+    the FAQ words in it ("next visit") ask for nothing. (Symptoms and requests in it were
+    found before this is asked.)"""
+    if "?" in text or not set(normalize(text).split()) & THANKS:
+        return False
+    openings = (normalize(sentence).split()[:1] for sentence in _SENTENCES.split(text))
+    return not any(first and first[0] in _QUESTION_WORDS for first in openings)
+
+
 # A weekday with these is a request to move a session: "next session saturday se monday?"
 _SESSION_WORDS = frozenset({
     "session", "sessions", "appointment", "slot", "visit", "सेशन", "अपॉइंटमेंट",
@@ -149,6 +177,9 @@ def is_request(text: str, *, answered: bool) -> bool:
     words = tuple(normalize(text).split())
     if concerns.REQUESTS.found(words):
         return not (answered and concerns.HOW_QUESTIONS.found(words))
+    if concerns.WEAK_REQUESTS.found(words):
+        # "should I stop fish oil before my appointment?": the FAQ; "book it please": a person
+        return not answered or concerns.IMPERATIVES.found(words)
     return bool(set(words) & _SESSION_WORDS) and bool(set(words) & WEEKDAYS.keys())
 
 
@@ -181,7 +212,8 @@ def understand(
     answer = match.best.entry_id if match.best is not None else None
     if verdict.level is Level.DOUBTFUL:
         return flagged(Outcome.DOUBTFUL, answer)
-    if is_request(text, answered=answer is not None):
+    close = bool(match.alternatives) and match.alternatives[0].score >= CONFIDENT_SCORE
+    if is_request(text, answered=answer is not None or close):
         return flagged(Outcome.REQUEST, answer)
     if verdict.level is Level.EARLY:
         # Soreness or itching in the first days: the FAQ's answer on it when there is one
@@ -196,7 +228,7 @@ def understand(
         others = (info_faq,) if info_faq and answer and answer != info_faq else ()
         if chosen is not None:
             return flagged(Outcome.ANSWER, chosen, others)
-    if is_small_talk(text):
+    if is_small_talk(text) or thanks_note(text):
         return Understanding(outcome=Outcome.SMALLTALK)
     if answer is not None:
         return Understanding(outcome=Outcome.ANSWER, entry_id=answer)
