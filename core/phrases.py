@@ -184,7 +184,8 @@ class PhraseIndex:
         for cut in range(1, STEM_EXTRA + 1):
             if len(token) > cut and token[:-cut] in self.stems:
                 found.add(token[:-cut])
-        if len(token) == MIN_FUZZY_LENGTH - 1 and not is_devanagari(token[0]):
+        known = token in self.vocabulary  # a word spelt right is no typo of another
+        if not known and len(token) == MIN_FUZZY_LENGTH - 1 and not is_devanagari(token[0]):
             # "fevr": one letter left out of a longer word is forgiven; a 4-letter word
             # is never taken for another 4-letter one ("pain" is not "paid").
             bucket = self.by_length.get(MIN_FUZZY_LENGTH)
@@ -192,7 +193,7 @@ class PhraseIndex:
                 found.update(word for word, _, _ in process.extract(
                     token, bucket, scorer=Indel.distance, score_cutoff=1, limit=None
                 ) if word[0] == token[0])
-        if len(token) >= MIN_FUZZY_LENGTH:
+        if not known and len(token) >= MIN_FUZZY_LENGTH:
             # One scan of the words within two letters of its length; each keeps its own
             # budget (a word of 5-11 letters forgives one slip, of 12 or more two).
             for word, distance, _ in process.extract(

@@ -219,7 +219,7 @@ class Triage:
         found: list[Assessment] = []
         denied: set[str] = set()
         flagged: set[int] = set()
-        calm = False
+        calm = bool(idioms)  # "this traffic is killing me": said, not suffered
 
         def judged(matches: Iterable[PhraseMatch]) -> None:
             nonlocal calm

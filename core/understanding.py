@@ -9,8 +9,8 @@ reports the patient's own symptom is never answered by the FAQ alone. In detail:
   that is no red flag: a calm reply and a normal case (and the FAQ answer too, when one
   fits: "can I take paracetamol for fever?").
 - REQUEST: the patient wants something changed or done (reschedule, cancel, book, call
-  me, bring someone, "why did my reminders stop"): a person, with the FAQ answer beside
-  it when one fits; never the FAQ alone ("cancel" is no typo of "cancer").
+  me, bring someone, "why did my reminders stop"): a person, and no FAQ answer ("cancel"
+  is no typo of "cancer").
 - NORMAL: swelling, bruising, redness or soreness while still expected: the reassuring
   reply, which says when to worry.
 - A red-flag word that is not the patient's symptom ("no fever, just a little red",
@@ -214,7 +214,9 @@ def understand(
         return flagged(Outcome.DOUBTFUL, answer)
     close = bool(match.alternatives) and match.alternatives[0].score >= CONFIDENT_SCORE
     if is_request(text, answered=answer is not None or close):
-        return flagged(Outcome.REQUEST, answer)
+        # A person, not an FAQ topic: "why did you cancel my reminders" is no question
+        # about cancer, "can I reschedule to Friday" none about the clinic's contact.
+        return flagged(Outcome.REQUEST)
     if verdict.level is Level.EARLY:
         # Soreness or itching in the first days: the FAQ's answer on it when there is one
         # (it says when to worry), else the reassuring reply.

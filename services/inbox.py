@@ -17,8 +17,8 @@ Decisions:
   patient's own symptom or distress that is no red flag (a lump, pain 5/10, 😰), gets a
   calm "I've asked the team to look at this" and a hand-off alert (kind handoff, rule
   `doubtful:<rule>`, what was found on the card), never silence; plus the FAQ answer when
-  one fits. A request (reschedule, cancel, call me) gets "passed to the team", a hand-off
-  alert (rule `request`) and the FAQ answer when one fits.
+  one fits. A request (reschedule, cancel, call me) gets "passed to the team" and a
+  hand-off alert (rule `request`), no FAQ answer.
 - The urgent reply is the red-flag rule's own (breathing, allergic swelling and fainting
   lead with the emergency route); the bot adds that the team was alerted only once the
   alert is stored, and never to a stranger (no alert is raised for them).
