@@ -41,7 +41,8 @@ EXPECTED = {
 }
 UNEXPECTED = {
     "en": (
-        "numb", "numbness", "pins and needles", "lump", "firm bump", "firm lump",
+        "numb", "numbness", "pins and needles", "lump", "firm bump", "firm lump", "thinner",
+        "thinning", "thin patch", "bald spot",
         "bump under", "under the skin", "raised bump",
         "lumps", "knot", "nodule", "hard bump", "hard spot", "hardness", "uneven",
         "asymmetric", "lopsided", "dent", "dimple", "discoloured", "discolored",
@@ -58,12 +59,14 @@ UNEXPECTED = {
         "सुन्न", "गांठ", "गाँठ", "सिरदर्द", "सिर दर्द", "जी मिचला", "मितली",
         "कमजोरी", "कमज़ोरी", "फुंसी", "फुंसियां", "मुंहासे", "बाल झड़", "बाल गिर", "खून",
         "अजीब", "गड़बड़", "खराब", "बीमार", "घाव", "धड़कन", "उभरा", "उभार", "सिर भारी",
+        "सर दर्द", "सर में दर्द", "सिर में दर्द", "दाने निकल",
         "sunn", "sun pad", "gaanth", "ganth", "gath",
         "sirdard", "sir dard", "sar dard", "ji michla", "ji machla", "jee machla", "ji machal",
         "ulti jaisa", "man kharab", "ji ghabra",
         "kamzori", "kamjori", "phunsi", "phunsiya", "muhase", "baal jhad", "baal gir",
         "khoon", "khun", "ajeeb", "ajib", "gadbad", "kharab", "bimar", "ghaav", "ghav",
-        "dhadkan", "ubhra", "ubhar", "skin ke neeche", "sir bhari", "sar bhari",
+        "dhadkan", "ubhra", "ubhar", "skin ke neeche", "sir bhari", "sar bhari", "sar me dard",
+        "sir me dard", "dane nikal", "daane nikal",
     ),
 }
 DISTRESS = {
@@ -73,13 +76,15 @@ DISTRESS = {
         "plz help", "urgent", "urgently", "emergency", "asap", "call me", "ring me",
         "something is wrong", "something wrong", "freaking out", "terrified",
         "doctor asap", "please advise", "kindly advise", "advise me", "ruined", "feeling low",
-        "upset", "depressed", "crying", "regret", "what now",
+        "upset", "depressed", "crying", "regret", "what now", "stressed", "stress",
+        "guilty", "panicking",
     ),
     "hi": (
         "डर", "घबराहट", "घबरा", "परेशान", "चिंता", "मदद", "जल्दी", "क्या करूं", "क्या करू",
         "dar", "darr", "dar lag", "ghabrahat", "ghabra", "pareshan", "chinta",
         "madad", "help karo", "jaldi", "kya karu", "kya karun", "kya kru",
         "call karo", "call kar lo", "phone karo", "udaas", "उदास", "dukhi", "ab kya", "अब क्या",
+        "tension ho", "टेंशन हो", "guilt ho",
     ),
 }
 # Fear of the treatment itself ("scared of needles", "sui se dar lagta hai") asks whether
@@ -97,10 +102,14 @@ SLIPS = {
     "en": (
         "by mistake", "not supposed to", "wasnt supposed to", "shouldnt have", "forgot to",
         "before reading the instructions", "going to be a problem", "will that be a problem",
-        "did i ruin", "i messed up", "messed up",
+        "did i ruin", "i messed up", "messed up", "mess it up", "ruin the results",
+        "didnt ruin", "without thinking", "totally forgot", "affect anything",
+        "affect the results", "feel guilty",
     ),
     "hi": (
         "galti", "गलती", "mana tha", "मना था", "bhool gayi", "bhool gaya", "भूल गई", "भूल गया",
+        "bigda to", "bigad to", "बिगड़ा तो", "kharab to nahi", "kharab to nhi", "खराब तो नहीं",
+        "koi problem to nahi", "koi problem to nhi", "कोई प्रॉब्लम तो नहीं",
     ),
 }
 # A plea asks even as a question ("ab kya karu?").
@@ -141,7 +150,10 @@ REQUESTS = Grams(
     ("like", "to", "book"), ("want", "to", "book"), ("book", "my"), ("book", "the", "next"),
     ("book", "her"), ("book", "him"), ("book", "us"), ("book", "kr"), ("बुक", "कर"),
     ("book", "an"), ("book", "a"), ("dates", "free"), ("free", "slots"), ("slots", "free"),
-    ("available", "slots"), ("any", "slot"),
+    ("available", "slots"), ("any", "slot"), ("book", "me"), ("book", "krna"),
+    ("book", "karna"), ("comes", "with"), ("come", "with"), ("waits", "outside"), ("consult",),
+    ("consultation",), ("set", "up", "a"), ("share", "the", "bill"), ("send", "the", "bill"),
+    ("gst",), ("aage", "kr"), ("लगा", "दो"), ("laga", "do"),
     ("move", "my"), ("move", "the"), ("shift", "my"), ("shift", "the"), ("shift", "it"),
     ("change", "my"), ("change", "the", "date"), ("change", "the", "time"),
     ("another", "date"), ("another", "day"), ("another", "time"), ("different", "day"),
@@ -223,7 +235,7 @@ NOW_FINE = Grams(
     ("perfectly", "fine"), ("been", "fine"), ("it", "stopped"), ("stopped",), ("sab", "thik"),
     ("sab", "theek"), ("सब", "ठीक"),
     ("baad", "mein", "kuch", "nahi"), ("since", "then", "nothing"), ("nothing", "since"),
-    ("after", "that", "nothing"), ("उसके", "बाद", "कुछ", "नहीं"),
+    ("after", "that", "nothing"), ("उसके", "बाद", "कुछ", "नहीं"), ("all", "fine"), ("all", "good"),
 )
 # "I'm fine": a question from someone who says so asks for information ("is breathing
 # trouble a side effect? i read about it online, i'm totally fine").
@@ -247,7 +259,21 @@ FIGURATIVE = frozenset({
 CARERS = Grams(
     ("writing", "for"), ("on", "behalf"), ("writing", "on", "behalf"), ("messaging", "for"),
     ("ki", "taraf", "se"), ("ke", "liye", "likh"), ("की", "तरफ़", "से"), ("की", "तरफ", "से"),
-    ("के", "लिए", "लिख"),
+    ("के", "लिए", "लिख"), ("likh", "rha"), ("likh", "raha"), ("likh", "rahi"), ("likh", "rhi"),
+    ("लिख", "रहा"), ("लिख", "रही"),
+)
+# The treatment named in a message about someone else: they are the patient ("my mother
+# had the treatment on Monday and she has fever").
+TREATMENT = Grams(
+    ("treatment",), ("treated",), ("session",), ("procedure",), ("meso",), ("mesotherapy",),
+    ("injections",), ("sitting",), ("ट्रीटमेंट",), ("सेशन",), ("इलाज",), ("मेसो",),
+    ("scalp", "done"), ("face", "done"), ("had", "his"), ("had", "her"),
+)
+# Nothing helps: a symptom expected early that no remedy eases is a concern.
+NO_RELIEF = Grams(
+    ("no", "relief"), ("not", "helping"), ("doesnt", "help"), ("nothing", "helps"),
+    ("aaram", "nahi"), ("aram", "nahi"), ("आराम", "नहीं"), ("फर्क", "नहीं"),
+    ("fark", "nahi"), ("farak", "nahi"),
 )
 # Figures of speech: these words are no symptom ("this traffic is killing me", "dying to
 # see the results", "cricket ka bukhar").
@@ -257,8 +283,13 @@ IDIOMS = Grams(
     ("fever", "pitch"), ("sick", "of"), ("sick", "and", "tired"), ("burning", "question"),
     ("jaan", "le"), ("jaan", "nikal"), ("ka", "bukhar"), ("ka", "bukhaar"), ("का", "बुखार"),
     ("की", "बुखार"), ("जान", "ले"), ("जान", "निकल"), ("headache", "of"), ("itching", "to"),
-    ("itchy", "feet"), ("cold", "sore"), ("cold", "sores"), ("spinning", "with"),
-    ("heart", "attack"),
+    ("itchy", "feet"), ("spinning", "with"), ("heart", "attack"),
+)
+# Words that name no aftercare symptom although a symptom word is in them: "cold sore" is
+# the pre-care question about herpes (the FAQ), not soreness.
+NOT_SYMPTOMS = Grams(
+    ("cold", "sore"), ("cold", "sores"), ("कोल्ड", "सोर"), ("warm", "regards"), ("warm", "wishes"),
+    ("warmest", "regards"),
 )
 
 

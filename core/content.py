@@ -151,6 +151,9 @@ class RedFlagRule:
     phrases: Mapping[str, tuple[str, ...]]
     together: tuple[TogetherGroups, ...] = ()
     reply: LocalizedText | None = None
+    # An emergency for whoever has it (breathing, allergic swelling, fainting): urgent
+    # when the patient writes of someone else too ("my wife's lips are swelling").
+    emergency: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

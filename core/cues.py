@@ -103,6 +103,7 @@ INFO = Grams(
     ("jokhim",), ("जोखिम",), ("read", "about"), ("heard",), ("online",), ("google",),
     ("article",), ("video",), ("padha",), ("suna",), ("सुना",), ("पढा",), ("what", "would"),
     ("hone", "par"), ("hone", "pe"), ("होने", "पर"), ("side", "effect"), ("side", "effects"),
+    ("ho", "to"), ("हो", "तो"),
 )
 NOT_INFO = Grams(("as", "if"), ("even", "if"))
 PEOPLE = frozenset({
@@ -113,7 +114,9 @@ THIRD_PERSON = frozenset({
     "friend", "friends", "sister", "brother", "mother", "mom", "mum", "mummy", "dad",
     "father", "husband", "wife", "daughter", "son", "aunt", "uncle", "cousin", "colleague",
     "neighbour", "neighbor", "grandmother", "grandma", "she", "he", "her", "his", "him",
-    "shes", "hes", "they", "theyre", "aunty", "auntie", "nanad", "devar", "jethani",
+    "shes", "hes", "they", "theyre", "aunty", "auntie", "beta", "bete", "kid", "kids",
+    "baby", "child", "baccha", "bachcha", "bacche", "बेटा", "बेटे", "बच्चा", "बच्चे", "nanad",
+    "devar", "jethani",
     "devrani", "mama", "mami", "chacha", "chachi", "sasur", "ननद", "देवर", "जेठानी", "मामा",
     "मामी", "चाचा", "ससुर", "बुआ", "मौसा",
     "dost", "saheli", "behen", "bahen", "bahan", "didi", "bhai",
@@ -236,7 +239,8 @@ def _denied(words: tuple[str, ...], index: int, size: int) -> bool:
 # Romanised Hindi function words: with them, "me" is "in" ("parlour me"), not "me".
 HINDI_FUNCTION_WORDS = frozenset({
     "ko", "ka", "ki", "ke", "hai", "tha", "thi", "ho", "se", "raha", "rahi", "gaya", "gayi",
-    "gya", "gyi", "hua", "hui", "nahi", "nhi", "bhi", "aur",
+    "gya", "gyi", "hua", "hui", "nahi", "nhi", "bhi", "aur", "h", "hu", "hoon", "rha", "rhi",
+    "kr", "isliye", "wjh",
 })
 
 

@@ -62,12 +62,20 @@ _PAIN_SCORE = re.compile(
     re.IGNORECASE,
 )
 _PAIN_WORDS = frozenset({
-    "pain", "painful", "ache", "hurts", "hurt", "hurting", "sore", "soreness", "dard", "drd",
-    "dardd", "दर्द", "peeda", "pida", "पीड़ा", "पीडा", "level", "score",
+    "pain", "painful", "ache", "aches", "aching", "hurts", "hurt", "hurting", "sore",
+    "soreness", "tender", "dard", "drd", "dardd", "दर्द", "peeda", "pida", "पीड़ा", "पीडा",
+    "dukhta", "dukhti", "dukh", "दुखता", "दुखती",
 })
-_SMALL_NUMBER = re.compile(r"(?<![\d.,/:])(\d{1,2})(?![\d.,/:])")
-# The words just before a number: "pain 8", "dard 7 hai", "pain level is 3", "pain: 6".
-_WORDS_BEFORE = re.compile(r"([^\W\d_]+)\s*(?:(?:level|score|is|hai|है)\s*)*[=:]?\s*$")
+# A number with one of these beside it counts something else: "day 4", "4 din", "5 baje".
+_UNITS = frozenset({
+    "day", "days", "din", "दिन", "week", "weeks", "hafta", "hafte", "हफ्ते", "session",
+    "sessions", "sitting", "baje", "बजे", "am", "pm", "hours", "hour", "hrs", "ghante",
+    "घंटे", "min", "mins", "minutes", "minute", "times", "baar", "बार", "years", "year",
+    "saal", "साल", "age", "months", "mahine", "महीने", "tablet", "tablets", "goli", "pills",
+    "number", "no", "room", "ml", "mg",
+})
+WORDS_AROUND = 4  # words before a number searched for a pain word (2 after it)
+_SMALL_NUMBER = re.compile(r"(?<![\d.,/:])(\d{1,2})(?![\d,/:]|\.\d)")
 NEAR = 40  # characters around a number searched for a temperature word
 
 
@@ -132,13 +140,19 @@ def _pain_scores(text: str) -> list[Reading]:
     for match in _SMALL_NUMBER.finditer(text):
         if match.start(1) in taken:
             continue
-        before = _WORDS_BEFORE.search(text[max(0, match.start() - NEAR) : match.start()])
-        if before is None or normalize(before.group(1)) not in _PAIN_WORDS:
-            continue
         score = int(match.group(1))
         if score > 10:
             continue
-        start = match.start() - (len(before.group(0)))
+        # "pain 8", "dard 7 hai", "tender, like a 4", "4 jitna dard", "5 ke aas paas"
+        before = normalize(text[max(0, match.start() - NEAR) : match.start()]).split()
+        after = normalize(text[match.end() : match.end() + NEAR]).split()
+        near = set(before[-WORDS_AROUND:]) | set(after[:2])
+        if before[-2:] == ["like", "a"] or before[-1:] in (["around"], ["about"]):
+            # "tender where they did the injections, like a 4": a rating of what was said
+            near |= set(normalize(text[max(0, match.start() - 2 * NEAR) : match.start()]).split())
+        beside = set(before[-1:]) | set(after[:1])
+        if not near & _PAIN_WORDS or beside & _UNITS:
+            continue
         out.append(Reading(what="pain", value=score, grade=_pain_grade(score),
-                           shown=f"{score}/10", start=start, end=match.end()))
+                           shown=f"{score}/10", start=match.start(), end=match.end()))
     return out

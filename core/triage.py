@@ -58,9 +58,11 @@ STANCE_LEVEL = {
     Stance.NEGATED: Level.INFO,
     Stance.INFO: Level.INFO,
     Stance.OTHER_PAST: Level.INFO,
-    # Someone else, now: in the patient's own chat that is a carer writing for them ("my
-    # mother had the treatment and she has fever"): urgent like their own.
-    Stance.OTHER_NOW: Level.CLEAR,
+    # Someone else, now: in the patient's own chat that is usually a carer writing for
+    # them ("my mother had the treatment and she has fever"): urgent like their own when
+    # the message speaks of the treatment or says so (`_Message.carer`); otherwise a
+    # person looks ("my son has a fever so I may reply late").
+    Stance.OTHER_NOW: Level.DOUBTFUL,
     Stance.QUESTION: Level.DOUBTFUL,
     Stance.HEDGED: Level.DOUBTFUL,
 }
@@ -158,6 +160,7 @@ class Triage:
     lasting_id: str | None
     own: PhraseIndex
     lexicon: Lexicon  # every word of the indexes above: one look-up per word of a message
+    emergencies: frozenset[str]  # rules urgent whoever has them (RedFlagRule.emergency)
 
     @classmethod
     def build(cls, red_flags: RedFlags, languages: Iterable[str]) -> Triage:
@@ -186,13 +189,14 @@ class Triage:
             *((word, "together", hindi) for concept in concepts
               for group in concept.groups for word, hindi in group),
         ], ignore))
+        emergencies = frozenset(rule.id for rule in red_flags.rules if rule.emergency)
         if lasting is None:
             return cls(flags=flags, together=together, symptoms=None, still=None,
-                       lasting_id=None, own=own, lexicon=lexicon)
+                       lasting_id=None, own=own, lexicon=lexicon, emergencies=emergencies)
         return cls(flags=flags, together=together,
                    symptoms=PhraseIndex.build(lasting_phrases, ignore),
                    still=PhraseIndex.build(still_phrases), lasting_id=lasting.id, own=own,
-                   lexicon=lexicon)
+                   lexicon=lexicon, emergencies=emergencies)
 
     def check(self, text: str) -> RedFlagHit | None:
         """A clear red flag in `text` when nothing else is known about the patient."""
@@ -210,7 +214,8 @@ class Triage:
                                   phrase="emoji", reason="worried emoji", matched=("😟",))
             return NOTHING
         situation = situation or Situation()
-        idioms = _positions(reading, concerns.IDIOMS)
+        not_symptoms = _positions(reading, concerns.NOT_SYMPTOMS)
+        idioms = _positions(reading, concerns.IDIOMS) | not_symptoms
         lookup = self.lexicon.lookup()
         still = self.still.find(reading, lookup) if self.still is not None else []
         consumed = frozenset(p for match in still for p in match.used) | idioms
@@ -219,7 +224,7 @@ class Triage:
         found: list[Assessment] = []
         denied: set[str] = set()
         flagged: set[int] = set()
-        calm = bool(idioms)  # "this traffic is killing me": said, not suffered
+        calm = bool(idioms - not_symptoms)  # "this traffic is killing me": said, not suffered
 
         def judged(matches: Iterable[PhraseMatch]) -> None:
             nonlocal calm
@@ -236,6 +241,8 @@ class Triage:
                 calm = calm or stance in (Stance.NEGATED, Stance.OTHER_PAST)
                 flagged.update(match.used)
                 level = STANCE_LEVEL[stance]
+                if stance is Stance.OTHER_NOW and match.key in self.emergencies:
+                    level = Level.CLEAR  # "wife ke honth sooj gaye achanak"
                 clear += level is Level.CLEAR
                 found.append(Assessment(level=level, rule_id=match.key,
                                         phrase=match.phrase, reason=stance.value))
@@ -337,7 +344,8 @@ class Triage:
             if stance not in theirs:
                 calm = calm or stance in (Stance.NEGATED, Stance.OTHER_PAST)
                 continue
-            persisting = reading.sentence_of(match.start) in lasting_sentences
+            persisting = reading.sentence_of(match.start) in lasting_sentences or (
+                reading.sentence_of(match.start) in message.unrelieved)
             needs_look = match.key in ("distress", "unexpected") or late or persisting or (
                 _intense(reading, match))
             level = Level.DOUBTFUL if needs_look else Level.EARLY
@@ -405,7 +413,9 @@ class _Message:
     figurative: frozenset[int]  # sentences with money, traffic, cricket ...
     over: tuple[int, ...]  # positions where "it passed", "fine now" ... starts
     fine: bool
-    carer: bool  # "writing for my wife", "on behalf of my mother": they are the patient
+    carer: bool  # "writing for my wife", "bhaiya likh raha hu": they are the patient
+    treated: bool  # the message speaks of the treatment ("my dad had his scalp done")
+    unrelieved: frozenset[int]  # sentences saying nothing helps ("cream se bhi aaram nahi")
 
     @classmethod
     def read(cls, reading: Reading) -> _Message:
@@ -413,7 +423,10 @@ class _Message:
         past: set[int] = set()
         figurative: set[int] = set()
         over: list[int] = []
+        unrelieved: set[int] = set()
         for index, word in enumerate(words):
+            if word in concerns.NO_RELIEF.starts and concerns.NO_RELIEF.at(words, index):
+                unrelieved.add(reading.sentence_of(index))
             if word in PAST_MARKERS:
                 past.add(reading.sentence_of(index))
             if word in concerns.FIGURATIVE:
@@ -424,7 +437,9 @@ class _Message:
                 over.append(index)
         return cls(reading=reading, past=frozenset(past), figurative=frozenset(figurative),
                    over=tuple(over), fine=concerns.SELF_FINE.found(words),
-                   carer=concerns.CARERS.found(words))
+                   unrelieved=frozenset(unrelieved),
+                   carer=concerns.CARERS.found(words),
+                   treated=concerns.TREATMENT.found(words))
 
     def passed(self, span: Span) -> bool:
         """A past symptom the message later says is over ("had fever on Sunday, it
@@ -444,12 +459,14 @@ def _stance(message: _Message, span: Span, consumed: Iterable[int]) -> Stance:
     they are fine asks for information."""
     reading = message.reading
     stance = judge(reading, span, frozenset(consumed))
+    if stance is Stance.OTHER_PAST and message.carer:
+        stance = Stance.OWN  # "writing for my wife: she blacked out when she got up"
+    elif stance is Stance.OTHER_NOW and (message.carer or message.treated):
+        stance = Stance.OWN  # "my mother had the treatment and she has fever"
     if stance in (Stance.OWN, Stance.HEDGED, Stance.QUESTION, Stance.OTHER_NOW) and (
         message.passed(span)
     ):
         return Stance.NEGATED
-    if stance is Stance.OTHER_PAST and message.carer:
-        return Stance.OTHER_NOW  # "writing for my wife: she blacked out when she got up"
     if stance is Stance.QUESTION and message.fine and not _asks_about_self_at(
         reading, span.start
     ):

@@ -166,7 +166,8 @@ def thanks_note(text: str) -> bool:
 
 # A weekday with these is a request to move a session: "next session saturday se monday?"
 _SESSION_WORDS = frozenset({
-    "session", "sessions", "appointment", "slot", "visit", "सेशन", "अपॉइंटमेंट",
+    "session", "sessions", "appointment", "appt", "slot", "visit", "sitting", "सेशन",
+    "अपॉइंटमेंट", "सिटिंग",
 })
 
 
@@ -177,10 +178,12 @@ def is_request(text: str, *, answered: bool) -> bool:
     words = tuple(normalize(text).split())
     if concerns.REQUESTS.found(words):
         return not (answered and concerns.HOW_QUESTIONS.found(words))
+    if set(words) & _SESSION_WORDS and set(words) & WEEKDAYS.keys():
+        return True  # "शुक्रवार वाला अपॉइंटमेंट सोमवार को कर सकते हैं?"
     if concerns.WEAK_REQUESTS.found(words):
         # "should I stop fish oil before my appointment?": the FAQ; "book it please": a person
         return not answered or concerns.IMPERATIVES.found(words)
-    return bool(set(words) & _SESSION_WORDS) and bool(set(words) & WEEKDAYS.keys())
+    return False
 
 
 def understand(

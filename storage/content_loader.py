@@ -24,11 +24,11 @@ from core.content import (
     Protocol,
     RedFlagRule,
     RedFlags,
-    TogetherGroups,
     Repeat,
     Step,
     StepKind,
     Timing,
+    TogetherGroups,
 )
 from core.durations import MAX_DURATION, format_duration
 from core.local_time import parse_hhmm
@@ -63,7 +63,7 @@ STEP_KEYS = {"id", "at", "day", "time", "repeat", "expires", "quiet_hours", "kin
     "options"
 }
 OPTION_KEYS = {"id", "text", "escalate"}
-RED_FLAG_KEYS = {"id", "phrases", "together", "reply"}
+RED_FLAG_KEYS = {"id", "phrases", "together", "reply", "emergency"}
 RED_FLAGS_FILE_KEYS = {"reply", "red_flag", "lasting", "info_faq", "ignore"}
 LASTING_KEYS = {"id", "symptoms", "still", "early_reply"}
 
@@ -311,9 +311,10 @@ def _red_flags(reader: FileReader, data: Mapping[str, Any]) -> RedFlags | None:
         phrases = reader.phrases(raw, "phrases", where)
         together = _together(reader, raw.get("together", []), where)
         rule_reply = reader.text(raw, "reply", where) if "reply" in raw else None
+        emergency = reader.boolean(raw, "emergency", where, False)
         if rule_id and phrases and together is not None:
             rules.append(RedFlagRule(id=rule_id, phrases=phrases, together=together,
-                                     reply=rule_reply))
+                                     reply=rule_reply, emergency=emergency))
     lasting = _lasting(reader, data["lasting"]) if "lasting" in data else None
     info_faq = data.get("info_faq")
     if info_faq is not None and not isinstance(info_faq, str):
