@@ -307,8 +307,8 @@ def test_the_day_limit_is_the_protocols() -> None:
         # A carer writing of the treated person: urgent like the patient's own (issue 18);
         # someone else with no treatment named: a person looks; an emergency: urgent.
         ("my mother has fever after her session", Level.CLEAR, "own"),
-        ("my son has a fever so i might reply late", Level.DOUBTFUL, "other_now"),
-        ("my wife's lips are swelling up", Level.CLEAR, "other_now"),
+        ("my son has a fever today", Level.DOUBTFUL, "other_now"),
+        ("my wife has swollen lips", Level.CLEAR, "other_now"),
         ("is fever normal after this?", Level.DOUBTFUL, "question"),
         ("why do I have a fever", Level.CLEAR, "own"),  # "why" presupposes it
         ("do I have a fever?", Level.DOUBTFUL, "question"),
