@@ -134,7 +134,7 @@ def _pain_scores(text: str) -> list[Reading]:
         score = int(match.group(1))
         if score > 10:
             continue
-        taken.add(match.start(1))
+        taken.update(range(match.start(), match.end()))  # "9 out of 10": one score
         out.append(Reading(what="pain", value=score, grade=_pain_grade(score),
                            shown=f"{score}/10", start=match.start(), end=match.end()))
     for match in _SMALL_NUMBER.finditer(text):
