@@ -40,6 +40,7 @@ from core.cues import FIRST_PERSON, NEGATIONS, POSSESSIVE, Grams, Span, Stance, 
 from core.language import Reading, durations, read
 from core.measures import Grade, readings
 from core.phrases import Lexicon, Lookup, PhraseIndex, PhraseMatch, Together, TogetherIndex
+from core.spelling import sound_key
 from core.text_match import normalize
 
 
@@ -266,10 +267,14 @@ class Triage:
         best = max(found, key=lambda a: a.level, default=NOTHING)
         if best.level is Level.NONE:
             return replace(NOTHING, calm=calm)
-        matched = tuple(dict.fromkeys(
-            part for a in found if a.level is best.level and a.phrase
-            for part in a.phrase.split(" + ")
-        ))[:4]
+        # Each thing once, whatever script or spelling the content lists it in.
+        said: dict[str, str] = {}
+        for part in (part for a in found if a.level is best.level and a.phrase
+                     for part in a.phrase.split(" + ")):
+            key = " ".join(sound_key(w) or w for w in normalize(part).split())
+            if key not in said or (part.isascii() and not said[key].isascii()):
+                said[key] = part  # staff read Latin letters more easily than Devanagari
+        matched = tuple(said.values())[:4]
         # The first content rule at the level names the case ("infection"), before a
         # symptom or a plea.
         named = next((a for a in found if a.level is best.level
