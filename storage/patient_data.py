@@ -262,11 +262,14 @@ async def _close_cases(session: AsyncSession, patient_id: int, now: datetime
                                  Escalation.status.in_(sorted(EscalationStatus.UNRESOLVED)))
         .order_by(Escalation.id)
     ):
+        # The case first (its row locked), then its timers: a ladder round queued meanwhile
+        # by a delivery outcome is either cancelled here or finds the case closed.
+        case.status = EscalationStatus.RESOLVED
+        case.closed_at, case.closed_reason = now, CaseClosure.ERASED
+        await session.flush()
         await session.execute(cancel_pending(
             (ScheduledMessage.case_id == case.id) & (ScheduledMessage.kind == MessageKind.ALERT),
             now, "case closed: patient erased their data"))
-        case.status = EscalationStatus.RESOLVED
-        case.closed_at, case.closed_reason = now, CaseClosure.ERASED
         chat_id = await session.scalar(
             select(ScheduledMessage.chat_id)
             .where(ScheduledMessage.case_id == case.id,

@@ -45,13 +45,15 @@ async def telegram(chat: str) -> AsyncIterator[FakeBotApi]:
         yield api
 
 
-def bot(tmp_path: Path, api: FakeBotApi, start: datetime | None = None) -> Any:
-    """A bot process on the test's database and `api`, with an on-call member besides the
-    admin (`start`: a later process, after a restart)."""
+def bot(where: Path | str, api: FakeBotApi, start: datetime | None = None) -> Any:
+    """A bot process on the test's database (an SQLite file in the folder `where`, or a
+    PostgreSQL URL) and `api`, with an on-call member besides the admin (`start`: a later
+    process, after a restart)."""
     options: dict[str, Any] = {"settings_extra": EXTRA, "api": api}
     if start is not None:
         options["start"] = start
-    return running_bot(f"sqlite+aiosqlite:///{tmp_path / 'escalation.db'}", **options)
+    url = where if isinstance(where, str) else f"sqlite+aiosqlite:///{where / 'escalation.db'}"
+    return running_bot(url, **options)
 
 
 @dataclass(frozen=True)
@@ -169,12 +171,12 @@ async def first_rounds(env: BotEnv, patient_chat: int, case_id: int, raised: dat
 
 
 async def after_restart(
-    tmp_path: Path, api: FakeBotApi, patient_chat: int, case_id: int, card: Any,
+    where: Path | str, api: FakeBotApi, patient_chat: int, case_id: int, card: Any,
     raised: datetime,
 ) -> None:
     """A new bot process on the same database at 50 min: the round due at 60 goes out once
     (none lost, none doubled); Acknowledge on the card stops the ladder for good."""
-    async with bot(tmp_path, api, start=raised + timedelta(minutes=50)) as env:
+    async with bot(where, api, start=raised + timedelta(minutes=50)) as env:
         assert seen(env, patient_chat) == Seen(realerts=1, on_call=3, admin=1, patient=1)
         due = raised + timedelta(minutes=60)
         assert await waiting(env, case_id) == [(4, ADMIN_ID, due), (4, ON_CALL, due)]
@@ -193,15 +195,27 @@ async def after_restart(
         assert RED_FLAG not in log and QUESTION not in log and LABEL not in log
 
 
-@CHATS
+@pytest.fixture
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the bot keeps its data: a folder for an SQLite file, or a scratch PostgreSQL
+    database's URL."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("pg_database_url"))
+    return tmp_path
+
+
+@pytest.mark.parametrize(("chat", "database"), [
+    ("forum", "sqlite"), ("plain", "sqlite"),
+    pytest.param("forum", "postgres", marks=pytest.mark.postgres),
+], indirect=["database"])
 async def test_red_flag_after_an_answered_question_escalates_until_acknowledged(
-    tmp_path: Path, chat: str
+    database: Path | str, chat: str
 ) -> None:
     """A question answered by staff (the case acknowledged), then a red flag: the urgent
     reply, a fresh red-flag card with Acknowledge in the topic (or under the staff answer),
-    the ladder with repeats across a restart, until Acknowledge."""
+    the ladder with repeats across a restart, until Acknowledge (also on PostgreSQL)."""
     async with telegram(chat) as api:
-        async with bot(tmp_path, api) as env:
+        async with bot(database, api) as env:
             user = await joined(env)
             first, staff_message = await answered_question(env, user, chat)
             [urgent] = await env.ask(user, RED_FLAG)
@@ -214,7 +228,7 @@ async def test_red_flag_after_an_answered_question_escalates_until_acknowledged(
             else:
                 assert card.reply_to_message_id == staff_message
             await first_rounds(env, user.id, case.id, raised)
-        await after_restart(tmp_path, api, user.id, case.id, card, raised)
+        await after_restart(database, api, user.id, case.id, card, raised)
 
 
 async def delivery_case(env: BotEnv, user: Any) -> Any:

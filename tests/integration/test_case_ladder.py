@@ -14,6 +14,7 @@ from core.ladder import Ladder, ladder_step
 from storage.models import ScheduledMessage
 from storage.outbox import Outbox, Outcome
 from storage.patient_data import forget_patient_data
+from storage.reports import case_figures
 from storage.repositories import Store
 from tests.integration.test_storage import NOW, Sessions, enrolled
 
@@ -127,7 +128,8 @@ async def test_no_next_round_once_acknowledged_nor_for_an_earlier_run(
 async def test_raise_urgent_reopens_an_acknowledged_case(db_sessions: Sessions) -> None:
     """An acknowledged, assigned hand-off case made urgent: open again without who
     acknowledged it (the assignee stays), the red flag's kind, rule, words and time, a new
-    ladder run, and its earlier timers cancelled."""
+    ladder run, and its earlier timers cancelled; /stats times its acknowledgement from
+    then."""
     patient, _ = await enrolled(db_sessions, chat_id=42)
     later = NOW + timedelta(minutes=5)
     async with Store(db_sessions) as store:
@@ -155,6 +157,10 @@ async def test_raise_urgent_reopens_an_acknowledged_case(db_sessions: Sessions) 
         assert again.kind == "red_flag" and again.ladder_run == 2
         assert (await store.escalations.raise_urgent(
             case.id, kind="checkin", rule_id=None, words="x", now=later)).kind == "red_flag"
+        await store.escalations.acknowledge(case.id, ADMIN, later + timedelta(minutes=3))
+    async with db_sessions() as session:
+        figures = await case_figures(session)
+    assert figures.ack_median_seconds == 180  # from when it became urgent again
 
 
 async def test_erasure_closes_the_case_stops_its_ladder_and_tells_staff_once(
