@@ -1,22 +1,29 @@
 """The escalation ladder in storage, on SQLite and PostgreSQL: a round's outcome queues the
 next round in the same transaction, once, only while its case is open and for the case's
 current ladder run; a case made urgent again reopens with a new run; erasure closes the
-patient's cases, cancels their timers and tells staff once."""
+patient's cases, cancels their timers and tells staff once; migration 0009 keeps an open
+red flag escalating."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.ladder import Ladder, ladder_step
+from storage.database import create_engine, migrate, migrate_async
 from storage.models import ScheduledMessage
 from storage.outbox import Outbox, Outcome
 from storage.patient_data import forget_patient_data
 from storage.reports import case_figures
 from storage.repositories import Store
+from testkit.postgres import scratch_database
 from tests.integration.test_storage import NOW, Sessions, enrolled
+from tests.integration.test_storage_migrations import _downgrade, _read
 
 STAFF_CHAT, ON_CALL, ADMIN = -100500, 2000, 1000
 LADDER = Ladder(ack=timedelta(minutes=10), followup=timedelta(minutes=15),
@@ -228,3 +235,57 @@ async def test_a_blocked_on_call_chat_keeps_the_ladder_pages(
         timers = dict(await store.escalations.timers(case_id))
     assert notice is not None and notice.status == "cancelled"
     assert [status for status in timers.values() if status == "cancelled"] == []
+
+
+async def _seed_at_0008(url: str) -> None:
+    """At 0008: an open red flag with its re-alert waiting and its patient message, and an
+    acknowledged one whose timer was already cancelled."""
+    engine = create_engine(url)
+    try:
+        await migrate_async(engine, "0008")
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO patients (id, language, timezone, status, created_at)"
+                " VALUES (1, 'en', 'UTC', 'active', :at)"), {"at": NOW})
+            for case_id, status in ((1, "open"), (2, "acknowledged")):
+                await conn.execute(text(
+                    "INSERT INTO escalations (id, patient_id, kind, status, created_at)"
+                    " VALUES (:id, 1, 'red_flag', :status, :at)"),
+                    {"id": case_id, "status": status, "at": NOW})
+            for case_id, patient_id, status in ((1, None, "pending"), (1, 1, "pending"),
+                                                (2, None, "cancelled")):
+                await conn.execute(text(
+                    "INSERT INTO scheduled_messages (patient_id, case_id, chat_id, step_id,"
+                    " occurrence, kind, text, due_at, moved_by_quiet_hours,"
+                    " respects_quiet_hours, status, available_at, attempts, created_at)"
+                    " VALUES (:patient, :case, 5, 'case', 0, 'alert', 't', :at, false,"
+                    " false, :status, :at, 0, :at)"),
+                    {"patient": patient_id, "case": case_id, "status": status, "at": NOW})
+    finally:
+        await engine.dispose()
+
+
+def _ladder_round_trip(url: str) -> None:
+    asyncio.run(_seed_at_0008(url))
+    migrate(url)
+    cases = "SELECT id, ladder_run FROM escalations ORDER BY id"
+    steps = "SELECT case_id, patient_id, step_id, occurrence FROM scheduled_messages ORDER BY id"
+    assert asyncio.run(_read(url, cases)) == [(1, 1), (2, 0)]
+    assert asyncio.run(_read(url, steps)) == [
+        (1, None, "ladder:1", 1), (1, 1, "case", 0), (2, None, "case", 0)]
+    asyncio.run(_downgrade(url, "0008"))
+    assert [step for _c, _p, step, _o in asyncio.run(_read(url, steps))] == ["case"] * 3
+
+
+def test_0009_keeps_an_open_red_flag_escalating_on_sqlite(tmp_path: Path) -> None:
+    """0009: an open red flag's waiting re-alert becomes its ladder's first round (so the
+    repeats follow it); its patient message and other cases' timers stay; downgrade undoes
+    it."""
+    _ladder_round_trip(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+def test_0009_keeps_an_open_red_flag_escalating_on_postgres() -> None:
+    """The same round trip on a fresh PostgreSQL database."""
+    with scratch_database() as url:
+        _ladder_round_trip(url)
