@@ -35,6 +35,7 @@ from core.texts.patient import missing_translations as untranslated
 from core.triage import Triage
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
+from services.cases import ladder_policy
 from services.context import AppContext
 from storage.content_loader import load_content
 from storage.content_reader import ContentError
@@ -210,7 +211,7 @@ def _start_delivery(
 ) -> DeliveryWorker:
     """The delivery worker, ticking on the application's JobQueue (a timer, never the record)."""
     worker = DeliveryWorker(
-        outbox=Outbox(engine),
+        outbox=Outbox(engine, ladder=ladder_policy(settings)),
         sender=TelegramSender(application.bot),
         settings=settings.delivery,
         clock=clock,

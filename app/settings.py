@@ -48,6 +48,9 @@ BOUND_REASONS = {
     "delivery.batch_size": "5000 at most per pass",
     "escalation.ack_minutes": "a day at most: a red flag must reach someone sooner",
     "escalation.patient_followup_minutes": "a day at most: a red flag must reach someone sooner",
+    "escalation.repeat_minutes": (
+        "half a minute to a day: faster floods on-call's chats, slower lets a red flag wait"
+    ),
     "invites.ttl_days": "a year at most: an invite is for a session, not forever",
     "retention.days": "ten years at most: longer keeps personal data no clinic needs",
     "telegram.connect_timeout": "five minutes at most",

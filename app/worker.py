@@ -16,6 +16,7 @@ from jobs.delivery import DeliveryWorker
 from jobs.pacing import PacingPolicy
 from jobs.runner import run_worker
 from jobs.sender import Sender
+from services.cases import ladder_policy
 from storage.database import create_engine, migrate_async
 from storage.outbox import Outbox
 
@@ -39,7 +40,7 @@ async def run_delivery_forever(
         if migrate:
             await migrate_async(engine)
         worker = DeliveryWorker(
-            outbox=Outbox(engine),
+            outbox=Outbox(engine, ladder=ladder_policy(settings)),
             sender=sender,
             settings=settings.delivery,
             clock=clock,

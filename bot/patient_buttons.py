@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from telegram import CallbackQuery, Update
@@ -29,7 +30,9 @@ from core.texts.patient import button, t, ui_language
 from services import inbox, onboarding, patient_settings
 from services.context import AppContext
 from services.planning import patient_zone
-from services.staff_alerts import topic_notice
+from services.staff_alerts import AlertRequest, topic_notice
+
+log = logging.getLogger(__name__)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -164,13 +167,31 @@ async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.edit_message_text(fit(f"{outcome.question_html}\n\n{answer_line}"),
                                       reply_markup=None)
     if outcome.alert is not None and outcome.alert.kind == EscalationKind.CHECKIN:
-        contact = ctx.settings.clinic.contact_for(language)
-        await send(update, t("checkin_escalated", language, contact=contact))
-        await post_alert(context, ctx, outcome.alert)
+        await _escalated(update, context, ctx, outcome.alert, language)
         return
     await send(update, t("checkin_thanks", language))
     if outcome.alert is not None:  # joins their open case: staff see the answer there
         await post_alert(context, ctx, outcome.alert)
+
+
+async def _escalated(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext, alert: AlertRequest,
+    language: str,
+) -> None:
+    """A worrying check-in answer: the alert first, then the patient is told the team knows
+    (only once it is stored; if even that fails, to contact the clinic themselves), and
+    outside clinic.hours the emergency route at once, as the urgent reply to text does."""
+    clinic = ctx.settings.clinic
+    try:
+        await post_alert(context, ctx, alert)
+    except Exception as error:
+        log.error("event=alert_not_stored error=%s", type(error).__name__)
+        await send(update, t("alert_not_queued", language, **clinic.placeholders(language)))
+        return
+    await send(update, t("checkin_escalated", language, contact=clinic.contact_for(language)))
+    if clinic.hours and not clinic.is_open(ctx.clock.now()):
+        await send(update, t("after_hours", language, hours=clinic.hours,
+                             emergency=clinic.emergency_for(language)))
 
 
 async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -30,6 +30,7 @@ from bot.context import app_context
 from bot.formatting import escape, fit
 from core.texts import patient as patient_texts
 from core.texts import staff as T
+from services.cases import redraw_card
 from services.context import AppContext
 from services.staff_admin import audit, is_staff
 from storage.repositories import Store
@@ -165,13 +166,16 @@ async def _deliver(
                    T.RELAY_FAILED.format(patient_id=patient.id, reason=escape(reason)))
         return
     now = ctx.clock.now()
+    acknowledged = None
     async with Store(ctx.sessions) as store:
         if target.case_id is not None:
             # Answering the patient is picking the case up: it is acknowledged (the ladder
             # stops), not resolved: the patient may answer back. Resolve is the card's button.
-            await store.escalations.acknowledge(target.case_id, staff_id, now)
+            acknowledged = await store.escalations.acknowledge(target.case_id, staff_id, now)
         await store.audit.record(
             actor_id=staff_id, action=ACTION, outcome="ok", target=where,
             detail=f"patient:{patient.id}", now=now,
         )
+    if acknowledged is not None:
+        await redraw_card(ctx, acknowledged, now)  # who has it; no Acknowledge button now
     await _say(context, ctx, target, T.RELAY_SENT.format(patient_id=patient.id))

@@ -71,6 +71,15 @@ async def case_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     else:
         await query.answer(T.CASE_UNCHANGED.format(status=result.case.status))
     await refresh_card(context, ctx, result.case)
+    pressed = query.message
+    if pressed is not None and (pressed.chat.id, pressed.message_id) != (
+            result.case.alert_chat_id, result.case.alert_message_id):
+        # An earlier card of the case (it got a fresh one when it became urgent again) or
+        # the /case answer: its buttons now show what can still be done.
+        with contextlib.suppress(TelegramError):
+            await context.bot.edit_message_reply_markup(
+                pressed.chat.id, pressed.message_id,
+                reply_markup=case_keyboard(result.case.id, result.case.status))
 
 
 async def refresh_card(

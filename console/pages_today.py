@@ -30,7 +30,7 @@ class ResolveCaseHandler(Page):
     async def post(self, escalation_id: str) -> None:
         assert self.user is not None
         result = await act(self.ctx, int(escalation_id), CaseAction.RESOLVE, self.user.user_id,
-                           redraw_card=True)
+                           redraw=True)
         self.redirect(f"{CONSOLE_PATH}/?done={'resolved' if result.outcome == 'ok' else 'gone'}",
                       status=303)
 
@@ -43,6 +43,6 @@ class CaseActionHandler(Page):
     async def post(self, escalation_id: str, action: str) -> None:
         assert self.user is not None
         result = await act(self.ctx, int(escalation_id), CaseAction(action), self.user.user_id,
-                           redraw_card=True)
+                           redraw=True)
         outcome = {"ok": ACTION_DONE[action], "unchanged": "unchanged"}.get(result.outcome, "gone")
         self.redirect(f"{CONSOLE_PATH}/?done={outcome}", status=303)

@@ -213,6 +213,18 @@ class EscalationRecord(_AwareRecord):
     resolved_by: int | None = None
     assigned_to: int | None = None
     staff_reply_message_id: int | None = None  # the last staff message relayed to them
+    # The last time something urgent joined the case and made it urgent again, and the
+    # words (or check-in answer) that did: never log them.
+    raised_at: datetime | None = None
+    raised_text: str | None = None
+    ladder_run: int = 0  # which run of the escalation ladder is current (0: none yet)
+    closed_reason: str | None = None  # a CaseClosure when closed without a staff member
+
+    @property
+    def headline(self) -> str | None:
+        """The words staff must read first: what made the case urgent last, else the
+        words that opened it."""
+        return self.raised_text or self.patient_text
 
 
 @dataclass(frozen=True, kw_only=True)

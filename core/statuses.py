@@ -137,6 +137,22 @@ class EscalationKind(enum.StrEnum):
     MEDIA = "media"  # a photo, voice note, video or document from the patient
     MESSAGE = "message"  # a later message of an open case (small talk, an FAQ question)
 
+    # Urgent: the case escalates (the ladder: services/cases.py) until someone acknowledges
+    # it, whether it opens a case or joins one.
+    URGENT: ClassVar[frozenset[EscalationKind]]
+
+
+EscalationKind.URGENT = frozenset({EscalationKind.RED_FLAG, EscalationKind.CHECKIN})
+
+
+def most_urgent(current: str, joining: str) -> EscalationKind:
+    """What a case is about once `joining` (an urgent kind) joins a case of kind `current`:
+    a red flag outranks a worrying check-in answer, which outranks everything else."""
+    for kind in (EscalationKind.RED_FLAG, EscalationKind.CHECKIN):
+        if kind in (current, joining):
+            return kind
+    return parse(EscalationKind, joining, "escalation kind")
+
 
 class EscalationStatus(enum.StrEnum):
     """escalations.status: a case is open -> acknowledged (someone has it) -> resolved.
@@ -151,6 +167,13 @@ class EscalationStatus(enum.StrEnum):
 
 
 EscalationStatus.UNRESOLVED = frozenset({EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED})
+
+
+class CaseClosure(enum.StrEnum):
+    """escalations.closed_reason: why a case was closed without a staff member (null: a
+    staff member resolved it)."""
+
+    ERASED = "erased"  # the patient erased their data: the bot can no longer reach them
 
 
 class AuditOutcome(enum.StrEnum):

@@ -23,8 +23,9 @@ NOT_URGENT_LAG = 0.001
 
 
 def urgent(message: ClaimedMessage) -> bool:
-    """A post about a red-flag case (its topic, card, joined posts, re-alerts)."""
-    return message.case_kind == EscalationKind.RED_FLAG
+    """A post about an urgent case, a red flag or a worrying check-in answer (its topic,
+    card, joined posts, re-alerts)."""
+    return message.case_kind in EscalationKind.URGENT
 
 
 def group_order(batch: Sequence[ClaimedMessage]) -> list[ClaimedMessage]:

@@ -4,12 +4,16 @@ A case (an `escalations` row) is open -> acknowledged (who, when) -> resolved (w
 and may be assigned to a staff member. Every action, allowed or not, is audited (ids only).
 The bot's card buttons, /cases and /case, and the console's Today page all come here.
 
-The ladder: when a red-flag case opens (or a case becomes a red flag) outbox rows are
-queued linked to it (`scheduled_messages.case_id`): at +`escalation.ack_minutes` a
-re-announcement in the staff chat and a private page to each on-call member; at
-+`escalation.patient_followup_minutes` a kind message to the patient. Delivery cancels
-them once the case is no longer open (jobs/send_checks.py), so acknowledging stops the
-ladder; being rows, they survive a restart.
+The ladder (core/ladder.py): an urgent case (a red flag, a worrying check-in answer)
+escalates until someone acknowledges it, whether it opened the case or joined one in any
+state (services/staff_alerts.py makes the case open again, with a fresh card). Its timers
+are outbox rows linked to the case (`scheduled_messages.case_id`): round 1 at
++`escalation.ack_minutes` (a re-announcement in the staff chat, a private page to each
+on-call member) and the patient's message at +`escalation.patient_followup_minutes` are
+queued here; then every `escalation.repeat_minutes` another page round, each queued when
+the one before is done (storage/outbox_cases.py), the admins paged too from the second
+repeat. Delivery cancels them once the case is no longer open (jobs/send_checks.py), and
+acknowledging cancels those waiting; being rows, they survive a restart.
 """
 
 from __future__ import annotations
@@ -18,16 +22,12 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.records import CaseMessageRecord, EscalationRecord, PatientRecord
+from core.ladder import Ladder, ladder_step
+from core.records import CaseMessageRecord, EnrollmentRecord, EscalationRecord, PatientRecord
 from core.statuses import AuditOutcome, EscalationStatus, MessageKind
 from core.texts import patient as patient_texts
-from core.texts.alerts import (
-    AlertFacts,
-    case_status_lines,
-    compose_alert,
-    compose_page,
-    compose_realert,
-)
+from core.texts.alerts import AlertFacts, case_status_lines, compose_alert
+from services.config import ServiceSettings
 from services.context import AppContext
 from services.staff_admin import audit, is_staff
 from storage.repositories import Store
@@ -53,10 +53,10 @@ def target(case_id: int) -> str:
 
 async def act(
     ctx: AppContext, case_id: int, action: CaseAction, actor_id: int | None, *,
-    redraw_card: bool = False,
+    redraw: bool = False,
 ) -> CaseResult:
     """Apply `action` for `actor_id` (staff only), audited. Assigning an open case to
-    oneself acknowledges it too: someone has it. `redraw_card`: the action came from
+    oneself acknowledges it too: someone has it. `redraw`: the action came from
     elsewhere than the card (the console), so the card in the staff chat is redrawn
     through the outbox (the bot's buttons edit the card themselves)."""
     name = f"case_{action}"
@@ -86,13 +86,14 @@ async def act(
             detail=None if changed is not None else f"already {case.status}", now=now,
         )
         current = changed or await store.escalations.get(case_id)
-    if redraw_card and changed is not None:
-        await _redraw(ctx, changed, now)
+    if redraw and changed is not None:
+        await redraw_card(ctx, changed, now)
     return CaseResult(outcome="ok" if changed is not None else "unchanged", case=current)
 
 
-async def _redraw(ctx: AppContext, case: EscalationRecord, now: datetime) -> None:
-    """Queue an edit of the case's card to show who has it now (when the card is out)."""
+async def redraw_card(ctx: AppContext, case: EscalationRecord, now: datetime) -> None:
+    """Queue an edit of the case's card (its newest) to show it as it is now: who has it,
+    its buttons (when the card is out)."""
     text = await card_text(ctx, case)
     async with Store(ctx.sessions) as store:
         card = await store.escalations.card_post(case.id)
@@ -131,49 +132,65 @@ def status_block(ctx: AppContext, case: EscalationRecord) -> str:
         status=case.status, acknowledged_by=case.acknowledged_by,
         acknowledged_at=clock_text(ctx, case.acknowledged_at), resolved_by=case.resolved_by,
         resolved_at=clock_text(ctx, case.closed_at), assigned_to=case.assigned_to,
+        raised_at=clock_text(ctx, case.raised_at), closed_reason=case.closed_reason,
     )
 
 
+def compose_card(
+    ctx: AppContext, case: EscalationRecord, patient: PatientRecord | None,
+    enrollment: EnrollmentRecord | None, *, in_topic: bool | None = None,
+) -> str:
+    """The case card as safe HTML: the alert with the words that made it urgent last (else
+    those that opened it), then who has it and when. `in_topic`: posted in the patient's
+    forum topic (default: whether they have one)."""
+    protocol = ctx.content.protocols.get(enrollment.protocol_id) if enrollment else None
+    name = protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else None
+    text = compose_alert(AlertFacts(
+        kind=case.kind, escalation_id=case.id, patient_id=case.patient_id or 0,
+        label=patient.label if patient else None, words=case.headline or "…",
+        rule_id=case.rule_id, protocol_id=enrollment.protocol_id if enrollment else None,
+        protocol_name=name, enrollment_id=enrollment.id if enrollment else None,
+    ), in_topic=in_topic if in_topic is not None else (
+        patient is not None and patient.staff_topic_id is not None))
+    return text + status_block(ctx, case)
+
+
 async def card_text(ctx: AppContext, case: EscalationRecord) -> str:
-    """The case card as safe HTML: the alert as first posted, then who has it and when."""
+    """The case card as it is now (compose_card), read from the database."""
     async with Store(ctx.sessions) as store:
         patient = None if case.patient_id is None else await store.patients.get(case.patient_id)
         enrollment = (
             None if case.enrollment_id is None else await store.enrollments.get(case.enrollment_id)
         )
-    protocol = ctx.content.protocols.get(enrollment.protocol_id) if enrollment else None
-    name = protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else None
-    text = compose_alert(AlertFacts(
-        kind=case.kind, escalation_id=case.id, patient_id=case.patient_id or 0,
-        label=patient.label if patient else None, words=case.patient_text or "…",
-        rule_id=case.rule_id, protocol_id=enrollment.protocol_id if enrollment else None,
-        protocol_name=name, enrollment_id=enrollment.id if enrollment else None,
-    ), in_topic=patient is not None and patient.staff_topic_id is not None)
-    return text + status_block(ctx, case)
+    return compose_card(ctx, case, patient, enrollment)
+
+
+def ladder_policy(settings: ServiceSettings) -> Ladder:
+    """The escalation ladder the settings describe (delivery queues its repeats with it)."""
+    escalation, staff = settings.escalation, settings.staff
+    return Ladder(
+        ack=timedelta(minutes=escalation.ack_minutes),
+        followup=timedelta(minutes=escalation.patient_followup_minutes),
+        repeat=timedelta(minutes=escalation.repeat_minutes),
+        on_call=tuple(staff.pager_ids), admins=tuple(staff.admin_ids),
+        staff_chat=staff.alerts_to,
+    )
 
 
 async def schedule_ladder(
     store: Store, ctx: AppContext, case: EscalationRecord, patient: PatientRecord,
-    chat_id: int | None, now: datetime,
+    now: datetime,
 ) -> None:
-    """Queue the red-flag ladder for `case` (see the module doc), in `store`'s transaction."""
-    settings = ctx.settings.escalation
-    ack_at = now + timedelta(minutes=settings.ack_minutes)
-    follow_at = now + timedelta(minutes=settings.patient_followup_minutes)
-    realert = compose_realert(case_id=case.id, patient_id=patient.id,
-                              minutes=settings.ack_minutes)
-    page = compose_page(case_id=case.id, patient_id=patient.id, minutes=settings.ack_minutes)
-    if chat_id is not None:
+    """Queue the current run of `case`'s ladder (see the module doc), in `store`'s
+    transaction: round 1 (core/ladder.py) and the patient's message. The caller has
+    queued a card with the case's buttons (the re-announcement points to it)."""
+    first = ladder_policy(ctx.settings).first_round(
+        case_id=case.id, patient_id=patient.id, kind=case.kind, start=now)
+    step = ladder_step(case.ladder_run)
+    for post in first.posts:
         await store.escalations.enqueue_timer(
-            case.id, chat_id=chat_id, text=realert, due_at=ack_at, now=now,
-            about_patient_id=patient.id,
-        )
-    for user_id in ctx.settings.staff.pager_ids:
-        if user_id == chat_id:
-            continue  # alerts already go to that admin's private chat
-        await store.escalations.enqueue_timer(
-            case.id, chat_id=user_id, text=page, due_at=ack_at, now=now,
-            about_patient_id=patient.id,
+            case.id, chat_id=post.chat_id, text=post.text, due_at=first.due_at, now=now,
+            about_patient_id=patient.id, step_id=step, occurrence=first.number,
         )
     if patient.chat_id is not None:
         language = patient_texts.ui_language(patient.language)
@@ -181,6 +198,7 @@ async def schedule_ladder(
             "case_not_picked_up", language,
             emergency=ctx.settings.clinic.emergency_for(patient.language),
         )
+        follow_at = now + timedelta(minutes=ctx.settings.escalation.patient_followup_minutes)
         await store.escalations.enqueue_timer(
             case.id, chat_id=patient.chat_id, text=text, due_at=follow_at, now=now,
             patient_id=patient.id,

@@ -120,6 +120,13 @@ class StaffSettings(Section):
         """Who is paged: `on_call`, else the admins."""
         return list(self.on_call or self.admin_ids)
 
+    @property
+    def alerts_to(self) -> int | None:
+        """Where alerts and cases go: the alert chat, else the first admin's private chat."""
+        if self.alert_chat_id is not None:
+            return self.alert_chat_id
+        return self.admin_ids[0] if self.admin_ids else None
+
     @field_validator("admin_ids", "on_call", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -152,11 +159,15 @@ class InviteSettings(Section):
 
 
 class EscalationSettings(Section):
-    """A red-flag case not acknowledged after `ack_minutes` is announced again and paged to
-    on-call staff; after `patient_followup_minutes` the patient is told what to do."""
+    """An urgent case (a red flag, a worrying check-in answer) not acknowledged after
+    `ack_minutes` is announced again and paged to on-call staff; after
+    `patient_followup_minutes` the patient is told what to do; then on-call is paged again
+    every `repeat_minutes` (the admins too from the second repeat) until someone
+    acknowledges it. Minutes, fractions allowed."""
 
     ack_minutes: float = Field(default=10, gt=0, le=1440)
     patient_followup_minutes: float = Field(default=15, gt=0, le=1440)
+    repeat_minutes: float = Field(default=15, ge=0.5, le=1440)
 
 
 

@@ -10,13 +10,21 @@ message ids, so a staff reply to any of them finds its case (EscalationRepositor
 by_alert_message). Then delivery is woken: the card usually reaches the chat within a
 second, and a storm of cases is paced, never dropped.
 
+Something urgent (a red flag, a worrying check-in answer) escalates wherever it lands: it
+opens an urgent case, or makes the case it joins urgent again whatever that case's state
+(acknowledged, assigned, answered by staff, a delivery or hand-off case): open again, a
+fresh card with the case's buttons showing these words, and a new run of the escalation
+ladder (services/cases.py). Only while the case is already open and escalating for
+something as urgent does it join as a plain post (its ladder runs on, its card has the
+buttons).
+
 Where the posts go: when the staff chat is a forum (the bot edge knows: `StaffChatIsForum`),
 into the patient's own topic. Their first case queues the topic itself, a TOPIC_OPEN row
 ahead of its posts, which wait for it (thread TOPIC_PENDING): delivery makes the topic at
 the group's pace like any post, so no handler ever waits on Telegram for it. Otherwise
-into the chat, a joined message as a reply to the last staff message relayed to the
-patient (else to the case's card), so the conversation reads as a thread. Without
-`staff.alert_chat_id` alerts go to the first admin's private chat.
+into the chat, a joined message (or a fresh card) as a reply to the last staff message
+relayed to the patient (else to the case's card), so the conversation reads as a thread.
+Without `staff.alert_chat_id` alerts go to the first admin's private chat.
 """
 
 from __future__ import annotations
@@ -27,9 +35,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
-from core.statuses import TOPIC_PENDING, EscalationKind, EscalationStatus, MessageKind
+from core.statuses import (
+    TOPIC_PENDING,
+    EscalationKind,
+    EscalationStatus,
+    MessageKind,
+    most_urgent,
+)
 from core.texts.alerts import PATIENT_NOTICES, AlertFacts, compose_alert, topic_name
-from services.cases import schedule_ladder
+from services.cases import compose_card, schedule_ladder
 from services.context import AppContext
 from storage.repositories import Store
 
@@ -65,10 +79,7 @@ StaffChatIsForum = Callable[[], Awaitable[bool]]
 
 
 def alert_chat(ctx: AppContext) -> int | None:
-    staff = ctx.settings.staff
-    if staff.alert_chat_id is not None:
-        return staff.alert_chat_id
-    return staff.admin_ids[0] if staff.admin_ids else None
+    return ctx.settings.staff.alerts_to
 
 
 def compose(
@@ -93,14 +104,15 @@ async def raise_alert(
     forum: StaffChatIsForum | None = None,
 ) -> EscalationRecord:
     """Open a case (or attach to the patient's unresolved one) and queue its staff-chat
-    posts (see the module doc). A red flag queues the escalation ladder
-    (services/cases.py) when it opens a case or makes an open non-urgent case urgent."""
+    posts (see the module doc). Something urgent queues a run of the escalation ladder
+    (services/cases.py) when it opens a case or makes the case urgent again."""
     chat_id = alert_chat(ctx)
     in_forum = chat_id is not None and forum is not None and await forum()
     async with Store(ctx.sessions) as store:
         escalation = await store.escalations.unresolved_for(request.patient.id)
-        ladder = request.kind == EscalationKind.RED_FLAG
+        urgent = request.kind in EscalationKind.URGENT
         joined = escalation is not None
+        fresh_card = False
         if escalation is None:
             escalation = await store.escalations.open(
                 patient_id=request.patient.id,
@@ -110,19 +122,22 @@ async def raise_alert(
                 patient_text=request.words,
                 now=now,
             )
+            ladder = urgent
         else:
             await store.escalations.add_message(
                 escalation.id, kind=request.kind, patient_text=request.words, now=now
             )
-            if ladder and escalation.kind != EscalationKind.RED_FLAG:
-                escalation = await store.escalations.raise_kind(
-                    escalation.id, EscalationKind.RED_FLAG, request.rule_id
+            ladder = urgent and not await _escalating(store, escalation, request.kind)
+            if ladder:
+                escalation = await store.escalations.raise_urgent(
+                    escalation.id, kind=request.kind, rule_id=request.rule_id,
+                    words=request.words, now=now,
                 )
-                log.info("case %d raised to urgent", escalation.id)
-            else:
-                ladder = False  # already urgent: its ladder runs (or someone has it)
-        if ladder and escalation.status == EscalationStatus.OPEN:
-            await schedule_ladder(store, ctx, escalation, request.patient, chat_id, now)
+                fresh_card = True
+                log.info("case %d urgent again (ladder run %d)", escalation.id,
+                         escalation.ladder_run)
+        if ladder:
+            await schedule_ladder(store, ctx, escalation, request.patient, now)
         if chat_id is None:
             log.error("case %d has nowhere to go: set staff.alert_chat_id", escalation.id)
             return escalation
@@ -134,8 +149,15 @@ async def raise_alert(
         if joined and thread is None:
             card = await store.escalations.card_post(escalation.id)
             reply_to = escalation.staff_reply_message_id or (card[1] if card else None)
-        for kind, text, copy_from in _posts(ctx, request, escalation.id, joined,
-                                            in_topic=thread is not None):
+        posts = _posts(ctx, request, escalation.id, joined and not fresh_card,
+                       in_topic=thread is not None)
+        if fresh_card:
+            enrollment = (None if escalation.enrollment_id is None
+                          else await store.enrollments.get(escalation.enrollment_id))
+            posts[0] = (MessageKind.CARD, compose_card(
+                ctx, escalation, request.patient, enrollment, in_topic=thread is not None,
+            ), None)
+        for kind, text, copy_from in posts:
             await store.escalations.enqueue_post(
                 kind=kind, chat_id=chat_id, text=text, now=now, case_id=escalation.id,
                 about_patient_id=request.patient.id, thread_id=thread, reply_to=reply_to,
@@ -143,6 +165,13 @@ async def raise_alert(
             )
     ctx.wake_delivery()
     return escalation
+
+
+async def _escalating(store: Store, case: EscalationRecord, kind: str) -> bool:
+    """Whether `case` is already open and escalating for something at least as urgent as
+    `kind` (its card has the buttons, its ladder runs): then what joins is a plain post."""
+    return (case.status == EscalationStatus.OPEN and most_urgent(case.kind, kind) == case.kind
+            and await store.escalations.ladder_live(case.id))
 
 
 async def patient_topic(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.statuses import (
     AuditOutcome,
+    CaseClosure,
     EnrollmentStatus,
     EscalationKind,
     EscalationStatus,
@@ -328,6 +329,15 @@ class Escalation(Base):
     # The last staff message relayed to the patient: in a group without topics the
     # patient's next messages are posted as replies to it.
     staff_reply_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Something urgent joined the case and made it urgent again: when, and its words
+    # (personal data: erased by /forget). The card and the console show these first.
+    raised_at: Mapped[datetime | None]
+    raised_text: Mapped[str | None] = mapped_column(Text)
+    # The current run of the escalation ladder: its outbox timers carry it in step_id
+    # ("ladder:<run>"), so a timer of an earlier run never queues a page of its own.
+    ladder_run: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Closed without a staff member, and why (a CaseClosure, e.g. erased by the patient).
+    closed_reason: Mapped[CaseClosure | None] = mapped_column(EnumString(CaseClosure, 32))
 
 
 class CaseMessage(Base):

@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.ladder import LADDER_PREFIX, Ladder
 from core.statuses import MessageStatus, PatientStatus
 from storage.models import (
     LAST_ERROR_CHARS,
@@ -107,8 +108,10 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
 class Outbox:
     """The delivery side of `scheduled_messages`, `delivery_pacing` and `chat_pacing`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, ladder: Ladder | None = None) -> None:
         self.engine = engine
+        # The escalation policy: a ladder round's outcome queues the next round with it.
+        self.ladder = ladder
 
     def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return write_transaction(self.engine)
@@ -314,7 +317,8 @@ class Outbox:
                     finals,
                 )
             await record_for_cases(
-                conn, [(o.message_id, o.status, o.at, o.kind) for o in outcomes])
+                conn, [(o.message_id, o.status, o.at, o.kind) for o in outcomes],
+                self.ladder)
             if retries:
                 await conn.execute(
                     update(m)
@@ -345,6 +349,9 @@ class Outbox:
         whose = m.c.chat_id == chat_id if patient_id is None else or_(
             m.c.patient_id == patient_id, m.c.chat_id == chat_id
         )
+        # An escalation ladder's pages stay: each is tried (and its outcome recorded) in
+        # turn, which is what queues the ladder's next round for the other on-call staff.
+        whose = and_(whose, not_(m.c.step_id.startswith(LADDER_PREFIX)))
         async with self._write() as conn:
             if patient_id is not None:
                 # stopped / forgotten say more than unreachable; keep them.

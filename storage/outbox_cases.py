@@ -1,17 +1,19 @@
 """What delivery outcomes mean for cases: a card just sent becomes its case's card; a
 patient's forum topic just made becomes theirs and the posts waiting for it go into it; a
-patient's message that failed for good opens a delivery case (Core SQL, in the outcome
+patient's message that failed for good opens a delivery case; a round of an escalation
+ladder that is done queues the next one while its case is open (Core SQL, in the outcome
 transaction)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.ladder import LADDER_PREFIX, Ladder, ladder_run_of
 from core.statuses import (
     TOPIC_PENDING,
     EscalationKind,
@@ -28,10 +30,12 @@ PATIENTS = cast(Table, Patient.__table__)
 
 
 async def record_for_cases(
-    conn: AsyncConnection, outcomes: Sequence[tuple[int, str, datetime, str | None]]
+    conn: AsyncConnection, outcomes: Sequence[tuple[int, str, datetime, str | None]],
+    ladder: Ladder | None = None,
 ) -> None:
     """`outcomes`: (message id, status, when, MessageKind or None if not known) of what was
-    just recorded. A kind that cannot matter (a reminder sent) costs no statement here."""
+    just recorded. A kind that cannot matter (a reminder sent) costs no statement here.
+    `ladder`: the escalation policy (None: ladders stop after the rounds already queued)."""
 
     def of(statuses: frozenset[str] | set[str], kinds: frozenset[str] | set[str]
            ) -> dict[int, datetime]:
@@ -47,22 +51,27 @@ async def record_for_cases(
     failed = of({MessageStatus.FAILED}, MessageKind.TO_PATIENT)
     if failed:
         await _delivery_cases(conn, failed)
+    rounds = of(MessageStatus.TERMINAL, {MessageKind.ALERT})
+    if rounds and ladder is not None:
+        await _next_rounds(conn, rounds, ladder)
 
 
 async def _link_cards(conn: AsyncConnection, sent_ids: Sequence[int]) -> None:
     """A case card just sent: the case remembers its message (the card's buttons edit it,
-    a reply to it is relayed). One statement; rows that are not cards change nothing."""
+    a reply to it is relayed), the newest when it has several. One statement; rows that
+    are not cards change nothing."""
     m, c = MESSAGES, CASES
+    # A case made urgent again gets a fresh card: the newest one is the case's card.
     card = (
         select(m.c.chat_id, m.c.telegram_message_id)
         .where(m.c.case_id == c.c.id, m.c.kind == MessageKind.CARD,
                m.c.id.in_(sorted(sent_ids)))
+        .order_by(m.c.id.desc())
         .limit(1)
     )
     await conn.execute(
         update(c)
-        .where(c.c.alert_message_id.is_(None),
-               c.c.id.in_(select(m.c.case_id).where(m.c.id.in_(sorted(sent_ids)),
+        .where(c.c.id.in_(select(m.c.case_id).where(m.c.id.in_(sorted(sent_ids)),
                                                     m.c.kind == MessageKind.CARD)))
         .values(alert_chat_id=card.with_only_columns(m.c.chat_id).scalar_subquery(),
                 alert_message_id=card.with_only_columns(m.c.telegram_message_id)
@@ -127,3 +136,58 @@ async def _delivery_cases(conn: AsyncConnection, failed: dict[int, datetime]) ->
                 escalation_id=case_id, at=at, kind=EscalationKind.DELIVERY,
                 patient_text=words,
             ))
+
+
+async def _next_rounds(conn: AsyncConnection, done: dict[int, datetime], ladder: Ladder) -> None:
+    """A ladder round is done (one of its rows ended: sent, failed, or cancelled because
+    that chat is unreachable): the next round is queued, in this transaction, while the
+    case is still open and this is its current ladder run (core/ladder.py). One round
+    waits at a time: a round already queued by another of the round's rows is not queued
+    again (the case row is locked first on PostgreSQL; SQLite writers queue anyway), so
+    a restart or a second delivery process neither loses nor doubles one."""
+    m, c = MESSAGES, CASES
+    rows = (await conn.execute(
+        select(m.c.id, m.c.case_id, m.c.step_id, m.c.occurrence, m.c.due_at)
+        .where(m.c.id.in_(sorted(done)), m.c.case_id.is_not(None),
+               m.c.kind == MessageKind.ALERT, m.c.step_id.startswith(LADDER_PREFIX),
+               m.c.status.in_(sorted(MessageStatus.TERMINAL)))
+    )).all()
+    latest: dict[tuple[int, str], Any] = {}
+    for row in rows:
+        key = (row.case_id, row.step_id)
+        if key not in latest or row.occurrence > latest[key].occurrence:
+            latest[key] = row
+    for (case_id, step_id), row in sorted(latest.items()):
+        case = (await conn.execute(
+            select(c.c.status, c.c.kind, c.c.patient_id, c.c.ladder_run, c.c.created_at,
+                   c.c.raised_at)
+            .where(c.c.id == case_id).with_for_update()
+        )).first()
+        if (case is None or case.status != EscalationStatus.OPEN
+                or ladder_run_of(step_id) != case.ladder_run):
+            continue  # someone has it, or a newer run of its ladder is under way
+        queued = await conn.scalar(
+            select(m.c.id).where(m.c.case_id == case_id, m.c.kind == MessageKind.ALERT,
+                                 m.c.step_id == step_id, m.c.occurrence > row.occurrence)
+            .limit(1)
+        )
+        if queued is not None:
+            continue
+        at = done[row.id]
+        following = ladder.next_round(
+            case_id=case_id, patient_id=case.patient_id, kind=case.kind,
+            start=case.raised_at or case.created_at, after=row.occurrence,
+            due_at=row.due_at, at=at,
+        )
+        if following is None:
+            continue
+        await conn.execute(insert(m), [
+            {"enrollment_id": None, "patient_id": None, "about_patient_id": case.patient_id,
+             "case_id": case_id, "chat_id": post.chat_id, "step_id": step_id,
+             "occurrence": following.number, "kind": MessageKind.ALERT, "text": post.text,
+             "options": None, "due_at": following.due_at, "expires_at": None,
+             "moved_by_quiet_hours": False, "respects_quiet_hours": False,
+             "status": MessageStatus.PENDING, "available_at": following.due_at,
+             "attempts": 0, "created_at": at}
+            for post in following.posts
+        ])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import asdict
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +11,20 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.statuses import TOPIC_PENDING, MessageKind, MessageStatus
-from core.texts.alerts import PATIENT_NOTICES, topic_name
+from core.statuses import (
+    TOPIC_PENDING,
+    CaseClosure,
+    EscalationKind,
+    EscalationStatus,
+    MessageKind,
+    MessageStatus,
+)
+from core.texts.alerts import (
+    PATIENT_NOTICES,
+    compose_erased_card,
+    compose_erased_urgent,
+    topic_name,
+)
 from storage.models import (
     AuditEvent,
     CaseMessage,
@@ -36,7 +48,7 @@ from storage.repositories.escalations import (
 )
 from storage.repositories.inbound import inbound_record
 from storage.repositories.invites import invite_record
-from storage.repositories.messages import message_record
+from storage.repositories.messages import cancel_pending, message_record
 from storage.repositories.patients import PatientRepository, mentions_user
 
 ERASED_ALERT = "Alert about patient #{id} (details erased at the patient's request)."
@@ -187,6 +199,9 @@ async def forget_patient_data(
         select(Enrollment.id).where(Enrollment.patient_id == patient_id)
     ))
     topic = await session.scalar(select(Patient.staff_topic_id).where(Patient.id == patient_id))
+    if await session.get(Patient, patient_id) is None:
+        return False
+    closed = await _close_cases(session, patient_id, now)
     if await patients.forget(patient_id, now) is None:
         return False
     await anonymise_audit(
@@ -220,9 +235,78 @@ async def forget_patient_data(
         .values(thread_id=None)
         .execution_options(synchronize_session=False)
     )
-    if topic is not None and topic != TOPIC_PENDING:
-        await _retire_topic(session, patient_id, topic, now)
+    thread = topic if topic is not None and topic != TOPIC_PENDING else None
+    await _tell_staff(session, patient_id, closed, thread, now)
+    if thread is not None:
+        await _retire_topic(session, patient_id, thread, now)
     return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ClosedCase:
+    id: int
+    kind: str
+    card: tuple[int, int] | None  # (chat, message) of its card in the staff chat
+    chat_id: int | None  # the staff chat its posts went to
+
+
+async def _close_cases(session: AsyncSession, patient_id: int, now: datetime
+                       ) -> list[_ClosedCase]:
+    """The patient's unresolved cases are closed as erased by the patient (nobody can
+    answer them through the bot any more) and their escalation timers cancelled: on-call
+    is not paged about someone the bot can no longer reach."""
+    repository = EscalationRepository(session)
+    closed = []
+    for case in await session.scalars(
+        select(Escalation).where(Escalation.patient_id == patient_id,
+                                 Escalation.status.in_(sorted(EscalationStatus.UNRESOLVED)))
+        .order_by(Escalation.id)
+    ):
+        # The case first (its row locked), then its timers: a ladder round queued meanwhile
+        # by a delivery outcome is either cancelled here or finds the case closed.
+        case.status = EscalationStatus.RESOLVED
+        case.closed_at, case.closed_reason = now, CaseClosure.ERASED
+        await session.flush()
+        await session.execute(cancel_pending(
+            (ScheduledMessage.case_id == case.id) & (ScheduledMessage.kind == MessageKind.ALERT),
+            now, "case closed: patient erased their data"))
+        chat_id = await session.scalar(
+            select(ScheduledMessage.chat_id)
+            .where(ScheduledMessage.case_id == case.id,
+                   ScheduledMessage.kind.in_(sorted(MessageKind.CASE_POSTS)))
+            .order_by(ScheduledMessage.id.desc()).limit(1)
+        )
+        closed.append(_ClosedCase(id=case.id, kind=case.kind,
+                                  card=await repository.card_post(case.id), chat_id=chat_id))
+    await session.flush()
+    return closed
+
+
+async def _tell_staff(
+    session: AsyncSession, patient_id: int, closed: Sequence[_ClosedCase], thread: int | None,
+    now: datetime,
+) -> None:
+    """Through the outbox: each closed case's card redrawn without the patient's words or
+    its buttons, and for an urgent one (a red flag, a worrying check-in answer) one post
+    telling staff it was unresolved and the bot can no longer reach the patient (in their
+    topic, else under the card)."""
+    repository = EscalationRepository(session)
+    for case in closed:
+        if case.card is not None:
+            await repository.enqueue_post(
+                kind=MessageKind.CARD_EDIT, chat_id=case.card[0], now=now, case_id=case.id,
+                text=compose_erased_card(case_id=case.id, patient_id=patient_id),
+                about_patient_id=patient_id, reply_to=case.card[1],
+            )
+        chat_id = case.card[0] if case.card is not None else case.chat_id
+        if case.kind in EscalationKind.URGENT and chat_id is not None:
+            await repository.enqueue_post(
+                kind=MessageKind.POST, chat_id=chat_id, now=now, case_id=case.id,
+                text=compose_erased_urgent(case_id=case.id, patient_id=patient_id,
+                                           kind=case.kind),
+                about_patient_id=patient_id, thread_id=thread,
+                reply_to=None if thread is not None or case.card is None else case.card[1],
+            )
 
 
 async def _retire_topic(session: AsyncSession, patient_id: int, topic: int, now: datetime) -> None:

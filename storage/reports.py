@@ -119,11 +119,14 @@ async def case_figures(session: AsyncSession, *, sample: int = 1000) -> CaseFigu
             resolved[str(kind)] = resolved.get(str(kind), 0) + int(count)
         else:
             open_now += int(count)
+    # A case made urgent again waited from then (its earlier acknowledgement was cleared).
     times = await session.execute(
-        select(e.created_at, e.acknowledged_at).where(e.acknowledged_at.is_not(None))
+        select(e.created_at, e.raised_at, e.acknowledged_at)
+        .where(e.acknowledged_at.is_not(None))
         .order_by(e.acknowledged_at.desc()).limit(sample)
     )
-    waits = [(_utc(ack) - _utc(made)).total_seconds() for made, ack in times]
+    waits = [(_utc(ack) - _utc(raised or made)).total_seconds()
+             for made, raised, ack in times]
     return CaseFigures(
         opened=opened, acknowledged=acknowledged, resolved=resolved, open_now=open_now,
         ack_median_seconds=percentile(waits, 0.5), ack_p90_seconds=percentile(waits, 0.9),

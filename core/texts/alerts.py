@@ -46,15 +46,25 @@ def staff_name(user_id: int | None) -> str:
 def case_status_lines(
     *, status: str, acknowledged_by: int | None, acknowledged_at: str | None,
     resolved_by: int | None, resolved_at: str | None, assigned_to: int | None,
+    raised_at: str | None = None, closed_reason: str | None = None,
 ) -> str:
-    """The card's status block ("" while open and unassigned); times already formatted."""
+    """The card's status block ("" while open, unassigned and never raised again); times
+    already formatted. `raised_at`: something urgent joined and made the case urgent again
+    (it is open again until someone acknowledges it); `closed_reason` "erased": closed
+    because the patient erased their data."""
     lines = []
+    if raised_at is not None:
+        lines.append(f"🔁 Urgent again since {raised_at}")
     if acknowledged_at is not None:
         lines.append(f"👀 Acknowledged by {staff_name(acknowledged_by)} at {acknowledged_at}")
     if assigned_to is not None:
         lines.append(f"🙋 Assigned to {staff_name(assigned_to)}")
     if status == "resolved" and resolved_at is not None:
-        lines.append(f"✅ Resolved by {staff_name(resolved_by)} at {resolved_at}")
+        if closed_reason == "erased":
+            lines.append(f"🗑 Closed at {resolved_at}: the patient erased their data; the "
+                         "bot can no longer reach them")
+        else:
+            lines.append(f"✅ Resolved by {staff_name(resolved_by)} at {resolved_at}")
     return "\n\n" + "\n".join(lines) if lines else ""
 
 
@@ -78,21 +88,66 @@ PATIENT_NOTICES = {
 }
 
 
-def compose_realert(*, case_id: int, patient_id: int | None, minutes: float) -> str:
-    """The ladder's re-announcement in the staff chat (ids only)."""
+# What an urgent case is called in the ladder's posts (ids only, never the words).
+URGENT_NAMES = {"red_flag": "Red flag", "checkin": "Worrying check-in answer"}
+
+
+def _urgent_name(kind: str) -> str:
+    return URGENT_NAMES.get(kind, "Urgent case")
+
+
+def _patient(patient_id: int | None) -> str:
+    return f"#{patient_id}" if patient_id is not None else "#?"
+
+
+def compose_realert(
+    *, case_id: int, patient_id: int | None, minutes: float, kind: str = "red_flag",
+    card: bool = True,
+) -> str:
+    """The ladder's re-announcement in the staff chat (ids only). `card`: a card with the
+    case's buttons was posted with this run of the ladder (else /case brings them)."""
+    how = (f"Press Acknowledge on its card, or send /case {case_id}." if card
+           else f"Send /case {case_id}: the answer carries the Acknowledge button.")
     return (
-        f"⏰ <b>Red flag not acknowledged</b> · case #{case_id}\n"
-        f"Patient #{patient_id if patient_id is not None else '?'}: nobody has acknowledged "
-        f"it for {minutes:g} min. Press Acknowledge on the card, or /case {case_id}."
+        f"⏰ <b>{_urgent_name(kind).capitalize()} not acknowledged</b> · case #{case_id}\n"
+        f"Patient {_patient(patient_id)}: nobody has acknowledged it for {minutes:g} min. "
+        + how
     )
 
 
-def compose_page(*, case_id: int, patient_id: int | None, minutes: float) -> str:
-    """The private page to each on-call staff member (ids only)."""
+def compose_page(
+    *, case_id: int, patient_id: int | None, minutes: float, kind: str = "red_flag",
+    page: int = 1,
+) -> str:
+    """The private page to each on-call staff member (ids only); `page` counts them, from
+    1 (the first, at escalation.ack_minutes)."""
+    again = f" (page {page})" if page > 1 else ""
     return (
-        f"📟 <b>On call: red flag not acknowledged</b> · case #{case_id}\n"
-        f"Patient #{patient_id if patient_id is not None else '?'}, waiting {minutes:g} min. "
-        f"See /case {case_id} and acknowledge it in the staff chat."
+        f"📟 <b>On call: {_urgent_name(kind).lower()} not acknowledged</b>{again} · "
+        f"case #{case_id}\n"
+        f"Patient {_patient(patient_id)}, waiting {minutes:g} min. Send /case {case_id} here "
+        "to see it and acknowledge it (its buttons work here too), or press Acknowledge on "
+        "its card in the staff chat."
+    )
+
+
+def compose_erased_card(*, case_id: int, patient_id: int | None) -> str:
+    """A case's card once the patient erased their data: no words, no label, no buttons."""
+    return (
+        f"🗑 <b>Case #{case_id}</b> · patient {_patient(patient_id)}\n"
+        "Details erased at the patient's request. The case is closed: the bot can no longer "
+        "reach the patient."
+    )
+
+
+def compose_erased_urgent(*, case_id: int, patient_id: int | None, kind: str) -> str:
+    """Told to staff once when a patient erases their data while an urgent case of theirs
+    is unresolved: the ladder stops, and nobody can reach them through the bot now."""
+    return (
+        f"🗑 <b>{_urgent_name(kind)} case #{case_id} was still unresolved</b> when patient "
+        f"{_patient(patient_id)} erased their data.\n"
+        "The bot can no longer reach the patient, so it stopped paging on-call and closed "
+        "the case. If the clinic has another way to contact them, use it."
     )
 
 

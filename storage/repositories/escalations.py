@@ -9,9 +9,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
+from core.ladder import LADDER_PREFIX
 from core.records import CaseMessageRecord, EscalationRecord
 from core.sanitize import clean_optional
-from core.statuses import EscalationKind, EscalationStatus, MessageKind, MessageStatus, parse
+from core.statuses import (
+    EscalationKind,
+    EscalationStatus,
+    MessageKind,
+    MessageStatus,
+    most_urgent,
+    parse,
+)
 from storage.models import CaseMessage, Escalation, ScheduledMessage
 
 CASE_STEP = "case"  # step_id of an escalation timer in the outbox
@@ -35,6 +43,10 @@ def escalation_record(row: Escalation) -> EscalationRecord:
         resolved_by=row.resolved_by,
         assigned_to=row.assigned_to,
         staff_reply_message_id=row.staff_reply_message_id,
+        raised_at=row.raised_at,
+        raised_text=row.raised_text,
+        ladder_run=row.ladder_run or 0,
+        closed_reason=row.closed_reason,
     )
 
 
@@ -61,14 +73,17 @@ class EscalationRepository:
     ) -> EscalationRecord:
         """Record an open escalation; `kind` is an EscalationKind or its text (else ValueError)."""
         require_aware(now, "now")
+        parsed = parse(EscalationKind, kind, "escalation kind")
         row = Escalation(
             patient_id=patient_id,
             enrollment_id=enrollment_id,
-            kind=parse(EscalationKind, kind, "escalation kind"),
+            kind=parsed,
             rule_id=rule_id,
             patient_text=clean_optional(patient_text),
             status=EscalationStatus.OPEN,
             created_at=now,
+            # An urgent case escalates from the start: its ladder's first run.
+            ladder_run=1 if parsed in EscalationKind.URGENT else 0,
         )
         self._session.add(row)
         await self._session.flush()
@@ -117,13 +132,14 @@ class EscalationRepository:
         return None if row is None else escalation_record(row)
 
     async def card_post(self, escalation_id: int) -> tuple[int, int] | None:
-        """(chat id, message id) of the case's card once it is in the staff chat."""
+        """(chat id, message id) of the case's card once it is in the staff chat: its
+        newest, when the case was made urgent again and got a fresh one."""
         found = (await self._session.execute(
             select(ScheduledMessage.chat_id, ScheduledMessage.telegram_message_id).where(
                 ScheduledMessage.case_id == escalation_id,
                 ScheduledMessage.kind == MessageKind.CARD,
                 ScheduledMessage.telegram_message_id.is_not(None),
-            ).order_by(ScheduledMessage.id).limit(1)
+            ).order_by(ScheduledMessage.id.desc()).limit(1)
         )).first()
         if found is not None and found[1] is not None:
             return int(found[0]), int(found[1])
@@ -208,17 +224,42 @@ class EscalationRepository:
         )
         return None if row is None else escalation_record(row)
 
-    async def raise_kind(
-        self, escalation_id: int, kind: str, rule_id: str | None
+    async def raise_urgent(
+        self, escalation_id: int, *, kind: str, rule_id: str | None, words: str | None,
+        now: datetime,
     ) -> EscalationRecord:
-        """Make a case a red flag (urgent), e.g. when a red flag joins a hand-off case."""
+        """Something urgent (`kind`: a red flag or a worrying check-in answer, its `words`)
+        joined the case: it is about the most urgent of the two now, open again whoever
+        had acknowledged it (the audit keeps who did; an assignee stays), and its ladder
+        starts a new run (the caller queues the run's first round). Pending timers of an
+        earlier run are cancelled."""
+        require_aware(now, "now")
         row = await self._session.get(Escalation, escalation_id)
         if row is None:
             raise LookupError(f"no escalation {escalation_id}")
-        row.kind = parse(EscalationKind, kind, "escalation kind")
+        if row.status not in EscalationStatus.UNRESOLVED:
+            raise ValueError(f"escalation {escalation_id} is {row.status}")
+        row.kind = most_urgent(row.kind, kind)
         row.rule_id = rule_id or row.rule_id
+        row.status = EscalationStatus.OPEN
+        row.acknowledged_at, row.acknowledged_by = None, None
+        row.raised_at, row.raised_text = now, clean_optional(words)
+        row.ladder_run = (row.ladder_run or 0) + 1
+        await self._stop_ladder(escalation_id, "raised again", now)
         await self._session.flush()
         return escalation_record(row)
+
+    async def ladder_live(self, escalation_id: int) -> bool:
+        """Whether the case's ladder has a timer still waiting (or being sent)."""
+        found = await self._session.scalar(
+            select(ScheduledMessage.id).where(
+                ScheduledMessage.case_id == escalation_id,
+                ScheduledMessage.kind == MessageKind.ALERT,
+                ScheduledMessage.step_id.startswith(LADDER_PREFIX),
+                ScheduledMessage.status.in_(sorted(MessageStatus.OPEN)),
+            ).limit(1)
+        )
+        return found is not None
 
     async def add_message(
         self, escalation_id: int, *, kind: str, patient_text: str | None, now: datetime
@@ -250,15 +291,19 @@ class EscalationRepository:
     async def enqueue_timer(
         self, escalation_id: int, *, chat_id: int, text: str, due_at: datetime,
         now: datetime, patient_id: int | None = None, about_patient_id: int | None = None,
+        step_id: str = CASE_STEP, occurrence: int = 0,
     ) -> int:
         """An escalation timer: an outbox row due at `due_at` that delivery sends only while
         the case is still open (else cancels it, "case acknowledged"). `patient_id` when it
         goes to the patient (so /stop and /forget stop it too); staff rows name the patient
-        in `about_patient_id`. Timers ignore quiet hours: a red flag is urgent at night too."""
+        in `about_patient_id`. A ladder round's rows carry its run and number (`step_id`
+        "ladder:<run>", `occurrence`): the next round is queued when they are done
+        (storage/outbox_cases.py). Timers ignore quiet hours: a red flag is urgent at night
+        too."""
         require_aware(now, "now")
         row = ScheduledMessage(
             enrollment_id=None, patient_id=patient_id, about_patient_id=about_patient_id,
-            case_id=escalation_id, chat_id=chat_id, step_id=CASE_STEP, occurrence=0,
+            case_id=escalation_id, chat_id=chat_id, step_id=step_id, occurrence=occurrence,
             kind=MessageKind.ALERT, text=text, options=None, due_at=due_at, expires_at=None,
             moved_by_quiet_hours=False, respects_quiet_hours=False,
             status=MessageStatus.PENDING, available_at=due_at, attempts=0, created_at=now,

@@ -247,7 +247,7 @@ class PatientRepository:
         await self._session.execute(
             update(Escalation)
             .where(Escalation.patient_id == patient_id)
-            .values(patient_text=None)
+            .values(patient_text=None, raised_text=None)
         )
         await self._session.execute(
             update(CaseMessage)

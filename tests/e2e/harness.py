@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -282,13 +283,19 @@ async def running_bot(
     settings_extra: dict[str, Any] | None = None,
     configure_api: Callable[[FakeBotApi], None] | None = None,
     allowed_updates: Sequence[str] = Update.ALL_TYPES,
+    api: FakeBotApi | None = None,
 ) -> AsyncIterator[BotEnv]:
-    """Start the fake API and the real application (polling); stop both afterwards."""
+    """Start the fake API and the real application (polling); stop both afterwards.
+    `api`: a fake Telegram that outlives this bot, set up by its owner (a restart: the new
+    process finds the chats, topics and messages the one before left)."""
     with production_logging() as capture:
-        async with FakeBotApi(token=TOKEN, username=BOT_USERNAME) as api:
-            api.group(ALERT_CHAT_ID, "Clinic staff")
-            if configure_api is not None:
-                configure_api(api)
+        async with contextlib.AsyncExitStack() as stack:
+            if api is None:
+                api = await stack.enter_async_context(
+                    FakeBotApi(token=TOKEN, username=BOT_USERNAME))
+                api.group(ALERT_CHAT_ID, "Clinic staff")
+                if configure_api is not None:
+                    configure_api(api)
             settings = e2e_settings(
                 api_url=api.url, database_url=database_url, quiet_hours=quiet_hours,
                 **(settings_extra or {}),

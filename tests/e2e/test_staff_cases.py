@@ -1,5 +1,6 @@
 """Cases end to end: the card's buttons, /cases and /case, joining an open case, and the
-red-flag ladder (re-alert and page at 10 min, patient follow-up at 15) run by delivery."""
+red-flag ladder (re-alert and page at 10 min, patient follow-up at 15, pages again every
+15 after that: tests/e2e/test_staff_escalation.py) run by delivery."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ async def test_card_has_buttons_and_acknowledge_stops_the_ladder(bot_env: BotEnv
 
 async def test_ladder_realerts_pages_and_tells_the_patient(bot_env: BotEnv) -> None:
     """Nobody acknowledges: at 10 min a re-alert in the group and a private page to on-call
-    (the admin), at 15 min a kind message with the emergency route to the patient; once."""
+    (the admin), at 15 min a kind message with the emergency route to the patient (once),
+    and on-call is paged again at 30 min."""
     user = await joined(bot_env)
     _card, case = await red_flag_card(bot_env, user)
     staff_before = len(bot_env.sent_to(ALERT_CHAT_ID))
@@ -77,7 +79,10 @@ async def test_ladder_realerts_pages_and_tells_the_patient(bot_env: BotEnv) -> N
     assert await bot_env.deliver(timedelta(minutes=5)) == 1
     [followup] = bot_env.sent_to(user.id)[patient_before:]
     assert "not picked up" in followup.visible and "+91 00000 00000" in followup.visible
-    assert await bot_env.deliver(timedelta(hours=2)) == 0
+    assert await bot_env.deliver(timedelta(minutes=14)) == 0
+    assert await bot_env.deliver(timedelta(minutes=1)) == 1
+    assert "(page 2)" in bot_env.sent_to(ADMIN_ID)[-1].visible
+    assert len(bot_env.sent_to(user.id)) == patient_before + 1
 
 
 async def test_non_staff_press_is_refused_and_audited(bot_env: BotEnv) -> None:
@@ -101,23 +106,29 @@ async def test_non_staff_press_is_refused_and_audited(bot_env: BotEnv) -> None:
 
 
 async def test_follow_up_joins_the_case_and_cases_lists_it(bot_env: BotEnv) -> None:
-    """A question after a hand-off joins the open case (no new one); /cases lists it with
-    kind, age and holder; /case shows its messages; Resolve and Assign edit the card."""
+    """A red flag after a hand-off joins the open case (no new one) and makes it urgent: a
+    fresh red-flag card with the buttons, threaded under the first; /cases lists it with
+    kind, age and holder; /case shows its messages; Assign and Resolve edit the new card."""
     user = await joined(bot_env)
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
     await bot_env.ask(user, "can i play cricket with my nephew next week")
-    [card] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    [first_card] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
     case = await open_escalation(bot_env, with_alert=True)
     assert case.kind == "handoff"
+    await bot_env.recorded(first_card)
     await bot_env.ask(user, RED_FLAG)  # a red flag inside the open case: it becomes urgent
-    [joined_post] = await bot_env.wait_sent(ALERT_CHAT_ID, before + 1)
-    assert f"Joins case #{case.id}" in joined_post.visible
-    assert joined_post.buttons == []
+    [card] = await bot_env.wait_sent(ALERT_CHAT_ID, before + 1)
+    assert "Red flag" in card.visible and RED_FLAG in card.visible
+    assert "cricket" not in card.visible  # the words that raised it, not the first question
+    assert [b.text for b in card.buttons] == ["👀 Acknowledge", "✅ Resolve", "🙋 Assign to me"]
+    assert card.reply_to_message_id == first_card.message_id
+    await bot_env.recorded(card)
     async with bot_env.db() as db:
         [only] = await db.escalations.list_open()
         messages = await db.escalations.messages(case.id)
         timers = await db.escalations.timers(case.id)
     assert only.id == case.id and only.kind == "red_flag"
+    assert only.alert_message_id == card.message_id
     assert [m.patient_text for m in messages] == [RED_FLAG] and timers
     bot_env.clock.advance(timedelta(minutes=5))
     [listing] = await bot_env.ask(bot_env.staff, "/cases")

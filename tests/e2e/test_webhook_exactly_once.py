@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.ops_hooks import metrics_of
 from bot.webhook import UpdateInbox
@@ -25,7 +25,16 @@ async def hook_env(tmp_path: Path) -> AsyncIterator[WebhookBotEnv]:
 
 async def _crash_before_mark(env: WebhookBotEnv, stored: dict[str, Any]) -> None:
     """What a kill -9 between the handler's effect and the processed mark leaves: the row,
-    unprocessed, with its payload; then the start-up replay runs."""
+    unprocessed, with its payload; then the start-up replay runs. (The handler is let
+    finish first: its own mark, written late, would undo the crash.)"""
+    for _ in range(250):
+        async with env.ctx.sessions() as session:
+            done = await session.scalar(
+                select(InboundUpdate.processed_at)
+                .where(InboundUpdate.update_id == stored["update_id"]))
+        if done is not None:
+            break
+        await env.settle(0.02)
     async with env.ctx.sessions() as session, session.begin():
         await session.execute(
             update(InboundUpdate)

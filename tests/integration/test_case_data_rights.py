@@ -9,6 +9,8 @@ from datetime import timedelta
 from sqlalchemy import MetaData, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.data_rights import forget_patient
+from app.settings import Settings
 from jobs.retention import apply_retention
 from services import patient_settings
 from services.context import AppContext
@@ -103,3 +105,29 @@ async def test_retention_erases_cases_and_closes_the_topic(ctx: AppContext) -> N
     result = await apply_retention(ctx.sessions, days=365, now=later, staff_ids=[1000])
     assert patient_id in result.erased
     await _assert_erased(ctx, patient_id)
+
+
+async def test_command_line_forget_closes_an_open_red_flag(ctx: AppContext) -> None:
+    """`run_bot.py patient forget` during an unacknowledged red flag does what /forget does:
+    the ladder's timers are cancelled, the case closed as erased, one staff notice queued."""
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+    assert patient is not None
+    case = await raise_alert(ctx, AlertRequest(kind="red_flag", patient=patient, enrollment=None,
+                                               words=WORDS, rule_id="infection"), NOW)
+    async with Store(ctx.sessions) as store:
+        assert await store.escalations.ladder_live(case.id)
+    assert isinstance(ctx.settings, Settings)
+    await forget_patient(ctx.settings, patient_id, now=NOW + timedelta(minutes=3))
+    async with Store(ctx.sessions) as store:
+        closed = await store.escalations.get(case.id)
+        timers = await store.escalations.timers(case.id)
+    assert closed is not None and (closed.status, closed.closed_reason) == ("resolved", "erased")
+    assert timers and all(status == "cancelled" for _id, status in timers)
+    async with ctx.sessions() as session:
+        notices = list(await session.scalars(
+            select(ScheduledMessage.text).where(ScheduledMessage.case_id == case.id,
+                                                ScheduledMessage.kind == "post")))
+    assert len(notices) == 1 and "was still unresolved" in notices[0]
+    assert f"patient #{patient_id}" in notices[0] and WORDS not in notices[0]

@@ -73,7 +73,8 @@ async def test_joined_messages_relay_and_erasure(db_sessions: Sessions) -> None:
         await store.escalations.add_message(case.id, kind="red_flag", patient_text="pus",
                                             now=NOW + timedelta(seconds=1))
         await store.escalations.set_message_post(first.id, -100, 77)
-        raised = await store.escalations.raise_kind(case.id, "red_flag", "infection")
+        raised = await store.escalations.raise_urgent(case.id, kind="red_flag",
+                                                      rule_id="infection", words="pus", now=NOW)
         assert raised.kind == "red_flag" and raised.rule_id == "infection"
     async with Store(db_sessions) as store:
         via_post = await store.escalations.by_alert_message(-100, 77)

@@ -97,7 +97,13 @@ async def test_export_forget_export_leaves_nothing_personal(tmp_path: Path) -> N
     assert after["patient"]["status"] == "forgotten"
     assert after["checkin_answers"] == []
     assert all(e["patient_text"] is None for e in after["escalations"])
-    assert all(m["status"] != "pending" for m in after["messages"])
+    # Nothing more goes to the patient; what still goes to staff is the erased case's card
+    # redrawn and the notice that its red flag was open (ids only).
+    assert all(m["status"] != "pending" for m in after["messages"] if m["patient_id"])
+    assert sorted(m["kind"] for m in after["messages"] if m["status"] == "pending") == [
+        "card_edit", "post"]
+    assert all(e["status"] == "resolved" and e["closed_reason"] == "erased"
+               for e in after["escalations"])
     assert "patient.forget" in [a["action"] for a in after["audit_events"]]
     for secret in (LABEL, "Quillfeather", "Marmalade-Orbit", "Pemberton-Vex", "tortoise"):
         assert secret not in second.stdout, f"{secret!r} survived forget"

@@ -83,8 +83,9 @@ async def test_alert_opens_a_case_and_queues_its_card(ctx: AppContext) -> None:
 
 
 async def test_later_messages_join_the_case_in_order_with_media(ctx: AppContext) -> None:
-    """A second alert joins the unresolved case (POST, threaded under the staff reply in a
-    chat without topics); media adds a COPY row by reference; a red flag raises it."""
+    """A red flag joins the unresolved case and makes it urgent: a fresh CARD with its
+    words, threaded under the staff reply in a chat without topics; media adds a COPY row
+    by reference; the ladder is queued."""
     patient_id = await joined(ctx)
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
@@ -99,12 +100,13 @@ async def test_later_messages_join_the_case_in_order_with_media(ctx: AppContext)
         media=photo), NOW)
     assert second.id == first.id and second.kind == "red_flag"
     rows = await _staff_rows(ctx)
-    card, post, copy = [r for r in rows if r.kind != "alert"]
+    card, fresh, copy = [r for r in rows if r.kind != "alert"]
     timers = [r for r in rows if r.kind == "alert"]
-    assert [r.kind for r in (card, post, copy)] == ["card", "post", "copy"]
-    assert post.reply_to_message_id == 4242 and copy.reply_to_message_id == 4242
+    assert [r.kind for r in (card, fresh, copy)] == ["card", "card", "copy"]
+    assert "pus" in fresh.text and "q1" not in fresh.text
+    assert fresh.reply_to_message_id == 4242 and copy.reply_to_message_id == 4242
     assert (copy.copy_from_chat_id, copy.copy_message_id) == (CHAT, 31)
-    assert all(r.case_id == first.id for r in (card, post, copy))
+    assert all(r.case_id == first.id for r in (card, fresh, copy))
     assert timers and all(t.due_at > NOW for t in timers)  # the red-flag ladder
     async with Store(ctx.sessions) as store:
         [joined_message] = await store.escalations.messages(first.id)

@@ -37,6 +37,8 @@ def _load(tmp_path: Path, toml: str) -> str:
         ('[telegram]\nread_timeout = 100000', "[telegram.read_timeout]"),
         ("[escalation]\nack_minutes = 0", "[escalation.ack_minutes]"),
         ("[escalation]\npatient_followup_minutes = 5000", "(a day at most"),
+        ("[escalation]\nrepeat_minutes = 0.1", "[escalation.repeat_minutes] Input should be"
+         " greater than or equal to 0.5 (half a minute to a day"),
         ("[staff]\non_call = [-5]", "[staff.on_call] -5 is not a Telegram user id"),
     ],
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from bench.understanding import (
-    FLOORS,
     LANGUAGES,
     PARTS,
     Item,
