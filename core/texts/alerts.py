@@ -22,6 +22,9 @@ ALERT_HEADINGS = {
     "handoff": "❓ <b>Question for the team</b>",
     "media": "📎 <b>Photo, voice note or file from the patient</b>",
     "message": "💬 <b>Message from the patient</b>",
+    "booking": "📅 <b>Booking: the patient asks about their next session</b>",
+    "unreachable": "📵 <b>The bot can no longer reach this patient</b>",
+    "outcome": "😞 <b>Unhappy with the result</b>",
 }
 ALERT_HEADING_OTHER = "<b>Alert</b>"
 ALERT_FOOTER = "\n\n<i>Reply to this message to answer the patient.</i>"
@@ -85,7 +88,19 @@ PATIENT_NOTICES = {
     "declined": "⚪ Patient #{patient_id} declined the invitation.",
     "stopped": "⏹ Patient #{patient_id} stopped the messages.",
     "forgot": "🗑 Patient #{patient_id} erased their data; this topic is closed.",
+    "confirmed": "✅ Patient #{patient_id} confirmed their session on {procedure}.",
+    "course_finished": "🏁 Patient #{patient_id} says they have finished their course "
+                       "({procedure}).",
+    "book_self": "📅 Patient #{patient_id} will book their next session themselves "
+                 "({procedure}).",
 }
+
+# The note on an unreachable case: what staff should do (PRODUCT.md 3.6, no patient lost).
+UNREACHABLE_NOTE = (
+    "Telegram refuses our messages to this patient: they blocked the bot or deleted their "
+    "account. Nothing more reaches them through the bot. Please call them (use the number "
+    "in the clinic's own records) to check how they are and whether they want to go on."
+)
 
 
 # What an urgent case is called in the ladder's posts (ids only, never the words).
@@ -184,12 +199,16 @@ def compose_alert(facts: AlertFacts, *, joined: bool = False, in_topic: bool = F
     if facts.rule_id:
         lines.append(f"Rule: <code>{html.escape(facts.rule_id)}</code>")
     head = "\n".join(lines) + "\n"
-    heading = "Answer:\n" if facts.kind == "checkin" else "Their words:\n"
+    heading = WORDS_HEADINGS.get(facts.kind, "Their words:\n")
     return head + _quoted(facts.words, heading, len(head) + len(footer)) + footer
 
 
+# What the quoted words of a card are, when not the patient's own words.
+WORDS_HEADINGS = {"checkin": "Answer:\n", "unreachable": "What happened:\n",
+                  "booking": "Their request:\n", "outcome": "Their answer:\n"}
+
 # Kinds a later message repeats the heading of: they change what the case is about.
-_JOINED_HEADINGS = frozenset({"red_flag", "checkin"})
+_JOINED_HEADINGS = frozenset({"red_flag", "checkin", "booking", "unreachable"})
 
 
 def _joined(facts: AlertFacts, *, in_topic: bool) -> str:
@@ -256,6 +275,9 @@ class DigestFacts(Protocol):
     @property
     def stale_cases(self) -> Sequence[tuple[int, int | None, str]]: ...
 
+    @property
+    def not_joined(self) -> Sequence[tuple[int, object]]: ...
+
 
 def _ids(values: Sequence[int | None] | Sequence[int]) -> str:
     shown = [f"#{v}" for v in values[:MAX_IDS] if v is not None]
@@ -296,5 +318,26 @@ def compose_digest(report: DigestFacts) -> str:
     lines.append(f"Opt-outs: {len(report.opt_outs)}")
     if report.opt_outs:
         lines.append(f"  patients {_ids(list(report.opt_outs))}")
+    waiting = report.not_joined
+    if waiting:
+        lines.append(f"📨 Not joined yet (invite not opened in time): {len(waiting)}")
+        lines.append(f"  patients {_ids([patient for patient, _at in waiting])}: call them, "
+                     "or give them a new link (/invite &lt;id&gt;, or the console's Today)")
     lines.append("Use /patient &lt;id&gt; for details.")
+    return "\n".join(lines)
+
+
+def compose_unconfirmed(
+    *, day: str, total: int, rows: Sequence[tuple[int, str, bool]]
+) -> str:
+    """The evening list (jobs/unconfirmed.py): tomorrow's sessions without a confirmation,
+    as (patient id, time, asked to change) rows; ids and times only."""
+    lines = [f"📅 <b>Tomorrow ({html.escape(day)}): {len(rows)} of {total} session(s) not "
+             "confirmed</b>"]
+    for patient_id, at, change in rows[:MAX_IDS * 2]:
+        note = " · asked to change it" if change else ""
+        lines.append(f"  {html.escape(at)} · patient #{patient_id}{note}")
+    if len(rows) > MAX_IDS * 2:
+        lines.append(f"  and {len(rows) - MAX_IDS * 2} more: see Today in the console")
+    lines.append("Call them to check, or see Today in the console.")
     return "\n".join(lines)

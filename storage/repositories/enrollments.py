@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Update, select, update
+from sqlalchemy import ColumnElement, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -58,6 +58,7 @@ class EnrollmentRepository:
         created_by: int | None,
         now: datetime,
         status: EnrollmentStatus = EnrollmentStatus.INVITED,
+        session_number: int = 1,
     ) -> EnrollmentRecord:
         require_aware(session_start, "session_start")
         require_aware(now, "now")
@@ -68,7 +69,7 @@ class EnrollmentRepository:
             status=status,
             created_by=created_by,
             created_at=now,
-            session_number=1,
+            session_number=session_number,
         )
         self._session.add(row)
         await self._session.flush()
@@ -122,6 +123,17 @@ class EnrollmentRepository:
         await self._session.flush()
         return enrollment_record(row)
 
+    async def next_session_number(self, patient_id: int, protocol_id: str) -> int:
+        """The number a new session of the protocol gets: one after the highest of the
+        patient's sessions done (active, superseded) or booked."""
+        highest = await self._session.scalar(
+            select(func.max(Enrollment.session_number)).where(
+                Enrollment.patient_id == patient_id, Enrollment.protocol_id == protocol_id,
+                Enrollment.status.in_(sorted({EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED,
+                                              EnrollmentStatus.SUPERSEDED})))
+        )
+        return int(highest or 0) + 1
+
     async def cancel(self, enrollment_id: int, now: datetime) -> int:
         """Cancel the enrollment, its pending messages and unused invite; returns messages cut.
 
@@ -142,7 +154,8 @@ class EnrollmentRepository:
     async def supersede_earlier(self, enrollment_id: int, now: datetime) -> tuple[int, int]:
         """The enrollment is the patient's newest session of its protocol: every other live
         enrollment of the same protocol is superseded (its pending messages cancelled, its
-        unused invite expired) and this one continues their session count.
+        unused invite expired) and this one continues their session count. Sessions booked
+        ahead stay: they are still to come.
 
         One plan at a time per protocol. Returns (enrollments superseded, messages cut).
         """
@@ -153,7 +166,7 @@ class EnrollmentRepository:
                 Enrollment.patient_id == row.patient_id,
                 Enrollment.protocol_id == row.protocol_id,
                 Enrollment.id != row.id,
-                Enrollment.status.in_(sorted(EnrollmentStatus.LIVE)),
+                Enrollment.status.in_(sorted(EnrollmentStatus.LIVE - {EnrollmentStatus.BOOKED})),
             )
         ))
         last = max((e.session_number for e in earlier), default=0)

@@ -316,17 +316,19 @@ class EscalationRepository:
         self, *, kind: MessageKind, chat_id: int, text: str, now: datetime,
         case_id: int | None, about_patient_id: int | None, thread_id: int | None = None,
         reply_to: int | None = None, copy_from: tuple[int, int] | None = None,
+        step_id: str = CASE_STEP,
     ) -> int:
         """A post to the staff chat, due now: a case's card (kind CARD, with its buttons),
         a later message of it or a notice about a patient (POST), or a copy of the
         patient's media (COPY: `copy_from` is the patient's (chat, message) ids; file
         references only, nothing is downloaded). Delivery sends them in order at the group's
         pace; `thread_id` is the patient's forum topic, `reply_to` the message a post answers
-        (threading in a group without topics). Ignores quiet hours."""
+        (threading in a group without topics). Ignores quiet hours. `step_id`
+        PHOTO_POST_STEP: a copy whose text is its caption (a photo check-in's answers)."""
         require_aware(now, "now")
         row = ScheduledMessage(
             enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
-            case_id=case_id, chat_id=chat_id, step_id=CASE_STEP, occurrence=0,
+            case_id=case_id, chat_id=chat_id, step_id=step_id, occurrence=0,
             kind=kind, text=text, options=None, due_at=now, expires_at=None,
             moved_by_quiet_hours=False, respects_quiet_hours=False,
             status=MessageStatus.PENDING, available_at=now, attempts=0, created_at=now,

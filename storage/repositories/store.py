@@ -7,14 +7,18 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
+from storage.repositories.bookings import BookingRepository
 from storage.repositories.checkins import CheckinRepository
+from storage.repositories.consents import ConsentRepository
 from storage.repositories.console_tokens import ConsoleTokenRepository
+from storage.repositories.courses import CourseRepository
 from storage.repositories.enrollments import EnrollmentRepository
 from storage.repositories.escalations import EscalationRepository
 from storage.repositories.inbound import InboundUpdateRepository
 from storage.repositories.invites import InviteRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.patients import PatientRepository
+from storage.repositories.photo_checkins import PhotoCheckinRepository
 from storage.repositories.staff import StaffRepository
 
 
@@ -33,6 +37,10 @@ class Repositories:
         self.audit = AuditRepository(session)
         self.inbound = InboundUpdateRepository(session)
         self.console_tokens = ConsoleTokenRepository(session)
+        self.bookings = BookingRepository(session)
+        self.courses = CourseRepository(session)
+        self.photos = PhotoCheckinRepository(session)
+        self.consents = ConsentRepository(session)
 
 
 class Store(Repositories):
