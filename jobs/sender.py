@@ -21,6 +21,7 @@ class OutgoingMessage:
     thread_id: int | None = None  # the forum topic in the staff chat
     reply_to: int | None = None  # the message this answers (card_edit: the card to redraw)
     copy_from: tuple[int, int] | None = None  # copy: the patient's (chat id, message id)
+    caption: str | None = None  # copy: a caption (safe HTML) replacing the original's
 
 
 class SendError(Exception):

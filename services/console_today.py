@@ -1,15 +1,19 @@
-"""The console's Today page: who needs a person now, what failed, what goes out soon, and who
-joined, declined or stopped since the clinic's midnight. One read, one transaction."""
+"""The console's Today page: who needs a person now, what failed, what goes out soon, who
+joined, declined or stopped since the clinic's midnight; the sessions booked today and
+tomorrow with their confirmation, those past their time by a day that nobody recorded
+(done? no-show?), and who has not joined yet (invites.nudge_hours). One read, one
+transaction."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from core.local_time import resolve_local
 from core.records import AuditRecord, EscalationRecord, MessageRecord
-from core.statuses import EscalationKind
+from core.statuses import BookingStatus, EscalationKind
 from services.context import AppContext
+from storage import console_course as course_queries
 from storage import console_queries as q
 from storage.patient_data import target_patient_id
 from storage.repositories import Store
@@ -19,9 +23,12 @@ CASES_SHOWN = 100  # the oldest open cases; the count says how many there are in
 FAILED_WINDOW = timedelta(hours=24)
 # Most urgent first: a red flag, then a worrying check-in, a failed delivery, a question.
 URGENCY = {
-    EscalationKind.RED_FLAG: 0, EscalationKind.CHECKIN: 1, EscalationKind.DELIVERY: 2,
-    EscalationKind.HANDOFF: 3,
+    EscalationKind.RED_FLAG: 0, EscalationKind.CHECKIN: 1, EscalationKind.UNREACHABLE: 2,
+    EscalationKind.DELIVERY: 3, EscalationKind.OUTCOME: 4, EscalationKind.HANDOFF: 5,
+    EscalationKind.BOOKING: 6,
 }
+# A booked session this long past its time without being recorded is asked about.
+UNRECORDED_AFTER = timedelta(days=1)
 EVENT_ACTIONS = {
     "invite.accept": "joined", "invite.decline": "declined", "patient.stop": "stopped",
     "patient.blocked": "blocked the bot",
@@ -46,6 +53,24 @@ class Event:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SessionDay:
+    """The sessions booked on one clinic day: "tomorrow: 6 sessions, 4 confirmed"."""
+
+    day: date
+    sessions: tuple[course_queries.BookedSession, ...]
+
+    @property
+    def confirmed(self) -> int:
+        return sum(1 for s in self.sessions
+                   if s.booking.status in (BookingStatus.CONFIRMED, BookingStatus.DONE))
+
+    @property
+    def booked(self) -> int:
+        """Sessions still on (done or coming; a no-show is not counted)."""
+        return sum(1 for s in self.sessions if s.booking.status != BookingStatus.NO_SHOW)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Today:
     now: datetime
     day_start: datetime
@@ -55,6 +80,11 @@ class Today:
     due_soon: q.Listing[MessageRecord]
     events: tuple[Event, ...]
     labels: dict[int, str | None]  # of the patients named in cases and events
+    today: SessionDay | None = None
+    tomorrow: SessionDay | None = None
+    unrecorded: tuple[course_queries.BookedSession, ...] = ()
+    not_joined: tuple[course_queries.WaitingInvite, ...] = ()
+    procedures: dict[str, str] | None = None  # protocol id -> display name
 
 
 def clinic_midnight(ctx: AppContext, now: datetime) -> datetime:
@@ -94,11 +124,27 @@ async def today(ctx: AppContext) -> Today:
         wanted = {e.patient_id for e in escalations if e.patient_id is not None}
         wanted |= {e.patient_id for e in events if e.patient_id is not None}
         labels = await q.labels_by_id(session, wanted)
+        midnight = day_start
+        next_midnight = clinic_midnight(ctx, day_start + timedelta(hours=36))
+        after = clinic_midnight(ctx, next_midnight + timedelta(hours=36))
+        today_sessions = await course_queries.sessions_between(session, midnight, next_midnight)
+        tomorrow_sessions = await course_queries.sessions_between(session, next_midnight, after)
+        unrecorded = await course_queries.unrecorded_before(session, now - UNRECORDED_AFTER)
+        waiting = await course_queries.not_joined(
+            session, now - timedelta(hours=ctx.settings.invites.nudge_hours))
     cases = sorted(
         (Case(escalation=e, label=labels.get(e.patient_id or 0), age=now - e.created_at)
          for e in escalations),
         key=lambda c: (URGENCY.get(c.escalation.kind, 9), c.escalation.created_at),
     )
+    default = ctx.settings.clinic.default_language
     return Today(now=now, day_start=day_start, cases=tuple(cases), open_total=open_total,
                  failed=failed,
-                 due_soon=due, events=tuple(events), labels=labels)
+                 due_soon=due, events=tuple(events), labels=labels,
+                 today=SessionDay(day=midnight.astimezone(ctx.zone).date(),
+                                  sessions=today_sessions),
+                 tomorrow=SessionDay(day=next_midnight.astimezone(ctx.zone).date(),
+                                     sessions=tomorrow_sessions),
+                 unrecorded=unrecorded, not_joined=waiting,
+                 procedures={p.id: p.name.get("en", default)
+                             for p in ctx.content.protocols.values()})

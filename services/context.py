@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -15,6 +16,19 @@ if TYPE_CHECKING:
     from core.faq import FaqIndex
     from core.triage import Triage
     from services.config import ServiceSettings
+
+
+class FileUnavailable(Exception):
+    """Telegram would not give a file (unknown or expired id, too large, unreachable)."""
+
+
+class FileSource(Protocol):
+    """Files patients sent, fetched from Telegram on demand (the bot edge provides it:
+    bot/telegram_files.py): nothing is written to disk, the bytes are streamed on."""
+
+    def stream(self, file_id: str) -> AsyncGenerator[bytes, None]:
+        """The file's bytes, chunk by chunk; raises FileUnavailable before the first."""
+        ...
 
 
 @dataclass(kw_only=True)
@@ -46,6 +60,8 @@ class AppContext:
     delivery: Any
     bot_username: str
     roster: StaffRoster = field(default_factory=StaffRoster, compare=False)
+    # Patients' photos from Telegram, for the console (None: no bot in this process).
+    files: FileSource | None = field(default=None, compare=False)
 
     @property
     def zone(self) -> ZoneInfo:

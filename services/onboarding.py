@@ -26,6 +26,8 @@ from core.invites import hash_code, is_well_formed
 from core.plans import plan_enrollment
 from core.records import ClaimStatus, EnrollmentRecord, InviteClaim, PatientRecord
 from core.statuses import AuditOutcome, EnrollmentStatus, PatientStatus
+from core.texts.patient import consent_version, ui_language
+from services import course
 from services.context import AppContext
 from services.planning import (
     UnknownProtocol,
@@ -69,6 +71,9 @@ def language_for(ctx: AppContext, language_code: str | None) -> str:
     code = (language_code or "").split("-")[0].lower()
     return code if code in offered else ctx.settings.clinic.default_language
 
+
+# Enrollments with a plan to re-make in a new language or zone: done and booked sessions.
+PLANNED = frozenset({EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED})
 
 START_ACTION = "invite.start"
 START_TRIES = 5  # bad codes a chat may try...
@@ -125,6 +130,8 @@ async def peek_invite(
                                cancelled=await _cancelled(store, claim))
         enrollment = await store.enrollments.get(claim.invite.enrollment_id)
         patient = None if enrollment is None else await store.patients.get(enrollment.patient_id)
+        # "Opened, not answered" on Today's list of patients who have not joined yet.
+        await store.invites.mark_opened(claim.invite.id, now)
     protocol = None if enrollment is None else ctx.content.protocols.get(enrollment.protocol_id)
     if enrollment is None or patient is None or protocol is None:
         # A dangling invite (protocol removed from content): as good as an unknown code.
@@ -189,6 +196,13 @@ async def accept_invite(
             enrollment_id=enrollment.id, patient_id=patient.id, chat_id=chat_id,
             planned=planned, now=now,
         )
+        # Consent on record: which wording the patient agreed to, in their language.
+        await store.consents.record(
+            patient_id=patient.id, enrollment_id=enrollment.id,
+            text_version=consent_version(patient.language),
+            language=ui_language(patient.language), now=now,
+        )
+        await course.session_done(store, ctx, patient, enrollment, now)
         await store.audit.record(
             actor_id=chat_id, action="invite.accept", outcome=AuditOutcome.OK,
             target=patient_target(patient.id), detail=f"enrollment:{enrollment.id}", now=now,
@@ -207,7 +221,7 @@ async def _switch_language(
     re-planned in it too (as /language does); `joining`'s plan is not stored yet."""
     patient = await store.patients.set_language(patient.id, language)
     for other in await store.enrollments.list_for_patient(patient.id):
-        if other.status == EnrollmentStatus.ACTIVE and other.id != joining:
+        if other.status in PLANNED and other.id != joining:
             with contextlib.suppress(UnknownProtocol):
                 planned = plan_for_enrollment(ctx, patient, other, now)
                 await store.messages.replace_pending(other.id, planned, now)
