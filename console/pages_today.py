@@ -3,6 +3,7 @@ and the case action taken from it."""
 
 from __future__ import annotations
 
+from console.pages_course import BOOKING_DONE, BOOKING_STATES
 from console.web import Page
 from services.cases import CaseAction, act
 from services.console_config import CONSOLE_PATH
@@ -19,8 +20,11 @@ ACTION_DONE = {"acknowledge": "acknowledged", "assign": "assigned"}
 class TodayHandler(Page):
     async def get(self) -> None:
         view = await today(self.ctx)
-        self.show("today.html", title="Today", active="today", view=view,
-                  done=DONE.get(self.get_query_argument("done", ""), ""))
+        done = DONE.get(self.get_query_argument("done", ""), "") or BOOKING_DONE.get(
+            self.get_query_argument("booking", ""), "")
+        self.show("today.html", title="Today", active="today", view=view, done=done,
+                  booking_states=BOOKING_STATES,
+                  nudge_hours=f"{self.ctx.settings.invites.nudge_hours:g}")
 
 
 class ResolveCaseHandler(Page):
