@@ -242,12 +242,13 @@ async def photo_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     if result.alert is not None:
         try:
-            await post_alert(context, ctx, result.alert)
+            case = await post_alert(context, ctx, result.alert)
         except Exception as error:
             log.error("event=alert_not_stored error=%s", type(error).__name__)
             await send(update, t("alert_not_queued", language,
                                  **ctx.settings.clinic.placeholders(language)))
             return
+        await photo_checkins.link_case(ctx, result.checkin_id, case.id)
     elif result.post is not None:
         await post_photo(ctx, result.post, ctx.clock.now(), forum=forum_check(context, ctx))
     await send(update, result.reply)

@@ -15,7 +15,7 @@ from bot import callbacks
 from bot.formatting import fit
 from bot.staff_topics import forum_check
 from core.content import PAIN_MAX
-from core.records import ClaimStatus, PatientRecord
+from core.records import ClaimStatus, EscalationRecord, PatientRecord
 from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
 from services import patient_settings, photo_checkins
 from services.context import AppContext
@@ -184,10 +184,10 @@ async def switch_timezone(
 
 async def post_alert(
     context: CallbackContext[Any, Any, Any, Any], ctx: AppContext, request: AlertRequest
-) -> None:
+) -> EscalationRecord:
     """Record the case and queue its staff-chat posts (in the patient's forum topic when the
-    staff chat has topics); delivery sends them at the group's pace."""
-    await raise_alert(ctx, request, ctx.clock.now(), forum=forum_check(context, ctx))
+    staff chat has topics); delivery sends them at the group's pace. Returns the case."""
+    return await raise_alert(ctx, request, ctx.clock.now(), forum=forum_check(context, ctx))
 
 
 def swelling_keyboard(checkin_id: int, language: str) -> InlineKeyboardMarkup:

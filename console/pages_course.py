@@ -90,16 +90,34 @@ class PhotoHandler(Page):
             self.set_status(404)
             self.show("message.html", title="Not found", status=404, text="No such photo.")
             return
-        self.set_header("Content-Type", "image/jpeg")
         self.set_header("Cache-Control", "private, no-store")
         self.set_header("Content-Disposition", "inline")
+        typed = False
         try:
             async for chunk in chunks:
+                if not typed:  # nosniff is on: say what it is from its first bytes
+                    self.set_header("Content-Type", image_type(chunk))
+                    typed = True
                 self.write(chunk)
                 await self.flush()
         finally:
             await chunks.aclose()
         self.finish()
+
+
+IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
+               (b"GIF8", "image/gif"))
+
+
+def image_type(head: bytes) -> str:
+    """The image type its first bytes say (Telegram photos are JPEG; WebP is RIFF....WEBP);
+    anything else is served as bytes a browser will not render."""
+    for magic, kind in IMAGE_MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
 
 
 class CalendarHandler(Page):

@@ -180,8 +180,12 @@ PLAN_ITEMS = 20
 SUMMARY_CHARS = 80
 
 
+_TAG = re.compile(r"<[^<>]*>")
+
+
 def _summary(text: str) -> str:
-    first = html.unescape(text).strip().split("\n", 1)[0].strip()
+    # Outbox texts are safe HTML: content escaped, the bot's own texts with <b> tags.
+    first = html.unescape(_TAG.sub("", text)).strip().split("\n", 1)[0].strip()
     return first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 1] + "…"
 
 

@@ -99,6 +99,12 @@ async def receive(
     return record
 
 
+async def link_case(ctx: AppContext, checkin_id: int, escalation_id: int) -> None:
+    """The case a check-in's answers opened (or made urgent): shown on the patient's page."""
+    async with Store(ctx.sessions) as store:
+        await store.photos.set_case(checkin_id, escalation_id)
+
+
 def _step(ctx: AppContext, protocol_id: str | None, step_id: str) -> Step | None:
     protocol = ctx.content.protocols.get(protocol_id or "")
     return next((s for s in protocol.steps if s.id == step_id), None) if protocol else None
