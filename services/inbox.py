@@ -253,6 +253,11 @@ async def handle_text(
         situation=situation(ctx, patient, enrollment, now) if patient is not None else None,
         protocols=protocols, info_faq=ctx.content.red_flags.info_faq,
     )
+    # A red flag goes the urgent way (the wish or comment is still awaited); so does an
+    # "ok" or an emoji in place of a preferred time.
+    if awaited is not None and awaited.booking is not None and found.outcome in (
+            Outcome.SMALLTALK, Outcome.EMPTY):
+        awaited = None
     if awaited is not None and patient is not None and found.outcome is not Outcome.URGENT:
         async with Store(ctx.sessions) as store:
             taken = await course.take_text(store, ctx, patient, awaited, text, now)

@@ -133,7 +133,8 @@ async def test_change_request_lands_in_a_booking_case_in_the_topic(course_env: B
     [ack] = await env.ask(user, "Friday after 5 pm would be better for me")
     assert "passed this to the clinic team" in ack.visible
     card = await posted(env, "Friday after 5 pm would be better for me")
-    assert "Booking" in card.visible and "Thu 05 Mar 16:00" not in card.visible
+    assert "Booking" in card.visible
+    assert "change booked session Thu 5 Mar, 16:00" in card.visible
     assert card.message_thread_id == await topic_of(env, patient_id)
     [case] = await cases_of(env, patient_id)
     assert case.kind == "booking"
@@ -354,3 +355,25 @@ def _event(data: bytes | None) -> tuple[Any, Any]:
     calendar = Calendar.from_ical(data)
     [event] = calendar.walk("VEVENT")
     return event, calendar
+
+
+async def test_a_red_flag_while_a_wish_is_awaited_goes_the_urgent_way(
+    course_env: BotEnv,
+) -> None:
+    """After "I need to change it", a red flag gets the urgent reply and a red-flag case
+    (never taken as the preferred time), and "ok" is no time either: the wish is still
+    awaited."""
+    env = course_env
+    user = await joined(env)
+    patient_id = user.invite.patient_id
+    await book(env, patient_id, "2026-03-05 16:00")
+    await at(env, local(2026, 3, 4, 16, 0))
+    await env.press(user, "I need to change it")
+    urgent = await env.ask(user, "there is pus and I have a fever of 102")
+    assert any("alerted" in m.visible for m in urgent)
+    [case] = await cases_of(env, patient_id)
+    assert case.kind == "red_flag"
+    await env.ask(user, "ok")
+    async with env.db() as db:
+        [booking] = await db.bookings.for_patient(patient_id)
+    assert booking.status == "change_requested" and booking.wish_at is None

@@ -213,3 +213,35 @@ async def test_unconfirmed_sessions_make_one_evening_post(course_ctx: AppContext
             select(ScheduledMessage.text).where(ScheduledMessage.chat_id == ALERTS)))
     assert f"16:00 · patient #{patient_id}" in post and "1 of 1" in post
     assert LABEL not in post
+
+
+async def test_swelling_past_settle_days_in_a_photo_check_in_is_a_red_flag(
+    course_ctx: AppContext,
+) -> None:
+    """A day-2 photo answered on day 4, "swollen: yes": a red flag by the safety rules (the
+    lasting rule, settle_days 3), with the red-flag reply and the photo on the card (on day
+    2 the same answer is only a post: a_whole_course above); a second pain tap counts not."""
+    ctx = course_ctx
+    code, patient_id = await enrolled(ctx, label=LABEL)
+    await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en", now=NOW)
+    clock(ctx).set(datetime(2026, 3, 4, 11, 30, tzinfo=UTC))  # day 2, 17:00 in Kolkata
+    await sent(ctx, patient_id, MessageKind.PHOTO)
+    clock(ctx).set(datetime(2026, 3, 6, 9, 0, tzinfo=UTC))  # day 4
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+    assert patient is not None
+    photo = await photo_checkins.receive(ctx, patient=patient, media=MediaRef(
+        chat_id=CHAT, message_id=600, kind="photo", file_id=FILE_ID), now=ctx.clock.now())
+    assert photo is not None
+    await photo_checkins.answer(ctx, chat_id=CHAT, checkin_id=photo.id, which="s", value="y",
+                                now=ctx.clock.now())
+    done = await photo_checkins.answer(ctx, chat_id=CHAT, checkin_id=photo.id, which="p",
+                                       value="1", now=ctx.clock.now())
+    assert done.alert is not None and done.alert.kind == "red_flag"
+    assert done.alert.rule_id is not None and "day 4" in done.alert.rule_id
+    assert done.alert.media is not None and "Swollen: <b>yes</b>" in (
+        done.alert.media.caption or "")
+    assert "+91 1" in done.reply and "alerted" in done.reply
+    again = await photo_checkins.answer(ctx, chat_id=CHAT, checkin_id=photo.id, which="p",
+                                        value="9", now=ctx.clock.now())
+    assert again.status == "already"
