@@ -4,8 +4,10 @@ table holds anything that identifies the patient (every table read, not only the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +22,13 @@ from services import course, onboarding, photo_checkins, sessions
 from services.context import AppContext
 from services.patient_settings import forget
 from services.staff_alerts import MediaRef, post_photo, raise_alert
+from storage.database import migrate
 from storage.models import Base, ScheduledMessage
 from storage.patient_data import collect_patient_data
 from storage.repositories import Store
+from testkit.postgres import scratch_database
 from tests.integration.services_support import ALERTS, NOW, REPO, Delivery, enrolled
+from tests.integration.test_storage_migrations import _downgrade, _read
 
 CHAT = 918273645
 LABEL = "Meera Quasimodo"
@@ -245,3 +250,40 @@ async def test_swelling_past_settle_days_in_a_photo_check_in_is_a_red_flag(
     again = await photo_checkins.answer(ctx, chat_id=CHAT, checkin_id=photo.id, which="p",
                                         value="9", now=ctx.clock.now())
     assert again.status == "already"
+
+
+def _migration_round_trip(url: str) -> None:
+    migrate(url)
+    tables = {"bookings", "courses", "outcomes", "photo_checkins", "consents"}
+    asyncio.run(_downgrade(url, "0009"))
+    names = {row[0] for row in asyncio.run(_read(url, _TABLES[url.split(":")[0]]))}
+    assert not names & tables
+    invites = {row[0] for row in asyncio.run(_read(url, _COLUMNS[url.split(":")[0]]))}
+    assert "used_at" in invites and "opened_at" not in invites
+    migrate(url)
+    names = {row[0] for row in asyncio.run(_read(url, _TABLES[url.split(":")[0]]))}
+    assert tables <= names
+
+
+_COLUMNS = {
+    "sqlite+aiosqlite": "SELECT name FROM pragma_table_info('invites')",
+    "postgresql+asyncpg": "SELECT column_name FROM information_schema.columns"
+                          " WHERE table_name = 'invites'",
+}
+_TABLES = {
+    "sqlite+aiosqlite": "SELECT name FROM sqlite_master WHERE type = 'table'",
+    "postgresql+asyncpg": "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+}
+
+
+def test_0012_downgrades_to_0009_and_upgrades_again_on_sqlite(tmp_path: Path) -> None:
+    """Migration 0012 drops its five tables and invites.opened_at going down to 0009, and
+    makes them again going up."""
+    _migration_round_trip(f"sqlite+aiosqlite:///{tmp_path / 'round.db'}")
+
+
+@pytest.mark.postgres
+def test_0012_downgrades_to_0009_and_upgrades_again_on_postgres() -> None:
+    """The same round trip on a fresh PostgreSQL database."""
+    with scratch_database() as url:
+        _migration_round_trip(url)
