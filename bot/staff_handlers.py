@@ -13,6 +13,7 @@ from bot.context import app_context
 from bot.formatting import escape
 from bot.staff_access import audit_ok, day_form, invalid, reply, staff_only, user_id_of
 from bot.staff_patients import (
+    MAX_TIME_WORDS,
     local,
     parse_id,
     patient_command,
@@ -95,7 +96,7 @@ async def reschedule_command(
         zone=escape(ctx.settings.clinic.timezone), day_form=day_form(ctx)
     )
     patient_id = parse_id(args)
-    if patient_id is None or len(args) < 2 or len(args) > 4:
+    if patient_id is None or len(args) < 2 or len(args) > MAX_TIME_WORDS + 1:
         await invalid(update, ctx, "reschedule", usage)
         return
     start = await read_time(update, ctx, args[1:], "reschedule", usage)

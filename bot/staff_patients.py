@@ -25,6 +25,7 @@ from services.staff_admin import (
 )
 
 LABEL_IN_LIST = 60  # characters of a label shown in /patients (full label in /patient)
+MAX_TIME_WORDS = 8  # words a typed session time may take ("day after tomorrow at 4:30 pm")
 # Handler groups: the staff gate for /help and the relay run before everything else.
 
 
@@ -160,20 +161,21 @@ async def read_time(
     update: Update, ctx: AppContext, words: list[str], action: str, usage: str
 ) -> datetime | None:
     """A session time typed after a staff command (clinic zone and date order), or None
-    after answering with what was wrong and the usage."""
+    after answering with what was wrong and the usage (nothing changed)."""
     try:
         return parse_session_time(
             " ".join(words), ctx.zone, ctx.clock.now(), date_order=ctx.settings.clinic.date_order
         )
     except EnrollmentInputError as error:
-        await invalid(update, ctx, action, f"{time_problem(error)}\n{usage}", detail=error.reason)
+        await invalid(update, ctx, action, f"{time_problem(error)} {T.NOTHING_CHANGED}\n{usage}",
+                      detail=error.reason)
         return None
 
 
 def time_problem(error: EnrollmentInputError) -> str:
-    return "That date is more than a year away." if error.reason == "far_time" else (
-        "That is not a time I understand."
-    )
+    """Why the typed time was refused (safe HTML)."""
+    reason = "far_time" if error.reason == "far_time" else str(error.details.get("problem", "bad"))
+    return T.time_problem(reason, str(error.details.get("words", "")))
 
 
 def _message_status(message: MessageRecord) -> str:
@@ -191,7 +193,7 @@ async def session_command(
 ) -> None:
     args = context.args or []
     patient_id = parse_id(args)
-    if patient_id is None or len(args) > 4:
+    if patient_id is None or len(args) > MAX_TIME_WORDS + 1:
         await invalid(update, ctx, "session", T.SESSION_USAGE)
         return
     start = await read_time(update, ctx, args[1:], "session", T.SESSION_USAGE)

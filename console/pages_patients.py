@@ -3,13 +3,13 @@ cancel, reschedule, new session (staff), export (admins)."""
 
 from __future__ import annotations
 
-from console.web import Page
+from markupsafe import Markup
+
+from console.web import Page, time_problem_markup
 from services import console_patients as patients
 from services.console_config import CONSOLE_PATH
 from services.enrollment import EnrollmentInputError
 
-TIME_PROBLEM = ("The time could not be read. Type it like 2026-12-15 10:00, 15/12/2026 10:00, "
-                "today 16:30 or tomorrow 10am (clinic time).")
 DONE = {
     "cancelled": "Care cancelled: nothing more will be sent.",
     "cancelled_told": "Care cancelled: the patient is being told, and nothing else will be sent.",
@@ -41,8 +41,10 @@ class PatientHandler(Page):
         done = DONE.get(self.get_query_argument("done", ""), "")
         await self.show_patient(int(patient_id), notice=done)
 
-    async def show_patient(self, patient_id: int, *, notice: str = "", problem: str = "",
-                           status: int = 200) -> None:
+    async def show_patient(self, patient_id: int, *, notice: str = "",
+                           problem: str | Markup = "", status: int = 200,
+                           typed: dict[str, str] | None = None) -> None:
+        """The patient's page; `typed`: what a refused form held, shown in it again."""
         found = await patients.timeline(self.ctx, patient_id)
         if found is None:
             self.set_status(404)
@@ -51,7 +53,7 @@ class PatientHandler(Page):
         self.set_status(status)
         zone = patients.patient_zone_of(self.ctx, found.patient)
         self.show("patient.html", title=f"Patient #{patient_id}", active="patients", t=found,
-                  patient_zone=zone, notice=notice, problem=problem)
+                  patient_zone=zone, notice=notice, problem=problem, typed=typed or {})
 
 
 class PatientActionHandler(PatientHandler):
@@ -65,11 +67,13 @@ class PatientActionHandler(PatientHandler):
             return
         try:
             notice = await self._act(number, action, staff)
-        except EnrollmentInputError:
-            await self.show_patient(number, problem=TIME_PROBLEM, status=400)
+        except EnrollmentInputError as error:
+            await self.show_patient(number, problem=time_problem_markup(self.ctx, error),
+                                    status=400, typed={action: self.field("when")})
             return
         if notice.startswith("!"):
-            await self.show_patient(number, problem=notice[1:], status=400)
+            await self.show_patient(number, problem=notice[1:], status=400,
+                                    typed={action: self.field("when")})
             return
         self.redirect(f"{CONSOLE_PATH}/patients/{number}?done={notice}", status=303)
 

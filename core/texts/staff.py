@@ -3,6 +3,8 @@ the command menus and help lines: core/texts/commands.py."""
 
 from __future__ import annotations
 
+import html
+
 from core.texts.commands import STAFF_COMMANDS, help_lines
 
 
@@ -24,25 +26,74 @@ WRONG_CHAT = (
     "Staff commands work in a private chat with me or in the staff group, so that patient "
     "labels and invite links stay there."
 )
+NOTHING_CHANGED = "Nothing was changed."
 EDIT_NOT_APPLIED = "Edits are not applied: send the command or reply again as a new message."
 
 # --- /enroll ---------------------------------------------------------------------------
 ENROLL_USAGE = (
-    "Usage: <code>/enroll &lt;protocol-id&gt; [time] [label…]</code>\n"
-    "Time in clinic time ({zone}), e.g. <code>2026-12-15 10:00</code>, "
-    "<code>15/12/2026 10:00</code>, <code>tomorrow 10am</code>, <code>16:30</code>; "
-    "without it the session is now.\n"
-    "Protocols: {protocols}\n"
+    "Usage: <code>/enroll &lt;procedure&gt; [time] [label…]</code>\n"
+    "The procedure by its id or a word of it (<code>face</code>); the time in clinic time "
+    "({zone}), e.g. <code>next monday 10:30</code>, <code>tomorrow 11</code>, "
+    "<code>15/12/2026 10:00</code>; without it the session is now.\n"
+    "Procedures: {protocols}\n"
     "Or send /enroll alone for a guided enrollment."
 )
-ENROLL_UNKNOWN_PROTOCOL = "Unknown protocol <code>{given}</code>. Valid ids: {protocols}"
-ENROLL_BAD_TIME = "That is not a time I understand. {hint}"
-ENROLL_FAR_TIME = "That date is more than a year away from today; please check it. {hint}"
-TIME_HINT = (
-    "Type the session as YYYY-MM-DD HH:MM, {day_form} HH:MM, <code>today 16:30</code>, "
-    "<code>tomorrow 10am</code>, or a time alone for today (<code>16:30</code>, "
-    "<code>4pm</code>), in clinic time ({zone}); e.g. <code>{example}</code>."
+ENROLL_UNKNOWN_PROTOCOL = (
+    "Unknown procedure <code>{given}</code>: nothing was created. Procedures: {protocols}"
 )
+ENROLL_DID_YOU_MEAN = (
+    "Unknown procedure <code>{given}</code>: nothing was created. Did you mean "
+    "<code>{suggestion}</code> ({name})? Send the command again with it."
+)
+ENROLL_WHICH_PROTOCOL = (
+    "<code>{given}</code> could be {candidates}: nothing was created. Type more of the id."
+)
+ENROLL_BAD_TIME = "{problem} Nothing was created.\n{hint}"
+ENROLL_BAD_TIME_AGAIN = "{problem} Type it again (or /cancel_enroll).\n{hint}"
+ENROLL_LABEL_FIRST = (
+    "If those words begin the label, write the time first, or now: "
+    "<code>/enroll {protocol} now {rest}</code>"
+)
+ENROLL_FAR_TIME = "That date is more than a year away from today; please check it. {hint}"
+# The ways to type a session time (core/session_time.py), for every reply to one that
+# could not be read, in the bot and the console.
+TIME_FORMS = (
+    "<code>next monday 10:30</code>, <code>friday 5pm</code>, <code>tomorrow 11</code>, "
+    "<code>in 2 days 10am</code>, <code>today 16:30</code>, YYYY-MM-DD HH:MM, "
+    "{day_form} HH:MM, or a time alone for today (<code>16:30</code>, <code>4pm</code>)"
+)
+TIME_HINT = (
+    "Type the session like " + TIME_FORMS + ", in clinic time ({zone}); e.g. "
+    "<code>{example}</code>."
+)
+# Why a typed time was refused (core.session_time.SessionTimeError.reason); {words} is
+# what it was about, escaped.
+TIME_PROBLEMS = {
+    "bad": "I could not read “{words}” as a time.",
+    "unread": "I could not read “{words}” as a time.",
+    "far_time": "That date is more than a year away from today; please check it.",
+    "no_time": "“{words}” needs a time of day too (e.g. <code>{words} 10:30</code>).",
+    "ambiguous_hour": (
+        "“{words}” could be morning or evening: write <code>{words}am</code>, "
+        "<code>{words}pm</code> or the 24-hour time."
+    ),
+    "ambiguous_day": (
+        "Is the day in “{words}” part of the time, or the start of the label? Put the day "
+        "first (<code>monday 10:00 …</code>), or <code>today</code> before the time."
+    ),
+    "number_first": (
+        "Is “{words}” the hour or the start of the label? Write the hour as "
+        "<code>{words}:00</code>, <code>{words}am</code> or <code>{words}pm</code>."
+    ),
+}
+
+
+def time_problem(reason: str, words: str) -> str:
+    """Why a typed time was refused, as safe HTML (`words` escaped here)."""
+    template = TIME_PROBLEMS.get(reason) or TIME_PROBLEMS["bad"]
+    return template.format(words=html.escape(words.strip() or "that"))
+
+
 ENROLL_LABEL_TOO_LONG = "The label is too long ({length} characters; at most {limit})."
 ENROLL_PICK_PROTOCOL = "Which procedure? (send /cancel_enroll to stop)"
 ENROLL_PICK_TIME = (
@@ -105,8 +156,8 @@ CANCEL_DONE = (
 CANCEL_NOTHING = "Patient #{id} has nothing to cancel."
 
 RESCHEDULE_USAGE = (
-    "Usage: <code>/reschedule &lt;id&gt; &lt;time&gt;</code>, time as YYYY-MM-DD HH:MM, "
-    "{day_form} HH:MM or <code>tomorrow 10am</code> (clinic time, {zone})"
+    "Usage: <code>/reschedule &lt;id&gt; &lt;time&gt;</code>, the time like " + TIME_FORMS
+    + " (clinic time, {zone})"
 )
 RESCHEDULE_NO_ENROLLMENT = "Patient #{id} has no enrollment that can be rescheduled."
 RESCHEDULE_DONE = (
@@ -195,8 +246,8 @@ MYID_CHAT = (
 # --- /session ------------------------------------------------------------------------------
 SESSION_USAGE = (
     "Usage: <code>/session &lt;id&gt; [time]</code>: a new session of the patient's procedure "
-    "(time as for /enroll, default now). Its care starts; the earlier session's pending "
-    "messages are cancelled as superseded."
+    "(time as for /enroll, e.g. <code>next monday 10:30</code>; default now). Its care "
+    "starts; the earlier session's pending messages are cancelled as superseded."
 )
 SESSION_NOT_FOUND = "No patient #{id}."
 SESSION_NOT_JOINED = (

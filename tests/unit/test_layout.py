@@ -1,5 +1,5 @@
 """The layout rules that import-linter does not cover: no import cycle between files, no
-module over 400 lines, and a core that reads neither the clock nor files."""
+module over 800 lines, and a core that reads neither the clock nor files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "storage", "jobs", "services", "ops", "bot", "console", "app")
-MAX_LINES = 400
+MAX_LINES = 800
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -86,7 +86,7 @@ def _python_files() -> list[Path]:
 
 
 @pytest.mark.parametrize("path", _python_files(), ids=lambda p: str(p.relative_to(REPO)))
-def test_no_module_over_400_lines(path: Path) -> None:
+def test_no_module_over_800_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(REPO)} has {lines} lines"
 
