@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
-from bot import edits, relay, staff_cases, staff_console, staff_enroll
+from bot import edits, relay, staff_cases, staff_console, staff_enroll, staff_names
 from bot.context import app_context
 from bot.formatting import escape
 from bot.staff_access import audit_ok, day_form, invalid, reply, staff_only, user_id_of
@@ -26,6 +26,7 @@ from core.texts import staff as T
 from core.texts.commands import STAFF_COMMANDS
 from services.console_patients import tell_patient_cancelled
 from services.context import AppContext
+from services.onboarding import patient_for_chat
 from services.staff_admin import (
     add_staff,
     cancel_patient,
@@ -35,12 +36,14 @@ from services.staff_admin import (
     reschedule_patient,
     stats,
 )
+from services.staff_directory import find_username, names_for
 
 EARLY_GROUP = -1
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the staff handlers (and the alert-chat relay) to `application`."""
+    staff_names.register(application)  # group -2: names noted before anything acts
     edits.register(application)
     application.add_handler(CommandHandler("help", staff_help), group=EARLY_GROUP)
     relay.register(application, group=EARLY_GROUP)
@@ -149,28 +152,48 @@ async def staff_command(
     args = context.args or []
     if [a.lower() for a in args] == ["list"]:
         admins, others = await list_staff(ctx)
+        names = await names_for(ctx, [*admins, *others])
         await reply(update, T.STAFF_LIST.format(
-            admins=", ".join(map(str, admins)) or "—", staff=", ".join(map(str, others)) or "—",
-        ))
+            admins=T.staff_roster(admins, names), staff=T.staff_roster(others, names)))
         return
-    target = parse_id(args[1:]) if len(args) == 2 else None
-    if target is None or args[0].lower() not in ("add", "remove"):
+    if len(args) != 2 or args[0].lower() not in ("add", "remove"):
         await invalid(update, ctx, "staff", T.STAFF_USAGE)
         return
+    target = await _staff_target(update, ctx, args[1])
+    if target is None:
+        return
     admin_id = user_id_of(update) or 0
+    names = await names_for(ctx, [target])
+    who = T.named_user(target, names)
     if args[0].lower() == "add":
         added = await add_staff(ctx, target, admin_id=admin_id)
-        await reply(update, (T.STAFF_ADDED if added else T.STAFF_ALREADY).format(user_id=target))
+        await reply(update, (T.STAFF_ADDED if added else T.STAFF_ALREADY).format(who=who))
         await staff_console.set_console_button(context.bot, ctx, target, staff=True)
         return
     if target in ctx.settings.staff.admin_ids:
-        await invalid(update, ctx, "staff", T.STAFF_IS_ADMIN.format(user_id=target),
+        await invalid(update, ctx, "staff", T.STAFF_IS_ADMIN.format(who=who),
                       detail=f"user:{target} settings admin")
         return
     removed = await remove_staff(ctx, target, admin_id=admin_id)
-    await reply(update, (T.STAFF_REMOVED if removed else T.STAFF_NOT_FOUND).format(user_id=target))
+    await reply(update, (T.STAFF_REMOVED if removed else T.STAFF_NOT_FOUND).format(who=who))
     if removed:
         await staff_console.set_console_button(context.bot, ctx, target, staff=False)
+
+
+async def _staff_target(update: Update, ctx: AppContext, typed: str) -> int | None:
+    """The user id `/staff add|remove` names: a number, or an @username the bot has seen
+    (None after saying why not)."""
+    if typed.startswith("@"):
+        seen = await find_username(ctx, typed)
+        if seen is None:
+            await invalid(update, ctx, "staff", T.STAFF_UNSEEN.format(username=escape(typed[:40])),
+                          detail="username not seen")
+            return None
+        return seen.user_id
+    target = parse_id([typed])
+    if target is None:
+        await invalid(update, ctx, "staff", T.STAFF_USAGE)
+    return target
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -179,13 +202,20 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anyone: their user id, and in a group the chat id (what first set-up needs)."""
+    """Anyone: their user id, and in a group the chat id (what first set-up needs). Someone
+    asking in private who is no patient may be staff to be: their name is noted, so that
+    `/staff add @username` finds them."""
     lines = []
-    if update.effective_user is not None:
-        lines.append(T.MYID_USER.format(user_id=update.effective_user.id))
+    user = update.effective_user
+    if user is not None:
+        lines.append(T.MYID_USER.format(user_id=user.id))
     chat = update.effective_chat
     if chat is not None and chat.type != "private":
         lines.append(T.MYID_CHAT.format(chat_id=chat.id))
+    if user is not None and chat is not None and chat.type == "private":
+        ctx = app_context(context)
+        if await patient_for_chat(ctx, chat.id) is None:
+            await staff_names.remember(ctx, user)
     if lines:
         await reply(update, "\n".join(lines))
 

@@ -15,6 +15,7 @@ ladder; being rows, they survive a restart.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from core.texts.alerts import (
 )
 from services.context import AppContext
 from services.staff_admin import audit, is_staff
+from services.staff_directory import display_names
 from storage.repositories import Store
 
 
@@ -126,11 +128,13 @@ def clock_text(ctx: AppContext, at: datetime | None) -> str | None:
     return None if at is None else at.astimezone(ctx.settings.clinic.zone).strftime("%d %b %H:%M")
 
 
-def status_block(ctx: AppContext, case: EscalationRecord) -> str:
+def status_block(ctx: AppContext, case: EscalationRecord,
+                 names: Mapping[int, str] | None = None) -> str:
     return case_status_lines(
         status=case.status, acknowledged_by=case.acknowledged_by,
         acknowledged_at=clock_text(ctx, case.acknowledged_at), resolved_by=case.resolved_by,
         resolved_at=clock_text(ctx, case.closed_at), assigned_to=case.assigned_to,
+        names=names,
     )
 
 
@@ -141,6 +145,8 @@ async def card_text(ctx: AppContext, case: EscalationRecord) -> str:
         enrollment = (
             None if case.enrollment_id is None else await store.enrollments.get(case.enrollment_id)
         )
+        names = await display_names(
+            store, (case.acknowledged_by, case.resolved_by, case.assigned_to))
     protocol = ctx.content.protocols.get(enrollment.protocol_id) if enrollment else None
     name = protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else None
     text = compose_alert(AlertFacts(
@@ -149,7 +155,7 @@ async def card_text(ctx: AppContext, case: EscalationRecord) -> str:
         rule_id=case.rule_id, protocol_id=enrollment.protocol_id if enrollment else None,
         protocol_name=name, enrollment_id=enrollment.id if enrollment else None,
     ), in_topic=patient is not None and patient.staff_topic_id is not None)
-    return text + status_block(ctx, case)
+    return text + status_block(ctx, case, names)
 
 
 async def schedule_ladder(

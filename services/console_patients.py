@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from services.staff_admin import (
     cancel_patient,
     reschedule_patient,
 )
+from services.staff_directory import display_names
 from storage import console_queries as q
 from storage import console_writes as writes
 from storage.patient_data import collect_patient_data, patient_target
@@ -107,6 +108,7 @@ class PatientTimeline:
     notices: tuple[MessageRecord, ...] = ()  # to the patient, outside any plan (a cancel notice)
     cases: tuple[EscalationRecord, ...]
     history: tuple[AuditRecord, ...]  # who did what to this patient, newest first
+    staff: dict[int, str] = field(default_factory=dict)  # the history's staff, by name
 
 
 def why(message: MessageRecord) -> str | None:
@@ -140,6 +142,7 @@ async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
         history = await q.audit_for_patient(
             store.session, patient_target(patient_id), patient.created_at
         )
+        staff = await display_names(store, {a.actor_id for a in history})
     by_enrollment: dict[int, list[PlanLine]] = {e.id: [] for e in enrollments}
     alerts: list[MessageRecord] = []
     notices: list[MessageRecord] = []
@@ -159,6 +162,7 @@ async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
         patient=patient,
         plans=tuple((e, tuple(by_enrollment[e.id])) for e in enrollments),
         alerts=tuple(alerts), notices=tuple(notices), cases=cases, history=history,
+        staff=staff,
     )
 
 

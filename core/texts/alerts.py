@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from core.texts.staff import staff_member
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on one message
 
@@ -29,6 +31,12 @@ ALERT_FOOTER_TOPIC = (
     "\n\n<i>Write in this topic to answer the patient; start a line with ! for a note "
     "that stays here.</i>"
 )
+# The same case shown anywhere but on its card (/case, in a private chat or not): the
+# patient is answered from the card or the topic, never from this copy.
+ALERT_FOOTER_ELSEWHERE = (
+    "\n\n<i>To answer the patient, reply to the case's card in the staff group (or write "
+    "in the patient's topic there).</i>"
+)
 # A later message of a patient whose case is still open: posted under this heading.
 ALERT_JOINED = "➕ <b>Joins case #{case_id}</b> · patient #{patient_id}"
 
@@ -38,23 +46,29 @@ BUTTON_RESOLVE = "✅ Resolve"
 BUTTON_ASSIGN = "🙋 Assign to me"
 
 
-def staff_name(user_id: int | None) -> str:
-    """How a staff member is shown on a card: their user id (names are not stored)."""
-    return "the team" if user_id is None else f"staff {user_id}"
+def staff_name(user_id: int | None, names: Mapping[int, str] | None = None) -> str:
+    """How a staff member is shown on a card (safe HTML): their name and @username as the
+    bot last saw them ("Anita (@anita_k)"); "the team" when nobody is named."""
+    if user_id is None:
+        return "the team"
+    return html.escape(staff_member(user_id, names or {}))
 
 
 def case_status_lines(
     *, status: str, acknowledged_by: int | None, acknowledged_at: str | None,
     resolved_by: int | None, resolved_at: str | None, assigned_to: int | None,
+    names: Mapping[int, str] | None = None,
 ) -> str:
-    """The card's status block ("" while open and unassigned); times already formatted."""
+    """The card's status block ("" while open and unassigned); times already formatted,
+    `names` how each staff member is shown (services.staff_directory.display_names)."""
     lines = []
     if acknowledged_at is not None:
-        lines.append(f"👀 Acknowledged by {staff_name(acknowledged_by)} at {acknowledged_at}")
+        lines.append(
+            f"👀 Acknowledged by {staff_name(acknowledged_by, names)} at {acknowledged_at}")
     if assigned_to is not None:
-        lines.append(f"🙋 Assigned to {staff_name(assigned_to)}")
+        lines.append(f"🙋 Assigned to {staff_name(assigned_to, names)}")
     if status == "resolved" and resolved_at is not None:
-        lines.append(f"✅ Resolved by {staff_name(resolved_by)} at {resolved_at}")
+        lines.append(f"✅ Resolved by {staff_name(resolved_by, names)} at {resolved_at}")
     return "\n\n" + "\n".join(lines) if lines else ""
 
 
@@ -76,6 +90,14 @@ PATIENT_NOTICES = {
     "stopped": "⏹ Patient #{patient_id} stopped the messages.",
     "forgot": "🗑 Patient #{patient_id} erased their data; this topic is closed.",
 }
+
+
+def away_from_card(card: str) -> str:
+    """A card's text for showing elsewhere (/case): its footer says where to answer."""
+    for footer in (ALERT_FOOTER_TOPIC, ALERT_FOOTER):
+        if footer in card:
+            return card.replace(footer, ALERT_FOOTER_ELSEWHERE, 1)
+    return card
 
 
 def compose_realert(*, case_id: int, patient_id: int | None, minutes: float) -> str:

@@ -4,6 +4,7 @@ the command menus and help lines: core/texts/commands.py."""
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 from core.texts.commands import STAFF_COMMANDS, help_lines
 
@@ -210,17 +211,30 @@ def stats_cases(
                               p90=duration(p90))
 
 STAFF_USAGE = (
-    "Usage: <code>/staff add &lt;user-id&gt;</code>, <code>/staff remove &lt;user-id&gt;</code> "
-    "or <code>/staff list</code> (anyone can learn their id with /myid)"
+    "Usage: <code>/staff add @username</code> or <code>/staff add &lt;user-id&gt;</code>, "
+    "<code>/staff remove @username|&lt;user-id&gt;</code>, or <code>/staff list</code> "
+    "(anyone can learn their id with /myid)"
 )
-STAFF_LIST = (
-    "<b>Staff</b>\nAdmins (settings file): {admins}\nStaff added with /staff add: {staff}"
+STAFF_LIST = "<b>Staff</b>\nAdmins (settings file): {admins}\nStaff added with /staff add: {staff}"
+STAFF_ADDED = "{who} is now staff."
+STAFF_ALREADY = "{who} is already staff."
+STAFF_REMOVED = "{who} is no longer staff."
+STAFF_NOT_FOUND = "{who} is not (or no longer) staff."
+STAFF_IS_ADMIN = "{who} is an admin from the settings file; remove them there."
+STAFF_UNSEEN = (
+    "I have not seen {username} yet, so I do not know their user id. Ask them to send "
+    "/myid to me in a private chat (or to write in the staff group), then try again; or "
+    "use the number /myid tells them: <code>/staff add &lt;user-id&gt;</code>."
 )
-STAFF_ADDED = "User {user_id} is now staff."
-STAFF_ALREADY = "User {user_id} is already staff."
-STAFF_REMOVED = "User {user_id} is no longer staff."
-STAFF_NOT_FOUND = "User {user_id} is not (or no longer) staff."
-STAFF_IS_ADMIN = "User {user_id} is an admin from the settings file; remove them there."
+
+
+def staff_roster(user_ids: list[int], names: Mapping[int, str]) -> str:
+    """/staff list's line: each member by name with their id (for /staff remove)."""
+    return ", ".join(
+        f"{html.escape(staff_member(user_id, names))} · <code>{user_id}</code>"
+        for user_id in user_ids
+    ) or "—"
+
 
 # --- relay -------------------------------------------------------------------------------
 RELAY_ALREADY = (
@@ -306,10 +320,33 @@ def case_age(seconds: float) -> str:
     return f"{minutes // (24 * 60)} d"
 
 
-def case_holder(status: str, acknowledged_by: int | None, assigned_to: int | None) -> str:
-    """Who holds a case, for /cases."""
+def person(name: str, username: str | None) -> str:
+    """How a staff member is shown, plain text: "Anita (@anita_k)", "Anita", "@anita_k"
+    ("" when Telegram gave neither)."""
+    name = " ".join(name.split())
+    if name and username:
+        return f"{name} (@{username})"
+    return name or (f"@{username}" if username else "")
+
+
+def staff_member(user_id: int, names: Mapping[int, str]) -> str:
+    """A staff member by name (plain text); "user #1002" only for someone the bot has
+    never seen write (before names were noted)."""
+    return names.get(user_id) or f"user #{user_id}"
+
+
+def named_user(user_id: int, names: Mapping[int, str]) -> str:
+    """A user with their id, safe HTML: "Anita (@anita_k), user 2000" or "User 2000"."""
+    name = names.get(user_id)
+    return f"{html.escape(name)}, user {user_id}" if name else f"User {user_id}"
+
+
+def case_holder(status: str, acknowledged_by: int | None, assigned_to: int | None,
+                names: Mapping[int, str] | None = None) -> str:
+    """Who holds a case, for /cases (safe HTML)."""
+    known = names or {}
     if assigned_to is not None:
-        return f"held by {assigned_to}"
-    if status == "acknowledged":
-        return f"acknowledged by {acknowledged_by}"
+        return f"held by {html.escape(staff_member(assigned_to, known))}"
+    if status == "acknowledged" and acknowledged_by is not None:
+        return f"acknowledged by {html.escape(staff_member(acknowledged_by, known))}"
     return "<b>nobody yet</b>"

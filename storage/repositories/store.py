@@ -16,6 +16,7 @@ from storage.repositories.invites import InviteRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.patients import PatientRepository
 from storage.repositories.staff import StaffRepository
+from storage.repositories.telegram_users import TelegramUserRepository
 
 
 class Repositories:
@@ -33,6 +34,7 @@ class Repositories:
         self.audit = AuditRepository(session)
         self.inbound = InboundUpdateRepository(session)
         self.console_tokens = ConsoleTokenRepository(session)
+        self.telegram_users = TelegramUserRepository(session)
 
 
 class Store(Repositories):

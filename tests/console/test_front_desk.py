@@ -1,14 +1,14 @@
-"""The console at the front desk (issue 21): times as staff type them, what was typed kept
-after a refusal, on SQLite and PostgreSQL."""
+"""The console at the front desk (issue 21), on SQLite and PostgreSQL: times as staff type
+them and what was typed kept after a refusal; staff by name."""
 
 from __future__ import annotations
 
 import httpx
 
 from storage.repositories import Store
-from tests.console.conftest import STAFF
+from tests.console.conftest import ADMIN, STAFF
 from tests.console.support import Console, enroll_form_token, sign_in
-from tests.integration.services_support import joined
+from tests.integration.services_support import NOW, joined
 
 
 async def test_relative_times_move_the_session(console: Console,
@@ -44,3 +44,30 @@ async def test_a_refused_time_keeps_what_was_typed(console: Console,
     assert page.status_code == 400 and "morning or evening" in page.text
     assert 'value="friday 5"' in page.text and 'value="Sunita Devi"' in page.text
     assert 'value="micro-mesotherapy-hair" selected' in page.text
+
+
+async def test_today_names_who_holds_each_case(console: Console,
+                                               client: httpx.AsyncClient) -> None:
+    """Today says "Acknowledged by Anita (@anita_k)." and "Assigned to you." (never
+    "1002yours"), and the header names who is signed in."""
+    ctx = console.ctx
+    patient_id = await joined(ctx)
+    async with Store(ctx.sessions) as store:
+        await store.telegram_users.seen(STAFF, "Anita", "anita_k", NOW)
+        await store.telegram_users.seen(ADMIN, "Dr Rao", None, NOW)
+        mine = await store.escalations.open(patient_id=patient_id, enrollment_id=None,
+                                            kind="handoff", rule_id=None, patient_text="?",
+                                            now=NOW)
+        theirs = await store.escalations.open(patient_id=patient_id, enrollment_id=None,
+                                              kind="handoff", rule_id=None,
+                                              patient_text="?", now=NOW)
+        await store.escalations.acknowledge(mine.id, ADMIN, NOW)
+        await store.escalations.assign(mine.id, STAFF)
+        await store.escalations.acknowledge(theirs.id, STAFF, NOW)
+        await store.escalations.assign(theirs.id, ADMIN)
+    await sign_in(console, client, STAFF)
+    page = (await client.get(console.url + "/console/")).text
+    assert "Acknowledged by Dr Rao." in page and "Assigned to you." in page
+    assert "Acknowledged by Anita (@anita_k)." in page and "Assigned to Dr Rao." in page
+    assert '<span class="who">Anita (@anita_k)</span>' in page
+    assert "yours" not in page and f"{STAFF}" not in page.split("</header>", 1)[1]

@@ -165,7 +165,7 @@ async def test_today_acknowledges_and_assigns_cases(console: Console, client: ht
     assert (case.acknowledged_by, case.assigned_to) == (STAFF, STAFF)
     assert [(e.actor_id, e.outcome) for e in events] == [(STAFF, "ok")]
     page = await client.get(console.url + "/console/")
-    assert "yours" in page.text and f"/console/cases/{case_id}/assign" not in page.text
+    assert "Assigned to you" in page.text and f"/console/cases/{case_id}/assign" not in page.text
     no_csrf = await client.post(f"{console.url}/console/cases/{case_id}/assign", data={})
     assert no_csrf.status_code in (400, 403)
 
