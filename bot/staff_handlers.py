@@ -8,7 +8,16 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
-from bot import edits, relay, staff_cases, staff_console, staff_enroll, staff_names
+from bot import (
+    edits,
+    relay,
+    staff_cancel,
+    staff_cases,
+    staff_console,
+    staff_enroll,
+    staff_names,
+    staff_returning,
+)
 from bot.context import app_context
 from bot.formatting import escape
 from bot.staff_access import audit_ok, day_form, invalid, reply, staff_only, user_id_of
@@ -24,12 +33,10 @@ from bot.staff_patients import (
 from core.local_time import format_session
 from core.texts import staff as T
 from core.texts.commands import STAFF_COMMANDS
-from services.console_patients import tell_patient_cancelled
 from services.context import AppContext
 from services.onboarding import patient_for_chat
 from services.staff_admin import (
     add_staff,
-    cancel_patient,
     is_staff,
     list_staff,
     remove_staff,
@@ -49,6 +56,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     relay.register(application, group=EARLY_GROUP)
     staff_enroll.register(application)  # /enroll: a conversation, not a plain handler
     staff_cases.register(application)  # case-card buttons
+    staff_cancel.register(application)  # /cancel's Yes / No and Undo buttons
+    staff_returning.register(application)  # "Add to #4" / "Keep apart"
     for command in STAFF_COMMANDS:
         if command.name != "enroll":
             application.add_handler(CommandHandler(command.name, HANDLERS[command.name]))
@@ -61,33 +70,6 @@ async def staff_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     await reply(update, T.staff_help())
     raise ApplicationHandlerStop
-
-
-@staff_only("cancel")
-async def cancel_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
-) -> None:
-    patient_id = parse_id(context.args)
-    if patient_id is None or len(context.args or []) != 1:
-        await invalid(update, ctx, "cancel", T.CANCEL_USAGE)
-        return
-    result = await cancel_patient(ctx, patient_id, staff_id=user_id_of(update) or 0)
-    if result is None:
-        await invalid(update, ctx, "cancel", T.PATIENT_NOT_FOUND.format(id=patient_id),
-                      detail=f"patient:{patient_id} not found")
-        return
-    if not result.enrollments:
-        await reply(update, T.CANCEL_NOTHING.format(id=patient_id))
-        return
-    await reply(
-        update,
-        T.CANCEL_DONE.format(
-            id=patient_id, enrollments=result.enrollments, messages=result.messages
-        ),
-    )
-    # The patient deserves to know why the reminders stopped: told through the outbox, as
-    # the console does (retried, paced, kept out of their quiet hours).
-    await tell_patient_cancelled(ctx, patient_id, result)
 
 
 @staff_only("reschedule")
@@ -229,7 +211,8 @@ HANDLERS = {
     "invite": staff_enroll.invite_command,
     "patients": patients_command,
     "patient": patient_command,
-    "cancel": cancel_command,
+    "cancel": staff_cancel.cancel_command,
+    "undo": staff_cancel.undo_command,
     "reschedule": reschedule_command,
     "session": session_command,
     "stats": stats_command,

@@ -93,8 +93,9 @@ async def patients_command(
             T.PATIENT_LINE.format(
                 id=row.patient.id,
                 label=label_of(row.patient, LABEL_IN_LIST),
-                protocol=escape(row.enrollment.protocol_id) if row.enrollment else "—",
-                status=row.patient.status,
+                protocol=escape(_protocol_name(ctx, row.enrollment.protocol_id))
+                if row.enrollment else "—",
+                status=row.status,
                 next=_both_zones(row.next_due, row.patient, ctx),
             )
         )
@@ -123,10 +124,12 @@ async def patient_command(
     zone = patient_zone(patient.timezone, ctx.settings)
     lines = [
         T.PATIENT_HEADER.format(
-            id=patient.id, label=label_of(patient), status=patient.status,
+            id=patient.id, label=label_of(patient), status=detail.status,
             language=escape(patient.language), zone=escape(patient.timezone),
         )
     ]
+    if detail.merged_into is not None:
+        lines.append(T.PATIENT_MERGED.format(id=detail.merged_into))
     for enrollment, messages in detail.plans:
         lines.append(
             T.PATIENT_ENROLLMENT.format(
@@ -201,7 +204,9 @@ async def session_command(
         return
     result = await new_session(ctx, patient_id, start, staff_id=user_id_of(update) or 0)
     if result.problem is not None:
-        text = T.SESSION_NOT_FOUND if result.problem == "no_patient" else T.SESSION_NOT_JOINED
+        text = {"no_patient": T.SESSION_NOT_FOUND,
+                "cancelled_before_joining": T.SESSION_CANCELLED_BEFORE_JOINING,
+                }.get(result.problem, T.SESSION_NOT_JOINED)
         await invalid(update, ctx, "session", text.format(id=patient_id),
                       detail=f"patient:{patient_id} {result.problem}")
         return
@@ -210,4 +215,4 @@ async def session_command(
         id=patient_id, number=result.session_number,
         session=format_session(result.session_start, ctx.zone), planned=result.planned,
         superseded=result.superseded_messages,
-    ))
+    ) + (" " + T.SESSION_RESUMED if result.resumed else ""))

@@ -29,6 +29,10 @@ REPEAT_NO_CODE = ("This form was already sent, so no new patient was created. It
 UNKNOWN_OUTCOME = "Look for the patient under Patients."
 STATES = {
     "waiting": "Waiting for the patient to scan the code and say yes…",
+    "held": "The phone that scanned it is already another patient's chat: staff are asked in "
+            "the staff chat to add this procedure to that patient or keep them apart.",
+    "apart": "Kept apart from the patient whose chat scanned it: this invitation still "
+             "waits; /invite <patient id> in the bot makes a new link.",
     "joined": "Joined: the patient said yes and their care has started.",
     "closed": "This invitation was cancelled.",
     "unknown": "No such invitation.",

@@ -11,8 +11,12 @@ from services.console_config import CONSOLE_PATH
 from services.enrollment import EnrollmentInputError
 
 DONE = {
-    "cancelled": "Care cancelled: nothing more will be sent.",
-    "cancelled_told": "Care cancelled: the patient is being told, and nothing else will be sent.",
+    "cancelled": "Care cancelled: nothing more will be sent. It can be undone for a day.",
+    "cancelled_told": "Care cancelled: the patient is being told, and nothing else will be "
+                      "sent. It can be undone for a day.",
+    "undone": "The cancel is undone: the care is back as it was, planned again from now.",
+    "undone_told": "The cancel is undone: the care is back, planned again from now, and the "
+                   "patient is told their reminders are back on.",
     "nothing": "There was no live plan to cancel.",
     "rescheduled": "Session moved; pending messages re-planned.",
     "session": "New session recorded; its care has started.",
@@ -20,6 +24,14 @@ DONE = {
 SESSION_PROBLEMS = {
     "no_patient": "There is no such patient.",
     "not_joined": "The patient has not joined yet: reschedule the invited session instead.",
+    "cancelled_before_joining": "The invitation was cancelled before the patient joined: "
+                                "undo the cancel (within a day), or enroll them again.",
+}
+UNDO_PROBLEMS = {
+    "none": "There is no cancel to undo.",
+    "too_late": "The cancel is more than a day old: record a new session instead.",
+    "changed": "There has been a new session or invitation since the cancel: not undone.",
+    "gone": "The patient has stopped messages or erased their data since: nothing to undo.",
 }
 
 
@@ -87,6 +99,11 @@ class PatientActionHandler(PatientHandler):
             if not cancelled.enrollments:
                 return "nothing"
             return "cancelled_told" if cancelled.notify_chat_id is not None else "cancelled"
+        if action == "undo":
+            undone = await patients.undo(self.ctx, patient_id, staff_id=staff)
+            if undone.outcome != "ok":
+                return "!" + UNDO_PROBLEMS.get(undone.outcome, UNDO_PROBLEMS["none"])
+            return "undone_told" if undone.told else "undone"
         if action == "reschedule":
             moved = await patients.reschedule(self.ctx, patient_id, when, staff_id=staff)
             if moved is None:

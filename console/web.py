@@ -182,6 +182,9 @@ class Page(tornado.web.RequestHandler):
             "csrf": csrf_for_session(self.session_token) if self.session_token else "",
             "clinic": ctx.settings.clinic.name if ctx else "",
             "zone": ctx.zone if ctx else None,
+            # Procedures by their display name (staff read English), never by their id.
+            "procedures": {pid: p.name.get("en", ctx.settings.clinic.default_language)
+                           for pid, p in ctx.content.protocols.items()} if ctx else {},
             "active": "",
             "status": 200,
         }

@@ -33,10 +33,18 @@ def not_modelled(name: str | None) -> bool:
 def label_contains(session: AsyncSession, text: str) -> ColumnElement[bool]:
     """The label contains `text` anywhere, in any case."""
     needle = text.strip()
-    if len(needle) >= TRIGRAM and session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if len(needle) >= TRIGRAM and dialect == "sqlite":
         # An FTS5 phrase: the trigram tokenizer matches it as a substring, case-folded.
         phrase = '"' + needle.replace('"', '""') + '"'
         matching = select(_fts.c.rowid).where(literal_column(SQLITE_INDEX).op("MATCH")(phrase))
         return Patient.id.in_(matching)
-    # PostgreSQL: LIKE on lower(label) is what the GIN trigram index serves.
-    return func.lower(Patient.label).contains(needle.lower(), autoescape=True)
+    # LIKE on lower(label), the pattern made here: PostgreSQL's GIN trigram index serves
+    # it, and a prepared statement's generic plan compares against one parameter rather
+    # than building the pattern (like_escape) for every row. Backslash escapes % and _
+    # (PostgreSQL's default escape; SQLite needs it named).
+    escaped = needle.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    if dialect == "postgresql":
+        return func.lower(Patient.label).like(pattern)
+    return func.lower(Patient.label).like(pattern, escape="\\")

@@ -100,6 +100,42 @@ def away_from_card(card: str) -> str:
     return card
 
 
+# A chat that is already a patient accepted another record's invitation (services/
+# onboarding.py): staff decide.
+BUTTON_MERGE = "➕ Add to #{patient_id}"
+BUTTON_APART = "↔️ Keep apart"
+JOIN_MERGED = (
+    "✅ Added to patient #{patient_id} by {who}: the new procedure's plan has started there; "
+    "record #{invited_id} is closed as merged."
+)
+JOIN_APART = (
+    "↔️ Kept apart by {who}: patient #{patient_id} is unchanged, and #{invited_id} still "
+    "waits to join: <code>/invite {invited_id}</code> makes a new link for their own "
+    "Telegram."
+)
+JOIN_ALREADY = "This was already decided."
+JOIN_GONE = (
+    "Nothing was changed: the invitation or patient #{patient_id} changed meanwhile "
+    "(see /patient {patient_id})."
+)
+
+
+def compose_join_question(*, patient_id: int, patient_label: str | None, invited_id: int,
+                          invited_label: str | None, procedure: str, session: str) -> str:
+    """The question to staff about a held acceptance (safe HTML; labels are staff's own)."""
+    def named(label: str | None) -> str:
+        return f" {html.escape(label)}" if label else ""
+
+    return (
+        f"🔁 <b>Returning patient?</b> The invitation for patient #{invited_id}"
+        f"{named(invited_label)} ({html.escape(procedure)}, session {html.escape(session)}) "
+        f"was accepted in a chat that is already patient #{patient_id}.\n"
+        f"This chat is patient #{patient_id}{named(patient_label)}: add the new procedure to "
+        f"#{patient_id}, or keep them apart?\n"
+        "<i>Nothing changes until you choose; the patient is told the clinic is checking.</i>"
+    )
+
+
 def compose_realert(*, case_id: int, patient_id: int | None, minutes: float) -> str:
     """The ladder's re-announcement in the staff chat (ids only)."""
     return (

@@ -51,6 +51,16 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "तो कृपया क्लिनिक से संपर्क करें: {contact}"
         ),
     },
+    "resumed_by_clinic": {
+        "en": (
+            "{clinic} has switched your reminders back on (the cancellation was undone). "
+            "/plan shows what is coming. Questions: {contact}"
+        ),
+        "hi": (
+            "{clinic} ने आपके रिमाइंडर फिर से चालू कर दिए हैं (रद्द करना वापस ले लिया गया)। "
+            "/plan आने वाले संदेश दिखाता है। प्रश्न हों तो: {contact}"
+        ),
+    },
     "reply_from_clinic": {
         "en": "<b>Reply from {clinic}:</b>\n",
         "hi": "<b>{clinic} का उत्तर:</b>\n",
@@ -71,6 +81,41 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "समय आपके टाइम ज़ोन में हैं: <b>{zone}</b>। अगर आप कहीं और रहते हैं, तो इसे बदलने के "
             "लिए /timezone भेजें।\n/plan आने वाले संदेश दिखाता है; /help सब विकल्प दिखाता है।"
         ),
+    },
+    # A chat that is already a patient accepted another record's invitation: staff check.
+    "join_held": {
+        "en": (
+            "Thank you! This chat is already known to {clinic}, so the team is checking "
+            "this invitation against your records before it starts. You will hear from us "
+            "here soon; nothing else changes meanwhile."
+        ),
+        "hi": (
+            "धन्यवाद! यह चैट {clinic} के पास पहले से दर्ज है, इसलिए टीम शुरू करने से पहले इस "
+            "निमंत्रण को आपके रिकॉर्ड से मिला रही है। जल्द ही आपको यहीं बताया जाएगा; तब तक और "
+            "कुछ नहीं बदलेगा।"
+        ),
+    },
+    "join_apart": {
+        "en": (
+            "{clinic} has checked: this invitation belongs to another record, so nothing has "
+            "changed in this chat. If it was meant for you, please contact the clinic: "
+            "{contact}"
+        ),
+        "hi": (
+            "{clinic} ने जाँच लिया है: यह निमंत्रण किसी दूसरे रिकॉर्ड का है, इसलिए इस चैट में "
+            "कुछ नहीं बदला। अगर यह आपके लिए था, तो कृपया क्लिनिक से संपर्क करें: {contact}"
+        ),
+    },
+    # Typed instead of pressed: "I pressed no by mistake", or words that answer nothing.
+    "consent_again": {
+        "en": "No problem, here is the question again: tap a button, or type yes or no.",
+        "hi": "कोई बात नहीं, यह प्रश्न फिर से है: कोई बटन दबाएँ, या हाँ या नहीं लिखें।",
+    },
+    "consent_pending": {
+        "en": "You have an invitation from {clinic} waiting for your answer: tap a button "
+              "below, or type yes or no.",
+        "hi": "{clinic} का निमंत्रण आपके उत्तर की प्रतीक्षा में है: नीचे कोई बटन दबाएँ, या "
+              "हाँ या नहीं लिखें।",
     },
     "consent_declined": {
         "en": (

@@ -145,16 +145,54 @@ PATIENT_ENROLLMENT = (
     "\n<b>{protocol}</b> (enrollment {id}, {status}), session {number}: {session}"
 )
 PATIENT_TIMES = "Times in the patient's zone ({zone})."
+PATIENT_MERGED = (
+    "Its invitation was accepted in patient #{id}'s chat and, on staff's decision, its "
+    "procedure was added to patient #{id}: see /patient {id}."
+)
 PATIENT_MESSAGE = "{time} · {step}{occurrence} · {status}{attempts}"
 PATIENT_NO_MESSAGES = "No messages planned yet (the patient has not accepted the invite)."
 PATIENT_SUPERSEDED = "cancelled, superseded by session {number}"
 
 CANCEL_USAGE = "Usage: <code>/cancel &lt;id&gt;</code> (the patient number from /patients)"
-CANCEL_DONE = (
-    "Patient #{id}: {enrollments} enrollment(s) cancelled, "
-    "{messages} pending message(s) cancelled."
+CANCEL_CONFIRM = (
+    "Cancel the care of patient <b>#{id}</b> {label}?\n"
+    "{procedures}: {pending} message(s) still to go out will not be sent. {told}\n"
+    "It can be undone for a day."
 )
-CANCEL_NOTHING = "Patient #{id} has nothing to cancel."
+CANCEL_TELLS = "The patient is told their reminders were cancelled."
+CANCEL_UNTOLD = "The patient has not joined, so nobody is told; their invite link stops working."
+CANCEL_BUTTON_YES = "Yes, cancel care"
+CANCEL_BUTTON_NO = "No, keep it"
+CANCEL_BUTTON_UNDO = "↩️ Undo"
+CANCEL_KEPT = "Kept: patient #{id}'s care was not cancelled."
+CANCEL_DONE = (
+    "Patient #{id}: care cancelled ({enrollments} enrollment(s), {messages} pending "
+    "message(s)). {told}\nUndo until {until}: the button, or <code>/undo {id}</code>."
+)
+CANCEL_DONE_TOLD = "The patient is being told."
+CANCEL_DONE_UNTOLD = "Nobody is told (the patient had not joined)."
+CANCEL_NOTHING = "Patient #{id} has nothing to cancel (status: {status})."
+UNDO_USAGE = (
+    "Usage: <code>/undo</code> (your latest cancel) or <code>/undo &lt;id&gt;</code> "
+    "(that patient's), within a day of the cancel."
+)
+UNDO_DONE = (
+    "Patient #{id}: the cancel is undone. {enrollments} enrollment(s) back, {planned} "
+    "message(s) planned again from now{told}."
+)
+UNDO_TOLD = "; the patient is told their reminders are back on"
+UNDO_PROBLEMS = {
+    "none": "There is no cancel to undo{whose}.",
+    "too_late": (
+        "The cancel of patient #{id} is more than a day old and can no longer be undone: "
+        "<code>/session {id}</code> starts their care again with a new session."
+    ),
+    "changed": (
+        "Patient #{id} has had a new session or invitation since the cancel, so it is not "
+        "undone (that would make two plans). See <code>/patient {id}</code>."
+    ),
+    "gone": "Patient #{id} has stopped messages or erased their data since: nothing to undo.",
+}
 
 RESCHEDULE_USAGE = (
     "Usage: <code>/reschedule &lt;id&gt; &lt;time&gt;</code>, the time like " + TIME_FORMS
@@ -231,7 +269,8 @@ STAFF_UNSEEN = (
 def staff_roster(user_ids: list[int], names: Mapping[int, str]) -> str:
     """/staff list's line: each member by name with their id (for /staff remove)."""
     return ", ".join(
-        f"{html.escape(staff_member(user_id, names))} · <code>{user_id}</code>"
+        f"{html.escape(names[user_id])} · <code>{user_id}</code>" if user_id in names
+        else f"<code>{user_id}</code>"
         for user_id in user_ids
     ) or "—"
 
@@ -264,6 +303,12 @@ SESSION_USAGE = (
     "starts; the earlier session's pending messages are cancelled as superseded."
 )
 SESSION_NOT_FOUND = "No patient #{id}."
+SESSION_CANCELLED_BEFORE_JOINING = (
+    "Patient #{id}'s invitation was cancelled before they joined, so there is no plan to "
+    "start again: <code>/undo {id}</code> brings the invitation back (within a day of the "
+    "cancel), or /enroll makes a new one."
+)
+SESSION_RESUMED = "Their care had been cancelled: it starts again with this session."
 SESSION_NOT_JOINED = (
     "Patient #{id} has not joined yet (or has stopped): there is no plan to replace. "
     "Use /reschedule to move the invited session."

@@ -71,3 +71,65 @@ async def test_today_names_who_holds_each_case(console: Console,
     assert "Acknowledged by Anita (@anita_k)." in page and "Assigned to Dr Rao." in page
     assert '<span class="who">Anita (@anita_k)</span>' in page
     assert "yours" not in page and f"{STAFF}" not in page.split("</header>", 1)[1]
+
+
+async def test_search_by_any_part_of_the_label_or_the_id(console: Console,
+                                                         client: httpx.AsyncClient) -> None:
+    """The reported searches find their patient ("Johnson", "devi", "2231" in "Sarah
+    Johnson (file 2231)"), Devanagari and accented labels too; an erased label is gone
+    from the index; the page shows procedures by name."""
+    ctx = console.ctx
+    async with Store(ctx.sessions) as store:
+        made = {}
+        for label in ("Sarah Johnson (file 2231)", "Sunita Devi", "सुनीता देवी", "Áine Byrne",
+                      "Ravi Kumar"):
+            patient = await store.patients.create(label=label, language="en",
+                                                  timezone="Asia/Kolkata", created_by=1,
+                                                  now=NOW)
+            await store.enrollments.create(patient_id=patient.id,
+                                           protocol_id="micro-mesotherapy-hair",
+                                           session_start=NOW, created_by=1, now=NOW)
+            made[label] = patient.id
+        await store.patients.forget(made["Ravi Kumar"], NOW)
+    await sign_in(console, client, STAFF)
+
+    async def found(text: str) -> str:
+        page = await client.get(f"{console.url}/console/patients", params={"q": text})
+        assert page.status_code == 200
+        return page.text
+
+    for text, label in (("Johnson", "Sarah Johnson"), ("devi", "Sunita Devi"),
+                        ("2231", "Sarah Johnson"), ("देवी", "सुनीता देवी"),
+                        ("byrne", "Áine Byrne")):
+        assert label in await found(text), text
+    assert "Sunita Devi" not in await found("Johnson")
+    assert "No patients match" in await found("kumar")  # erased: out of the index too
+    page = await found("devi")
+    assert "Micro mesotherapy (hair)" in page and ">micro-mesotherapy-hair<" not in page
+
+
+async def test_a_common_word_and_a_rare_one_at_scale(console: Console) -> None:
+    """With more patients than the recent window (PostgreSQL reads a common word from the
+    newest 2,000 first), the pages are exactly the newest matches, and a rare word far
+    back is still found through the index; keyset paging continues below the page."""
+    from sqlalchemy import insert
+
+    from storage import console_queries as q
+    from storage.models import Patient
+
+    ctx = console.ctx
+    rows = [{"id": i, "label": f"Kapoor {i}" if i % 7 == 0 else f"Shah {i}",
+             "language": "en", "timezone": "Asia/Kolkata", "status": "active",
+             "created_at": NOW} for i in range(1, 2601)]
+    rows[4]["label"] = "Zoya Rare"
+    async with Store(ctx.sessions) as store:
+        await store.session.execute(insert(Patient), rows)
+    async with Store(ctx.sessions) as store:
+        page = await q.search_patients(store.session, now=NOW, text="kapoor", limit=30)
+        older = await q.search_patients(store.session, now=NOW, text="kapoor", limit=30,
+                                        before=page.rows[-1].patient.id)
+        rare = await q.search_patients(store.session, now=NOW, text="zoya", limit=30)
+    kapoors = [i for i in range(2600, 0, -1) if i % 7 == 0]
+    assert [r.patient.id for r in page.rows] == kapoors[:30] and page.older
+    assert [r.patient.id for r in older.rows] == kapoors[30:60] and older.newer
+    assert [r.patient.id for r in rare.rows] == [5]

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.e2e.harness import ALERT_CHAT_ID, BOT_USERNAME, BotEnv
+from tests.e2e.test_staff_cancel import confirm_cancel
 
 HOSTILE = "<b>x</b> & co"
 
@@ -77,8 +78,8 @@ async def test_cancel_cancels_pending_and_tells_the_patient(bot_env: BotEnv) -> 
     invite, user = await enrolled(bot_env)
     await bot_env.deliver()
     before = len(bot_env.sent_to(user.id))
-    [reply] = await bot_env.ask(bot_env.staff, f"/cancel {invite.patient_id}")
-    assert "1 enrollment(s) cancelled" in reply.visible
+    reply = await confirm_cancel(bot_env, invite.patient_id)
+    assert "care cancelled (1 enrollment(s)" in reply.visible
     [notice] = await bot_env.wait_sent(user.id, before)
     assert "cancelled" in notice.visible and "Sunrise Clinic" in notice.visible
     plan = await messages_of(bot_env, invite.enrollment_id)
@@ -95,7 +96,7 @@ async def test_cancel_cancels_pending_and_tells_the_patient(bot_env: BotEnv) -> 
 async def test_cancel_of_an_invited_patient_voids_the_invite(bot_env: BotEnv) -> None:
     """Cancelling before the invite was used makes the code unusable."""
     invite = await bot_env.invite()
-    await bot_env.ask(bot_env.staff, f"/cancel {invite.patient_id}")
+    await confirm_cancel(bot_env, invite.patient_id)
     async with bot_env.db() as db:
         from core.invites import hash_code
 
