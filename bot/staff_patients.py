@@ -128,6 +128,8 @@ async def patient_command(
             language=escape(patient.language), zone=escape(patient.timezone),
         )
     ]
+    if detail.plans:
+        lines.append(T.PATIENT_TIMES.format(zone=escape(zone.key)))
     if detail.merged_into is not None:
         lines.append(T.PATIENT_MERGED.format(id=detail.merged_into))
     for enrollment, messages in detail.plans:

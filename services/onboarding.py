@@ -23,9 +23,11 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.content import ANY_LANGUAGE, LocalizedText, Protocol
 from core.invites import hash_code, is_well_formed
 from core.local_time import format_session
 from core.plans import plan_enrollment
@@ -62,6 +64,8 @@ class InviteOffer:
     description: str = ""
     message_count: int = 0
     cancelled: bool = False  # the clinic cancelled the enrollment (status is EXPIRED)
+    has_checkins: bool = False  # the protocol asks check-in questions
+    languages: tuple[str, ...] = ()  # clinic languages the protocol is written in
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,7 +197,21 @@ async def peek_invite(
         protocol_name=protocol.name.get(language, default),
         description=protocol.description.get(language, default) if protocol.description else "",
         message_count=sum(1 for message in planned if message.status == "pending"),
+        has_checkins=any(step.kind == "checkin" for step in protocol.steps),
+        languages=written_in(protocol, ctx.settings.clinic.languages),
     )
+
+
+def written_in(protocol: Protocol, languages: Sequence[str]) -> tuple[str, ...]:
+    """The languages every text of the protocol has (its name, description, steps and
+    check-in options): only those are offered on the consent question; a patient who
+    picked another would read the clinic's texts in the default language."""
+    texts: list[LocalizedText] = [protocol.name, *(step.text for step in protocol.steps),
+                                  *(o.text for step in protocol.steps for o in step.options)]
+    if protocol.description is not None:
+        texts.append(protocol.description)
+    return tuple(language for language in languages
+                 if all(language in t.values or ANY_LANGUAGE in t.values for t in texts))
 
 
 async def accept_invite(

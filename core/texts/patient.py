@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
+from core.texts.calendar import weekdays
 from core.texts.commands import PATIENT_COMMANDS, help_lines
 from core.texts.commands import missing_translations as commands_missing
 from core.texts.patient_replies import REPLY_TEXTS
@@ -25,21 +26,23 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "<b>{clinic}</b> would like to look after you after your treatment.\n\n"
             "Procedure: <b>{procedure}</b>\n{description}\n"
             "What you will get: {count} messages from this chat — care reminders at the "
-            "right times, a few short check-in questions, and reminders of follow-up "
-            "sessions. You can ask questions here at any time.\n\n"
+            "right times{checkins}. You can ask questions here at any time.\n\n"
             "You can stop with /stop and erase your data with /forget whenever you like.\n\n"
             "<b>Do you agree to receive these messages from {clinic}?</b>"
         ),
         "hi": (
             "<b>{clinic}</b> आपके उपचार के बाद आपकी देखभाल में मदद करना चाहता है।\n\n"
             "प्रक्रिया: <b>{procedure}</b>\n{description}\n"
-            "आपको क्या मिलेगा: इस चैट में {count} संदेश — सही समय पर देखभाल के रिमाइंडर, "
-            "कुछ छोटे चेक-इन प्रश्न, और अगले सेशन के रिमाइंडर। आप यहाँ कभी भी प्रश्न पूछ "
-            "सकते हैं।\n\n"
+            "आपको क्या मिलेगा: इस चैट में {count} संदेश — सही समय पर देखभाल के रिमाइंडर"
+            "{checkins}। आप यहाँ कभी भी प्रश्न पूछ सकते हैं।\n\n"
             "आप कभी भी /stop से संदेश बंद कर सकते हैं और /forget से अपना डेटा मिटा सकते हैं।\n\n"
             "<b>क्या आप {clinic} से ये संदेश पाने के लिए सहमत हैं?</b>"
         ),
     },
+    # The consent question's promise of check-ins, only for a protocol that has them (what
+    # else the care holds, follow-up sessions say, its own description tells).
+    "invite_checkins": {"en": " and a few short check-in questions",
+                        "hi": " और कुछ छोटे चेक-इन प्रश्न"},
     # --- from staff -----------------------------------------------------------------------
     "cancelled_by_clinic": {
         "en": (
@@ -368,6 +371,8 @@ def missing_translations(languages: Sequence[str]) -> list[str]:
         commands = commands_missing(PATIENT_COMMANDS, language)
         if language not in LANGUAGE_NAMES:
             keys.insert(0, "(language name)")
+        if weekdays(language) is None:
+            keys.insert(0, "(day names, core/texts/calendar.py)")
         if keys or commands:
             shown = ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
             parts = [f"{len(keys)} text(s): {shown}"] if keys else []

@@ -144,7 +144,7 @@ PATIENT_HEADER = (
 PATIENT_ENROLLMENT = (
     "\n<b>{protocol}</b> (enrollment {id}, {status}), session {number}: {session}"
 )
-PATIENT_TIMES = "Times in the patient's zone ({zone})."
+PATIENT_TIMES = "All times below are in the patient's zone, {zone}."
 PATIENT_MERGED = (
     "Its invitation was accepted in patient #{id}'s chat and, on staff's decision, its "
     "procedure was added to patient #{id}: see /patient {id}."

@@ -54,7 +54,8 @@ async def signed_in(bot_env: BotEnv, console: Any, browser: Any) -> Any:
 
 async def test_desk_enrollment_shows_joined(bot_env: BotEnv, browser: Any,
                                             screenshots: Path) -> None:
-    """Enroll in the browser, consent in Telegram, see "Joined" without reloading."""
+    """Enroll in the browser, consent in Telegram, see "Joined" without reloading; the QR
+    code, link and label then leave the screen (the patient is at the desk)."""
     async with serving(context_of(bot_env)) as console:
         page = await signed_in(bot_env, console, browser)
         await page.get_by_role("link", name="Enroll").click()
@@ -68,7 +69,12 @@ async def test_desk_enrollment_shows_joined(bot_env: BotEnv, browser: Any,
         [offer] = await bot_env.ask(patient, f"/start {found.group(1)}", wait=20)
         assert offer.buttons[0].text.startswith("Yes")
         await patient.press("Yes")
+        await page.screenshot(path=str(screenshots / "20-enroll-waiting.png"), full_page=True)
         await page.get_by_text("Joined: the patient said yes").wait_for(timeout=20_000)
+        # The code is spent and the patient at the desk need not read the label: both go.
+        await page.locator("svg.qr-code").wait_for(state="hidden")
+        assert not await page.get_by_text("Desk test").is_visible()
+        assert not await page.locator(".link-text").is_visible()
         await page.screenshot(path=str(screenshots / "21-enroll-joined.png"), full_page=True)
         await page.get_by_role("link", name="Patient page").click()
         await page.get_by_role("heading", name="Session 1 · Micro mesotherapy (face)").wait_for()

@@ -133,3 +133,75 @@ async def test_a_common_word_and_a_rare_one_at_scale(console: Console) -> None:
     assert [r.patient.id for r in page.rows] == kapoors[:30] and page.older
     assert [r.patient.id for r in older.rows] == kapoors[30:60] and older.newer
     assert [r.patient.id for r in rare.rows] == [5]
+
+
+async def test_stats_count_hair_checkins_and_not_pre_care_planned_late(
+    console: Console,
+) -> None:
+    """Stats has the hair protocol's check-in answers beside the face's (they share step
+    ids), and pre-care already past when the plan was made is not drawn as "expired"."""
+    from services import console_stats, onboarding
+    from tests.integration.services_support import CHAT, enrolled
+
+    ctx = console.ctx
+    code, _face = await enrolled(ctx)
+    await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en", now=NOW)
+    async with Store(ctx.sessions) as store:
+        hair = await store.patients.create(label="Hair", language="en", timezone="Asia/Kolkata",
+                                           created_by=1, now=NOW)
+        enrollment = await store.enrollments.create(
+            patient_id=hair.id, protocol_id="micro-mesotherapy-hair", session_start=NOW,
+            created_by=1, now=NOW)
+        invite_code = "h" * 22
+        from core.invites import hash_code
+        await store.invites.create(enrollment_id=enrollment.id, code_hash=hash_code(invite_code),
+                                   expires_at=NOW.replace(day=9), now=NOW)
+    await onboarding.accept_invite(ctx, code=invite_code, chat_id=CHAT + 1, language_code="en",
+                                   now=NOW)
+    async with Store(ctx.sessions) as store:
+        plan = await store.messages.list_for_enrollment(enrollment.id)
+        checkin = next(m for m in plan if m.step_id == "checkin-day1")
+        option = checkin.options[0].id
+        await store.checkins.record(message_id=checkin.id, patient_id=hair.id,
+                                    enrollment_id=enrollment.id, step_id="checkin-day1",
+                                    option_id=option, escalated=False, now=NOW)
+        expired_at_planning = [m for m in plan if m.status == "expired"]
+    assert expired_at_planning  # the hair pre-care, two weeks before a session today
+    figures = await console_stats.console_stats(ctx)
+    assert sum(day.counts["expired"] for day in figures.days) == 0
+    steps = {(s.protocol_id, s.step_id): dict(s.answers) for s in figures.steps}
+    assert ("micro-mesotherapy-hair", "checkin-day1") in steps
+    assert ("micro-mesotherapy-face", "checkin-day1") in steps
+    assert sum(steps[("micro-mesotherapy-hair", "checkin-day1")].values()) == 1
+    assert sum(steps[("micro-mesotherapy-face", "checkin-day1")].values()) == 0
+
+
+async def test_cancel_shows_cancelled_and_undo_puts_it_back(console: Console,
+                                                            client: httpx.AsyncClient) -> None:
+    """Cancel care on the patient page: the patient is "cancelled" on their page, in the
+    list, under the status filter and in Stats; "Undo the cancel" puts the plan back."""
+    patient_id = await joined(console.ctx)
+    csrf = await sign_in(console, client, STAFF)
+    base = f"{console.url}/console/patients/{patient_id}"
+    done = await client.post(f"{base}/cancel", data={"_csrf": csrf})
+    assert done.status_code == 303
+    page = (await client.get(base)).text
+    assert 'badge st-cancelled">cancelled<' in page and "Undo the cancel" in page
+    listing = (await client.get(f"{console.url}/console/patients",
+                                params={"status": "cancelled"})).text
+    assert f"/console/patients/{patient_id}" in listing
+    active = (await client.get(f"{console.url}/console/patients",
+                               params={"status": "active"})).text
+    assert f"/console/patients/{patient_id}\"" not in active
+    stats = (await client.get(f"{console.url}/console/stats")).text
+    assert "cancelled patients</dt><dd>1</dd>" in stats
+    undone = await client.post(f"{base}/undo", data={"_csrf": csrf})
+    assert undone.status_code == 303 and "done=undone" in undone.headers["location"]
+    page = (await client.get(base)).text
+    assert 'badge st-active">active<' in page and "Undo the cancel" not in page
+    async with Store(console.ctx.sessions) as store:
+        [enrollment] = await store.enrollments.list_for_patient(patient_id)
+        plan = await store.messages.list_for_enrollment(enrollment.id)
+    assert enrollment.status == "active" and any(m.status == "pending" for m in plan)
+    again = await client.post(f"{base}/undo", data={"_csrf": csrf})
+    assert again.status_code == 400 and "no cancel to undo" in again.text

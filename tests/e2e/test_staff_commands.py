@@ -33,8 +33,8 @@ async def test_patients_lists_newest_first_with_escaped_labels(bot_env: BotEnv) 
     [listing] = await bot_env.ask(bot_env.staff, "/patients")
     text = listing.visible
     assert text.index(f"#{second.patient_id} {HOSTILE}") < text.index(f"#{first.patient_id} First")
-    assert "micro-mesotherapy-hair · invited" in text
-    assert "micro-mesotherapy-face · active · next: 2026-" in text
+    assert "Micro mesotherapy (hair) · invited" in text
+    assert "Micro mesotherapy (face) · active · next: 2026-" in text
 
 
 async def test_patients_when_empty(bot_env: BotEnv) -> None:
