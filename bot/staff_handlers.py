@@ -50,7 +50,7 @@ EARLY_GROUP = -1
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the staff handlers (and the alert-chat relay) to `application`."""
-    staff_names.register(application)  # group -2: names noted before anything acts
+    staff_names.register(application)  # group -3: names noted before anything acts
     edits.register(application)
     application.add_handler(CommandHandler("help", staff_help), group=EARLY_GROUP)
     relay.register(application, group=EARLY_GROUP)

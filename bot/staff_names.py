@@ -16,12 +16,13 @@ from services.staff_admin import is_staff
 from services.staff_directory import note_user
 
 log = logging.getLogger(__name__)
-# Before the staff gate's early group (-1): the name is stored before any handler runs.
-NAMES_GROUP = -2
+# A group of its own before every other (edits -2, the staff gate and relay -1): in one
+# group only the first matching handler runs, and the name is stored before any acts.
+NAMES_GROUP = -3
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(TypeHandler(Update, note_staff_name), group=NAMES_GROUP)
+    application.add_handler(TypeHandler(Update, note_staff_name, block=True), group=NAMES_GROUP)
 
 
 async def note_staff_name(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

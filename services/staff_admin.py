@@ -109,7 +109,9 @@ class PatientPage:
     has_more: bool
 
 
-LISTED = frozenset(PatientStatus) - {PatientStatus.FORGOTTEN}  # an erased patient is no row
+# An erased patient is no row; nor a record whose invitation staff added to another patient
+# (merged: its procedure is listed there; /patient <id> still shows it).
+LISTED = frozenset(PatientStatus) - {PatientStatus.FORGOTTEN, PatientStatus.MERGED}
 
 
 async def list_patients(

@@ -240,7 +240,8 @@ async def search_patients(
     (older) or above `after` (newer)."""
     require_aware(now, "now")
     matching: list[ColumnElement[bool]] = [
-        _shown_as(status) if status else Patient.status != PatientStatus.FORGOTTEN
+        _shown_as(status) if status else Patient.status.not_in(
+            [PatientStatus.FORGOTTEN, PatientStatus.MERGED])
     ]
     if text:
         digits = text.strip().lstrip("#")
