@@ -125,16 +125,25 @@ async def _peek(store: Repositories, code: str, now: datetime,
     return await store.invites.peek(code_hash, now)
 
 
+# A chat that already is a patient's types "ok" to many things: a typed answer counts as
+# consent to the invitation it opened only this soon after it was shown.
+KNOWN_CHAT_ANSWERS_WITHIN = timedelta(hours=1)
+
+
 async def open_offer(ctx: AppContext, chat_id: int, now: datetime) -> str | None:
     """The language of the consent question this chat was shown and has not accepted, while
-    its invite can still be used; None when there is none (a typed "yes" is then no
-    answer to anything)."""
+    its invite can still be used (and, for a chat that already is a patient's, for
+    KNOWN_CHAT_ANSWERS_WITHIN); None when there is none (a typed "yes" is then no answer
+    to anything)."""
     async with Store(ctx.sessions) as store:
         offer = await store.consent_offers.get(chat_id)
         if offer is None:
             return None
         claim = await store.invites.peek(offer.code_hash, now)
+        known = await store.patients.by_chat_id(chat_id)
     if claim.status is not ClaimStatus.OK:
+        return None
+    if known is not None and now - offer.offered_at > KNOWN_CHAT_ANSWERS_WITHIN:
         return None
     return offer.language or ctx.settings.clinic.default_language
 

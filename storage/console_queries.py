@@ -35,7 +35,7 @@ from storage.models import (
     Patient,
     ScheduledMessage,
 )
-from storage.patient_search import TRIGRAM, label_contains
+from storage.patient_search import TRIGRAM, label_contains, newest_matches
 from storage.repositories.audit import audit_record
 from storage.repositories.enrollments import enrollment_record
 from storage.repositories.escalations import escalation_record
@@ -243,6 +243,7 @@ async def search_patients(
         _shown_as(status) if status else Patient.status.not_in(
             [PatientStatus.FORGOTTEN, PatientStatus.MERGED])
     ]
+    words: str | None = None  # a label search the recent window may answer
     if text:
         digits = text.strip().lstrip("#")
         if digits.isdigit() and len(digits) <= 12 and text.strip().startswith("#"):
@@ -250,17 +251,22 @@ async def search_patients(
         elif digits.isdigit() and len(digits) <= 12:
             matching.append(or_(Patient.id == int(digits), label_contains(session, digits)))
         else:
-            matching.append(label_contains(session, text))
+            words = text
     if protocol_id:
         matching.append(_newest_enrollment_on(protocol_id))
+    others = list(matching)  # every condition but the label's
+    if words is not None:
+        matching.append(label_contains(session, words))
     query = select(Patient).where(*matching)
     # With text, "id + 0" keeps PostgreSQL's planner off walking the primary key backwards
     # in the hope of meeting matches early (clustered matches made that a scan of the
     # table): it reads the trigram index, or scans and sorts when nearly everyone matches.
     # Text too short for a trigram has no index to read: the primary key, newest first,
     # until the page is full.
+    # SQLite walks the matching rowids (FTS5's) in order itself: no sort.
     indexed = text is not None and len(text.strip().lstrip("#")) >= TRIGRAM
-    order = Patient.id + 0 if indexed else Patient.id
+    postgres = session.get_bind().dialect.name == "postgresql"
+    order = Patient.id + 0 if indexed and postgres else Patient.id
     if after is not None:
         found = list(await session.scalars(
             query.where(Patient.id > after).order_by(order).limit(limit + 1)))
@@ -269,7 +275,10 @@ async def search_patients(
     else:
         if before is not None:
             query = query.where(Patient.id < before)
-        found = await _in_recent(session, query, before, limit) if indexed else []
+            others.append(Patient.id < before)
+        found = []
+        if words is not None and len(words.strip()) >= TRIGRAM:
+            found = await _in_recent(session, query, others, words, before, limit)
         if len(found) <= limit:
             found = list(await session.scalars(query.order_by(order.desc()).limit(limit + 1)))
         patients = found[:limit]
@@ -279,18 +288,25 @@ async def search_patients(
     return PatientPage(rows=rows, newer=newer, older=older)
 
 
-# PostgreSQL reads every match of a common word from the trigram index, then sorts them
-# ("johnson" at 100,000 patients: 4,000 rows, ~10 ms in a prepared statement's generic
-# plan); the newest RECENT patients, read backwards by id, usually hold a page of them.
+# A common word matches thousands of labels. PostgreSQL would read every one from the
+# trigram index and sort them ("johnson" at 100,000 patients: 4,000 rows, ~10 ms in a
+# prepared statement's generic plan), SQLite gather every FTS5 match: the newest RECENT
+# patients (PostgreSQL, read backwards by id) or the newest RECENT matches (SQLite, FTS5
+# reading its index backwards) usually hold a page; only when they do not is it all read.
 RECENT = 2000
+RECENT_MATCHES = 300
 
 
-async def _in_recent(session: AsyncSession, query: Select[Patient], before: int | None,
-                     limit: int) -> list[Patient]:
-    """The page from the newest RECENT patients (below `before`) when they hold a whole one
-    and more (then the index is not read at all); fewer: the caller reads the index."""
-    if session.get_bind().dialect.name != "postgresql":
-        return []  # SQLite's FTS5 returns matches by id already
+async def _in_recent(
+    session: AsyncSession, query: Select[Patient], others: list[ColumnElement[bool]],
+    words: str, before: int | None, limit: int,
+) -> list[Patient]:
+    """The page from the recent window when it holds a whole one and more; fewer: []."""
+    if session.get_bind().dialect.name == "sqlite":
+        recent = newest_matches(words, before=before, count=RECENT_MATCHES)
+        return list(await session.scalars(
+            select(Patient).where(*others, Patient.id.in_(recent))
+            .order_by(Patient.id.desc()).limit(limit + 1)))
     newest = select(Patient.id).order_by(Patient.id.desc()).offset(RECENT).limit(1)
     if before is not None:
         newest = newest.where(Patient.id < before)

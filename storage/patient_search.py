@@ -10,7 +10,7 @@ them all, about 20 ms). The two backends answer the same search alike.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Patient
@@ -30,14 +30,27 @@ def not_modelled(name: str | None) -> bool:
     return name in (SQLITE_INDEX, POSTGRES_INDEX) or name.startswith(SQLITE_INDEX + "_")
 
 
+def _phrase(text: str) -> str:
+    """An FTS5 phrase: the trigram tokenizer matches it as a substring, case-folded."""
+    return '"' + text.strip().replace('"', '""') + '"'
+
+
+def newest_matches(text: str, *, before: int | None, count: int) -> Select[tuple[int]]:
+    """SQLite: the ids of the newest `count` labels containing `text` (below `before`),
+    which FTS5 reads from its index backwards, stopping there (three characters or more)."""
+    query = select(_fts.c.rowid).where(literal_column(SQLITE_INDEX).op("MATCH")(_phrase(text)))
+    if before is not None:
+        query = query.where(_fts.c.rowid < before)
+    return query.order_by(_fts.c.rowid.desc()).limit(count)
+
+
 def label_contains(session: AsyncSession, text: str) -> ColumnElement[bool]:
     """The label contains `text` anywhere, in any case."""
     needle = text.strip()
     dialect = session.get_bind().dialect.name
     if len(needle) >= TRIGRAM and dialect == "sqlite":
-        # An FTS5 phrase: the trigram tokenizer matches it as a substring, case-folded.
-        phrase = '"' + needle.replace('"', '""') + '"'
-        matching = select(_fts.c.rowid).where(literal_column(SQLITE_INDEX).op("MATCH")(phrase))
+        matching = select(_fts.c.rowid).where(
+            literal_column(SQLITE_INDEX).op("MATCH")(_phrase(needle)))
         return Patient.id.in_(matching)
     # LIKE on lower(label), the pattern made here: PostgreSQL's GIN trigram index serves
     # it, and a prepared statement's generic plan compares against one parameter rather

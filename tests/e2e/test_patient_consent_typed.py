@@ -123,3 +123,22 @@ async def test_typed_consent_on_postgres(bot_env_pg: BotEnv) -> None:
     await user.send("haan ji theek hai")
     await user.expect("/timezone")
     assert await bound(bot_env_pg, user)
+
+
+async def test_a_known_patients_ok_hours_later_is_not_consent(bot_env: BotEnv) -> None:
+    """A patient who opened a second invitation and left it: "ok" two hours later is small
+    talk, not consent (a typed answer counts for a known chat within the hour)."""
+    from datetime import timedelta
+
+    env = bot_env
+    user, _question = await offered(env)
+    await user.send("yes")
+    await user.expect("/timezone")
+    second = await env.invite("micro-mesotherapy-hair", label="Kabir")
+    await env.ask(user, f"/start {second.code}")
+    env.clock.advance(timedelta(hours=2))
+    await user.send("ok")
+    await env.settle()
+    async with env.db() as db:
+        held = await db.join_requests.pending_for_enrollment(second.enrollment_id)
+    assert held is None

@@ -1,5 +1,6 @@
 """The layout rules that import-linter does not cover: no import cycle between files, no
-module over 800 lines, and a core that reads neither the clock nor files."""
+module over 800 lines (a smoke alarm: modules are cut by concept, not
+by size; STYLE.md), and a core that reads neither the clock nor files."""
 
 from __future__ import annotations
 
