@@ -9,8 +9,9 @@ about, consent by typing, and patient search by any part of the label.
 - consent_offers: the consent question a chat was last shown (a typed "yes" answers it).
 - The label search index. SQLite: an FTS5 table with the trigram tokenizer over
   patients.label (external content, kept in step by triggers; SQLite 3.34 or newer).
-  PostgreSQL: the pg_trgm extension and a GIN trigram index on lower(label) (pg_trgm is a
-  trusted extension: the database's owner may create it; PostgreSQL 13 or newer).
+  PostgreSQL: the pg_trgm extension and a GIN trigram index on lower(label), without a
+  pending list (pg_trgm is a trusted extension: the database's owner may create it;
+  PostgreSQL 13 or newer).
   Neither is a model (storage/patient_search.py names them for the schema comparison).
 
 Revision ID: 0010
@@ -122,8 +123,10 @@ def upgrade() -> None:
             op.execute(statement)
     elif bind.dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        # fastupdate off: a new label goes into the index at once (patients are enrolled
+        # one at a time), not into a pending list every search would scan until vacuum.
         op.execute('CREATE INDEX ix_patients_label_trgm ON patients '
-                   'USING gin (lower(label) gin_trgm_ops)')
+                   'USING gin (lower(label) gin_trgm_ops) WITH (fastupdate = off)')
 
 
 def downgrade() -> None:
