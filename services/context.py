@@ -32,7 +32,8 @@ class AppContext:
     """Everything a handler or service needs; lives in `application.bot_data["ctx"]`.
 
     Frozen so that no handler swaps a service under another's feet; the only state that
-    changes lives in the database, but for the staff roster's short-lived copy.
+    changes lives in the database, but for the staff roster's and names' short-lived
+    copies.
     """
 
     settings: ServiceSettings
@@ -46,6 +47,10 @@ class AppContext:
     delivery: Any
     bot_username: str
     roster: StaffRoster = field(default_factory=StaffRoster, compare=False)
+    # The names this process last noted per user (services.staff_directory): name,
+    # @username, when; a cache of what is in the database, never the record.
+    names: dict[int, tuple[str, str | None, datetime]] = field(default_factory=dict,
+                                                               compare=False)
 
     @property
     def zone(self) -> ZoneInfo:
