@@ -21,9 +21,15 @@ from bot.staff_patients import parse_id
 from core.records import EscalationRecord
 from core.statuses import EscalationStatus
 from core.texts import staff as T
-from core.texts.alerts import BUTTON_ACKNOWLEDGE, BUTTON_ASSIGN, BUTTON_RESOLVE
+from core.texts.alerts import (
+    BUTTON_ACKNOWLEDGE,
+    BUTTON_ASSIGN,
+    BUTTON_RESOLVE,
+    away_from_card,
+)
 from services.cases import CaseAction, act, card_text, clock_text, get_case, open_cases
 from services.context import AppContext
+from services.staff_directory import names_for
 
 log = logging.getLogger(__name__)
 LIST_LIMIT = 50
@@ -96,13 +102,14 @@ async def refresh_card(
         )
 
 
-def case_line(ctx: AppContext, case: EscalationRecord) -> str:
+def case_line(ctx: AppContext, case: EscalationRecord,
+              names: dict[int, str] | None = None) -> str:
     age = (ctx.clock.now() - case.created_at).total_seconds()
     return T.CASES_LINE.format(
         id=case.id, kind=T.CASE_KINDS.get(case.kind, case.kind),
         patient=case.patient_id if case.patient_id is not None else "?",
         age=T.case_age(age),
-        holder=T.case_holder(case.status, case.acknowledged_by, case.assigned_to),
+        holder=T.case_holder(case.status, case.acknowledged_by, case.assigned_to, names),
     )
 
 
@@ -116,7 +123,9 @@ async def cases_command(
         return
     lines = [T.CASES_HEADING.format(count=len(cases) if len(cases) <= LIST_LIMIT
                                     else f"{LIST_LIMIT}+")]
-    lines += [case_line(ctx, case) for case in cases[:LIST_LIMIT]]
+    names = await names_for(ctx, [who for case in cases
+                                  for who in (case.acknowledged_by, case.assigned_to)])
+    lines += [case_line(ctx, case, names) for case in cases[:LIST_LIMIT]]
     if len(cases) > LIST_LIMIT:
         lines.append(T.CASES_MORE)
     await reply(update, "\n".join(lines))
@@ -139,7 +148,7 @@ async def case_command(
     lines = [
         T.CASE_HEADING.format(id=case.id, kind=T.CASE_KINDS.get(case.kind, case.kind),
                               status=case.status, opened=clock_text(ctx, case.created_at)),
-        await card_text(ctx, case),
+        away_from_card(await card_text(ctx, case)),
     ]
     if messages:
         lines.append(T.CASE_MESSAGES.format(count=len(messages)))

@@ -6,13 +6,14 @@ transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from core.local_time import resolve_local
 from core.records import AuditRecord, EscalationRecord, MessageRecord
 from core.statuses import BookingStatus, EscalationKind
 from services.context import AppContext
+from services.staff_directory import display_names
 from storage import console_course as course_queries
 from storage import console_queries as q
 from storage.patient_data import target_patient_id
@@ -80,11 +81,11 @@ class Today:
     due_soon: q.Listing[MessageRecord]
     events: tuple[Event, ...]
     labels: dict[int, str | None]  # of the patients named in cases and events
+    staff: dict[int, str] = field(default_factory=dict)  # who holds the cases, by name
     today: SessionDay | None = None
     tomorrow: SessionDay | None = None
     unrecorded: tuple[course_queries.BookedSession, ...] = ()
     not_joined: tuple[course_queries.WaitingInvite, ...] = ()
-    procedures: dict[str, str] | None = None  # protocol id -> display name
 
 
 def clinic_midnight(ctx: AppContext, now: datetime) -> datetime:
@@ -124,6 +125,8 @@ async def today(ctx: AppContext) -> Today:
         wanted = {e.patient_id for e in escalations if e.patient_id is not None}
         wanted |= {e.patient_id for e in events if e.patient_id is not None}
         labels = await q.labels_by_id(session, wanted)
+        staff = await display_names(store, [who for e in escalations
+                                            for who in (e.acknowledged_by, e.assigned_to)])
         midnight = day_start
         next_midnight = clinic_midnight(ctx, day_start + timedelta(hours=36))
         after = clinic_midnight(ctx, next_midnight + timedelta(hours=36))
@@ -137,14 +140,11 @@ async def today(ctx: AppContext) -> Today:
          for e in escalations),
         key=lambda c: (URGENCY.get(c.escalation.kind, 9), c.escalation.created_at),
     )
-    default = ctx.settings.clinic.default_language
     return Today(now=now, day_start=day_start, cases=tuple(cases), open_total=open_total,
                  failed=failed,
-                 due_soon=due, events=tuple(events), labels=labels,
+                 due_soon=due, events=tuple(events), labels=labels, staff=staff,
                  today=SessionDay(day=midnight.astimezone(ctx.zone).date(),
                                   sessions=today_sessions),
                  tomorrow=SessionDay(day=next_midnight.astimezone(ctx.zone).date(),
                                      sessions=tomorrow_sessions),
-                 unrecorded=unrecorded, not_joined=waiting,
-                 procedures={p.id: p.name.get("en", default)
-                             for p in ctx.content.protocols.values()})
+                 unrecorded=unrecorded, not_joined=waiting)

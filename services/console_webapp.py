@@ -38,6 +38,8 @@ class WebAppUser:
 
     user_id: int
     signed_at: datetime
+    name: str = ""  # first and last name, as Telegram gives them
+    username: str | None = None
 
 
 def _secret_key(bot_token: str) -> bytes:
@@ -97,4 +99,7 @@ def verify_init_data(
         raise InitDataError("no_user") from None
     if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:
         raise InitDataError("no_user")
-    return WebAppUser(user_id=user_id, signed_at=signed_at)
+    name = " ".join(str(user.get(part) or "") for part in ("first_name", "last_name")).strip()
+    username = user.get("username")
+    return WebAppUser(user_id=user_id, signed_at=signed_at, name=name[:128],
+                      username=username[:64] if isinstance(username, str) and username else None)

@@ -46,7 +46,8 @@ class AppContext:
     """Everything a handler or service needs; lives in `application.bot_data["ctx"]`.
 
     Frozen so that no handler swaps a service under another's feet; the only state that
-    changes lives in the database, but for the staff roster's short-lived copy.
+    changes lives in the database, but for the staff roster's and names' short-lived
+    copies.
     """
 
     settings: ServiceSettings
@@ -62,6 +63,10 @@ class AppContext:
     roster: StaffRoster = field(default_factory=StaffRoster, compare=False)
     # Patients' photos from Telegram, for the console (None: no bot in this process).
     files: FileSource | None = field(default=None, compare=False)
+    # The names this process last noted per user (services.staff_directory): name,
+    # @username, when; a cache of what is in the database, never the record.
+    names: dict[int, tuple[str, str | None, datetime]] = field(default_factory=dict,
+                                                               compare=False)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -56,6 +56,7 @@ from core.statuses import (
     EscalationKind,
     MessageKind,
 )
+from core.texts.alerts import OUTCOME_COMMENT_WORDS, OUTCOME_WORDS, RECALL_CALL_WORDS
 from core.texts.course import session_when
 from core.texts.patient import button, t, ui_language
 from services.context import AppContext
@@ -265,8 +266,8 @@ async def _recall(
     if option_id == RECALL_CALL:
         alert = AlertRequest(
             kind=EscalationKind.BOOKING, patient=patient, enrollment=enrollment,
-            words=f"Please call me to book my next session of {procedure} "
-                  f"(after session {enrollment.session_number}).",
+            words=RECALL_CALL_WORDS.format(procedure=procedure,
+                                           number=enrollment.session_number),
             rule_id="recall: call me")
         return ButtonAnswer(status="recorded", alert=alert, replies=(
             Reply(html=t("recall_call_done", language, contact=contact)),))
@@ -302,7 +303,7 @@ async def _outcome(
         procedure = _procedure(ctx, enrollment.protocol_id)
         alert = AlertRequest(
             kind=EscalationKind.OUTCOME, patient=patient, enrollment=enrollment,
-            words=f"{score} out of 5 for the result of {procedure}.",
+            words=OUTCOME_WORDS.format(score=score, procedure=procedure),
             rule_id=f"outcome: {score}/5")
         replies.append(Reply(html=t("outcome_sorry", language,
                                     contact=clinic.contact_for(language))))
@@ -371,6 +372,7 @@ async def take_text(
     if case is not None:
         enrollment = (None if outcome.enrollment_id is None
                       else await store.enrollments.get(outcome.enrollment_id))
-        joins = AlertRequest(kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
-                             words=f"Comment on the result ({outcome.score}/5): {text}")
+        joins = AlertRequest(
+            kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
+            words=OUTCOME_COMMENT_WORDS.format(score=outcome.score, comment=text))
     return t("outcome_comment_thanks", language), joins

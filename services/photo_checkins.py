@@ -28,6 +28,7 @@ from core.content import DEFAULT_PAIN_THRESHOLD, PAIN_MAX, Step
 from core.plans import render_text
 from core.records import EnrollmentRecord, PatientRecord, PhotoCheckinRecord
 from core.statuses import EscalationKind, PatientStatus
+from core.texts.alerts import PHOTO_WORDS, compose_photo_caption
 from core.texts.patient import t, ui_language
 from services.context import AppContext
 from services.inbox import situation
@@ -152,8 +153,8 @@ def _finished(
     summary = _summary(ctx, patient, checkin, protocol_id, day)
     media = MediaRef(chat_id=checkin.source_chat_id, message_id=checkin.source_message_id,
                      kind="photo", file_id=checkin.file_id, caption=summary)
-    words = (f"Photo check-in: swollen {'yes' if checkin.swelling else 'no'}, "
-             f"pain {pain}/{PAIN_MAX}")
+    words = PHOTO_WORDS.format(swollen="yes" if checkin.swelling else "no", pain=pain,
+                               top=PAIN_MAX)
     clinic = ctx.settings.clinic
     lasting = ctx.content.red_flags.lasting
     if swollen_late:
@@ -190,14 +191,11 @@ def _summary(
     ctx: AppContext, patient: PatientRecord, checkin: PhotoCheckinRecord,
     protocol_id: str | None, day: int | None,
 ) -> str:
-    """The staff-chat caption (safe HTML, under Telegram's 1,024 characters): who, which
-    session and day, and the two answers."""
+    """The staff-chat caption (core/texts/alerts.py compose_photo_caption)."""
     protocol = ctx.content.protocols.get(protocol_id or "")
     procedure = protocol.name.get("en", ctx.settings.clinic.default_language) if protocol \
         else (protocol_id or "")
-    label = f" · {html.escape(patient.label[:60])}" if patient.label else ""
-    when = f", day {day}" if day is not None else ""
-    swollen = "yes" if checkin.swelling else "no"
-    return (f"📷 <b>Photo check-in</b> · patient #{patient.id}{label}\n"
-            f"{html.escape(procedure)}, session {checkin.session_number}{when}\n"
-            f"Swollen: <b>{swollen}</b> · Pain: <b>{checkin.pain}/{PAIN_MAX}</b>")
+    return compose_photo_caption(
+        patient_id=patient.id, label=patient.label, procedure=procedure,
+        session=checkin.session_number, day=day, swollen=bool(checkin.swelling),
+        pain=checkin.pain or 0, top=PAIN_MAX)

@@ -45,7 +45,7 @@ class NewSession:
     """What `/session` did, or why it did nothing (`problem`: no_patient, not_joined,
     no_booking)."""
 
-    problem: str | None = None
+    problem: str | None = None  # no_patient | not_joined | cancelled_before_joining | no_booking
     enrollment_id: int | None = None
     session_number: int = 0
     session_start: datetime | None = None
@@ -54,18 +54,30 @@ class NewSession:
     booked: bool = False  # booked ahead: pre-care and a confirmation request planned
     booking_id: int | None = None  # the booking this recorded (done or no-show), or made
     no_show: bool = False
+    resumed: bool = False  # the patient's care had been cancelled: it starts again
 
 
 async def _joined(
     store: Repositories, patient_id: int
 ) -> tuple[PatientRecord | None, EnrollmentRecord | None, str | None]:
-    """The patient and their current session, or why a session cannot be recorded."""
+    """The patient and their current session, or why a session cannot be recorded.
+
+    The patient must have joined (an active patient with a live enrollment, or one whose
+    care staff cancelled: a session starts it again, the cancelled enrollment standing in
+    for the current one): before that there is no plan to replace, and /reschedule moves
+    the invited session instead."""
     patient = await store.patients.get(patient_id)
     if patient is None or patient.status == PatientStatus.FORGOTTEN:
         return None, None, "no_patient"
-    current = [e for e in await store.enrollments.list_for_patient(patient_id)
-               if e.status == EnrollmentStatus.ACTIVE]
-    if patient.status != PatientStatus.ACTIVE or patient.chat_id is None or not current:
+    enrollments = await store.enrollments.list_for_patient(patient_id)  # newest first
+    current = [e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
+    cancelled = bool(enrollments) and enrollments[0].status == EnrollmentStatus.CANCELLED
+    if patient.status != PatientStatus.ACTIVE or patient.chat_id is None:
+        return patient, None, ("cancelled_before_joining" if cancelled
+                               and patient.status == PatientStatus.INVITED else "not_joined")
+    if not current and cancelled:
+        current = [enrollments[0]]  # care was cancelled: this session starts it again
+    if not current:
         return patient, None, "not_joined"
     return patient, max(current, key=lambda e: e.id), None
 
@@ -121,6 +133,7 @@ async def _recorded(
     return NewSession(
         enrollment_id=enrollment.id, session_number=enrollment.session_number,
         session_start=start, planned=queued, superseded_messages=cut,
+        resumed=previous.status == EnrollmentStatus.CANCELLED,
     )
 
 
@@ -173,7 +186,8 @@ async def book_session(
     ctx.wake_delivery()
     return NewSession(enrollment_id=enrollment.id, session_number=number,
                       session_start=session_start, planned=queued, booked=True,
-                      booking_id=booking.id)
+                      booking_id=booking.id,
+                      resumed=previous.status == EnrollmentStatus.CANCELLED)
 
 
 async def _done(

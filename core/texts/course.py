@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-HINDI_WEEKDAYS = ("सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार", "रविवार")
+from core.texts.calendar import weekday
+
 HINDI_MONTHS = ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर",
                 "अक्टूबर", "नवंबर", "दिसंबर")
-EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -24,9 +24,10 @@ def session_when(moment: datetime, zone: ZoneInfo, language: str, now: datetime)
     year = f" {local.year}" if local.year != now.astimezone(zone).year else ""
     clock = f"{local:%H:%M}"
     if language == "hi":
-        return (f"{HINDI_WEEKDAYS[local.weekday()]}, {local.day} "
+        return (f"{weekday(local.weekday(), 'hi')}, {local.day} "
                 f"{HINDI_MONTHS[local.month - 1]}{year}, {clock}")
-    return f"{EN_WEEKDAYS[local.weekday()]} {local.day} {EN_MONTHS[local.month - 1]}{year}, {clock}"
+    day = weekday(local.weekday(), "en", short=True)
+    return f"{day} {local.day} {EN_MONTHS[local.month - 1]}{year}, {clock}"
 
 
 COURSE_TEXTS: Mapping[str, Mapping[str, str]] = {

@@ -145,6 +145,22 @@ class BookingRepository:
             values["starts_at"] = require_aware(starts_at, "starts_at")
         return await self._change(booking_id, BookingStatus.OPEN, **values)
 
+    async def restore_cancelled(self, enrollment_id: int, cancelled_at: datetime) -> bool:
+        """Undo of a cancel: the enrollment's booking cancelled at `cancelled_at` is booked
+        again (to be confirmed again; its calendar entry comes back with a higher
+        SEQUENCE)."""
+        require_aware(cancelled_at, "cancelled_at")
+        result = await self._session.execute(
+            update(Booking)
+            .where(Booking.enrollment_id == enrollment_id,
+                   Booking.status == BookingStatus.CANCELLED,
+                   Booking.recorded_at == cancelled_at)
+            .values(status=BookingStatus.BOOKED, recorded_at=None, recorded_by=None,
+                    answered_at=None, wish_at=None, sequence=Booking.sequence + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def cancel_open(
         self, *, now: datetime, by: int | None, patient_id: int,
         enrollment_ids: Collection[int] | None = None,

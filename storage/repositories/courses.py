@@ -100,6 +100,20 @@ class CourseRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def reopen(self, patient_id: int, reason: str, ended_at: datetime) -> int:
+        """Undo of a cancel: the courses it dropped (for `reason`, at `ended_at`) are active
+        again."""
+        require_aware(ended_at, "ended_at")
+        result = await self._session.execute(
+            update(PatientCourse)
+            .where(PatientCourse.patient_id == patient_id,
+                   PatientCourse.status == CourseStatus.DROPPED,
+                   PatientCourse.end_reason == reason, PatientCourse.ended_at == ended_at)
+            .values(status=CourseStatus.ACTIVE, ended_at=None, end_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     # --- outcome answers ----------------------------------------------------------------
 
     async def record_outcome(

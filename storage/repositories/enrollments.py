@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Update, func, select, update
+from sqlalchemy import ColumnElement, Update, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.records import EnrollmentRecord
-from core.statuses import EnrollmentStatus, parse
-from storage.models import Enrollment, Invite, ScheduledMessage
+from core.statuses import BookingStatus, EnrollmentStatus, parse
+from storage.models import Booking, Enrollment, Invite, ScheduledMessage
 from storage.repositories.invites import expire_unused
 from storage.repositories.messages import cancel_pending_in
 
@@ -125,12 +125,20 @@ class EnrollmentRepository:
 
     async def next_session_number(self, patient_id: int, protocol_id: str) -> int:
         """The number a new session of the protocol gets: one after the highest of the
-        patient's sessions done (active, superseded) or booked."""
+        patient's sessions done (active, superseded, or cancelled by staff after it took
+        place) or booked. A booked session that was missed or cancelled took no number."""
+        never_held = exists().where(
+            Booking.enrollment_id == Enrollment.id,
+            Booking.status.in_(sorted({BookingStatus.NO_SHOW, BookingStatus.CANCELLED})))
+        counted = or_(
+            Enrollment.status.in_(sorted({EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED,
+                                          EnrollmentStatus.SUPERSEDED})),
+            and_(Enrollment.status == EnrollmentStatus.CANCELLED, ~never_held),
+        )
         highest = await self._session.scalar(
             select(func.max(Enrollment.session_number)).where(
                 Enrollment.patient_id == patient_id, Enrollment.protocol_id == protocol_id,
-                Enrollment.status.in_(sorted({EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED,
-                                              EnrollmentStatus.SUPERSEDED})))
+                counted)
         )
         return int(highest or 0) + 1
 
@@ -151,6 +159,21 @@ class EnrollmentRepository:
         await self._session.flush()
         return cancelled
 
+    async def restore(self, enrollment_id: int, status: EnrollmentStatus,
+                      cancelled_at: datetime) -> EnrollmentRecord | None:
+        """Undo a cancel: back to `status` (invited or active), if it is still the enrollment
+        that cancel cut at `cancelled_at`; None when something changed it since."""
+        require_aware(cancelled_at, "cancelled_at")
+        if status not in EnrollmentStatus.LIVE:
+            raise ValueError(f"an enrollment is restored to invited or active, not {status}")
+        row = await self._session.get(Enrollment, enrollment_id, populate_existing=True)
+        if row is None or row.status != EnrollmentStatus.CANCELLED or (
+                row.cancelled_at != cancelled_at):
+            return None
+        row.status, row.cancelled_at = status, None
+        await self._session.flush()
+        return enrollment_record(row)
+
     async def supersede_earlier(self, enrollment_id: int, now: datetime) -> tuple[int, int]:
         """The enrollment is the patient's newest session of its protocol: every other live
         enrollment of the same protocol is superseded (its pending messages cancelled, its
@@ -169,8 +192,13 @@ class EnrollmentRepository:
                 Enrollment.status.in_(sorted(EnrollmentStatus.LIVE - {EnrollmentStatus.BOOKED})),
             )
         ))
-        last = max((e.session_number for e in earlier), default=0)
-        row.session_number = max(row.session_number, last + 1)
+        # The count carries on across every earlier session of the protocol, a cancelled or
+        # stopped one too (a session after a cancel is the next one, not the first again).
+        last = await self._session.scalar(
+            select(func.max(Enrollment.session_number)).where(
+                Enrollment.patient_id == row.patient_id,
+                Enrollment.protocol_id == row.protocol_id, Enrollment.id < row.id))
+        row.session_number = max(row.session_number, (last or 0) + 1)
         cut = 0
         for old in earlier:
             old.status = EnrollmentStatus.SUPERSEDED

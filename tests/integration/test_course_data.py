@@ -255,7 +255,7 @@ async def test_swelling_past_settle_days_in_a_photo_check_in_is_a_red_flag(
 def _migration_round_trip(url: str) -> None:
     migrate(url)
     tables = {"bookings", "courses", "outcomes", "photo_checkins", "consents"}
-    asyncio.run(_downgrade(url, "0009"))
+    asyncio.run(_downgrade(url, "-1"))  # to the revision it is chained on
     names = {row[0] for row in asyncio.run(_read(url, _TABLES[url.split(":")[0]]))}
     assert not names & tables
     invites = {row[0] for row in asyncio.run(_read(url, _COLUMNS[url.split(":")[0]]))}
@@ -276,14 +276,47 @@ _TABLES = {
 }
 
 
-def test_0012_downgrades_to_0009_and_upgrades_again_on_sqlite(tmp_path: Path) -> None:
-    """Migration 0012 drops its five tables and invites.opened_at going down to 0009, and
-    makes them again going up."""
+def test_0012_downgrades_and_upgrades_again_on_sqlite(tmp_path: Path) -> None:
+    """Migration 0012 drops its five tables and invites.opened_at going down one revision,
+    and makes them again going up."""
     _migration_round_trip(f"sqlite+aiosqlite:///{tmp_path / 'round.db'}")
 
 
 @pytest.mark.postgres
-def test_0012_downgrades_to_0009_and_upgrades_again_on_postgres() -> None:
+def test_0012_downgrades_and_upgrades_again_on_postgres() -> None:
     """The same round trip on a fresh PostgreSQL database."""
     with scratch_database() as url:
         _migration_round_trip(url)
+
+
+async def test_cancel_care_cancels_bookings_and_undo_brings_them_back(
+    course_ctx: AppContext,
+) -> None:
+    """Cancelling care cancels the booked session (its calendar entry with a higher SEQUENCE)
+    and drops the course; the undo books it again, to be confirmed, with its pre-care and
+    confirmation request planned again, and the course active."""
+    from services.cancellations import cancel_care, undo_cancel
+
+    ctx = course_ctx
+    code, patient_id = await enrolled(ctx)
+    await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en", now=NOW)
+    made = await sessions.new_session(ctx, patient_id, NOW + timedelta(days=5), staff_id=1000)
+    assert made.booked and made.booking_id is not None
+    cancelled = await cancel_care(ctx, patient_id, staff_id=1000)
+    assert cancelled is not None and cancelled.enrollments == 2
+    async with Store(ctx.sessions) as store:
+        booking = await store.bookings.get(made.booking_id)
+        [course_row] = await store.courses.for_patient(patient_id)
+    assert booking is not None and booking.status == "cancelled"
+    assert (course_row.status, course_row.end_reason) == ("dropped", "cancelled")
+    clock(ctx).set(NOW + timedelta(hours=2))
+    undone = await undo_cancel(ctx, staff_id=1000, patient_id=patient_id)
+    assert undone.outcome == "ok"
+    async with Store(ctx.sessions) as store:
+        back = await store.bookings.get(made.booking_id)
+        [course_row] = await store.courses.for_patient(patient_id)
+        plan = await store.messages.list_for_enrollment(made.enrollment_id or 0)
+    assert back is not None and back.status == "booked"
+    assert back.sequence > (booking.sequence if booking else 0)
+    assert course_row.status == "active"
+    assert any(m.kind == "confirm" and m.status == "pending" for m in plan)
