@@ -8,16 +8,17 @@ Decisions:
   outcome is asked by the protocol's outcome step, else `every` after it: core/course.py).
   While the next session is booked nothing is recalled.
 - "I'll be there" confirms the booking; "I need to change it" asks for a preferred time:
-  the patient's next text (within WISH_WINDOW, unless it is a red flag: that goes the
-  urgent way and the wish is still awaited) opens a booking case for staff, in the
-  patient's topic; the booking itself stays until staff move it.
+  the patient's next text (within WISH_WINDOW, unless it is a red flag, which goes the
+  urgent way, or small talk: the wish is still awaited) opens a booking case for staff, in
+  the patient's topic; the booking itself stays until staff move it.
 - Recall: "Ask the clinic to call me" opens a booking case; "I'll book it myself" is told
   to staff in the patient's topic; "I've finished the course" completes the course and asks
   the outcome at once.
 - Outcome: 4-5 get the clinic's review link when `clinic.review_url` is set; 1-2 open an
   outcome case for staff (stored before the patient is told the team will contact them);
   every score then invites an optional comment (the next text within COMMENT_WINDOW, or
-  "No, thanks"), which joins the patient's open case when they have one.
+  "No, thanks"), which joins the patient's open case when they have one. A red flag, a
+  symptom, a worry or a request is never taken as the comment: it goes the usual way.
 - Every button is answered once (the first tap wins, as for check-ins, recorded with
   them); a confirmation request for a time the session no longer has is stale.
 """

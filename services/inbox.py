@@ -254,9 +254,11 @@ async def handle_text(
         protocols=protocols, info_faq=ctx.content.red_flags.info_faq,
     )
     # A red flag goes the urgent way (the wish or comment is still awaited); so does an
-    # "ok" or an emoji in place of a preferred time.
-    if awaited is not None and awaited.booking is not None and found.outcome in (
-            Outcome.SMALLTALK, Outcome.EMPTY):
+    # "ok" or an emoji in place of a preferred time, and a symptom, worry or request in
+    # place of a comment on the result: that needs a person, not a note.
+    if awaited is not None and found.outcome in (
+            (Outcome.SMALLTALK, Outcome.EMPTY) if awaited.booking is not None
+            else (Outcome.DOUBTFUL, Outcome.REQUEST)):
         awaited = None
     if awaited is not None and patient is not None and found.outcome is not Outcome.URGENT:
         async with Store(ctx.sessions) as store:

@@ -320,3 +320,34 @@ async def test_cancel_care_cancels_bookings_and_undo_brings_them_back(
     assert back.sequence > (booking.sequence if booking else 0)
     assert course_row.status == "active"
     assert any(m.kind == "confirm" and m.status == "pending" for m in plan)
+
+
+async def test_a_symptom_is_never_taken_as_the_comment_on_the_result(
+    course_ctx: AppContext,
+) -> None:
+    """After an outcome answer the next text is its comment, but a symptom or worry goes the
+    usual way (a person looks) and the comment is still awaited; plain words are kept."""
+    from services.inbox import handle_text
+
+    ctx = course_ctx
+    code, patient_id = await enrolled(ctx)
+    await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en", now=NOW)
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+        [enrollment] = await store.enrollments.list_for_patient(patient_id)
+        assert patient is not None
+        await course.ask_outcome_now(store, ctx, patient, enrollment, NOW)
+    question = await sent(ctx, patient_id, MessageKind.OUTCOME)
+    async with Store(ctx.sessions) as store:
+        message = await store.messages.get(question)
+        assert message is not None
+        await course.answer_button(store, ctx, patient, message, "4", NOW)
+    worry = await handle_text(ctx, chat_id=CHAT, text="there is a new lump near the spot",
+                              fallback_language="en", now=NOW)
+    assert worry.kind != "awaited" and worry.alert is not None
+    kept = await handle_text(ctx, chat_id=CHAT, text="Lovely staff, xylophone",
+                             fallback_language="en", now=NOW)
+    assert kept.kind == "awaited" and "comment has reached" in kept.html
+    async with Store(ctx.sessions) as store:
+        [answer] = await store.courses.outcomes_for_patient(patient_id)
+    assert answer.comment == "Lovely staff, xylophone"
