@@ -202,18 +202,6 @@ def course_end_outcome(
     )
 
 
-def sessions_left(protocol: Protocol, sessions_done: int) -> int | None:
-    """How many sessions of the course are still to come (None: the protocol has no course)."""
-    if protocol.course is None:
-        return None
-    return max(protocol.course.sessions - sessions_done, 0)
-
-
-def course_complete(protocol: Protocol, sessions_done: int) -> bool:
-    """Whether `sessions_done` sessions complete the protocol's course."""
-    return protocol.course is not None and sessions_done >= protocol.course.sessions
-
-
 # Satisfaction: 4-5 happy (the review link, if the clinic has one), 1-2 unhappy (a case).
 HAPPY_SCORES = frozenset({4, 5})
 UNHAPPY_SCORES = frozenset({1, 2})
