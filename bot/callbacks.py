@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from core.records import row_id
+
 LIMIT = 64  # bytes of callback_data Telegram accepts
 
 # Patient buttons
@@ -43,9 +45,10 @@ def split_case(data: str) -> tuple[str, int] | None:
     """(action, case id) from a case-card button, or None when the data is not one."""
     letter, _, number = data.removeprefix(CASE).partition(":")
     action = CASE_ACTIONS.get(letter)
-    if action is None or not (number.isascii() and number.isdigit()) or len(number) > 12:
+    case_id = row_id(number) if number.isdigit() else None
+    if action is None or case_id is None:
         return None
-    return action, int(number)
+    return action, case_id
 
 
 def pattern(prefix: str) -> str:

@@ -4,6 +4,7 @@ cancel, reschedule, new session (staff), export (admins)."""
 from __future__ import annotations
 
 from console.web import Page
+from core.records import row_id
 from services import console_patients as patients
 from services.console_config import CONSOLE_PATH
 from services.enrollment import EnrollmentInputError
@@ -39,14 +40,16 @@ class PatientsHandler(Page):
 class PatientHandler(Page):
     async def get(self, patient_id: str) -> None:
         done = DONE.get(self.get_query_argument("done", ""), "")
-        await self.show_patient(int(patient_id), notice=done)
+        await self.show_patient(row_id(patient_id), notice=done)
 
-    async def show_patient(self, patient_id: int, *, notice: str = "", problem: str = "",
+    async def show_patient(self, patient_id: int | None, *, notice: str = "", problem: str = "",
                            status: int = 200) -> None:
-        found = await patients.timeline(self.ctx, patient_id)
-        if found is None:
+        """The patient's page; 404 for an id no patient has (one past the database's range
+        is never looked up)."""
+        found = None if patient_id is None else await patients.timeline(self.ctx, patient_id)
+        if found is None or patient_id is None:
             self.set_status(404)
-            self.show("message.html", title="Not found", text=f"There is no patient #{patient_id}.")
+            self.show("message.html", title="Not found", text="There is no such patient.")
             return
         self.set_status(status)
         zone = patients.patient_zone_of(self.ctx, found.patient)
@@ -59,7 +62,10 @@ class PatientActionHandler(PatientHandler):
 
     async def post(self, patient_id: str, action: str) -> None:
         assert self.user is not None
-        number, staff = int(patient_id), self.user.user_id
+        number, staff = row_id(patient_id), self.user.user_id
+        if number is None:
+            await self.show_patient(None)
+            return
         if action == "export":
             await self._export(number)
             return

@@ -16,6 +16,7 @@ from core.records import (
     EscalationRecord,
     MessageRecord,
     PatientRecord,
+    row_id,
 )
 from core.statuses import AuditOutcome, MessageStatus, PatientStatus
 from core.texts import patient as patient_texts
@@ -61,7 +62,7 @@ class SearchResult:
 
 
 def _patient_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and 0 < int(text) < 10**12 else None
+    return row_id(text) if text.isdigit() else None
 
 
 def clean_search(text: str, protocol_id: str, status: str, before: str = "", after: str = "",

@@ -19,6 +19,7 @@ from core.records import (
     EscalationRecord,
     MessageRecord,
     PatientRecord,
+    row_id,
 )
 from core.statuses import EscalationStatus, MessageStatus, PatientStatus
 from storage.models import (
@@ -229,8 +230,10 @@ async def search_patients(
     ]
     if text:
         label = label_starts_with(session, text)
-        digits = text.lstrip("#")
-        matching.append(or_(Patient.id == int(digits), label) if digits.isdigit() else label)
+        # An id only when a row can have it: a 10-digit phone number is no id (PostgreSQL
+        # would refuse it), so it matches labels only.
+        number = row_id(text)
+        matching.append(or_(Patient.id == number, label) if number is not None else label)
     if protocol_id:
         matching.append(_newest_enrollment_on(protocol_id))
     query = select(Patient).where(*matching)
