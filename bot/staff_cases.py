@@ -68,8 +68,8 @@ async def case_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if result.outcome == "ok":
         await query.answer(T.CASE_DONE[action])
-    else:
-        await query.answer(T.CASE_UNCHANGED.format(status=result.case.status))
+    else:  # someone was first (or it already was so): say who
+        await query.answer(taken_text(result.case, action, user_id_of(update)), show_alert=True)
     await refresh_card(context, ctx, result.case)
     pressed = query.message
     if pressed is not None and (pressed.chat.id, pressed.message_id) != (
@@ -94,6 +94,13 @@ async def refresh_card(
             text, chat_id=case.alert_chat_id, message_id=case.alert_message_id,
             reply_markup=case_keyboard(case.id, case.status),
         )
+
+
+def taken_text(case: EscalationRecord, action: str, me: int | None) -> str:
+    """Why an action on `case` changed nothing: who was first."""
+    return T.case_taken(action=action, status=case.status, me=me,
+                        acknowledged_by=case.acknowledged_by, resolved_by=case.resolved_by,
+                        assigned_to=case.assigned_to, closed_reason=case.closed_reason)
 
 
 def case_line(ctx: AppContext, case: EscalationRecord) -> str:

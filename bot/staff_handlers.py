@@ -11,7 +11,15 @@ from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, Co
 from bot import edits, relay, staff_cases, staff_console, staff_enroll
 from bot.context import app_context
 from bot.formatting import escape
-from bot.staff_access import audit_ok, day_form, invalid, reply, staff_only, user_id_of
+from bot.staff_access import (
+    answer_anyone,
+    audit_ok,
+    day_form,
+    invalid,
+    reply,
+    staff_only,
+    user_id_of,
+)
 from bot.staff_patients import (
     local,
     parse_id,
@@ -178,7 +186,8 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anyone: their user id, and in a group the chat id (what first set-up needs)."""
+    """Anyone: their user id, and in a group the chat id (what first set-up needs); in a
+    group through the outbox, once a minute per person (anyone may send it)."""
     lines = []
     if update.effective_user is not None:
         lines.append(T.MYID_USER.format(user_id=update.effective_user.id))
@@ -186,7 +195,7 @@ async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if chat is not None and chat.type != "private":
         lines.append(T.MYID_CHAT.format(chat_id=chat.id))
     if lines:
-        await reply(update, "\n".join(lines))
+        await answer_anyone(update, app_context(context), "\n".join(lines))
 
 
 # The staff command table's callbacks, by name (core/texts/commands.py holds the table).

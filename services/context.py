@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from core.throttle import Throttle
+
+# How often one person who is not staff is told so in a group chat (services/staff_notices).
+REFUSAL_INTERVAL = timedelta(minutes=1)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -32,7 +37,8 @@ class AppContext:
     """Everything a handler or service needs; lives in `application.bot_data["ctx"]`.
 
     Frozen so that no handler swaps a service under another's feet; the only state that
-    changes lives in the database, but for the staff roster's short-lived copy.
+    changes lives in the database, but for the staff roster's short-lived copy and the
+    memory of recent refusals.
     """
 
     settings: ServiceSettings
@@ -46,6 +52,13 @@ class AppContext:
     delivery: Any
     bot_username: str
     roster: StaffRoster = field(default_factory=StaffRoster, compare=False)
+    # Refusals posted in group chats, per chat and person: at most one per REFUSAL_INTERVAL.
+    refusals: Throttle = field(default_factory=lambda: Throttle(REFUSAL_INTERVAL),
+                               compare=False)
+    # Albums seen, per chat and media_group_id: the first message is answered and opens
+    # the album's copy, the others join it quietly (services/inbox_media.py).
+    albums: Throttle = field(default_factory=lambda: Throttle(timedelta(minutes=1)),
+                             compare=False)
 
     @property
     def zone(self) -> ZoneInfo:
