@@ -25,19 +25,20 @@ def _fits(text: str, budget: int) -> int:
     return len(text)
 
 
-def _cut(window: str) -> int:
-    """Where to end a piece that cannot hold more than `window`: after the last paragraph
-    break, else line break, else sentence end, else space, in the window's second half
-    (else anywhere: one word longer than a message)."""
-    half = len(window) // 2
-    for found in (window.rfind("\n\n"), window.rfind("\n")):
-        if found >= half:
+def _cut(text: str, limit: int) -> int:
+    """Where to end a piece of `text` that cannot hold more than `limit` characters: after
+    the last paragraph break, else line break, else sentence end, else space, in the
+    second half of what fits (else at the limit: one word longer than a message)."""
+    window, half = text[: limit + 1], limit // 2  # one more: is the limit itself a boundary?
+    for mark in ("\n\n", "\n"):
+        found = window.rfind(mark)
+        if half <= found <= limit:
             return found
-    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() >= half]
+    ends = [m.end() - 1 for m in _SENTENCE_END.finditer(window) if half <= m.end() - 1 <= limit]
     if ends:
         return ends[-1]
     space = max(window.rfind(" "), window.rfind("\t"))
-    return space if space >= half else len(window)
+    return space if space >= half else limit
 
 
 def split_text(text: str, *, first: int, rest: int) -> list[str]:
@@ -53,8 +54,8 @@ def split_text(text: str, *, first: int, rest: int) -> list[str]:
         if utf16_length(remaining) <= budget:
             pieces.append(remaining)
             break
-        window = remaining[:_fits(remaining, budget)]
-        end = _cut(window) or len(window)
+        fits = _fits(remaining, budget)
+        end = _cut(remaining, fits) or fits
         piece = remaining[:end].rstrip()
         if piece:
             pieces.append(piece)
