@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, ConversationHandler
 
@@ -28,13 +28,13 @@ def user_id_of(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
 
-async def reply(update: Update, text: str, **kwargs: Any) -> None:
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     """Answer in the chat the update came from (HTML, fitted to Telegram's limit)."""
     chat = update.effective_chat
     if chat is None:
-        return
+        return None
     bot = update.get_bot()
-    await bot.send_message(chat.id, fit(text), **kwargs)
+    return await bot.send_message(chat.id, fit(text), **kwargs)
 
 
 async def answer_anyone(update: Update, ctx: AppContext, text: str) -> None:

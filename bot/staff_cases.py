@@ -24,6 +24,7 @@ from core.texts import staff as T
 from core.texts.alerts import BUTTON_ACKNOWLEDGE, BUTTON_ASSIGN, BUTTON_RESOLVE
 from services.cases import CaseAction, act, card_text, clock_text, get_case, open_cases
 from services.context import AppContext
+from services.staff_notices import record_post
 
 log = logging.getLogger(__name__)
 LIST_LIMIT = 50
@@ -157,4 +158,10 @@ async def case_command(
             )
             for m in messages
         ]
-    await reply(update, "\n\n".join(lines), reply_markup=case_keyboard(case.id, case.status))
+    answer = await reply(update, "\n\n".join(lines),
+                         reply_markup=case_keyboard(case.id, case.status))
+    if answer is not None and case.patient_id is not None and (
+            answer.chat.id == ctx.settings.staff.alert_chat_id):
+        # A card of the case in the staff chat: recorded, so that erasure edits it too.
+        await record_post(ctx, chat_id=answer.chat.id, message_id=answer.message_id,
+                          about_patient_id=case.patient_id, case_id=case.id)

@@ -31,6 +31,19 @@ async def queue_notice(
     return queued
 
 
+async def record_post(
+    ctx: AppContext, *, chat_id: int, message_id: int, about_patient_id: int,
+    case_id: int | None,
+) -> None:
+    """A post about a patient the bot made in place (the answer to a staff command in the
+    staff chat, e.g. /case): recorded as sent, like the outbox's own, so that erasure finds
+    it and a reply to it finds its case."""
+    async with Store(ctx.sessions) as store:
+        await store.escalations.record_sent_post(
+            chat_id=chat_id, message_id=message_id, about_patient_id=about_patient_id,
+            case_id=case_id, now=ctx.clock.now())
+
+
 async def queue_refusal(
     ctx: AppContext, *, chat_id: int, user_id: int | None, text: str, now: datetime,
     thread_id: int | None = None, about_patient_id: int | None = None,

@@ -26,6 +26,7 @@ from storage.models import CaseMessage, Escalation, ScheduledMessage
 
 CASE_STEP = "case"  # step_id of an escalation timer in the outbox
 ALBUM_PREFIX = "album:"  # + media_group_id: step_id of the copy of a patient's album
+ANSWER_STEP = "answer"  # step_id of a staff command's answer recorded as sent (/case)
 
 
 def escalation_record(row: Escalation) -> EscalationRecord:
@@ -383,6 +384,25 @@ class EscalationRepository:
             copy_from_chat_id=copy_from[0] if copy_from else None,
             copy_message_id=copy_from[1] if copy_from else None,
             copy_message_ids=[copy_from[1]] if copy_from and album is not None else None,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def record_sent_post(
+        self, *, chat_id: int, message_id: int, about_patient_id: int, case_id: int | None,
+        now: datetime,
+    ) -> int:
+        """A post the bot already made (not through the outbox): a row recording it as sent,
+        with its message id (its text is not kept: erasure only needs to find it)."""
+        require_aware(now, "now")
+        row = ScheduledMessage(
+            enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
+            case_id=case_id, chat_id=chat_id, step_id=ANSWER_STEP, occurrence=0,
+            kind=MessageKind.POST, text="", options=None, due_at=now, expires_at=None,
+            moved_by_quiet_hours=False, respects_quiet_hours=False,
+            status=MessageStatus.SENT, available_at=now, attempts=0, created_at=now,
+            telegram_message_id=message_id, sent_at=now, finished_at=now,
         )
         self._session.add(row)
         await self._session.flush()

@@ -109,6 +109,11 @@ async def _conversation(env: BotEnv) -> tuple[Any, int]:
     await posted(env, "Only clinic staff")
     await env.ask(user, RED_FLAG)
     await _flush(env)
+    async with env.db() as db:
+        [case] = await db.escalations.list_open()
+    before = len(env.sent_to(ALERT_CHAT_ID))
+    await env.staff.send(f"/case {case.id}", chat_id=ALERT_CHAT_ID)  # in the General topic
+    await env.wait_sent(ALERT_CHAT_ID, before)
     return user, thread
 
 
@@ -116,12 +121,14 @@ async def test_forget_after_a_forum_conversation_erases_every_staff_chat_post(
     forum_bot: BotEnv,
 ) -> None:
     """After a conversation with photos, a document and an album, /forget: every post of
-    the bot's about the patient in the staff chat is edited to the erased text or deleted
-    (copies), the topic renamed to the bare id and closed, and no table holds anything that
-    identifies the patient (label, words, captions, file name, chat id)."""
+    the bot's about the patient in the staff chat (in their topic, and a /case answer
+    outside it) is edited to the erased text or deleted (copies), the topic renamed to the
+    bare id and closed, and no table holds anything that identifies the patient (label,
+    words, captions, file name, chat id)."""
     env = forum_bot
     user, thread = await _conversation(env)
     patient_id = user.invite.patient_id
+    [answer] = [m for m in env.sent_to(ALERT_CHAT_ID) if m.visible.startswith("Case #")]
     about = [m for m in env.sent_to(ALERT_CHAT_ID) if m.message_thread_id == thread]
     inventory = Counter(_kind(m) for m in about)
     assert inventory == Counter({
@@ -135,7 +142,7 @@ async def test_forget_after_a_forum_conversation_erases_every_staff_chat_post(
     await env.ask(user, "/forget")
     await env.press(user, "Yes, erase my data")
     await _flush(env)
-    for message in about:
+    for message in [*about, answer]:  # the /case answer too, though outside the topic
         now = env.api.state.find(ALERT_CHAT_ID, message.message_id)
         assert now is not None
         if _kind(message) == "copy of the patient's media":
