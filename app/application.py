@@ -265,8 +265,8 @@ async def _set_commands(
 
 def run_bot(settings: Settings) -> None:
     """Run the bot until interrupted: polling, or webhook when `telegram.webhook_url` is set."""
-    application = build_application(settings, freeze_gc=True)
     try:
+        application = build_application(settings, freeze_gc=True)
         if settings.telegram.webhook_url:
             run_webhook(application, settings)
         else:

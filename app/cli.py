@@ -113,6 +113,11 @@ def command_check(settings: Settings, *, strict: bool = False) -> int:
         for problem in missing_translations(clinic.languages)
     ]
     warnings += [f"warning: {line}" for line in content.warnings]
+    if settings.console.enabled and not settings.console.secure:
+        warnings.append(
+            "warning: console.url: an http:// console works in a browser, but Telegram opens "
+            "Mini Apps only over https://, so staff get no Console menu button "
+            "(docs/console.md, \"The Mini App\")")
     warnings += [
         f"warning: {line}"
         for line in rendered_typography(content, clinic.placeholders, clinic.default_language)

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
 from core.config import Section as _Section
 from jobs.config import DeliverySettings, RetentionSettings
@@ -167,6 +167,19 @@ class Settings(_Section):
     health: HealthSettings = Field(default_factory=HealthSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
+    @model_validator(mode="after")
+    def _console_is_served(self) -> Settings:
+        """The console is mounted on the webhook server, or in polling mode on the health
+        server: with neither, its URL would lead nowhere (`check` says so, and start-up
+        refuses with the same words)."""
+        if self.console.enabled and not self.telegram.webhook_url and not self.health.listen:
+            raise ValueError(
+                "[console.url] is set, but nothing serves it: in polling mode set "
+                '[health] listen = "127.0.0.1:8080" (and put that behind the URL\'s proxy), '
+                "or run in webhook mode (telegram.webhook_url), whose server serves /console"
+            )
+        return self
+
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
@@ -209,5 +222,6 @@ def describe_validation_error(file: Path, error: ValidationError) -> str:
             key in BOUND_REASONS
         ):
             message += f" ({BOUND_REASONS[key]})"
-        lines.append(f"{file}: [{key}] {message}")
+        # A rule across sections names its keys in its message.
+        lines.append(f"{file}: [{key}] {message}" if key else f"{file}: {message}")
     return "\n".join(lines)

@@ -1,9 +1,12 @@
 """Benchmark: staff console page latency (issue 13), against /healthz in the same run.
 
 Seeds N patients (each with an enrollment and 10 planned messages, some sent, some failed,
-an open case every 50th, an audit row each), serves the console over a real AppContext on
-127.0.0.1, signs in by a one-time link, then times sequential GETs of /healthz, Today,
-Patients (a label search) and one patient's page. Figures: p50 / p99 in ms per page.
+an open case every 50th, an audit row each; labels like "Sunita Devi (file 12345)" from 30
+first names and 25 surnames), serves the console over a real AppContext on 127.0.0.1,
+signs in by a one-time link, then times sequential GETs of /healthz, Today, Patients
+searches by any part of the label (issue 21: a surname, a first name and surname, a file
+number, a rare word, and two letters, which have no trigram to look up) and one patient's
+page. Figures: p50 / p99 in ms per page.
 
     .venv/bin/python -m bench.console_latency                       # 1,000 patients, SQLite
     .venv/bin/python -m bench.console_latency --patients 1000,100000 --backends sqlite,postgres
@@ -25,6 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import insert, text
@@ -41,6 +45,21 @@ NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 MESSAGES_PER_PATIENT = 10
 CHUNK = 2000
 STAFF = 1000
+FIRST = ("Sunita", "Priya", "Asha", "Ravi", "Kabir", "Anita", "Sarah", "Rahul", "Meera", "Arjun",
+         "Pooja", "Vikram", "Neha", "Rohan", "Kavya", "Amit", "Divya", "Suresh", "Lakshmi",
+         "Farhan", "Zoya", "John", "Maria", "Ahmed", "Fatima", "Deepa", "Nikhil", "Isha", "Tara",
+         "Manoj")
+LAST = ("Devi", "Kapoor", "Sharma", "Johnson", "Rao", "Iyer", "Khan", "Patel", "Singh", "Gupta",
+        "Reddy", "Nair", "Das", "Mehta", "Joshi", "Bose", "Verma", "Malhotra", "Chopra",
+        "Banerjee", "Pillai", "Menon", "Shah", "Kulkarni", "Desai")
+# The searches timed (issue 21: any part of the label, served by the trigram index).
+SEARCHES = {
+    "search surname": "johnson",
+    "search two words": "sunita devi",
+    "search file no.": "2231",
+    "search rare": "zoya mehta (file 4",
+    "search 2 letters": "ja",
+}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -57,7 +76,7 @@ async def seed(engine: Any, patients: int) -> None:
             ids = range(start, min(start + CHUNK, patients + 1))
             await conn.execute(insert(Patient), [
                 {"id": i, "chat_id": 10_000_000 + i,
-                 "label": f"Patient {i} {rng.choice('ABCDEFG')}",
+                 "label": f"{rng.choice(FIRST)} {rng.choice(LAST)} (file {10000 + i})",
                  "language": "en", "timezone": "Asia/Kolkata", "status": "active",
                  "consented_at": NOW - timedelta(days=i % 30), "created_at": NOW - timedelta(
                      days=i % 30), "created_by": STAFF} for i in ids])
@@ -118,7 +137,8 @@ async def measure(url: str, patients: int, requests: int, *, freeze_gc: bool = F
         pages = {
             "/healthz": "/healthz",
             "today": "/console/",
-            "patients search": "/console/patients?q=patient%2012",
+            **{name: "/console/patients?" + urlencode({"q": text})
+               for name, text in SEARCHES.items()},
             "patient page": f"/console/patients/{patients // 2}",
         }
         async with serving(lambda: ctx) as console, httpx.AsyncClient(timeout=30) as client:

@@ -36,6 +36,41 @@ CASE = "case:"  # + "<action letter>:<case id>"
 CASE_ACTIONS = {"a": "acknowledge", "r": "resolve", "m": "assign"}  # letter -> CaseAction
 
 
+# Staff buttons (a returning patient's held acceptance): made by services/onboarding.py,
+# which queues the question through the outbox: `join:merge:<id>` / `join:apart:<id>`.
+JOIN = "join:"
+JOIN_DECISIONS = frozenset({"merge", "apart"})
+
+
+def split_join(data: str) -> tuple[str, int] | None:
+    """(decision, join request id) from a returning-patient button, or None."""
+    decision, _, number = data.removeprefix(JOIN).partition(":")
+    request_id = row_id(number) if number.isdigit() else None
+    if decision not in JOIN_DECISIONS or request_id is None:
+        return None
+    return decision, request_id
+
+
+# Staff buttons (/cancel): confirm or keep (patient id), undo (cancellation id)
+CANCEL = "cancel:"  # + "<y|n|u>:<id>"
+CANCEL_ACTIONS = frozenset({"y", "n", "u"})
+
+
+def cancel(letter: str, number: int) -> str:
+    """A /cancel button: `cancel:y:<patient id>`, `cancel:n:<patient id>`,
+    `cancel:u:<cancellation id>`."""
+    return f"{CANCEL}{letter}:{number}"
+
+
+def split_cancel(data: str) -> tuple[str, int] | None:
+    """(letter, id) from a /cancel button, or None when the data is not one."""
+    letter, _, number = data.removeprefix(CANCEL).partition(":")
+    number_id = row_id(number) if number.isdigit() else None
+    if letter not in CANCEL_ACTIONS or number_id is None:
+        return None
+    return letter, number_id
+
+
 def case(letter: str, case_id: int) -> str:
     """A case-card button: `case:<a|r|m>:<case id>` (always fits: a short id)."""
     return f"{CASE}{letter}:{case_id}"

@@ -73,28 +73,42 @@ async def consent_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if query is None or query.data is None or not _private(update):
         return
     ctx = app_context(context)
+    await _ack(query)
+    await _drop_buttons(query)
+    if query.data.startswith(callbacks.CONSENT_NO):
+        await answer_consent(update, ctx, accept=False,
+                             code=query.data.removeprefix(callbacks.CONSENT_NO))
+        return
+    code, chosen = callbacks.split_consent(query.data, callbacks.CONSENT_YES)
+    await answer_consent(update, ctx, accept=True, code=code, chosen=chosen)
+
+
+async def answer_consent(update: Update, ctx: AppContext, *, accept: bool, code: str,
+                         chosen: str | None = None) -> None:
+    """Yes or No to the consent question, pressed or typed (`code` OFFERED: the invite this
+    chat was shown, services/onboarding.py)."""
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     user = update.effective_user
     language_code = user.language_code if user else None
     now = ctx.clock.now()
-    await _ack(query)
     clinic = ctx.settings.clinic
-    if query.data.startswith(callbacks.CONSENT_NO):
-        code = query.data.removeprefix(callbacks.CONSENT_NO)
+    if not accept:
         await onboarding.decline_invite(ctx, code=code, chat_id=chat_id, now=now)
         known = await onboarding.patient_for_chat(ctx, chat_id)
         if known is not None:
             await topic_notice(ctx, known.id, "declined", now)
-        await _drop_buttons(query)
         language = chat_language(update, ctx, None)
         await send(update, t("consent_declined", language, clinic=clinic.name))
         return
-    code, chosen = callbacks.split_consent(query.data, callbacks.CONSENT_YES)
     result = await onboarding.accept_invite(
         ctx, code=code, chat_id=chat_id, language_code=language_code, now=now,
         chosen_language=chosen,
     )
-    await _drop_buttons(query)
+    if result.held is not None and result.patient is not None:
+        # The chat is another patient's: staff are asked; nothing starts yet.
+        language = ui_language(chosen or result.patient.language)
+        await send(update, t("join_held", language, clinic=clinic.name))
+        return
     if result.status is ClaimStatus.OK and result.patient is not None:
         language = ui_language(result.patient.language)
         zone = patient_zone(result.patient.timezone, ctx.settings)
@@ -125,7 +139,8 @@ async def consent_language_pressed(update: Update, context: ContextTypes.DEFAULT
     await _ack(query)
     language, _, code = query.data.removeprefix(callbacks.CONSENT_LANGUAGE).partition(":")
     offer = await onboarding.peek_invite(ctx, code=code, language_code=language,
-                                         now=ctx.clock.now())
+                                         now=ctx.clock.now(),
+                                         chat_id=update.effective_chat.id)  # type: ignore[union-attr]
     if offer.status is not ClaimStatus.OK:
         await _drop_buttons(query)
         text = code_problem(ctx, offer.status, offer.cancelled, ui_language(offer.language))

@@ -36,6 +36,7 @@ from bot.patient_views import (
     send,
 )
 from bot.staff_access import user_id_of
+from core.consent_reply import consent_answer
 from core.records import ClaimStatus, PatientRecord
 from core.texts import staff as staff_texts
 from core.texts.commands import PATIENT_COMMANDS
@@ -83,11 +84,59 @@ async def _patient(update: Update, ctx: AppContext) -> PatientRecord | None:
 
 
 async def _stranger(update: Update, ctx: AppContext, language: str) -> None:
-    """Someone with no patient in this chat: staff get their help, anyone else the hint."""
+    """Someone with no patient in this chat: staff get their help; someone who opened an
+    invite and has not answered gets its question again (never "ask for an invite link");
+    anyone else the hint."""
     if await is_staff(ctx, user_id_of(update)):
         await send(update, staff_texts.staff_help())
         return
+    if await _ask_consent_again(update, ctx, "consent_pending"):
+        return
     await send(update, t("stranger", language, clinic=ctx.settings.clinic.name))
+
+
+async def _ask_consent_again(update: Update, ctx: AppContext, lead: str) -> bool:
+    """The consent question this chat was shown, again with its buttons (after `lead`);
+    False when there is none still open."""
+    chat = update.effective_chat
+    if chat is None or await onboarding.open_offer(ctx, chat.id, ctx.clock.now()) is None:
+        return False
+    offer = await onboarding.peek_invite(ctx, code=onboarding.OFFERED, language_code=None,
+                                         now=ctx.clock.now(), chat_id=chat.id)
+    if offer.status is not ClaimStatus.OK:
+        return False
+    language = ui_language(offer.language)
+    await send(update, t(lead, language, clinic=ctx.settings.clinic.name))
+    await send(update, *consent_offer(ctx, offer, onboarding.OFFERED,
+                                      chosen=_picked(update, ctx, offer.language)))
+    return True
+
+
+def _picked(update: Update, ctx: AppContext, language: str) -> bool:
+    """Whether the offer's language is one the patient picked (not Telegram's own)."""
+    user = update.effective_user
+    return language != language_for(ctx, user.language_code if user else None)
+
+
+async def _typed_consent(update: Update, ctx: AppContext, text: str) -> bool:
+    """A typed answer to the consent question this chat was shown ("yes", "haan ji theek
+    hai", "no"; core/consent_reply.py) acts as its button; "I pressed no by mistake" shows
+    it again. A red flag goes on to the inbox, and so does anything else."""
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    language = await onboarding.open_offer(ctx, chat.id, ctx.clock.now())
+    if language is None or ctx.triage.check(text) is not None:
+        return False
+    answer = consent_answer(text)
+    if answer == "again":
+        return await _ask_consent_again(update, ctx, "consent_again")
+    if answer is None:
+        return False
+    await patient_buttons.answer_consent(
+        update, ctx, accept=answer == "yes", code=onboarding.OFFERED,
+        chosen=language if _picked(update, ctx, language) else None)
+    return True
 
 
 async def _staff_not_patient(update: Update, ctx: AppContext) -> bool:
@@ -262,6 +311,8 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if await _staff_not_patient(update, ctx):
         await send(update, staff_texts.staff_help())
+        return
+    if await _typed_consent(update, ctx, text):
         return
     fallback = language_for(ctx, user.language_code if user else None)
     result = await inbox.handle_text(ctx, chat_id=chat.id, text=text,

@@ -15,6 +15,7 @@ from bot import callbacks
 from bot.formatting import fit
 from bot.staff_topics import forum_check
 from core.records import ClaimStatus, PatientRecord
+from core.texts.calendar import weekday
 from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
 from services import patient_settings
 from services.context import AppContext
@@ -27,7 +28,7 @@ from services.staff_alerts import AlertRequest, raise_alert
 log = logging.getLogger(__name__)
 
 AWAIT_TIMEZONE = "awaiting_timezone"  # user_data flag: the next text is a time zone
-TIME_FORMATS = {"en": "%a %d %b, %H:%M", "hi": "%d-%m-%Y, %H:%M"}
+TIME_FORMATS = {"en": "%d %b, %H:%M", "hi": "%d-%m-%Y, %H:%M"}  # after the weekday
 
 
 async def send(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
@@ -91,13 +92,13 @@ def topic(summary: str) -> str:
 
 
 def local_format(moment: datetime, zone: ZoneInfo, now: datetime, language: str) -> str:
-    """A date and time for /plan: weekday, day, month, time; the year only when it is not
-    this year (Hindi dates always carry it)."""
+    """A date and time for /plan: weekday (in the patient's language), day, month, time;
+    the year only when it is not this year (Hindi dates always carry it)."""
     local = moment.astimezone(zone)
     fmt = TIME_FORMATS.get(language, TIME_FORMATS["en"])
     if language != "hi" and local.year != now.astimezone(zone).year:
-        fmt = "%a %d %b %Y, %H:%M"
-    return local.strftime(fmt)
+        fmt = "%d %b %Y, %H:%M"
+    return f"{weekday(local.weekday(), language, short=True)} {local.strftime(fmt)}"
 
 
 def describe_when(moment: datetime, zone: ZoneInfo, now: datetime, language: str) -> str:
@@ -109,8 +110,9 @@ def describe_when(moment: datetime, zone: ZoneInfo, now: datetime, language: str
     if local.date() == today + timedelta(days=1):
         return button("when_tomorrow", language).format(time=clock)
     fmt = "%d-%m-%Y" if language == "hi" else (
-        "%a %d %b" if local.year == today.year else "%a %d %b %Y")
-    return button("when_date", language).format(date=local.strftime(fmt), time=clock)
+        "%d %b" if local.year == today.year else "%d %b %Y")
+    day = f"{weekday(local.weekday(), language, short=True)} {local.strftime(fmt)}"
+    return button("when_date", language).format(date=day, time=clock)
 
 
 def first_message_line(
@@ -199,8 +201,9 @@ def consent_offer(ctx: AppContext, offer: InviteOffer, code: str, *, chosen: boo
     language = ui_language(offer.language)
     clinic = ctx.settings.clinic
     description = f"{offer.description}\n" if offer.description else ""
+    checkins = button("invite_checkins", language) if offer.has_checkins else ""
     text = t("invite_intro", language, clinic=clinic.name, procedure=offer.protocol_name,
-             description=description, count=offer.message_count)
+             description=description, count=offer.message_count, checkins=checkins)
     rows = [
         [InlineKeyboardButton(button("button_accept", language),
                               callback_data=callbacks.consent_yes(code, offer.language)
@@ -211,7 +214,10 @@ def consent_offer(ctx: AppContext, offer: InviteOffer, code: str, *, chosen: boo
     others = [
         InlineKeyboardButton(LANGUAGE_NAMES.get(other, other),
                              callback_data=f"{callbacks.CONSENT_LANGUAGE}{other}:{code}")
-        for other in clinic.languages if other != offer.language
+        for other in clinic.languages
+        # Only languages the protocol is written in (a Hindi button on an English-only
+        # protocol would promise Hindi care texts it does not have).
+        if other != offer.language and other in offer.languages
     ]
     if others:
         rows.append(others)
@@ -251,7 +257,7 @@ async def reply_to_text(
         await send(update, fit(result.html) + (
             "\n\n" + t("team_alerted", language) if told else ""))
         if result.kind == "urgent" and clinic.hours and not clinic.is_open(ctx.clock.now()):
-            await send(update, t("after_hours", language, hours=clinic.hours,
+            await send(update, t("after_hours", language, hours=clinic.hours_for(language),
                                  emergency=clinic.emergency_for(language)))
         if result.kind == "urgent" and result.also_stranger:
             await stranger(language)

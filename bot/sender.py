@@ -73,11 +73,16 @@ class TelegramSender:
 
     @staticmethod
     def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
-        """A check-in's options, one per row; a case card's buttons; None for the rest."""
+        """A check-in's options, one per row; a case card's buttons; a staff question's
+        buttons (its options are (callback data, label), in one row); None for the rest."""
         if message.kind in (MessageKind.CARD, MessageKind.CARD_EDIT) and message.case_id:
             # The status now (read at claim): a card of a case someone already has shows
             # no Acknowledge; a resolved one no buttons.
             return case_keyboard(message.case_id, message.case_status or EscalationStatus.OPEN)
+        if message.kind == MessageKind.POST and message.options:
+            return InlineKeyboardMarkup([[
+                InlineKeyboardButton(text=label, callback_data=data)
+                for data, label in message.options if callbacks.fits(data)]])
         if message.kind != "checkin" or not message.options:
             return None
         rows = []

@@ -21,9 +21,15 @@ from bot.staff_patients import parse_id
 from core.records import EscalationRecord
 from core.statuses import EscalationStatus
 from core.texts import staff as T
-from core.texts.alerts import BUTTON_ACKNOWLEDGE, BUTTON_ASSIGN, BUTTON_RESOLVE
+from core.texts.alerts import (
+    BUTTON_ACKNOWLEDGE,
+    BUTTON_ASSIGN,
+    BUTTON_RESOLVE,
+    away_from_card,
+)
 from services.cases import CaseAction, act, card_text, clock_text, get_case, open_cases
 from services.context import AppContext
+from services.staff_directory import names_for
 from services.staff_notices import record_post
 
 log = logging.getLogger(__name__)
@@ -70,7 +76,8 @@ async def case_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if result.outcome == "ok":
         await query.answer(T.CASE_DONE[action])
     else:  # someone was first (or it already was so): say who
-        await query.answer(taken_text(result.case, action, user_id_of(update)), show_alert=True)
+        await query.answer(await taken_text(ctx, result.case, action, user_id_of(update)),
+                           show_alert=True)
     await refresh_card(context, ctx, result.case)
     pressed = query.message
     if pressed is not None and (pressed.chat.id, pressed.message_id) != (
@@ -97,20 +104,24 @@ async def refresh_card(
         )
 
 
-def taken_text(case: EscalationRecord, action: str, me: int | None) -> str:
-    """Why an action on `case` changed nothing: who was first."""
+async def taken_text(ctx: AppContext, case: EscalationRecord, action: str,
+                     me: int | None) -> str:
+    """Why an action on `case` changed nothing: who was first, by name."""
+    names = await names_for(ctx, [case.acknowledged_by, case.resolved_by, case.assigned_to])
     return T.case_taken(action=action, status=case.status, me=me,
                         acknowledged_by=case.acknowledged_by, resolved_by=case.resolved_by,
-                        assigned_to=case.assigned_to, closed_reason=case.closed_reason)
+                        assigned_to=case.assigned_to, closed_reason=case.closed_reason,
+                        names=names)
 
 
-def case_line(ctx: AppContext, case: EscalationRecord) -> str:
+def case_line(ctx: AppContext, case: EscalationRecord,
+              names: dict[int, str] | None = None) -> str:
     age = (ctx.clock.now() - case.created_at).total_seconds()
     return T.CASES_LINE.format(
         id=case.id, kind=T.CASE_KINDS.get(case.kind, case.kind),
         patient=case.patient_id if case.patient_id is not None else "?",
         age=T.case_age(age),
-        holder=T.case_holder(case.status, case.acknowledged_by, case.assigned_to),
+        holder=T.case_holder(case.status, case.acknowledged_by, case.assigned_to, names),
     )
 
 
@@ -124,7 +135,9 @@ async def cases_command(
         return
     lines = [T.CASES_HEADING.format(count=len(cases) if len(cases) <= LIST_LIMIT
                                     else f"{LIST_LIMIT}+")]
-    lines += [case_line(ctx, case) for case in cases[:LIST_LIMIT]]
+    names = await names_for(ctx, [who for case in cases
+                                  for who in (case.acknowledged_by, case.assigned_to)])
+    lines += [case_line(ctx, case, names) for case in cases[:LIST_LIMIT]]
     if len(cases) > LIST_LIMIT:
         lines.append(T.CASES_MORE)
     await reply(update, "\n".join(lines))
@@ -147,7 +160,7 @@ async def case_command(
     lines = [
         T.CASE_HEADING.format(id=case.id, kind=T.CASE_KINDS.get(case.kind, case.kind),
                               status=case.status, opened=clock_text(ctx, case.created_at)),
-        await card_text(ctx, case),
+        away_from_card(await card_text(ctx, case)),
     ]
     if messages:
         lines.append(T.CASE_MESSAGES.format(count=len(messages)))

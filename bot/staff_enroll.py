@@ -97,7 +97,10 @@ def _protocol_ids(ctx: AppContext) -> list[str]:
 
 
 def _protocol_list(ctx: AppContext) -> str:
-    return ", ".join(f"<code>{escape(pid)}</code>" for pid in _protocol_ids(ctx))
+    return ", ".join(
+        f"<code>{escape(pid)}</code> ({escape(_protocol_name(ctx, pid))})"
+        for pid in _protocol_ids(ctx)
+    )
 
 
 def _protocol_name(ctx: AppContext, protocol_id: str) -> str:
@@ -108,18 +111,38 @@ def _time_hint(ctx: AppContext) -> str:
     return time_hint(ctx)
 
 
-def usage_for(ctx: AppContext, error: EnrollmentInputError) -> str:
-    """The reply for a malformed /enroll: what was wrong, and how to do it right."""
+def usage_for(
+    ctx: AppContext, error: EnrollmentInputError, *, rest: str = "", guided: bool = False
+) -> str:
+    """The reply for a malformed /enroll: what was wrong, and how to do it right. `rest`:
+    the one-line command's words after the procedure (for "start with now"); `guided`:
+    a step of the guided enrollment, which asks again."""
+    details = error.details
     if error.reason == "unknown_protocol":
-        return T.ENROLL_UNKNOWN_PROTOCOL.format(
-            given=escape(str(error.details.get("given", ""))[:64]), protocols=_protocol_list(ctx)
-        )
+        given = escape(str(details.get("given", ""))[:64])
+        suggestion = details.get("suggestion")
+        candidates = details.get("candidates")
+        if isinstance(suggestion, str) and suggestion in ctx.content.protocols:
+            return T.ENROLL_DID_YOU_MEAN.format(
+                given=given, suggestion=escape(suggestion),
+                name=escape(_protocol_name(ctx, suggestion)))
+        if isinstance(candidates, tuple) and candidates:
+            return T.ENROLL_WHICH_PROTOCOL.format(given=given, candidates=" or ".join(
+                f"<code>{escape(str(pid))}</code>" for pid in candidates))
+        return T.ENROLL_UNKNOWN_PROTOCOL.format(given=given, protocols=_protocol_list(ctx))
     if error.reason == "bad_time":
-        return T.ENROLL_BAD_TIME.format(hint=_time_hint(ctx))
+        problem = str(details.get("problem", "bad"))
+        text = (T.ENROLL_BAD_TIME_AGAIN if guided else T.ENROLL_BAD_TIME).format(
+            problem=T.time_problem(problem, str(details.get("words", ""))), hint=_time_hint(ctx))
+        protocol = details.get("protocol")
+        if rest and protocol and problem in ("no_time", "number_first", "ambiguous_day"):
+            text += "\n" + T.ENROLL_LABEL_FIRST.format(protocol=escape(str(protocol)),
+                                                        rest=escape(rest[:80]))
+        return text
     if error.reason == "far_time":
         return T.ENROLL_FAR_TIME.format(hint=_time_hint(ctx))
     if error.reason == "long_label":
-        return T.ENROLL_LABEL_TOO_LONG.format(**error.details)
+        return T.ENROLL_LABEL_TOO_LONG.format(**details)
     return T.ENROLL_USAGE.format(
         zone=escape(ctx.settings.clinic.timezone), protocols=_protocol_list(ctx)
     )
@@ -137,7 +160,9 @@ async def enroll_command(
                 date_order=ctx.settings.clinic.date_order,
             )
         except EnrollmentInputError as error:
-            await invalid(update, ctx, "enroll", usage_for(ctx, error), detail=error.reason)
+            rest = " ".join(args[1:])
+            await invalid(update, ctx, "enroll", usage_for(ctx, error, rest=rest),
+                          detail=error.reason)
             return ConversationHandler.END
         await _create(update, ctx, request)
         return ConversationHandler.END
@@ -238,7 +263,8 @@ async def typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             date_order=ctx.settings.clinic.date_order,
         )
     except EnrollmentInputError as error:
-        await invalid(update, ctx, "enroll", usage_for(ctx, error), detail=error.reason)
+        await invalid(update, ctx, "enroll", usage_for(ctx, error, guided=True),
+                      detail=error.reason)
         return PICK_TIME
     return await _ask_label(update, context, ctx, start)
 

@@ -8,7 +8,16 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
-from bot import edits, relay, staff_cases, staff_console, staff_enroll
+from bot import (
+    edits,
+    relay,
+    staff_cancel,
+    staff_cases,
+    staff_console,
+    staff_enroll,
+    staff_names,
+    staff_returning,
+)
 from bot.context import app_context
 from bot.formatting import escape
 from bot.staff_access import (
@@ -21,6 +30,7 @@ from bot.staff_access import (
     user_id_of,
 )
 from bot.staff_patients import (
+    MAX_TIME_WORDS,
     local,
     parse_id,
     patient_command,
@@ -31,28 +41,31 @@ from bot.staff_patients import (
 from core.local_time import format_session
 from core.texts import staff as T
 from core.texts.commands import STAFF_COMMANDS
-from services.console_patients import tell_patient_cancelled
 from services.context import AppContext
+from services.onboarding import patient_for_chat
 from services.staff_admin import (
     add_staff,
-    cancel_patient,
     is_staff,
     list_staff,
     remove_staff,
     reschedule_patient,
     stats,
 )
+from services.staff_directory import find_username, names_for
 
 EARLY_GROUP = -1
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the staff handlers (and the alert-chat relay) to `application`."""
+    staff_names.register(application)  # group -3: names noted before anything acts
     edits.register(application)
     application.add_handler(CommandHandler("help", staff_help), group=EARLY_GROUP)
     relay.register(application, group=EARLY_GROUP)
     staff_enroll.register(application)  # /enroll: a conversation, not a plain handler
     staff_cases.register(application)  # case-card buttons
+    staff_cancel.register(application)  # /cancel's Yes / No and Undo buttons
+    staff_returning.register(application)  # "Add to #4" / "Keep apart"
     for command in STAFF_COMMANDS:
         if command.name != "enroll":
             application.add_handler(CommandHandler(command.name, HANDLERS[command.name]))
@@ -67,33 +80,6 @@ async def staff_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     raise ApplicationHandlerStop
 
 
-@staff_only("cancel")
-async def cancel_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
-) -> None:
-    patient_id = parse_id(context.args)
-    if patient_id is None or len(context.args or []) != 1:
-        await invalid(update, ctx, "cancel", T.CANCEL_USAGE)
-        return
-    result = await cancel_patient(ctx, patient_id, staff_id=user_id_of(update) or 0)
-    if result is None:
-        await invalid(update, ctx, "cancel", T.PATIENT_NOT_FOUND.format(id=patient_id),
-                      detail=f"patient:{patient_id} not found")
-        return
-    if not result.enrollments:
-        await reply(update, T.CANCEL_NOTHING.format(id=patient_id))
-        return
-    await reply(
-        update,
-        T.CANCEL_DONE.format(
-            id=patient_id, enrollments=result.enrollments, messages=result.messages
-        ),
-    )
-    # The patient deserves to know why the reminders stopped: told through the outbox, as
-    # the console does (retried, paced, kept out of their quiet hours).
-    await tell_patient_cancelled(ctx, patient_id, result)
-
-
 @staff_only("reschedule")
 async def reschedule_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
@@ -103,7 +89,7 @@ async def reschedule_command(
         zone=escape(ctx.settings.clinic.timezone), day_form=day_form(ctx)
     )
     patient_id = parse_id(args)
-    if patient_id is None or len(args) < 2 or len(args) > 4:
+    if patient_id is None or len(args) < 2 or len(args) > MAX_TIME_WORDS + 1:
         await invalid(update, ctx, "reschedule", usage)
         return
     start = await read_time(update, ctx, args[1:], "reschedule", usage)
@@ -156,28 +142,48 @@ async def staff_command(
     args = context.args or []
     if [a.lower() for a in args] == ["list"]:
         admins, others = await list_staff(ctx)
+        names = await names_for(ctx, [*admins, *others])
         await reply(update, T.STAFF_LIST.format(
-            admins=", ".join(map(str, admins)) or "—", staff=", ".join(map(str, others)) or "—",
-        ))
+            admins=T.staff_roster(admins, names), staff=T.staff_roster(others, names)))
         return
-    target = parse_id(args[1:]) if len(args) == 2 else None
-    if target is None or args[0].lower() not in ("add", "remove"):
+    if len(args) != 2 or args[0].lower() not in ("add", "remove"):
         await invalid(update, ctx, "staff", T.STAFF_USAGE)
         return
+    target = await _staff_target(update, ctx, args[1])
+    if target is None:
+        return
     admin_id = user_id_of(update) or 0
+    names = await names_for(ctx, [target])
+    who = T.named_user(target, names)
     if args[0].lower() == "add":
         added = await add_staff(ctx, target, admin_id=admin_id)
-        await reply(update, (T.STAFF_ADDED if added else T.STAFF_ALREADY).format(user_id=target))
+        await reply(update, (T.STAFF_ADDED if added else T.STAFF_ALREADY).format(who=who))
         await staff_console.set_console_button(context.bot, ctx, target, staff=True)
         return
     if target in ctx.settings.staff.admin_ids:
-        await invalid(update, ctx, "staff", T.STAFF_IS_ADMIN.format(user_id=target),
+        await invalid(update, ctx, "staff", T.STAFF_IS_ADMIN.format(who=who),
                       detail=f"user:{target} settings admin")
         return
     removed = await remove_staff(ctx, target, admin_id=admin_id)
-    await reply(update, (T.STAFF_REMOVED if removed else T.STAFF_NOT_FOUND).format(user_id=target))
+    await reply(update, (T.STAFF_REMOVED if removed else T.STAFF_NOT_FOUND).format(who=who))
     if removed:
         await staff_console.set_console_button(context.bot, ctx, target, staff=False)
+
+
+async def _staff_target(update: Update, ctx: AppContext, typed: str) -> int | None:
+    """The user id `/staff add|remove` names: a number, or an @username the bot has seen
+    (None after saying why not)."""
+    if typed.startswith("@"):
+        seen = await find_username(ctx, typed)
+        if seen is None:
+            await invalid(update, ctx, "staff", T.STAFF_UNSEEN.format(username=escape(typed[:40])),
+                          detail="username not seen")
+            return None
+        return seen.user_id
+    target = parse_id([typed])
+    if target is None:
+        await invalid(update, ctx, "staff", T.STAFF_USAGE)
+    return target
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -187,13 +193,20 @@ def _counts(counts: dict[str, int]) -> str:
 
 async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anyone: their user id, and in a group the chat id (what first set-up needs); in a
-    group through the outbox, once a minute per person (anyone may send it)."""
+    group through the outbox, once a minute per person (anyone may send it). Someone
+    asking in private who is no patient may be staff to be: their name is noted, so that
+    `/staff add @username` finds them."""
     lines = []
-    if update.effective_user is not None:
-        lines.append(T.MYID_USER.format(user_id=update.effective_user.id))
+    user = update.effective_user
+    if user is not None:
+        lines.append(T.MYID_USER.format(user_id=user.id))
     chat = update.effective_chat
     if chat is not None and chat.type != "private":
         lines.append(T.MYID_CHAT.format(chat_id=chat.id))
+    if user is not None and chat is not None and chat.type == "private":
+        ctx = app_context(context)
+        if await patient_for_chat(ctx, chat.id) is None:
+            await staff_names.remember(ctx, user)
     if lines:
         await answer_anyone(update, app_context(context), "\n".join(lines))
 
@@ -207,7 +220,8 @@ HANDLERS = {
     "invite": staff_enroll.invite_command,
     "patients": patients_command,
     "patient": patient_command,
-    "cancel": cancel_command,
+    "cancel": staff_cancel.cancel_command,
+    "undo": staff_cancel.undo_command,
     "reschedule": reschedule_command,
     "session": session_command,
     "stats": stats_command,

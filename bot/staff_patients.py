@@ -25,6 +25,7 @@ from services.staff_admin import (
 )
 
 LABEL_IN_LIST = 60  # characters of a label shown in /patients (full label in /patient)
+MAX_TIME_WORDS = 8  # words a typed session time may take ("day after tomorrow at 4:30 pm")
 # Handler groups: the staff gate for /help and the relay run before everything else.
 
 
@@ -94,8 +95,9 @@ async def patients_command(
             T.PATIENT_LINE.format(
                 id=row.patient.id,
                 label=label_of(row.patient, LABEL_IN_LIST),
-                protocol=escape(row.enrollment.protocol_id) if row.enrollment else "—",
-                status=row.patient.status,
+                protocol=escape(_protocol_name(ctx, row.enrollment.protocol_id))
+                if row.enrollment else "—",
+                status=row.status,
                 next=_both_zones(row.next_due, row.patient, ctx),
             )
         )
@@ -124,10 +126,14 @@ async def patient_command(
     zone = patient_zone(patient.timezone, ctx.settings)
     lines = [
         T.PATIENT_HEADER.format(
-            id=patient.id, label=label_of(patient), status=patient.status,
+            id=patient.id, label=label_of(patient), status=detail.status,
             language=escape(patient.language), zone=escape(patient.timezone),
         )
     ]
+    if detail.plans:
+        lines.append(T.PATIENT_TIMES.format(zone=escape(zone.key)))
+    if detail.merged_into is not None:
+        lines.append(T.PATIENT_MERGED.format(id=detail.merged_into))
     for enrollment, messages in detail.plans:
         lines.append(
             T.PATIENT_ENROLLMENT.format(
@@ -162,20 +168,21 @@ async def read_time(
     update: Update, ctx: AppContext, words: list[str], action: str, usage: str
 ) -> datetime | None:
     """A session time typed after a staff command (clinic zone and date order), or None
-    after answering with what was wrong and the usage."""
+    after answering with what was wrong and the usage (nothing changed)."""
     try:
         return parse_session_time(
             " ".join(words), ctx.zone, ctx.clock.now(), date_order=ctx.settings.clinic.date_order
         )
     except EnrollmentInputError as error:
-        await invalid(update, ctx, action, f"{time_problem(error)}\n{usage}", detail=error.reason)
+        await invalid(update, ctx, action, f"{time_problem(error)} {T.NOTHING_CHANGED}\n{usage}",
+                      detail=error.reason)
         return None
 
 
 def time_problem(error: EnrollmentInputError) -> str:
-    return "That date is more than a year away." if error.reason == "far_time" else (
-        "That is not a time I understand."
-    )
+    """Why the typed time was refused (safe HTML)."""
+    reason = "far_time" if error.reason == "far_time" else str(error.details.get("problem", "bad"))
+    return T.time_problem(reason, str(error.details.get("words", "")))
 
 
 def _message_status(message: MessageRecord) -> str:
@@ -193,7 +200,7 @@ async def session_command(
 ) -> None:
     args = context.args or []
     patient_id = parse_id(args)
-    if patient_id is None or len(args) > 4:
+    if patient_id is None or len(args) > MAX_TIME_WORDS + 1:
         await invalid(update, ctx, "session", T.SESSION_USAGE)
         return
     start = await read_time(update, ctx, args[1:], "session", T.SESSION_USAGE)
@@ -201,7 +208,9 @@ async def session_command(
         return
     result = await new_session(ctx, patient_id, start, staff_id=user_id_of(update) or 0)
     if result.problem is not None:
-        text = T.SESSION_NOT_FOUND if result.problem == "no_patient" else T.SESSION_NOT_JOINED
+        text = {"no_patient": T.SESSION_NOT_FOUND,
+                "cancelled_before_joining": T.SESSION_CANCELLED_BEFORE_JOINING,
+                }.get(result.problem, T.SESSION_NOT_JOINED)
         await invalid(update, ctx, "session", text.format(id=patient_id),
                       detail=f"patient:{patient_id} {result.problem}")
         return
@@ -210,4 +219,4 @@ async def session_command(
         id=patient_id, number=result.session_number,
         session=format_session(result.session_start, ctx.zone), planned=result.planned,
         superseded=result.superseded_messages,
-    ))
+    ) + (" " + T.SESSION_RESUMED if result.resumed else ""))

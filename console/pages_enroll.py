@@ -9,7 +9,7 @@ import segno
 from markupsafe import Markup
 
 from console.security import FORM_FIELD
-from console.web import Page
+from console.web import Page, time_problem_markup
 from core.local_time import format_session
 from core.records import row_id
 from services.console_enroll import (
@@ -22,8 +22,6 @@ from services.enrollment import LABEL_LIMIT, EnrollmentInputError
 
 PROBLEMS = {
     "unknown_protocol": "Choose one of the procedures in the list.",
-    "bad_time": "The session time could not be read. Type it like 2026-12-15 10:00, "
-                "15/12/2026 10:00, today 16:30 or tomorrow 10am.",
     "far_time": "That session is more than a year away. Check the year.",
     "long_label": f"The label is too long ({LABEL_LIMIT} characters at most).",
     "bad_form": "This form is out of date. Check the fields and create the invitation again.",
@@ -37,6 +35,10 @@ REPEAT_NO_CODE = ("This form was already sent, so no new patient was created. It
 UNKNOWN_OUTCOME = "Look for the patient under Patients."
 STATES = {
     "waiting": "Waiting for the patient to scan the code and say yes…",
+    "held": "The phone that scanned it is already another patient's chat: staff are asked in "
+            "the staff chat to add this procedure to that patient or keep them apart.",
+    "apart": "Kept apart from the patient whose chat scanned it: this invitation still "
+             "waits; /invite <patient id> in the bot makes a new link.",
     "joined": "Joined: the patient said yes and their care has started.",
     "closed": "This invitation was cancelled.",
     "unknown": "No such invitation.",
@@ -59,7 +61,7 @@ class EnrollHandler(Page):
     def get(self) -> None:
         self._form()
 
-    def _form(self, problem: str = "", status: int = 200) -> None:
+    def _form(self, problem: str | Markup = "", status: int = 200) -> None:
         self.set_status(status)
         protocols = sorted(
             (p.id, p.name.get(self.ctx.settings.clinic.default_language))
@@ -78,7 +80,9 @@ class EnrollHandler(Page):
                 label=self.field("label"), staff_id=self.user.user_id,
             )
         except EnrollmentInputError as error:
-            self._form(PROBLEMS.get(error.reason, "That could not be enrolled."), status=400)
+            problem = (time_problem_markup(self.ctx, error) if error.reason == "bad_time"
+                       else PROBLEMS.get(error.reason, "That could not be enrolled."))
+            self._form(problem, status=400)
             return
         note = REPEAT_NOTE if made.repeat else ""
         invite = made.invite

@@ -3,17 +3,21 @@ cancel, reschedule, new session (staff), export (admins)."""
 
 from __future__ import annotations
 
-from console.web import Page
+from markupsafe import Markup
+
+from console.web import Page, time_problem_markup
 from core.records import row_id
 from services import console_patients as patients
 from services.console_config import CONSOLE_PATH
 from services.enrollment import EnrollmentInputError
 
-TIME_PROBLEM = ("The time could not be read. Type it like 2026-12-15 10:00, 15/12/2026 10:00, "
-                "today 16:30 or tomorrow 10am (clinic time).")
 DONE = {
-    "cancelled": "Care cancelled: nothing more will be sent.",
-    "cancelled_told": "Care cancelled: the patient is being told, and nothing else will be sent.",
+    "cancelled": "Care cancelled: nothing more will be sent. It can be undone for a day.",
+    "cancelled_told": "Care cancelled: the patient is being told, and nothing else will be "
+                      "sent. It can be undone for a day.",
+    "undone": "The cancel is undone: the care is back as it was, planned again from now.",
+    "undone_told": "The cancel is undone: the care is back, planned again from now, and the "
+                   "patient is told their reminders are back on.",
     "nothing": "There was no live plan to cancel.",
     "rescheduled": "Session moved; pending messages re-planned.",
     "session": "New session recorded; its care has started.",
@@ -21,6 +25,14 @@ DONE = {
 SESSION_PROBLEMS = {
     "no_patient": "There is no such patient.",
     "not_joined": "The patient has not joined yet: reschedule the invited session instead.",
+    "cancelled_before_joining": "The invitation was cancelled before the patient joined: "
+                                "undo the cancel (within a day), or enroll them again.",
+}
+UNDO_PROBLEMS = {
+    "none": "There is no cancel to undo.",
+    "too_late": "The cancel is more than a day old: record a new session instead.",
+    "changed": "There has been a new session or invitation since the cancel: not undone.",
+    "gone": "The patient has stopped messages or erased their data since: nothing to undo.",
 }
 
 
@@ -42,19 +54,21 @@ class PatientHandler(Page):
         done = DONE.get(self.get_query_argument("done", ""), "")
         await self.show_patient(row_id(patient_id), notice=done)
 
-    async def show_patient(self, patient_id: int | None, *, notice: str = "", problem: str = "",
-                           status: int = 200) -> None:
-        """The patient's page; 404 for an id no patient has (one past the database's range
-        is never looked up)."""
+    async def show_patient(self, patient_id: int | None, *, notice: str = "",
+                           problem: str | Markup = "", status: int = 200,
+                           typed: dict[str, str] | None = None) -> None:
+        """The patient's page; `typed`: what a refused form held, shown in it again; 404
+        for an id no patient has (one past the database's range is never looked up)."""
         found = None if patient_id is None else await patients.timeline(self.ctx, patient_id)
         if found is None or patient_id is None:
             self.set_status(404)
-            self.show("message.html", title="Not found", text="There is no such patient.")
+            self.show("message.html", title="Not found", text="There is no such patient."
+                      if patient_id is None else f"There is no patient #{patient_id}.")
             return
         self.set_status(status)
         zone = patients.patient_zone_of(self.ctx, found.patient)
         self.show("patient.html", title=f"Patient #{patient_id}", active="patients", t=found,
-                  patient_zone=zone, notice=notice, problem=problem)
+                  patient_zone=zone, notice=notice, problem=problem, typed=typed or {})
 
 
 class PatientActionHandler(PatientHandler):
@@ -71,11 +85,13 @@ class PatientActionHandler(PatientHandler):
             return
         try:
             notice = await self._act(number, action, staff)
-        except EnrollmentInputError:
-            await self.show_patient(number, problem=TIME_PROBLEM, status=400)
+        except EnrollmentInputError as error:
+            await self.show_patient(number, problem=time_problem_markup(self.ctx, error),
+                                    status=400, typed={action: self.field("when")})
             return
         if notice.startswith("!"):
-            await self.show_patient(number, problem=notice[1:], status=400)
+            await self.show_patient(number, problem=notice[1:], status=400,
+                                    typed={action: self.field("when")})
             return
         self.redirect(f"{CONSOLE_PATH}/patients/{number}?done={notice}", status=303)
 
@@ -89,6 +105,11 @@ class PatientActionHandler(PatientHandler):
             if not cancelled.enrollments:
                 return "nothing"
             return "cancelled_told" if cancelled.notify_chat_id is not None else "cancelled"
+        if action == "undo":
+            undone = await patients.undo(self.ctx, patient_id, staff_id=staff)
+            if undone.outcome != "ok":
+                return "!" + UNDO_PROBLEMS.get(undone.outcome, UNDO_PROBLEMS["none"])
+            return "undone_told" if undone.told else "undone"
         if action == "reschedule":
             moved = await patients.reschedule(self.ctx, patient_id, when, staff_id=staff)
             if moved is None:

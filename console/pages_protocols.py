@@ -49,7 +49,8 @@ class StatsHandler(Page):
             [(d.day.strftime("%d/%m"), d.counts) for d in figures.days], OUTCOMES,
             "Messages per day",
         )
-        steps = [(s, hbars(list(s.answers), f"Answers to {s.step_id}")) for s in figures.steps]
+        steps = [(s, hbars(list(s.answers), f"Answers to {s.step_id} ({s.protocol_name})"))
+                 for s in figures.steps]
         cases = hbars([(w.week.strftime("week of %d %b"), w.opened) for w in figures.weeks],
                       "Cases opened per week")
         self.show("stats.html", title="Stats", active="stats", figures=figures,

@@ -9,6 +9,7 @@ from core.texts import staff as T
 from services.cases import CaseAction, act, get_case
 from services.console_config import CONSOLE_PATH
 from services.console_today import today
+from services.staff_directory import names_for
 
 DONE = {
     "resolved": "Case resolved.", "gone": "That case was already closed.",
@@ -36,10 +37,13 @@ class TodayHandler(Page):
         if found is None:
             return None
         case, _messages = found
+        names = await names_for(self.ctx, [case.acknowledged_by, case.resolved_by,
+                                           case.assigned_to])
         return T.case_taken(action=parts[1], status=case.status,
                             me=self.user.user_id if self.user else None,
                             acknowledged_by=case.acknowledged_by, resolved_by=case.resolved_by,
-                            assigned_to=case.assigned_to, closed_reason=case.closed_reason)
+                            assigned_to=case.assigned_to, closed_reason=case.closed_reason,
+                            names=names)
 
 
 class ResolveCaseHandler(Page):

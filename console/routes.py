@@ -59,7 +59,7 @@ def console_routes(
         (rf"{base}/enroll/([0-9]{{1,12}})(/status)?", InviteStatusHandler, state),
         (rf"{base}/patients", PatientsHandler, state),
         (rf"{base}/patients/([0-9]{{1,12}})", PatientHandler, state),
-        (rf"{base}/patients/([0-9]{{1,12}})/(cancel|reschedule|session|export)",
+        (rf"{base}/patients/([0-9]{{1,12}})/(cancel|undo|reschedule|session|export)",
          PatientActionHandler, state),
         (rf"{base}/protocols", ProtocolsHandler, state),
         (rf"{base}/stats", StatsHandler, state),

@@ -19,6 +19,7 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
+    "font-src 'self'",  # the Devanagari font in /console/static/fonts
     "connect-src 'self'",
     "form-action 'self'",
     "base-uri 'none'",

@@ -3,6 +3,7 @@ audited), security headers, and logs that hold neither query strings nor excepti
 
 from __future__ import annotations
 
+import html
 import logging
 import traceback
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any
 
 import jinja2
 import tornado.web
+from markupsafe import Markup
 
 from console.security import (
     CSRF_FIELD,
@@ -25,10 +27,12 @@ from console.security import (
     same,
 )
 from console.templating import render
+from core.texts import staff as staff_texts
 from services.console_config import CONSOLE_PATH, ConsoleSettings
 from services.console_enroll import RecentInvites
 from services.console_signin import ConsoleUser, Refusals, Requester, refuse, session_user
 from services.context import AppContext
+from services.enrollment import EnrollmentInputError
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +191,9 @@ class Page(tornado.web.RequestHandler):
             "csrf": csrf_for_session(self.session_token) if self.session_token else "",
             "clinic": ctx.settings.clinic.name if ctx else "",
             "zone": ctx.zone if ctx else None,
+            # Procedures by their display name (staff read English), never by their id.
+            "procedures": {pid: p.name.get("en", ctx.settings.clinic.default_language)
+                           for pid, p in ctx.content.protocols.items()} if ctx else {},
             "active": "",
             "status": 200,
         }
@@ -194,3 +201,15 @@ class Page(tornado.web.RequestHandler):
 
     def show(self, name: str, **values: Any) -> None:
         self.finish(self.page(name, **values))
+
+
+def time_problem_markup(ctx: AppContext, error: EnrollmentInputError) -> Markup:
+    """Why a typed session time was refused and how to type one, as the bot says it
+    (core/texts/staff.py), safe for a template."""
+    reason = "far_time" if error.reason == "far_time" else str(
+        error.details.get("problem", "bad"))
+    problem = staff_texts.time_problem(reason, str(error.details.get("words", "")))
+    day_form = "MM/DD/YYYY" if ctx.settings.clinic.date_order == "MDY" else "DD/MM/YYYY"
+    forms = staff_texts.TIME_FORMS.format(day_form=day_form)
+    return Markup(f"{problem} {staff_texts.NOTHING_CHANGED} Type it like {forms}, "  # noqa: S704
+                  f"in clinic time ({html.escape(ctx.settings.clinic.timezone)}).")

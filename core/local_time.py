@@ -1,7 +1,8 @@
-"""Local wall times: times as people type them in a zone: one HH:MM rule and one session-time rule.
+"""Local wall times in a zone: one HH:MM rule, one DST rule, how a session is restated.
 
-Every wall time a person types (a session start, a quiet-hours bound, a content step's
-`time`) is read here, and every local wall reading becomes an instant through
+Every wall time a person types (a quiet-hours bound, a content step's `time`) is read
+here (session times as staff type them: core/session_time.py), and every local wall
+reading becomes an instant through
 `resolve_local`, the one DST rule: an ambiguous reading (clocks falling
 back) is its first occurrence, a reading inside a spring-forward gap is the moment of the
 transition.
@@ -10,20 +11,11 @@ transition.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from dateutil import parser as date_parser
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SESSION_FORMAT = "%Y-%m-%d %H:%M"  # the unambiguous form staff may type, and how we show one
-DATE_ORDERS = ("DMY", "MDY", "YMD")  # clinic.date_order: how the clinic writes 05/06/2026
-# What a typed session time may look like, token by token (so a label is never read as one).
-_DAY_WORDS = {"today": 0, "tomorrow": 1, "tmrw": 1, "aaj": 0, "आज": 0}
-_DATE_TOKEN = re.compile(r"^\d{1,4}[/.-]\d{1,2}([/.-]\d{2,4})?$")
-_TIME_TOKEN = re.compile(r"^(\d{1,2}([:.]\d{2})?\s*(am|pm)|\d{1,2}:\d{2}|am|pm)$", re.IGNORECASE)
-_YEAR_FIRST = re.compile(r"^\d{4}[/.-]")  # 2026-03-05 is always year-month-day
-_HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\d\s*(am|pm)\b", re.IGNORECASE)
 
 
 def zone_named(name: str) -> ZoneInfo | None:
@@ -110,52 +102,3 @@ def resolve_local(
         else:
             low = middle
     return high
-
-
-class SessionTimeError(ValueError):
-    """Typed text that is not a session time; `reason` is "bad" or "no_time"."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def is_time_token(token: str) -> bool:
-    """Whether one typed word is part of a session time (a date, a time, today/tomorrow)."""
-    word = token.strip().lower()
-    return bool(word in _DAY_WORDS or _DATE_TOKEN.match(word) or _TIME_TOKEN.match(word))
-
-
-def parse_session_time(
-    text: str, zone: ZoneInfo, now: datetime, *, date_order: str = "DMY"
-) -> datetime:
-    """A session time as staff type it, read in `zone` -> the aware UTC instant.
-
-    Accepted: `2026-12-15 10:00`; the clinic's dates (`15/12/2026 10:00`, `15.12.26 4pm`
-    for day-month-year); `today 16:30`, `tomorrow 10am`; a time alone (`10:00`, `4pm`) is
-    today. A date needs a time. SessionTimeError otherwise.
-    """
-    cleaned = " ".join(text.split()).lower()
-    today = now.astimezone(zone).date()
-    words = cleaned.split(" ")
-    day: date | None = None
-    if words and words[0] in _DAY_WORDS:
-        day = today + timedelta(days=_DAY_WORDS[words[0]])
-        cleaned = " ".join(words[1:])
-    if not _HAS_TIME.search(cleaned):
-        dated = day is not None or any(is_time_token(word) for word in words)
-        raise SessionTimeError("no_time" if dated else "bad")
-    if day is not None and _DATE_TOKEN.search(cleaned.split(" ")[0]):
-        raise SessionTimeError("bad")  # "today 15/12/2026 10:00": which one?
-    default = datetime.combine(day or today, time(0, 0))
-    year_first = date_order == "YMD" or bool(_YEAR_FIRST.match(cleaned))
-    try:
-        wall = date_parser.parse(
-            cleaned, default=default, dayfirst=date_order == "DMY" and not year_first,
-            yearfirst=year_first,
-        )
-    except (ValueError, OverflowError):
-        raise SessionTimeError("bad") from None
-    if day is not None and wall.date() != day:
-        raise SessionTimeError("bad")
-    return resolve_local(wall.replace(second=0, microsecond=0, tzinfo=None), zone)

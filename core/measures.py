@@ -77,10 +77,16 @@ _UNITS = frozenset({
 WORDS_AROUND = 4  # words before a number searched for a pain word (2 after it)
 _SMALL_NUMBER = re.compile(r"(?<![\d.,/:])(\d{1,2})(?![\d,/:]|\.\d)")
 NEAR = 40  # characters around a number searched for a temperature word
+_ANY_DIGIT = re.compile(r"\d")
+# A cheap first look before the words around a number are read properly.
+_PAIN_HINT = re.compile(
+    "|".join(sorted(map(re.escape, _PAIN_WORDS), key=len, reverse=True)), re.IGNORECASE)
 
 
 def readings(text: str) -> tuple[Reading, ...]:
     """The temperatures and pain scores in `text`, in order of where they stand."""
+    if not _ANY_DIGIT.search(text):
+        return ()
     found = [*_temperatures(text), *_pain_scores(text)]
     return tuple(sorted(found, key=lambda reading: reading.start))
 
@@ -141,7 +147,9 @@ def _pain_scores(text: str) -> list[Reading]:
         if match.start(1) in taken:
             continue
         score = int(match.group(1))
-        if score > 10:
+        if score > 10 or not _PAIN_HINT.search(
+            text, max(0, match.start() - 2 * NEAR), match.end() + NEAR
+        ):
             continue
         # "pain 8", "dard 7 hai", "tender, like a 4", "4 jitna dard", "5 ke aas paas"
         before = normalize(text[max(0, match.start() - NEAR) : match.start()]).split()

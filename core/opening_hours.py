@@ -10,6 +10,7 @@ end is not after its start (e.g. 22:00-02:00) is refused: write two groups inste
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -41,12 +42,36 @@ class OpeningHours:
             raise ValueError(EXAMPLE)
         return cls(tuple(_window(group) for group in groups))
 
+    def describe(self, day_names: Sequence[str]) -> str:
+        """The hours written out with these day names (Monday first), e.g. in Hindi
+        "सोमवार–शनिवार 09:00–19:00": runs of days joined by a dash, windows by "; "."""
+        return "; ".join(
+            f"{_days(window.days, day_names)} {window.start:%H:%M}–{_end(window.end)}"
+            for window in self.windows
+        )
+
     def is_open(self, local: datetime) -> bool:
         """Whether the clinic is open at `local` (a clinic-local time)."""
         moment = local.time().replace(tzinfo=None)
         return any(
             local.weekday() in w.days and w.start <= moment < w.end for w in self.windows
         )
+
+
+def _days(days: frozenset[int], names: Sequence[str]) -> str:
+    """Monday-first runs of days: {0..5} -> "Monday–Saturday", {0, 2, 4} -> "Monday, ..."."""
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(names[run[0]] if len(run) == 1 else f"{names[run[0]]}–{names[run[-1]]}"
+                     for run in runs)
+
+
+def _end(moment: time) -> str:
+    return "24:00" if moment == time(23, 59, 59, 999999) else f"{moment:%H:%M}"
 
 
 def _window(group: str) -> Window:

@@ -80,6 +80,16 @@ class StaffRecord(_AwareRecord):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TelegramUserRecord(_AwareRecord):
+    """A Telegram user seen where staff work: how to show them, how to find them."""
+
+    user_id: int
+    name: str  # first and last name as Telegram gives them ("" when none)
+    username: str | None  # without the @
+    seen_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class PatientRecord(_AwareRecord):
     id: int
     chat_id: int | None
@@ -114,6 +124,48 @@ class PatientOverview:
 
     patient: PatientRecord
     enrollments: tuple[EnrollmentRecord, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelledEnrollment:
+    """One enrollment a cancel cut, and what it was before (to put it back on undo)."""
+
+    id: int
+    status: EnrollmentStatus
+    invite_id: int | None = None  # its unused invite, voided by the cancel
+    invite_expires_at: datetime | None = None  # that invite's expiry before the cancel
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancellationRecord(_AwareRecord):
+    """A staff cancel of a patient's care; undoable until `undo_until` unless undone."""
+
+    id: int
+    patient_id: int
+    staff_id: int | None
+    at: datetime
+    undo_until: datetime
+    enrollments: tuple[CancelledEnrollment, ...]
+    notice_id: int | None  # the outbox row telling the patient
+    undone_at: datetime | None
+    undone_by: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class JoinRequestRecord(_AwareRecord):
+    """A chat bound to `patient_id` accepted the invite made for `invited_id`: held until
+    staff decide "merge" or "apart"."""
+
+    id: int
+    enrollment_id: int
+    invited_id: int
+    patient_id: int
+    chat_id: int
+    language: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: int | None
+    decision: str | None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,13 +26,16 @@ def parse(enum_type: type[E], value: str, what: str) -> E:
 
 class PatientStatus(enum.StrEnum):
     """patients.status: invited until consent, then active; stopped by /stop, unreachable
-    once the chat blocked the bot, forgotten after erasure (final)."""
+    once the chat blocked the bot, forgotten after erasure (final); merged when staff
+    added the record's invitation to the patient whose chat accepted it (final: the
+    record keeps its label, its procedure is the other patient's now)."""
 
     INVITED = "invited"
     ACTIVE = "active"
     STOPPED = "stopped"
     UNREACHABLE = "unreachable"
     FORGOTTEN = "forgotten"
+    MERGED = "merged"
 
     # Still being looked after: messages go out, a blocked chat makes them unreachable.
     LIVE: ClassVar[frozenset[PatientStatus]]
@@ -42,7 +45,8 @@ class PatientStatus(enum.StrEnum):
 
 PatientStatus.LIVE = frozenset({PatientStatus.INVITED, PatientStatus.ACTIVE})
 PatientStatus.GONE = frozenset(
-    {PatientStatus.STOPPED, PatientStatus.UNREACHABLE, PatientStatus.FORGOTTEN}
+    {PatientStatus.STOPPED, PatientStatus.UNREACHABLE, PatientStatus.FORGOTTEN,
+     PatientStatus.MERGED}
 )
 
 
@@ -198,3 +202,20 @@ class AuditOutcome(enum.StrEnum):
     REFUSED = "refused"  # not allowed (not staff, not admin, patient not reachable)
     INVALID = "invalid"  # malformed input, unknown or used code
     ERROR = "error"  # allowed and well-formed, but it failed
+
+
+# A patient still invited or active whose newest enrollment staff cancelled is shown (and
+# counted, and filtered) as "cancelled": their chat is still theirs (they may write to the
+# clinic), but nothing is planned for them.
+CARE_CANCELLED = "cancelled"
+SHOWN_STATUSES = (
+    PatientStatus.INVITED, PatientStatus.ACTIVE, CARE_CANCELLED, PatientStatus.STOPPED,
+    PatientStatus.UNREACHABLE, PatientStatus.MERGED, PatientStatus.FORGOTTEN,
+)
+
+
+def shown_status(patient: str, newest_enrollment: str | None) -> str:
+    """A patient's status as staff see it (/patients, /patient, the console, Stats)."""
+    if patient in PatientStatus.LIVE and newest_enrollment == EnrollmentStatus.CANCELLED:
+        return CARE_CANCELLED
+    return str(patient)

@@ -230,9 +230,12 @@ class Triage:
         def judged(matches: Iterable[PhraseMatch]) -> None:
             nonlocal calm
             clear = 0
+            urgent_sentences: set[int] = set()
             for match in matches:
                 if clear >= EXPLAINED:
                     return  # urgent already, and enough said on the card
+                if clear and reading.sentence_of(match.start) not in urgent_sentences:
+                    continue  # urgent already: only its own sentence can add to the card
                 if match.used & idioms or (joking and message.joking_about(match.start)):
                     calm = True
                     continue
@@ -244,7 +247,9 @@ class Triage:
                 level = STANCE_LEVEL[stance]
                 if stance is Stance.OTHER_NOW and match.key in self.emergencies:
                     level = Level.CLEAR  # "wife ke honth sooj gaye achanak"
-                clear += level is Level.CLEAR
+                if level is Level.CLEAR:
+                    clear += 1
+                    urgent_sentences.add(reading.sentence_of(match.start))
                 found.append(Assessment(level=level, rule_id=match.key,
                                         phrase=match.phrase, reason=stance.value))
 
@@ -292,6 +297,9 @@ class Triage:
         for measure in readings(text):
             if measure.start < counted:
                 continue  # overlaps the reading before
+            if measure.grade is Grade.NORMAL:
+                normal = True  # "98.4, normal": calm news, whoever's it is
+                continue
             words_before += len(normalize(text[counted : measure.start]).split())
             counted = measure.start
             start = words_before
@@ -302,9 +310,6 @@ class Triage:
                         used=frozenset(range(start, min(len(reading.words), start + size))))
             stance = _stance(message, span, consumed)
             level = STANCE_LEVEL[stance]
-            if measure.grade is Grade.NORMAL:
-                normal = True
-                continue
             if measure.grade is Grade.RAISED and level is Level.CLEAR:
                 level = Level.DOUBTFUL
             rule = (FEVER_RULE if measure.what == "temperature" else PAIN_RULE) if (

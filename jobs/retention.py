@@ -22,6 +22,9 @@ RUN_AT = time(3, 30)  # clinic time: a quiet hour for the database
 # Webhook updates are kept only to process each exactly once; after a day Telegram will not
 # resend them, and they hold patients' words.
 INBOUND_KEEP = timedelta(days=1)
+# The names of people seen in the staff chat or asking /myid who never became staff: kept
+# this long, so `/staff add @username` can find them meanwhile.
+PEOPLE_KEEP = timedelta(days=30)
 BATCH = 200
 AUDIT_BATCH = 10_000  # audit events deleted per transaction
 
@@ -72,7 +75,9 @@ async def apply_retention(
                 )
             erased.append(patient_id)
     async with sessions() as session, session.begin():
-        pruned = await Repositories(session).inbound.prune_processed(now - INBOUND_KEEP)
+        store = Repositories(session)
+        pruned = await store.inbound.prune_processed(now - INBOUND_KEEP)
+        await store.telegram_users.forget_unseen_since(now - PEOPLE_KEEP, keep=staff_ids)
     audit = 0 if audit_days is None else await prune_audit(
         sessions, before=now - timedelta(days=audit_days))
     if erased or pruned or audit:

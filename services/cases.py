@@ -19,6 +19,7 @@ acknowledging cancels those waiting; being rows, they survive a restart.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +36,7 @@ from core.texts.alerts import (
 from services.config import ServiceSettings
 from services.context import AppContext
 from services.staff_admin import audit, is_staff
+from services.staff_directory import display_names
 from storage.repositories import Store
 
 
@@ -149,18 +151,21 @@ def clock_text(ctx: AppContext, at: datetime | None) -> str | None:
     return None if at is None else at.astimezone(ctx.settings.clinic.zone).strftime("%d %b %H:%M")
 
 
-def status_block(ctx: AppContext, case: EscalationRecord) -> str:
+def status_block(ctx: AppContext, case: EscalationRecord,
+                 names: Mapping[int, str] | None = None) -> str:
     return case_status_lines(
         status=case.status, acknowledged_by=case.acknowledged_by,
         acknowledged_at=clock_text(ctx, case.acknowledged_at), resolved_by=case.resolved_by,
         resolved_at=clock_text(ctx, case.closed_at), assigned_to=case.assigned_to,
         raised_at=clock_text(ctx, case.raised_at), closed_reason=case.closed_reason,
+        names=names,
     )
 
 
 def compose_card(
     ctx: AppContext, case: EscalationRecord, patient: PatientRecord | None,
     enrollment: EnrollmentRecord | None, *, in_topic: bool | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> str:
     """The case card as safe HTML: the alert with the words that made it urgent last (else
     those that opened it), then who has it and when. `in_topic`: posted in the patient's
@@ -174,7 +179,7 @@ def compose_card(
         protocol_name=name, enrollment_id=enrollment.id if enrollment else None,
     ), in_topic=in_topic if in_topic is not None else (
         patient is not None and patient.staff_topic_id is not None))
-    return text + status_block(ctx, case)
+    return text + status_block(ctx, case, names)
 
 
 async def card_text(ctx: AppContext, case: EscalationRecord) -> str:
@@ -187,7 +192,9 @@ async def card_text(ctx: AppContext, case: EscalationRecord) -> str:
         enrollment = (
             None if case.enrollment_id is None else await store.enrollments.get(case.enrollment_id)
         )
-    return compose_card(ctx, case, patient, enrollment)
+        names = await display_names(
+            store, (case.acknowledged_by, case.resolved_by, case.assigned_to))
+    return compose_card(ctx, case, patient, enrollment, names=names)
 
 
 def ladder_policy(settings: ServiceSettings) -> Ladder:

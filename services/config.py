@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from core.config import Section
 from core.local_time import zone_named
 from core.opening_hours import OpeningHours
+from core.texts.calendar import weekdays
 from jobs.config import DeliverySettings, RetentionSettings
 
 if TYPE_CHECKING:
@@ -89,13 +90,24 @@ class ClinicSettings(Section):
             return self.contact_for(language)
         return _localized(self.emergency, language, self.default_language)
 
+    def hours_for(self, language: str) -> str:
+        """The opening hours as a patient in `language` reads them: as the clinic wrote them
+        in English, with that language's day names otherwise ("सोमवार–शनिवार 09:00–19:00",
+        never the English "Mon-Sat" inside a Hindi text); the contact when none are set."""
+        if self.hours is None:
+            return self.contact_for(language)
+        names = weekdays(language)
+        if language == "en" or names is None:
+            return self.hours
+        return OpeningHours.parse(self.hours).describe(names)
+
     def placeholders(self, language: str) -> dict[str, str]:
         """The values content and UI texts may use, in `language`; raw, escaped later."""
         return {
             "clinic": self.name,
             "contact": self.contact_for(language),
             "emergency": self.emergency_for(language),
-            "hours": self.hours or self.contact_for(language),
+            "hours": self.hours_for(language),
         }
 
 

@@ -178,18 +178,25 @@ async def _made_before(ctx: AppContext, key: str, now: datetime) -> DeskEnrollme
 class InviteProgress:
     """Where an invite made at the desk stands: waiting, joined or cancelled."""
 
-    state: str  # waiting | joined | closed | unknown
+    state: str  # waiting | held | apart | joined | closed | unknown
     patient_id: int | None = None  # the patient the enrollment belongs to now
 
 
 async def invite_progress(ctx: AppContext, enrollment_id: int) -> InviteProgress:
     """Whether the patient has consented. The enrollment is followed, not the patient: a
-    chat that already had a patient keeps that one and the placeholder is erased."""
+    chat that already had a patient is held until staff decide (services/onboarding.py),
+    and added to that patient the enrollment is theirs."""
     async with Store(ctx.sessions) as store:
         enrollment = await store.enrollments.get(enrollment_id)
+        request = (await store.join_requests.pending_for_enrollment(enrollment_id)
+                   if enrollment is not None else None)
     if enrollment is None:
         return InviteProgress(state="unknown")
     if enrollment.status == EnrollmentStatus.INVITED:
+        if request is not None and request.decision is None:
+            return InviteProgress(state="held", patient_id=enrollment.patient_id)
+        if request is not None and request.decision == "apart":
+            return InviteProgress(state="apart", patient_id=enrollment.patient_id)
         return InviteProgress(state="waiting", patient_id=enrollment.patient_id)
     if enrollment.status == EnrollmentStatus.ACTIVE:
         return InviteProgress(state="joined", patient_id=enrollment.patient_id)

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.records import (
     AuditRecord,
+    CancellationRecord,
     CheckinAnswerRecord,
     EnrollmentRecord,
     EscalationRecord,
@@ -18,27 +19,27 @@ from core.records import (
     PatientRecord,
     row_id,
 )
-from core.statuses import AuditOutcome, MessageStatus, PatientStatus
-from core.texts import patient as patient_texts
+from core.statuses import (
+    SHOWN_STATUSES,
+    AuditOutcome,
+    MessageStatus,
+    PatientStatus,
+    shown_status,
+)
+from services.cancellations import CancelResult, UndoResult, cancel_care, undo_cancel
 from services.context import AppContext
 from services.enrollment import EnrollmentInputError, parse_session_time
 from services.planning import patient_zone
 from services.sessions import NewSession, new_session
-from services.staff_admin import (
-    CancelResult,
-    RescheduleResult,
-    cancel_patient,
-    reschedule_patient,
-)
+from services.staff_admin import RescheduleResult, reschedule_patient
+from services.staff_directory import display_names
 from storage import console_queries as q
-from storage import console_writes as writes
 from storage.patient_data import collect_patient_data, patient_target
 from storage.repositories import Store
 
 PAGE_SIZE = 30
-CANCEL_NOTICE_STEP = "notice-cancelled"  # step_id of the outbox row telling the patient
 SEARCH_LIMIT = 100  # characters of a search; longer is cut
-STATUS_FILTERS = tuple(s for s in PatientStatus if s != PatientStatus.FORGOTTEN)
+STATUS_FILTERS = tuple(str(s) for s in SHOWN_STATUSES if s != PatientStatus.FORGOTTEN)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,6 +109,13 @@ class PatientTimeline:
     notices: tuple[MessageRecord, ...] = ()  # to the patient, outside any plan (a cancel notice)
     cases: tuple[EscalationRecord, ...]
     history: tuple[AuditRecord, ...]  # who did what to this patient, newest first
+    staff: dict[int, str] = field(default_factory=dict)  # the history's staff, by name
+    undoable: CancellationRecord | None = None  # a cancel that can still be undone
+
+    @property
+    def status(self) -> str:
+        """As staff see it (plans newest first): "cancelled" after a staff cancel."""
+        return shown_status(self.patient.status, self.plans[0][0].status if self.plans else None)
 
 
 def why(message: MessageRecord) -> str | None:
@@ -141,6 +149,11 @@ async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
         history = await q.audit_for_patient(
             store.session, patient_target(patient_id), patient.created_at
         )
+        staff = await display_names(store, {a.actor_id for a in history})
+        latest = await store.cancellations.latest(patient_id=patient_id)
+    now = ctx.clock.now()
+    undo = latest if latest is not None and latest.undone_at is None and (
+        now <= latest.undo_until) else None
     by_enrollment: dict[int, list[PlanLine]] = {e.id: [] for e in enrollments}
     alerts: list[MessageRecord] = []
     notices: list[MessageRecord] = []
@@ -160,6 +173,7 @@ async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
         patient=patient,
         plans=tuple((e, tuple(by_enrollment[e.id])) for e in enrollments),
         alerts=tuple(alerts), notices=tuple(notices), cases=cases, history=history,
+        staff=staff, undoable=undo,
     )
 
 
@@ -173,36 +187,15 @@ def session_time(ctx: AppContext, text: str) -> datetime:
 
 
 async def cancel(ctx: AppContext, patient_id: int, *, staff_id: int) -> CancelResult | None:
-    """Cancel the patient's care (every live enrollment and its pending messages) with the
-    bot's own use case, and tell the patient when that use case says they should be told
-    (`notify_chat_id`: care was live and their chat is reachable), as the bot's /cancel does.
-    None when there is no such patient."""
-    result = await cancel_patient(ctx, patient_id, staff_id=staff_id)
-    if result is not None and result.notify_chat_id is not None:
-        await tell_patient_cancelled(ctx, patient_id, result)
-    return result
+    """Cancel the patient's care with the bot's own use case (services.cancellations: the
+    patient is told when they had joined, and it can be undone for a day). None when
+    there is no such patient."""
+    return await cancel_care(ctx, patient_id, staff_id=staff_id)
 
 
-async def tell_patient_cancelled(
-    ctx: AppContext, patient_id: int, result: CancelResult
-) -> int | None:
-    """Queue the patient's "your reminders were cancelled" message (the text /cancel sends,
-    core.texts.patient "cancelled_by_clinic", in their language) through the outbox: the
-    console cannot reach Telegram itself, and the outbox retries, paces, keeps quiet hours
-    and skips a patient who has stopped meanwhile. The outbox row's id, or None when the
-    result says nobody is to be told."""
-    if result.notify_chat_id is None:
-        return None
-    clinic = ctx.settings.clinic
-    text = patient_texts.t("cancelled_by_clinic", result.language, clinic=clinic.name,
-                           contact=clinic.contact_for(result.language))
-    async with Store(ctx.sessions) as store:
-        message_id = await writes.enqueue_patient_notice(
-            store.session, patient_id=patient_id, chat_id=result.notify_chat_id,
-            step_id=CANCEL_NOTICE_STEP, text=text, now=ctx.clock.now(),
-        )
-    ctx.wake_delivery()
-    return message_id
+async def undo(ctx: AppContext, patient_id: int, *, staff_id: int) -> UndoResult:
+    """Undo the patient's latest cancel (within a day of it)."""
+    return await undo_cancel(ctx, patient_id=patient_id, staff_id=staff_id)
 
 
 async def reschedule(

@@ -21,6 +21,7 @@ from core.throttle import Throttle
 from services.console_config import ConsoleSettings
 from services.console_webapp import InitDataError, verify_init_data
 from services.context import AppContext
+from services.staff_directory import display_names
 from storage.repositories import Repositories, Store
 from storage.repositories.console_tokens import LinkStatus, TokenKind
 
@@ -35,6 +36,7 @@ class ConsoleUser:
 
     user_id: int
     is_admin: bool
+    name: str = ""  # how they are shown ("Anita (@anita_k)"), when the bot has seen them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,7 +122,9 @@ async def _role(ctx: AppContext, store: Repositories, user_id: int) -> ConsoleUs
     admins = ctx.settings.staff.admin_ids
     if not await store.staff.is_staff(user_id, admins):
         return None
-    return ConsoleUser(user_id=user_id, is_admin=await store.staff.is_admin(user_id, admins))
+    names = await display_names(store, [user_id])
+    return ConsoleUser(user_id=user_id, is_admin=await store.staff.is_admin(user_id, admins),
+                       name=names.get(user_id, ""))
 
 
 async def issue_link(
@@ -200,6 +204,8 @@ async def webapp_sign_in(
             await _audit_failure(store, requester, actor_id=None, outcome=AuditOutcome.INVALID,
                                  detail=f"webapp {error.reason}", now=now)
             return SignIn(problem=error.reason)
+        if await store.staff.is_staff(opener.user_id, ctx.settings.staff.admin_ids):
+            await store.telegram_users.seen(opener.user_id, opener.name, opener.username, now)
         user = await _role(ctx, store, opener.user_id)
         if user is None:
             await _audit_failure(store, requester, actor_id=opener.user_id,

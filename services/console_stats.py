@@ -38,6 +38,7 @@ class WeekCases:
 @dataclass(frozen=True, kw_only=True)
 class StepAnswers:
     step_id: str
+    protocol_id: str
     protocol_name: str
     answers: tuple[tuple[str, int], ...]  # (option label, count), in the step's order
 
@@ -54,16 +55,17 @@ def _midnight(ctx: AppContext, day: date) -> datetime:
     return resolve_local(datetime.combine(day, time(0, 0)), ctx.zone)
 
 
-def _labels(ctx: AppContext) -> dict[str, tuple[str, list[tuple[str, str]]]]:
-    """step id -> (protocol name, [(option id, label)]) from the loaded content."""
+def _labels(ctx: AppContext) -> dict[tuple[str, str], tuple[str, list[tuple[str, str]]]]:
+    """(protocol id, step id) -> (protocol name, [(option id, label)]) from the content:
+    every protocol's check-ins (the hair's too, though its step ids are the face's)."""
     default = ctx.settings.clinic.default_language
-    found: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-    for protocol in ctx.content.protocols.values():
+    found: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = {}
+    for protocol in sorted(ctx.content.protocols.values(), key=lambda p: p.id):
         name = protocol.name.get(default, default)
         for step in protocol.steps:
-            if step.options and step.id not in found:
-                found[step.id] = (name, [(o.id, o.text.get(default, default))
-                                         for o in step.options])
+            if step.options:
+                found[(protocol.id, step.id)] = (
+                    name, [(o.id, o.text.get(default, default)) for o in step.options])
     return found
 
 
@@ -130,14 +132,16 @@ def _steps(ctx: AppContext, answers: tuple[figures.AnswerCount, ...]) -> tuple[
     StepAnswers, ...
 ]:
     labels = _labels(ctx)
-    counts: dict[str, Counter[str]] = {}
+    counts: dict[tuple[str, str], Counter[str]] = {}
     for answer in answers:
-        counts.setdefault(answer.step_id, Counter())[answer.option_id] += answer.count
+        if answer.protocol_id is not None:
+            key = (answer.protocol_id, answer.step_id)
+            counts.setdefault(key, Counter())[answer.option_id] += answer.count
     found = []
-    for step_id, (protocol_name, options) in labels.items():
-        per_option = counts.get(step_id, Counter())
+    for (protocol_id, step_id), (protocol_name, options) in labels.items():
+        per_option = counts.get((protocol_id, step_id), Counter())
         found.append(StepAnswers(
-            step_id=step_id, protocol_name=protocol_name,
+            step_id=step_id, protocol_id=protocol_id, protocol_name=protocol_name,
             answers=tuple((label, per_option[option_id]) for option_id, label in options),
         ))
     return tuple(found)

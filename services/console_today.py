@@ -3,13 +3,14 @@ joined, declined or stopped since the clinic's midnight. One read, one transacti
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
 from core.local_time import resolve_local
 from core.records import AuditRecord, EscalationRecord, MessageRecord
 from core.statuses import EscalationKind
 from services.context import AppContext
+from services.staff_directory import display_names
 from storage import console_queries as q
 from storage.patient_data import target_patient_id
 from storage.repositories import Store
@@ -55,6 +56,7 @@ class Today:
     due_soon: q.Listing[MessageRecord]
     events: tuple[Event, ...]
     labels: dict[int, str | None]  # of the patients named in cases and events
+    staff: dict[int, str] = field(default_factory=dict)  # who holds the cases, by name
 
 
 def clinic_midnight(ctx: AppContext, now: datetime) -> datetime:
@@ -94,6 +96,8 @@ async def today(ctx: AppContext) -> Today:
         wanted = {e.patient_id for e in escalations if e.patient_id is not None}
         wanted |= {e.patient_id for e in events if e.patient_id is not None}
         labels = await q.labels_by_id(session, wanted)
+        staff = await display_names(store, [who for e in escalations
+                                            for who in (e.acknowledged_by, e.assigned_to)])
     cases = sorted(
         (Case(escalation=e, label=labels.get(e.patient_id or 0), age=now - e.created_at)
          for e in escalations),
@@ -101,4 +105,4 @@ async def today(ctx: AppContext) -> Today:
     )
     return Today(now=now, day_start=day_start, cases=tuple(cases), open_total=open_total,
                  failed=failed,
-                 due_soon=due, events=tuple(events), labels=labels)
+                 due_soon=due, events=tuple(events), labels=labels, staff=staff)

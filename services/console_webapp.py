@@ -42,6 +42,8 @@ class WebAppUser:
 
     user_id: int
     signed_at: datetime
+    name: str = ""  # first and last name, as Telegram gives them
+    username: str | None = None
 
 
 def _secret_key(bot_token: str) -> bytes:
@@ -110,4 +112,7 @@ def verify_init_data(
     if (not isinstance(user_id, int) or isinstance(user_id, bool)
             or not 0 < user_id < TELEGRAM_ID_LIMIT):
         raise InitDataError("no_user")
-    return WebAppUser(user_id=user_id, signed_at=signed_at)
+    name = " ".join(str(user.get(part) or "") for part in ("first_name", "last_name")).strip()
+    username = user.get("username")
+    return WebAppUser(user_id=user_id, signed_at=signed_at, name=name[:128],
+                      username=username[:64] if isinstance(username, str) and username else None)

@@ -37,8 +37,8 @@ class AppContext:
     """Everything a handler or service needs; lives in `application.bot_data["ctx"]`.
 
     Frozen so that no handler swaps a service under another's feet; the only state that
-    changes lives in the database, but for the staff roster's short-lived copy and the
-    memory of recent refusals.
+    changes lives in the database, but for the staff roster's and names' short-lived
+    copies and the memory of recent refusals and albums.
     """
 
     settings: ServiceSettings
@@ -52,6 +52,10 @@ class AppContext:
     delivery: Any
     bot_username: str
     roster: StaffRoster = field(default_factory=StaffRoster, compare=False)
+    # The names this process last noted per user (services.staff_directory): name,
+    # @username, when; a cache of what is in the database, never the record.
+    names: dict[int, tuple[str, str | None, datetime]] = field(default_factory=dict,
+                                                               compare=False)
     # Refusals posted in group chats, per chat and person: at most one per REFUSAL_INTERVAL.
     refusals: Throttle = field(default_factory=lambda: Throttle(REFUSAL_INTERVAL),
                                compare=False)

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from core.clock import require_aware
 from core.invites import InviteCode, deep_link
-from core.local_time import SessionTimeError, is_time_token
-from core.local_time import parse_session_time as read_session_time
+from core.protocol_ids import lookup_protocol
 from core.sanitize import clean_text
+from core.session_time import SessionTimeError, read_leading_time
+from core.session_time import parse_session_time as read_session_time
 from core.statuses import AuditOutcome, EnrollmentStatus, PatientStatus
 from services.context import AppContext
 from storage.patient_data import patient_target
@@ -22,7 +23,6 @@ PATIENT_EFFECT = "patient:"  # inbound_updates.effect of an update that created 
 # A session more than this far from today is almost surely a typo (wrong year).
 MAX_SESSION_DISTANCE = timedelta(days=366)
 SKIP_WORDS = frozenset({"skip", "-", "none", "now"})
-MAX_TIME_WORDS = 3  # "tomorrow 4:30 pm"
 
 
 class EnrollmentInputError(ValueError):
@@ -30,7 +30,10 @@ class EnrollmentInputError(ValueError):
 
     def __init__(self, reason: str, **details: object) -> None:
         super().__init__(reason)
-        self.reason = reason  # usage | unknown_protocol | bad_time | far_time | long_label
+        # usage | unknown_protocol | bad_time | far_time | long_label; bad_time carries the
+        # SessionTimeError's `problem` and `words`, unknown_protocol what was `given` and a
+        # `suggestion` or `candidates`.
+        self.reason = reason
         self.details = details
 
 
@@ -60,8 +63,8 @@ class NewInvite:
 def parse_session_time(
     text: str, zone: ZoneInfo, now: datetime, *, date_order: str = "DMY"
 ) -> datetime:
-    """A session time as staff type it (core.local_time.parse_session_time) in `zone`;
-    "skip"/"now"/empty = now.
+    """A session time as staff type it (core.session_time) in `zone`; "skip"/"now"/empty
+    = now.
 
     Raises EnrollmentInputError("bad_time") or ("far_time") (over a year from now).
     """
@@ -72,10 +75,24 @@ def parse_session_time(
     try:
         moment = read_session_time(cleaned, zone, now, date_order=date_order)
     except SessionTimeError as error:
-        raise EnrollmentInputError("bad_time", problem=error.reason) from None
+        raise EnrollmentInputError("bad_time", problem=error.reason, words=error.words) from None
+    return _near(moment, now)
+
+
+def _near(moment: datetime, now: datetime) -> datetime:
     if abs(moment - now) > MAX_SESSION_DISTANCE:
         raise EnrollmentInputError("far_time")
     return moment
+
+
+def resolve_protocol(typed: str, protocols: Collection[str]) -> str:
+    """The protocol id staff meant (the id, a unique start of it, or a unique word of it:
+    `face`); EnrollmentInputError("unknown_protocol") with a suggestion or the candidates."""
+    found = lookup_protocol(typed, protocols)
+    if found.found is None:
+        raise EnrollmentInputError("unknown_protocol", given=typed,
+                                   suggestion=found.suggestion, candidates=found.candidates)
+    return found.found
 
 
 def check_label(text: str | None) -> str | None:
@@ -94,26 +111,23 @@ def parse_enroll_args(
     args: Sequence[str], protocols: Collection[str], zone: ZoneInfo, now: datetime,
     *, date_order: str = "DMY",
 ) -> EnrollmentRequest:
-    """The one-line form: `<protocol-id> [time] [label…]`.
+    """The one-line form: `<protocol> [time] [label…]`.
 
-    The words after the protocol that look like a date or time (`15/12/2026`, `10:00`,
-    `4pm`, `tomorrow`) are the session time, read together; one that cannot be read is
-    refused, never taken as the start of the label.
+    The protocol as core.protocol_ids reads it; the leading words that are a session time
+    (core.session_time.read_leading_time) are the time, the rest the label. Words that
+    may be either, or a time that cannot be read, are refused (EnrollmentInputError
+    "bad_time"): nothing is created from a guess.
     """
     if not args:
         raise EnrollmentInputError("usage")
-    protocol_id, rest = args[0], list(args[1:])
-    if protocol_id not in protocols:
-        raise EnrollmentInputError("unknown_protocol", given=protocol_id)
-    taken = 0
-    while taken < len(rest) and taken < MAX_TIME_WORDS and is_time_token(rest[taken]):
-        taken += 1
-    session_start = now
-    if taken:
-        session_start = parse_session_time(
-            " ".join(rest[:taken]), zone, now, date_order=date_order
-        )
-    rest = rest[taken:]
+    protocol_id, rest = resolve_protocol(args[0], protocols), list(args[1:])
+    try:
+        leading = read_leading_time(rest, zone, now, date_order=date_order)
+    except SessionTimeError as error:
+        raise EnrollmentInputError("bad_time", problem=error.reason, words=error.words,
+                                   protocol=protocol_id) from None
+    session_start = now if leading.moment is None else _near(leading.moment, now)
+    rest = rest[leading.used:]
     label = check_label(" ".join(rest)) if rest else None
     return EnrollmentRequest(protocol_id=protocol_id, session_start=session_start, label=label)
 

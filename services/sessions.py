@@ -25,12 +25,13 @@ SUPERSEDED_PREFIX = "cancelled: superseded by session "
 class NewSession:
     """What `/session` did, or why it did nothing (`problem`: no_patient, not_joined)."""
 
-    problem: str | None = None
+    problem: str | None = None  # no_patient | not_joined | cancelled_before_joining
     enrollment_id: int | None = None
     session_number: int = 0
     session_start: datetime | None = None
     planned: int = 0
     superseded_messages: int = 0
+    resumed: bool = False  # the patient's care had been cancelled: it starts again
 
 
 async def new_session(
@@ -38,19 +39,24 @@ async def new_session(
 ) -> NewSession:
     """Record a new session of the patient's current procedure and plan its care.
 
-    The patient must have joined (an active patient with a live enrollment): before that
-    there is no plan to replace, and /reschedule moves the invited session instead.
+    The patient must have joined (an active patient with a live enrollment, or one whose
+    care staff cancelled: it starts again): before that there is no plan to replace, and
+    /reschedule moves the invited session instead.
     """
     now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
         if patient is None or patient.status == PatientStatus.FORGOTTEN:
             return NewSession(problem="no_patient")
-        current = [
-            e for e in await store.enrollments.list_for_patient(patient_id)
-            if e.status == EnrollmentStatus.ACTIVE
-        ]
-        if patient.status != PatientStatus.ACTIVE or patient.chat_id is None or not current:
+        enrollments = await store.enrollments.list_for_patient(patient_id)  # newest first
+        current = [e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
+        cancelled = bool(enrollments) and enrollments[0].status == EnrollmentStatus.CANCELLED
+        if patient.status != PatientStatus.ACTIVE or patient.chat_id is None:
+            return NewSession(problem="cancelled_before_joining" if cancelled
+                              and patient.status == PatientStatus.INVITED else "not_joined")
+        if not current and cancelled:
+            current = [enrollments[0]]  # care was cancelled: this session starts it again
+        if not current:
             return NewSession(problem="not_joined")
         previous = max(current, key=lambda e: e.id)
         created = await store.enrollments.create(
@@ -75,4 +81,5 @@ async def new_session(
     return NewSession(
         enrollment_id=enrollment.id, session_number=enrollment.session_number,
         session_start=session_start, planned=queued, superseded_messages=cut,
+        resumed=previous.status == EnrollmentStatus.CANCELLED,
     )

@@ -1,4 +1,4 @@
-"""Staff services: access, audit, patient listing and inspection, cancel, reschedule, stats."""
+"""Staff services: access, audit, patient listing and inspection, reschedule, stats."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from core.records import (
     PatientOverview,
     PatientRecord,
 )
-from core.statuses import AuditOutcome, EnrollmentStatus, MessageStatus, PatientStatus
+from core.statuses import (
+    AuditOutcome,
+    EnrollmentStatus,
+    MessageStatus,
+    PatientStatus,
+    shown_status,
+)
 from services.context import AppContext
 from services.planning import plan_for_enrollment
 from storage.patient_data import patient_target
@@ -89,6 +95,12 @@ class PatientSummary:
     enrollment: EnrollmentRecord | None  # the newest
     next_due: datetime | None
 
+    @property
+    def status(self) -> str:
+        """As staff see it: "cancelled" when staff cancelled the care of a live patient."""
+        return shown_status(self.patient.status,
+                            self.enrollment.status if self.enrollment else None)
+
 
 @dataclass(frozen=True, kw_only=True)
 class PatientPage:
@@ -97,7 +109,9 @@ class PatientPage:
     has_more: bool
 
 
-LISTED = frozenset(PatientStatus) - {PatientStatus.FORGOTTEN}  # an erased patient is no row
+# An erased patient is no row; nor a record whose invitation staff added to another patient
+# (merged: its procedure is listed there; /patient <id> still shows it).
+LISTED = frozenset(PatientStatus) - {PatientStatus.FORGOTTEN, PatientStatus.MERGED}
 
 
 async def list_patients(
@@ -130,6 +144,12 @@ class PatientDetail:
 
     patient: PatientRecord
     plans: tuple[tuple[EnrollmentRecord, tuple[MessageRecord, ...]], ...]
+    merged_into: int | None = None  # a merged record: whose care its procedure joined
+
+    @property
+    def status(self) -> str:
+        """As staff see it (the plans are newest first): "cancelled" after a staff cancel."""
+        return shown_status(self.patient.status, self.plans[0][0].status if self.plans else None)
 
 
 async def patient_detail(ctx: AppContext, patient_id: int) -> PatientDetail | None:
@@ -140,47 +160,12 @@ async def patient_detail(ctx: AppContext, patient_id: int) -> PatientDetail | No
         plans = []
         for enrollment in await store.enrollments.list_for_patient(patient_id):
             plans.append((enrollment, await store.messages.list_for_enrollment(enrollment.id)))
-    return PatientDetail(patient=patient, plans=tuple(plans))
+        merged_into = (await store.join_requests.merged_into(patient_id)
+                       if patient.status == PatientStatus.MERGED else None)
+    return PatientDetail(patient=patient, plans=tuple(plans), merged_into=merged_into)
 
 
-# --- cancel and reschedule ---------------------------------------------------------------
-
-@dataclass(frozen=True, kw_only=True)
-class CancelResult:
-    enrollments: int
-    messages: int
-    notify_chat_id: int | None  # the patient's chat, when they should be told
-    language: str = "en"        # the patient's language, for that notice
-
-
-async def cancel_patient(
-    ctx: AppContext, patient_id: int, *, staff_id: int
-) -> CancelResult | None:
-    """Cancel every live enrollment of the patient (and so their pending messages)."""
-    now = ctx.clock.now()
-    async with Store(ctx.sessions) as store:
-        patient = await store.patients.get(patient_id)
-        if patient is None:
-            return None
-        enrollments = messages = 0
-        for enrollment in await store.enrollments.list_for_patient(patient_id):
-            if enrollment.status in EnrollmentStatus.LIVE:
-                messages += await store.enrollments.cancel(enrollment.id, now)
-                enrollments += 1
-        await store.audit.record(
-            actor_id=staff_id, action="cancel", outcome=AuditOutcome.OK,
-            target=patient_target(patient_id),
-            detail=f"enrollments:{enrollments} messages:{messages}", now=now,
-        )
-    # Only an active patient's chat may receive a message from the clinic.
-    reachable = patient.status == PatientStatus.ACTIVE and patient.chat_id
-    return CancelResult(
-        enrollments=enrollments,
-        messages=messages,
-        notify_chat_id=patient.chat_id if enrollments and reachable else None,
-        language=patient.language,
-    )
-
+# --- reschedule (cancel and its undo: services/cancellations.py) --------------------------
 
 @dataclass(frozen=True, kw_only=True)
 class RescheduleResult:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.statuses import MessageStatus
-from storage.models import AuditEvent, CheckinAnswer, Escalation, ScheduledMessage
+from storage.models import AuditEvent, CheckinAnswer, Enrollment, Escalation, ScheduledMessage
 
 FINISHED = (MessageStatus.SENT, MessageStatus.EXPIRED, MessageStatus.FAILED)
 
@@ -29,13 +29,18 @@ async def outcomes_since(
     session: AsyncSession, since: datetime
 ) -> tuple[tuple[str, datetime], ...]:
     """(status, finished at) of every patient message sent, expired or failed since then
-    (ix_messages_finished: status, finished_at)."""
+    (ix_messages_finished: status, finished_at). A message already past its time when its
+    plan was made (pre-care for a session enrolled on the day) was never sendable: it is
+    not "expired" waiting for delivery, and is left out (its finished_at is its
+    created_at: it expired at planning)."""
     require_aware(since, "since")
     rows = await session.execute(
         select(ScheduledMessage.status, ScheduledMessage.finished_at).where(
             ScheduledMessage.status.in_([str(s) for s in FINISHED]),
             ScheduledMessage.finished_at >= since,
             ScheduledMessage.patient_id.is_not(None),  # to a patient, not the staff chat
+            or_(ScheduledMessage.status != MessageStatus.EXPIRED,
+                ScheduledMessage.finished_at != ScheduledMessage.created_at),
         )
     )
     return tuple((str(status), _utc(at)) for status, at in rows if at is not None)
@@ -43,6 +48,7 @@ async def outcomes_since(
 
 @dataclass(frozen=True, kw_only=True)
 class AnswerCount:
+    protocol_id: str | None  # None: the enrollment is gone
     step_id: str
     option_id: str
     count: int
@@ -51,15 +57,19 @@ class AnswerCount:
 async def checkin_answer_counts(session: AsyncSession, since: datetime) -> tuple[
     AnswerCount, ...
 ]:
-    """How often each option of each check-in step was chosen since then."""
+    """How often each option of each check-in step of each protocol was chosen since then
+    (protocols share step ids: the face's and the hair's "checkin-day1" are two steps)."""
     require_aware(since, "since")
     rows = await session.execute(
-        select(CheckinAnswer.step_id, CheckinAnswer.option_id, func.count())
+        select(Enrollment.protocol_id, CheckinAnswer.step_id, CheckinAnswer.option_id,
+               func.count())
+        .join(Enrollment, Enrollment.id == CheckinAnswer.enrollment_id, isouter=True)
         .where(CheckinAnswer.answered_at >= since)
-        .group_by(CheckinAnswer.step_id, CheckinAnswer.option_id)
-        .order_by(CheckinAnswer.step_id, CheckinAnswer.option_id)
+        .group_by(Enrollment.protocol_id, CheckinAnswer.step_id, CheckinAnswer.option_id)
+        .order_by(Enrollment.protocol_id, CheckinAnswer.step_id, CheckinAnswer.option_id)
     )
-    return tuple(AnswerCount(step_id=s, option_id=o, count=int(c)) for s, o, c in rows)
+    return tuple(AnswerCount(protocol_id=p, step_id=s, option_id=o, count=int(c))
+                 for p, s, o, c in rows)
 
 
 @dataclass(frozen=True, kw_only=True)

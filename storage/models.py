@@ -115,6 +115,23 @@ class StaffMember(Base):
     removed_at: Mapped[datetime | None]
 
 
+class TelegramUser(Base):
+    """A Telegram user seen where staff work (a staff member anywhere, anyone in the staff
+    chat, anyone asking /myid who is not a patient): the name to show for them and the
+    @username `/staff add` finds them by. Never a patient's name (patients are labelled
+    by staff)."""
+
+    __tablename__ = "telegram_users"
+    __table_args__ = (
+        Index("ix_telegram_users_username", func.lower(column("username")).label("username_lower")),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Patient(Base):
     """A person being looked after. `label` is personal data and erased by /forget."""
 
@@ -164,6 +181,65 @@ class Enrollment(Base):
     cancelled_at: Mapped[datetime | None]
     # Which session of this protocol for the patient: a new one supersedes the earlier.
     session_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class Cancellation(Base):
+    """A staff cancel of a patient's care, kept so that it can be undone until `undo_until`:
+    which enrollments it cancelled and what each was before (`enrollments`: a list of
+    {"id", "status", "invite_id", "invite_expires_at"}), and the outbox row telling the
+    patient (`notice_id`). Undone: `undone_at` and by whom."""
+
+    __tablename__ = "cancellations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime]
+    undo_until: Mapped[datetime]
+    enrollments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    notice_id: Mapped[int | None] = mapped_column(BigInteger)
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class JoinRequest(Base):
+    """A chat that already belongs to a patient accepted an invite made for another record:
+    held until staff decide "merge" (the invite's procedure goes to the chat's patient) or
+    "apart" (the records stay separate; the invite is void for this chat)."""
+
+    __tablename__ = "join_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), index=True
+    )
+    invited_id: Mapped[int] = mapped_column(  # the record staff made for the invite
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    patient_id: Mapped[int] = mapped_column(  # the chat's own patient
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    language: Mapped[str | None] = mapped_column(String(16))  # picked on the consent question
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decision: Mapped[str | None] = mapped_column(String(16))
+
+
+class ConsentOffer(Base):
+    """The consent question a chat was last shown (`/start <code>`), so that a patient who
+    types "yes" or "no" instead of pressing a button is answered as by the button."""
+
+    __tablename__ = "consent_offers"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id", ondelete="CASCADE"),
+                                           index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    offered_at: Mapped[datetime]
 
 
 class Invite(Base):

@@ -20,13 +20,16 @@ from core.statuses import (
 from core.texts.alerts import PATIENT_NOTICES, compose_erased_urgent
 from storage.models import (
     AuditEvent,
+    Cancellation,
     CaseMessage,
     ChatPacing,
     CheckinAnswer,
+    ConsentOffer,
     Enrollment,
     Escalation,
     InboundUpdate,
     Invite,
+    JoinRequest,
     Patient,
     ScheduledMessage,
     StaffMember,
@@ -132,6 +135,13 @@ async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[s
         .where(or_(AuditEvent.target == target, AuditEvent.detail == target))
         .order_by(AuditEvent.id)
     )
+    cancellations = await session.scalars(
+        select(Cancellation).where(Cancellation.patient_id == patient_id)
+        .order_by(Cancellation.id))
+    joins = await session.scalars(
+        select(JoinRequest).where(or_(JoinRequest.patient_id == patient_id,
+                                      JoinRequest.invited_id == patient_id))
+        .order_by(JoinRequest.id))
     updates = []
     if patient.chat_id is not None:
         # Portable JSON search: the table only holds updates not yet pruned.
@@ -148,6 +158,13 @@ async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[s
         "case_messages": [_plain(case_message_record(m)) for m in case_messages],
         "audit_events": [_plain(audit_record(a)) for a in audit],
         "webhook_updates": updates,
+        "cancellations": [{"id": c.id, "at": c.at, "staff_id": c.staff_id,
+                           "enrollments": c.enrollments, "undone_at": c.undone_at}
+                          for c in cancellations],
+        "returning_patient_questions": [
+            {"id": j.id, "enrollment_id": j.enrollment_id, "invited_id": j.invited_id,
+             "patient_id": j.patient_id, "created_at": j.created_at,
+             "decision": j.decision, "decided_at": j.decided_at} for j in joins],
     }
 
 
@@ -204,8 +221,22 @@ async def forget_patient_data(
     if await session.get(Patient, patient_id) is None:
         return False
     closed = await _close_cases(session, patient_id, now)
+    # Records staff added to this patient's care (a returning patient) hold labels about
+    # the same person: they go too.
+    merged = list(await session.scalars(
+        select(JoinRequest.invited_id).where(JoinRequest.patient_id == patient_id,
+                                             JoinRequest.decision == "merge")))
     if await patients.forget(patient_id, now) is None:
         return False
+    for other in merged:
+        await patients.forget(other, now)
+    # A held or decided returning-patient question, and a consent question shown, name
+    # the chat.
+    await session.execute(delete(JoinRequest).where(or_(
+        JoinRequest.patient_id == patient_id, JoinRequest.invited_id == patient_id,
+        *([JoinRequest.chat_id == chat_id] if chat_id is not None else []))))
+    if chat_id is not None:
+        await session.execute(delete(ConsentOffer).where(ConsentOffer.chat_id == chat_id))
     await anonymise_audit(
         session, patient_id, staff_ids, chat_id=chat_id, enrollment_ids=enrollment_ids
     )
@@ -234,7 +265,8 @@ async def forget_patient_data(
     )
     await session.flush()
     connection = await session.connection()
-    await queue_post_erasure(connection, patient_id, now)
+    for erased in (patient_id, *merged):
+        await queue_post_erasure(connection, erased, now)
     thread = topic if topic is not None and topic != TOPIC_PENDING else None
     await _tell_staff(session, patient_id, closed, thread, now)
     if thread is not None:

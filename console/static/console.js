@@ -1,5 +1,6 @@
 // The staff console's only script (the CSP allows no other): Mini App sign-in, the enroll
-// page's "joined" status, confirmations before destructive actions, and forms that act once.
+// page's "joined" status (the QR code and label leave the screen once it is used),
+// confirmations before destructive actions, and forms that act once.
 (function () {
   "use strict";
 
@@ -37,10 +38,13 @@
         .then(function (response) { return response.json(); })
         .then(function (answer) {
           box.textContent = answer.text;
-          if (answer.state !== "waiting") {
-            box.classList.add(answer.state);
-            window.clearInterval(timer);
-          }
+          if (answer.state === "waiting") return;
+          // Used: the code is spent and the patient at the desk need not read the label.
+          document.querySelectorAll("[data-hide-when-used]").forEach(function (element) {
+            element.hidden = true;
+          });
+          box.className = "status " + answer.state;
+          if (answer.state !== "held") window.clearInterval(timer);
         })
         .catch(function () { /* keep trying: the desk may be on a flaky network */ });
     }, 1500);

@@ -9,9 +9,11 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from core.texts.staff import staff_member
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on one message
 
@@ -30,6 +32,12 @@ ALERT_FOOTER_TOPIC = (
     "\n\n<i>Write in this topic to answer the patient; start a line with ! for a note "
     "that stays here.</i>"
 )
+# The same case shown anywhere but on its card (/case, in a private chat or not): the
+# patient is answered from the card or the topic, never from this copy.
+ALERT_FOOTER_ELSEWHERE = (
+    "\n\n<i>To answer the patient, reply to the case's card in the staff group (or write "
+    "in the patient's topic there).</i>"
+)
 # A later message of a patient whose case is still open: posted under this heading.
 ALERT_JOINED = "➕ <b>Joins case #{case_id}</b> · patient #{patient_id}"
 
@@ -39,33 +47,39 @@ BUTTON_RESOLVE = "✅ Resolve"
 BUTTON_ASSIGN = "🙋 Assign to me"
 
 
-def staff_name(user_id: int | None) -> str:
-    """How a staff member is shown on a card: their user id (names are not stored)."""
-    return "the team" if user_id is None else f"staff {user_id}"
+def staff_name(user_id: int | None, names: Mapping[int, str] | None = None) -> str:
+    """How a staff member is shown on a card (safe HTML): their name and @username as the
+    bot last saw them ("Anita (@anita_k)"); "the team" when nobody is named."""
+    if user_id is None:
+        return "the team"
+    return html.escape(staff_member(user_id, names or {}))
 
 
 def case_status_lines(
     *, status: str, acknowledged_by: int | None, acknowledged_at: str | None,
     resolved_by: int | None, resolved_at: str | None, assigned_to: int | None,
     raised_at: str | None = None, closed_reason: str | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> str:
     """The card's status block ("" while open, unassigned and never raised again); times
     already formatted. `raised_at`: something urgent joined and made the case urgent again
     (it is open again until someone acknowledges it); `closed_reason` "erased": closed
-    because the patient erased their data."""
+    because the patient erased their data; `names` how each staff member is shown
+    (services.staff_directory.display_names)."""
     lines = []
     if raised_at is not None:
         lines.append(f"🔁 Urgent again since {raised_at}")
     if acknowledged_at is not None:
-        lines.append(f"👀 Acknowledged by {staff_name(acknowledged_by)} at {acknowledged_at}")
+        lines.append(
+            f"👀 Acknowledged by {staff_name(acknowledged_by, names)} at {acknowledged_at}")
     if assigned_to is not None:
-        lines.append(f"🙋 Assigned to {staff_name(assigned_to)}")
+        lines.append(f"🙋 Assigned to {staff_name(assigned_to, names)}")
     if status == "resolved" and resolved_at is not None:
         if closed_reason == "erased":
             lines.append(f"🗑 Closed at {resolved_at}: the patient erased their data; the "
                          "bot can no longer reach them")
         else:
-            lines.append(f"✅ Resolved by {staff_name(resolved_by)} at {resolved_at}")
+            lines.append(f"✅ Resolved by {staff_name(resolved_by, names)} at {resolved_at}")
     return "\n\n" + "\n".join(lines) if lines else ""
 
 
@@ -108,6 +122,50 @@ PATIENT_NOTICES = {
     "stopped": "⏹ Patient #{patient_id} stopped the messages.",
     "forgot": "🗑 Patient #{patient_id} erased their data; this topic is closed.",
 }
+
+
+def away_from_card(card: str) -> str:
+    """A card's text for showing elsewhere (/case): its footer says where to answer."""
+    for footer in (ALERT_FOOTER_TOPIC, ALERT_FOOTER):
+        if footer in card:
+            return card.replace(footer, ALERT_FOOTER_ELSEWHERE, 1)
+    return card
+
+
+# A chat that is already a patient accepted another record's invitation (services/
+# onboarding.py): staff decide.
+BUTTON_MERGE = "➕ Add to #{patient_id}"
+BUTTON_APART = "↔️ Keep apart"
+JOIN_MERGED = (
+    "✅ Added to patient #{patient_id} by {who}: the new procedure's plan has started there; "
+    "record #{invited_id} is closed as merged."
+)
+JOIN_APART = (
+    "↔️ Kept apart by {who}: patient #{patient_id} is unchanged, and #{invited_id} still "
+    "waits to join: <code>/invite {invited_id}</code> makes a new link for their own "
+    "Telegram."
+)
+JOIN_ALREADY = "This was already decided."
+JOIN_GONE = (
+    "Nothing was changed: the invitation or patient #{patient_id} changed meanwhile "
+    "(see /patient {patient_id})."
+)
+
+
+def compose_join_question(*, patient_id: int, patient_label: str | None, invited_id: int,
+                          invited_label: str | None, procedure: str, session: str) -> str:
+    """The question to staff about a held acceptance (safe HTML; labels are staff's own)."""
+    def named(label: str | None) -> str:
+        return f" {html.escape(label)}" if label else ""
+
+    return (
+        f"🔁 <b>Returning patient?</b> The invitation for patient #{invited_id}"
+        f"{named(invited_label)} ({html.escape(procedure)}, session {html.escape(session)}) "
+        f"was accepted in a chat that is already patient #{patient_id}.\n"
+        f"This chat is patient #{patient_id}{named(patient_label)}: add the new procedure to "
+        f"#{patient_id}, or keep them apart?\n"
+        "<i>Nothing changes until you choose; the patient is told the clinic is checking.</i>"
+    )
 
 
 # What an urgent case is called in the ladder's posts (ids only, never the words).

@@ -73,8 +73,9 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         menu={"en": "Enroll a patient and get their invite link"},
         help={"en": (
             "guided enrollment (or one line: "
-            "<code>/enroll &lt;protocol-id&gt; [time] [label…]</code>; time e.g. "
-            "<code>15/12/2026 10:00</code>, <code>tomorrow 10am</code>, <code>16:30</code>)"
+            "<code>/enroll &lt;procedure&gt; [time] [label…]</code>; time e.g. "
+            "<code>next monday 10:30</code>, <code>tomorrow 11</code>, "
+            "<code>15/12/2026 10:00</code>)"
         )},
     ),
     Command(
@@ -98,8 +99,14 @@ STAFF_COMMANDS: tuple[Command, ...] = (
     Command(
         name="cancel",
         menu={"en": "Cancel a patient's reminders"},
-        help={"en": "cancel the patient's reminders"},
+        help={"en": "cancel the patient's reminders (asks first; undo for a day)"},
         usage="&lt;id&gt;",
+    ),
+    Command(
+        name="undo",
+        menu={"en": "Undo a cancel (within a day)"},
+        help={"en": "undo your latest cancel, or that patient's"},
+        usage="[&lt;id&gt;]",
     ),
     Command(
         name="reschedule",
@@ -143,7 +150,7 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         name="staff",
         menu={"en": "Admins: list, add or remove staff"},
         help={"en": "admins only"},
-        usage="list|add|remove [&lt;user-id&gt;]",
+        usage="list|add|remove [@username|&lt;user-id&gt;]",
         admin_only=True,
     ),
 )

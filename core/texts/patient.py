@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
+from core.texts.calendar import weekdays
 from core.texts.commands import PATIENT_COMMANDS, help_lines
 from core.texts.commands import missing_translations as commands_missing
 from core.texts.patient_replies import REPLY_TEXTS
@@ -25,21 +26,23 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "<b>{clinic}</b> would like to look after you after your treatment.\n\n"
             "Procedure: <b>{procedure}</b>\n{description}\n"
             "What you will get: {count} messages from this chat — care reminders at the "
-            "right times, a few short check-in questions, and reminders of follow-up "
-            "sessions. You can ask questions here at any time.\n\n"
+            "right times{checkins}. You can ask questions here at any time.\n\n"
             "You can stop with /stop and erase your data with /forget whenever you like.\n\n"
             "<b>Do you agree to receive these messages from {clinic}?</b>"
         ),
         "hi": (
             "<b>{clinic}</b> आपके उपचार के बाद आपकी देखभाल में मदद करना चाहता है।\n\n"
             "प्रक्रिया: <b>{procedure}</b>\n{description}\n"
-            "आपको क्या मिलेगा: इस चैट में {count} संदेश — सही समय पर देखभाल के रिमाइंडर, "
-            "कुछ छोटे चेक-इन प्रश्न, और अगले सेशन के रिमाइंडर। आप यहाँ कभी भी प्रश्न पूछ "
-            "सकते हैं।\n\n"
+            "आपको क्या मिलेगा: इस चैट में {count} संदेश — सही समय पर देखभाल के रिमाइंडर"
+            "{checkins}। आप यहाँ कभी भी प्रश्न पूछ सकते हैं।\n\n"
             "आप कभी भी /stop से संदेश बंद कर सकते हैं और /forget से अपना डेटा मिटा सकते हैं।\n\n"
             "<b>क्या आप {clinic} से ये संदेश पाने के लिए सहमत हैं?</b>"
         ),
     },
+    # The consent question's promise of check-ins, only for a protocol that has them (what
+    # else the care holds, follow-up sessions say, its own description tells).
+    "invite_checkins": {"en": " and a few short check-in questions",
+                        "hi": " और कुछ छोटे चेक-इन प्रश्न"},
     # --- from staff -----------------------------------------------------------------------
     "cancelled_by_clinic": {
         "en": (
@@ -49,6 +52,16 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
         "hi": (
             "{clinic} ने आपके रिमाइंडर रद्द कर दिए हैं। अगर यह अपेक्षित नहीं था, "
             "तो कृपया क्लिनिक से संपर्क करें: {contact}"
+        ),
+    },
+    "resumed_by_clinic": {
+        "en": (
+            "{clinic} has switched your reminders back on (the cancellation was undone). "
+            "/plan shows what is coming. Questions: {contact}"
+        ),
+        "hi": (
+            "{clinic} ने आपके रिमाइंडर फिर से चालू कर दिए हैं (रद्द करना वापस ले लिया गया)। "
+            "/plan आने वाले संदेश दिखाता है। प्रश्न हों तो: {contact}"
         ),
     },
     "reply_from_clinic": {
@@ -71,6 +84,41 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
             "समय आपके टाइम ज़ोन में हैं: <b>{zone}</b>। अगर आप कहीं और रहते हैं, तो इसे बदलने के "
             "लिए /timezone भेजें।\n/plan आने वाले संदेश दिखाता है; /help सब विकल्प दिखाता है।"
         ),
+    },
+    # A chat that is already a patient accepted another record's invitation: staff check.
+    "join_held": {
+        "en": (
+            "Thank you! This chat is already known to {clinic}, so the team is checking "
+            "this invitation against your records before it starts. You will hear from us "
+            "here soon; nothing else changes meanwhile."
+        ),
+        "hi": (
+            "धन्यवाद! यह चैट {clinic} के पास पहले से दर्ज है, इसलिए टीम शुरू करने से पहले इस "
+            "निमंत्रण को आपके रिकॉर्ड से मिला रही है। जल्द ही आपको यहीं बताया जाएगा; तब तक और "
+            "कुछ नहीं बदलेगा।"
+        ),
+    },
+    "join_apart": {
+        "en": (
+            "{clinic} has checked: this invitation belongs to another record, so nothing has "
+            "changed in this chat. If it was meant for you, please contact the clinic: "
+            "{contact}"
+        ),
+        "hi": (
+            "{clinic} ने जाँच लिया है: यह निमंत्रण किसी दूसरे रिकॉर्ड का है, इसलिए इस चैट में "
+            "कुछ नहीं बदला। अगर यह आपके लिए था, तो कृपया क्लिनिक से संपर्क करें: {contact}"
+        ),
+    },
+    # Typed instead of pressed: "I pressed no by mistake", or words that answer nothing.
+    "consent_again": {
+        "en": "No problem, here is the question again: tap a button, or type yes or no.",
+        "hi": "कोई बात नहीं, यह प्रश्न फिर से है: कोई बटन दबाएँ, या हाँ या नहीं लिखें।",
+    },
+    "consent_pending": {
+        "en": "You have an invitation from {clinic} waiting for your answer: tap a button "
+              "below, or type yes or no.",
+        "hi": "{clinic} का निमंत्रण आपके उत्तर की प्रतीक्षा में है: नीचे कोई बटन दबाएँ, या "
+              "हाँ या नहीं लिखें।",
     },
     "consent_declined": {
         "en": (
@@ -339,6 +387,8 @@ def missing_translations(languages: Sequence[str]) -> list[str]:
         commands = commands_missing(PATIENT_COMMANDS, language)
         if language not in LANGUAGE_NAMES:
             keys.insert(0, "(language name)")
+        if weekdays(language) is None:
+            keys.insert(0, "(day names, core/texts/calendar.py)")
         if keys or commands:
             shown = ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
             parts = [f"{len(keys)} text(s): {shown}"] if keys else []

@@ -3,7 +3,9 @@ the command menus and help lines: core/texts/commands.py."""
 
 from __future__ import annotations
 
-from core.texts.alerts import staff_name
+import html
+from collections.abc import Mapping
+
 from core.texts.commands import STAFF_COMMANDS, help_lines
 
 
@@ -25,25 +27,74 @@ WRONG_CHAT = (
     "Staff commands work in a private chat with me or in the staff group, so that patient "
     "labels and invite links stay there."
 )
+NOTHING_CHANGED = "Nothing was changed."
 EDIT_NOT_APPLIED = "Edits are not applied: send the command or reply again as a new message."
 
 # --- /enroll ---------------------------------------------------------------------------
 ENROLL_USAGE = (
-    "Usage: <code>/enroll &lt;protocol-id&gt; [time] [label…]</code>\n"
-    "Time in clinic time ({zone}), e.g. <code>2026-12-15 10:00</code>, "
-    "<code>15/12/2026 10:00</code>, <code>tomorrow 10am</code>, <code>16:30</code>; "
-    "without it the session is now.\n"
-    "Protocols: {protocols}\n"
+    "Usage: <code>/enroll &lt;procedure&gt; [time] [label…]</code>\n"
+    "The procedure by its id or a word of it (<code>face</code>); the time in clinic time "
+    "({zone}), e.g. <code>next monday 10:30</code>, <code>tomorrow 11</code>, "
+    "<code>15/12/2026 10:00</code>; without it the session is now.\n"
+    "Procedures: {protocols}\n"
     "Or send /enroll alone for a guided enrollment."
 )
-ENROLL_UNKNOWN_PROTOCOL = "Unknown protocol <code>{given}</code>. Valid ids: {protocols}"
-ENROLL_BAD_TIME = "That is not a time I understand. {hint}"
-ENROLL_FAR_TIME = "That date is more than a year away from today; please check it. {hint}"
-TIME_HINT = (
-    "Type the session as YYYY-MM-DD HH:MM, {day_form} HH:MM, <code>today 16:30</code>, "
-    "<code>tomorrow 10am</code>, or a time alone for today (<code>16:30</code>, "
-    "<code>4pm</code>), in clinic time ({zone}); e.g. <code>{example}</code>."
+ENROLL_UNKNOWN_PROTOCOL = (
+    "Unknown procedure <code>{given}</code>: nothing was created. Procedures: {protocols}"
 )
+ENROLL_DID_YOU_MEAN = (
+    "Unknown procedure <code>{given}</code>: nothing was created. Did you mean "
+    "<code>{suggestion}</code> ({name})? Send the command again with it."
+)
+ENROLL_WHICH_PROTOCOL = (
+    "<code>{given}</code> could be {candidates}: nothing was created. Type more of the id."
+)
+ENROLL_BAD_TIME = "{problem} Nothing was created.\n{hint}"
+ENROLL_BAD_TIME_AGAIN = "{problem} Type it again (or /cancel_enroll).\n{hint}"
+ENROLL_LABEL_FIRST = (
+    "If those words begin the label, write the time first, or now: "
+    "<code>/enroll {protocol} now {rest}</code>"
+)
+ENROLL_FAR_TIME = "That date is more than a year away from today; please check it. {hint}"
+# The ways to type a session time (core/session_time.py), for every reply to one that
+# could not be read, in the bot and the console.
+TIME_FORMS = (
+    "<code>next monday 10:30</code>, <code>friday 5pm</code>, <code>tomorrow 11</code>, "
+    "<code>in 2 days 10am</code>, <code>today 16:30</code>, YYYY-MM-DD HH:MM, "
+    "{day_form} HH:MM, or a time alone for today (<code>16:30</code>, <code>4pm</code>)"
+)
+TIME_HINT = (
+    "Type the session like " + TIME_FORMS + ", in clinic time ({zone}); e.g. "
+    "<code>{example}</code>."
+)
+# Why a typed time was refused (core.session_time.SessionTimeError.reason); {words} is
+# what it was about, escaped.
+TIME_PROBLEMS = {
+    "bad": "I could not read “{words}” as a time.",
+    "unread": "I could not read “{words}” as a time.",
+    "far_time": "That date is more than a year away from today; please check it.",
+    "no_time": "“{words}” needs a time of day too (e.g. <code>{words} 10:30</code>).",
+    "ambiguous_hour": (
+        "“{words}” could be morning or evening: write <code>{words}am</code>, "
+        "<code>{words}pm</code> or the 24-hour time."
+    ),
+    "ambiguous_day": (
+        "Is the day in “{words}” part of the time, or the start of the label? Put the day "
+        "first (<code>monday 10:00 …</code>), or <code>today</code> before the time."
+    ),
+    "number_first": (
+        "Is “{words}” the hour or the start of the label? Write the hour as "
+        "<code>{words}:00</code>, <code>{words}am</code> or <code>{words}pm</code>."
+    ),
+}
+
+
+def time_problem(reason: str, words: str) -> str:
+    """Why a typed time was refused, as safe HTML (`words` escaped here)."""
+    template = TIME_PROBLEMS.get(reason) or TIME_PROBLEMS["bad"]
+    return template.format(words=html.escape(words.strip() or "that"))
+
+
 ENROLL_LABEL_TOO_LONG = "The label is too long ({length} characters; at most {limit})."
 ENROLL_PICK_PROTOCOL = "Which procedure? (send /cancel_enroll to stop)"
 ENROLL_PICK_TIME = (
@@ -93,21 +144,59 @@ PATIENT_HEADER = (
 PATIENT_ENROLLMENT = (
     "\n<b>{protocol}</b> (enrollment {id}, {status}), session {number}: {session}"
 )
-PATIENT_TIMES = "Times in the patient's zone ({zone})."
+PATIENT_TIMES = "All times below are in the patient's zone, {zone}."
+PATIENT_MERGED = (
+    "Its invitation was accepted in patient #{id}'s chat and, on staff's decision, its "
+    "procedure was added to patient #{id}: see /patient {id}."
+)
 PATIENT_MESSAGE = "{time} · {step}{occurrence} · {status}{attempts}"
 PATIENT_NO_MESSAGES = "No messages planned yet (the patient has not accepted the invite)."
 PATIENT_SUPERSEDED = "cancelled, superseded by session {number}"
 
 CANCEL_USAGE = "Usage: <code>/cancel &lt;id&gt;</code> (the patient number from /patients)"
-CANCEL_DONE = (
-    "Patient #{id}: {enrollments} enrollment(s) cancelled, "
-    "{messages} pending message(s) cancelled."
+CANCEL_CONFIRM = (
+    "Cancel the care of patient <b>#{id}</b> {label}?\n"
+    "{procedures}: {pending} message(s) still to go out will not be sent. {told}\n"
+    "It can be undone for a day."
 )
-CANCEL_NOTHING = "Patient #{id} has nothing to cancel."
+CANCEL_TELLS = "The patient is told their reminders were cancelled."
+CANCEL_UNTOLD = "The patient has not joined, so nobody is told; their invite link stops working."
+CANCEL_BUTTON_YES = "Yes, cancel care"
+CANCEL_BUTTON_NO = "No, keep it"
+CANCEL_BUTTON_UNDO = "↩️ Undo"
+CANCEL_KEPT = "Kept: patient #{id}'s care was not cancelled."
+CANCEL_DONE = (
+    "Patient #{id}: care cancelled ({enrollments} enrollment(s), {messages} pending "
+    "message(s)). {told}\nUndo until {until}: the button, or <code>/undo {id}</code>."
+)
+CANCEL_DONE_TOLD = "The patient is being told."
+CANCEL_DONE_UNTOLD = "Nobody is told (the patient had not joined)."
+CANCEL_NOTHING = "Patient #{id} has nothing to cancel (status: {status})."
+UNDO_USAGE = (
+    "Usage: <code>/undo</code> (your latest cancel) or <code>/undo &lt;id&gt;</code> "
+    "(that patient's), within a day of the cancel."
+)
+UNDO_DONE = (
+    "Patient #{id}: the cancel is undone. {enrollments} enrollment(s) back, {planned} "
+    "message(s) planned again from now{told}."
+)
+UNDO_TOLD = "; the patient is told their reminders are back on"
+UNDO_PROBLEMS = {
+    "none": "There is no cancel to undo{whose}.",
+    "too_late": (
+        "The cancel of patient #{id} is more than a day old and can no longer be undone: "
+        "<code>/session {id}</code> starts their care again with a new session."
+    ),
+    "changed": (
+        "Patient #{id} has had a new session or invitation since the cancel, so it is not "
+        "undone (that would make two plans). See <code>/patient {id}</code>."
+    ),
+    "gone": "Patient #{id} has stopped messages or erased their data since: nothing to undo.",
+}
 
 RESCHEDULE_USAGE = (
-    "Usage: <code>/reschedule &lt;id&gt; &lt;time&gt;</code>, time as YYYY-MM-DD HH:MM, "
-    "{day_form} HH:MM or <code>tomorrow 10am</code> (clinic time, {zone})"
+    "Usage: <code>/reschedule &lt;id&gt; &lt;time&gt;</code>, the time like " + TIME_FORMS
+    + " (clinic time, {zone})"
 )
 RESCHEDULE_NO_ENROLLMENT = "Patient #{id} has no enrollment that can be rescheduled."
 RESCHEDULE_DONE = (
@@ -160,17 +249,31 @@ def stats_cases(
                               p90=duration(p90))
 
 STAFF_USAGE = (
-    "Usage: <code>/staff add &lt;user-id&gt;</code>, <code>/staff remove &lt;user-id&gt;</code> "
-    "or <code>/staff list</code> (anyone can learn their id with /myid)"
+    "Usage: <code>/staff add @username</code> or <code>/staff add &lt;user-id&gt;</code>, "
+    "<code>/staff remove @username|&lt;user-id&gt;</code>, or <code>/staff list</code> "
+    "(anyone can learn their id with /myid)"
 )
-STAFF_LIST = (
-    "<b>Staff</b>\nAdmins (settings file): {admins}\nStaff added with /staff add: {staff}"
+STAFF_LIST = "<b>Staff</b>\nAdmins (settings file): {admins}\nStaff added with /staff add: {staff}"
+STAFF_ADDED = "{who} is now staff."
+STAFF_ALREADY = "{who} is already staff."
+STAFF_REMOVED = "{who} is no longer staff."
+STAFF_NOT_FOUND = "{who} is not (or no longer) staff."
+STAFF_IS_ADMIN = "{who} is an admin from the settings file; remove them there."
+STAFF_UNSEEN = (
+    "I have not seen {username} yet, so I do not know their user id. Ask them to send "
+    "/myid to me in a private chat (or to write in the staff group), then try again; or "
+    "use the number /myid tells them: <code>/staff add &lt;user-id&gt;</code>."
 )
-STAFF_ADDED = "User {user_id} is now staff."
-STAFF_ALREADY = "User {user_id} is already staff."
-STAFF_REMOVED = "User {user_id} is no longer staff."
-STAFF_NOT_FOUND = "User {user_id} is not (or no longer) staff."
-STAFF_IS_ADMIN = "User {user_id} is an admin from the settings file; remove them there."
+
+
+def staff_roster(user_ids: list[int], names: Mapping[int, str]) -> str:
+    """/staff list's line: each member by name with their id (for /staff remove)."""
+    return ", ".join(
+        f"{html.escape(names[user_id])} · <code>{user_id}</code>" if user_id in names
+        else f"<code>{user_id}</code>"
+        for user_id in user_ids
+    ) or "—"
+
 
 # --- relay -------------------------------------------------------------------------------
 RELAY_ALREADY = (
@@ -208,10 +311,16 @@ MYID_CHAT = (
 # --- /session ------------------------------------------------------------------------------
 SESSION_USAGE = (
     "Usage: <code>/session &lt;id&gt; [time]</code>: a new session of the patient's procedure "
-    "(time as for /enroll, default now). Its care starts; the earlier session's pending "
-    "messages are cancelled as superseded."
+    "(time as for /enroll, e.g. <code>next monday 10:30</code>; default now). Its care "
+    "starts; the earlier session's pending messages are cancelled as superseded."
 )
 SESSION_NOT_FOUND = "No patient #{id}."
+SESSION_CANCELLED_BEFORE_JOINING = (
+    "Patient #{id}'s invitation was cancelled before they joined, so there is no plan to "
+    "start again: <code>/undo {id}</code> brings the invitation back (within a day of the "
+    "cancel), or /enroll makes a new one."
+)
+SESSION_RESUMED = "Their care had been cancelled: it starts again with this session."
 SESSION_NOT_JOINED = (
     "Patient #{id} has not joined yet (or has stopped): there is no plan to replace. "
     "Use /reschedule to move the invited session."
@@ -255,23 +364,26 @@ CASE_UNCHANGED = "Nothing to change: the case is {status}."
 
 
 def case_taken(*, action: str, status: str, me: int | None, acknowledged_by: int | None,
-               resolved_by: int | None, assigned_to: int | None,
-               closed_reason: str | None) -> str:
-    """Why an action changed nothing: someone was first (compare-and-set), and who."""
+               resolved_by: int | None, assigned_to: int | None, closed_reason: str | None,
+               names: Mapping[int, str] | None = None) -> str:
+    """Why an action changed nothing: someone was first (compare-and-set), and who, by
+    name (plain text: a button's answer is not HTML)."""
     if status == "resolved":
         if closed_reason == "erased":
             return "Already closed: the patient erased their data."
-        return f"Already resolved by {_who(resolved_by, me)}."
+        return f"Already resolved by {_who(resolved_by, me, names)}."
     if action == "assign" and assigned_to is not None:
         return ("It is already yours." if assigned_to == me
-                else f"Already assigned to {_who(assigned_to, me)}.")
+                else f"Already assigned to {_who(assigned_to, me, names)}.")
     if status == "acknowledged":
-        return f"Already acknowledged by {_who(acknowledged_by, me)}."
+        return f"Already acknowledged by {_who(acknowledged_by, me, names)}."
     return CASE_UNCHANGED.format(status=status)
 
 
-def _who(user_id: int | None, me: int | None) -> str:
-    return "you" if user_id is not None and user_id == me else staff_name(user_id)
+def _who(user_id: int | None, me: int | None, names: Mapping[int, str] | None) -> str:
+    if user_id is None:
+        return "the team"
+    return "you" if user_id == me else staff_member(user_id, names or {})
 CASE_KINDS = {
     "red_flag": "🚨 red flag", "checkin": "⚠️ check-in", "handoff": "❓ question",
     "delivery": "📮 delivery",
@@ -288,10 +400,33 @@ def case_age(seconds: float) -> str:
     return f"{minutes // (24 * 60)} d"
 
 
-def case_holder(status: str, acknowledged_by: int | None, assigned_to: int | None) -> str:
-    """Who holds a case, for /cases."""
+def person(name: str, username: str | None) -> str:
+    """How a staff member is shown, plain text: "Anita (@anita_k)", "Anita", "@anita_k"
+    ("" when Telegram gave neither)."""
+    name = " ".join(name.split())
+    if name and username:
+        return f"{name} (@{username})"
+    return name or (f"@{username}" if username else "")
+
+
+def staff_member(user_id: int, names: Mapping[int, str]) -> str:
+    """A staff member by name (plain text); "user #1002" only for someone the bot has
+    never seen write (before names were noted)."""
+    return names.get(user_id) or f"user #{user_id}"
+
+
+def named_user(user_id: int, names: Mapping[int, str]) -> str:
+    """A user with their id, safe HTML: "Anita (@anita_k), user 2000" or "User 2000"."""
+    name = names.get(user_id)
+    return f"{html.escape(name)}, user {user_id}" if name else f"User {user_id}"
+
+
+def case_holder(status: str, acknowledged_by: int | None, assigned_to: int | None,
+                names: Mapping[int, str] | None = None) -> str:
+    """Who holds a case, for /cases (safe HTML)."""
+    known = names or {}
     if assigned_to is not None:
-        return f"held by {assigned_to}"
-    if status == "acknowledged":
-        return f"acknowledged by {acknowledged_by}"
+        return f"held by {html.escape(staff_member(assigned_to, known))}"
+    if status == "acknowledged" and acknowledged_by is not None:
+        return f"acknowledged by {html.escape(staff_member(acknowledged_by, known))}"
     return "<b>nobody yet</b>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Update, select, update
+from sqlalchemy import ColumnElement, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -139,6 +139,21 @@ class EnrollmentRepository:
         await self._session.flush()
         return cancelled
 
+    async def restore(self, enrollment_id: int, status: EnrollmentStatus,
+                      cancelled_at: datetime) -> EnrollmentRecord | None:
+        """Undo a cancel: back to `status` (invited or active), if it is still the enrollment
+        that cancel cut at `cancelled_at`; None when something changed it since."""
+        require_aware(cancelled_at, "cancelled_at")
+        if status not in EnrollmentStatus.LIVE:
+            raise ValueError(f"an enrollment is restored to invited or active, not {status}")
+        row = await self._session.get(Enrollment, enrollment_id, populate_existing=True)
+        if row is None or row.status != EnrollmentStatus.CANCELLED or (
+                row.cancelled_at != cancelled_at):
+            return None
+        row.status, row.cancelled_at = status, None
+        await self._session.flush()
+        return enrollment_record(row)
+
     async def supersede_earlier(self, enrollment_id: int, now: datetime) -> tuple[int, int]:
         """The enrollment is the patient's newest session of its protocol: every other live
         enrollment of the same protocol is superseded (its pending messages cancelled, its
@@ -156,8 +171,13 @@ class EnrollmentRepository:
                 Enrollment.status.in_(sorted(EnrollmentStatus.LIVE)),
             )
         ))
-        last = max((e.session_number for e in earlier), default=0)
-        row.session_number = max(row.session_number, last + 1)
+        # The count carries on across every earlier session of the protocol, a cancelled or
+        # stopped one too (a session after a cancel is the next one, not the first again).
+        last = await self._session.scalar(
+            select(func.max(Enrollment.session_number)).where(
+                Enrollment.patient_id == row.patient_id,
+                Enrollment.protocol_id == row.protocol_id, Enrollment.id < row.id))
+        row.session_number = max(row.session_number, (last or 0) + 1)
         cut = 0
         for old in earlier:
             old.status = EnrollmentStatus.SUPERSEDED

@@ -106,6 +106,22 @@ class InviteRepository:
         )
         return tuple(invite_record(row) for row in rows)
 
+    async def unused_for_enrollment(self, enrollment_id: int, now: datetime
+                                    ) -> tuple[InviteRecord, ...]:
+        """The enrollment's invites not used and not expired at `now` (what a cancel voids)."""
+        require_aware(now, "now")
+        rows = await self._session.scalars(
+            select(Invite).where(Invite.enrollment_id == enrollment_id,
+                                 Invite.used_at.is_(None), Invite.expires_at > now))
+        return tuple(invite_record(row) for row in rows)
+
+    async def set_expiry(self, invite_id: int, expires_at: datetime) -> None:
+        """An unused invite's link works until `expires_at` again (undoing a cancel)."""
+        require_aware(expires_at, "expires_at")
+        await self._session.execute(
+            update(Invite).where(Invite.id == invite_id, Invite.used_at.is_(None))
+            .values(expires_at=expires_at).execution_options(synchronize_session=False))
+
     async def expire_for_enrollment(self, enrollment_id: int, now: datetime) -> None:
         """Unused links of the enrollment stop working now (a new one is being issued)."""
         await self._session.execute(expire_unused(Invite.enrollment_id == enrollment_id, now))

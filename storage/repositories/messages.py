@@ -273,6 +273,25 @@ class MessageRepository:
             self._session, ScheduledMessage.enrollment_id == enrollment_id, now, reason
         )
 
+    async def cancel_pending_by_id(self, message_id: int, now: datetime, reason: str) -> int:
+        """Cancel one message if it is still pending (1), else leave it (0)."""
+        return await cancel_pending_in(self._session, ScheduledMessage.id == message_id, now,
+                                       reason)
+
+    async def revive_cancelled(self, enrollment_id: int, reason: str, at: datetime) -> int:
+        """Undo a cancel: the enrollment's messages cancelled with `reason` at `at` are
+        pending again (the caller re-plans them at once with `replace_pending`)."""
+        require_aware(at, "at")
+        result = await self._session.execute(
+            update(ScheduledMessage)
+            .where(ScheduledMessage.enrollment_id == enrollment_id,
+                   ScheduledMessage.status == MessageStatus.CANCELLED,
+                   ScheduledMessage.last_error == f"cancelled: {reason}"[:LAST_ERROR_CHARS],
+                   ScheduledMessage.finished_at == at)
+            .values(status=MessageStatus.PENDING, finished_at=None, last_error=None)
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def list_for_enrollment(self, enrollment_id: int) -> tuple[MessageRecord, ...]:
         """The whole plan with delivery status, in due order (for /patient)."""
         rows = await self._rows(

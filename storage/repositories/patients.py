@@ -6,13 +6,21 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.clock import require_aware
 from core.records import ERASED_CHAT_ID, PatientOverview, PatientRecord
 from core.sanitize import clean_optional
-from core.statuses import TOPIC_PENDING, PatientStatus, parse
+from core.statuses import (
+    CARE_CANCELLED,
+    SHOWN_STATUSES,
+    TOPIC_PENDING,
+    EnrollmentStatus,
+    PatientStatus,
+    parse,
+)
 from storage.models import (
     CaseMessage,
     CheckinAnswer,
@@ -23,6 +31,7 @@ from storage.models import (
     Patient,
     ScheduledMessage,
 )
+from storage.patient_search import label_contains as search_label
 from storage.repositories.enrollments import enrollment_record, stop_live
 from storage.repositories.invites import expire_unused
 from storage.repositories.messages import cancel_pending_in
@@ -180,9 +189,7 @@ class PatientRepository:
         if statuses is not None:
             query = query.where(Patient.status.in_(list(statuses)))
         if label_contains:
-            query = query.where(
-                func.lower(Patient.label).contains(label_contains.lower(), autoescape=True)
-            )
+            query = query.where(search_label(self._session, label_contains))
         patients = list(await self._session.scalars(query))
         if not patients:
             return ()
@@ -203,12 +210,27 @@ class PatientRepository:
         )
 
     async def count_by_status(self) -> dict[str, int]:
-        """Patients per status (every known status present, zero where none)."""
-        counts: dict[str, int] = dict.fromkeys(PatientStatus, 0)
+        """Patients per status as staff see it (core.statuses.shown_status: an invited or
+        active patient whose newest enrollment staff cancelled counts as "cancelled"),
+        every status present, zero where none."""
+        counts: dict[str, int] = dict.fromkeys(SHOWN_STATUSES, 0)
         for status, count in await self._session.execute(
             select(Patient.status, func.count()).group_by(Patient.status)
         ):
             counts[status] = int(count)
+        # Read from the cancelled enrollments (few) rather than every patient's newest.
+        newer = aliased(Enrollment)
+        for status, count in await self._session.execute(
+            select(Patient.status, func.count())
+            .join(Enrollment, Enrollment.patient_id == Patient.id)
+            .where(Enrollment.status == EnrollmentStatus.CANCELLED,
+                   Patient.status.in_(sorted(PatientStatus.LIVE)),
+                   ~exists(select(newer.id).where(newer.patient_id == Enrollment.patient_id,
+                                                  newer.id > Enrollment.id)))
+            .group_by(Patient.status)
+        ):
+            counts[status] -= int(count)
+            counts[CARE_CANCELLED] += int(count)
         return counts
 
     async def forget(self, patient_id: int, now: datetime) -> PatientRecord | None:

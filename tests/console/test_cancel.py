@@ -14,13 +14,14 @@ from sqlalchemy import select
 from bot.context import CONTEXT_KEY
 from core.statuses import MessageStatus
 from core.texts import patient as patient_texts
-from services.console_patients import CANCEL_NOTICE_STEP
+from services.cancellations import CANCEL_NOTICE_STEP
 from services.context import AppContext
 from storage.models import ScheduledMessage
 from storage.repositories import Store
 from tests.console.conftest import STAFF
 from tests.console.support import Console, serving, sign_in
 from tests.e2e.harness import ADMIN_ID, BotEnv, running_bot
+from tests.e2e.test_staff_cancel import confirm_cancel
 from tests.integration.services_support import CHAT, enrolled, joined
 
 
@@ -90,7 +91,8 @@ async def test_the_patient_reads_what_the_bots_cancel_says(bot_env: BotEnv) -> N
     await bot_env.deliver()
     (by_bot, bot_user), (by_console, console_user) = told
     before = len(bot_env.sent_to(bot_user.id))
-    await bot_env.ask(bot_env.staff, f"/cancel {by_bot}")
+    await confirm_cancel(bot_env, by_bot)
+    await bot_env.deliver()
     [from_bot] = await bot_env.wait_sent(bot_user.id, before)
     async with serving(source) as console, httpx.AsyncClient(timeout=15) as client:
         csrf = await sign_in(console, client, ADMIN_ID)

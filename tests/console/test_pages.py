@@ -70,7 +70,7 @@ async def test_actions_are_audited_with_the_staff_id(console: Console,
     csrf = await sign_in(console, client, STAFF)
     base = f"{console.url}/console/patients/{patient_id}"
     bad = await client.post(f"{base}/reschedule", data={"_csrf": csrf, "when": "someday"})
-    assert bad.status_code == 400 and "could not be read" in bad.text
+    assert bad.status_code == 400 and "could not read" in bad.text
     for action, when in (("reschedule", "tomorrow 10am"), ("session", "now"), ("cancel", "")):
         done = await client.post(f"{base}/{action}", data={"_csrf": csrf, "when": when})
         assert done.status_code == 303, (action, done.text)
@@ -167,7 +167,7 @@ async def test_today_acknowledges_and_assigns_cases(console: Console, client: ht
     assert (case.acknowledged_by, case.assigned_to) == (STAFF, STAFF)
     assert [(e.actor_id, e.outcome) for e in events] == [(STAFF, "ok")]
     page = await client.get(console.url + "/console/")
-    assert "yours" in page.text and f"/console/cases/{case_id}/assign" not in page.text
+    assert "Assigned to you" in page.text and f"/console/cases/{case_id}/assign" not in page.text
     no_csrf = await client.post(f"{console.url}/console/cases/{case_id}/assign", data={})
     assert no_csrf.status_code in (400, 403)
 

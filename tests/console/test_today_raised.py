@@ -66,4 +66,4 @@ async def test_today_shows_a_raised_case_with_its_red_flag_words(
             select(ScheduledMessage).where(ScheduledMessage.case_id == case.id,
                                            ScheduledMessage.kind == "card_edit"))
     assert edit is not None and edit.reply_to_message_id == 901
-    assert RED_FLAG in edit.text and f"Acknowledged by staff {STAFF}" in edit.text
+    assert RED_FLAG in edit.text and f"Acknowledged by user #{STAFF}" in edit.text

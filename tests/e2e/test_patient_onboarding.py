@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.staff_admin import cancel_patient
+from services.cancellations import cancel_care
 from tests.e2e.harness import ADMIN_ID, BotEnv
 
 ACCEPT = "Yes"
@@ -127,7 +127,7 @@ async def test_cancelled_invite_says_it_was_cancelled(bot_env: BotEnv) -> None:
     invite = await bot_env.invite()
     user = bot_env.patient(5013)
     await bot_env.ask(user, f"/start {invite.code}")
-    await cancel_patient(bot_env.ctx, invite.patient_id, staff_id=ADMIN_ID)
+    await cancel_care(bot_env.ctx, invite.patient_id, staff_id=ADMIN_ID)
     [pressed] = await bot_env.press(user, ACCEPT)
     assert "cancelled this invite" in pressed.visible
     [reply] = await bot_env.ask(user, f"/start {invite.code}")
@@ -176,7 +176,12 @@ async def test_language_picked_on_a_second_invite_replans_the_first(bot_env: Bot
         if edited is not None and "प्रक्रिया" in edited.visible:
             break
         await bot_env.settle(0.02)
+    before = len(bot_env.sent_to(bot_env.alert_chat_id))
     await bot_env.press(user, ACCEPT, on_message=edited)
+    await user.expect("टीम")  # held in Hindi: the clinic checks (test_returning_patient.py)
+    await bot_env.deliver()
+    [question] = await bot_env.wait_sent(bot_env.alert_chat_id, before)
+    await bot_env.staff.press(f"➕ Add to #{first.patient_id}", on_message=question)
     await user.expect("/timezone")
     async with bot_env.db() as db:
         for enrollment in await db.enrollments.list_for_patient(first.patient_id):
@@ -229,7 +234,8 @@ async def test_plain_start_for_stranger_and_for_patient(bot_env: BotEnv) -> None
 
 
 async def test_second_invite_in_a_bound_chat_adds_a_procedure(bot_env: BotEnv) -> None:
-    """A patient who opens a second invite keeps one patient record with two enrollments."""
+    """A patient who opens a second invite, once staff add it to their record, keeps one
+    patient record with two enrollments (held first: tests/e2e/test_returning_patient.py)."""
     first = await bot_env.invite("micro-mesotherapy-face")
     user = bot_env.patient(5012)
     await bot_env.ask(user, f"/start {first.code}")
@@ -239,7 +245,13 @@ async def test_second_invite_in_a_bound_chat_adds_a_procedure(bot_env: BotEnv) -
     # Delivery sends the first procedure's care meanwhile: wait for the offer itself
     # (pressing before it arrived found no button, now and then).
     await user.expect("agree to receive")
-    await consent(bot_env, user)
+    before = len(bot_env.sent_to(bot_env.alert_chat_id))
+    await user.press(ACCEPT)
+    await user.expect("checking this invitation")
+    await bot_env.deliver()
+    [question] = await bot_env.wait_sent(bot_env.alert_chat_id, before)
+    await bot_env.staff.press(f"➕ Add to #{first.patient_id}", on_message=question)
+    await user.expect("/timezone")
     async with bot_env.db() as db:
         patient = await db.patients.by_chat_id(user.id)
         assert patient is not None and patient.id == first.patient_id
@@ -249,7 +261,7 @@ async def test_second_invite_in_a_bound_chat_adds_a_procedure(bot_env: BotEnv) -
         }
         assert all(e.status == "active" for e in enrollments)
         placeholder = await db.patients.get(second.patient_id)
-        assert placeholder is not None and placeholder.status == "forgotten"
+        assert placeholder is not None and placeholder.status == "merged"
 
 
 @pytest.mark.postgres

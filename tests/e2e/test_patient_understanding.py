@@ -11,7 +11,7 @@ from tests.e2e.harness import ALERT_CHAT_ID, BotEnv
 from tests.e2e.test_patient_inbox import joined
 
 URGENT = "needs the clinic's attention now"
-NORMAL = "Some swelling, bruising or redness in the first days after a session is normal"
+NORMAL = "Some swelling, bruising, redness or soreness in the first days after a session is normal"
 CALM = "I've asked the clinic team to look at this"
 WARNING_SIGNS = "What is normal, and when should I contact the clinic?"
 

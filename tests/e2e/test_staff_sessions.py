@@ -70,7 +70,13 @@ async def test_a_second_invite_for_the_same_procedure_gives_one_plan(bot_env: Bo
     )
     await bot_env.ask(user, f"/start {second.code}")
     await user.expect("agree to receive")  # delivery may have sent care meanwhile
+    before = len(bot_env.sent_to(bot_env.alert_chat_id))
     await bot_env.press(user, "Yes")
+    # Another record's invitation in Meera's chat: staff add it to her (returning patient).
+    await bot_env.deliver()
+    [question] = await bot_env.wait_sent(bot_env.alert_chat_id, before)
+    await bot_env.staff.press(f"➕ Add to #{first.patient_id}", on_message=question)
+    await user.expect("/timezone")
     async with bot_env.db() as db:
         enrollments = await db.enrollments.list_for_patient(first.patient_id)
         assert [(e.status, e.session_number) for e in enrollments] == [

@@ -51,5 +51,5 @@ async def test_staff_list_shows_admins_and_added_staff(bot_env: BotEnv) -> None:
     """/staff list: admins from the settings file, then staff added in the chat."""
     await bot_env.ask(bot_env.staff, "/staff add 3000")
     [listing] = await bot_env.ask(bot_env.staff, "/staff list")
-    assert "Admins (settings file): 1000" in listing.visible
+    assert "Admins (settings file): Admin · 1000" in listing.visible
     assert "Staff added with /staff add: 3000" in listing.visible

@@ -218,3 +218,27 @@ def test_acceptance_preview_on_shipped_face_protocol(tmp_path: Path) -> None:
     )
     assert result.code == 0, result.out + result.err
     assert "UTC+02:00" in result.out and "Traceback" not in result.err
+
+
+def test_check_refuses_a_console_nothing_serves(tmp_path: Path) -> None:
+    """console.url in polling mode without health.listen: `check` names the keys and what
+    to set (exit 2), and so does starting the bot, never "Unexpected error: StartupError"."""
+    extra = '[console]\nurl = "https://clinic.example/console"\n'
+    result = run_cli(tmp_path, "check", extra=extra)
+    assert result.code == 2
+    assert "[console.url] is set, but nothing serves it" in result.err
+    assert "health" in result.err and "webhook_url" in result.err
+    started = run_cli(tmp_path, token="123:" + "a" * 35, extra=extra)
+    assert started.code == 2 and "nothing serves it" in started.err
+    assert "Unexpected error" not in started.err
+
+
+def test_check_accepts_a_served_console_and_warns_about_http(tmp_path: Path) -> None:
+    """With health.listen the console is served: `check` passes; an http:// URL gets a
+    warning that Telegram opens Mini Apps only over https."""
+    served = '[health]\nlisten = "127.0.0.1:8080"\n[console]\n'
+    result = run_cli(tmp_path, "check", extra=served + 'url = "https://clinic.example/console"\n')
+    assert result.code == 0, result.err
+    assert "console.url" not in result.out
+    plain = run_cli(tmp_path, "check", extra=served + 'url = "http://10.0.0.5:8080/console"\n')
+    assert plain.code == 0 and "Mini Apps only over https" in plain.out

@@ -55,3 +55,38 @@ async def test_forget_leaves_no_patient_id_in_audit_updates_or_pacing(
         assert "Kavya" not in repr(payloads)
         pacing = list(await session.scalars(select(ChatPacing.chat_id)))
         assert pacing == [4242]
+
+
+async def test_forget_takes_merged_records_and_the_chats_questions(
+    db_engine: AsyncEngine,
+) -> None:
+    """Erasing a returning patient erases the record staff merged into theirs (its label is
+    about them), their returning-patient questions and the consent question their chat
+    was shown."""
+    from storage.models import ConsentOffer, JoinRequest
+
+    sessions = session_factory(db_engine)
+    async with Store(sessions) as db:
+        priya = await db.patients.create(label="Priya", language="en", timezone="Asia/Kolkata",
+                                         created_by=STAFF, now=NOW)
+        kabir = await db.patients.create(label="Kabir", language="en", timezone="Asia/Kolkata",
+                                         created_by=STAFF, now=NOW)
+        await db.patients.set_chat(priya.id, CHAT, NOW)
+        enrollment = await db.enrollments.create(
+            patient_id=kabir.id, protocol_id="micro-mesotherapy-hair", session_start=NOW,
+            created_by=STAFF, now=NOW)
+        invite = await db.invites.create(enrollment_id=enrollment.id, code_hash="c" * 64,
+                                         expires_at=NOW, now=NOW)
+        request = await db.join_requests.create(enrollment_id=enrollment.id,
+                                                invited_id=kabir.id, patient_id=priya.id,
+                                                chat_id=CHAT, language=None, now=NOW)
+        await db.join_requests.decide(request.id, "merge", STAFF, NOW)
+        await db.patients.set_status(kabir.id, "merged")
+        await db.consent_offers.offered(CHAT, invite.id, "en", NOW)
+    async with sessions() as session, session.begin():
+        assert await forget_patient_data(session, priya.id, NOW, staff_ids=[STAFF])
+    async with Store(sessions) as db:
+        merged = await db.patients.get(kabir.id)
+        assert merged is not None and merged.label is None and merged.status == "forgotten"
+        assert list(await db.session.scalars(select(JoinRequest.id))) == []
+        assert list(await db.session.scalars(select(ConsentOffer.chat_id))) == []

@@ -170,3 +170,22 @@ async def test_audit_events_older_than_audit_days_are_pruned(db_engine: AsyncEng
     async with Store(sessions) as store:
         left = sorted(e.action for e in await store.audit.list())
     assert left == ["aged.1", "aged.399"]
+
+
+async def test_names_of_people_who_never_became_staff_go_after_30_days(
+    db_engine: AsyncEngine,
+) -> None:
+    """Retention drops the noted names of people unseen for 30 days who are not staff;
+    staff (added or settings admins) keep theirs."""
+    sessions = session_factory(db_engine)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    old = now - timedelta(days=31)
+    async with Store(sessions) as store:
+        await store.staff.add(2, 1, old)
+        for user_id in (1, 2, 3, 4):
+            await store.telegram_users.seen(user_id, f"Person {user_id}", None, old)
+        await store.telegram_users.seen(5, "Recent", None, now - timedelta(days=2))
+    await apply_retention(sessions, days=365, now=now, staff_ids=[1])
+    async with Store(sessions) as store:
+        left = await store.telegram_users.many([1, 2, 3, 4, 5])
+    assert sorted(left) == [1, 2, 5]

@@ -10,12 +10,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_settings_give_hindi_patients_a_hindi_contact() -> None:
-    """The shipped settings.toml has the contact and the emergency route in both languages."""
+    """The shipped settings.toml has the contact and the emergency route in both languages,
+    and {hours} in a Hindi text has Hindi day names (issue 21), in English the clinic's."""
     clinic = load_settings(REPO / "settings.toml", {}).clinic
     assert "कॉल करें" in clinic.contact_for("hi")
     assert clinic.contact_for("en").startswith("Call the clinic")
     assert "112" in clinic.emergency_for("hi") and "अस्पताल" in clinic.emergency_for("hi")
-    assert clinic.placeholders("hi")["hours"] == "Mon-Sat 09:00-19:00"
+    assert clinic.placeholders("hi")["hours"] == "सोमवार–शनिवार 09:00–19:00"
+    assert clinic.placeholders("en")["hours"] == "Mon-Sat 09:00-19:00"
 
 
 def test_a_language_without_its_own_text_gets_the_default_languages() -> None:

@@ -54,3 +54,16 @@ def test_settings_refuse_bad_hours_and_answer_in_clinic_time(tmp_path: Path) -> 
     clinic = load_settings(path, {}).clinic
     assert clinic.is_open(datetime(2026, 3, 2, 4, 0, tzinfo=UTC))  # 09:30 in Kolkata
     assert not clinic.is_open(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))  # 19:30
+
+
+def test_hours_written_out_in_a_patients_language() -> None:
+    """The hours with Hindi day names for a Hindi text (never "Mon-Sat" in Hindi); in
+    English as the clinic wrote them; runs and single days alike."""
+    from services.config import ClinicSettings
+
+    clinic = ClinicSettings(hours="Mon-Fri 09:00-18:00; Sat 10:00-14:00")
+    assert clinic.hours_for("hi") == "सोमवार–शुक्रवार 09:00–18:00; शनिवार 10:00–14:00"
+    assert clinic.hours_for("en") == "Mon-Fri 09:00-18:00; Sat 10:00-14:00"
+    assert clinic.placeholders("hi")["hours"] == clinic.hours_for("hi")
+    odd = OpeningHours.parse("Mon/Wed/Fri 10:00-24:00")
+    assert odd.describe(("M", "T", "W", "T", "F", "S", "S")) == "M, W, F 10:00–24:00"

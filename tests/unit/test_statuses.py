@@ -20,7 +20,7 @@ from core.statuses import (
 def test_values_are_the_stored_texts() -> None:
     """Every member's value is the text the database already holds (no data migration)."""
     assert [s.value for s in PatientStatus] == [
-        "invited", "active", "stopped", "unreachable", "forgotten"]
+        "invited", "active", "stopped", "unreachable", "forgotten", "merged"]
     assert [s.value for s in EnrollmentStatus] == [
         "invited", "active", "cancelled", "stopped", "superseded",
     ]
