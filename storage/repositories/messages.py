@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, func, select, update
+from sqlalchemy import ColumnElement, Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -373,14 +373,20 @@ class MessageRepository:
         """Counts by status and by protocol, the due backlog and the oldest due message."""
         require_aware(now, "now")
         by_status: dict[str, int] = dict.fromkeys(MessageStatus, 0)
+        # Pre-care planned after its time expired at planning (its finished_at is its
+        # created_at): never sendable, no delivery fault, so not counted as "expired".
+        sendable = or_(ScheduledMessage.status != MessageStatus.EXPIRED,
+                       ScheduledMessage.finished_at != ScheduledMessage.created_at)
         for status, count in await self._session.execute(
-            select(ScheduledMessage.status, func.count()).group_by(ScheduledMessage.status)
+            select(ScheduledMessage.status, func.count()).where(sendable)
+            .group_by(ScheduledMessage.status)
         ):
             by_status[status] = int(count)
         by_protocol: dict[str, dict[str, int]] = {}
         for protocol_id, status, count in await self._session.execute(
             select(Enrollment.protocol_id, ScheduledMessage.status, func.count())
             .join(Enrollment, Enrollment.id == ScheduledMessage.enrollment_id)
+            .where(sendable)
             .group_by(Enrollment.protocol_id, ScheduledMessage.status)
         ):
             counts = by_protocol.setdefault(protocol_id, dict.fromkeys(MessageStatus, 0))

@@ -227,7 +227,9 @@ async def test_upcoming_and_get(db_sessions: Sessions) -> None:
 
 
 async def test_stats_by_status_protocol_and_backlog(db_sessions: Sessions) -> None:
-    """Stats count every status (zeros too), per protocol, and the due backlog and its age."""
+    """Stats count every status (zeros too), per protocol, and the due backlog and its age;
+    a message that expired at planning (pre-care planned after its time) is no "expired"
+    delivery, one that expired waiting is (issue 21)."""
     patient_id, enrollment_id = await setup(db_sessions)
     async with Store(db_sessions) as store:
         empty = await store.messages.stats(NOW)
@@ -238,7 +240,12 @@ async def test_stats_by_status_protocol_and_backlog(db_sessions: Sessions) -> No
         Planned(step_id="due", due_at=NOW),
         Planned(step_id="future", due_at=NOW + HOUR),
         Planned(step_id="gone", due_at=NOW - 9 * HOUR, status="expired"),
+        Planned(step_id="late", due_at=NOW - 3 * HOUR),
     ])
+    async with db_sessions() as session, session.begin():
+        await session.execute(update(ScheduledMessage)
+                              .where(ScheduledMessage.step_id == "late")
+                              .values(status="expired", finished_at=NOW + HOUR))
     async with Store(db_sessions) as store:
         stats = await store.messages.stats(NOW)
     assert stats.by_status["pending"] == 3 and stats.by_status["expired"] == 1
