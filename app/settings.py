@@ -53,6 +53,7 @@ BOUND_REASONS = {
     ),
     "invites.ttl_days": "a year at most: an invite is for a session, not forever",
     "retention.days": "ten years at most: longer keeps personal data no clinic needs",
+    "retention.audit_days": "ten years at most: the audit trail is pruned daily after this",
     "telegram.connect_timeout": "five minutes at most",
     "telegram.read_timeout": "five minutes at most",
     "console.link_minutes": "an hour at most: a sign-in link is for now",

@@ -112,14 +112,29 @@ class MessageKind(enum.StrEnum):
     CARD_EDIT = "card_edit"  # a case's card redrawn (acted on elsewhere, e.g. the console)
     TOPIC_CLOSE = "topic_close"  # an erased patient's topic: renamed to the bare id, closed
     TOPIC_OPEN = "topic_open"  # a patient's forum topic made (text: its name; id: the topic)
+    NOTICE = "notice"  # a staff notice about no one case: failed deliveries, the digest,
+    # what an erasure could not remove
+    ERASE = "erase"  # a post about an erased patient edited to `text` (reply_to: the post)
+    DELETE = "delete"  # a copy of an erased patient's media deleted (reply_to: the copy)
 
     # Rows that go to the staff chat about a case and stay wanted once someone has it.
     CASE_POSTS: ClassVar[frozenset[MessageKind]]
     # A protocol's messages to a patient (everything else goes to staff).
     TO_PATIENT: ClassVar[frozenset[MessageKind]]
+    # The bot's posts about a patient that stay in a chat (their text names them, or shows
+    # their words or media): what erasure edits or deletes.
+    ABOUT_PATIENT: ClassVar[frozenset[MessageKind]]
+    # What erasure queues to undo those posts; their failures are reported by the erasure
+    # itself (storage/outbox_cases.py), never as failed deliveries.
+    ERASURE: ClassVar[frozenset[MessageKind]]
 
 
 MessageKind.TO_PATIENT = frozenset({MessageKind.REMINDER, MessageKind.CHECKIN})
+MessageKind.ABOUT_PATIENT = frozenset({
+    MessageKind.CARD, MessageKind.POST, MessageKind.COPY, MessageKind.CARD_EDIT,
+    MessageKind.ALERT,
+})
+MessageKind.ERASURE = frozenset({MessageKind.ERASE, MessageKind.DELETE})
 
 # scheduled_messages.thread_id of a staff-chat post for the patient's forum topic that is
 # still being made (a TOPIC_OPEN row ahead of it): delivery holds the post until the topic

@@ -52,7 +52,7 @@ from storage.repositories import Repositories, Store
 
 ReplyKind = Literal[
     "urgent", "doubtful", "request", "normal", "faq", "suggest", "handoff", "smalltalk",
-    "fine", "stranger", "stopped", "empty", "media",
+    "fine", "stranger", "stopped", "empty", "media", "quiet",
 ]
 # What a patient with an unresolved case writes joins it even when the bot answers it
 # itself (an FAQ answer, "ok", "thanks"): staff see the whole conversation in order.
