@@ -153,8 +153,13 @@ async def test_fault_mix_every_message_ends_terminal_and_staff_get_batched_alert
     # The staff notices (outbox rows like the rest) are spared too: one that failed for
     # good would leave its failures unannounced, and the count below is about batching.
     api.faults.spared_chats.add(ALERT_CHAT)
+    # A 20 s lease: sends stop 5 s before it runs out (lease_margin), more than a starved
+    # event loop delays one on a loaded 2-core machine. With the 5 s test lease (a 1.25 s
+    # margin) a whole-suite run at load 3 once saw a reminder sent twice: the lease ran out
+    # under a send that was still waiting for the loop. Nothing here needs a lease to expire.
     settings = fast_settings(rate_per_second=RATE, per_chat_seconds=0.2, max_attempts=3,
-                             backoff_base_seconds=0.2, backoff_max_seconds=1.0)
+                             backoff_base_seconds=0.2, backoff_max_seconds=1.0,
+                             lease_seconds=20)
     alerts = FailureAlerts(chat_id=ALERT_CHAT, min_interval=timedelta(seconds=2))
     stop = asyncio.Event()
     started = time.monotonic()
