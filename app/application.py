@@ -120,6 +120,7 @@ def build_application(
         context_source,
         install_health_server,
         install_metrics,
+        metrics_of,
     )
 
     install_metrics(application)
@@ -127,6 +128,7 @@ def build_application(
     application.bot_data[EXTRA_ROUTES_KEY] = console_routes(
         context_source(application), settings.console,
         bot_token=settings.bot_token.get_secret_value(), content_dir=settings.content.dir,
+        metrics=metrics_of(application),
     )
     if settings.console.enabled and not settings.telegram.webhook_url and not (
         settings.health.listen

@@ -61,6 +61,7 @@ BOUND_REASONS = {
     "invites.nudge_hours": "30 days at most: a patient who has not joined needs a call sooner",
     "course.confirm_hours": "two weeks at most: nobody confirms a session further ahead",
     "retention.days": "ten years at most: longer keeps personal data no clinic needs",
+    "retention.audit_days": "ten years at most: the audit trail is pruned daily after this",
     "telegram.connect_timeout": "five minutes at most",
     "telegram.read_timeout": "five minutes at most",
     "console.link_minutes": "an hour at most: a sign-in link is for now",

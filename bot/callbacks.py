@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from core.records import row_id
+
 LIMIT = 64  # bytes of callback_data Telegram accepts
 
 # Patient buttons
@@ -45,10 +47,10 @@ JOIN_DECISIONS = frozenset({"merge", "apart"})
 def split_join(data: str) -> tuple[str, int] | None:
     """(decision, join request id) from a returning-patient button, or None."""
     decision, _, number = data.removeprefix(JOIN).partition(":")
-    if decision not in JOIN_DECISIONS or not (number.isascii() and number.isdigit()) or (
-            len(number) > 12):
+    request_id = row_id(number) if number.isdigit() else None
+    if decision not in JOIN_DECISIONS or request_id is None:
         return None
-    return decision, int(number)
+    return decision, request_id
 
 
 # Staff buttons (/cancel): confirm or keep (patient id), undo (cancellation id)
@@ -65,10 +67,10 @@ def cancel(letter: str, number: int) -> str:
 def split_cancel(data: str) -> tuple[str, int] | None:
     """(letter, id) from a /cancel button, or None when the data is not one."""
     letter, _, number = data.removeprefix(CANCEL).partition(":")
-    if letter not in CANCEL_ACTIONS or not (number.isascii() and number.isdigit()) or (
-            len(number) > 12):
+    number_id = row_id(number) if number.isdigit() else None
+    if letter not in CANCEL_ACTIONS or number_id is None:
         return None
-    return letter, int(number)
+    return letter, number_id
 
 
 def case(letter: str, case_id: int) -> str:
@@ -80,9 +82,10 @@ def split_case(data: str) -> tuple[str, int] | None:
     """(action, case id) from a case-card button, or None when the data is not one."""
     letter, _, number = data.removeprefix(CASE).partition(":")
     action = CASE_ACTIONS.get(letter)
-    if action is None or not (number.isascii() and number.isdigit()) or len(number) > 12:
+    case_id = row_id(number) if number.isdigit() else None
+    if action is None or case_id is None:
         return None
-    return action, int(number)
+    return action, case_id
 
 
 def pattern(prefix: str) -> str:

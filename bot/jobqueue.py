@@ -12,6 +12,7 @@ from telegram.ext import CallbackContext, JobQueue
 
 from jobs import digest, retention, unconfirmed
 from jobs.delivery import DeliveryWorker
+from services import staff_notices
 from services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -93,15 +94,16 @@ def digest_chat(ctx: AppContext) -> int | None:
 
 
 def install_digest_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
-    """Post the digest daily at 09:00 clinic time (only the bot process runs it)."""
+    """Queue the digest daily at 09:00 clinic time (only the bot process runs it)."""
     chat_id = digest_chat(ctx)
     if chat_id is None:
         log.warning("event=staff_digest_off reason=no_alert_chat_or_admin")
         return
 
-    async def run(context: CallbackContext[Any, Any, Any, Any]) -> None:
-        async def post(chat: int, text: str) -> Any:
-            return await context.bot.send_message(chat, text)
+    async def run(_context: CallbackContext[Any, Any, Any, Any]) -> None:
+        async def post(chat: int, text: str) -> None:
+            # Through the outbox, paced with the group's other posts (red flags first).
+            await staff_notices.queue_digest(ctx, chat, text, ctx.clock.now())
 
         try:
             await digest.send_digest(
@@ -142,6 +144,7 @@ def install_retention_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
                 days=ctx.settings.retention.days,
                 now=ctx.clock.now(),
                 staff_ids=ctx.settings.staff.admin_ids,
+                audit_days=ctx.settings.retention.audit_days,
             )
         except Exception as error:  # tomorrow's run tries again; nothing is half-erased
             log.warning("event=retention_failed error=%s", type(error).__name__)

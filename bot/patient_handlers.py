@@ -350,12 +350,13 @@ def _media_of(message: Message) -> MediaRef | None:
             # A photo's largest size: its file id is what a photo check-in keeps.
             file_id = message.photo[-1].file_id if kind == "photo" else None
             return MediaRef(chat_id=message.chat.id, message_id=message.message_id, kind=kind,
-                            file_id=file_id)
+                            album=message.media_group_id, file_id=file_id)
     return None
 
 
 async def media_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo, voice note, video or document: to the patient's case (services/inbox_media)."""
+    """A photo, voice note, video or document: to the patient's case (services/inbox_media);
+    an album's later messages join its first one's copy, without an answer of their own."""
     ctx = app_context(context)
     message = update.effective_message
     media = None if message is None else _media_of(message)
@@ -365,10 +366,13 @@ async def media_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send(update, staff_texts.staff_help())
         return
     user = update.effective_user
-    result = await inbox_media.handle_media(
+    now = ctx.clock.now()
+    later = media.album is not None and not ctx.albums.allow((media.chat_id, media.album),
+                                                             now).ok
+    handle = inbox_media.handle_album_part if later else inbox_media.handle_media
+    result = await handle(
         ctx, chat_id=media.chat_id, media=media, caption=message.caption,
-        fallback_language=language_for(ctx, user.language_code if user else None),
-        now=ctx.clock.now(),
+        fallback_language=language_for(ctx, user.language_code if user else None), now=now,
     )
     await _answer(update, context, ctx, result)
 

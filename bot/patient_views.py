@@ -317,6 +317,8 @@ async def reply_to_text(
         await send(update, t("stopped_info", language, **clinic.placeholders(language)))
     elif result.kind == "empty":
         await send(update, t("empty_text", language))
+    elif result.kind == "quiet":
+        return  # an album's later message: its first one was answered
     else:
         await stranger(language)
     await _offer_language(update, context, result)

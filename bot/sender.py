@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from datetime import timedelta
@@ -26,6 +27,7 @@ from jobs.sender import (
     ChatUnreachable,
     OutgoingMessage,
     PermanentError,
+    Posted,
     RetryLater,
     TransientError,
 )
@@ -36,6 +38,9 @@ _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 # Telegram's answers when a forum topic is closed, deleted or unknown.
 _TOPIC_GONE = re.compile(r"thread not found|TOPIC_(CLOSED|DELETED|ID_INVALID)", re.IGNORECASE)
+# ... when the message to erase or delete is not there any more (someone deleted it): done.
+_MESSAGE_GONE = re.compile(r"message to (edit|delete) not found|MESSAGE_ID_INVALID",
+                           re.IGNORECASE)
 
 
 def _summary(error: TelegramError) -> str:
@@ -91,7 +96,7 @@ class TelegramSender:
             return InlineKeyboardMarkup([buttons])
         return InlineKeyboardMarkup([[button] for button in buttons])
 
-    async def send(self, message: OutgoingMessage) -> int:
+    async def send(self, message: OutgoingMessage) -> int | Posted:
         try:
             try:
                 return await self._send(message, message.thread_id)
@@ -133,7 +138,40 @@ class TelegramSender:
                 if "not_modified" not in error.message.lower().replace(" ", "_"):
                     raise
 
-    async def _send(self, message: OutgoingMessage, thread_id: int | None) -> int:
+    async def _erase(self, message: OutgoingMessage) -> int:
+        """A post about an erased patient: edited to the erased text (its buttons gone), or
+        for a copy of their media deleted. A message already gone counts as done; one
+        Telegram will not delete (older than 48 hours) loses its caption, and is reported
+        as left (a PermanentError: the erasure lists what failed)."""
+        assert message.reply_to is not None
+        try:
+            if message.kind == MessageKind.ERASE:
+                await self.bot.edit_message_text(
+                    message.text, chat_id=message.chat_id, message_id=message.reply_to,
+                    parse_mode=ParseMode.HTML, reply_markup=None,
+                )
+            else:
+                await self.bot.delete_message(message.chat_id, message.reply_to)
+        except BadRequest as error:
+            text = error.message.lower()
+            if _MESSAGE_GONE.search(text) or "not modified" in text:
+                return message.reply_to
+            if message.kind == MessageKind.DELETE and "can't be deleted" in text:
+                await self._erase_caption(message)
+            raise
+        return message.reply_to
+
+    async def _erase_caption(self, message: OutgoingMessage) -> None:
+        """What is left of a copy Telegram will not delete: at least not the caption."""
+        assert message.reply_to is not None
+        # No caption to remove (a voice note without one), or not editable either: as it is.
+        with contextlib.suppress(BadRequest):
+            await self.bot.edit_message_caption(
+                chat_id=message.chat_id, message_id=message.reply_to, caption=None)
+
+    async def _send(self, message: OutgoingMessage, thread_id: int | None) -> int | Posted:
+        if message.kind in (MessageKind.ERASE, MessageKind.DELETE) and message.reply_to:
+            return await self._erase(message)
         reply = (
             None if message.reply_to is None
             else ReplyParameters(message.reply_to, allow_sending_without_reply=True)
@@ -157,6 +195,14 @@ class TelegramSender:
             return thread_id
         if message.kind == MessageKind.COPY and message.copy_from is not None:
             # The patient's photo, voice note or document, by reference: nothing downloaded.
+            if message.copy_more:
+                # An album: its messages copied together, and it stays an album.
+                ids = sorted({message.copy_from[1], *message.copy_more})
+                copies = await self.bot.copy_messages(
+                    chat_id=message.chat_id, from_chat_id=message.copy_from[0],
+                    message_ids=ids, message_thread_id=thread_id,
+                )
+                return Posted(message_ids=tuple(c.message_id for c in copies))
             copied = await self.bot.copy_message(
                 chat_id=message.chat_id, from_chat_id=message.copy_from[0],
                 message_id=message.copy_from[1], message_thread_id=thread_id,

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, ConversationHandler
 
@@ -17,6 +17,7 @@ from bot.formatting import escape, fit
 from core.texts import staff as T
 from services.context import AppContext
 from services.staff_admin import audit, is_admin, is_staff
+from services.staff_notices import queue_refusal
 
 StaffCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, AppContext], Awaitable[Any]]
 # PTB wants handler callbacks typed as coroutine functions, not just awaitables.
@@ -27,13 +28,31 @@ def user_id_of(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
 
-async def reply(update: Update, text: str, **kwargs: Any) -> None:
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     """Answer in the chat the update came from (HTML, fitted to Telegram's limit)."""
     chat = update.effective_chat
     if chat is None:
-        return
+        return None
     bot = update.get_bot()
-    await bot.send_message(chat.id, fit(text), **kwargs)
+    return await bot.send_message(chat.id, fit(text), **kwargs)
+
+
+async def answer_anyone(update: Update, ctx: AppContext, text: str) -> None:
+    """An answer anyone may get (a refusal, /myid) where the update came from: in a private
+    chat at once; in a group through the outbox, paced with the group's posts and at most
+    once a minute per person (a refused attempt is audited by the caller every time), so
+    nobody can jam the group by being answered."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if chat.type == "private":
+        await reply(update, text)
+        return
+    message = update.effective_message
+    thread = (message.message_thread_id
+              if message is not None and message.is_topic_message else None)
+    await queue_refusal(ctx, chat_id=chat.id, user_id=user_id_of(update), text=fit(text),
+                        now=ctx.clock.now(), thread_id=thread)
 
 
 def staff_only(action: str, *, admins: bool = False) -> Callable[[StaffCallback], Callback]:
@@ -50,7 +69,7 @@ def staff_only(action: str, *, admins: bool = False) -> Callable[[StaffCallback]
             if not in_staff_place(update, ctx):
                 await audit(ctx, actor_id=user_id, action=action, outcome="refused",
                             detail="not the staff chat")
-                await reply(update, T.WRONG_CHAT)
+                await answer_anyone(update, ctx, T.WRONG_CHAT)
                 return ConversationHandler.END
             allowed = await (is_admin if admins else is_staff)(ctx, user_id)
             if not allowed:
@@ -59,7 +78,7 @@ def staff_only(action: str, *, admins: bool = False) -> Callable[[StaffCallback]
                     ctx, actor_id=user_id, action=action, outcome="refused",
                     detail="not admin" if staff else "not staff",
                 )
-                await reply(update, T.NOT_ADMIN if staff else T.NOT_STAFF)
+                await answer_anyone(update, ctx, T.NOT_ADMIN if staff else T.NOT_STAFF)
                 return ConversationHandler.END
             return await handler(update, context, ctx)
 
@@ -92,7 +111,7 @@ def still_staff(handler: Callback) -> Callback:
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
-        await reply(update, T.NOT_STAFF)
+        await answer_anyone(update, ctx, T.NOT_STAFF)
         return ConversationHandler.END
 
     return guarded

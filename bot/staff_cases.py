@@ -30,6 +30,7 @@ from core.texts.alerts import (
 from services.cases import CaseAction, act, card_text, clock_text, get_case, open_cases
 from services.context import AppContext
 from services.staff_directory import names_for
+from services.staff_notices import record_post
 
 log = logging.getLogger(__name__)
 LIST_LIMIT = 50
@@ -74,8 +75,9 @@ async def case_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if result.outcome == "ok":
         await query.answer(T.CASE_DONE[action])
-    else:
-        await query.answer(T.CASE_UNCHANGED.format(status=result.case.status))
+    else:  # someone was first (or it already was so): say who
+        await query.answer(await taken_text(ctx, result.case, action, user_id_of(update)),
+                           show_alert=True)
     await refresh_card(context, ctx, result.case)
     pressed = query.message
     if pressed is not None and (pressed.chat.id, pressed.message_id) != (
@@ -100,6 +102,16 @@ async def refresh_card(
             text, chat_id=case.alert_chat_id, message_id=case.alert_message_id,
             reply_markup=case_keyboard(case.id, case.status),
         )
+
+
+async def taken_text(ctx: AppContext, case: EscalationRecord, action: str,
+                     me: int | None) -> str:
+    """Why an action on `case` changed nothing: who was first, by name."""
+    names = await names_for(ctx, [case.acknowledged_by, case.resolved_by, case.assigned_to])
+    return T.case_taken(action=action, status=case.status, me=me,
+                        acknowledged_by=case.acknowledged_by, resolved_by=case.resolved_by,
+                        assigned_to=case.assigned_to, closed_reason=case.closed_reason,
+                        names=names)
 
 
 def case_line(ctx: AppContext, case: EscalationRecord,
@@ -159,4 +171,10 @@ async def case_command(
             )
             for m in messages
         ]
-    await reply(update, "\n\n".join(lines), reply_markup=case_keyboard(case.id, case.status))
+    answer = await reply(update, "\n\n".join(lines),
+                         reply_markup=case_keyboard(case.id, case.status))
+    if answer is not None and case.patient_id is not None and (
+            answer.chat.id == ctx.settings.staff.alert_chat_id):
+        # A card of the case in the staff chat: recorded, so that erasure edits it too.
+        await record_post(ctx, chat_id=answer.chat.id, message_id=answer.message_id,
+                          about_patient_id=case.patient_id, case_id=case.id)

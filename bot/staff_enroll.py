@@ -34,6 +34,7 @@ from bot.staff_access import (
     user_id_of,
 )
 from core.local_time import format_session
+from core.records import row_id
 from core.texts import staff as T
 from services.context import AppContext
 from services.enrollment import (
@@ -344,8 +345,7 @@ async def invite_command(
     """/invite <patient-id>: a new link for a patient who has not joined (the old one stops
     working), e.g. when the first never reached them."""
     args = context.args or []
-    patient_id = int(args[0]) if len(args) == 1 and args[0].isascii() and args[0].isdigit() \
-        and len(args[0]) <= 12 else None
+    patient_id = row_id(args[0]) if len(args) == 1 and args[0].isdigit() else None
     if patient_id is None:
         await invalid(update, ctx, "invite", T.INVITE_USAGE)
         return

@@ -20,7 +20,15 @@ from bot import (
 )
 from bot.context import app_context
 from bot.formatting import escape
-from bot.staff_access import audit_ok, day_form, invalid, reply, staff_only, user_id_of
+from bot.staff_access import (
+    answer_anyone,
+    audit_ok,
+    day_form,
+    invalid,
+    reply,
+    staff_only,
+    user_id_of,
+)
 from bot.staff_patients import (
     MAX_TIME_WORDS,
     local,
@@ -193,7 +201,8 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anyone: their user id, and in a group the chat id (what first set-up needs). Someone
+    """Anyone: their user id, and in a group the chat id (what first set-up needs); in a
+    group through the outbox, once a minute per person (anyone may send it). Someone
     asking in private who is no patient may be staff to be: their name is noted, so that
     `/staff add @username` finds them."""
     lines = []
@@ -208,7 +217,7 @@ async def myid_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if await patient_for_chat(ctx, chat.id) is None:
             await staff_names.remember(ctx, user)
     if lines:
-        await reply(update, "\n".join(lines))
+        await answer_anyone(update, app_context(context), "\n".join(lines))
 
 
 # The staff command table's callbacks, by name (core/texts/commands.py holds the table).

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from bot.formatting import chunks, escape
 from bot.staff_access import audit_ok, invalid, reply, staff_only, user_id_of
 from core.local_time import format_local_minute, format_session
-from core.records import MessageRecord, PatientRecord
+from core.records import MessageRecord, PatientRecord, row_id
 from core.statuses import MessageStatus
 from core.texts import staff as T
 from services.context import AppContext
@@ -62,9 +62,11 @@ def label_of(patient: PatientRecord, limit: int | None = None) -> str:
 
 
 def parse_id(args: list[str] | None) -> int | None:
-    if not args or not is_ascii_number(args[0].lstrip("#")) or len(args[0]) > 12:
+    """The id the first argument names ("12", "#12"); None for anything a row cannot have
+    (the database would refuse a number past its range)."""
+    if not args or not is_ascii_number(args[0].lstrip("#")):
         return None
-    return int(args[0].lstrip("#"))
+    return row_id(args[0])
 
 
 @staff_only("patients")

@@ -32,7 +32,8 @@ class SignInHandler(Page):
         self.sign_in_page(token=token)
 
     async def post(self) -> None:
-        result = await redeem_link(self.ctx, self.state.console, self.field("t")[:64])
+        result = await redeem_link(self.ctx, self.state.console, self.field("t")[:64],
+                                   requester=self.requester)
         if not self._signed_in(result):
             self.set_status(403)
             self.sign_in_page(problem=PROBLEMS.get(result.problem or "", PROBLEMS["unknown"]))
@@ -52,7 +53,7 @@ class WebAppSignInHandler(SignInHandler):
 
     async def post(self) -> None:
         result = await webapp_sign_in(self.ctx, self.state.console, self.field("init_data"),
-                                      bot_token=self.state.bot_token)
+                                      bot_token=self.state.bot_token, requester=self.requester)
         self.set_header("Content-Type", "application/json")
         if not self._signed_in(result):
             self.set_status(403)

@@ -11,7 +11,13 @@ from markupsafe import Markup
 from console.security import FORM_FIELD
 from console.web import Page, time_problem_markup
 from core.local_time import format_session
-from services.console_enroll import enroll_at_desk, invite_progress, new_form_token
+from core.records import row_id
+from services.console_enroll import (
+    InviteProgress,
+    enroll_at_desk,
+    invite_progress,
+    new_form_token,
+)
 from services.enrollment import LABEL_LIMIT, EnrollmentInputError
 
 PROBLEMS = {
@@ -99,7 +105,9 @@ class InviteStatusHandler(Page):
     """GET /console/enroll/<enrollment id>: HTML; with /status: JSON for the polling page."""
 
     async def get(self, enrollment_id: str, as_json: str | None = None) -> None:
-        progress = await invite_progress(self.ctx, int(enrollment_id))
+        number = row_id(enrollment_id)  # an id past the database's range: no such invite
+        progress = (await invite_progress(self.ctx, number) if number is not None
+                    else InviteProgress(state="unknown"))
         if as_json:
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps({"state": progress.state, "text": STATES[progress.state],

@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from console.pages_course import BOOKING_DONE, BOOKING_STATES
 from console.web import Page, time_problem_markup
+from core.records import row_id
 from services import console_patients as patients
 from services.console_config import CONSOLE_PATH
 from services.console_course import course_view
@@ -59,16 +60,18 @@ class PatientHandler(Page):
     async def get(self, patient_id: str) -> None:
         done = DONE.get(self.get_query_argument("done", ""), "") or BOOKING_DONE.get(
             self.get_query_argument("booking", ""), "")
-        await self.show_patient(int(patient_id), notice=done)
+        await self.show_patient(row_id(patient_id), notice=done)
 
-    async def show_patient(self, patient_id: int, *, notice: str = "",
+    async def show_patient(self, patient_id: int | None, *, notice: str = "",
                            problem: str | Markup = "", status: int = 200,
                            typed: dict[str, str] | None = None) -> None:
-        """The patient's page; `typed`: what a refused form held, shown in it again."""
-        found = await patients.timeline(self.ctx, patient_id)
-        if found is None:
+        """The patient's page; `typed`: what a refused form held, shown in it again; 404
+        for an id no patient has (one past the database's range is never looked up)."""
+        found = None if patient_id is None else await patients.timeline(self.ctx, patient_id)
+        if found is None or patient_id is None:
             self.set_status(404)
-            self.show("message.html", title="Not found", text=f"There is no patient #{patient_id}.")
+            self.show("message.html", title="Not found", text="There is no such patient."
+                      if patient_id is None else f"There is no patient #{patient_id}.")
             return
         self.set_status(status)
         zone = patients.patient_zone_of(self.ctx, found.patient)
@@ -83,7 +86,10 @@ class PatientActionHandler(PatientHandler):
 
     async def post(self, patient_id: str, action: str) -> None:
         assert self.user is not None
-        number, staff = int(patient_id), self.user.user_id
+        number, staff = row_id(patient_id), self.user.user_id
+        if number is None:
+            await self.show_patient(None)
+            return
         if action == "export":
             await self._export(number)
             return

@@ -20,7 +20,9 @@ from console.pages_protocols import ProtocolsHandler, StatsHandler
 from console.pages_today import CaseActionHandler, ResolveCaseHandler, TodayHandler
 from console.templating import STATIC, environment
 from console.web import ConsoleState, ContextSource
+from ops.metrics import Metrics
 from services.console_config import CONSOLE_PATH, ConsoleSettings
+from services.console_signin import Refusals
 
 Route = tuple[str, type, dict[str, Any]]
 
@@ -37,17 +39,20 @@ class StaticHandler(tornado.web.StaticFileHandler):
 
 def console_routes(
     source: ContextSource, console: ConsoleSettings, *, bot_token: str,
-    content_dir: Path | None = None,
+    content_dir: Path | None = None, metrics: Metrics | None = None,
 ) -> list[Route]:
     """Every /console route; none while `console.url` is unset (the console is off).
 
     `source` returns the running AppContext (None while starting); `bot_token` checks the
-    Mini App's initData; `content_dir` lets the Protocols page re-check the files on disk.
+    Mini App's initData; `content_dir` lets the Protocols page re-check the files on disk;
+    `metrics` counts the refusals of requests not signed in.
     """
     if not console.enabled:
         return []
+    refusals = Refusals(count=metrics.count_console_refusal) if metrics else Refusals()
     state = {"state": ConsoleState(source=source, console=console, bot_token=bot_token,
-                                   content_dir=content_dir, templates=environment())}
+                                   content_dir=content_dir, templates=environment(),
+                                   refusals=refusals)}
     base = CONSOLE_PATH
     return [
         (rf"{base}/?", TodayHandler, state),

@@ -30,7 +30,7 @@ from console.templating import render
 from core.texts import staff as staff_texts
 from services.console_config import CONSOLE_PATH, ConsoleSettings
 from services.console_enroll import RecentInvites
-from services.console_signin import ConsoleUser, refuse, session_user
+from services.console_signin import ConsoleUser, Refusals, Requester, refuse, session_user
 from services.context import AppContext
 from services.enrollment import EnrollmentInputError
 
@@ -51,6 +51,8 @@ class ConsoleState:
     templates: jinja2.Environment
     # Invitations made from Enroll forms lately, to show again for a resent form.
     recent_invites: RecentInvites = field(default_factory=RecentInvites)
+    # Refusals of requests that are not signed in: counted, sampled into the audit.
+    refusals: Refusals = field(default_factory=Refusals)
 
 
 class Refused(Exception):
@@ -133,10 +135,17 @@ class Page(tornado.web.RequestHandler):
         # Sign-in forms (public) are posted before there is a session to derive a token from.
         return self.public and same(given, self.get_cookie(PRESESSION_COOKIE))
 
+    @property
+    def requester(self) -> Requester:
+        """Who sent this request, for refusals while not signed in (sampled per address)."""
+        return Requester(client=self.request.remote_ip or "?", refusals=self.state.refusals)
+
     async def refuse(self, action: str, reason: str, text: str, status: int = 403) -> None:
-        """Audit the refusal (ids only) and answer politely; nothing is changed."""
+        """Audit the refusal (ids only; one not signed in is counted and sampled: see
+        services.console_signin.Refusals) and answer politely; nothing is changed."""
         actor = self.user.user_id if self.user else None
-        await refuse(self.ctx, actor_id=actor, action=action, reason=reason)
+        await refuse(self.ctx, actor_id=actor, action=action, reason=reason,
+                     requester=None if self.user is not None else self.requester)
         self.set_status(status)
         self.finish(self.page("message.html", title="Not allowed", status=status, text=text))
 

@@ -22,6 +22,19 @@ from core.statuses import (
 )
 
 ERASED_CHAT_ID = 0  # scheduled_messages.chat_id of a forgotten patient (the column is NOT NULL)
+# The largest id of a patient, enrollment, case...: their columns are INTEGER, 32 bits on
+# PostgreSQL, which refuses a larger number in a query (an error, not "no such row").
+ROW_ID_MAX = 2**31 - 1
+
+
+def row_id(text: str) -> int | None:
+    """`text` as a row id ("12", "#12"), or None when it is no id a row can have: not plain
+    ASCII digits, zero, or beyond ROW_ID_MAX (a phone number typed into a search)."""
+    digits = text.strip().removeprefix("#")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > len(str(ROW_ID_MAX)):
+        return None
+    value = int(digits)
+    return value if 0 < value <= ROW_ID_MAX else None
 
 
 class _AwareRecord:

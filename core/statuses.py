@@ -117,6 +117,10 @@ class MessageKind(enum.StrEnum):
     CARD_EDIT = "card_edit"  # a case's card redrawn (acted on elsewhere, e.g. the console)
     TOPIC_CLOSE = "topic_close"  # an erased patient's topic: renamed to the bare id, closed
     TOPIC_OPEN = "topic_open"  # a patient's forum topic made (text: its name; id: the topic)
+    NOTICE = "notice"  # a staff notice about no one case: failed deliveries, the digest,
+    # what an erasure could not remove
+    ERASE = "erase"  # a post about an erased patient edited to `text` (reply_to: the post)
+    DELETE = "delete"  # a copy of an erased patient's media deleted (reply_to: the copy)
     # A course of treatment (core/course.py), to the patient:
     PHOTO = "photo"  # a photo check-in: a photo of the treated area, then two questions
     OUTCOME = "outcome"  # "how happy are you with the result?" 1-5
@@ -129,6 +133,12 @@ class MessageKind(enum.StrEnum):
     TO_PATIENT: ClassVar[frozenset[MessageKind]]
     # Messages the patient answers with their buttons (`ci:<message id>:<option id>`).
     ANSWERED: ClassVar[frozenset[MessageKind]]
+    # The bot's posts about a patient that stay in a chat (their text names them, or shows
+    # their words or media): what erasure edits or deletes.
+    ABOUT_PATIENT: ClassVar[frozenset[MessageKind]]
+    # What erasure queues to undo those posts; their failures are reported by the erasure
+    # itself (storage/outbox_cases.py), never as failed deliveries.
+    ERASURE: ClassVar[frozenset[MessageKind]]
 
 
 MessageKind.TO_PATIENT = frozenset({
@@ -138,6 +148,11 @@ MessageKind.TO_PATIENT = frozenset({
 MessageKind.ANSWERED = frozenset({
     MessageKind.CHECKIN, MessageKind.OUTCOME, MessageKind.CONFIRM, MessageKind.RECALL,
 })
+MessageKind.ABOUT_PATIENT = frozenset({
+    MessageKind.CARD, MessageKind.POST, MessageKind.COPY, MessageKind.CARD_EDIT,
+    MessageKind.ALERT,
+})
+MessageKind.ERASURE = frozenset({MessageKind.ERASE, MessageKind.DELETE})
 
 # scheduled_messages.step_id of a photo check-in's staff-chat post: a copy of the patient's
 # photo whose caption is the row's text (their answers), one post for both.

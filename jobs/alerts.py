@@ -1,13 +1,15 @@
-"""Staff alerts for failed deliveries: one message per batch of failures, never a flood."""
+"""Staff alerts for failed deliveries: one notice per batch of failures, never a flood,
+queued in the outbox like every post to the staff chat (paced with the group's others,
+kept across a restart)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.texts.alerts import compose_delivery_failures
-from jobs.sender import OutgoingMessage, Sender
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +26,17 @@ class Failure:
     reason: str
 
 
-class FailureAlerts:
-    """Collects failures and sends them to the staff chat as one alert.
+# Queues a notice for a chat (delivery's outbox): (chat id, safe HTML text).
+Post = Callable[[int, str], Awaitable[object]]
 
-    An alert goes out at most once per `min_interval`; failures in between join the next
-    one. If sending the alert fails it is logged and the failures stay for the next try, so
-    a Telegram outage costs staff no information and causes no alert storm afterwards.
+
+class FailureAlerts:
+    """Collects failures and queues them for the staff chat as one notice.
+
+    A notice is queued at most once per `min_interval`; failures in between join the next
+    one. If queuing it fails (the database is away) it is logged and the failures stay for
+    the next try; once queued, delivery sends it at the group's pace and retries it, so a
+    Telegram outage costs staff no information and causes no alert storm afterwards.
     """
 
     def __init__(
@@ -70,8 +77,8 @@ class FailureAlerts:
         ids = [f.message_id for f in self._held[:MAX_IDS_SHOWN]]
         return compose_delivery_failures(self.pending, ids, (f.reason for f in self._held))
 
-    async def flush(self, sender: Sender, now: datetime) -> bool:
-        """Send one alert if one is due; True when an alert went out."""
+    async def flush(self, post: Post, now: datetime) -> bool:
+        """Queue one notice if one is due; True when one was queued."""
         if not self.due(now):
             if self.pending and self.chat_id is None:
                 log.warning("delivery: %d failure(s) and no staff.alert_chat_id", self.pending)
@@ -79,15 +86,13 @@ class FailureAlerts:
                 self._overflow = 0
             return False
         assert self.chat_id is not None
-        message = OutgoingMessage(message_id=0, chat_id=self.chat_id, text=self.compose(),
-                                  kind="alert")
         try:
-            await sender.send(message)
+            await post(self.chat_id, self.compose())
         except Exception as error:  # best effort: any failure is logged, kept
             self.alerts_failed += 1
             self._retry_at = now + min(self.min_interval, RETRY_AFTER_FAILURE)
             log.warning(
-                "delivery: staff alert for %d failure(s) not sent: %s",
+                "delivery: staff alert for %d failure(s) not queued: %s",
                 self.pending, type(error).__name__,
             )
             return False

@@ -47,4 +47,6 @@ class DeliverySettings(Section):
 
 class RetentionSettings(Section):
     days: int = Field(default=365, ge=1, le=3650)
+    # Audit events older than this are deleted by the daily retention run.
+    audit_days: int = Field(default=400, ge=1, le=3650)
 

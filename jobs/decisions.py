@@ -27,6 +27,7 @@ class Delivered:
 
     telegram_message_id: int
     at: datetime
+    posted: tuple[int, ...] = ()  # every message the send made, when it made several
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +117,7 @@ class Decision:
     reason: str | None = None  # recorded as last_error; never message text
     moved_by_quiet_hours: bool | None = None  # DEFER by quiet hours: True
     telegram_message_id: int | None = None  # SENT
+    posted_message_ids: tuple[int, ...] = ()  # SENT, when the send made several messages
     pause_until: datetime | None = None  # a 429: no process may send before then
     chat_unreachable: bool = False  # a 403: the patient is unreachable from now on
     transient: bool = False  # a failure that may pass (counted as a transient error)
@@ -128,6 +130,7 @@ class Decision:
             status=self.action.status,
             at=self.at,
             telegram_message_id=self.telegram_message_id,
+            posted_message_ids=self.posted_message_ids,
             available_at=self.available_at,
             attempts=self.attempts,
             last_error=self.reason,
@@ -151,8 +154,9 @@ def decide(
     places a retry inside its backoff window; only a retry uses it.
     """
     match event:
-        case Delivered(telegram_message_id=telegram_id, at=answered_at):
-            return Decision(action=Action.SENT, at=answered_at, telegram_message_id=telegram_id)
+        case Delivered(telegram_message_id=telegram_id, at=answered_at, posted=posted):
+            return Decision(action=Action.SENT, at=answered_at, telegram_message_id=telegram_id,
+                            posted_message_ids=posted)
         case SendFailed(error=RetryLater(seconds=seconds), at=answered_at):
             until = answered_at + timedelta(seconds=max(seconds, 0.0))
             return Decision(action=Action.DEFER, at=now, available_at=until,

@@ -189,14 +189,9 @@ class DeliveryWorker:
         await self.settle()
 
     async def _alert(self) -> None:
-        """One staff alert for the failures recorded so far, paced like any other send."""
-        now = self._clock.now()
-        chat = self.alerts.chat_id
-        if chat is None or not self.alerts.due(now):
-            await self.alerts.flush(self.sender, now)  # logs and drops when no chat is set
-            return
-        grant = await self.pacer.reserve([chat])
-        if not grant.granted:
-            return  # the staff chat had a message within per_chat_seconds; next pass
-        await self.pacer.wait_until(grant.start)
-        await self.alerts.flush(self.sender, now)
+        """One staff notice for the failures recorded so far, queued in the outbox (the
+        next pass sends it, paced with the group's other posts)."""
+        await self.alerts.flush(self._queue_notice, self._clock.now())
+
+    async def _queue_notice(self, chat_id: int, text: str) -> None:
+        await self.outbox.enqueue_notice(chat_id=chat_id, text=text, now=self._clock.now())

@@ -24,7 +24,7 @@ from jobs.decisions import (
 from jobs.outcomes import DeliveryCounters, OutcomeBuffer
 from jobs.pacing import Pacer, at_epoch
 from jobs.send_checks import SendChecks
-from jobs.sender import OutgoingMessage, Sender, SendError
+from jobs.sender import OutgoingMessage, Posted, Sender, SendError
 from jobs.staff_queue import (
     NOT_URGENT_LAG,
     TOPIC_RECHECK,
@@ -281,14 +281,20 @@ class Dispatcher:
             return
         event: Event
         try:
-            telegram_id = await self._sender.send(_outgoing(message))
+            answer = await self._sender.send(_outgoing(message))
         except Exception as error:  # classified by decide(); nothing may lose the message
             if not isinstance(error, SendError):
                 log.warning("delivery: unexpected %s from sender for message %d",
                             type(error).__name__, message.id)
             event = SendFailed(error=error, at=self._clock.now())
         else:
-            event = Delivered(telegram_message_id=telegram_id, at=self._clock.now())
+            posted: tuple[int, ...] = ()
+            if isinstance(answer, Posted):
+                telegram_id, posted = answer.message_ids[0], answer.message_ids
+            else:
+                telegram_id = answer
+            event = Delivered(telegram_message_id=telegram_id, at=self._clock.now(),
+                              posted=posted if len(posted) > 1 else ())
             self._topics.made(message, telegram_id)
             self._counters.last_lag_seconds = (event.at - message.available_at).total_seconds()
         decision = self._keep(event, message, now)
@@ -365,4 +371,6 @@ def _outgoing(message: ClaimedMessage) -> OutgoingMessage:
                            # Still TOPIC_PENDING after TOPIC_WAIT: the chat itself.
                            thread_id=message.thread_id or None,
                            reply_to=message.reply_to_message_id,
-                           copy_from=copy_from, caption=message.text if captioned else None)
+                           copy_from=copy_from, caption=message.text if captioned else None,
+                           copy_more=tuple(i for i in message.copy_message_ids
+                                           if i != message.copy_message_id))

@@ -6,8 +6,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.statuses import MessageKind
 from jobs.alerts import Failure, FailureAlerts
 from storage.outbox import Outbox, Outcome
+
+# Failures not announced as failed deliveries: what erasure could not remove is reported by
+# the erasure itself (storage/staff_chat_erasure.py), and a failed notice cannot announce
+# itself (it would make another notice, and so on).
+_NOT_ANNOUNCED = frozenset({*MessageKind.ERASURE, MessageKind.NOTICE})
 
 
 @dataclass
@@ -94,6 +100,8 @@ class OutcomeBuffer:
                 c.cancelled += 1
             elif outcome.status == "failed":
                 c.failed += 1
+                if outcome.kind in _NOT_ANNOUNCED:
+                    continue
                 self._alerts.add(Failure(message_id=outcome.message_id,
                                          reason=short_reason(outcome.last_error)))
 

@@ -1,4 +1,5 @@
-"""Retention: erase patient data `retention.days` after the patient's last activity, daily."""
+"""Retention, daily: erase patient data `retention.days` after the patient's last activity,
+and delete audit events older than `retention.audit_days`."""
 
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ INBOUND_KEEP = timedelta(days=1)
 # this long, so `/staff add @username` can find them meanwhile.
 PEOPLE_KEEP = timedelta(days=30)
 BATCH = 200
+AUDIT_BATCH = 10_000  # audit events deleted per transaction
 
 
 @dataclass(frozen=True, kw_only=True)
 class RetentionResult:
     erased: tuple[int, ...]  # patient ids
     pruned_updates: int
+    pruned_audit: int = 0  # audit events older than audit_days
 
 
 async def apply_retention(
@@ -39,8 +42,10 @@ async def apply_retention(
     days: int,
     now: datetime,
     staff_ids: Collection[int],
+    audit_days: int | None = None,
 ) -> RetentionResult:
-    """Erase every patient inactive for `days` with nothing left to send; prune old updates.
+    """Erase every patient inactive for `days` with nothing left to send; prune old updates
+    and (`audit_days` set) audit events older than that.
 
     Each patient is erased in its own transaction, so one failure does not undo the rest;
     patients with a pending or in-flight message, or activity after the cut-off, are left.
@@ -73,6 +78,20 @@ async def apply_retention(
         store = Repositories(session)
         pruned = await store.inbound.prune_processed(now - INBOUND_KEEP)
         await store.telegram_users.forget_unseen_since(now - PEOPLE_KEEP, keep=staff_ids)
-    if erased or pruned:
-        log.info("event=retention erased=%d pruned_updates=%d", len(erased), pruned)
-    return RetentionResult(erased=tuple(erased), pruned_updates=pruned)
+    audit = 0 if audit_days is None else await prune_audit(
+        sessions, before=now - timedelta(days=audit_days))
+    if erased or pruned or audit:
+        log.info("event=retention erased=%d pruned_updates=%d pruned_audit=%d", len(erased),
+                 pruned, audit)
+    return RetentionResult(erased=tuple(erased), pruned_updates=pruned, pruned_audit=audit)
+
+
+async def prune_audit(sessions: async_sessionmaker[AsyncSession], *, before: datetime) -> int:
+    """Delete audit events older than `before`, in short transactions; how many went."""
+    total = 0
+    while True:
+        async with sessions() as session, session.begin():
+            gone = await Repositories(session).audit.prune(before, limit=AUDIT_BATCH)
+        total += gone
+        if gone < AUDIT_BATCH:
+            return total

@@ -19,9 +19,19 @@ class OutgoingMessage:
     case_id: int | None = None  # a card carries this case's buttons
     case_status: str | None = None  # ... those its status allows (an EscalationStatus)
     thread_id: int | None = None  # the forum topic in the staff chat
-    reply_to: int | None = None  # the message this answers (card_edit: the card to redraw)
+    reply_to: int | None = None  # the message this answers (card_edit, erase, delete: the
+    # message to redraw, erase or delete)
     copy_from: tuple[int, int] | None = None  # copy: the patient's (chat id, message id)
     caption: str | None = None  # copy: a caption (safe HTML) replacing the original's
+    copy_more: tuple[int, ...] = ()  # copy of an album: its other messages in that chat
+
+
+@dataclass(frozen=True, kw_only=True)
+class Posted:
+    """What a send that made several messages answers (an album copied with copyMessages):
+    every message id, the first first."""
+
+    message_ids: tuple[int, ...]
 
 
 class SendError(Exception):
@@ -49,9 +59,10 @@ class PermanentError(SendError):
 
 
 class Sender(Protocol):
-    """Sends one message and returns Telegram's message id, or raises a SendError."""
+    """Sends one message and returns Telegram's message id (or `Posted`, the ids of the
+    several messages it made), or raises a SendError."""
 
-    async def send(self, message: OutgoingMessage) -> int: ...
+    async def send(self, message: OutgoingMessage) -> int | Posted: ...
 
 
 class NullSender:

@@ -1,6 +1,7 @@
 """The evening list: tomorrow's booked sessions the patient has not confirmed, as one post in
 the staff chat at 18:00 clinic time (through the outbox, paced like every staff post), so
-someone can call them. Ids and times only: never names."""
+someone can call them (a staff notice of no one patient, like the digest). Ids and times
+only: never names."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ async def queue_unconfirmed(
                    b.status == BookingStatus.CHANGE_REQUESTED) for b in silent],
         )
         await EscalationRepository(session).enqueue_post(
-            kind=MessageKind.POST, chat_id=chat_id, text=text, now=now, case_id=None,
+            kind=MessageKind.NOTICE, chat_id=chat_id, text=text, now=now, case_id=None,
             about_patient_id=None,
         )
     log.info("event=unconfirmed_sessions listed=%d of=%d", len(silent), len(booked))

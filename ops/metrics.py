@@ -82,6 +82,12 @@ class Metrics:
             "bad_request, too_large, unavailable)",
             ["outcome"], registry=self.registry,
         )
+        self.console_refusals = Counter(
+            "aftercare_console_refusals",
+            "Console requests refused while not signed in (CSRF, sign-in links, Mini App "
+            "initData), by reason; the audit keeps one row per client and reason a minute",
+            ["reason"], registry=self.registry,
+        )
         self.replayed_updates = Counter(
             "aftercare_webhook_replayed_updates",
             "Persisted updates processed at start-up (received before a crash)",
@@ -91,6 +97,10 @@ class Metrics:
         self._now: datetime | None = None
         self._delivery: Callable[[], Any] = lambda: None
         self.registry.register(_ScrapeCollector(self))
+
+    def count_console_refusal(self, reason: str) -> None:
+        """One console request refused while not signed in (`reason`: a short code)."""
+        self.console_refusals.labels(reason=reason).inc()
 
     def watch_delivery(self, counters: Callable[[], Any]) -> None:
         """Where to read the delivery worker's counters from (a DeliveryCounters, or None)."""

@@ -25,9 +25,14 @@ from datetime import datetime, timedelta
 
 from core.ladder import Ladder, ladder_step
 from core.records import CaseMessageRecord, EnrollmentRecord, EscalationRecord, PatientRecord
-from core.statuses import AuditOutcome, EscalationStatus, MessageKind
+from core.statuses import AuditOutcome, CaseClosure, EscalationStatus, MessageKind
 from core.texts import patient as patient_texts
-from core.texts.alerts import AlertFacts, case_status_lines, compose_alert
+from core.texts.alerts import (
+    AlertFacts,
+    case_status_lines,
+    compose_alert,
+    compose_erased_card,
+)
 from services.config import ServiceSettings
 from services.context import AppContext
 from services.staff_admin import audit, is_staff
@@ -43,7 +48,8 @@ class CaseAction(enum.StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class CaseResult:
-    """What an action did: ok (changed), unchanged (already so), unknown case, or refused."""
+    """What an action did: ok (changed), unchanged (already so: `case` says by whom, as
+    the database has it now), unknown case, or refused."""
 
     outcome: str  # "ok", "unchanged", "unknown", "refused"
     case: EscalationRecord | None = None
@@ -53,14 +59,29 @@ def target(case_id: int) -> str:
     return f"case:{case_id}"
 
 
+def case_taken_by(case: EscalationRecord) -> str:
+    """For the audit: what the case is now and by whom (ids only), e.g. "resolved by 1002"."""
+    if case.status == EscalationStatus.RESOLVED:
+        who = "erasure" if case.closed_reason else case.resolved_by
+    elif case.status == EscalationStatus.ACKNOWLEDGED:
+        who = case.acknowledged_by
+    else:
+        who = case.assigned_to
+    return f"{case.status} by {who}" if who is not None else str(case.status)
+
+
 async def act(
     ctx: AppContext, case_id: int, action: CaseAction, actor_id: int | None, *,
     redraw: bool = False,
 ) -> CaseResult:
-    """Apply `action` for `actor_id` (staff only), audited. Assigning an open case to
-    oneself acknowledges it too: someone has it. `redraw`: the action came from
-    elsewhere than the card (the console), so the card in the staff chat is redrawn
-    through the outbox (the bot's buttons edit the card themselves)."""
+    """Apply `action` for `actor_id` (staff only), audited. Each transition names the state
+    it expects and changes the case only if it is still in it when written
+    (compare-and-set: acknowledge an open case, resolve an unresolved one, take it from
+    whoever held it when read): of two people acting at once the second changes nothing
+    and is told who was first (`case` as it is now). Assigning an open case to oneself
+    acknowledges it too: someone has it. `redraw`: the action came from elsewhere than the
+    card (the console), so the card in the staff chat is redrawn through the outbox (the
+    bot's buttons edit the card themselves)."""
     name = f"case_{action}"
     if not await is_staff(ctx, actor_id):
         await audit(ctx, actor_id=actor_id, action=name, outcome=AuditOutcome.REFUSED,
@@ -80,14 +101,15 @@ async def act(
         elif action == CaseAction.RESOLVE:
             changed = await store.escalations.resolve(case_id, actor_id, now)
         else:
-            changed = await store.escalations.assign(case_id, actor_id)
+            changed = await store.escalations.assign(case_id, actor_id, holder=case.assigned_to)
             if changed is not None and changed.status == EscalationStatus.OPEN:
-                changed = await store.escalations.acknowledge(case_id, actor_id, now)
+                changed = await store.escalations.acknowledge(case_id, actor_id, now) or changed
+        current = changed or await store.escalations.get_fresh(case_id)
         await store.audit.record(
             actor_id=actor_id, action=name, outcome=AuditOutcome.OK, target=target(case_id),
-            detail=None if changed is not None else f"already {case.status}", now=now,
+            detail=None if changed is not None or current is None
+            else f"already {case_taken_by(current)}", now=now,
         )
-        current = changed or await store.escalations.get(case_id)
     if redraw and changed is not None:
         await redraw_card(ctx, changed, now)
     return CaseResult(outcome="ok" if changed is not None else "unchanged", case=current)
@@ -161,7 +183,10 @@ def compose_card(
 
 
 async def card_text(ctx: AppContext, case: EscalationRecord) -> str:
-    """The case card as it is now (compose_card), read from the database."""
+    """The case card as it is now (compose_card), read from the database; a case closed by
+    the patient's erasure shows only ids (what erasure made of its card)."""
+    if case.closed_reason == CaseClosure.ERASED:
+        return compose_erased_card(case_id=case.id, patient_id=case.patient_id)
     async with Store(ctx.sessions) as store:
         patient = None if case.patient_id is None else await store.patients.get(case.patient_id)
         enrollment = (

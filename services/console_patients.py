@@ -17,6 +17,7 @@ from core.records import (
     EscalationRecord,
     MessageRecord,
     PatientRecord,
+    row_id,
 )
 from core.statuses import (
     SHOWN_STATUSES,
@@ -62,7 +63,7 @@ class SearchResult:
 
 
 def _patient_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and 0 < int(text) < 10**12 else None
+    return row_id(text) if text.isdigit() else None
 
 
 def clean_search(text: str, protocol_id: str, status: str, before: str = "", after: str = "",

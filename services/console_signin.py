@@ -8,13 +8,16 @@ rules (settings admins, /staff add), so a removed staff member is out at their n
 
 from __future__ import annotations
 
+import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from core.invites import hash_code
 from core.statuses import AuditOutcome
+from core.throttle import Throttle
 from services.console_config import ConsoleSettings
 from services.console_webapp import InitDataError, verify_init_data
 from services.context import AppContext
@@ -52,6 +55,52 @@ class SignIn:
     user: ConsoleUser | None = None
     problem: str | None = None  # used | expired | unknown | not_staff | an InitDataError reason
     expires_at: datetime | None = None
+
+
+def _not_counted(_reason: str) -> None:
+    return None
+
+
+@dataclass(kw_only=True)
+class Refusals:
+    """Refusals of someone not signed in (a form without its CSRF token, a bad sign-in link,
+    initData that signs nobody in): each one counted (`count`: the console's metrics, by
+    reason), but at most one audit row per client and reason a minute, which says how many
+    more were refused since. Anyone can send these, as fast as they like: unsampled, they
+    would fill the audit table."""
+
+    count: Callable[[str], None] = _not_counted
+    throttle: Throttle = field(default_factory=lambda: Throttle(timedelta(minutes=1)))
+
+    def audit_detail(self, client: str, detail: str, now: datetime) -> str | None:
+        """The audit detail to write for this refusal (`detail` and the count held back),
+        or None: one was written for this client and reason within the minute."""
+        self.count(_label(detail))
+        allowed = self.throttle.allow((client, detail), now)
+        if not allowed.ok:
+            return None
+        if allowed.held_back:
+            return f"{detail} (+{allowed.held_back} more from this client)"
+        return detail
+
+
+def _label(detail: str) -> str:
+    """A refusal's reason as a metrics label value ("link unknown" -> "link_unknown")."""
+    return re.sub(r"[^a-z0-9]+", "_", detail.lower()).strip("_")[:40]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requester:
+    """Who sent a request that is not signed in: their address (`client`), and the
+    console's refusals (None: every refusal audited)."""
+
+    client: str
+    refusals: Refusals | None = None
+
+    def detail(self, detail: str, now: datetime) -> str | None:
+        if self.refusals is None:
+            return detail
+        return self.refusals.audit_detail(self.client, detail, now)
 
 
 def _well_formed(token: str) -> bool:
@@ -115,8 +164,10 @@ async def _new_session(
     return SignIn(session_token=token, user=user, expires_at=expires_at)
 
 
-async def redeem_link(ctx: AppContext, console: ConsoleSettings, token: str) -> SignIn:
-    """Use a sign-in link: once, before it expires, by someone who is still staff."""
+async def redeem_link(ctx: AppContext, console: ConsoleSettings, token: str, *,
+                      requester: Requester | None = None) -> SignIn:
+    """Use a sign-in link: once, before it expires, by someone who is still staff. A
+    failure is audited, sampled per `requester` (Refusals)."""
     now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         if not _well_formed(token):
@@ -125,37 +176,41 @@ async def redeem_link(ctx: AppContext, console: ConsoleSettings, token: str) -> 
             redemption = await store.console_tokens.redeem_link(hash_code(token), now)
             redemption_status, user_id = redemption.status, redemption.user_id
         if redemption_status is not LinkStatus.OK or user_id is None:
-            await _audit(store, actor_id=user_id, action="console.signin",
-                         outcome=AuditOutcome.INVALID, detail=f"link {redemption_status}",
-                         now=now)
+            await _audit_failure(store, requester, actor_id=user_id,
+                                 outcome=AuditOutcome.INVALID,
+                                 detail=f"link {redemption_status}", now=now)
             return SignIn(problem=str(redemption_status))
         user = await _role(ctx, store, user_id)
         if user is None:
-            await _audit(store, actor_id=user_id, action="console.signin",
-                         outcome=AuditOutcome.REFUSED, detail="link not staff", now=now)
+            await _audit_failure(store, requester, actor_id=user_id,
+                                 outcome=AuditOutcome.REFUSED, detail="link not staff", now=now)
             return SignIn(problem="not_staff")
         return await _new_session(ctx, store, console, user, "link", now)
 
 
 async def webapp_sign_in(
-    ctx: AppContext, console: ConsoleSettings, init_data: str, *, bot_token: str
+    ctx: AppContext, console: ConsoleSettings, init_data: str, *, bot_token: str,
+    requester: Requester | None = None,
 ) -> SignIn:
-    """Sign in with a Mini App's initData: genuine (signed with the bot token), fresh, staff."""
+    """Sign in with a Mini App's initData: genuine (signed with the bot token), fresh, staff.
+    Anything else, malformed in any field included, signs nobody in and is audited (sampled
+    per `requester`)."""
     now = ctx.clock.now()
     max_age = timedelta(seconds=console.webapp_max_age_seconds)
     async with Store(ctx.sessions) as store:
         try:
             opener = verify_init_data(init_data, bot_token, now=now, max_age=max_age)
         except InitDataError as error:
-            await _audit(store, actor_id=None, action="console.signin",
-                         outcome=AuditOutcome.INVALID, detail=f"webapp {error.reason}", now=now)
+            await _audit_failure(store, requester, actor_id=None, outcome=AuditOutcome.INVALID,
+                                 detail=f"webapp {error.reason}", now=now)
             return SignIn(problem=error.reason)
         if await store.staff.is_staff(opener.user_id, ctx.settings.staff.admin_ids):
             await store.telegram_users.seen(opener.user_id, opener.name, opener.username, now)
         user = await _role(ctx, store, opener.user_id)
         if user is None:
-            await _audit(store, actor_id=opener.user_id, action="console.signin",
-                         outcome=AuditOutcome.REFUSED, detail="webapp not staff", now=now)
+            await _audit_failure(store, requester, actor_id=opener.user_id,
+                                 outcome=AuditOutcome.REFUSED, detail="webapp not staff",
+                                 now=now)
             return SignIn(problem="not_staff")
         return await _new_session(ctx, store, console, user, "webapp", now)
 
@@ -185,12 +240,27 @@ async def sign_out(ctx: AppContext, token: str) -> bool:
     return True
 
 
+async def _audit_failure(
+    store: Repositories, requester: Requester | None, *, actor_id: int | None,
+    outcome: AuditOutcome, detail: str, now: datetime,
+) -> None:
+    """A failed sign-in: audited, sampled per requester (see Refusals)."""
+    written = detail if requester is None else requester.detail(detail, now)
+    if written is not None:
+        await _audit(store, actor_id=actor_id, action="console.signin", outcome=outcome,
+                     detail=written, now=now)
+
+
 async def refuse(
     ctx: AppContext, *, actor_id: int | None, action: str, reason: str,
-    outcome: AuditOutcome = AuditOutcome.REFUSED,
+    outcome: AuditOutcome = AuditOutcome.REFUSED, requester: Requester | None = None,
 ) -> None:
-    """Audit a console request that was refused (forged, no CSRF token, not admin)."""
+    """Audit a console request that was refused (forged, no CSRF token, not admin); one
+    from someone not signed in (`requester`) is sampled (see Refusals)."""
     now = ctx.clock.now()
+    detail = reason[:100] if requester is None else requester.detail(reason[:100], now)
+    if detail is None:
+        return
     async with Store(ctx.sessions) as store:
         await _audit(store, actor_id=actor_id, action=action, outcome=outcome,
-                     detail=reason[:100], now=now)
+                     detail=detail, now=now)

@@ -13,14 +13,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from core.clock import require_aware
+from services.config import TELEGRAM_ID_LIMIT
 
 MAX_INIT_DATA = 4096  # Telegram's initData is well under this; longer is not Telegram's
+_HEX_HASH = re.compile(r"[0-9a-fA-F]{64}")  # a hex SHA-256, ASCII only
+_DATE = re.compile(r"[0-9]{1,12}")  # Unix seconds in ASCII digits (not "²" or "١٢")
 FUTURE_SKEW = timedelta(minutes=5)  # clocks differ; a signature from further ahead is forged
 
 
@@ -67,7 +71,10 @@ def verify_init_data(
 ) -> WebAppUser:
     """The user the initData was signed for; InitDataError when it is not genuine and fresh.
 
-    The hash is compared in constant time before anything in the data is believed.
+    The hash is compared in constant time before anything in the data is believed. Every
+    field is checked for the shape Telegram gives it before it is used (a `hash` of 64 hex
+    digits, an `auth_date` of ASCII digits a date can have, a `user` object with an id a
+    Telegram user can have), so malformed data of any kind is refused, never an error.
     """
     require_aware(now, "now")
     if not init_data or len(init_data) > MAX_INIT_DATA:
@@ -82,12 +89,17 @@ def verify_init_data(
     given = fields.get("hash", "")
     if not given:
         raise InitDataError("no_hash")
+    if not _HEX_HASH.fullmatch(given):
+        raise InitDataError("bad_hash")  # e.g. non-ASCII: compare_digest would refuse it
     if not hmac.compare_digest(signature(fields, bot_token), given.lower()):
         raise InitDataError("bad_hash")
     raw_date = fields.get("auth_date", "")
-    if not raw_date.isdigit():
+    if not _DATE.fullmatch(raw_date):
         raise InitDataError("no_date")
-    signed_at = datetime.fromtimestamp(int(raw_date), UTC)
+    try:
+        signed_at = datetime.fromtimestamp(int(raw_date), UTC)
+    except (OverflowError, OSError, ValueError):
+        raise InitDataError("no_date") from None
     if signed_at > now + FUTURE_SKEW:
         raise InitDataError("future")
     if now - signed_at > max_age:
@@ -95,9 +107,10 @@ def verify_init_data(
     try:
         user = json.loads(fields.get("user", ""))
         user_id = user["id"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise InitDataError("no_user") from None
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:
+    if (not isinstance(user_id, int) or isinstance(user_id, bool)
+            or not 0 < user_id < TELEGRAM_ID_LIMIT):
         raise InitDataError("no_user")
     name = " ".join(str(user.get(part) or "") for part in ("first_name", "last_name")).strip()
     username = user.get("username")

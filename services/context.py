@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
+
+from core.throttle import Throttle
+
+# How often one person who is not staff is told so in a group chat (services/staff_notices).
+REFUSAL_INTERVAL = timedelta(minutes=1)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -47,7 +52,7 @@ class AppContext:
 
     Frozen so that no handler swaps a service under another's feet; the only state that
     changes lives in the database, but for the staff roster's and names' short-lived
-    copies.
+    copies and the memory of recent refusals and albums.
     """
 
     settings: ServiceSettings
@@ -67,6 +72,13 @@ class AppContext:
     # @username, when; a cache of what is in the database, never the record.
     names: dict[int, tuple[str, str | None, datetime]] = field(default_factory=dict,
                                                                compare=False)
+    # Refusals posted in group chats, per chat and person: at most one per REFUSAL_INTERVAL.
+    refusals: Throttle = field(default_factory=lambda: Throttle(REFUSAL_INTERVAL),
+                               compare=False)
+    # Albums seen, per chat and media_group_id: the first message is answered and opens
+    # the album's copy, the others join it quietly (services/inbox_media.py).
+    albums: Throttle = field(default_factory=lambda: Throttle(timedelta(minutes=1)),
+                             compare=False)
 
     @property
     def zone(self) -> ZoneInfo:

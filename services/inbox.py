@@ -55,7 +55,7 @@ from storage.repositories import Repositories, Store
 
 ReplyKind = Literal[
     "urgent", "doubtful", "request", "normal", "faq", "suggest", "handoff", "smalltalk",
-    "fine", "stranger", "stopped", "empty", "media",
+    "fine", "stranger", "stopped", "empty", "media", "quiet",
     # A course of treatment (services/course.py, services/photo_checkins.py): the text the
     # bot asked for (a preferred time, a comment; `html` is the reply), a photo check-in
     # started (`photo_checkin_id`: ask "swollen?").

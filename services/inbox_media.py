@@ -16,6 +16,10 @@ Decisions:
 - A photo from a patient whose photo check-in is open (services/photo_checkins.py) is that
   check-in's photo: the two questions follow, and the answers reach staff with it. Not when
   its caption needs a person (a red flag, a worry, a request): then it goes as above.
+- An album (several photos or files sent together, one media_group_id) is one message: its
+  first gets the answer and the case post, and opens the album's copy; the others join that
+  copy quietly (all copied together with copyMessages). A later one with its own caption
+  has its words read like any message (a red flag in it is urgent).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from core.statuses import EscalationKind, PatientStatus
 from services import photo_checkins
 from services.context import AppContext
 from services.inbox import InboxReply, current_enrollment, handle_text
-from services.staff_alerts import AlertRequest, MediaRef
+from services.staff_alerts import AlertRequest, MediaRef, join_album
 from storage.repositories import Store
 
 # Replies that keep their own wording when media comes with them.
@@ -88,6 +92,30 @@ async def handle_media(
         html=read.html if read is not None and read.kind in _WITH_CONTENT else "",
         offer_language=read.offer_language if read is not None else None,
     )
+
+
+async def handle_album_part(
+    ctx: AppContext, *, chat_id: int, media: MediaRef, caption: str | None,
+    fallback_language: str, now: datetime,
+) -> InboxReply:
+    """A later message of an album whose first was handled already (see the module doc)."""
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.by_chat_id(chat_id)
+        if patient is not None:
+            await store.patients.touch_activity(patient.id, now)
+    active = patient is not None and patient.status == PatientStatus.ACTIVE
+    joined = active and patient is not None and await join_album(ctx, patient, media, now)
+    text = (caption or "").strip()
+    if active and not joined:
+        # Its album opened no copy to join (the first was handled another way): on its own.
+        return await handle_media(ctx, chat_id=chat_id, media=replace(media, album=None),
+                                  caption=caption, fallback_language=fallback_language,
+                                  now=now)
+    if text:
+        return await handle_text(ctx, chat_id=chat_id, text=text,
+                                 fallback_language=fallback_language, now=now)
+    return InboxReply(kind="quiet",
+                      language=patient.language if patient is not None else fallback_language)
 
 
 async def handle_sticker(

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
 from core.statuses import (
@@ -62,6 +62,7 @@ class MediaRef:
     chat_id: int
     message_id: int
     kind: str
+    album: str | None = None  # the media_group_id of an album it opens (its first message)
     file_id: str | None = None
     caption: str | None = None
 
@@ -77,6 +78,25 @@ class AlertRequest:
     words: str
     rule_id: str | None = None
     media: MediaRef | None = None
+
+
+# How long the copy of an album's first message waits for the album's other messages
+# (Telegram hands them to the bot one by one, within a second or so): then all go together.
+ALBUM_WINDOW = timedelta(seconds=2)
+
+
+async def join_album(ctx: AppContext, patient: PatientRecord, media: MediaRef,
+                     now: datetime) -> bool:
+    """A later message of an album joins the copy its first message queued: no post of
+    its own, copied together with the rest. False if the album has no copy to join."""
+    if media.album is None:
+        return False
+    async with Store(ctx.sessions) as store:
+        joined = await store.escalations.join_album(
+            patient.id, media.album, media.chat_id, media.message_id, now)
+    if joined:
+        ctx.wake_delivery()
+    return joined
 
 
 # Whether the staff chat is a forum supergroup (topics on). The bot edge provides it,
@@ -119,6 +139,25 @@ async def raise_alert(
         urgent = request.kind in EscalationKind.URGENT
         joined = escalation is not None
         fresh_card = False
+        if escalation is not None:
+            ladder = urgent and not await _escalating(store, escalation, request.kind)
+            raised: EscalationRecord | None = escalation
+            if ladder:
+                raised = await store.escalations.raise_urgent(
+                    escalation.id, kind=request.kind, rule_id=request.rule_id,
+                    words=request.words, now=now,
+                )
+            if raised is None:
+                # Resolved by staff a moment ago (compare-and-set): this opens a new case.
+                escalation, joined = None, False
+            else:
+                await store.escalations.add_message(
+                    escalation.id, kind=request.kind, patient_text=request.words, now=now
+                )
+                if ladder:
+                    escalation, fresh_card = raised, True
+                    log.info("case %d urgent again (ladder run %d)", escalation.id,
+                             escalation.ladder_run)
         if escalation is None:
             escalation = await store.escalations.open(
                 patient_id=request.patient.id,
@@ -129,19 +168,6 @@ async def raise_alert(
                 now=now,
             )
             ladder = urgent
-        else:
-            await store.escalations.add_message(
-                escalation.id, kind=request.kind, patient_text=request.words, now=now
-            )
-            ladder = urgent and not await _escalating(store, escalation, request.kind)
-            if ladder:
-                escalation = await store.escalations.raise_urgent(
-                    escalation.id, kind=request.kind, rule_id=request.rule_id,
-                    words=request.words, now=now,
-                )
-                fresh_card = True
-                log.info("case %d urgent again (ladder run %d)", escalation.id,
-                         escalation.ladder_run)
         if ladder:
             await schedule_ladder(store, ctx, escalation, request.patient, now)
         if chat_id is None:
@@ -163,11 +189,15 @@ async def raise_alert(
             posts[0] = (MessageKind.CARD, compose_card(
                 ctx, escalation, request.patient, enrollment, in_topic=thread is not None,
             ), None)
+        album = request.media.album if request.media is not None else None
         for kind, text, copy_from in posts:
             await store.escalations.enqueue_post(
                 kind=kind, chat_id=chat_id, text=text, now=now, case_id=escalation.id,
                 about_patient_id=request.patient.id, thread_id=thread, reply_to=reply_to,
                 copy_from=copy_from,
+                # An album's copy waits a moment for the album's other messages.
+                album=album if kind == MessageKind.COPY else None,
+                due_at=now + ALBUM_WINDOW if album and kind == MessageKind.COPY else None,
                 step_id=PHOTO_POST_STEP if copy_from and request.media
                 and request.media.caption else CASE_POST,
             )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -19,6 +19,7 @@ from core.records import (
     EscalationRecord,
     MessageRecord,
     PatientRecord,
+    row_id,
 )
 from core.statuses import (
     CARE_CANCELLED,
@@ -246,10 +247,15 @@ async def search_patients(
     words: str | None = None  # a label search the recent window may answer
     if text:
         digits = text.strip().lstrip("#")
+        # An id only when a row can have it: a 10-digit phone number is no id (PostgreSQL
+        # would refuse it in a query), so it matches labels only.
+        number = row_id(digits) if digits.isdigit() else None
         if digits.isdigit() and len(digits) <= 12 and text.strip().startswith("#"):
-            matching.append(Patient.id == int(digits))  # "#12": that patient only
+            # "#12": that patient only
+            matching.append(Patient.id == number if number is not None else false())
         elif digits.isdigit() and len(digits) <= 12:
-            matching.append(or_(Patient.id == int(digits), label_contains(session, digits)))
+            label = label_contains(session, digits)
+            matching.append(label if number is None else or_(Patient.id == number, label))
         else:
             words = text
     if protocol_id:

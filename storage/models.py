@@ -455,6 +455,12 @@ class ScheduledMessage(Base):
     reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
     copy_from_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # An album the patient sent: every message of it (copy_message_id is the first), copied
+    # together with copyMessages.
+    copy_message_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    # Every message a post made in its chat when it made more than one (an album's copies;
+    # telegram_message_id is the first): erasure deletes each.
+    posted_message_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class DeliveryPacing(Base):

@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, not_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.ladder import LADDER_PREFIX, Ladder
-from core.statuses import MessageStatus, PatientStatus
+from core.statuses import MessageKind, MessageStatus, PatientStatus
 from storage.models import (
     LAST_ERROR_CHARS,
     Enrollment,
@@ -29,6 +29,7 @@ PATIENTS = cast(Table, Patient.__table__)
 ENROLLMENTS = cast(Table, Enrollment.__table__)
 CASES = cast(Table, Escalation.__table__)
 CASE_GONE = "gone"  # ClaimedMessage.case_status of a timer whose case no longer exists
+NOTICE_STEP = "notice"  # step_id of a staff notice (failed deliveries, the digest)
 
 _UTC = UTCDateTime()
 
@@ -68,6 +69,7 @@ class ClaimedMessage:
     copy_message_id: int | None = None
     about_patient_id: int | None = None  # a staff-chat post: whom it is about
     step_id: str = ""  # e.g. a photo check-in's staff-chat copy (captioned) is PHOTO_POST_STEP
+    copy_message_ids: tuple[int, ...] = ()  # an album to copy: all its messages
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +80,7 @@ class Outcome:
     status: str  # a MessageStatus: pending (try again later) or one of TERMINAL
     at: datetime
     telegram_message_id: int | None = None
+    posted_message_ids: tuple[int, ...] = ()  # sent: every message it made, when several
     available_at: datetime | None = None  # pending only: when it may be claimed again
     attempts: int | None = None  # pending only: None keeps the stored count
     last_error: str | None = None
@@ -162,6 +165,7 @@ class Outbox:
                         m.c.case_id, m.c.thread_id, m.c.reply_to_message_id,
                         m.c.copy_from_chat_id, m.c.copy_message_id, m.c.about_patient_id,
                         m.c.step_id,
+                        m.c.copy_message_ids,
                     )
                 )
             ).all()
@@ -198,6 +202,7 @@ class Outbox:
                 reply_to_message_id=r.reply_to_message_id,
                 copy_from_chat_id=r.copy_from_chat_id,
                 copy_message_id=r.copy_message_id,
+                copy_message_ids=tuple(r.copy_message_ids or ()),
                 about_patient_id=r.about_patient_id,
                 step_id=r.step_id,
             )
@@ -324,6 +329,15 @@ class Outbox:
                     ),
                     finals,
                 )
+            several = [{"b_id": o.message_id, "b_posted": list(o.posted_message_ids)}
+                       for o in outcomes
+                       if o.status == MessageStatus.SENT and o.posted_message_ids]
+            if several:
+                await conn.execute(
+                    update(m).where(m.c.id == bindparam("b_id"))
+                    .values(posted_message_ids=bindparam("b_posted")),
+                    several,
+                )
             await record_for_cases(
                 conn, [(o.message_id, o.status, o.at, o.kind) for o in outcomes],
                 self.ladder)
@@ -377,6 +391,21 @@ class Outbox:
                 await unreachable_case(conn, patient_id=patient_id, at=now,
                                        staff_chat=self.staff_chat)
         return int(result.rowcount or 0)
+
+    async def enqueue_notice(self, *, chat_id: int, text: str, now: datetime) -> int:
+        """A staff notice of the delivery engine (failed deliveries), due now: sent by a
+        pass like any staff-chat post, paced with the group's others."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                insert(MESSAGES).values(
+                    enrollment_id=None, patient_id=None, about_patient_id=None, case_id=None,
+                    chat_id=chat_id, step_id=NOTICE_STEP, occurrence=0,
+                    kind=MessageKind.NOTICE, text=text, options=None, due_at=now,
+                    expires_at=None, moved_by_quiet_hours=False, respects_quiet_hours=False,
+                    status=MessageStatus.PENDING, available_at=now, attempts=0, created_at=now,
+                ).returning(MESSAGES.c.id)
+            )
+            return int(result.scalar_one())
 
     async def next_due(self) -> datetime | None:
         """The earliest time a pending message becomes due or a lease runs out (None: idle)."""

@@ -1,8 +1,10 @@
 """What delivery outcomes mean for cases: a card just sent becomes its case's card; a
-patient's forum topic just made becomes theirs and the posts waiting for it go into it; a
-patient's message that failed for good opens a delivery case; a round of an escalation
-ladder that is done queues the next one while its case is open (Core SQL, in the outcome
-transaction)."""
+patient's forum topic just made becomes theirs and the posts waiting for it go into it (or,
+if they erased their data meanwhile, it is renamed and closed); a patient's message that
+failed for good opens a delivery case; a round of an escalation ladder that is done queues
+the next one while its case is open; a post about a patient who erased their data while it
+was being sent is erased, and an erasure's last row reports what Telegram refused
+(storage/staff_chat_erasure.py). Core SQL, in the outcome transaction."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from core.statuses import (
 )
 from core.texts.alerts import UNREACHABLE_NOTE, AlertFacts, compose_alert
 from storage.models import CaseMessage, Enrollment, Escalation, Patient, ScheduledMessage
+from storage.staff_chat_erasure import after_outcomes, forgotten, queue_topic_close
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
 CASES = cast(Table, Escalation.__table__)
@@ -51,13 +54,18 @@ async def record_for_cases(
         await _link_cards(conn, list(cards))
     topics = of(MessageStatus.TERMINAL, {MessageKind.TOPIC_OPEN})
     if topics:
-        await _topics(conn, list(topics))
+        await _topics(conn, topics)
     failed = of({MessageStatus.FAILED}, MessageKind.TO_PATIENT)
     if failed:
         await _delivery_cases(conn, failed)
     rounds = of(MessageStatus.TERMINAL, {MessageKind.ALERT})
     if rounds and ladder is not None:
         await _next_rounds(conn, rounds, ladder)
+    posts = of({MessageStatus.SENT}, MessageKind.ABOUT_PATIENT)
+    erased = of(MessageStatus.TERMINAL, MessageKind.ERASURE)
+    if posts or erased:
+        at = max(at for _id, _status, at, _kind in outcomes)
+        await after_outcomes(conn, sorted(posts), sorted(erased), at)
 
 
 async def _link_cards(conn: AsyncConnection, sent_ids: Sequence[int]) -> None:
@@ -83,19 +91,25 @@ async def _link_cards(conn: AsyncConnection, sent_ids: Sequence[int]) -> None:
     )
 
 
-async def _topics(conn: AsyncConnection, done_ids: Sequence[int]) -> None:
+async def _topics(conn: AsyncConnection, done: dict[int, datetime]) -> None:
     """A patient's topic made (TOPIC_OPEN sent: its "message id" is the topic): the patient
     has it, and their posts waiting for it (thread TOPIC_PENDING) go into it. Not made for
     good (failed, cancelled): they go to the chat itself, and the next case tries again.
     The waiting posts are found by the staff chat's unsent rows (ix_messages_posted)."""
     m, p = MESSAGES, PATIENTS
     rows = (await conn.execute(
-        select(m.c.chat_id, m.c.about_patient_id, m.c.status, m.c.telegram_message_id)
-        .where(m.c.id.in_(sorted(done_ids)), m.c.kind == MessageKind.TOPIC_OPEN,
+        select(m.c.id, m.c.chat_id, m.c.about_patient_id, m.c.status, m.c.telegram_message_id)
+        .where(m.c.id.in_(sorted(done)), m.c.kind == MessageKind.TOPIC_OPEN,
                m.c.about_patient_id.is_not(None))
     )).all()
+    gone = await forgotten(conn, {row.about_patient_id for row in rows})
     for row in rows:
         topic = row.telegram_message_id if row.status == MessageStatus.SENT else None
+        if topic is not None and row.about_patient_id in gone:
+            # Made while the patient was erasing their data: named by their label, so it
+            # is renamed to the bare id and closed at once.
+            await queue_topic_close(conn, row.about_patient_id, row.chat_id, topic,
+                                    done[row.id])
         await conn.execute(
             update(p).where(p.c.id == row.about_patient_id,
                             p.c.staff_topic_id == TOPIC_PENDING)

@@ -7,24 +7,17 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.statuses import (
     TOPIC_PENDING,
-    CaseClosure,
     EscalationKind,
     EscalationStatus,
     MessageKind,
-    MessageStatus,
 )
-from core.texts.alerts import (
-    PATIENT_NOTICES,
-    compose_erased_card,
-    compose_erased_urgent,
-    topic_name,
-)
+from core.texts.alerts import PATIENT_NOTICES, compose_erased_urgent
 from storage.models import (
     AuditEvent,
     Booking,
@@ -62,6 +55,12 @@ from storage.repositories.invites import invite_record
 from storage.repositories.messages import cancel_pending, message_record
 from storage.repositories.patients import PatientRepository, mentions_user
 from storage.repositories.photo_checkins import photo_record
+from storage.staff_chat_erasure import (
+    ERASURE_STEP,
+    queue_post_erasure,
+    queue_topic_close,
+    staff_row,
+)
 
 ERASED_ALERT = "Alert about patient #{id} (details erased at the patient's request)."
 
@@ -231,8 +230,11 @@ async def anonymise_audit(
 async def forget_patient_data(
     session: AsyncSession, patient_id: int, now: datetime, *, staff_ids: Collection[int]
 ) -> bool:
-    """The repository's erasure, the audit actor ids and the text of queued staff alerts
-    about the patient (replaced by ERASED_ALERT); False if there is no such patient."""
+    """The repository's erasure, the audit actor ids, and the staff chat
+    (storage/staff_chat_erasure.py): every post of the bot's about the patient edited to
+    an erased text or deleted (copies of their media), their topic renamed and closed; posts
+    not sent yet are not sent, queued alerts lose their text (ERASED_ALERT). False if there
+    is no such patient."""
     require_aware(now, "now")
     patients = PatientRepository(session)
     chat_id = await session.scalar(select(Patient.chat_id).where(Patient.id == patient_id))
@@ -265,22 +267,17 @@ async def forget_patient_data(
     if chat_id is not None:
         # Pacing keeps a chat id per chat; the patient's goes with them.
         await session.execute(delete(ChatPacing).where(ChatPacing.chat_id == chat_id))
-    # A copy of their photo not sent yet is not sent at all; sent ones lose the reference.
-    # A topic named by their label that is not made yet is not made.
+    ours = _queued_alerts(patient_id) & (ScheduledMessage.step_id != ERASURE_STEP)
+    # A post not sent yet (a card, a joined message, a copy of their photo, the topic named
+    # by their label) is not sent at all. One being sent right now is erased once its
+    # outcome is recorded (staff_chat_erasure.after_outcomes).
+    await session.execute(cancel_pending(
+        ours & ScheduledMessage.kind.in_(sorted(_NOT_SENT_AFTER_ERASURE)), now, "forgotten"))
     await session.execute(
         update(ScheduledMessage)
-        .where(_queued_alerts(patient_id),
-               ScheduledMessage.kind.in_([MessageKind.COPY, MessageKind.TOPIC_OPEN]),
-               ScheduledMessage.status.in_(sorted(MessageStatus.OPEN)))
-        .values(status=MessageStatus.CANCELLED, finished_at=now, last_error="forgotten",
-                lease_owner=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(ScheduledMessage)
-        .where(_queued_alerts(patient_id))
+        .where(ours)
         .values(text=ERASED_ALERT.format(id=patient_id), copy_from_chat_id=None,
-                copy_message_id=None)
+                copy_message_id=None, copy_message_ids=None)
         .execution_options(synchronize_session=False)
     )
     # Posts that were waiting for that topic go to the chat itself.
@@ -290,11 +287,22 @@ async def forget_patient_data(
         .values(thread_id=None)
         .execution_options(synchronize_session=False)
     )
+    await session.flush()
+    connection = await session.connection()
+    for erased in (patient_id, *merged):
+        await queue_post_erasure(connection, erased, now)
     thread = topic if topic is not None and topic != TOPIC_PENDING else None
     await _tell_staff(session, patient_id, closed, thread, now)
     if thread is not None:
         await _retire_topic(session, patient_id, thread, now)
     return True
+
+
+# What erasure keeps from being sent (a queued alert still goes, its text erased).
+_NOT_SENT_AFTER_ERASURE = frozenset({
+    MessageKind.CARD, MessageKind.POST, MessageKind.COPY, MessageKind.CARD_EDIT,
+    MessageKind.TOPIC_OPEN,
+})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -319,9 +327,8 @@ async def _close_cases(session: AsyncSession, patient_id: int, now: datetime
     ):
         # The case first (its row locked), then its timers: a ladder round queued meanwhile
         # by a delivery outcome is either cancelled here or finds the case closed.
-        case.status = EscalationStatus.RESOLVED
-        case.closed_at, case.closed_reason = now, CaseClosure.ERASED
-        await session.flush()
+        if not await repository.close_erased(case.id, now):
+            continue  # resolved by staff meanwhile
         await session.execute(cancel_pending(
             (ScheduledMessage.case_id == case.id) & (ScheduledMessage.kind == MessageKind.ALERT),
             now, "case closed: patient erased their data"))
@@ -341,27 +348,24 @@ async def _tell_staff(
     session: AsyncSession, patient_id: int, closed: Sequence[_ClosedCase], thread: int | None,
     now: datetime,
 ) -> None:
-    """Through the outbox: each closed case's card redrawn without the patient's words or
-    its buttons, and for an urgent one (a red flag, a worrying check-in answer) one post
-    telling staff it was unresolved and the bot can no longer reach the patient (in their
-    topic, else under the card)."""
-    repository = EscalationRepository(session)
+    """Through the outbox: for each closed urgent case (a red flag, a worrying check-in
+    answer), one post telling staff it was unresolved and the bot can no longer reach the
+    patient (in their topic, else under the card). The cards themselves are erased with
+    the patient's other posts."""
+    connection = await session.connection()
+    rows = []
     for case in closed:
-        if case.card is not None:
-            await repository.enqueue_post(
-                kind=MessageKind.CARD_EDIT, chat_id=case.card[0], now=now, case_id=case.id,
-                text=compose_erased_card(case_id=case.id, patient_id=patient_id),
-                about_patient_id=patient_id, reply_to=case.card[1],
-            )
         chat_id = case.card[0] if case.card is not None else case.chat_id
         if case.kind in EscalationKind.URGENT and chat_id is not None:
-            await repository.enqueue_post(
-                kind=MessageKind.POST, chat_id=chat_id, now=now, case_id=case.id,
+            rows.append(staff_row(
+                kind=MessageKind.POST, chat_id=chat_id, now=now, patient_id=patient_id,
+                case_id=case.id, thread_id=thread,
                 text=compose_erased_urgent(case_id=case.id, patient_id=patient_id,
                                            kind=case.kind),
-                about_patient_id=patient_id, thread_id=thread,
                 reply_to=None if thread is not None or case.card is None else case.card[1],
-            )
+            ))
+    if rows:
+        await connection.execute(insert(ScheduledMessage), rows)
 
 
 async def _retire_topic(session: AsyncSession, patient_id: int, topic: int, now: datetime) -> None:
@@ -375,13 +379,14 @@ async def _retire_topic(session: AsyncSession, patient_id: int, topic: int, now:
     )
     if chat_id is None:
         return
-    repository = EscalationRepository(session)
-    await repository.enqueue_post(
-        kind=MessageKind.POST, chat_id=chat_id, now=now, case_id=None,
-        text=PATIENT_NOTICES["forgot"].format(patient_id=patient_id),
-        about_patient_id=patient_id, thread_id=topic,
-    )
-    await repository.enqueue_post(
-        kind=MessageKind.TOPIC_CLOSE, chat_id=chat_id, now=now, case_id=None,
-        text=topic_name(patient_id, None, None), about_patient_id=patient_id, thread_id=topic,
-    )
+    connection = await session.connection()
+    already = await connection.scalar(
+        select(ScheduledMessage.id).where(ScheduledMessage.chat_id == chat_id,
+                                          ScheduledMessage.thread_id == topic,
+                                          ScheduledMessage.kind == MessageKind.TOPIC_CLOSE))
+    if already is not None:
+        return  # erased before: staff were told then
+    await connection.execute(insert(ScheduledMessage), [staff_row(
+        kind=MessageKind.POST, chat_id=chat_id, now=now, patient_id=patient_id,
+        thread_id=topic, text=PATIENT_NOTICES["forgot"].format(patient_id=patient_id))])
+    await queue_topic_close(connection, patient_id, chat_id, topic, now)

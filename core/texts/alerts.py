@@ -7,6 +7,7 @@ every function returns safe HTML for Telegram and never includes a patient's nam
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -94,6 +95,27 @@ def topic_name(patient_id: int, label: str | None, procedure: str | None) -> str
     parts = [f"#{patient_id}", *(" ".join(p.split()) for p in (label, procedure) if p)]
     name = " · ".join(parts)
     return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
+
+
+_TOPIC_PATIENT = re.compile(r"#([0-9]{1,10})(?: ·|$)")
+
+
+def patient_in_topic_name(name: str) -> int | None:
+    """The patient a topic named by `topic_name` is for ("#12 · ..." -> 12), else None."""
+    found = _TOPIC_PATIENT.match(name.strip())
+    return int(found.group(1)) if found else None
+
+
+# The case a post of ours is about, read back from its first line (its heading, always
+# ours: the patient's words only ever follow it): a card "🚨 Red flag · #12", a joined
+# message "➕ Joins case #12 · ...", a re-announcement "... · case #12".
+_POST_CASE = re.compile(r"(?:[Cc]ase #|· #)([0-9]{1,10})\b")
+
+
+def case_in_post(text: str) -> int | None:
+    """The case id in the first line of one of our staff-chat posts (visible text)."""
+    found = _POST_CASE.search(text.split("\n", 1)[0])
+    return int(found.group(1)) if found else None
 
 
 # Short notices in a patient's topic (ids only).
@@ -243,6 +265,39 @@ def compose_erased_urgent(*, case_id: int, patient_id: int | None, kind: str) ->
         f"{_patient(patient_id)} erased their data.\n"
         "The bot can no longer reach the patient, so it stopped paging on-call and closed "
         "the case. If the clinic has another way to contact them, use it."
+    )
+
+
+def compose_erased_post(*, patient_id: int | None) -> str:
+    """What every other post about a patient becomes once they erased their data (a joined
+    message, a notice, a re-announcement); also the caption left on a copy of their media
+    that Telegram would not let the bot delete."""
+    return f"🗑 <i>Removed: patient {_patient(patient_id)} erased their data.</i>"
+
+
+def message_link(chat_id: int, message_id: int) -> str | None:
+    """A link staff can open to one message of a supergroup (t.me/c/...); None for a basic
+    group or a private chat, which have none."""
+    text = str(chat_id)
+    if not text.startswith("-100"):
+        return None
+    return f"https://t.me/c/{text[4:]}/{message_id}"
+
+
+def compose_erasure_leftovers(*, patient_id: int, left: Sequence[tuple[int, int]]) -> str:
+    """Told once when Telegram refused to remove some of the bot's posts about an erased
+    patient (a copy older than 48 hours cannot be deleted): which ones are left, as links
+    where the chat has them, so that an admin deletes them by hand."""
+    shown = []
+    for chat_id, message_id in left[:MAX_IDS]:
+        link = message_link(chat_id, message_id)
+        shown.append(f'<a href="{link}">{message_id}</a>' if link else str(message_id))
+    more = f" and {len(left) - MAX_IDS} more" if len(left) > MAX_IDS else ""
+    return (
+        f"🗑 <b>Patient {_patient(patient_id)} erased their data</b>, but Telegram did not let "
+        f"the bot remove {len(left)} of its posts about them (a photo or file older than 48 "
+        f"hours cannot be deleted by a bot): messages {', '.join(shown)}{more}.\n"
+        "Please delete them by hand (an admin of this group can)."
     )
 
 

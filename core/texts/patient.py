@@ -265,18 +265,34 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
     "kept": {"en": "OK, nothing changed.", "hi": "ठीक है, कुछ नहीं बदला।"},
     "forget_confirm": {
         "en": (
-            "Erase your personal data? Your name, chat and the messages you wrote are "
-            "deleted, and nothing more will be sent. This cannot be undone."
+            "Erase your personal data? We delete your name, your chat with us, the "
+            "messages, photos and files you sent and your check-in answers, and remove the "
+            "clinic team's copies of them from their staff chat. Nothing more will be sent. "
+            "This cannot be undone."
         ),
         "hi": (
-            "अपना निजी डेटा मिटाएँ? आपका नाम, चैट और आपके लिखे संदेश हटा दिए जाएँगे, और अब "
-            "कुछ नहीं भेजा जाएगा। इसे वापस नहीं किया जा सकता।"
+            "अपना निजी डेटा मिटाएँ? हम आपका नाम, हमारे साथ आपकी चैट, आपके भेजे संदेश, फ़ोटो और "
+            "फ़ाइलें और आपके चेक-इन उत्तर हटा देंगे, और क्लिनिक टीम के स्टाफ़ चैट से उनकी "
+            "प्रतियाँ भी हटा देंगे। अब कुछ नहीं भेजा जाएगा। इसे वापस नहीं किया जा सकता।"
         ),
     },
     "button_forget": {"en": "Yes, erase my data", "hi": "Yes / हाँ, मेरा डेटा मिटाएँ"},
     "forget_done": {
-        "en": "Your data has been erased. Goodbye, and take care. Contact: {contact}",
-        "hi": "आपका डेटा मिटा दिया गया है। अलविदा, अपना ध्यान रखें। संपर्क: {contact}",
+        "en": (
+            "Your data has been erased: your name, your chat with us, your messages, photos, "
+            "files and check-in answers. The copies in the clinic team's staff chat are "
+            "being removed (if Telegram keeps the bot from deleting an old one, the team is "
+            "asked to delete it). The clinic keeps, without your name or chat, only which "
+            "treatment you had and when, and which of its messages were sent. Goodbye, and "
+            "take care. Contact: {contact}"
+        ),
+        "hi": (
+            "आपका डेटा मिटा दिया गया है: आपका नाम, हमारे साथ आपकी चैट, आपके संदेश, फ़ोटो, "
+            "फ़ाइलें और चेक-इन उत्तर। क्लिनिक टीम के स्टाफ़ चैट में उनकी प्रतियाँ हटाई जा रही "
+            "हैं (अगर Telegram बॉट को कोई पुरानी प्रति हटाने नहीं देता, तो टीम से उसे हटाने को "
+            "कहा जाता है)। क्लिनिक के पास, आपके नाम और चैट के बिना, केवल यह रहता है कि आपका "
+            "कौन-सा उपचार कब हुआ और उसके कौन-से संदेश भेजे गए। अलविदा, अपना ध्यान रखें। संपर्क: {contact}"
+        ),
     },
     "stopped_info": {
         "en": (

@@ -308,13 +308,25 @@ RELAY_ALREADY = (
     "twice. If you did not see \"Sent\" for it, it may not have arrived: send it again."
 )
 RELAY_SENT = "Sent to patient #{patient_id}."
+RELAY_SENT_PARTS = "Sent to patient #{patient_id}, whole, in {parts} messages (in order)."
+RELAY_PARTIAL = (
+    "Only {sent} of {parts} messages reached patient #{patient_id}: Telegram refused the "
+    "rest ({reason}). Send the rest again."
+)
+RELAY_NO_PATIENT = (
+    "This answers no patient, so nothing was sent. To answer a patient, reply to their "
+    "case's card or post, or write in their topic."
+)
 RELAY_UNDELIVERABLE = (
     "Not delivered: patient #{patient_id} has stopped messages, blocked the bot or "
     "erased their data."
 )
 RELAY_FAILED = "Not delivered to patient #{patient_id}: Telegram refused ({reason})."
 RELAY_REFUSED = "Only clinic staff can answer patients."
-RELAY_EMPTY = "Only text replies can be relayed to the patient."
+RELAY_EMPTY = (
+    "Only text, photos, videos, documents, voice notes and stickers reach the patient; "
+    "this was not sent."
+)
 
 # --- /myid (anyone) ------------------------------------------------------------------------
 MYID_USER = "Your Telegram user id: <code>{user_id}</code> (for <code>staff.admin_ids</code>)."
@@ -396,6 +408,29 @@ CASE_REFUSED = "Only clinic staff can act on cases."
 CASE_UNKNOWN = "That case no longer exists."
 CASE_DONE = {"acknowledge": "Acknowledged.", "resolve": "Resolved.", "assign": "It is yours."}
 CASE_UNCHANGED = "Nothing to change: the case is {status}."
+
+
+def case_taken(*, action: str, status: str, me: int | None, acknowledged_by: int | None,
+               resolved_by: int | None, assigned_to: int | None, closed_reason: str | None,
+               names: Mapping[int, str] | None = None) -> str:
+    """Why an action changed nothing: someone was first (compare-and-set), and who, by
+    name (plain text: a button's answer is not HTML)."""
+    if status == "resolved":
+        if closed_reason == "erased":
+            return "Already closed: the patient erased their data."
+        return f"Already resolved by {_who(resolved_by, me, names)}."
+    if action == "assign" and assigned_to is not None:
+        return ("It is already yours." if assigned_to == me
+                else f"Already assigned to {_who(assigned_to, me, names)}.")
+    if status == "acknowledged":
+        return f"Already acknowledged by {_who(acknowledged_by, me, names)}."
+    return CASE_UNCHANGED.format(status=status)
+
+
+def _who(user_id: int | None, me: int | None, names: Mapping[int, str] | None) -> str:
+    if user_id is None:
+        return "the team"
+    return "you" if user_id == me else staff_member(user_id, names or {})
 CASE_KINDS = {
     "red_flag": "🚨 red flag", "checkin": "⚠️ check-in", "handoff": "❓ question",
     "delivery": "📮 delivery", "media": "📎 media", "message": "💬 message",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -56,6 +56,18 @@ class AuditRepository:
         self._session.add(row)
         await self._session.flush()
         return audit_record(row)
+
+    async def prune(self, before: datetime, *, limit: int = 10_000) -> int:
+        """Delete up to `limit` events older than `before` (ix_audit_events_at), oldest
+        first; how many went. The caller repeats it, one short transaction each."""
+        require_aware(before, "before")
+        doomed = (select(AuditEvent.id).where(AuditEvent.at < before)
+                  .order_by(AuditEvent.at).limit(limit))
+        result = await self._session.execute(
+            delete(AuditEvent).where(AuditEvent.id.in_(doomed.scalar_subquery()))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def list(
         self,

@@ -4,8 +4,9 @@ resolved), the messages that joined it, and the alert message a reply is relayed
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -13,6 +14,7 @@ from core.ladder import LADDER_PREFIX
 from core.records import CaseMessageRecord, EscalationRecord
 from core.sanitize import clean_optional
 from core.statuses import (
+    CaseClosure,
     EscalationKind,
     EscalationStatus,
     MessageKind,
@@ -23,6 +25,8 @@ from core.statuses import (
 from storage.models import CaseMessage, Escalation, ScheduledMessage
 
 CASE_STEP = "case"  # step_id of an escalation timer in the outbox
+ALBUM_PREFIX = "album:"  # + media_group_id: step_id of the copy of a patient's album
+ANSWER_STEP = "answer"  # step_id of a staff command's answer recorded as sent (/case)
 
 
 def escalation_record(row: Escalation) -> EscalationRecord:
@@ -155,19 +159,39 @@ class EscalationRepository:
             .values(staff_reply_message_id=message_id)
         )
 
+    async def _transition(
+        self, escalation_id: int, expected: frozenset[EscalationStatus], **values: Any
+    ) -> EscalationRecord | None:
+        """Compare-and-set: change the case only if its status is one of `expected` at the
+        moment of writing (one UPDATE ... WHERE status IN ...: a concurrent transition that
+        committed first makes this one change nothing). None if it changed nothing."""
+        result = await self._session.execute(
+            update(Escalation)
+            .where(Escalation.id == escalation_id,
+                   Escalation.status.in_(sorted(expected)))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+            return None
+        return await self.get_fresh(escalation_id)
+
+    async def get_fresh(self, escalation_id: int) -> EscalationRecord | None:
+        """The case as the database has it now (not as this session first read it)."""
+        row = await self._session.get(Escalation, escalation_id, populate_existing=True)
+        return None if row is None else escalation_record(row)
+
     async def acknowledge(
         self, escalation_id: int, by: int | None, now: datetime
     ) -> EscalationRecord | None:
-        """open -> acknowledged by `by`; None if unknown or not open."""
+        """open -> acknowledged by `by`; None if unknown or not open (someone was first)."""
         require_aware(now, "now")
-        row = await self._session.get(Escalation, escalation_id)
-        if row is None or row.status != EscalationStatus.OPEN:
-            return None
-        row.status = EscalationStatus.ACKNOWLEDGED
-        row.acknowledged_at, row.acknowledged_by = now, by
-        await self._stop_ladder(escalation_id, row.status, now)
-        await self._session.flush()
-        return escalation_record(row)
+        changed = await self._transition(
+            escalation_id, frozenset({EscalationStatus.OPEN}),
+            status=EscalationStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=by)
+        if changed is not None:
+            await self._stop_ladder(escalation_id, changed.status, now)
+        return changed
 
     async def resolve(
         self, escalation_id: int, by: int | None, now: datetime
@@ -175,16 +199,25 @@ class EscalationRepository:
         """open or acknowledged -> resolved by `by` (an open one counts as acknowledged by
         them too); None if unknown or already resolved."""
         require_aware(now, "now")
-        row = await self._session.get(Escalation, escalation_id)
-        if row is None or row.status not in EscalationStatus.UNRESOLVED:
-            return None
-        if row.acknowledged_at is None:
-            row.acknowledged_at, row.acknowledged_by = now, by
-        row.status = EscalationStatus.RESOLVED
-        row.closed_at, row.resolved_by = now, by
-        await self._stop_ladder(escalation_id, row.status, now)
-        await self._session.flush()
-        return escalation_record(row)
+        unacknowledged = Escalation.acknowledged_at.is_(None)
+        changed = await self._transition(
+            escalation_id, EscalationStatus.UNRESOLVED,
+            status=EscalationStatus.RESOLVED, closed_at=now, resolved_by=by,
+            acknowledged_at=func.coalesce(Escalation.acknowledged_at, now),
+            acknowledged_by=case((unacknowledged, by), else_=Escalation.acknowledged_by),
+        )
+        if changed is not None:
+            await self._stop_ladder(escalation_id, changed.status, now)
+        return changed
+
+    async def close_erased(self, escalation_id: int, now: datetime) -> bool:
+        """An unresolved case closed because the patient erased their data (nobody can
+        answer it through the bot); False if it was resolved meanwhile."""
+        require_aware(now, "now")
+        changed = await self._transition(
+            escalation_id, EscalationStatus.UNRESOLVED, status=EscalationStatus.RESOLVED,
+            closed_at=now, closed_reason=CaseClosure.ERASED)
+        return changed is not None
 
     async def _stop_ladder(self, escalation_id: int, status: str, now: datetime) -> None:
         """Someone has the case: its pending escalation timers are cancelled now, so no
@@ -204,14 +237,26 @@ class EscalationRepository:
         unresolved."""
         return await self.resolve(escalation_id, None, now) is not None
 
-    async def assign(self, escalation_id: int, to: int) -> EscalationRecord | None:
-        """Give an unresolved case to `to`; None if unknown, resolved or theirs already."""
-        row = await self._session.get(Escalation, escalation_id)
-        if row is None or row.status not in EscalationStatus.UNRESOLVED or row.assigned_to == to:
+    async def assign(
+        self, escalation_id: int, to: int, *, holder: int | None = None
+    ) -> EscalationRecord | None:
+        """Give an unresolved case to `to`, taking it from `holder` (who had it when the
+        caller read it: none, or a colleague); None if unknown, resolved, theirs already,
+        or taken by someone else meanwhile."""
+        if holder == to:
             return None
-        row.assigned_to = to
-        await self._session.flush()
-        return escalation_record(row)
+        result = await self._session.execute(
+            update(Escalation)
+            .where(Escalation.id == escalation_id,
+                   Escalation.status.in_(sorted(EscalationStatus.UNRESOLVED)),
+                   Escalation.assigned_to.is_(None) if holder is None
+                   else Escalation.assigned_to == holder)
+            .values(assigned_to=to)
+            .execution_options(synchronize_session=False)
+        )
+        if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+            return None
+        return await self.get_fresh(escalation_id)
 
     async def unresolved_for(self, patient_id: int) -> EscalationRecord | None:
         """The patient's oldest unresolved case, if any (new messages attach to it)."""
@@ -227,27 +272,27 @@ class EscalationRepository:
     async def raise_urgent(
         self, escalation_id: int, *, kind: str, rule_id: str | None, words: str | None,
         now: datetime,
-    ) -> EscalationRecord:
+    ) -> EscalationRecord | None:
         """Something urgent (`kind`: a red flag or a worrying check-in answer, its `words`)
         joined the case: it is about the most urgent of the two now, open again whoever
         had acknowledged it (the audit keeps who did; an assignee stays), and its ladder
         starts a new run (the caller queues the run's first round). Pending timers of an
-        earlier run are cancelled."""
+        earlier run are cancelled. None if the case was resolved meanwhile (compare-and-set
+        on its status: the caller opens a new one)."""
         require_aware(now, "now")
-        row = await self._session.get(Escalation, escalation_id)
-        if row is None:
+        current = await self.get_fresh(escalation_id)
+        if current is None:
             raise LookupError(f"no escalation {escalation_id}")
-        if row.status not in EscalationStatus.UNRESOLVED:
-            raise ValueError(f"escalation {escalation_id} is {row.status}")
-        row.kind = most_urgent(row.kind, kind)
-        row.rule_id = rule_id or row.rule_id
-        row.status = EscalationStatus.OPEN
-        row.acknowledged_at, row.acknowledged_by = None, None
-        row.raised_at, row.raised_text = now, clean_optional(words)
-        row.ladder_run = (row.ladder_run or 0) + 1
-        await self._stop_ladder(escalation_id, "raised again", now)
-        await self._session.flush()
-        return escalation_record(row)
+        changed = await self._transition(
+            escalation_id, EscalationStatus.UNRESOLVED,
+            kind=most_urgent(current.kind, kind), rule_id=rule_id or current.rule_id,
+            status=EscalationStatus.OPEN, acknowledged_at=None, acknowledged_by=None,
+            raised_at=now, raised_text=clean_optional(words),
+            ladder_run=func.coalesce(Escalation.ladder_run, 0) + 1,
+        )
+        if changed is not None:
+            await self._stop_ladder(escalation_id, "raised again", now)
+        return changed
 
     async def ladder_live(self, escalation_id: int) -> bool:
         """Whether the case's ladder has a timer still waiting (or being sent)."""
@@ -316,29 +361,89 @@ class EscalationRepository:
         self, *, kind: MessageKind, chat_id: int, text: str, now: datetime,
         case_id: int | None, about_patient_id: int | None, thread_id: int | None = None,
         reply_to: int | None = None, copy_from: tuple[int, int] | None = None,
-        step_id: str = CASE_STEP,
+        album: str | None = None, due_at: datetime | None = None, step_id: str = CASE_STEP,
     ) -> int:
         """A post to the staff chat, due now: a case's card (kind CARD, with its buttons),
         a later message of it or a notice about a patient (POST), or a copy of the
         patient's media (COPY: `copy_from` is the patient's (chat, message) ids; file
         references only, nothing is downloaded). Delivery sends them in order at the group's
         pace; `thread_id` is the patient's forum topic, `reply_to` the message a post answers
-        (threading in a group without topics). Ignores quiet hours. `step_id`
-        PHOTO_POST_STEP: a copy whose text is its caption (a photo check-in's answers)."""
+        (threading in a group without topics). Ignores quiet hours. `album`: the copy is of
+        an album's first message (its media_group_id), due at `due_at`, so that the rest
+        join it (`join_album`) and go with it. `step_id` PHOTO_POST_STEP: a copy whose text
+        is its caption (a photo check-in's answers)."""
         require_aware(now, "now")
+        due = due_at or now
         row = ScheduledMessage(
             enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
-            case_id=case_id, chat_id=chat_id, step_id=step_id, occurrence=0,
-            kind=kind, text=text, options=None, due_at=now, expires_at=None,
+            case_id=case_id, chat_id=chat_id,
+            step_id=step_id if album is None else f"{ALBUM_PREFIX}{album}"[:100],
+            occurrence=0, kind=kind, text=text, options=None, due_at=due, expires_at=None,
             moved_by_quiet_hours=False, respects_quiet_hours=False,
-            status=MessageStatus.PENDING, available_at=now, attempts=0, created_at=now,
+            status=MessageStatus.PENDING, available_at=due, attempts=0, created_at=now,
             thread_id=thread_id, reply_to_message_id=reply_to,
             copy_from_chat_id=copy_from[0] if copy_from else None,
             copy_message_id=copy_from[1] if copy_from else None,
+            copy_message_ids=[copy_from[1]] if copy_from and album is not None else None,
         )
         self._session.add(row)
         await self._session.flush()
         return row.id
+
+    async def record_sent_post(
+        self, *, chat_id: int, message_id: int, about_patient_id: int, case_id: int | None,
+        now: datetime,
+    ) -> int:
+        """A post the bot already made (not through the outbox): a row recording it as sent,
+        with its message id (its text is not kept: erasure only needs to find it)."""
+        require_aware(now, "now")
+        row = ScheduledMessage(
+            enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
+            case_id=case_id, chat_id=chat_id, step_id=ANSWER_STEP, occurrence=0,
+            kind=MessageKind.POST, text="", options=None, due_at=now, expires_at=None,
+            moved_by_quiet_hours=False, respects_quiet_hours=False,
+            status=MessageStatus.SENT, available_at=now, attempts=0, created_at=now,
+            telegram_message_id=message_id, sent_at=now, finished_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def join_album(
+        self, patient_id: int, album: str, chat_id: int, message_id: int, now: datetime
+    ) -> bool:
+        """A later message of an album whose first message's copy is queued (`enqueue_post`
+        with `album`): it joins that copy, to be copied with it (copyMessages), or, when
+        that copy already went, is copied alone right after it, in the same place. False
+        if the album has no copy (its first message opened none)."""
+        require_aware(now, "now")
+        first = await self._session.scalar(
+            select(ScheduledMessage).where(
+                ScheduledMessage.about_patient_id == patient_id,
+                ScheduledMessage.step_id == f"{ALBUM_PREFIX}{album}"[:100],
+                ScheduledMessage.kind == MessageKind.COPY,
+            ).order_by(ScheduledMessage.id).limit(1)
+        )
+        if first is None:
+            return False
+        known = first.copy_message_ids or (
+            [first.copy_message_id] if first.copy_message_id is not None else [])
+        ids = sorted({*known, message_id})
+        joined = await self._session.execute(
+            update(ScheduledMessage)
+            .where(ScheduledMessage.id == first.id,
+                   ScheduledMessage.status == MessageStatus.PENDING)
+            .values(copy_message_ids=ids)
+            .execution_options(synchronize_session=False)
+        )
+        if int(joined.rowcount) == 1:  # type: ignore[attr-defined]
+            return True
+        await self.enqueue_post(
+            kind=MessageKind.COPY, chat_id=first.chat_id, text=first.text, now=now,
+            case_id=first.case_id, about_patient_id=patient_id, thread_id=first.thread_id,
+            reply_to=first.reply_to_message_id, copy_from=(chat_id, message_id),
+        )
+        return True
 
     async def timers(self, escalation_id: int) -> tuple[tuple[int, str], ...]:
         """(outbox id, status) of the case's escalation timers."""

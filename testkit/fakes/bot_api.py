@@ -266,7 +266,10 @@ class FakeBotApi(Observations):
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if method == "getUpdates":
             return await self._get_updates(params, handler)
-        return self.methods.table[method.lower()](params, files)
+        result = self.methods.table[method.lower()](params, files)
+        if decision.late_seconds:
+            await self._pause(decision.late_seconds)
+        return result
 
     def _fail(self, handler: tornado.web.RequestHandler, method: str, error: ApiError) -> None:
         self.stats.record_error(error.code, method=method, description=error.description)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from testkit.fakes.bot_api_errors import (
     CANT_COPY,
     CANT_FORWARD,
@@ -12,7 +14,8 @@ from testkit.fakes.bot_api_errors import (
 from testkit.fakes.bot_api_messages import MessageBuilder, markup_of, text_of, visible_of
 from testkit.fakes.bot_api_state import JSON, BotState
 
-COPY_METHOD_NAMES = ("copyMessage", "forwardMessage")
+COPY_METHOD_NAMES = ("copyMessage", "copyMessages", "forwardMessage")
+MAX_COPIES = 100  # copyMessages takes 1-100 message ids
 CAPTION_LIMIT = 1024
 # What a copy or a forward takes from the original message (a copy may replace the caption).
 _CONTENT = (
@@ -58,6 +61,53 @@ class CopyMethods:
             file_id=_photo_id(content), copied_from=source,
         )
         return {"message_id": message.message_id}
+
+    def copyMessages(self, params: JSON, files: dict[str, bytes]) -> list[JSON]:
+        """Several messages of one chat copied together, in order; like Telegram, those
+        that cannot be found are skipped and an album stays an album (a new
+        media_group_id shared by its copies). Captions stay unless `remove_caption`."""
+        if params.get("from_chat_id") in (None, ""):
+            raise bad_request('parameter "from_chat_id" is required')
+        from_chat = self.messages.chat(params, "from_chat_id")
+        ids = params.get("message_ids")
+        if (not isinstance(ids, list) or not 1 <= len(ids) <= MAX_COPIES
+                or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0
+                           for i in ids)):
+            raise bad_request("message identifiers are invalid")
+        if any(later <= earlier for earlier, later in itertools.pairwise(ids)):
+            raise bad_request("message identifiers must be in strictly increasing order")
+        chat = self.messages.chat(params)
+        thread = self.messages.thread(chat, params)
+        self.messages.admit(chat["id"])  # one request; the fake counts it once
+        groups: dict[str, str] = {}
+        copied: list[JSON] = []
+        for message_id in ids:
+            key = (from_chat["id"], message_id)
+            with self.state.cond:
+                is_service = key in self.state.service_messages
+            original = None if is_service else self.state.message_payload(*key)
+            if original is None:
+                continue
+            content = {k: v for k, v in original.items() if k in _CONTENT}
+            if params.get("remove_caption"):
+                content.pop("caption", None)
+                content.pop("caption_entities", None)
+            group = original.get("media_group_id")
+            if isinstance(group, str):
+                content["media_group_id"] = groups.setdefault(
+                    group, self.state.new_file_id("album"))
+            text = content.get("text")
+            caption = content.get("caption")
+            message = self.messages.record(
+                "copyMessages", chat, params, thread=thread, text=text,
+                visible=text if text is not None else (caption or ""), parse_mode=None,
+                markup=None, extra=content, caption=caption, file_id=_photo_id(content),
+                copied_from=key,
+            )
+            copied.append({"message_id": message.message_id})
+        if not copied:
+            raise bad_request(COPY_NOT_FOUND)
+        return copied
 
     def forwardMessage(self, params: JSON, files: dict[str, bytes]) -> JSON:
         source, original = self._original(params, FORWARD_NOT_FOUND, CANT_FORWARD)

@@ -11,7 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 
 # Methods that put a message in a chat: faults hit these by default and the limits count them.
-SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "copyMessage", "forwardMessage"})
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "copyMessage", "copyMessages",
+                          "forwardMessage"})
 
 
 class Fault(enum.Enum):
@@ -33,6 +34,7 @@ class Decision:
     hold_seconds: float = 0.0
     retry_after: float = 0.0
     delivers: bool = False  # a TIMEOUT still performs the method (the "maybe sent" case)
+    late_seconds: float = 0.0  # performed at once, answered this much later
 
 
 class Faults:
@@ -51,6 +53,9 @@ class Faults:
         self.timeout_seconds = 6.0    # above PTB's default 5 s read timeout
         self.timeout_delivers = False  # True: a timed-out send still reaches the chat
         self.slow_seconds = 0.0
+        # The method takes effect at once (the message is in the chat, users see it) but
+        # its answer comes this much later: what the bot learns last, others learn first.
+        self.late_seconds = 0.0
         self.drop_rate = 0.0
         self.blocked_chats: set[int] = set()
         self.spared_chats: set[int] = set()
@@ -91,6 +96,7 @@ class Faults:
         """Back to no faults at all (blocked chats included)."""
         with self._lock:
             self.rate_5xx = self.timeout_rate = self.slow_seconds = self.drop_rate = 0.0
+            self.late_seconds = 0.0
             self.timeout_delivers = False
             self.blocked_chats = set()
             self.spared_chats = set()
@@ -111,7 +117,7 @@ class Faults:
 
     def _draw(self) -> Decision:
         with self._lock:
-            slow = self.slow_seconds
+            slow, late = self.slow_seconds, self.late_seconds
             if self._forced:
                 return Decision(
                     fault=Fault.TOO_MANY, slow_seconds=slow, retry_after=self._forced.popleft()
@@ -131,7 +137,7 @@ class Faults:
                     delivers=self.timeout_delivers,
                 )
             roll -= rate
-        return Decision(fault=Fault.NONE, slow_seconds=slow)
+        return Decision(fault=Fault.NONE, slow_seconds=slow, late_seconds=late)
 
 
 class Limits:

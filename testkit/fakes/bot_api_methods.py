@@ -30,11 +30,13 @@ __all__ = ["METHOD_NAMES", "ApiError", "BotMethods", "bad_request"]
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+# A bot may delete a message only within 48 hours of its sending (Bot API, deleteMessage).
+DELETE_WINDOW_SECONDS = 48 * 3600
 # What BotMethods answers; getUpdates (a long poll) lives in the server.
 METHOD_NAMES = (
     "getMe", "sendMessage", "sendPhoto", "sendDocument", "answerCallbackQuery",
-    "editMessageText",
-    "editMessageReplyMarkup", "setMyCommands", "deleteMyCommands", "getMyCommands",
+    "editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage",
+    "setMyCommands", "deleteMyCommands", "getMyCommands",
     "setWebhook", "deleteWebhook", "getWebhookInfo", "getChat", "sendChatAction",
     "getFile", "close", "logOut", *FORUM_METHOD_NAMES, *COPY_METHOD_NAMES,
 )
@@ -226,6 +228,49 @@ class BotMethods:
         return self._edit(old, text=old.text, visible=old.visible, parse_mode=old.parse_mode,
                           markup=markup)
 
+    def editMessageCaption(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        old = self._editable(params)
+        if "text" in old.payload:
+            raise bad_request("there is no caption in the message to edit")
+        caption = text_of(params.get("caption"))
+        parse_mode = params.get("parse_mode")
+        visible = visible_of(caption, parse_mode) if caption else ""
+        if len(visible) > CAPTION_LIMIT:
+            raise bad_request("message caption is too long")
+        markup = markup_of(params.get("reply_markup"))
+        if visible == old.visible and markup == old.reply_markup:
+            raise bad_request(NOT_MODIFIED)
+        payload = {k: v for k, v in old.payload.items()
+                   if k not in ("reply_markup", "caption", "caption_entities")}
+        payload["edit_date"] = unix_now()
+        if visible:
+            payload["caption"] = visible
+        if markup and "inline_keyboard" in markup:
+            payload["reply_markup"] = markup
+        self.state.replace(old, caption=caption or None, visible=visible, parse_mode=parse_mode,
+                           reply_markup=markup, payload=payload)
+        return payload
+
+    def deleteMessage(self, params: JSON, files: dict[str, bytes]) -> bool:
+        """The bot's own message, within 48 hours of its sending (Telegram's rule); a
+        service message (a topic made, closed...) never."""
+        chat = self.messages.chat(params)
+        message_id = params.get("message_id")
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            raise bad_request("message identifier is not specified")
+        key = (chat["id"], message_id)
+        with self.state.cond:
+            is_service = key in self.state.service_messages
+        if is_service:
+            raise bad_request("message can't be deleted")
+        old = self.state.find(*key)
+        if old is None or old.deleted:
+            raise bad_request("message to delete not found")
+        if unix_now() - old.date > DELETE_WINDOW_SECONDS:
+            raise bad_request("message can't be deleted")
+        self.state.replace(old, deleted=True, edits=old.edits)
+        return True
+
     def _editable(self, params: JSON) -> SentMessage:
         if params.get("inline_message_id"):
             raise bad_request("inline messages are not supported by the fake")
@@ -234,7 +279,7 @@ class BotMethods:
         if not isinstance(message_id, int):
             raise bad_request("message identifier is not specified")
         old = self.state.find(chat["id"], message_id)
-        if old is None:
+        if old is None or old.deleted:
             raise bad_request("message to edit not found")
         return old
 

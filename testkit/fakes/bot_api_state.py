@@ -44,6 +44,7 @@ class SentMessage:
     date: int = 0
     sent_at: float = 0.0             # time.monotonic() when recorded
     edits: int = 0
+    deleted: bool = False            # deleteMessage removed it (it stays listed, in place)
     payload: JSON = field(default_factory=dict, compare=False, repr=False)  # the Message JSON
 
     @property
@@ -152,12 +153,23 @@ class BotState:
             self._wake_waiters()
 
     def replace(self, message: SentMessage, **changes: Any) -> SentMessage:
-        """Store an edited version of a recorded message."""
+        """Store an edited version of a recorded message (`edits` counts one more unless
+        `changes` say otherwise)."""
         with self.cond:
-            edited = replace(message, edits=message.edits + 1, **changes)
+            edited = replace(message, **{"edits": message.edits + 1, **changes})
             self._messages[(message.chat_id, message.message_id)] = edited
             self._wake_waiters()
             return edited
+
+    def backdate(self, chat_id: int, message_id: int, seconds: int) -> SentMessage:
+        """Make a recorded bot message `seconds` older (its `date`), e.g. past the 48 hours
+        after which Telegram no longer lets a bot delete it."""
+        with self.cond:
+            message = self._messages[(chat_id, message_id)]
+            date = message.date - seconds
+            aged = replace(message, date=date, payload={**message.payload, "date": date})
+            self._messages[(chat_id, message_id)] = aged
+            return aged
 
     def find(self, chat_id: int, message_id: int) -> SentMessage | None:
         """A recorded bot message, current version."""

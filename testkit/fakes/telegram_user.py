@@ -112,6 +112,23 @@ class TelegramUser:
         content = media.document(self.api.state, file_name)
         return await self._deliver(chat_id, thread_id, _captioned(content, caption))
 
+    async def send_album(
+        self, count: int = 2, caption: str | None = None, *, documents: bool = False,
+        chat_id: int | None = None, thread_id: int | None = None,
+    ) -> list[JSON]:
+        """Send an album: `count` photos (or documents) sent together, as Telegram hands them
+        to a bot: one message each, in order, sharing a media_group_id; the caption (if
+        any) on the first."""
+        group = self.api.state.new_file_id("group")
+        sent = []
+        for index in range(count):
+            content = (media.document(self.api.state, f"page{index + 1}.pdf") if documents
+                       else media.photo(self.api.state))
+            content["media_group_id"] = group
+            sent.append(await self._deliver(
+                chat_id, thread_id, _captioned(content, caption if index == 0 else None)))
+        return sent
+
     async def send_sticker(
         self, emoji: str = "👍", *, chat_id: int | None = None,
         thread_id: int | None = None,

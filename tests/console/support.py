@@ -56,9 +56,11 @@ async def serving(
     (`scheme` "https": the public URL says https, as behind a TLS proxy)."""
     port = free_port()
     settings = ConsoleSettings(url=f"{scheme}://127.0.0.1:{port}/console", **options)
+    metrics = Metrics()
     routes = [
-        *health_routes(source, Metrics()),
-        *console_routes(source, settings, bot_token=BOT_TOKEN, content_dir=content_dir),
+        *health_routes(source, metrics),
+        *console_routes(source, settings, bot_token=BOT_TOKEN, content_dir=content_dir,
+                        metrics=metrics),
     ]
     server = HttpServer(tornado.web.Application(routes, log_function=quiet_access_log),
                         f"127.0.0.1:{port}")

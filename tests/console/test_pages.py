@@ -156,7 +156,9 @@ async def test_today_acknowledges_and_assigns_cases(console: Console, client: ht
     assert acked.status_code == 303 and "done=acknowledged" in acked.headers["location"]
     again = await client.post(f"{console.url}/console/cases/{case_id}/acknowledge",
                               data={"_csrf": csrf})
-    assert "done=unchanged" in again.headers["location"]
+    assert f"done=taken-acknowledge-{case_id}" in again.headers["location"]
+    told = await client.get(console.url + again.headers["location"])
+    assert "Already acknowledged by you" in told.text  # who was first
     await client.post(f"{console.url}/console/cases/{case_id}/assign", data={"_csrf": csrf})
     async with Store(console.ctx.sessions) as store:
         case = await store.escalations.get(case_id)

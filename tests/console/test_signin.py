@@ -138,5 +138,6 @@ async def test_webapp_refuses_forged_stale_and_strangers(console: Console) -> No
                 assert response.json()["ok"] is False
                 assert "Sign out" not in (await fresh.get(console.url + "/console/")).text
     details = [d for _, d in await audit_details(console.ctx, "console.signin")]
-    assert details.count("webapp bad_hash") == 2
+    # One row per client and reason a minute: the second forgery is counted, not written.
+    assert details.count("webapp bad_hash") == 1
     assert "webapp stale" in details and "webapp not staff" in details

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from testkit.fakes.bot_api import FakeBotApi
 from testkit.postgres import scratch_database
-from tests.e2e.harness import BotEnv, running_bot
+from tests.e2e.harness import ALERT_CHAT_ID, BotEnv, running_bot
 
 
 @pytest.fixture
@@ -42,4 +43,33 @@ def pg_database_url() -> Iterator[str]:
 async def bot_env_pg(pg_database_url: str) -> AsyncIterator[BotEnv]:
     """The real bot on PostgreSQL."""
     async with running_bot(pg_database_url) as env:
+        yield env
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database per test, once per backend: an SQLite file, a scratch PostgreSQL."""
+    if request.param == "postgres":
+        with scratch_database() as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
+
+
+def forum_staff_chat(api: FakeBotApi) -> None:
+    """The staff chat as a forum supergroup (topics on)."""
+    api.group(ALERT_CHAT_ID, "Clinic staff", forum=True)
+
+
+@pytest.fixture
+async def forum_bot(any_database_url: str) -> AsyncIterator[BotEnv]:
+    """The real bot with a forum staff chat, on each backend."""
+    async with running_bot(any_database_url, configure_api=forum_staff_chat) as env:
+        yield env
+
+
+@pytest.fixture
+async def plain_bot(any_database_url: str) -> AsyncIterator[BotEnv]:
+    """The real bot with a staff group without topics, on each backend."""
+    async with running_bot(any_database_url) as env:
         yield env

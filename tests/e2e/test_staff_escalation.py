@@ -350,7 +350,8 @@ async def test_forget_during_an_open_red_flag_stops_the_ladder_and_tells_staff_o
             "resolved", "erased")
         assert await waiting(env, case.id) == []
         await at(env, raised + timedelta(hours=3))
-        assert seen(env, user.id) == Seen(realerts=1, on_call=1, admin=0, patient=0)
+        # No page since; the re-announcement in the staff chat is erased with the card.
+        assert seen(env, user.id) == Seen(realerts=0, on_call=1, admin=0, patient=0)
         assert sum("was still unresolved" in m.visible
                    for m in env.sent_to(ALERT_CHAT_ID)) == 1
         assert not any("erased" in m.visible for m in env.sent_to(ON_CALL))

@@ -3,6 +3,8 @@ guided /enroll, staff commands stay out of other groups."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.e2e.harness import ALERT_CHAT_ID, BotEnv
 from tests.e2e.test_staff_enroll import assert_invite_reply, patient_count
 
@@ -48,6 +50,7 @@ async def test_staff_commands_in_another_group_are_refused(bot_env: BotEnv) -> N
         await staff.send(command, chat_id=OTHER_GROUP)
         [reply] = await bot_env.wait_sent(OTHER_GROUP, before)
         assert "private chat with me or in the staff group" in reply.visible
+        bot_env.clock.advance(timedelta(minutes=1))  # a refusal in a group: once a minute
     assert await patient_count(bot_env) == 0
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
     await staff.send("/patients", chat_id=ALERT_CHAT_ID)

@@ -39,30 +39,37 @@ async def test_reply_by_non_staff_group_member_is_refused(bot_env: BotEnv) -> No
     """Someone in the group who is not staff cannot answer patients (refused, audited)."""
     invite, user = await active_patient(bot_env)
     alert = await bot_env.post_alert(invite.patient_id)
-    before_patient = len(bot_env.sent_to(user.id))
     before_staff = len(bot_env.sent_to(ALERT_CHAT_ID))
     await bot_env.user(7777).reply_to(alert, "hi from an outsider")
     [refusal] = await bot_env.wait_sent(ALERT_CHAT_ID, before_staff)
     assert "Only clinic staff" in refusal.visible
     await bot_env.settle()
-    assert len(bot_env.sent_to(user.id)) == before_patient
+    assert not any("outsider" in m.visible for m in bot_env.sent_to(user.id))
     async with bot_env.db() as db:
         [event] = await db.audit.list(action="relay")
         assert event.outcome == "refused" and event.actor_id == 7777
         assert len(await db.escalations.list_open()) == 1
 
 
-async def test_reply_to_a_non_alert_message_is_ignored(bot_env: BotEnv) -> None:
-    """A reply to some other bot message in the staff chat goes nowhere."""
+async def test_reply_to_a_bot_post_that_answers_no_patient_is_answered(
+    bot_env: BotEnv,
+) -> None:
+    """A staff reply to a bot post that is no patient's (a summary): a short answer says it
+    reached nobody, never silence, and it is audited; nothing goes to any patient."""
     _invite, user = await active_patient(bot_env)
     other = await bot_env.app.bot.send_message(ALERT_CHAT_ID, "Daily summary")
     message = bot_env.api.state.find(ALERT_CHAT_ID, other.message_id)
+    assert message is not None
     before_staff = len(bot_env.sent_to(ALERT_CHAT_ID))
-    before_patient = len(bot_env.sent_to(user.id))
-    await bot_env.staff.reply_to(message, "thanks")
-    await bot_env.settle()
-    assert len(bot_env.sent_to(ALERT_CHAT_ID)) == before_staff
-    assert len(bot_env.sent_to(user.id)) == before_patient
+    await bot_env.staff.reply_to(message, "thanks, noted")
+    [answer] = await bot_env.wait_sent(ALERT_CHAT_ID, before_staff)
+    assert "answers no patient" in answer.visible
+    assert answer.reply_to_message_id is not None  # under the staff message it answers
+    assert not any("noted" in m.visible for m in bot_env.sent_to(user.id))
+    async with bot_env.db() as db:
+        [event] = await db.audit.list(action="relay")
+    assert (event.actor_id, event.outcome, event.detail) == (
+        bot_env.staff.id, "invalid", "answers no patient")
 
 
 async def test_reply_for_a_stopped_patient_is_not_delivered(bot_env: BotEnv) -> None:

@@ -205,9 +205,12 @@ async def test_erasure_closes_the_case_stops_its_ladder_and_tells_staff_once(
         posts = (await session.execute(
             select(ScheduledMessage.kind, ScheduledMessage.text,
                    ScheduledMessage.reply_to_message_id)
-            .where(ScheduledMessage.case_id == case_id, ScheduledMessage.id > card,
-                   ScheduledMessage.status == "pending"))).all()
-    assert [(kind, reply) for kind, _text, reply in posts] == [("card_edit", 77), ("post", 77)]
+            .where(ScheduledMessage.about_patient_id == patient_id, ScheduledMessage.id > card,
+                   ScheduledMessage.chat_id == STAFF_CHAT,
+                   ScheduledMessage.status == "pending")
+            .order_by(ScheduledMessage.id))).all()
+    # The card edited to the erased text (its buttons gone), then the notice under it.
+    assert [(kind, reply) for kind, _text, reply in posts] == [("erase", 77), ("post", 77)]
     assert "Details erased" in posts[0][1] and "was still unresolved" in posts[1][1]
     async with db_sessions() as session, session.begin():
         assert await forget_patient_data(session, patient_id, NOW, staff_ids=[ADMIN])

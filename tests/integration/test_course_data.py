@@ -17,7 +17,7 @@ from app.application import open_context
 from app.settings import Settings
 from core.clock import FakeClock
 from core.course import minute_key
-from core.statuses import MessageKind, MessageStatus
+from core.statuses import PHOTO_POST_STEP, MessageKind, MessageStatus
 from services import course, onboarding, photo_checkins, sessions
 from services.context import AppContext
 from services.patient_settings import forget
@@ -35,6 +35,7 @@ LABEL = "Meera Quasimodo"
 WISH = "Saturday morning suits me, zebra"
 COMMENT = "lovely result, xylophone"
 FILE_ID = "AgACAgFILEIDsecret42"
+PHOTO_POST = 9001  # the photo check-in's copy in the patient's topic
 
 
 @pytest.fixture
@@ -110,6 +111,11 @@ async def a_whole_course(ctx: AppContext) -> int:
                                        value="3", now=ctx.clock.now())
     assert done.post is not None and done.alert is None
     await post_photo(ctx, done.post, ctx.clock.now())
+    async with ctx.sessions() as session, session.begin():  # the copy lands in the topic
+        await session.execute(update(ScheduledMessage)
+                              .where(ScheduledMessage.step_id == PHOTO_POST_STEP)
+                              .values(status=MessageStatus.SENT, sent_at=ctx.clock.now(),
+                                      telegram_message_id=PHOTO_POST))
     # The session done, then the course ended by the patient: the outcome, a comment.
     recorded = await sessions.record_booking(ctx, booked.booking_id, done=True, staff_id=1000)
     assert recorded.problem is None
@@ -134,7 +140,8 @@ async def test_export_holds_the_course_and_erasure_leaves_nothing_identifying(
 ) -> None:
     """Export: consent, booking, course, outcome with comment, photo with file id. After
     /forget: no table holds the label, the chat id, the wish, the comment or the file id;
-    bookings, course, consent and the score stay without them."""
+    bookings, course, consent and the score stay without them; the photo's post in the
+    staff chat is queued for deletion."""
     ctx = course_ctx
     patient_id = await a_whole_course(ctx)
     async with ctx.sessions() as session:
@@ -176,6 +183,11 @@ async def test_export_holds_the_course_and_erasure_leaves_nothing_identifying(
     assert after is not None
     assert [c["status"] for c in after["courses"]] == ["dropped"]
     assert after["outcomes"][0]["comment"] is None and after["outcomes"][0]["score"] == 2
+    async with ctx.sessions() as session:
+        deleted = list(await session.scalars(
+            select(ScheduledMessage.reply_to_message_id)
+            .where(ScheduledMessage.kind == MessageKind.DELETE)))
+    assert deleted == [PHOTO_POST]
 
 
 async def test_a_booked_session_is_recorded_once(course_ctx: AppContext) -> None:

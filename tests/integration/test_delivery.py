@@ -50,10 +50,11 @@ class ScriptedSender:
         return result
 
     def to_patients(self) -> list[tuple[datetime, OutgoingMessage]]:
-        return [(t, m) for t, m in self.calls if m.kind != "alert"]
+        return [(t, m) for t, m in self.calls if m.kind != "notice"]
 
     def alerts(self) -> list[OutgoingMessage]:
-        return [m for _, m in self.calls if m.kind == "alert"]
+        """The staff notices of failed deliveries (outbox rows, sent like any post)."""
+        return [m for _, m in self.calls if m.kind == "notice"]
 
 
 def fake_sleep(clock: FakeClock) -> Sleep:
@@ -177,17 +178,18 @@ async def test_transient_errors_retry_then_fail_and_alert_in_batches(
     clock = FakeClock(T0)
     await seed(engine, 4, due=T0)
     sender = ScriptedSender(
-        clock, lambda m: 1 if m.kind == "alert" else TransientError("NetworkError: 502")
+        clock, lambda m: 1 if m.kind == "notice" else TransientError("NetworkError: 502")
     )
     worker = make_worker(engine, clock, sender, max_attempts=3)
     await drain(worker, clock)
-    stored = await rows(engine)
+    stored = [r for r in await rows(engine) if r.kind != "notice"]
     assert [(r.status, r.attempts) for r in stored] == [("failed", 2)] * 4
     assert all("gave up after 3 attempts" in (r.last_error or "") for r in stored)
     assert len(sender.to_patients()) == 12
     assert len(sender.alerts()) == 1  # the first failure; the rest wait for the minute
     clock.advance(timedelta(seconds=60))
-    await worker.run_once()
+    await worker.run_once()  # queues the second notice (an outbox row) ...
+    await worker.run_once()  # ... which the next pass sends
     alerts = sender.alerts()
     assert len(alerts) == 2 and {a.chat_id for a in alerts} == {ALERT_CHAT}
     listed = " ".join(a.text.split("Message ids: ")[1].split("\n")[0] for a in alerts)
@@ -223,7 +225,7 @@ async def test_bad_request_fails_at_once_and_alerts(engine: AsyncEngine) -> None
         else 3,
     )
     await drain(make_worker(engine, clock, sender), clock)
-    stored = await rows(engine)
+    stored = [r for r in await rows(engine) if r.kind != "notice"]
     assert [(r.status, r.attempts) for r in stored] == [("failed", 0), ("sent", 0)]
     assert len(sender.to_patients()) == 2
     assert len(sender.alerts()) == 1 and "PermanentError" in sender.alerts()[0].text

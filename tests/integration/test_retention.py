@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.records import PatientRecord
+from jobs.config import RetentionSettings
 from jobs.digest import compose_digest, send_digest
 from jobs.retention import apply_retention
 from storage.database import session_factory
@@ -152,6 +153,23 @@ async def test_digest_counts_the_last_day_with_ids_only(db_engine: AsyncEngine) 
     for secret in ("Digest Falcon", "Zyx-Word", "Badger"):
         assert secret not in text
     assert compose_digest(report) == text
+
+
+async def test_audit_events_older_than_audit_days_are_pruned(db_engine: AsyncEngine) -> None:
+    """The daily retention run deletes audit events older than retention.audit_days
+    (default 400) and keeps the younger ones; the audit cannot grow for ever."""
+    assert RetentionSettings().audit_days == 400
+    sessions = session_factory(db_engine)
+    async with Store(sessions) as store:
+        for age_days in (800, 401, 399, 1):
+            await store.audit.record(actor_id=ADMIN, action=f"aged.{age_days}", outcome="ok",
+                                     now=NOW - timedelta(days=age_days))
+    result = await apply_retention(sessions, days=DAYS, now=NOW, staff_ids=[ADMIN],
+                                   audit_days=400)
+    assert result.pruned_audit == 2
+    async with Store(sessions) as store:
+        left = sorted(e.action for e in await store.audit.list())
+    assert left == ["aged.1", "aged.399"]
 
 
 async def test_names_of_people_who_never_became_staff_go_after_30_days(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.records import ROW_ID_MAX
 from core.statuses import (
     AuditOutcome,
     BookingStatus,
@@ -30,7 +31,7 @@ def test_values_are_the_stored_texts() -> None:
     # Kinds added later are new texts, stored in the same columns (String(16) / String(32)).
     assert [k.value for k in MessageKind] == [
         "reminder", "checkin", "alert", "card", "post", "copy", "card_edit", "topic_close",
-        "topic_open", "photo", "outcome", "confirm", "recall"]
+        "topic_open", "notice", "erase", "delete", "photo", "outcome", "confirm", "recall"]
     assert max(len(k.value) for k in MessageKind) <= 16
     assert [k.value for k in EscalationKind] == [
         "red_flag", "checkin", "handoff", "delivery", "media", "message", "booking",
@@ -76,8 +77,9 @@ def test_case_buttons_round_trip_and_fit() -> None:
     """Case-card callback data names the action and case, fits 64 bytes, and rejects forgeries."""
     from bot import callbacks
 
-    data = callbacks.case("a", 999_999_999_999)
-    assert callbacks.fits(data) and callbacks.split_case(data) == ("acknowledge", 999_999_999_999)
+    data = callbacks.case("a", ROW_ID_MAX)
+    assert callbacks.fits(data) and callbacks.split_case(data) == ("acknowledge", ROW_ID_MAX)
     assert callbacks.split_case(callbacks.case("m", 5)) == ("assign", 5)
-    for forged in ("case:x:5", "case:a:", "case:a:5x", "case:r:" + "9" * 20, "case:a:-1"):
+    for forged in ("case:x:5", "case:a:", "case:a:5x", "case:r:" + "9" * 20, "case:a:-1",
+                   f"case:a:{ROW_ID_MAX + 1}", "case:a:0"):
         assert callbacks.split_case(forged) is None

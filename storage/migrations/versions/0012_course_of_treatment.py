@@ -6,7 +6,7 @@ link was first opened (invites.opened_at).
 New tables, and one plain nullable column SQLite adds and drops in place.
 
 Revision ID: 0012
-Revises: 0010 (written on 0009; chained after 0010 when main gained it)
+Revises: 0011 (written on 0009; chained after 0010 and 0011 as main gained them)
 Create Date: 2026-12-14
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0012'
-down_revision: Union[str, Sequence[str], None] = '0010'
+down_revision: Union[str, Sequence[str], None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
