@@ -19,10 +19,16 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from app.settings import Settings
 from bot.context import CONTEXT_KEY
 from bot.errors import on_error
-from bot.jobqueue import install_delivery_jobs, install_digest_job, install_retention_job
+from bot.jobqueue import (
+    install_delivery_jobs,
+    install_digest_job,
+    install_retention_job,
+    install_unconfirmed_job,
+)
 from bot.sender import TelegramSender
 from bot.staff_console import set_console_buttons
 from bot.staff_topics import learn_staff_chat
+from bot.telegram_files import TelegramFiles
 from bot.update_order import ChatOrderedProcessor
 from bot.webhook import WebhookConfig
 from bot.webhook import serve_webhook as serve
@@ -189,12 +195,13 @@ async def _start_services(
 ) -> None:
     ctx = await open_context(settings, clock=clock, bot_username=application.bot.username)
     delivery = _start_delivery(application, settings, clock, ctx.engine)
-    ctx = dataclasses.replace(ctx, delivery=delivery)
+    ctx = dataclasses.replace(ctx, delivery=delivery, files=TelegramFiles(application.bot))
     application.bot_data[CONTEXT_KEY] = ctx
     if application.job_queue is not None:
         # Daily retention and the 09:00 staff digest run in the bot process only.
         install_retention_job(application.job_queue, ctx)
         install_digest_job(application.job_queue, ctx)
+        install_unconfirmed_job(application.job_queue, ctx)
     if application.updater is not None:
         await _set_commands(application, settings)
     await set_console_buttons(application, ctx)
@@ -213,7 +220,8 @@ def _start_delivery(
 ) -> DeliveryWorker:
     """The delivery worker, ticking on the application's JobQueue (a timer, never the record)."""
     worker = DeliveryWorker(
-        outbox=Outbox(engine, ladder=ladder_policy(settings)),
+        outbox=Outbox(engine, ladder=ladder_policy(settings),
+                      staff_chat=settings.staff.alerts_to),
         sender=TelegramSender(application.bot),
         settings=settings.delivery,
         clock=clock,

@@ -10,18 +10,19 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from app.settings import Settings, SettingsError, load_settings
 from core.content import Content
+from core.course import CourseTexts, course_messages
 from core.local_time import parse_local_minute, zone_named
 from core.plans import plan_enrollment
 from core.preview import format_plan
 from core.quiet_hours import QuietHours
 from core.texts.patient import missing_translations
-from storage.content_loader import read_content
+from storage.content_loader import MAX_SESSION_NUMBER, read_content
 
 # Exit codes: 1 = the thing checked is wrong / the command failed, 2 = bad usage or settings.
 EXIT_PROBLEMS = 1
@@ -72,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--session", help='session start "YYYY-MM-DD HH:MM" (default: now)')
     preview.add_argument("--tz", help="patient time zone (default: clinic.timezone)")
     preview.add_argument("--lang", help="language code (default: clinic.default_language)")
+    preview.add_argument(
+        "--number", type=int, default=1, metavar="N",
+        help="which session of the protocol's course this is (default 1): steps for other "
+        "sessions are left out, and the recall or outcome follows the course",
+    )
     preview.add_argument(
         "--enrolled",
         help='when the patient is enrolled, "YYYY-MM-DD HH:MM" in the --tz zone '
@@ -172,6 +178,10 @@ def command_preview(settings: Settings, args: argparse.Namespace, now: datetime)
     enrolled = _local_option("--enrolled", args.enrolled, zone) or min(now, session)
     window = settings.delivery.quiet_window
     quiet = QuietHours(start=window[0], end=window[1]) if window else None
+    number = args.number
+    if not 1 <= number <= MAX_SESSION_NUMBER:
+        raise CommandError(f"--number: expected a session number from 1 to "
+                           f"{MAX_SESSION_NUMBER}, got {number}")
     plan = plan_enrollment(
         protocol=protocol,
         session_start=session,
@@ -181,17 +191,34 @@ def command_preview(settings: Settings, args: argparse.Namespace, now: datetime)
         language=language,
         default_language=settings.clinic.default_language,
         placeholders=settings.clinic.placeholders(language),
+        session_number=number,
     )
+    # The course's own messages: the confirmation request (as if booked ahead) and what
+    # follows the session (recall, outcome), each with its note in the listing.
+    texts = CourseTexts(clinic=settings.clinic.name,
+                        procedure=protocol.name.get(language, settings.clinic.default_language),
+                        zone_name=zone.key)
+    extra = [
+        message
+        for booked in (True, False)
+        for message in course_messages(
+            protocol=protocol, session_start=session, session_number=number, booked=booked,
+            confirm_before=timedelta(hours=settings.course.confirm_hours), zone=zone,
+            quiet=quiet, now=enrolled, language=language, texts=texts,
+        )
+    ]
+    combined = sorted([*plan, *extra], key=lambda message: message.due_at)
     print(
         format_plan(
             protocol=protocol,
-            plan=plan,
+            plan=combined,
             zone=zone,
             session_start=session,
             now=enrolled,
             language=language,
             default_language=settings.clinic.default_language,
             quiet=quiet,
+            session_number=number,
         ),
         end="",
     )

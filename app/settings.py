@@ -15,7 +15,13 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 
 from core.config import Section as _Section
 from jobs.config import DeliverySettings, RetentionSettings
-from services.config import ClinicSettings, EscalationSettings, InviteSettings, StaffSettings
+from services.config import (
+    ClinicSettings,
+    CourseSettings,
+    EscalationSettings,
+    InviteSettings,
+    StaffSettings,
+)
 from services.console_config import ConsoleSettings
 from storage.database import async_url
 
@@ -52,6 +58,8 @@ BOUND_REASONS = {
         "half a minute to a day: faster floods on-call's chats, slower lets a red flag wait"
     ),
     "invites.ttl_days": "a year at most: an invite is for a session, not forever",
+    "invites.nudge_hours": "30 days at most: a patient who has not joined needs a call sooner",
+    "course.confirm_hours": "two weeks at most: nobody confirms a session further ahead",
     "retention.days": "ten years at most: longer keeps personal data no clinic needs",
     "retention.audit_days": "ten years at most: the audit trail is pruned daily after this",
     "telegram.connect_timeout": "five minutes at most",
@@ -162,6 +170,7 @@ class Settings(_Section):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     invites: InviteSettings = Field(default_factory=InviteSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    course: CourseSettings = Field(default_factory=CourseSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)

@@ -40,7 +40,8 @@ async def run_delivery_forever(
         if migrate:
             await migrate_async(engine)
         worker = DeliveryWorker(
-            outbox=Outbox(engine, ladder=ladder_policy(settings)),
+            outbox=Outbox(engine, ladder=ladder_policy(settings),
+                          staff_chat=settings.staff.alerts_to),
             sender=sender,
             settings=settings.delivery,
             clock=clock,

@@ -21,6 +21,8 @@ FAQ = "faq:"  # + FAQ entry id
 FAQ_GROUP = "faqg:"  # + FAQ group id ("" = back to all groups)
 LANGUAGE = "lang:"  # + language code
 TIMEZONE = "tz:"  # + IANA zone name
+PHOTO = "ph:"  # + "<photo check-in id>:s:<y|n>" or ":p:<0-10>" (services/photo_checkins.py)
+OUTCOME_SKIP = "oc:"  # + outcome id: "No, thanks" to the comment (services/course.py)
 STOP_YES = "stop:yes"
 FORGET_YES = "forget:yes"
 KEEP = "keep"

@@ -5,12 +5,12 @@ sent lives in the outbox."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import CallbackContext, JobQueue
 
-from jobs import digest, retention
+from jobs import digest, retention, unconfirmed
 from jobs.delivery import DeliveryWorker
 from services import staff_notices
 from services.context import AppContext
@@ -106,11 +106,32 @@ def install_digest_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
             await staff_notices.queue_digest(ctx, chat, text, ctx.clock.now())
 
         try:
-            await digest.send_digest(ctx.sessions, post, chat_id, ctx.clock.now())
+            await digest.send_digest(
+                ctx.sessions, post, chat_id, ctx.clock.now(),
+                nudge=timedelta(hours=ctx.settings.invites.nudge_hours))
         except Exception as error:  # a missed digest is not worth crashing the bot
             log.warning("event=staff_digest_failed error=%s", type(error).__name__)
 
     job_queue.run_daily(run, time=digest.RUN_AT.replace(tzinfo=ctx.zone), name=digest.JOB_NAME)
+
+
+def install_unconfirmed_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
+    """The evening list of tomorrow's unconfirmed sessions, daily at 18:00 clinic time,
+    queued in the outbox (only the bot process runs it; the bookings are the record)."""
+    chat_id = digest_chat(ctx)
+    if chat_id is None:
+        return
+
+    async def run(_context: CallbackContext[Any, Any, Any, Any]) -> None:
+        try:
+            if await unconfirmed.queue_unconfirmed(ctx.sessions, chat_id=chat_id,
+                                                   now=ctx.clock.now(), zone=ctx.zone):
+                ctx.wake_delivery()
+        except Exception as error:  # tomorrow's sessions are on Today anyway
+            log.warning("event=unconfirmed_sessions_failed error=%s", type(error).__name__)
+
+    job_queue.run_daily(run, time=unconfirmed.RUN_AT.replace(tzinfo=ctx.zone),
+                        name=unconfirmed.JOB_NAME)
 
 
 def install_retention_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:

@@ -6,7 +6,7 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
@@ -20,17 +20,19 @@ from bot.patient_views import (
     faq_keyboard,
     first_message_line,
     groups_keyboard,
+    pain_keyboard,
     post_alert,
     send,
     switch_timezone,
 )
+from bot.staff_topics import forum_check
 from core.records import ClaimStatus
 from core.statuses import EscalationKind
 from core.texts.patient import button, t, ui_language
-from services import inbox, onboarding, patient_settings
+from services import course, inbox, onboarding, patient_settings, photo_checkins
 from services.context import AppContext
 from services.planning import patient_zone
-from services.staff_alerts import AlertRequest, topic_notice
+from services.staff_alerts import AlertRequest, post_photo, topic_notice
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         (callbacks.pattern(callbacks.FAQ), faq_pressed),
         (callbacks.pattern(callbacks.LANGUAGE), language_pressed),
         (callbacks.pattern(callbacks.TIMEZONE), timezone_pressed),
+        (callbacks.pattern(callbacks.PHOTO), photo_pressed),
+        (callbacks.pattern(callbacks.OUTCOME_SKIP), outcome_skip_pressed),
         (callbacks.exactly(callbacks.STOP_YES, callbacks.FORGET_YES, callbacks.KEEP),
          confirm_pressed),
     ):
@@ -171,6 +175,8 @@ async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if outcome.status == "stale":
         await _ack(query, button("button_stale", language))
         await _drop_buttons(query)
+        for item in outcome.replies:  # a confirmation for a time the session no longer has
+            await send(update, item.html)
         return
     if outcome.status == "already":
         await _ack(query, button("checkin_already", language))
@@ -181,12 +187,108 @@ async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     with contextlib.suppress(TelegramError):
         await query.edit_message_text(fit(f"{outcome.question_html}\n\n{answer_line}"),
                                       reply_markup=None)
+    if outcome.course:
+        await _course_answered(update, context, ctx, outcome, language)
+        return
     if outcome.alert is not None and outcome.alert.kind == EscalationKind.CHECKIN:
         await _escalated(update, context, ctx, outcome.alert, language)
         return
     await send(update, t("checkin_thanks", language))
     if outcome.alert is not None:  # joins their open case: staff see the answer there
         await post_alert(context, ctx, outcome.alert)
+
+
+async def _course_answered(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext,
+    outcome: inbox.CheckinOutcome, language: str,
+) -> None:
+    """A confirmation, recall or outcome answered (services/course.py): the alert stored
+    first (a booking or outcome case), then the replies; a notice in the patient's topic."""
+    if outcome.alert is not None:
+        try:
+            await post_alert(context, ctx, outcome.alert)
+        except Exception as error:
+            log.error("event=alert_not_stored error=%s", type(error).__name__)
+            await send(update, t("alert_not_queued", language,
+                                 **ctx.settings.clinic.placeholders(language)))
+            return
+    for item in outcome.replies:
+        keyboard = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=data)] for label, data in item.buttons]
+        ) if item.buttons else None
+        await send(update, item.html, keyboard)
+    if outcome.notice is not None:
+        await topic_notice(ctx, await _patient_id(update, ctx), outcome.notice,
+                           ctx.clock.now(), procedure=outcome.procedure)
+    ctx.wake_delivery()  # an outcome question asked at once (the course finished)
+
+
+async def _patient_id(update: Update, ctx: AppContext) -> int:
+    patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
+    return patient.id if patient is not None else 0
+
+
+async def photo_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo check-in's question answered: "swollen?" then the pain score; after the
+    second, the alert is stored (an urgent case) or the post queued, then the patient told."""
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    parsed = photo_checkins.parse_data(query.data)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    if parsed is None:
+        await _ack(query, button("button_stale", "en"))
+        await _drop_buttons(query)
+        return
+    checkin_id, which, value = parsed
+    result = await photo_checkins.answer(ctx, chat_id=chat_id, checkin_id=checkin_id,
+                                         which=which, value=value, now=ctx.clock.now())
+    language = ui_language(result.language)
+    if result.status != "recorded":
+        await _ack(query, button("checkin_already" if result.status == "already"
+                                 else "button_stale", language))
+        await _drop_buttons(query)
+        return
+    await _ack(query)
+    await _drop_buttons(query)
+    if result.next == "pain":
+        await send(update, result.reply, pain_keyboard(result.checkin_id))
+        return
+    if result.alert is not None:
+        try:
+            case = await post_alert(context, ctx, result.alert)
+        except Exception as error:
+            log.error("event=alert_not_stored error=%s", type(error).__name__)
+            await send(update, t("alert_not_queued", language,
+                                 **ctx.settings.clinic.placeholders(language)))
+            return
+        await photo_checkins.link_case(ctx, result.checkin_id, case.id)
+    elif result.post is not None:
+        await post_photo(ctx, result.post, ctx.clock.now(), forum=forum_check(context, ctx))
+    await send(update, result.reply)
+    clinic = ctx.settings.clinic
+    if (result.alert is not None and result.alert.kind == EscalationKind.RED_FLAG
+            and clinic.hours and not clinic.is_open(ctx.clock.now())):
+        await send(update, t("after_hours", language, hours=clinic.hours,
+                             emergency=clinic.emergency_for(language)))
+
+
+async def outcome_skip_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"No, thanks" to adding a comment on the result."""
+    query = update.callback_query
+    if query is None or query.data is None or not _private(update):
+        return
+    ctx = app_context(context)
+    await _ack(query)
+    await _drop_buttons(query)
+    number = query.data.removeprefix(callbacks.OUTCOME_SKIP)
+    if not (number.isascii() and number.isdigit()) or len(number) > 12:
+        return
+    patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
+    if patient is None:
+        return
+    await course.close_comment(ctx, patient, int(number))
 
 
 async def _escalated(

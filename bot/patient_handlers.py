@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import (
     Application,
     ChatMemberHandler,
@@ -41,7 +41,7 @@ from core.records import ClaimStatus, PatientRecord
 from core.texts import staff as staff_texts
 from core.texts.commands import PATIENT_COMMANDS
 from core.texts.patient import LANGUAGE_NAMES, button, help_text, t, ui_language
-from services import inbox, inbox_media, onboarding, patient_settings
+from services import calendar, inbox, inbox_media, onboarding, patient_settings
 from services.context import AppContext
 from services.inbox import InboxReply
 from services.onboarding import language_for
@@ -347,8 +347,10 @@ def _media_of(message: Message) -> MediaRef | None:
              ("document", message.document))
     for kind, present in kinds:
         if present:
+            # A photo's largest size: its file id is what a photo check-in keeps.
+            file_id = message.photo[-1].file_id if kind == "photo" else None
             return MediaRef(chat_id=message.chat.id, message_id=message.message_id, kind=kind,
-                            album=message.media_group_id)
+                            album=message.media_group_id, file_id=file_id)
     return None
 
 
@@ -406,13 +408,41 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The patient blocked the bot: unreachable, nothing more is sent."""
+    """The patient blocked the bot: unreachable, nothing more is sent, and staff get an
+    unreachable case (the clinic should call them)."""
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
         return
     if change.new_chat_member.status == "kicked":
         ctx = app_context(context)
-        await patient_settings.mark_blocked(ctx, change.chat.id, ctx.clock.now())
+        blocked = await patient_settings.mark_blocked(ctx, change.chat.id, ctx.clock.now())
+        if blocked.alert is not None:
+            await post_alert(context, ctx, blocked.alert)
+
+
+# --- /calendar ---------------------------------------------------------------------------
+
+CALENDAR_FILE = "sessions.ics"
+
+
+async def calendar_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The patient's booked sessions as an .ics file (services/calendar.py)."""
+    ctx = app_context(context)
+    patient, language = await _active_or_explain(update, ctx)
+    if patient is None:
+        return
+    clinic = ctx.settings.clinic
+    data = await calendar.patient_calendar(ctx, patient)
+    if data is None:
+        await send(update, t("calendar_empty", language, clinic=clinic.name,
+                             contact=clinic.contact_for(language)))
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(
+        InputFile(data, filename=CALENDAR_FILE, attach=True),
+        caption=t("calendar_caption", language, clinic=clinic.name),
+    )
 
 
 # The patient command table's callbacks, by name (core/texts/commands.py holds the table).
@@ -422,6 +452,7 @@ HANDLERS = {
     "faq": faq_command,
     "language": language_command,
     "timezone": timezone_command,
+    "calendar": calendar_command,
     "stop": stop_command,
     "forget": forget_command,
 }

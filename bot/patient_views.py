@@ -14,10 +14,11 @@ from telegram.ext import CallbackContext
 from bot import callbacks
 from bot.formatting import fit
 from bot.staff_topics import forum_check
-from core.records import ClaimStatus, PatientRecord
+from core.content import PAIN_MAX
+from core.records import ClaimStatus, EscalationRecord, PatientRecord
 from core.texts.calendar import weekday
 from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
-from services import patient_settings
+from services import patient_settings, photo_checkins
 from services.context import AppContext
 from services.inbox import InboxReply
 from services.onboarding import InviteOffer, language_for
@@ -185,10 +186,27 @@ async def switch_timezone(
 
 async def post_alert(
     context: CallbackContext[Any, Any, Any, Any], ctx: AppContext, request: AlertRequest
-) -> None:
+) -> EscalationRecord:
     """Record the case and queue its staff-chat posts (in the patient's forum topic when the
-    staff chat has topics); delivery sends them at the group's pace."""
-    await raise_alert(ctx, request, ctx.clock.now(), forum=forum_check(context, ctx))
+    staff chat has topics); delivery sends them at the group's pace. Returns the case."""
+    return await raise_alert(ctx, request, ctx.clock.now(), forum=forum_check(context, ctx))
+
+
+def swelling_keyboard(checkin_id: int, language: str) -> InlineKeyboardMarkup:
+    """"Swollen?" Yes / No."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(button("button_yes", language),
+                             callback_data=photo_checkins.swelling_data(checkin_id, True)),
+        InlineKeyboardButton(button("button_no", language),
+                             callback_data=photo_checkins.swelling_data(checkin_id, False)),
+    ]])
+
+
+def pain_keyboard(checkin_id: int) -> InlineKeyboardMarkup:
+    """Pain 0-10, in two rows (0-5, 6-10)."""
+    scores = [InlineKeyboardButton(str(n), callback_data=photo_checkins.pain_data(checkin_id, n))
+              for n in range(PAIN_MAX + 1)]
+    return InlineKeyboardMarkup([scores[:6], scores[6:]])
 
 
 # --- joining -----------------------------------------------------------------------------
@@ -284,6 +302,13 @@ async def reply_to_text(
         await send(update, t("handoff", language, contact=contact))
     elif result.kind == "smalltalk":
         await send(update, t("smalltalk", language))
+    elif result.kind == "awaited":  # the preferred time or comment the bot asked for
+        await send(update, result.html)
+    elif result.kind == "photo_checkin" and result.photo_checkin_id is not None:
+        if result.html:
+            await send(update, fit(result.html))
+        await send(update, t("photo_ask_swelling", language),
+                   swelling_keyboard(result.photo_checkin_id, language))
     elif result.kind == "media":
         if result.html:
             await send(update, fit(result.html))

@@ -73,8 +73,9 @@ class TelegramSender:
 
     @staticmethod
     def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
-        """A check-in's options, one per row; a case card's buttons; a staff question's
-        buttons (its options are (callback data, label), in one row); None for the rest."""
+        """A check-in's, confirmation's or recall's options, one per row; an outcome
+        question's 1-5 in one row; a case card's buttons; a staff question's buttons (its
+        options are (callback data, label), in one row); None for the rest."""
         if message.kind in (MessageKind.CARD, MessageKind.CARD_EDIT) and message.case_id:
             # The status now (read at claim): a card of a case someone already has shows
             # no Acknowledge; a resolved one no buttons.
@@ -83,15 +84,17 @@ class TelegramSender:
             return InlineKeyboardMarkup([[
                 InlineKeyboardButton(text=label, callback_data=data)
                 for data, label in message.options if callbacks.fits(data)]])
-        if message.kind != "checkin" or not message.options:
+        if message.kind not in MessageKind.ANSWERED or not message.options:
             return None
-        rows = []
+        buttons = []
         for option_id, label in message.options:
             data = callbacks.checkin(message.message_id, option_id)
             if not callbacks.fits(data):
                 raise PermanentError(f"check-in option id too long for callback_data ({data!r})")
-            rows.append([InlineKeyboardButton(text=label, callback_data=data)])
-        return InlineKeyboardMarkup(rows)
+            buttons.append(InlineKeyboardButton(text=label, callback_data=data))
+        if message.kind == MessageKind.OUTCOME:
+            return InlineKeyboardMarkup([buttons])
+        return InlineKeyboardMarkup([[button] for button in buttons])
 
     async def send(self, message: OutgoingMessage) -> int | Posted:
         try:
@@ -203,7 +206,8 @@ class TelegramSender:
             copied = await self.bot.copy_message(
                 chat_id=message.chat_id, from_chat_id=message.copy_from[0],
                 message_id=message.copy_from[1], message_thread_id=thread_id,
-                reply_parameters=reply,
+                reply_parameters=reply, caption=message.caption,
+                parse_mode=ParseMode.HTML if message.caption is not None else None,
             )
             return copied.message_id
         sent = await self.bot.send_message(

@@ -42,6 +42,7 @@ from core.local_time import format_session
 from core.texts import staff as T
 from core.texts.commands import STAFF_COMMANDS
 from services.context import AppContext
+from services.course_stats import course_figures
 from services.onboarding import patient_for_chat
 from services.staff_admin import (
     add_staff,
@@ -115,6 +116,7 @@ async def stats_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
 ) -> None:
     figures = await stats(ctx)
+    course = await course_figures(ctx)
     messages = figures.messages
     await reply(
         update,
@@ -129,6 +131,13 @@ async def stats_command(
                 dict(figures.cases.opened), dict(figures.cases.acknowledged),
                 dict(figures.cases.resolved), figures.cases.open_now,
                 figures.cases.ack_median_seconds, figures.cases.ack_p90_seconds,
+            ),
+            course=T.stats_course(
+                invited=course.reach.invited, joined=course.reach.joined,
+                active=course.reach.active, completed=course.reach.completed,
+                courses_completed=course.completed, dropped=course.dropped,
+                lapsed=course.lapsed, going=course.active, average=course.average,
+                answered=course.answered, rate=course.response_rate,
             ),
         ),
     )

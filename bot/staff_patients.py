@@ -18,7 +18,7 @@ from core.texts import staff as T
 from services.context import AppContext
 from services.enrollment import EnrollmentInputError, parse_session_time
 from services.planning import patient_zone
-from services.sessions import SUPERSEDED_PREFIX, new_session
+from services.sessions import SUPERSEDED_PREFIX, new_session, no_show
 from services.staff_admin import (
     list_patients,
     patient_detail,
@@ -203,20 +203,29 @@ async def session_command(
     if patient_id is None or len(args) > MAX_TIME_WORDS + 1:
         await invalid(update, ctx, "session", T.SESSION_USAGE)
         return
-    start = await read_time(update, ctx, args[1:], "session", T.SESSION_USAGE)
-    if start is None:
-        return
-    result = await new_session(ctx, patient_id, start, staff_id=user_id_of(update) or 0)
+    staff_id = user_id_of(update) or 0
+    words = [a.lower() for a in args[1:]]
+    if len(words) == 1 and words[0] in T.NO_SHOW_WORDS:
+        result = await no_show(ctx, patient_id, staff_id=staff_id)
+    else:
+        start = None
+        if args[1:]:
+            start = await read_time(update, ctx, args[1:], "session", T.SESSION_USAGE)
+            if start is None:
+                return
+        result = await new_session(ctx, patient_id, start, staff_id=staff_id)
     if result.problem is not None:
-        text = {"no_patient": T.SESSION_NOT_FOUND,
+        text = {"no_patient": T.SESSION_NOT_FOUND, "no_booking": T.SESSION_NO_BOOKING,
                 "cancelled_before_joining": T.SESSION_CANCELLED_BEFORE_JOINING,
                 }.get(result.problem, T.SESSION_NOT_JOINED)
         await invalid(update, ctx, "session", text.format(id=patient_id),
                       detail=f"patient:{patient_id} {result.problem}")
         return
     assert result.session_start is not None
-    await reply(update, T.SESSION_DONE.format(
+    template = (T.SESSION_NO_SHOW if result.no_show else T.SESSION_BOOKED if result.booked
+                else T.SESSION_BOOKING_DONE if result.booking_id else T.SESSION_DONE)
+    await reply(update, template.format(
         id=patient_id, number=result.session_number,
         session=format_session(result.session_start, ctx.zone), planned=result.planned,
-        superseded=result.superseded_messages,
+        superseded=result.superseded_messages, hours=f"{ctx.settings.course.confirm_hours:g}",
     ) + (" " + T.SESSION_RESUMED if result.resumed else ""))

@@ -132,3 +132,21 @@ def hbars(items: Sequence[tuple[str, int]], label: str) -> Markup:
                     f'height="14" fill="#1565c0"/><text class="axis" '
                     f'x="{text_w + bar_w * count / peak + 4:.1f}" y="{y + 15}">{count}</text>')
     return _svg(text_w + bar_w + 40, max(row * len(items), row), body, label, fit=True)
+
+
+def score_bars(items: Sequence[tuple[str, float, int]], label: str, *, top: float = 5.0
+               ) -> Markup:
+    """Horizontal bars of an average score out of `top` (satisfaction 1-5), each with its
+    value and how many answers it averages."""
+    row, text_w, bar_w = 22, 230, 200
+    body: list[str] = []
+    for index, (name, value, count) in enumerate(items):
+        y = index * row
+        short = name if len(name) <= 36 else name[:35] + "…"
+        width = bar_w * max(0.0, min(value, top)) / top
+        body.append(f'<text class="axis" x="0" y="{y + 15}">{escape(short)}</text>')
+        body.append(f'<rect x="{text_w}" y="{y + 4}" width="{width:.1f}" height="14" '
+                    f'fill="#2e7d32"><title>{escape(name)}: {value:.1f} of {top:g} '
+                    f'({count} answer(s))</title></rect><text class="axis" '
+                    f'x="{text_w + width + 4:.1f}" y="{y + 15}">{value:.1f} ({count})</text>')
+    return _svg(text_w + bar_w + 70, max(row * len(items), row), body, label, fit=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from console.pages_course import BOOKING_DONE, BOOKING_STATES
 from console.web import Page, time_problem_markup
 from core.records import row_id
 from services import console_patients as patients
 from services.console_config import CONSOLE_PATH
+from services.console_course import course_view
 from services.enrollment import EnrollmentInputError
 
 DONE = {
@@ -21,7 +23,12 @@ DONE = {
     "nothing": "There was no live plan to cancel.",
     "rescheduled": "Session moved; pending messages re-planned.",
     "session": "New session recorded; its care has started.",
+    "booked": "Session booked: its pre-care goes out, and the patient is asked to confirm it.",
 }
+# Why a course ended, as staff read it.
+COURSE_ENDS = {"sessions": "all sessions done", "patient": "the patient said they finished",
+               "stopped": "the patient stopped the messages", "cancelled": "care cancelled",
+               "erased": "the patient erased their data"}
 SESSION_PROBLEMS = {
     "no_patient": "There is no such patient.",
     "not_joined": "The patient has not joined yet: reschedule the invited session instead.",
@@ -51,7 +58,8 @@ class PatientsHandler(Page):
 
 class PatientHandler(Page):
     async def get(self, patient_id: str) -> None:
-        done = DONE.get(self.get_query_argument("done", ""), "")
+        done = DONE.get(self.get_query_argument("done", ""), "") or BOOKING_DONE.get(
+            self.get_query_argument("booking", ""), "")
         await self.show_patient(row_id(patient_id), notice=done)
 
     async def show_patient(self, patient_id: int | None, *, notice: str = "",
@@ -68,7 +76,9 @@ class PatientHandler(Page):
         self.set_status(status)
         zone = patients.patient_zone_of(self.ctx, found.patient)
         self.show("patient.html", title=f"Patient #{patient_id}", active="patients", t=found,
-                  patient_zone=zone, notice=notice, problem=problem, typed=typed or {})
+                  patient_zone=zone, notice=notice, problem=problem, typed=typed or {},
+                  course=await course_view(self.ctx, patient_id),
+                  booking_states=BOOKING_STATES, course_ends=COURSE_ENDS)
 
 
 class PatientActionHandler(PatientHandler):
@@ -118,7 +128,7 @@ class PatientActionHandler(PatientHandler):
         done = await patients.record_session(self.ctx, patient_id, when, staff_id=staff)
         if done.problem is not None:
             return "!" + SESSION_PROBLEMS.get(done.problem, "No new session recorded.")
-        return "session"
+        return "booked" if done.booked else "session"
 
     async def _export(self, patient_id: int) -> None:
         if not await self.require_admin("patient.export"):

@@ -3,10 +3,11 @@ content check) and Stats (charts of delivery, check-in answers, cases and opt-ou
 
 from __future__ import annotations
 
-from console.charts import hbars, stacked_bars, timeline_svg
+from console.charts import hbars, score_bars, stacked_bars, timeline_svg
 from console.web import Page
 from services.console_protocols import PreviewInputError, content_check, protocol_timeline
 from services.console_stats import OUTCOMES, console_stats
+from services.course_stats import course_figures
 
 ZONES = ("Asia/Kolkata", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Dubai",
          "Australia/Sydney", "UTC")
@@ -45,6 +46,15 @@ class ProtocolsHandler(Page):
 class StatsHandler(Page):
     async def get(self) -> None:
         figures = await console_stats(self.ctx)
+        course = await course_figures(self.ctx)
+        reach = hbars([("invited", course.reach.invited), ("joined", course.reach.joined),
+                       ("active now", course.reach.active),
+                       ("completed a course", course.reach.completed)], "Reach")
+        satisfaction = score_bars(
+            [(f"{s.procedure} · {s.month.strftime('%b %Y')}", s.average, s.answers)
+             for s in course.satisfaction], "Satisfaction per procedure and month")
+        courses = hbars([("completed", course.completed), ("dropped", course.dropped),
+                         ("going on", course.active)], "Courses completed vs dropped")
         per_day = stacked_bars(
             [(d.day.strftime("%d/%m"), d.counts) for d in figures.days], OUTCOMES,
             "Messages per day",
@@ -54,4 +64,5 @@ class StatsHandler(Page):
         cases = hbars([(w.week.strftime("week of %d %b"), w.opened) for w in figures.weeks],
                       "Cases opened per week")
         self.show("stats.html", title="Stats", active="stats", figures=figures,
-                  per_day=per_day, steps=steps, cases=cases)
+                  per_day=per_day, steps=steps, cases=cases, course=course, reach=reach,
+                  satisfaction=satisfaction, courses=courses)

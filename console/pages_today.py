@@ -3,6 +3,7 @@ and the case action taken from it."""
 
 from __future__ import annotations
 
+from console.pages_course import BOOKING_DONE, BOOKING_STATES
 from console.web import Page
 from core.records import row_id
 from core.texts import staff as T
@@ -25,7 +26,10 @@ class TodayHandler(Page):
         view = await today(self.ctx)
         done = self.get_query_argument("done", "")
         self.show("today.html", title="Today", active="today", view=view,
-                  done=await self._taken(done) or DONE.get(done, ""))
+                  done=await self._taken(done) or DONE.get(done, "") or BOOKING_DONE.get(
+                      self.get_query_argument("booking", ""), ""),
+                  booking_states=BOOKING_STATES,
+                  nudge_hours=f"{self.ctx.settings.invites.nudge_hours:g}")
 
     async def _taken(self, done: str) -> str | None:
         """"taken-<action>-<case id>": the action changed nothing, someone was first: who."""

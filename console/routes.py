@@ -8,6 +8,12 @@ from typing import Any
 import tornado.web
 
 from console.auth import SignInHandler, SignOutHandler, WebAppSignInHandler
+from console.pages_course import (
+    BookingActionHandler,
+    CalendarHandler,
+    InviteAgainHandler,
+    PhotoHandler,
+)
 from console.pages_enroll import EnrollHandler, InviteStatusHandler
 from console.pages_patients import PatientActionHandler, PatientHandler, PatientsHandler
 from console.pages_protocols import ProtocolsHandler, StatsHandler
@@ -61,6 +67,10 @@ def console_routes(
         (rf"{base}/patients/([0-9]{{1,12}})", PatientHandler, state),
         (rf"{base}/patients/([0-9]{{1,12}})/(cancel|undo|reschedule|session|export)",
          PatientActionHandler, state),
+        (rf"{base}/patients/([0-9]{{1,12}})/invite", InviteAgainHandler, state),
+        (rf"{base}/patients/([0-9]{{1,12}})/photos/([0-9]{{1,12}})", PhotoHandler, state),
+        (rf"{base}/bookings/([0-9]{{1,12}})/(done|noshow)", BookingActionHandler, state),
+        (rf"{base}/calendar\.ics", CalendarHandler, state),
         (rf"{base}/protocols", ProtocolsHandler, state),
         (rf"{base}/stats", StatsHandler, state),
         (rf"{base}/static/(.*)", StaticHandler, {"path": str(STATIC)}),

@@ -80,9 +80,16 @@ class Option:
     escalate: bool = False
 
 
-StepKind = Literal["reminder", "checkin"]
+StepKind = Literal["reminder", "checkin", "photo", "outcome"]
+STEP_KINDS: tuple[StepKind, ...] = ("reminder", "checkin", "photo", "outcome")
 
 DEFAULT_EXPIRY = timedelta(hours=24)
+# A photo check-in's pain question is 0-10; a score above the step's `threshold` opens a
+# case. 6 by default: 7 and up is severe pain (the safety rules' "severe pain").
+PAIN_MAX = 10
+DEFAULT_PAIN_THRESHOLD = 6
+# An outcome question's answers: how happy the patient is with the result, 1 to 5.
+OUTCOME_SCORES = ("1", "2", "3", "4", "5")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +104,35 @@ class Step:
     expires: timedelta = DEFAULT_EXPIRY
     quiet_hours: bool = True
     options: tuple[Option, ...] = ()
+    # Only at these sessions of the protocol (1 = the first); empty: at every session.
+    sessions: tuple[int, ...] = ()
+    # kind = "photo": a pain score (0-10) above this opens a case for staff.
+    threshold: int = DEFAULT_PAIN_THRESHOLD
+
+    def at_session(self, number: int) -> bool:
+        """Whether the step is planned for the protocol's `number`-th session."""
+        return not self.sessions or number in self.sessions
+
+    @property
+    def precare(self) -> bool:
+        """Due before the session (a negative offset or day): it reaches a patient whose
+        session is booked ahead before staff record it as done."""
+        timing = self.timing
+        if isinstance(timing, OffsetTiming):
+            return timing.offset < timedelta(0)
+        return timing.day < 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Course:
+    """`course = { sessions = 3, every = "21d", maintenance = "26w" }`: the procedure is a
+    course of `sessions` sessions, the next due `every` after the one before; after the
+    last, a maintenance session every `maintenance` (none when unset). When the next one
+    falls due and nothing is booked, the patient is asked (core/course.py)."""
+
+    sessions: int
+    every: timedelta
+    maintenance: timedelta | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +145,12 @@ class Protocol:
     description: LocalizedText | None = None
     # Still swollen, bruised or red after this many days since the session: a red flag.
     settle_days: int = DEFAULT_SETTLE_DAYS
+    course: Course | None = None
+
+    @property
+    def has_outcome_step(self) -> bool:
+        """Whether a step asks the outcome (then the course's end does not ask it again)."""
+        return any(step.kind == "outcome" for step in self.steps)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,12 @@
    expires_at it is "expired" too (keeping the earlier due_at, so expires_at >= due_at).
 5. The result is sorted by (due_at, step order in the protocol, occurrence); no step is
    ever dropped, so its length is the sum of the steps' repeat counts.
+6. Only the steps for this session (`sessions = [1, 4, 8]`; none: every session) are
+   planned; for a session booked ahead, only its pre-care (`precare_only`): its aftercare
+   is planned once staff record it as done.
+
+A course's own messages (the confirmation request of a booked session, the recall when the
+next session falls due, the outcome at the course's end) are planned by core/course.py.
 
 Reschedule and time-zone changes call the same function with the new session start or
 zone and the current `now`.
@@ -33,18 +39,20 @@ from zoneinfo import ZoneInfo
 
 from core.clock import require_aware
 from core.content import (
+    OUTCOME_SCORES,
     PLACEHOLDERS,
     DayTiming,
     LocalizedText,
     OffsetTiming,
     Protocol,
     Step,
-    StepKind,
 )
 from core.local_time import resolve_local
 from core.quiet_hours import QuietHours
 
 PlanStatus = Literal["pending", "expired"]
+# A step's kind, or a course's own message (core/course.py): the outbox's MessageKind.
+PlanKind = Literal["reminder", "checkin", "photo", "outcome", "confirm", "recall"]
 
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
@@ -55,7 +63,7 @@ class PlannedMessage:
 
     step_id: str
     occurrence: int
-    kind: StepKind
+    kind: PlanKind
     text: str
     options: tuple[tuple[str, str], ...]
     nominal_at: datetime
@@ -109,11 +117,15 @@ def plan_enrollment(
     default_language: str,
     placeholders: Mapping[str, str],
     awake_until: datetime | None = None,
+    session_number: int = 1,
+    precare_only: bool = False,
 ) -> tuple[PlannedMessage, ...]:
     """Every message the enrollment will send (or has let expire), by the module's rules.
 
     Quiet hours move a message to their end, except one falling due by `awake_until` (the
     patient has just written or consented: core.quiet_hours.AWAKE_WINDOW).
+    `session_number`: which session of the protocol this is (rule 6); `precare_only`: a
+    session booked ahead, not yet recorded as done.
     """
     require_aware(session_start, "session_start")
     now = require_aware(now, "now").astimezone(UTC)
@@ -127,6 +139,8 @@ def plan_enrollment(
 
     planned: list[tuple[tuple[datetime, int, int], PlannedMessage]] = []
     for order, step in enumerate(protocol.steps):
+        if not step.at_session(session_number) or (precare_only and not step.precare):
+            continue
         text = render_text(
             step.text,
             language=language,
@@ -144,7 +158,8 @@ def plan_enrollment(
                 ),
             )
             for option in step.options
-        )
+        ) or (tuple((score, score) for score in OUTCOME_SCORES) if step.kind == "outcome"
+              else ())
         for occurrence in range(occurrence_count(step)):
             nominal = nominal_time(step, occurrence, session_start=session_start, zone=zone)
             due, moved = quiet_shift(nominal, step)

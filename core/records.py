@@ -11,6 +11,8 @@ from typing import Any, Protocol
 from core.clock import require_aware
 from core.statuses import (
     AuditOutcome,
+    BookingStatus,
+    CourseStatus,
     EnrollmentStatus,
     EscalationKind,
     EscalationStatus,
@@ -177,6 +179,7 @@ class InviteRecord(_AwareRecord):
     expires_at: datetime
     used_at: datetime | None
     used_by_chat: int | None
+    opened_at: datetime | None = None
 
 
 class ClaimStatus(enum.StrEnum):
@@ -320,3 +323,83 @@ class InboundUpdateRecord(_AwareRecord):
     payload: Mapping[str, Any]
     received_at: datetime
     processed_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentRecord(_AwareRecord):
+    """Consent on record: the consent wording's version hash, its language, and when."""
+
+    id: int
+    patient_id: int
+    enrollment_id: int | None
+    text_version: str
+    language: str
+    consented_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingRecord(_AwareRecord):
+    """A session booked ahead (its enrollment is "booked" until done) and its confirmation."""
+
+    id: int
+    patient_id: int
+    enrollment_id: int
+    starts_at: datetime
+    status: BookingStatus
+    sequence: int
+    created_at: datetime
+    created_by: int | None
+    answered_at: datetime | None
+    wish_at: datetime | None
+    recorded_at: datetime | None
+    recorded_by: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CourseRecord(_AwareRecord):
+    """A patient's course of a protocol (core/course.py)."""
+
+    id: int
+    patient_id: int
+    protocol_id: str
+    status: CourseStatus
+    sessions_done: int
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutcomeRecord(_AwareRecord):
+    """An answer to an outcome question; `comment` is the patient's own words (never log)."""
+
+    id: int
+    patient_id: int
+    enrollment_id: int | None
+    protocol_id: str
+    message_id: int
+    score: int
+    answered_at: datetime
+    comment: str | None
+    comment_until: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhotoCheckinRecord(_AwareRecord):
+    """A photo check-in: the Telegram file id of the patient's photo (never the image) and
+    their answers (swelling yes/no, pain 0-10), None until given."""
+
+    id: int
+    patient_id: int
+    enrollment_id: int | None
+    message_id: int
+    step_id: str
+    session_number: int
+    file_id: str
+    source_chat_id: int
+    source_message_id: int
+    received_at: datetime
+    swelling: bool | None
+    pain: int | None
+    answered_at: datetime | None
+    escalation_id: int | None

@@ -52,10 +52,13 @@ PatientStatus.GONE = frozenset(
 
 class EnrollmentStatus(enum.StrEnum):
     """enrollments.status: invited until consent, then active; cancelled by staff, stopped
-    by the patient (/stop, /forget), superseded by a newer session of the same protocol."""
+    by the patient (/stop, /forget), superseded by a newer session of the same protocol.
+    A session booked ahead (`/session <id> <future time>`) is booked: its pre-care runs,
+    and it becomes active (its aftercare starts) when staff record it as done."""
 
     INVITED = "invited"
     ACTIVE = "active"
+    BOOKED = "booked"
     CANCELLED = "cancelled"
     STOPPED = "stopped"
     SUPERSEDED = "superseded"
@@ -66,7 +69,9 @@ class EnrollmentStatus(enum.StrEnum):
     GONE: ClassVar[frozenset[EnrollmentStatus]]
 
 
-EnrollmentStatus.LIVE = frozenset({EnrollmentStatus.INVITED, EnrollmentStatus.ACTIVE})
+EnrollmentStatus.LIVE = frozenset(
+    {EnrollmentStatus.INVITED, EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED}
+)
 EnrollmentStatus.GONE = frozenset(
     {EnrollmentStatus.CANCELLED, EnrollmentStatus.STOPPED, EnrollmentStatus.SUPERSEDED}
 )
@@ -116,11 +121,18 @@ class MessageKind(enum.StrEnum):
     # what an erasure could not remove
     ERASE = "erase"  # a post about an erased patient edited to `text` (reply_to: the post)
     DELETE = "delete"  # a copy of an erased patient's media deleted (reply_to: the copy)
+    # A course of treatment (core/course.py), to the patient:
+    PHOTO = "photo"  # a photo check-in: a photo of the treated area, then two questions
+    OUTCOME = "outcome"  # "how happy are you with the result?" 1-5
+    CONFIRM = "confirm"  # a booked session: "I'll be there" / "I need to change it"
+    RECALL = "recall"  # the next session is due and none is booked: call / self / finished
 
     # Rows that go to the staff chat about a case and stay wanted once someone has it.
     CASE_POSTS: ClassVar[frozenset[MessageKind]]
     # A protocol's messages to a patient (everything else goes to staff).
     TO_PATIENT: ClassVar[frozenset[MessageKind]]
+    # Messages the patient answers with their buttons (`ci:<message id>:<option id>`).
+    ANSWERED: ClassVar[frozenset[MessageKind]]
     # The bot's posts about a patient that stay in a chat (their text names them, or shows
     # their words or media): what erasure edits or deletes.
     ABOUT_PATIENT: ClassVar[frozenset[MessageKind]]
@@ -129,12 +141,22 @@ class MessageKind(enum.StrEnum):
     ERASURE: ClassVar[frozenset[MessageKind]]
 
 
-MessageKind.TO_PATIENT = frozenset({MessageKind.REMINDER, MessageKind.CHECKIN})
+MessageKind.TO_PATIENT = frozenset({
+    MessageKind.REMINDER, MessageKind.CHECKIN, MessageKind.PHOTO, MessageKind.OUTCOME,
+    MessageKind.CONFIRM, MessageKind.RECALL,
+})
+MessageKind.ANSWERED = frozenset({
+    MessageKind.CHECKIN, MessageKind.OUTCOME, MessageKind.CONFIRM, MessageKind.RECALL,
+})
 MessageKind.ABOUT_PATIENT = frozenset({
     MessageKind.CARD, MessageKind.POST, MessageKind.COPY, MessageKind.CARD_EDIT,
     MessageKind.ALERT,
 })
 MessageKind.ERASURE = frozenset({MessageKind.ERASE, MessageKind.DELETE})
+
+# scheduled_messages.step_id of a photo check-in's staff-chat post: a copy of the patient's
+# photo whose caption is the row's text (their answers), one post for both.
+PHOTO_POST_STEP = "photo-checkin"
 
 # scheduled_messages.thread_id of a staff-chat post for the patient's forum topic that is
 # still being made (a TOPIC_OPEN row ahead of it): delivery holds the post until the topic
@@ -155,6 +177,9 @@ class EscalationKind(enum.StrEnum):
     DELIVERY = "delivery"  # a delivery failure
     MEDIA = "media"  # a photo, voice note, video or document from the patient
     MESSAGE = "message"  # a later message of an open case (small talk, an FAQ question)
+    BOOKING = "booking"  # the patient asks to change a booked session, or to be called
+    UNREACHABLE = "unreachable"  # the patient blocked the bot or deleted their account
+    OUTCOME = "outcome"  # the patient is unhappy with the result (1 or 2 out of 5)
 
     # Urgent: the case escalates (the ladder: services/cases.py) until someone acknowledges
     # it, whether it opens a case or joins one.
@@ -171,6 +196,39 @@ def most_urgent(current: str, joining: str) -> EscalationKind:
         if kind in (current, joining):
             return kind
     return parse(EscalationKind, joining, "escalation kind")
+
+
+class BookingStatus(enum.StrEnum):
+    """bookings.status: a session booked ahead is booked until the patient answers its
+    confirmation request (confirmed, or change_requested: they typed a wish for staff);
+    staff record it as done (its aftercare starts) or as a no-show; cancelled when the
+    clinic cancels the patient's care or the patient stops."""
+
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    CHANGE_REQUESTED = "change_requested"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+    # Still ahead (or not yet recorded): Today lists them, /calendar shows them.
+    OPEN: ClassVar[frozenset[BookingStatus]]
+
+
+BookingStatus.OPEN = frozenset(
+    {BookingStatus.BOOKED, BookingStatus.CONFIRMED, BookingStatus.CHANGE_REQUESTED}
+)
+
+
+class CourseStatus(enum.StrEnum):
+    """courses.status: a protocol's course (`course = { sessions = N, ... }`) is active
+    from consent; completed when its last session is done or the patient says they have
+    finished; dropped when care ends otherwise (/stop, cancelled by the clinic, the chat
+    unreachable, erasure)."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
 
 
 class EscalationStatus(enum.StrEnum):

@@ -23,12 +23,15 @@ Post = Callable[[int, str], Awaitable[Any]]
 
 
 async def send_digest(
-    sessions: async_sessionmaker[AsyncSession], post: Post, chat_id: int, now: datetime
+    sessions: async_sessionmaker[AsyncSession], post: Post, chat_id: int, now: datetime,
+    *, nudge: timedelta | None = None,
 ) -> Digest:
-    """Build the last 24 hours' digest and post it to `chat_id`."""
+    """Build the last 24 hours' digest and post it to `chat_id`; with `nudge`
+    (invites.nudge_hours), it lists who was invited that long ago and has not joined."""
     require_aware(now, "now")
     async with sessions() as session, session.begin():
-        report = await digest(session, now - WINDOW)
+        report = await digest(session, now - WINDOW,
+                              nudge_before=None if nudge is None else now - nudge)
     await post(chat_id, compose_digest(report))
     log.info(
         "event=staff_digest enrollments=%d open_escalations=%d failed=%d opt_outs=%d",

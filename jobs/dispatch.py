@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from core.clock import Clock
+from core.statuses import PHOTO_POST_STEP, MessageKind
 from jobs.backoff import Backoff
 from jobs.decisions import (
     ChatBusy,
@@ -361,12 +362,15 @@ def _outgoing(message: ClaimedMessage) -> OutgoingMessage:
         None if message.copy_from_chat_id is None or message.copy_message_id is None
         else (message.copy_from_chat_id, message.copy_message_id)
     )
+    # A photo check-in's copy carries the answers as its caption: photo and answers in
+    # one post (services/photo_checkins.py); other copies keep the patient's own caption.
+    captioned = message.kind == MessageKind.COPY and message.step_id == PHOTO_POST_STEP
     return OutgoingMessage(message_id=message.id, chat_id=message.chat_id, text=message.text,
                            kind=message.kind, options=message.options, case_id=message.case_id,
                            case_status=message.case_status,
                            # Still TOPIC_PENDING after TOPIC_WAIT: the chat itself.
                            thread_id=message.thread_id or None,
                            reply_to=message.reply_to_message_id,
-                           copy_from=copy_from,
+                           copy_from=copy_from, caption=message.text if captioned else None,
                            copy_more=tuple(i for i in message.copy_message_ids
                                            if i != message.copy_message_id))

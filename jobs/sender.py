@@ -22,6 +22,7 @@ class OutgoingMessage:
     reply_to: int | None = None  # the message this answers (card_edit, erase, delete: the
     # message to redraw, erase or delete)
     copy_from: tuple[int, int] | None = None  # copy: the patient's (chat id, message id)
+    caption: str | None = None  # copy: a caption (safe HTML) replacing the original's
     copy_more: tuple[int, ...] = ()  # copy of an album: its other messages in that chat
 
 

@@ -26,6 +26,7 @@ from storage.repositories import Repositories, Store
 
 UNDO_FOR = timedelta(days=1)
 CANCEL_REASON = "enrollment"  # what a cancelled message's last_error says ("cancelled: ...")
+CANCEL_REASON_COURSE = "cancelled"  # courses.end_reason of a course the cancel dropped
 CANCEL_NOTICE_STEP = "notice-cancelled"  # step_id of the outbox row telling the patient
 RESUMED_NOTICE_STEP = "notice-resumed"
 
@@ -106,6 +107,11 @@ async def cancel_care(ctx: AppContext, patient_id: int, *, staff_id: int) -> Can
                 id=enrollment.id, status=enrollment.status,
                 invite_id=invite.id if invite else None,
                 invite_expires_at=invite.expires_at if invite else None))
+        # Booked sessions go with the care (their calendar entries show cancelled), and
+        # the course ends dropped; an undo brings both back.
+        await store.bookings.cancel_open(now=now, by=staff_id, patient_id=patient_id,
+                                         enrollment_ids=[c.id for c in cut])
+        await store.courses.drop_active(patient_id, CANCEL_REASON_COURSE, now)
         await store.audit.record(
             actor_id=staff_id, action="cancel", outcome=AuditOutcome.OK,
             target=patient_target(patient_id),
@@ -198,7 +204,9 @@ async def _undo(store: Repositories, ctx: AppContext, found: CancellationRecord 
         restored += 1
         if cut.invite_id is not None and cut.invite_expires_at is not None:
             await store.invites.set_expiry(cut.invite_id, cut.invite_expires_at)
-        if enrollment.status != EnrollmentStatus.ACTIVE:
+        if enrollment.status == EnrollmentStatus.BOOKED:
+            await store.bookings.restore_cancelled(enrollment.id, found.at)
+        elif enrollment.status != EnrollmentStatus.ACTIVE:
             continue  # an invitation: its plan is made when the patient joins
         await store.messages.revive_cancelled(enrollment.id, CANCEL_REASON, found.at)
         try:
@@ -207,6 +215,7 @@ async def _undo(store: Repositories, ctx: AppContext, found: CancellationRecord 
             continue
         replanned = await store.messages.replace_pending(enrollment.id, plan, now)
         planned += replanned.updated + replanned.inserted
+    await store.courses.reopen(found.patient_id, CANCEL_REASON_COURSE, found.at)
     told = await _withdraw_or_resume(store, ctx, patient, found, now)
     return UndoResult(outcome="ok", patient_id=found.patient_id, cancellation=found,
                       enrollments=restored, planned=planned, told=told)

@@ -36,6 +36,19 @@ class ClinicSettings(Section):
     languages: list[str] = Field(default_factory=lambda: ["en", "hi"])
     # How staff type dates: "DMY" reads 05/06/2026 as 5 June, "MDY" as May 6.
     date_order: Literal["DMY", "MDY"] = "DMY"
+    # Where a happy patient may leave a review (an https:// link); none = no link offered.
+    review_url: str | None = None
+
+    @field_validator("review_url")
+    @classmethod
+    def _review_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith("https://") or any(c.isspace() for c in value):
+            raise ValueError("expected an https:// link without spaces, e.g. "
+                             "https://g.page/r/your-clinic/review")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -168,6 +181,16 @@ class StaffSettings(Section):
 
 class InviteSettings(Section):
     ttl_days: float = Field(default=7, gt=0, le=365)
+    # An invite not opened (no consent) after this many hours is listed for staff: Today's
+    # "not joined yet" and the daily digest.
+    nudge_hours: float = Field(default=24, gt=0, le=24 * 30)
+
+
+class CourseSettings(Section):
+    """A course of treatment: a session booked ahead asks the patient to confirm it
+    `confirm_hours` before (hours, fractions allowed)."""
+
+    confirm_hours: float = Field(default=24, gt=0, le=24 * 14)
 
 
 class EscalationSettings(Section):
@@ -200,6 +223,9 @@ class ServiceSettings(Protocol):
 
     @property
     def escalation(self) -> EscalationSettings: ...
+
+    @property
+    def course(self) -> CourseSettings: ...
 
     @property
     def retention(self) -> RetentionSettings: ...

@@ -208,8 +208,10 @@ async def reschedule(
 async def record_session(
     ctx: AppContext, patient_id: int, when: str, *, staff_id: int
 ) -> NewSession:
-    """A new session of the patient's procedure (raises EnrollmentInputError as above)."""
-    return await new_session(ctx, patient_id, session_time(ctx, when), staff_id=staff_id)
+    """A session of the patient's procedure (raises EnrollmentInputError as above): an
+    empty field records it as done now (or at its booked time), a future time books it."""
+    start = session_time(ctx, when) if when.strip() else None
+    return await new_session(ctx, patient_id, start, staff_id=staff_id)
 
 
 def _plain(value: Any) -> Any:

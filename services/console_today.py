@@ -1,16 +1,20 @@
-"""The console's Today page: who needs a person now, what failed, what goes out soon, and who
-joined, declined or stopped since the clinic's midnight. One read, one transaction."""
+"""The console's Today page: who needs a person now, what failed, what goes out soon, who
+joined, declined or stopped since the clinic's midnight; the sessions booked today and
+tomorrow with their confirmation, those past their time by a day that nobody recorded
+(done? no-show?), and who has not joined yet (invites.nudge_hours). One read, one
+transaction."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from core.local_time import resolve_local
 from core.records import AuditRecord, EscalationRecord, MessageRecord
-from core.statuses import EscalationKind
+from core.statuses import BookingStatus, EscalationKind
 from services.context import AppContext
 from services.staff_directory import display_names
+from storage import console_course as course_queries
 from storage import console_queries as q
 from storage.patient_data import target_patient_id
 from storage.repositories import Store
@@ -20,9 +24,12 @@ CASES_SHOWN = 100  # the oldest open cases; the count says how many there are in
 FAILED_WINDOW = timedelta(hours=24)
 # Most urgent first: a red flag, then a worrying check-in, a failed delivery, a question.
 URGENCY = {
-    EscalationKind.RED_FLAG: 0, EscalationKind.CHECKIN: 1, EscalationKind.DELIVERY: 2,
-    EscalationKind.HANDOFF: 3,
+    EscalationKind.RED_FLAG: 0, EscalationKind.CHECKIN: 1, EscalationKind.UNREACHABLE: 2,
+    EscalationKind.DELIVERY: 3, EscalationKind.OUTCOME: 4, EscalationKind.HANDOFF: 5,
+    EscalationKind.BOOKING: 6,
 }
+# A booked session this long past its time without being recorded is asked about.
+UNRECORDED_AFTER = timedelta(days=1)
 EVENT_ACTIONS = {
     "invite.accept": "joined", "invite.decline": "declined", "patient.stop": "stopped",
     "patient.blocked": "blocked the bot",
@@ -47,6 +54,24 @@ class Event:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SessionDay:
+    """The sessions booked on one clinic day: "tomorrow: 6 sessions, 4 confirmed"."""
+
+    day: date
+    sessions: tuple[course_queries.BookedSession, ...]
+
+    @property
+    def confirmed(self) -> int:
+        return sum(1 for s in self.sessions
+                   if s.booking.status in (BookingStatus.CONFIRMED, BookingStatus.DONE))
+
+    @property
+    def booked(self) -> int:
+        """Sessions still on (done or coming; a no-show is not counted)."""
+        return sum(1 for s in self.sessions if s.booking.status != BookingStatus.NO_SHOW)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Today:
     now: datetime
     day_start: datetime
@@ -57,6 +82,10 @@ class Today:
     events: tuple[Event, ...]
     labels: dict[int, str | None]  # of the patients named in cases and events
     staff: dict[int, str] = field(default_factory=dict)  # who holds the cases, by name
+    today: SessionDay | None = None
+    tomorrow: SessionDay | None = None
+    unrecorded: tuple[course_queries.BookedSession, ...] = ()
+    not_joined: tuple[course_queries.WaitingInvite, ...] = ()
 
 
 def clinic_midnight(ctx: AppContext, now: datetime) -> datetime:
@@ -98,6 +127,14 @@ async def today(ctx: AppContext) -> Today:
         labels = await q.labels_by_id(session, wanted)
         staff = await display_names(store, [who for e in escalations
                                             for who in (e.acknowledged_by, e.assigned_to)])
+        midnight = day_start
+        next_midnight = clinic_midnight(ctx, day_start + timedelta(hours=36))
+        after = clinic_midnight(ctx, next_midnight + timedelta(hours=36))
+        today_sessions = await course_queries.sessions_between(session, midnight, next_midnight)
+        tomorrow_sessions = await course_queries.sessions_between(session, next_midnight, after)
+        unrecorded = await course_queries.unrecorded_before(session, now - UNRECORDED_AFTER)
+        waiting = await course_queries.not_joined(
+            session, now - timedelta(hours=ctx.settings.invites.nudge_hours))
     cases = sorted(
         (Case(escalation=e, label=labels.get(e.patient_id or 0), age=now - e.created_at)
          for e in escalations),
@@ -105,4 +142,9 @@ async def today(ctx: AppContext) -> Today:
     )
     return Today(now=now, day_start=day_start, cases=tuple(cases), open_total=open_total,
                  failed=failed,
-                 due_soon=due, events=tuple(events), labels=labels, staff=staff)
+                 due_soon=due, events=tuple(events), labels=labels, staff=staff,
+                 today=SessionDay(day=midnight.astimezone(ctx.zone).date(),
+                                  sessions=today_sessions),
+                 tomorrow=SessionDay(day=next_midnight.astimezone(ctx.zone).date(),
+                                     sessions=tomorrow_sessions),
+                 unrecorded=unrecorded, not_joined=waiting)

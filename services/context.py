@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from core.throttle import Throttle
@@ -20,6 +21,19 @@ if TYPE_CHECKING:
     from core.faq import FaqIndex
     from core.triage import Triage
     from services.config import ServiceSettings
+
+
+class FileUnavailable(Exception):
+    """Telegram would not give a file (unknown or expired id, too large, unreachable)."""
+
+
+class FileSource(Protocol):
+    """Files patients sent, fetched from Telegram on demand (the bot edge provides it:
+    bot/telegram_files.py): nothing is written to disk, the bytes are streamed on."""
+
+    def stream(self, file_id: str) -> AsyncGenerator[bytes, None]:
+        """The file's bytes, chunk by chunk; raises FileUnavailable before the first."""
+        ...
 
 
 @dataclass(kw_only=True)
@@ -52,6 +66,8 @@ class AppContext:
     delivery: Any
     bot_username: str
     roster: StaffRoster = field(default_factory=StaffRoster, compare=False)
+    # Patients' photos from Telegram, for the console (None: no bot in this process).
+    files: FileSource | None = field(default=None, compare=False)
     # The names this process last noted per user (services.staff_directory): name,
     # @username, when; a cache of what is in the database, never the record.
     names: dict[int, tuple[str, str | None, datetime]] = field(default_factory=dict,

@@ -43,9 +43,12 @@ from core.language import written_language
 from core.plans import render_text
 from core.records import EnrollmentRecord, MessageRecord, PatientRecord
 from core.statuses import EnrollmentStatus, EscalationKind, MessageKind, PatientStatus
+from core.texts.patient import ui_language
 from core.triage import Situation
 from core.understanding import Outcome, Understanding, understand
+from services import course
 from services.context import AppContext
+from services.course import Reply
 from services.planning import patient_zone, placeholders
 from services.staff_alerts import AlertRequest
 from storage.repositories import Repositories, Store
@@ -53,6 +56,10 @@ from storage.repositories import Repositories, Store
 ReplyKind = Literal[
     "urgent", "doubtful", "request", "normal", "faq", "suggest", "handoff", "smalltalk",
     "fine", "stranger", "stopped", "empty", "media", "quiet",
+    # A course of treatment (services/course.py, services/photo_checkins.py): the text the
+    # bot asked for (a preferred time, a comment; `html` is the reply), a photo check-in
+    # started (`photo_checkin_id`: ask "swollen?").
+    "awaited", "photo_checkin",
 ]
 # What a patient with an unresolved case writes joins it even when the bot answers it
 # itself (an FAQ answer, "ok", "thanks"): staff see the whole conversation in order.
@@ -75,6 +82,7 @@ class InboxReply:
     alert: AlertRequest | None = None
     also_stranger: bool = False  # urgent reply to a stranger: add the invite hint
     offer_language: str | None = None
+    photo_checkin_id: int | None = None
 
 
 CheckinStatus = Literal["recorded", "already", "stale"]
@@ -89,6 +97,12 @@ class CheckinOutcome:
     question_html: str = ""  # the check-in message as sent (safe HTML)
     answer: str = ""  # the chosen option's label (plain text)
     alert: AlertRequest | None = None
+    # A course's buttons (confirmation, recall, outcome): what to send after the alert is
+    # stored, and a notice for the patient's topic (services/course.py).
+    course: bool = False
+    replies: tuple[Reply, ...] = ()
+    notice: str | None = None
+    procedure: str = ""
 
 
 def _render(ctx: AppContext, text: LocalizedText, language: str) -> str:
@@ -208,16 +222,22 @@ def reply_language(text: str, language: str, offered: Collection[str]) -> str:
 
 
 async def handle_text(
-    ctx: AppContext, *, chat_id: int, text: str, fallback_language: str, now: datetime
+    ctx: AppContext, *, chat_id: int, text: str, fallback_language: str, now: datetime,
+    awaited_ok: bool = True,
 ) -> InboxReply:
     """Red flags first, then small talk, then the FAQ, else a hand-off to staff
-    (core.understanding decides; this stores and says who to alert)."""
+    (core.understanding decides; this stores and says who to alert). Text the bot asked for
+    (a preferred time for a booking, a comment on the result: services/course.py) is taken
+    as that, unless it is a red flag (`awaited_ok` False: a caption, never taken so)."""
+    awaited = None
     async with Store(ctx.sessions) as store:
         patient = await store.patients.by_chat_id(chat_id)
         enrollment = None
         protocols: tuple[str, ...] | None = None
         open_case = None
         if patient is not None:
+            if awaited_ok and patient.status == PatientStatus.ACTIVE and text.strip():
+                awaited = await course.awaited_text(store, patient.id, now)
             open_case = await store.escalations.unresolved_for(patient.id)
             enrollments = await store.enrollments.list_for_patient(patient.id)
             enrollment = _current(enrollments)
@@ -233,6 +253,19 @@ async def handle_text(
         situation=situation(ctx, patient, enrollment, now) if patient is not None else None,
         protocols=protocols, info_faq=ctx.content.red_flags.info_faq,
     )
+    # A red flag goes the urgent way (the wish or comment is still awaited); so does an
+    # "ok" or an emoji in place of a preferred time, and a symptom, worry or request in
+    # place of a comment on the result: that needs a person, not a note.
+    if awaited is not None and found.outcome in (
+            (Outcome.SMALLTALK, Outcome.EMPTY) if awaited.booking is not None
+            else (Outcome.DOUBTFUL, Outcome.REQUEST)):
+        awaited = None
+    if awaited is not None and patient is not None and found.outcome is not Outcome.URGENT:
+        async with Store(ctx.sessions) as store:
+            taken = await course.take_text(store, ctx, patient, awaited, text, now)
+        if taken is not None:
+            return InboxReply(kind="awaited", language=ui_language(patient.language),
+                              html=taken[0], alert=taken[1])
     reply = _reply(ctx, found, patient, enrollment, text, language)
     if (open_case is not None and patient is not None and reply.alert is None
             and patient.status == PatientStatus.ACTIVE and reply.kind in JOINS_OPEN_CASE):
@@ -325,7 +358,9 @@ def _option_label(message: MessageRecord, option_id: str) -> str | None:
 async def answer_checkin(
     ctx: AppContext, *, chat_id: int, message_id: int, option_id: str, now: datetime
 ) -> CheckinOutcome:
-    """Store a check-in answer once; an escalating option also asks for a staff alert."""
+    """Store a check-in answer once; an escalating option also asks for a staff alert. The
+    buttons of a course's messages (a booked session's confirmation, the recall, the
+    outcome question) come here too and are answered by services/course.py."""
     async with Store(ctx.sessions) as store:
         patient = await store.patients.by_chat_id(chat_id)
         language = patient.language if patient else ctx.settings.clinic.default_language
@@ -334,7 +369,7 @@ async def answer_checkin(
         if (
             patient is None
             or message is None
-            or message.kind != MessageKind.CHECKIN
+            or message.kind not in MessageKind.ANSWERED
             or message.patient_id != patient.id
             or message.chat_id != chat_id
         ):
@@ -342,6 +377,13 @@ async def answer_checkin(
         label = _option_label(message, option_id)
         if label is None:
             return CheckinOutcome(status="stale", language=language)
+        if message.kind != MessageKind.CHECKIN:
+            done = await course.answer_button(store, ctx, patient, message, option_id, now)
+            return CheckinOutcome(
+                status=done.status, language=language, question_html=message.text,
+                answer=label, alert=done.alert, course=True, replies=done.replies,
+                notice=done.notice, procedure=done.procedure,
+            )
         enrollment = (
             await store.enrollments.get(message.enrollment_id) if message.enrollment_id else None
         )

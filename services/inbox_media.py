@@ -13,6 +13,9 @@ Decisions:
   alerts staff, with the media.
 - A sticker is small talk: a friendly answer, no case; with an unresolved case it joins it
   (as "[sticker 👍]"), like "ok" does.
+- A photo from a patient whose photo check-in is open (services/photo_checkins.py) is that
+  check-in's photo: the two questions follow, and the answers reach staff with it. Not when
+  its caption needs a person (a red flag, a worry, a request): then it goes as above.
 - An album (several photos or files sent together, one media_group_id) is one message: its
   first gets the answer and the case post, and opens the album's copy; the others join that
   copy quietly (all copied together with copyMessages). A later one with its own caption
@@ -25,6 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from core.statuses import EscalationKind, PatientStatus
+from services import photo_checkins
 from services.context import AppContext
 from services.inbox import InboxReply, current_enrollment, handle_text
 from services.staff_alerts import AlertRequest, MediaRef, join_album
@@ -32,6 +36,8 @@ from storage.repositories import Store
 
 # Replies that keep their own wording when media comes with them.
 _OWN_REPLY = frozenset({"urgent", "doubtful"})
+# A caption that needs a person: the photo goes to the team as media, no check-in starts.
+_NEEDS_PERSON = frozenset({"urgent", "doubtful", "request", "handoff", "suggest"})
 # Replies whose content (an FAQ answer, a reassurance) is sent before "passed to the team".
 _WITH_CONTENT = frozenset({"faq", "normal", "doubtful"})
 
@@ -44,7 +50,7 @@ async def handle_media(
     text = (caption or "").strip()
     read = (
         await handle_text(ctx, chat_id=chat_id, text=text, fallback_language=fallback_language,
-                          now=now)
+                          now=now, awaited_ok=False)
         if text else None
     )
     async with Store(ctx.sessions) as store:
@@ -58,6 +64,13 @@ async def handle_media(
         patient.language if patient is not None else fallback_language
     )
     urgent = read is not None and read.kind == "urgent"
+    if patient is not None and (read is None or read.kind not in _NEEDS_PERSON):
+        started = await photo_checkins.receive(ctx, patient=patient, media=media, now=now)
+        if started is not None:
+            return InboxReply(kind="photo_checkin", language=patient.language,
+                              photo_checkin_id=started.id,
+                              html=read.html if read is not None and read.kind == "faq"
+                              else "")
     if patient is None:
         return read if read is not None and urgent else InboxReply(kind="stranger",
                                                                     language=language)

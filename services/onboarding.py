@@ -40,6 +40,8 @@ from core.records import (
 )
 from core.statuses import TOPIC_PENDING, AuditOutcome, EnrollmentStatus, PatientStatus
 from core.texts.alerts import BUTTON_APART, BUTTON_MERGE, compose_join_question
+from core.texts.patient import consent_version, ui_language
+from services import course
 from services.context import AppContext
 from services.planning import (
     UnknownProtocol,
@@ -88,6 +90,9 @@ def language_for(ctx: AppContext, language_code: str | None) -> str:
     code = (language_code or "").split("-")[0].lower()
     return code if code in offered else ctx.settings.clinic.default_language
 
+
+# Enrollments with a plan to re-make in a new language or zone: done and booked sessions.
+PLANNED = frozenset({EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED})
 
 START_ACTION = "invite.start"
 START_TRIES = 5  # bad codes a chat may try...
@@ -183,6 +188,8 @@ async def peek_invite(
                                cancelled=await _cancelled(store, claim))
         enrollment = await store.enrollments.get(claim.invite.enrollment_id)
         patient = None if enrollment is None else await store.patients.get(enrollment.patient_id)
+        # "Opened, not answered" on Today's list of patients who have not joined yet.
+        await store.invites.mark_opened(claim.invite.id, now)
         if chat_id is not None:
             await store.consent_offers.offered(chat_id, claim.invite.id, language, now)
     protocol = None if enrollment is None else ctx.content.protocols.get(enrollment.protocol_id)
@@ -271,6 +278,13 @@ async def accept_invite(
             enrollment_id=enrollment.id, patient_id=patient.id, chat_id=chat_id,
             planned=planned, now=now,
         )
+        # Consent on record: which wording the patient agreed to, in their language.
+        await store.consents.record(
+            patient_id=patient.id, enrollment_id=enrollment.id,
+            text_version=consent_version(patient.language),
+            language=ui_language(patient.language), now=now,
+        )
+        await course.session_done(store, ctx, patient, enrollment, now)
         await store.audit.record(
             actor_id=chat_id, action="invite.accept", outcome=AuditOutcome.OK,
             target=patient_target(patient.id), detail=f"enrollment:{enrollment.id}", now=now,
@@ -289,7 +303,7 @@ async def _switch_language(
     re-planned in it too (as /language does); `joining`'s plan is not stored yet."""
     patient = await store.patients.set_language(patient.id, language)
     for other in await store.enrollments.list_for_patient(patient.id):
-        if other.status == EnrollmentStatus.ACTIVE and other.id != joining:
+        if other.status in PLANNED and other.id != joining:
             with contextlib.suppress(UnknownProtocol):
                 planned = plan_for_enrollment(ctx, patient, other, now)
                 await store.messages.replace_pending(other.id, planned, now)
@@ -431,6 +445,13 @@ async def _merge(ctx: AppContext, store: Repositories, request: JoinRequestRecor
     assert patient.chat_id is not None
     await store.messages.insert_plan(enrollment_id=enrollment.id, patient_id=patient.id,
                                      chat_id=patient.chat_id, planned=planned, now=now)
+    # The patient said yes to this invitation's consent question (when it was held).
+    await store.consents.record(
+        patient_id=patient.id, enrollment_id=enrollment.id,
+        text_version=consent_version(patient.language),
+        language=ui_language(patient.language), now=request.created_at,
+    )
+    await course.session_done(store, ctx, patient, enrollment, now)
     await store.audit.record(
         actor_id=patient.chat_id, action="invite.accept", outcome=AuditOutcome.OK,
         target=patient_target(patient.id), detail=f"enrollment:{enrollment.id}", now=now)

@@ -15,9 +15,17 @@ from rapidfuzz import fuzz, process
 
 from core.local_time import zone_named
 from core.records import PatientRecord
-from core.statuses import AuditOutcome, EnrollmentStatus, MessageStatus, PatientStatus
+from core.statuses import (
+    AuditOutcome,
+    EnrollmentStatus,
+    EscalationKind,
+    MessageStatus,
+    PatientStatus,
+)
+from core.texts.alerts import UNREACHABLE_NOTE
 from services.context import AppContext
 from services.planning import UnknownProtocol, plan_for_enrollment
+from services.staff_alerts import AlertRequest
 from storage.patient_data import forget_patient_data, patient_target
 from storage.repositories import Repositories, Store
 
@@ -172,8 +180,12 @@ PLAN_ITEMS = 20
 SUMMARY_CHARS = 80
 
 
+_TAG = re.compile(r"<[^<>]*>")
+
+
 def _summary(text: str) -> str:
-    first = html.unescape(text).strip().split("\n", 1)[0].strip()
+    # Outbox texts are safe HTML: content escaped, the bot's own texts with <b> tags.
+    first = html.unescape(_TAG.sub("", text)).strip().split("\n", 1)[0].strip()
     return first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 1] + "…"
 
 
@@ -208,7 +220,7 @@ async def _replan(ctx: AppContext, store: Repositories, patient: PatientRecord,
     """Re-plan the pending messages of every active enrollment (new language or zone)."""
     changed = 0
     for enrollment in await store.enrollments.list_for_patient(patient.id):
-        if enrollment.status != EnrollmentStatus.ACTIVE:
+        if enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED):
             continue
         try:
             planned = plan_for_enrollment(ctx, patient, enrollment, now)
@@ -256,6 +268,8 @@ async def stop(ctx: AppContext, patient: PatientRecord, now: datetime) -> int:
     async with Store(ctx.sessions) as store:
         cancelled = await store.messages.cancel_pending_for_patient(patient.id, now, "stop")
         await store.enrollments.stop_for_patient(patient.id)
+        await store.bookings.cancel_open(now=now, by=None, patient_id=patient.id)
+        await store.courses.drop_active(patient.id, "stopped", now)
         await store.patients.set_status(patient.id, PatientStatus.STOPPED)
         await store.audit.record(actor_id=patient.chat_id, action="patient.stop",
                                  outcome=AuditOutcome.OK, target=patient_target(patient.id),
@@ -277,15 +291,33 @@ async def forget(ctx: AppContext, patient: PatientRecord, now: datetime) -> None
     ctx.wake_delivery()  # their topic's notice and closing (storage/patient_data.py)
 
 
-async def mark_blocked(ctx: AppContext, chat_id: int, now: datetime) -> bool:
-    """The patient blocked the bot: unreachable, pending messages cancelled; False if unknown."""
+@dataclass(frozen=True, kw_only=True)
+class Blocked:
+    """What a block did: whether the chat was a patient's, and the unreachable case to
+    raise (None when they were no longer being looked after: stopped, already unreachable)."""
+
+    known: bool
+    alert: AlertRequest | None = None
+
+
+async def mark_blocked(ctx: AppContext, chat_id: int, now: datetime) -> Blocked:
+    """The patient blocked the bot: unreachable, pending messages cancelled, and while they
+    were being looked after, an unreachable case for staff (the caller raises it): the
+    clinic should call them. No patient lost (PRODUCT.md 3.6)."""
     async with Store(ctx.sessions) as store:
         patient = await store.patients.by_chat_id(chat_id)
         if patient is None:
-            return False
+            return Blocked(known=False)
         cancelled = await store.messages.cancel_pending_for_patient(patient.id, now, "blocked")
         await store.patients.set_status(patient.id, PatientStatus.UNREACHABLE)
+        enrollments = await store.enrollments.list_for_patient(patient.id)
         await store.audit.record(actor_id=chat_id, action="patient.blocked",
                                  outcome=AuditOutcome.OK, target=patient_target(patient.id),
                                  detail=f"cancelled {cancelled}", now=now)
-    return True
+    if patient.status not in PatientStatus.LIVE:
+        return Blocked(known=True)
+    current = next((e for e in enrollments if e.status == EnrollmentStatus.ACTIVE),
+                   enrollments[0] if enrollments else None)
+    return Blocked(known=True, alert=AlertRequest(
+        kind=EscalationKind.UNREACHABLE, patient=patient, enrollment=current,
+        words=UNREACHABLE_NOTE, rule_id="blocked the bot"))

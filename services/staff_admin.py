@@ -19,8 +19,11 @@ from core.statuses import (
     PatientStatus,
     shown_status,
 )
+from core.texts.course import session_when
+from core.texts.patient import t, ui_language
 from services.context import AppContext
-from services.planning import plan_for_enrollment
+from services.planning import patient_zone, plan_for_enrollment
+from storage.console_writes import enqueue_patient_notice
 from storage.patient_data import patient_target
 from storage.reports import CaseFigures, case_figures
 from storage.repositories import Store
@@ -173,6 +176,7 @@ class RescheduleResult:
     session_start: datetime
     replanned: int   # pending messages updated or inserted
     kept: int        # messages sent, expired, failed or being sent (see KEPT_BY_RESCHEDULE)
+    booked: bool = False  # a session booked ahead moved: the patient is told, asked again
 
 
 async def reschedule_patient(
@@ -197,7 +201,16 @@ async def reschedule_patient(
         enrollment = max(live, key=lambda e: e.id)
         enrollment = await store.enrollments.set_session_start(enrollment.id, session_start)
         replanned = kept = 0
-        if enrollment.status == EnrollmentStatus.ACTIVE:
+        booked = enrollment.status == EnrollmentStatus.BOOKED
+        if booked:
+            # The booking moves with it (a higher calendar SEQUENCE), to be confirmed again,
+            # and the patient hears of it through the outbox.
+            booking = await store.bookings.for_enrollment(enrollment.id)
+            if booking is not None:
+                await store.bookings.moved(booking.id, session_start)
+            if patient.chat_id is not None and patient.status == PatientStatus.ACTIVE:
+                await _tell_moved(ctx, store, patient, session_start, now)
+        if enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED):
             planned = plan_for_enrollment(ctx, patient, enrollment, now)
             outcome = await store.messages.replace_pending(enrollment.id, planned, now)
             replanned = outcome.updated + outcome.inserted
@@ -209,11 +222,32 @@ async def reschedule_patient(
             actor_id=staff_id, action="reschedule", outcome=AuditOutcome.OK,
             target=patient_target(patient_id), detail=f"enrollment:{enrollment.id}", now=now,
         )
-    if enrollment.status == EnrollmentStatus.ACTIVE:
+    if enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED):
         ctx.wake_delivery()
     return RescheduleResult(
-        enrollment_id=enrollment.id, session_start=session_start, replanned=replanned, kept=kept
+        enrollment_id=enrollment.id, session_start=session_start, replanned=replanned,
+        kept=kept, booked=booked,
     )
+
+
+MOVED_NOTICE_STEP = "notice-moved"  # step_id of the outbox row telling the patient
+
+
+async def _tell_moved(
+    ctx: AppContext, store: Store, patient: PatientRecord, session_start: datetime,
+    now: datetime,
+) -> None:
+    """"Your session has moved to ..." for the patient, through the outbox (quiet hours
+    kept, retried), in their language and zone."""
+    language = ui_language(patient.language)
+    zone = patient_zone(patient.timezone, ctx.settings)
+    clinic = ctx.settings.clinic
+    text = t("session_moved", language, clinic=clinic.name,
+             when=session_when(session_start, zone, language, now), zone=zone.key,
+             contact=clinic.contact_for(language))
+    assert patient.chat_id is not None
+    await enqueue_patient_notice(store.session, patient_id=patient.id, chat_id=patient.chat_id,
+                                 step_id=MOVED_NOTICE_STEP, text=text, now=now)
 
 
 # --- stats -------------------------------------------------------------------------------

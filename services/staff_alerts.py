@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 
 from core.records import EnrollmentRecord, EscalationRecord, PatientRecord
 from core.statuses import (
+    PHOTO_POST_STEP,
     TOPIC_PENDING,
     EscalationKind,
     EscalationStatus,
@@ -46,6 +47,7 @@ from core.texts.alerts import PATIENT_NOTICES, AlertFacts, compose_alert, topic_
 from services.cases import compose_card, schedule_ladder
 from services.context import AppContext
 from storage.repositories import Store
+from storage.repositories.escalations import CASE_STEP as CASE_POST
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +55,16 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, kw_only=True)
 class MediaRef:
     """A patient's photo, voice note, video, video note or document: where it is in their
-    chat (copied by reference) and what it is ("photo", "voice", ...)."""
+    chat (copied by reference) and what it is ("photo", "voice", ...). `file_id`: the
+    Telegram file id (a photo's largest size), kept for a photo check-in; `caption`: what
+    the staff-chat copy says instead of the patient's own caption (safe HTML)."""
 
     chat_id: int
     message_id: int
     kind: str
     album: str | None = None  # the media_group_id of an album it opens (its first message)
+    file_id: str | None = None
+    caption: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,6 +198,8 @@ async def raise_alert(
                 # An album's copy waits a moment for the album's other messages.
                 album=album if kind == MessageKind.COPY else None,
                 due_at=now + ALBUM_WINDOW if album and kind == MessageKind.COPY else None,
+                step_id=PHOTO_POST_STEP if copy_from and request.media
+                and request.media.caption else CASE_POST,
             )
     ctx.wake_delivery()
     return escalation
@@ -206,7 +214,7 @@ async def _escalating(store: Store, case: EscalationRecord, kind: str) -> bool:
 
 async def patient_topic(
     store: Store, ctx: AppContext, request: AlertRequest, chat_id: int, now: datetime, *,
-    case_id: int,
+    case_id: int | None,
 ) -> int:
     """The patient's forum topic, or TOPIC_PENDING: then a TOPIC_OPEN row is queued (once:
     the patient's topic id reads TOPIC_PENDING meanwhile) for delivery to make the topic,
@@ -242,8 +250,41 @@ def _posts(
     )]
     media = request.media
     if media is not None:
-        posts.append((MessageKind.COPY, f"[{media.kind}]", (media.chat_id, media.message_id)))
+        posts.append((MessageKind.COPY, media.caption or f"[{media.kind}]",
+                      (media.chat_id, media.message_id)))
     return posts
+
+
+async def post_photo(
+    ctx: AppContext, request: AlertRequest, now: datetime, *,
+    forum: StaffChatIsForum | None = None,
+) -> bool:
+    """A photo check-in that needs no case: one post, the patient's photo copied with the
+    answers as its caption (`request.media.caption`), in the patient's forum topic (made
+    first if need be) or the staff chat; tied to their unresolved case when they have one,
+    so a reply to it reaches them. Returns whether it was queued."""
+    media = request.media
+    chat_id = alert_chat(ctx)
+    if chat_id is None or media is None:
+        return False
+    in_forum = forum is not None and await forum()
+    async with Store(ctx.sessions) as store:
+        case = await store.escalations.unresolved_for(request.patient.id)
+        thread = (await patient_topic(store, ctx, request, chat_id, now,
+                                      case_id=case.id if case else None)
+                  if in_forum else None)
+        reply_to = None
+        if case is not None and thread is None:
+            card = await store.escalations.card_post(case.id)
+            reply_to = case.staff_reply_message_id or (card[1] if card else None)
+        await store.escalations.enqueue_post(
+            kind=MessageKind.COPY, chat_id=chat_id, text=media.caption or "[photo]", now=now,
+            case_id=case.id if case else None, about_patient_id=request.patient.id,
+            thread_id=thread, reply_to=reply_to, copy_from=(media.chat_id, media.message_id),
+            step_id=PHOTO_POST_STEP,
+        )
+    ctx.wake_delivery()
+    return True
 
 
 async def topic_notice(

@@ -15,8 +15,12 @@ from typing import Any
 
 from core.content import (
     DEFAULT_EXPIRY,
+    DEFAULT_PAIN_THRESHOLD,
     DEFAULT_SETTLE_DAYS,
+    PAIN_MAX,
+    STEP_KINDS,
     Content,
+    Course,
     DayTiming,
     LastingRule,
     OffsetTiming,
@@ -58,10 +62,15 @@ __all__ = [
 ]
 
 
-PROTOCOL_KEYS = {"id", "name", "description", "steps", "settle_days"}
+PROTOCOL_KEYS = {"id", "name", "description", "steps", "settle_days", "course"}
 STEP_KEYS = {"id", "at", "day", "time", "repeat", "expires", "quiet_hours", "kind", "text"} | {
-    "options"
+    "options", "sessions", "threshold"
 }
+COURSE_KEYS = {"sessions", "every", "maintenance"}
+MAX_COURSE_SESSIONS = 60  # a weekly course of more than a year is a typo
+MIN_COURSE_GAP = timedelta(days=1)  # sessions of a course are days apart at least
+MIN_MAINTENANCE = timedelta(days=7)
+MAX_SESSION_NUMBER = 200  # `sessions = [...]` of a step: which session numbers
 OPTION_KEYS = {"id", "text", "escalate"}
 RED_FLAG_KEYS = {"id", "phrases", "together", "reply", "emergency"}
 RED_FLAGS_FILE_KEYS = {"reply", "red_flag", "lasting", "info_faq", "ignore"}
@@ -174,11 +183,20 @@ def _step(reader: FileReader, table: Mapping[str, Any], where: str) -> Step | No
         )
     quiet = reader.boolean(table, "quiet_hours", where, True)
     kind = table.get("kind", "reminder")
-    if kind not in ("reminder", "checkin"):
+    if kind not in STEP_KINDS:
         reader.problem(
-            join_location(where, "kind"), f'expected "reminder" or "checkin", got {kind!r}'
+            join_location(where, "kind"),
+            f"expected one of {', '.join(repr(k) for k in STEP_KINDS)}, got {kind!r}",
         )
     text = reader.text(table, "text", where)
+    sessions = _sessions(reader, table["sessions"], join_location(where, "sessions")) if (
+        "sessions" in table) else ()
+    threshold = DEFAULT_PAIN_THRESHOLD
+    if "threshold" in table:
+        threshold = _threshold(reader, table["threshold"], join_location(where, "threshold"))
+        if kind != "photo":
+            reader.problem(join_location(where, "threshold"),
+                           'a threshold is only for kind = "photo" (the pain score, 0-10)')
     options: list[Option] = []
     if "options" in table:
         seen: set[str] = set()
@@ -194,11 +212,15 @@ def _step(reader: FileReader, table: Mapping[str, Any], where: str) -> Step | No
         reader.problem(
             join_location(where, "options"), "a check-in needs at least 2 options to answer with"
         )
-    if kind == "reminder" and table.get("options"):
-        reader.problem(join_location(where, "options"), 'options are only for kind = "checkin"')
-    if step_id is None or timing is None or text is None or kind not in ("reminder", "checkin"):
+    if kind != "checkin" and table.get("options"):
+        reader.problem(
+            join_location(where, "options"),
+            'options are only for kind = "checkin" (a photo check-in asks its own two '
+            "questions; an outcome question is answered 1-5)",
+        )
+    if step_id is None or timing is None or text is None or kind not in STEP_KINDS:
         return None
-    step_kind: StepKind = "checkin" if kind == "checkin" else "reminder"
+    step_kind: StepKind = next(k for k in STEP_KINDS if k == kind)
     return Step(
         id=step_id,
         timing=timing,
@@ -208,7 +230,70 @@ def _step(reader: FileReader, table: Mapping[str, Any], where: str) -> Step | No
         expires=expires,
         quiet_hours=quiet,
         options=tuple(options),
+        sessions=sessions,
+        threshold=threshold,
     )
+
+
+def _sessions(reader: FileReader, value: Any, where: str) -> tuple[int, ...]:
+    """`sessions = [1, 4, 8]`: distinct session numbers from 1."""
+    good = isinstance(value, list) and value and all(
+        isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_SESSION_NUMBER
+        for n in value)
+    if not good:
+        reader.problem(where, f"expected a list of session numbers from 1 to "
+                              f"{MAX_SESSION_NUMBER}, like [1, 4, 8], got {value!r}")
+        return ()
+    if len(set(value)) != len(value):
+        reader.problem(where, f"a session number is listed twice in {value!r}")
+        return ()
+    return tuple(sorted(value))
+
+
+def _threshold(reader: FileReader, value: Any, where: str) -> int:
+    """A photo check-in's pain threshold: a whole number 0-9 (a score above it, out of
+    PAIN_MAX, opens a case; 10 would open none)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < PAIN_MAX:
+        reader.problem(where, f"expected a whole number from 0 to {PAIN_MAX - 1}: a pain "
+                              f"score (0-{PAIN_MAX}) above it opens a case, got {value!r}")
+        return DEFAULT_PAIN_THRESHOLD
+    return value
+
+
+def _course(reader: FileReader, value: Any) -> Course | None:
+    """`course = { sessions = 3, every = "21d", maintenance = "26w" }`."""
+    table = reader.table(value, "course")
+    if table is None:
+        return None
+    reader.unknown_keys(table, COURSE_KEYS, "course")
+    sessions = table.get("sessions")
+    if (isinstance(sessions, bool) or not isinstance(sessions, int)
+            or not 1 <= sessions <= MAX_COURSE_SESSIONS):
+        reader.problem("course.sessions", f"expected a whole number of sessions from 1 to "
+                                          f"{MAX_COURSE_SESSIONS}, got {sessions!r}")
+        sessions = None
+    if "every" not in table:
+        reader.problem("course.every", 'missing; how long after a session the next is due, '
+                                       'like "7d" or "3w"')
+        every = None
+    else:
+        every = reader.duration(table["every"], "course.every", positive=True)
+        if every is not None and every < MIN_COURSE_GAP:
+            reader.problem("course.every", f"{table['every']!r} is less than a day: sessions "
+                                           'of a course are days apart, like "7d"')
+            every = None
+    maintenance = None
+    if "maintenance" in table:
+        maintenance = reader.duration(table["maintenance"], "course.maintenance",
+                                      positive=True)
+        if maintenance is not None and maintenance < MIN_MAINTENANCE:
+            reader.problem("course.maintenance",
+                           f"{table['maintenance']!r} is less than a week: a maintenance "
+                           'session comes months later, like "26w"')
+            maintenance = None
+    if sessions is None or every is None or ("maintenance" in table and maintenance is None):
+        return None
+    return Course(sessions=sessions, every=every, maintenance=maintenance)
 
 
 def _protocol(reader: FileReader, data: Mapping[str, Any]) -> Protocol | None:
@@ -230,10 +315,23 @@ def _protocol(reader: FileReader, data: Mapping[str, Any]) -> Protocol | None:
         if step is not None:
             steps.append(step)
     settle = reader.positive_int(data, "settle_days", "", DEFAULT_SETTLE_DAYS)
+    course = _course(reader, data["course"]) if "course" in data else None
+    if course is not None and course.maintenance is None:
+        for step in steps:
+            beyond = [n for n in step.sessions if n > course.sessions]
+            if beyond:
+                reader.problem(
+                    f"steps[id={step.id}].sessions",
+                    f"session {beyond[0]} is beyond the course's {course.sessions} sessions "
+                    "(and the course declares no maintenance sessions)",
+                )
     if protocol_id is None or name is None or len(steps) != len(raw_steps) or not steps:
         return None
+    if "course" in data and course is None:
+        return None
     return Protocol(
-        id=protocol_id, name=name, steps=tuple(steps), description=description, settle_days=settle
+        id=protocol_id, name=name, steps=tuple(steps), description=description,
+        settle_days=settle, course=course,
     )
 
 

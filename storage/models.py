@@ -29,7 +29,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.statuses import (
     AuditOutcome,
+    BookingStatus,
     CaseClosure,
+    CourseStatus,
     EnrollmentStatus,
     EscalationKind,
     EscalationStatus,
@@ -256,6 +258,133 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by_chat: Mapped[int | None] = mapped_column(BigInteger)
+    # When the link was first opened (/start with the code): "opened, not answered" on
+    # Today's list of patients who have not joined yet.
+    opened_at: Mapped[datetime | None]
+
+
+class Consent(Base):
+    """Consent on record: which wording of the consent question the patient agreed to (its
+    version hash, core/texts/patient.py consent_version), in which language, and when.
+    Holds no personal data: kept after erasure as the clinic's record of consent."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="SET NULL")
+    )
+    text_version: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    consented_at: Mapped[datetime]
+
+
+# --- a course of treatment ------------------------------------------------------------
+
+class Booking(Base):
+    """A session booked ahead: its enrollment (status booked until done) and whether the
+    patient confirmed it. `starts_at` mirrors the enrollment's session_start (kept in step
+    by the services) so Today and the evening list read one indexed table. `sequence` goes
+    up on every change: the calendar file's SEQUENCE."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (Index("ix_bookings_open", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), unique=True
+    )
+    starts_at: Mapped[datetime]
+    status: Mapped[BookingStatus] = mapped_column(
+        EnumString(BookingStatus, 24), default=BookingStatus.BOOKED
+    )
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[datetime | None]  # the patient confirmed, or asked to change it
+    wish_at: Mapped[datetime | None]  # their typed wish reached staff (a booking case)
+    recorded_at: Mapped[datetime | None]  # done, no-show or cancelled
+    recorded_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PatientCourse(Base):
+    """A patient's course of a protocol that declares one: how many sessions are done, and
+    how it ended (completed, or dropped and why)."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    protocol_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[CourseStatus] = mapped_column(
+        EnumString(CourseStatus, 16), default=CourseStatus.ACTIVE
+    )
+    sessions_done: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class OutcomeAnswer(Base):
+    """A patient's answer to an outcome question (how happy with the result, 1-5) and their
+    optional comment (personal data: erased by /forget; the score stays, without it)."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="SET NULL")
+    )
+    protocol_id: Mapped[str] = mapped_column(String(100))
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("scheduled_messages.id", ondelete="CASCADE"), unique=True
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(index=True)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # The patient's next text is their comment until this time (None: not awaited).
+    comment_until: Mapped[datetime | None]
+
+
+class PhotoCheckin(Base):
+    """A photo check-in: the photo the patient sent (its Telegram file id and their message,
+    never the image: the console fetches it from Telegram on demand) and their answers.
+    Erased by /forget (the staff-chat copy too, as a case post)."""
+
+    __tablename__ = "photo_checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="SET NULL")
+    )
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("scheduled_messages.id", ondelete="CASCADE"), unique=True
+    )
+    step_id: Mapped[str] = mapped_column(String(100))
+    session_number: Mapped[int] = mapped_column(Integer, default=1)
+    file_id: Mapped[str] = mapped_column(String(255))
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime]
+    swelling: Mapped[bool | None] = mapped_column(Boolean)
+    pain: Mapped[int | None] = mapped_column(Integer)
+    answered_at: Mapped[datetime | None]
+    # The case its answers opened or joined, if any (no foreign key, like case_id).
+    escalation_id: Mapped[int | None] = mapped_column(Integer)
 
 
 # --- delivery -------------------------------------------------------------------------

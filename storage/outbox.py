@@ -21,7 +21,7 @@ from storage.models import (
     ScheduledMessage,
     UTCDateTime,
 )
-from storage.outbox_cases import record_for_cases
+from storage.outbox_cases import record_for_cases, unreachable_case
 from storage.repositories.messages import cancel_pending
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
@@ -68,6 +68,7 @@ class ClaimedMessage:
     copy_from_chat_id: int | None = None
     copy_message_id: int | None = None
     about_patient_id: int | None = None  # a staff-chat post: whom it is about
+    step_id: str = ""  # e.g. a photo check-in's staff-chat copy (captioned) is PHOTO_POST_STEP
     copy_message_ids: tuple[int, ...] = ()  # an album to copy: all its messages
 
 
@@ -111,10 +112,15 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
 class Outbox:
     """The delivery side of `scheduled_messages`, `delivery_pacing` and `chat_pacing`."""
 
-    def __init__(self, engine: AsyncEngine, *, ladder: Ladder | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, ladder: Ladder | None = None,
+        staff_chat: int | None = None,
+    ) -> None:
         self.engine = engine
         # The escalation policy: a ladder round's outcome queues the next round with it.
         self.ladder = ladder
+        # Where a patient found unreachable (403) is announced as an unreachable case.
+        self.staff_chat = staff_chat
 
     def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return write_transaction(self.engine)
@@ -158,6 +164,7 @@ class Outbox:
                         m.c.respects_quiet_hours, m.c.moved_by_quiet_hours, m.c.attempts,
                         m.c.case_id, m.c.thread_id, m.c.reply_to_message_id,
                         m.c.copy_from_chat_id, m.c.copy_message_id, m.c.about_patient_id,
+                        m.c.step_id,
                         m.c.copy_message_ids,
                     )
                 )
@@ -197,6 +204,7 @@ class Outbox:
                 copy_message_id=r.copy_message_id,
                 copy_message_ids=tuple(r.copy_message_ids or ()),
                 about_patient_id=r.about_patient_id,
+                step_id=r.step_id,
             )
             for r in rows
         ]
@@ -355,7 +363,9 @@ class Outbox:
         self, *, patient_id: int | None, chat_id: int, now: datetime, reason: str
     ) -> int:
         """The chat blocked the bot: patient unreachable, every pending message to the chat
-        (or to the patient) cancelled with `reason` as last_error.
+        (or to the patient) cancelled with `reason` as last_error, and, when the patient was
+        still being looked after, an unreachable case for staff (the clinic should call
+        them), in the same transaction.
 
         Returns how many pending messages were cancelled.
         """
@@ -367,14 +377,19 @@ class Outbox:
         # turn, which is what queues the ladder's next round for the other on-call staff.
         whose = and_(whose, not_(m.c.step_id.startswith(LADDER_PREFIX)))
         async with self._write() as conn:
+            lost = False
             if patient_id is not None:
                 # stopped / forgotten say more than unreachable; keep them.
-                await conn.execute(
+                changed = await conn.execute(
                     update(p)
                     .where(p.c.id == patient_id, p.c.status.in_(sorted(PatientStatus.LIVE)))
                     .values(status=PatientStatus.UNREACHABLE)
                 )
+                lost = bool(changed.rowcount)
             result = await conn.execute(cancel_pending(whose, now, reason))
+            if lost and patient_id is not None and self.staff_chat is not None:
+                await unreachable_case(conn, patient_id=patient_id, at=now,
+                                       staff_chat=self.staff_chat)
         return int(result.rowcount or 0)
 
     async def enqueue_notice(self, *, chat_id: int, text: str, now: datetime) -> int:

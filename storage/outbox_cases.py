@@ -18,18 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.ladder import LADDER_PREFIX, Ladder, ladder_run_of
 from core.statuses import (
     TOPIC_PENDING,
+    EnrollmentStatus,
     EscalationKind,
     EscalationStatus,
     MessageKind,
     MessageStatus,
 )
-from storage.models import CaseMessage, Escalation, Patient, ScheduledMessage
+from core.texts.alerts import UNREACHABLE_NOTE, AlertFacts, compose_alert
+from storage.models import CaseMessage, Enrollment, Escalation, Patient, ScheduledMessage
 from storage.staff_chat_erasure import after_outcomes, forgotten, queue_topic_close
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
 CASES = cast(Table, Escalation.__table__)
 CASE_MESSAGES = cast(Table, CaseMessage.__table__)
 PATIENTS = cast(Table, Patient.__table__)
+ENROLLMENTS = cast(Table, Enrollment.__table__)
+POST_STEP = "case"  # step_id of a staff-chat post (storage/repositories/escalations.py)
 
 
 async def record_for_cases(
@@ -205,3 +209,55 @@ async def _next_rounds(conn: AsyncConnection, done: dict[int, datetime], ladder:
              "attempts": 0, "created_at": at}
             for post in following.posts
         ])
+
+
+async def unreachable_case(
+    conn: AsyncConnection, *, patient_id: int, at: datetime, staff_chat: int
+) -> int:
+    """A patient delivery found unreachable (403: blocked, or the account deleted): an
+    unreachable case with the clinic's note to call them, its card queued for the staff
+    chat (in the patient's topic when they have one), or, when a case of theirs is
+    unresolved, the note joins it. Returns the case id. Core SQL in the outcome's
+    transaction: the bot's own path (services) opens it with raise_alert."""
+    c, m, p, e = CASES, MESSAGES, PATIENTS, ENROLLMENTS
+    patient = (await conn.execute(
+        select(p.c.label, p.c.staff_topic_id).where(p.c.id == patient_id)
+    )).first()
+    enrollment = (await conn.execute(
+        select(e.c.id, e.c.protocol_id).where(e.c.patient_id == patient_id)
+        .order_by((e.c.status == EnrollmentStatus.ACTIVE).desc(), e.c.id.desc()).limit(1)
+    )).first()
+    topic = None if patient is None else patient.staff_topic_id
+    case_id = await conn.scalar(
+        select(c.c.id).where(c.c.patient_id == patient_id,
+                             c.c.status.in_(sorted(EscalationStatus.UNRESOLVED)))
+        .order_by(c.c.created_at, c.c.id).limit(1)
+    )
+    joined = case_id is not None
+    if case_id is None:
+        inserted = await conn.execute(insert(c).values(
+            patient_id=patient_id, enrollment_id=enrollment.id if enrollment else None,
+            kind=EscalationKind.UNREACHABLE, rule_id="chat unreachable",
+            patient_text=UNREACHABLE_NOTE, status=EscalationStatus.OPEN, created_at=at,
+        ).returning(c.c.id))
+        case_id = int(inserted.scalar_one())
+    else:
+        await conn.execute(insert(CASE_MESSAGES).values(
+            escalation_id=case_id, at=at, kind=EscalationKind.UNREACHABLE,
+            patient_text=UNREACHABLE_NOTE,
+        ))
+    text = compose_alert(AlertFacts(
+        kind=EscalationKind.UNREACHABLE, escalation_id=case_id, patient_id=patient_id,
+        label=None if patient is None else patient.label, words=UNREACHABLE_NOTE,
+        rule_id="chat unreachable", protocol_id=enrollment.protocol_id if enrollment else None,
+        enrollment_id=enrollment.id if enrollment else None,
+    ), joined=joined, in_topic=topic is not None)
+    await conn.execute(insert(m).values(
+        enrollment_id=None, patient_id=None, about_patient_id=patient_id, case_id=case_id,
+        chat_id=staff_chat, step_id=POST_STEP, occurrence=0,
+        kind=MessageKind.POST if joined else MessageKind.CARD, text=text, options=None,
+        due_at=at, expires_at=None, moved_by_quiet_hours=False, respects_quiet_hours=False,
+        status=MessageStatus.PENDING, available_at=at, attempts=0, created_at=at,
+        thread_id=topic,
+    ))
+    return case_id

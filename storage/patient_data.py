@@ -20,22 +20,30 @@ from core.statuses import (
 from core.texts.alerts import PATIENT_NOTICES, compose_erased_urgent
 from storage.models import (
     AuditEvent,
+    Booking,
     Cancellation,
     CaseMessage,
     ChatPacing,
     CheckinAnswer,
+    Consent,
     ConsentOffer,
     Enrollment,
     Escalation,
     InboundUpdate,
     Invite,
     JoinRequest,
+    OutcomeAnswer,
     Patient,
+    PatientCourse,
+    PhotoCheckin,
     ScheduledMessage,
     StaffMember,
 )
 from storage.repositories.audit import audit_record
+from storage.repositories.bookings import booking_record
 from storage.repositories.checkins import checkin_record
+from storage.repositories.consents import consent_record
+from storage.repositories.courses import course_record, outcome_record
 from storage.repositories.enrollments import enrollment_record
 from storage.repositories.escalations import (
     EscalationRepository,
@@ -46,6 +54,7 @@ from storage.repositories.inbound import inbound_record
 from storage.repositories.invites import invite_record
 from storage.repositories.messages import cancel_pending, message_record
 from storage.repositories.patients import PatientRepository, mentions_user
+from storage.repositories.photo_checkins import photo_record
 from storage.staff_chat_erasure import (
     ERASURE_STEP,
     queue_post_erasure,
@@ -88,10 +97,12 @@ def _plain(record: Any) -> dict[str, Any]:
 async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[str, Any] | None:
     """Every row that concerns the patient, as plain dicts (None: no such patient).
 
-    Patient row, enrollments, their invites, every outbox message with its status (staff
-    alerts about the patient too), check-in answers, escalations (cases) and the messages
-    that joined them, with the patient's own words, audit events naming the patient, and
-    stored webhook updates from the patient's chat.
+    Patient row, enrollments, their invites, consent records, every outbox message with its
+    status (staff alerts about the patient too), check-in answers, a course of treatment
+    (bookings, courses, outcome answers with comments, photo check-ins with their Telegram
+    file ids), escalations (cases) and the messages that joined them, with the patient's
+    own words, audit events naming the patient, and stored webhook updates from the
+    patient's chat.
     """
     patient = await PatientRepository(session).get(patient_id)
     if patient is None:
@@ -129,6 +140,18 @@ async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[s
         .where(CaseMessage.escalation_id.in_([e.id for e in escalations]))
         .order_by(CaseMessage.id)
     )
+
+    async def rows(model: Any) -> list[Any]:
+        return list(await session.scalars(
+            select(model).where(model.patient_id == patient_id).order_by(model.id)))
+
+    course = {
+        "consents": [_plain(consent_record(r)) for r in await rows(Consent)],
+        "bookings": [_plain(booking_record(r)) for r in await rows(Booking)],
+        "courses": [_plain(course_record(r)) for r in await rows(PatientCourse)],
+        "outcomes": [_plain(outcome_record(r)) for r in await rows(OutcomeAnswer)],
+        "photo_checkins": [_plain(photo_record(r)) for r in await rows(PhotoCheckin)],
+    }
     target = patient_target(patient_id)
     audit = await session.scalars(
         select(AuditEvent)
@@ -154,6 +177,7 @@ async def collect_patient_data(session: AsyncSession, patient_id: int) -> dict[s
         "invites": [_plain(invite_record(i)) for i in invites],
         "messages": [_plain(message_record(m)) for m in messages],
         "checkin_answers": [_plain(checkin_record(c)) for c in checkins],
+        **course,
         "escalations": [_plain(escalation_record(e)) for e in escalations],
         "case_messages": [_plain(case_message_record(m)) for m in case_messages],
         "audit_events": [_plain(audit_record(a)) for a in audit],

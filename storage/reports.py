@@ -11,8 +11,21 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.statuses import AuditOutcome, EscalationStatus, MessageStatus, PatientStatus
-from storage.models import AuditEvent, Enrollment, Escalation, Patient, ScheduledMessage
+from core.statuses import (
+    AuditOutcome,
+    EnrollmentStatus,
+    EscalationStatus,
+    MessageStatus,
+    PatientStatus,
+)
+from storage.models import (
+    AuditEvent,
+    Enrollment,
+    Escalation,
+    Invite,
+    Patient,
+    ScheduledMessage,
+)
 from storage.patient_data import target_patient_id
 
 
@@ -41,6 +54,8 @@ class Digest:
     stale_cases: tuple[tuple[int, int | None, str], ...] = ()
     failed_messages: tuple[tuple[int, int | None], ...]  # (message id, patient id)
     opt_outs: tuple[int, ...]  # patient ids
+    # Invited before the nudge cut-off and still not joined: (patient id, invited at).
+    not_joined: tuple[tuple[int, datetime], ...] = ()
 
 
 async def outbox_health(session: AsyncSession, now: datetime) -> OutboxHealth:
@@ -133,8 +148,32 @@ async def case_figures(session: AsyncSession, *, sample: int = 1000) -> CaseFigu
     )
 
 
-async def digest(session: AsyncSession, since: datetime, *, limit: int = 50) -> Digest:
-    """What happened since `since` (new enrollments, failures, opt-outs) and what is open."""
+async def not_joined(
+    session: AsyncSession, invited_before: datetime, *, limit: int = 50
+) -> tuple[tuple[int, datetime], ...]:
+    """Patients still invited whose invite (unused) was made before `invited_before`:
+    (patient id, when), oldest first. No patient lost (PRODUCT.md 3.6)."""
+    require_aware(invited_before, "invited_before")
+    rows = await session.execute(
+        select(Patient.id, func.max(Invite.created_at))
+        .join(Enrollment, Enrollment.patient_id == Patient.id)
+        .join(Invite, Invite.enrollment_id == Enrollment.id)
+        .where(Patient.status == PatientStatus.INVITED, Invite.used_at.is_(None),
+               Enrollment.status == EnrollmentStatus.INVITED)
+        .group_by(Patient.id)
+        .having(func.max(Invite.created_at) < invited_before)
+        .order_by(func.max(Invite.created_at), Patient.id)
+        .limit(limit)
+    )
+    return tuple((int(patient_id), _utc(at)) for patient_id, at in rows)
+
+
+async def digest(
+    session: AsyncSession, since: datetime, *, limit: int = 50,
+    nudge_before: datetime | None = None,
+) -> Digest:
+    """What happened since `since` (new enrollments, failures, opt-outs) and what is open;
+    with `nudge_before`, who was invited before it and has not joined yet."""
     require_aware(since, "since")
     enrollments = await session.execute(
         select(Enrollment.patient_id, Enrollment.protocol_id)
@@ -178,6 +217,8 @@ async def digest(session: AsyncSession, since: datetime, *, limit: int = 50) -> 
         stale_cases=tuple((int(i), p, str(k)) for i, p, k in stale),
         failed_messages=tuple((int(i), p) for i, p in failures),
         opt_outs=tuple(dict.fromkeys(i for i in stopped if i is not None)),
+        not_joined=(await not_joined(session, nudge_before, limit=limit)
+                    if nudge_before is not None else ()),
     )
 
 

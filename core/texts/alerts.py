@@ -25,6 +25,9 @@ ALERT_HEADINGS = {
     "handoff": "❓ <b>Question for the team</b>",
     "media": "📎 <b>Photo, voice note or file from the patient</b>",
     "message": "💬 <b>Message from the patient</b>",
+    "booking": "📅 <b>Booking: the patient asks about their next session</b>",
+    "unreachable": "📵 <b>The bot can no longer reach this patient</b>",
+    "outcome": "😞 <b>Unhappy with the result</b>",
 }
 ALERT_HEADING_OTHER = "<b>Alert</b>"
 ALERT_FOOTER = "\n\n<i>Reply to this message to answer the patient.</i>"
@@ -121,7 +124,41 @@ PATIENT_NOTICES = {
     "declined": "⚪ Patient #{patient_id} declined the invitation.",
     "stopped": "⏹ Patient #{patient_id} stopped the messages.",
     "forgot": "🗑 Patient #{patient_id} erased their data; this topic is closed.",
+    "confirmed": "✅ Patient #{patient_id} confirmed their session on {procedure}.",
+    "course_finished": "🏁 Patient #{patient_id} says they have finished their course "
+                       "({procedure}).",
+    "book_self": "📅 Patient #{patient_id} will book their next session themselves "
+                 "({procedure}).",
 }
+
+# What a course's answers put on a case for staff (the patient pressed a button, so these
+# stand for their words; ids and the procedure's name only).
+RECALL_CALL_WORDS = ("Please call me to book my next session of {procedure} (after session "
+                     "{number}).")
+OUTCOME_WORDS = "{score} out of 5 for the result of {procedure}."
+OUTCOME_COMMENT_WORDS = "Comment on the result ({score}/5): {comment}"
+PHOTO_WORDS = "Photo check-in: swollen {swollen}, pain {pain}/{top}"
+
+
+def compose_photo_caption(
+    *, patient_id: int, label: str | None, procedure: str, session: int, day: int | None,
+    swollen: bool, pain: int, top: int,
+) -> str:
+    """A photo check-in's staff-chat caption (safe HTML, far under Telegram's 1,024
+    characters): who, which session and day, and the two answers."""
+    who = f" · {html.escape(label[:60])}" if label else ""
+    when = f", day {day}" if day is not None else ""
+    return (f"📷 <b>Photo check-in</b> · patient #{patient_id}{who}\n"
+            f"{html.escape(procedure)}, session {session}{when}\n"
+            f"Swollen: <b>{'yes' if swollen else 'no'}</b> · Pain: <b>{pain}/{top}</b>")
+
+
+# The note on an unreachable case: what staff should do (PRODUCT.md 3.6, no patient lost).
+UNREACHABLE_NOTE = (
+    "Telegram refuses our messages to this patient: they blocked the bot or deleted their "
+    "account. Nothing more reaches them through the bot. Please call them (use the number "
+    "in the clinic's own records) to check how they are and whether they want to go on."
+)
 
 
 def away_from_card(card: str) -> str:
@@ -297,12 +334,16 @@ def compose_alert(facts: AlertFacts, *, joined: bool = False, in_topic: bool = F
     if facts.rule_id:
         lines.append(f"Rule: <code>{html.escape(facts.rule_id)}</code>")
     head = "\n".join(lines) + "\n"
-    heading = "Answer:\n" if facts.kind == "checkin" else "Their words:\n"
+    heading = WORDS_HEADINGS.get(facts.kind, "Their words:\n")
     return head + _quoted(facts.words, heading, len(head) + len(footer)) + footer
 
 
+# What the quoted words of a card are, when not the patient's own words.
+WORDS_HEADINGS = {"checkin": "Answer:\n", "unreachable": "What happened:\n",
+                  "booking": "Their request:\n", "outcome": "Their answer:\n"}
+
 # Kinds a later message repeats the heading of: they change what the case is about.
-_JOINED_HEADINGS = frozenset({"red_flag", "checkin"})
+_JOINED_HEADINGS = frozenset({"red_flag", "checkin", "booking", "unreachable"})
 
 
 def _joined(facts: AlertFacts, *, in_topic: bool) -> str:
@@ -369,6 +410,9 @@ class DigestFacts(Protocol):
     @property
     def stale_cases(self) -> Sequence[tuple[int, int | None, str]]: ...
 
+    @property
+    def not_joined(self) -> Sequence[tuple[int, object]]: ...
+
 
 def _ids(values: Sequence[int | None] | Sequence[int]) -> str:
     shown = [f"#{v}" for v in values[:MAX_IDS] if v is not None]
@@ -409,5 +453,26 @@ def compose_digest(report: DigestFacts) -> str:
     lines.append(f"Opt-outs: {len(report.opt_outs)}")
     if report.opt_outs:
         lines.append(f"  patients {_ids(list(report.opt_outs))}")
+    waiting = report.not_joined
+    if waiting:
+        lines.append(f"📨 Not joined yet (invite not opened in time): {len(waiting)}")
+        lines.append(f"  patients {_ids([patient for patient, _at in waiting])}: call them, "
+                     "or give them a new link (/invite &lt;id&gt;, or the console's Today)")
     lines.append("Use /patient &lt;id&gt; for details.")
+    return "\n".join(lines)
+
+
+def compose_unconfirmed(
+    *, day: str, total: int, rows: Sequence[tuple[int, str, bool]]
+) -> str:
+    """The evening list (jobs/unconfirmed.py): tomorrow's sessions without a confirmation,
+    as (patient id, time, asked to change) rows; ids and times only."""
+    lines = [f"📅 <b>Tomorrow ({html.escape(day)}): {len(rows)} of {total} session(s) not "
+             "confirmed</b>"]
+    for patient_id, at, change in rows[:MAX_IDS * 2]:
+        note = " · asked to change it" if change else ""
+        lines.append(f"  {html.escape(at)} · patient #{patient_id}{note}")
+    if len(rows) > MAX_IDS * 2:
+        lines.append(f"  and {len(rows) - MAX_IDS * 2} more: see Today in the console")
+    lines.append("Call them to check, or see Today in the console.")
     return "\n".join(lines)

@@ -40,6 +40,12 @@ PATIENT_COMMANDS: tuple[Command, ...] = (
         help={"en": "common questions", "hi": "आम प्रश्न"},
     ),
     Command(
+        name="calendar",
+        menu={"en": "My booked sessions (calendar file)", "hi": "मेरे बुक सेशन (कैलेंडर फ़ाइल)"},
+        help={"en": "your booked sessions as a calendar file",
+              "hi": "आपके बुक किए सेशन, कैलेंडर फ़ाइल में"},
+    ),
+    Command(
         name="language",
         menu={"en": "Change language", "hi": "भाषा बदलें"},
         help={"en": "change the language", "hi": "भाषा बदलें"},
@@ -117,8 +123,12 @@ STAFF_COMMANDS: tuple[Command, ...] = (
     Command(
         name="session",
         menu={"en": "Record a new session of a patient's procedure"},
-        help={"en": "a new session: its care starts, the earlier plan is superseded"},
-        usage="&lt;id&gt; [time]",
+        help={"en": (
+            "a session done now (or at a past time): its care starts, the earlier plan is "
+            "superseded; a future time books it (pre-care, then a confirmation request); "
+            "<code>noshow</code> records a booked session as missed"
+        )},
+        usage="&lt;id&gt; [time|noshow]",
     ),
     Command(
         name="cases",

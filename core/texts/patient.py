@@ -3,12 +3,14 @@ English and Hindi, as HTML templates. `check` reports a declared language missin
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Mapping, Sequence
 
 from core.texts.calendar import weekdays
 from core.texts.commands import PATIENT_COMMANDS, help_lines
 from core.texts.commands import missing_translations as commands_missing
+from core.texts.course import COURSE_TEXTS
 from core.texts.patient_replies import REPLY_TEXTS
 
 # Languages the bot's own texts exist in (content may declare more; those fall back to en).
@@ -360,8 +362,19 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
 }
 
 
-# The replies around free text, joining, /faq and /plan live in patient_replies.py.
-TEXTS: Mapping[str, Mapping[str, str]] = {**_TEXTS, **REPLY_TEXTS}
+# The replies around free text, joining, /faq and /plan live in patient_replies.py; those of
+# a course of treatment (bookings, recalls, photo check-ins, the outcome) in course.py.
+TEXTS: Mapping[str, Mapping[str, str]] = {**_TEXTS, **REPLY_TEXTS, **COURSE_TEXTS}
+
+
+def consent_version(language: str) -> str:
+    """The version of the consent question a patient saw in `language`: the SHA-256 of its
+    wording (the template and the accepting button, before the clinic's values go in), so
+    the consent record names exactly which text was agreed to."""
+    language = ui_language(language)
+    wording = "\n".join((TEXTS["invite_intro"].get(language) or TEXTS["invite_intro"][FALLBACK],
+                         button("button_accept", language)))
+    return hashlib.sha256(wording.encode()).hexdigest()
 
 
 def t(key: str, language: str, /, **values: object) -> str:

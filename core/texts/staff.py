@@ -212,6 +212,14 @@ STATS = (
     "Failed in the last 24 h: {failed_24h}\n"
     "Open escalations: {open_escalations}"
     "{cases}"
+    "{course}"
+)
+STATS_COURSE = (
+    "\n<b>Reach</b>: invited {invited} → joined {joined} → active {active} → completed "
+    "{completed}\n"
+    "<b>Courses</b>: completed {courses_completed}, dropped {dropped}{lapsed}, going on "
+    "{going}\n"
+    "<b>Satisfaction</b> (last 6 months): {satisfaction}"
 )
 STATS_CASES = (
     "\n<b>Cases</b> (kind: opened / acknowledged / resolved)\n{by_kind}\n"
@@ -219,6 +227,25 @@ STATS_CASES = (
     "Time to acknowledge: median {median}, p90 {p90}"
 )
 STATS_CASE_KIND = "  {kind}: {opened} / {acknowledged} / {resolved}"
+
+
+def stats_course(
+    *, invited: int, joined: int, active: int, completed: int, courses_completed: int,
+    dropped: int, lapsed: int, going: int, average: float | None, answered: int,
+    rate: float | None,
+) -> str:
+    """The /stats block about reach, courses and satisfaction."""
+    if average is None:
+        satisfaction = "no answers yet"
+    else:
+        shown = "—" if rate is None else f"{rate:.0%}"
+        satisfaction = f"average {average:.1f} of 5 from {answered} answer(s), response {shown}"
+    return STATS_COURSE.format(
+        invited=invited, joined=joined, active=active, completed=completed,
+        courses_completed=courses_completed, dropped=dropped,
+        lapsed=f" (of which lapsed {lapsed})" if lapsed else "", going=going,
+        satisfaction=satisfaction,
+    )
 
 
 def duration(seconds: float | None) -> str:
@@ -310,9 +337,12 @@ MYID_CHAT = (
 
 # --- /session ------------------------------------------------------------------------------
 SESSION_USAGE = (
-    "Usage: <code>/session &lt;id&gt; [time]</code>: a new session of the patient's procedure "
-    "(time as for /enroll, e.g. <code>next monday 10:30</code>; default now). Its care "
-    "starts; the earlier session's pending messages are cancelled as superseded."
+    "Usage: <code>/session &lt;id&gt; [time]</code>: a session of the patient's procedure "
+    "done now or at a past time (time as for /enroll, default now): its care starts, the "
+    "earlier session's pending messages are cancelled as superseded. A future time (e.g. "
+    "<code>next monday 10:30</code>) books the session: its pre-care goes out and the "
+    "patient is asked to confirm it. <code>/session &lt;id&gt; noshow</code> records a "
+    "booked session as missed."
 )
 SESSION_NOT_FOUND = "No patient #{id}."
 SESSION_CANCELLED_BEFORE_JOINING = (
@@ -329,6 +359,23 @@ SESSION_DONE = (
     "Patient #{id}: session {number} on {session}. {planned} message(s) planned; "
     "{superseded} pending from the earlier session cancelled as superseded."
 )
+SESSION_BOOKED = (
+    "Patient #{id}: session {number} booked for {session}. {planned} message(s) planned: its "
+    "pre-care and, {hours} h before, a request to confirm. Today in the console shows "
+    "whether they confirmed; record it with <code>/session {id}</code> when it is done."
+)
+SESSION_BOOKING_DONE = (
+    "Patient #{id}: booked session {number} recorded as done ({session}); its aftercare has "
+    "started ({planned} message(s) planned), {superseded} pending from the earlier session "
+    "cancelled as superseded."
+)
+SESSION_NO_SHOW = (
+    "Patient #{id}: the session booked for {session} is recorded as missed; its pending "
+    "messages are cancelled. If nothing else is booked, the patient is asked about the "
+    "next one."
+)
+SESSION_NO_BOOKING = "Patient #{id} has no booked session to record."
+NO_SHOW_WORDS = frozenset({"noshow", "no-show", "missed"})
 
 # --- /invite -------------------------------------------------------------------------------
 INVITE_USAGE = (
@@ -386,7 +433,8 @@ def _who(user_id: int | None, me: int | None, names: Mapping[int, str] | None) -
     return "you" if user_id == me else staff_member(user_id, names or {})
 CASE_KINDS = {
     "red_flag": "🚨 red flag", "checkin": "⚠️ check-in", "handoff": "❓ question",
-    "delivery": "📮 delivery",
+    "delivery": "📮 delivery", "media": "📎 media", "message": "💬 message",
+    "booking": "📅 booking", "unreachable": "📵 unreachable", "outcome": "😞 outcome",
 }
 
 

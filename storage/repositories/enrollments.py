@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Update, func, select, update
+from sqlalchemy import ColumnElement, Update, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.records import EnrollmentRecord
-from core.statuses import EnrollmentStatus, parse
-from storage.models import Enrollment, Invite, ScheduledMessage
+from core.statuses import BookingStatus, EnrollmentStatus, parse
+from storage.models import Booking, Enrollment, Invite, ScheduledMessage
 from storage.repositories.invites import expire_unused
 from storage.repositories.messages import cancel_pending_in
 
@@ -58,6 +58,7 @@ class EnrollmentRepository:
         created_by: int | None,
         now: datetime,
         status: EnrollmentStatus = EnrollmentStatus.INVITED,
+        session_number: int = 1,
     ) -> EnrollmentRecord:
         require_aware(session_start, "session_start")
         require_aware(now, "now")
@@ -68,7 +69,7 @@ class EnrollmentRepository:
             status=status,
             created_by=created_by,
             created_at=now,
-            session_number=1,
+            session_number=session_number,
         )
         self._session.add(row)
         await self._session.flush()
@@ -122,6 +123,25 @@ class EnrollmentRepository:
         await self._session.flush()
         return enrollment_record(row)
 
+    async def next_session_number(self, patient_id: int, protocol_id: str) -> int:
+        """The number a new session of the protocol gets: one after the highest of the
+        patient's sessions done (active, superseded, or cancelled by staff after it took
+        place) or booked. A booked session that was missed or cancelled took no number."""
+        never_held = exists().where(
+            Booking.enrollment_id == Enrollment.id,
+            Booking.status.in_(sorted({BookingStatus.NO_SHOW, BookingStatus.CANCELLED})))
+        counted = or_(
+            Enrollment.status.in_(sorted({EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED,
+                                          EnrollmentStatus.SUPERSEDED})),
+            and_(Enrollment.status == EnrollmentStatus.CANCELLED, ~never_held),
+        )
+        highest = await self._session.scalar(
+            select(func.max(Enrollment.session_number)).where(
+                Enrollment.patient_id == patient_id, Enrollment.protocol_id == protocol_id,
+                counted)
+        )
+        return int(highest or 0) + 1
+
     async def cancel(self, enrollment_id: int, now: datetime) -> int:
         """Cancel the enrollment, its pending messages and unused invite; returns messages cut.
 
@@ -157,7 +177,8 @@ class EnrollmentRepository:
     async def supersede_earlier(self, enrollment_id: int, now: datetime) -> tuple[int, int]:
         """The enrollment is the patient's newest session of its protocol: every other live
         enrollment of the same protocol is superseded (its pending messages cancelled, its
-        unused invite expired) and this one continues their session count.
+        unused invite expired) and this one continues their session count. Sessions booked
+        ahead stay: they are still to come.
 
         One plan at a time per protocol. Returns (enrollments superseded, messages cut).
         """
@@ -168,7 +189,7 @@ class EnrollmentRepository:
                 Enrollment.patient_id == row.patient_id,
                 Enrollment.protocol_id == row.protocol_id,
                 Enrollment.id != row.id,
-                Enrollment.status.in_(sorted(EnrollmentStatus.LIVE)),
+                Enrollment.status.in_(sorted(EnrollmentStatus.LIVE - {EnrollmentStatus.BOOKED})),
             )
         ))
         # The count carries on across every earlier session of the protocol, a cancelled or

@@ -361,7 +361,7 @@ class EscalationRepository:
         self, *, kind: MessageKind, chat_id: int, text: str, now: datetime,
         case_id: int | None, about_patient_id: int | None, thread_id: int | None = None,
         reply_to: int | None = None, copy_from: tuple[int, int] | None = None,
-        album: str | None = None, due_at: datetime | None = None,
+        album: str | None = None, due_at: datetime | None = None, step_id: str = CASE_STEP,
     ) -> int:
         """A post to the staff chat, due now: a case's card (kind CARD, with its buttons),
         a later message of it or a notice about a patient (POST), or a copy of the
@@ -370,13 +370,14 @@ class EscalationRepository:
         pace; `thread_id` is the patient's forum topic, `reply_to` the message a post answers
         (threading in a group without topics). Ignores quiet hours. `album`: the copy is of
         an album's first message (its media_group_id), due at `due_at`, so that the rest
-        join it (`join_album`) and go with it."""
+        join it (`join_album`) and go with it. `step_id` PHOTO_POST_STEP: a copy whose text
+        is its caption (a photo check-in's answers)."""
         require_aware(now, "now")
         due = due_at or now
         row = ScheduledMessage(
             enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
             case_id=case_id, chat_id=chat_id,
-            step_id=CASE_STEP if album is None else f"{ALBUM_PREFIX}{album}"[:100],
+            step_id=step_id if album is None else f"{ALBUM_PREFIX}{album}"[:100],
             occurrence=0, kind=kind, text=text, options=None, due_at=due, expires_at=None,
             moved_by_quiet_hours=False, respects_quiet_hours=False,
             status=MessageStatus.PENDING, available_at=due, attempts=0, created_at=now,

@@ -32,6 +32,7 @@ def invite_record(row: Invite) -> InviteRecord:
         expires_at=row.expires_at,
         used_at=row.used_at,
         used_by_chat=row.used_by_chat,
+        opened_at=row.opened_at,
     )
 
 
@@ -74,6 +75,14 @@ class InviteRepository:
         if row is None:
             return InviteClaim(status=ClaimStatus.UNKNOWN, invite=None)
         return InviteClaim(status=_status(row, now), invite=invite_record(row))
+
+    async def mark_opened(self, invite_id: int, now: datetime) -> None:
+        """The link was opened (/start with its code): remembered once, the first time."""
+        require_aware(now, "now")
+        await self._session.execute(
+            update(Invite).where(Invite.id == invite_id, Invite.opened_at.is_(None))
+            .values(opened_at=now)
+        )
 
     async def claim(self, code_hash: str, chat_id: int, now: datetime) -> InviteClaim:
         """Use the code for `chat_id`; exactly one of any number of concurrent claims gets OK.

@@ -273,6 +273,18 @@ class MessageRepository:
             self._session, ScheduledMessage.enrollment_id == enrollment_id, now, reason
         )
 
+    async def cancel_pending_step(
+        self, enrollment_ids: Iterable[int], step_id: str, now: datetime, reason: str
+    ) -> int:
+        """Cancel the pending messages of one step (e.g. the recall) of these enrollments."""
+        ids = sorted(set(enrollment_ids))
+        if not ids:
+            return 0
+        return await cancel_pending_in(
+            self._session,
+            ScheduledMessage.enrollment_id.in_(ids) & (ScheduledMessage.step_id == step_id),
+            now, reason,
+        )
     async def cancel_pending_by_id(self, message_id: int, now: datetime, reason: str) -> int:
         """Cancel one message if it is still pending (1), else leave it (0)."""
         return await cancel_pending_in(self._session, ScheduledMessage.id == message_id, now,

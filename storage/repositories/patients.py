@@ -17,18 +17,24 @@ from core.statuses import (
     CARE_CANCELLED,
     SHOWN_STATUSES,
     TOPIC_PENDING,
+    BookingStatus,
+    CourseStatus,
     EnrollmentStatus,
     PatientStatus,
     parse,
 )
 from storage.models import (
+    Booking,
     CaseMessage,
     CheckinAnswer,
     Enrollment,
     Escalation,
     InboundUpdate,
     Invite,
+    OutcomeAnswer,
     Patient,
+    PatientCourse,
+    PhotoCheckin,
     ScheduledMessage,
 )
 from storage.patient_search import label_contains as search_label
@@ -238,12 +244,15 @@ class PatientRepository:
 
         Erased: the label, the chat binding (patients.chat_id, invites.used_by_chat, and
         scheduled_messages.chat_id set to ERASED_CHAT_ID), the patient's own words in
-        escalations, stored webhook updates that mention the chat, and check-in answers
-        (deleted: they are health data about one person). Kept, without personal data: the
-        patient row (status "forgotten", language, zone), enrollments, the delivery history
-        of clinic-written messages, and audit events (which hold ids only). Pending messages
-        are cancelled, enrollments stopped and unused invites expired, so nothing more is
-        sent and the old link cannot re-bind anyone.
+        escalations, stored webhook updates that mention the chat, check-in answers and
+        photo check-ins (deleted: health data about one person; a photo's Telegram file id
+        with them), and outcome comments (the patient's words). Kept, without personal
+        data: the patient row (status "forgotten", language, zone), enrollments, bookings
+        (times; open ones cancelled), courses (dropped), outcome scores, consent records
+        (which wording, when), the delivery history of clinic-written messages, and audit
+        events (which hold ids only). Pending messages are cancelled, enrollments stopped
+        and unused invites expired, so nothing more is sent and the old link cannot re-bind
+        anyone.
         """
         require_aware(now, "now")
         row = await self._session.get(Patient, patient_id)
@@ -279,6 +288,26 @@ class PatientRepository:
         )
         await self._session.execute(
             delete(CheckinAnswer).where(CheckinAnswer.patient_id == patient_id)
+        )
+        await self._session.execute(
+            delete(PhotoCheckin).where(PhotoCheckin.patient_id == patient_id)
+        )
+        await self._session.execute(
+            update(OutcomeAnswer).where(OutcomeAnswer.patient_id == patient_id)
+            .values(comment=None, comment_until=None)
+        )
+        await self._session.execute(
+            update(Booking)
+            .where(Booking.patient_id == patient_id,
+                   Booking.status.in_(sorted(BookingStatus.OPEN)))
+            .values(status=BookingStatus.CANCELLED, recorded_at=now, recorded_by=None,
+                    sequence=Booking.sequence + 1)
+        )
+        await self._session.execute(
+            update(PatientCourse)
+            .where(PatientCourse.patient_id == patient_id,
+                   PatientCourse.status == CourseStatus.ACTIVE)
+            .values(status=CourseStatus.DROPPED, ended_at=now, end_reason="erased")
         )
         if chat_id is not None:
             await self._forget_inbound_updates(chat_id)

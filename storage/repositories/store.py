@@ -7,10 +7,13 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
+from storage.repositories.bookings import BookingRepository
 from storage.repositories.cancellations import CancellationRepository
 from storage.repositories.checkins import CheckinRepository
 from storage.repositories.consent_offers import ConsentOfferRepository
+from storage.repositories.consents import ConsentRepository
 from storage.repositories.console_tokens import ConsoleTokenRepository
+from storage.repositories.courses import CourseRepository
 from storage.repositories.enrollments import EnrollmentRepository
 from storage.repositories.escalations import EscalationRepository
 from storage.repositories.inbound import InboundUpdateRepository
@@ -18,6 +21,7 @@ from storage.repositories.invites import InviteRepository
 from storage.repositories.join_requests import JoinRequestRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.patients import PatientRepository
+from storage.repositories.photo_checkins import PhotoCheckinRepository
 from storage.repositories.staff import StaffRepository
 from storage.repositories.telegram_users import TelegramUserRepository
 
@@ -37,6 +41,10 @@ class Repositories:
         self.audit = AuditRepository(session)
         self.inbound = InboundUpdateRepository(session)
         self.console_tokens = ConsoleTokenRepository(session)
+        self.bookings = BookingRepository(session)
+        self.courses = CourseRepository(session)
+        self.photos = PhotoCheckinRepository(session)
+        self.consents = ConsentRepository(session)
         self.telegram_users = TelegramUserRepository(session)
         self.cancellations = CancellationRepository(session)
         self.join_requests = JoinRequestRepository(session)

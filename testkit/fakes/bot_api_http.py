@@ -87,6 +87,9 @@ def request_params(request: tornado.httputil.HTTPServerRequest) -> tuple[JSON, d
             for key, values in source.items():
                 params[key] = _form_value(key, values[-1].decode("utf-8"))
         files = {name: uploads[0]["body"] for name, uploads in request.files.items()}
+        # An upload's file name (sendDocument keeps it), beside the parameters.
+        params["_filenames"] = {name: uploads[0]["filename"]
+                                for name, uploads in request.files.items()}
     for key in ("chat_id", "from_chat_id"):
         chat_id = params.get(key)
         if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():

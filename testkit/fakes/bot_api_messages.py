@@ -94,7 +94,8 @@ class MessageBuilder:
         self, method: str, chat: JSON, params: JSON, *, thread: int | None, text: str | None,
         visible: str, parse_mode: str | None, markup: JSON | None, extra: JSON,
         caption: str | None = None, photo: bytes | None = None, file_id: str | None = None,
-        copied_from: tuple[int, int] | None = None,
+        copied_from: tuple[int, int] | None = None, document: bytes | None = None,
+        document_name: str | None = None,
     ) -> SentMessage:
         """Give the message its id, store it and count it as sent."""
         message_id = self.state.next_message_id(chat["id"])
@@ -110,7 +111,8 @@ class MessageBuilder:
             message_id=message_id, chat_id=chat["id"], method=method, text=text,
             caption=caption, visible=visible, parse_mode=parse_mode, reply_markup=markup,
             reply_to_message_id=reply_to, message_thread_id=thread, copied_from=copied_from,
-            photo=photo, photo_file_id=file_id, date=payload["date"],
+            photo=photo, photo_file_id=file_id, document=document,
+            document_name=document_name, date=payload["date"],
             sent_at=time.monotonic(), payload=payload,
         )
         self.state.record(message)

@@ -34,9 +34,9 @@ CAPTION_LIMIT = 1024
 DELETE_WINDOW_SECONDS = 48 * 3600
 # What BotMethods answers; getUpdates (a long poll) lives in the server.
 METHOD_NAMES = (
-    "getMe", "sendMessage", "sendPhoto", "answerCallbackQuery", "editMessageText",
-    "editMessageReplyMarkup", "editMessageCaption", "deleteMessage", "setMyCommands",
-    "deleteMyCommands", "getMyCommands",
+    "getMe", "sendMessage", "sendPhoto", "sendDocument", "answerCallbackQuery",
+    "editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage",
+    "setMyCommands", "deleteMyCommands", "getMyCommands",
     "setWebhook", "deleteWebhook", "getWebhookInfo", "getChat", "sendChatAction",
     "getFile", "close", "logOut", *FORUM_METHOD_NAMES, *COPY_METHOD_NAMES,
 )
@@ -143,6 +143,46 @@ class BotMethods:
             "sendPhoto", chat, params, thread=thread, text=None, visible=visible,
             parse_mode=parse_mode, markup=markup, extra=extra, caption=caption,
             photo=photo_bytes, file_id=file_id,
+        )
+        return message.payload
+
+    def sendDocument(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        """A file sent as a document (the bot's /calendar): kept with its name and bytes,
+        which getFile and the file endpoint then serve like a user's document."""
+        chat = self.messages.chat(params)
+        ref = params.get("document")
+        name = "document"
+        if isinstance(ref, str) and ref.startswith("attach://"):
+            name = ref.removeprefix("attach://")
+        content = files.get(name)
+        if content is None:
+            if isinstance(ref, str) and ref:
+                raise bad_request("wrong remote file identifier specified")
+            raise bad_request("there is no document in the request")
+        if not content:
+            raise bad_request("file must be non-empty")
+        filename = (params.get("_filenames") or {}).get(name) or "file"
+        caption = params.get("caption")
+        parse_mode = params.get("parse_mode")
+        visible = visible_of(text_of(caption), parse_mode) if caption else ""
+        if len(visible) > CAPTION_LIMIT:
+            raise bad_request("message caption is too long")
+        markup = markup_of(params.get("reply_markup"))
+        thread = self.messages.thread(chat, params)
+        self.messages.admit(chat["id"])
+        file_id = self.state.new_file_id("document")
+        extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+        with self.state.cond:
+            self.state.files[file_id] = content
+            self.state.file_paths[file_id] = f"documents/{file_id}.{extension}"
+        extra: JSON = {"document": {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                                    "file_name": filename, "file_size": len(content)}}
+        if caption:
+            extra["caption"] = visible
+        message = self.messages.record(
+            "sendDocument", chat, params, thread=thread, text=None, visible=visible,
+            parse_mode=parse_mode, markup=markup, extra=extra, caption=caption,
+            document=content, document_name=filename,
         )
         return message.payload
 

@@ -39,6 +39,8 @@ class SentMessage:
     copied_from: tuple[int, int] | None = None  # (chat id, message id) a copy or forward is of
     photo: bytes | None = None       # uploaded bytes (None when sent by file_id)
     photo_file_id: str | None = None
+    document: bytes | None = None    # sendDocument: the uploaded file's bytes
+    document_name: str | None = None  # ... and its file name
     date: int = 0
     sent_at: float = 0.0             # time.monotonic() when recorded
     edits: int = 0

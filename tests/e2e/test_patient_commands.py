@@ -40,7 +40,9 @@ async def test_plan_dates_carry_the_year_when_not_this_year(bot_env: BotEnv) -> 
     await bot_env.activate(invite, user)
     [reply] = await bot_env.ask(user, "/plan")
     assert "Mon 14 Dec, 10:00 — Before your session: medicines" in reply.visible
-    assert "Mon 25 Jan 2027, 10:00 — Your next session" in reply.visible
+    # The course's recall (3 weeks after the session, at its time) replaced the content's
+    # own "next session" reminder.
+    assert "Mon 18 Jan 2027, 10:30 — 📅 It is time for your next session" in reply.visible
 
 
 async def test_faq_buttons_answer(bot_env: BotEnv) -> None:

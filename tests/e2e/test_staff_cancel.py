@@ -109,7 +109,8 @@ async def test_status_says_cancelled_everywhere_and_session_restarts(bot_env: Bo
     assert "Patients: cancelled 1" in stats.visible
     [session] = await env.ask(env.staff, f"/session {patient_id} tomorrow 11")
     assert "Their care had been cancelled: it starts again" in session.visible
-    assert "session 2 on 2026-03-03 11:00" in session.visible
+    # A future time books the session (issue 22): care starts again with its pre-care.
+    assert "session 2 booked for 2026-03-03 11:00" in session.visible
     [detail] = await env.ask(env.staff, f"/patient {patient_id}")
     assert "Status: active" in detail.visible
     [undo] = await env.ask(env.staff, f"/undo {patient_id}")

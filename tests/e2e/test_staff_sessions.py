@@ -20,8 +20,9 @@ async def test_session_supersedes_the_earlier_plan(bot_env: BotEnv) -> None:
     pending_before = [m for m in first if m.status == MessageStatus.PENDING]
     assert sent_before and pending_before
 
-    [reply] = await bot_env.ask(bot_env.staff, f"/session {invite.patient_id} tomorrow 11:00")
-    assert "session 2 on 2026-03-03 11:00 (Tuesday, Asia/Kolkata)" in reply.visible
+    # A time already past records the session as done (a future one books it: test_course).
+    [reply] = await bot_env.ask(bot_env.staff, f"/session {invite.patient_id} today 12:00")
+    assert "session 2 on 2026-03-02 12:00 (Monday, Asia/Kolkata)" in reply.visible
     assert f"{len(pending_before)} pending from the earlier session" in reply.visible
 
     async with bot_env.db() as db:
@@ -39,7 +40,7 @@ async def test_session_supersedes_the_earlier_plan(bot_env: BotEnv) -> None:
     assert len(steps) == len(set(steps))
 
     [detail] = await bot_env.ask(bot_env.staff, f"/patient {invite.patient_id}")
-    assert "session 2: 2026-03-03 11:00" in detail.visible
+    assert "session 2: 2026-03-02 12:00" in detail.visible
     assert "cancelled, superseded by session 2" in detail.visible
     assert "superseded), session 1" in detail.visible
 

@@ -98,5 +98,7 @@ async def test_stop_cancels_and_blocked_marks_unreachable(ctx: AppContext) -> No
         assert await store.messages.upcoming_for_patient(patient_id, NOW) == ()
         stopped = await store.patients.by_chat_id(CHAT)
     assert stopped is not None and stopped.status == "stopped"
-    assert await patient_settings.mark_blocked(ctx, 123456, NOW) is False
-    assert await patient_settings.mark_blocked(ctx, CHAT, NOW) is True
+    assert (await patient_settings.mark_blocked(ctx, 123456, NOW)).known is False
+    blocked = await patient_settings.mark_blocked(ctx, CHAT, NOW)
+    # Known; no unreachable case: they had stopped already (nobody to call about).
+    assert blocked.known is True and blocked.alert is None

@@ -114,7 +114,7 @@ def test_every_problem_is_reported_not_only_the_first(content: Path) -> None:
     edit(content / "faq.toml", 'id = "makeup"', 'id = "make up"')
     found = "\n".join(problems(content))
     assert "steps[id=no-exercise].expires: expected a positive duration" in found
-    assert 'steps[id=checkin-day2].kind: expected "reminder" or "checkin"' in found
+    assert "steps[id=checkin-day2].kind: expected one of 'reminder', 'checkin'" in found
     assert "steps[id=no-exercise].quiet_hours: expected true or false" in found
     assert "faq[1].id: expected up to 40 letters" in found
 

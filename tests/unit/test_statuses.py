@@ -7,6 +7,8 @@ import pytest
 from core.records import ROW_ID_MAX
 from core.statuses import (
     AuditOutcome,
+    BookingStatus,
+    CourseStatus,
     EnrollmentStatus,
     EscalationKind,
     EscalationStatus,
@@ -22,21 +24,27 @@ def test_values_are_the_stored_texts() -> None:
     assert [s.value for s in PatientStatus] == [
         "invited", "active", "stopped", "unreachable", "forgotten", "merged"]
     assert [s.value for s in EnrollmentStatus] == [
-        "invited", "active", "cancelled", "stopped", "superseded",
+        "invited", "active", "booked", "cancelled", "stopped", "superseded",
     ]
     assert [s.value for s in MessageStatus] == [
         "pending", "sending", "sent", "expired", "cancelled", "failed"]
     # Kinds added later are new texts, stored in the same columns (String(16) / String(32)).
     assert [k.value for k in MessageKind] == [
         "reminder", "checkin", "alert", "card", "post", "copy", "card_edit", "topic_close",
-        "topic_open", "notice", "erase", "delete"]
+        "topic_open", "notice", "erase", "delete", "photo", "outcome", "confirm", "recall"]
     assert max(len(k.value) for k in MessageKind) <= 16
     assert [k.value for k in EscalationKind] == [
-        "red_flag", "checkin", "handoff", "delivery", "media", "message"]
+        "red_flag", "checkin", "handoff", "delivery", "media", "message", "booking",
+        "unreachable", "outcome"]
     assert max(len(k.value) for k in EscalationKind) <= 32
     # "closed" rows became "resolved" in migration 0006.
     assert [s.value for s in EscalationStatus] == ["open", "acknowledged", "resolved"]
     assert [o.value for o in AuditOutcome] == ["ok", "refused", "invalid", "error"]
+    # A course of treatment (migration 0012): String(24) and String(16).
+    assert [s.value for s in BookingStatus] == [
+        "booked", "confirmed", "change_requested", "done", "no_show", "cancelled"]
+    assert max(len(s.value) for s in BookingStatus) <= 24
+    assert [s.value for s in CourseStatus] == ["active", "completed", "dropped"]
 
 
 def test_members_behave_as_their_text() -> None:
