@@ -55,10 +55,6 @@ class ConsoleState:
     refusals: Refusals = field(default_factory=Refusals)
 
 
-class Refused(Exception):
-    """Stop handling and answer with a polite refusal page (already audited)."""
-
-
 class Page(tornado.web.RequestHandler):
     """A console page. Subclasses set `public` for pages open without a session (sign-in),
     and call `require_admin` for admin-only actions."""

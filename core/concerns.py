@@ -19,7 +19,6 @@ the symptom words and judges whose they are; core.understanding uses the rest.
 from __future__ import annotations
 
 from core.cues import Grams
-from core.text_match import normalize
 
 EXPECTED = {
     "en": (
@@ -291,11 +290,6 @@ NOT_SYMPTOMS = Grams(
     ("cold", "sore"), ("cold", "sores"), ("कोल्ड", "सोर"), ("warm", "regards"), ("warm", "wishes"),
     ("warmest", "regards"),
 )
-
-
-def has(grams: Grams, text: str) -> bool:
-    """Whether the normalised words of `text` contain one of `grams`."""
-    return grams.found(tuple(normalize(text).split()))
 
 
 def worried_emoji(text: str) -> bool:

@@ -33,7 +33,6 @@ from dateutil.relativedelta import relativedelta, weekday
 
 from core.local_time import resolve_local
 
-DATE_ORDERS = ("DMY", "MDY", "YMD")  # clinic.date_order: how the clinic writes 05/06/2026
 NOW_WORDS = frozenset({"now"})
 _WORDS = date_parser.parserinfo()  # dateutil's English weekday and month names
 _DAY_WORDS = {"today": 0, "aaj": 0, "आज": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1,

@@ -158,7 +158,6 @@ class Triage:
     together: TogetherIndex
     symptoms: PhraseIndex | None
     still: PhraseIndex | None
-    lasting_id: str | None
     own: PhraseIndex
     lexicon: Lexicon  # every word of the indexes above: one look-up per word of a message
     emergencies: frozenset[str]  # rules urgent whoever has them (RedFlagRule.emergency)
@@ -193,10 +192,10 @@ class Triage:
         emergencies = frozenset(rule.id for rule in red_flags.rules if rule.emergency)
         if lasting is None:
             return cls(flags=flags, together=together, symptoms=None, still=None,
-                       lasting_id=None, own=own, lexicon=lexicon, emergencies=emergencies)
+                       own=own, lexicon=lexicon, emergencies=emergencies)
         return cls(flags=flags, together=together,
                    symptoms=PhraseIndex.build(lasting_phrases, ignore),
-                   still=PhraseIndex.build(still_phrases), lasting_id=lasting.id, own=own,
+                   still=PhraseIndex.build(still_phrases), own=own,
                    lexicon=lexicon, emergencies=emergencies)
 
     def check(self, text: str) -> RedFlagHit | None:

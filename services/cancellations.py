@@ -148,16 +148,6 @@ async def _notice(store: Repositories, ctx: AppContext, patient: PatientRecord, 
         text=text, now=now)
 
 
-async def undoable(ctx: AppContext, patient_id: int) -> CancellationRecord | None:
-    """The patient's cancellation that can still be undone now, if any."""
-    now = ctx.clock.now()
-    async with Store(ctx.sessions) as store:
-        found = await store.cancellations.latest(patient_id=patient_id)
-    if found is None or found.undone_at is not None or now > found.undo_until:
-        return None
-    return found
-
-
 async def undo_cancel(
     ctx: AppContext, *, staff_id: int, cancellation_id: int | None = None,
     patient_id: int | None = None,

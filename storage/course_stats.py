@@ -87,12 +87,6 @@ async def outcome_questions_sent(session: AsyncSession, since: datetime) -> int:
     ) or 0)
 
 
-async def outcome_answers(session: AsyncSession, since: datetime) -> int:
-    require_aware(since, "since")
-    return int(await session.scalar(
-        select(func.count()).where(OutcomeAnswer.answered_at >= since)) or 0)
-
-
 @dataclass(frozen=True, kw_only=True)
 class ActiveCourse:
     """A course still active, when its last session took place and whether the next one

@@ -20,7 +20,6 @@ class Command:
     menu: Mapping[str, str]  # language -> Telegram menu description
     help: Mapping[str, str]  # language -> what the /help line says after "—"
     usage: str = ""  # arguments shown after the command in /help (HTML)
-    admin_only: bool = False
 
     def help_line(self, language: str, fallback: str = "en") -> str:
         text = self.help.get(language) or self.help[fallback]
@@ -161,7 +160,6 @@ STAFF_COMMANDS: tuple[Command, ...] = (
         menu={"en": "Admins: list, add or remove staff"},
         help={"en": "admins only"},
         usage="list|add|remove [@username|&lt;user-id&gt;]",
-        admin_only=True,
     ),
 )
 

@@ -135,7 +135,6 @@ PATIENT_OWN_TIME = " ({time} {zone} for the patient)"
 PATIENTS_MORE = "More: /patients {next_page}"
 PATIENT_LINE = "#{id} {label} · {protocol} · {status} · next: {next}"
 PATIENT_NO_LABEL = "(no label)"
-PATIENT_NO_NEXT = "—"
 PATIENT_USAGE = "Usage: <code>/patient &lt;id&gt;</code> (the number from /patients)"
 PATIENT_NOT_FOUND = "No patient #{id}."
 PATIENT_HEADER = (

@@ -19,7 +19,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+def render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our column types as the plain types they store, so scripts stay stable."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -28,7 +28,7 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
-def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+def include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
     """The search index (an FTS5 table on SQLite, a trigram index on PostgreSQL) is made by
     its migration and is no model: autogenerate leaves it alone."""
     return not not_modelled(name)

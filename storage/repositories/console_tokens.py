@@ -110,17 +110,6 @@ class ConsoleTokenRepository:
         )
         return user_id
 
-    async def end_all_for_user(self, user_id: int, now: datetime) -> int:
-        """End every live link and session of a user (removed from staff); how many."""
-        require_aware(now, "now")
-        result = await self._session.execute(
-            update(ConsoleToken)
-            .where(ConsoleToken.user_id == user_id, ConsoleToken.ended_at.is_(None))
-            .values(ended_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
     async def prune(self, before: datetime) -> int:
         """Delete links and sessions that expired or ended before `before`; how many."""
         require_aware(before, "before")

@@ -63,7 +63,7 @@ class Store(Repositories):
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
-        exc: BaseException | None,
+        _exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
         try:

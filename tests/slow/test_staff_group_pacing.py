@@ -15,8 +15,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from testkit.fakes.bot_api import FakeBotApi
 from tests.e2e.harness import ALERT_CHAT_ID, BotEnv, running_bot
+
+pytestmark = pytest.mark.slow  # a minute of scaled real time
 
 CASES = 60
 WINDOW = 2.0  # seconds: the fake's group window (Telegram: 60)
