@@ -42,12 +42,15 @@ class Reading:
     words: tuple[str, ...]
     clause_of: tuple[int, ...]
     clauses: tuple[Clause, ...]
+    sentence_at: tuple[int, ...] = ()  # the sentence of each word (read() fills it)
 
     def clause_words(self, clause: int) -> tuple[str, ...]:
         found = self.clauses[clause]
         return self.words[found.start : found.end]
 
     def sentence_of(self, position: int) -> int:
+        if self.sentence_at:
+            return self.sentence_at[position]
         return self.clauses[self.clause_of[position]].sentence
 
 
@@ -78,7 +81,8 @@ def read(text: str) -> Reading:
         if match is not None:
             cursor = match.end()
             sentence += 1
-    return Reading(words=tuple(words), clause_of=tuple(clause_of), clauses=tuple(clauses))
+    return Reading(words=tuple(words), clause_of=tuple(clause_of), clauses=tuple(clauses),
+                   sentence_at=tuple(clauses[clause].sentence for clause in clause_of))
 
 
 def _add(

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -265,10 +265,6 @@ class PhraseIndex:
         words = reading.words
         if lookup is None:
             lookup = Lexicon(self).lookup()
-
-        def variants(position: int) -> frozenset[str]:
-            return lookup(words[position])
-
         # The phrases each distinct word may start (a long message repeats its words),
         # among those whose every word the message has somewhere.
         distinct = set(words)
@@ -280,10 +276,12 @@ class PhraseIndex:
             starting[token] = tuple(phrase for first in lookup(token)
                                     for phrase in self.by_first.get(first, ())
                                     if present.issuperset(phrase.words))
+        at = [lookup(word) for word in words]  # each position's variants, looked up once
+        sentences = reading.sentence_at or tuple(map(reading.sentence_of, range(len(words))))
         matches: list[PhraseMatch] = []
         for start, token in enumerate(words):
             for phrase in starting[token]:
-                used = self._rest(reading, phrase.words, start, variants)
+                used = _rest(words, at, sentences, phrase.words, start)
                 if used is not None:
                     matches.append(PhraseMatch(
                         key=phrase.key, phrase=phrase.phrase, start=start,
@@ -291,32 +289,36 @@ class PhraseIndex:
                     ))
         return matches
 
-    @staticmethod
-    def _rest(
-        reading: Reading,
-        phrase: tuple[str, ...],
-        start: int,
-        variants: Callable[[int], frozenset[str]],
-    ) -> list[int] | None:
-        used = [start]
-        sentence = reading.sentence_of(start)
-        extra = 0
-        for word in phrase[1:]:
-            position = used[-1] + 1
-            limit = min(len(reading.words), position + MAX_GAP + 1)
-            while True:
-                if position >= limit or reading.sentence_of(position) != sentence:
-                    return None
-                if word in variants(position):
-                    break
-                if reading.words[position] in BLOCKERS:
-                    return None
-                position += 1
-                extra += 1
-                if extra > MAX_EXTRA:
-                    return None
-            used.append(position)
-        return used
+
+def _rest(
+    words: Sequence[str],
+    at: Sequence[frozenset[str]],
+    sentences: Sequence[int],
+    phrase: tuple[str, ...],
+    start: int,
+) -> list[int] | None:
+    """The positions of `phrase`'s later words after its first at `start`: in order, in the
+    same sentence, at most MAX_GAP words apart and MAX_EXTRA in all, no blocker between."""
+    used = [start]
+    sentence = sentences[start]
+    extra = 0
+    count = len(words)
+    for word in phrase[1:]:
+        position = used[-1] + 1
+        limit = min(count, position + MAX_GAP + 1)
+        while True:
+            if position >= limit or sentences[position] != sentence:
+                return None
+            if word in at[position]:
+                break
+            if words[position] in BLOCKERS:
+                return None
+            position += 1
+            extra += 1
+            if extra > MAX_EXTRA:
+                return None
+        used.append(position)
+    return used
 
 
 Lookup = Callable[[str], frozenset[str]]
