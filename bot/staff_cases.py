@@ -118,7 +118,7 @@ def case_line(ctx: AppContext, case: EscalationRecord,
               names: dict[int, str] | None = None) -> str:
     age = (ctx.clock.now() - case.created_at).total_seconds()
     return T.CASES_LINE.format(
-        id=case.id, kind=T.CASE_KINDS.get(case.kind, case.kind),
+        id=case.id, kind=T.case_label(case.kind),
         patient=case.patient_id if case.patient_id is not None else "?",
         age=T.case_age(age),
         holder=T.case_holder(case.status, case.acknowledged_by, case.assigned_to, names),
@@ -158,7 +158,7 @@ async def case_command(
         return
     case, messages = found
     lines = [
-        T.CASE_HEADING.format(id=case.id, kind=T.CASE_KINDS.get(case.kind, case.kind),
+        T.CASE_HEADING.format(id=case.id, kind=T.case_label(case.kind),
                               status=case.status, opened=clock_text(ctx, case.created_at)),
         away_from_card(await card_text(ctx, case)),
     ]
@@ -166,7 +166,7 @@ async def case_command(
         lines.append(T.CASE_MESSAGES.format(count=len(messages)))
         lines += [
             T.CASE_MESSAGE_LINE.format(
-                at=clock_text(ctx, m.at), kind=T.CASE_KINDS.get(m.kind, m.kind),
+                at=clock_text(ctx, m.at), kind=T.case_label(m.kind),
                 words=html.escape(m.patient_text or "…", quote=False),
             )
             for m in messages

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from core.case_kinds import case_kind
+
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 _TAG = re.compile(r"<[^>]+>")
@@ -55,6 +57,8 @@ def environment() -> jinja2.Environment:
     env.filters["local"] = local
     env.filters["age"] = age
     env.filters["plain"] = plain
+    env.filters["case_badge"] = lambda kind: case_kind(kind).badge
+    env.filters["case_tone"] = lambda kind: case_kind(kind).tone
     return env
 
 

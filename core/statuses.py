@@ -8,6 +8,7 @@ e.g. `MessageStatus.TERMINAL`; they are frozensets of members.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 E = TypeVar("E", bound=enum.StrEnum)
@@ -127,8 +128,7 @@ class MessageKind(enum.StrEnum):
     CONFIRM = "confirm"  # a booked session: "I'll be there" / "I need to change it"
     RECALL = "recall"  # the next session is due and none is booked: call / self / finished
 
-    # Rows that go to the staff chat about a case and stay wanted once someone has it.
-    CASE_POSTS: ClassVar[frozenset[MessageKind]]
+    # The groups below are columns of MESSAGE_KINDS (one row per kind, checked complete).
     # A protocol's messages to a patient (everything else goes to staff).
     TO_PATIENT: ClassVar[frozenset[MessageKind]]
     # Messages the patient answers with their buttons (`ci:<message id>:<option id>`).
@@ -139,20 +139,57 @@ class MessageKind(enum.StrEnum):
     # What erasure queues to undo those posts; their failures are reported by the erasure
     # itself (storage/outbox_cases.py), never as failed deliveries.
     ERASURE: ClassVar[frozenset[MessageKind]]
+    # Rows that go to the staff chat about a case and stay wanted once someone has it.
+    CASE_POSTS: ClassVar[frozenset[MessageKind]]
 
 
-MessageKind.TO_PATIENT = frozenset({
-    MessageKind.REMINDER, MessageKind.CHECKIN, MessageKind.PHOTO, MessageKind.OUTCOME,
-    MessageKind.CONFIRM, MessageKind.RECALL,
-})
-MessageKind.ANSWERED = frozenset({
-    MessageKind.CHECKIN, MessageKind.OUTCOME, MessageKind.CONFIRM, MessageKind.RECALL,
-})
-MessageKind.ABOUT_PATIENT = frozenset({
-    MessageKind.CARD, MessageKind.POST, MessageKind.COPY, MessageKind.CARD_EDIT,
-    MessageKind.ALERT,
-})
-MessageKind.ERASURE = frozenset({MessageKind.ERASE, MessageKind.DELETE})
+@dataclass(frozen=True, kw_only=True)
+class MessageKindRow:
+    """What a kind of scheduled message is: see MessageKind's groups."""
+
+    to_patient: bool = False
+    answered: bool = False
+    about_patient: bool = False
+    erasure: bool = False
+    case_post: bool = False
+
+
+_PATIENT = MessageKindRow(to_patient=True)
+_ANSWERED = MessageKindRow(to_patient=True, answered=True)
+_CASE_POST = MessageKindRow(about_patient=True, case_post=True)
+_STAFF = MessageKindRow()
+MESSAGE_KINDS: dict[MessageKind, MessageKindRow] = {
+    MessageKind.REMINDER: _PATIENT,
+    MessageKind.CHECKIN: _ANSWERED,
+    MessageKind.PHOTO: _PATIENT,
+    MessageKind.OUTCOME: _ANSWERED,
+    MessageKind.CONFIRM: _ANSWERED,
+    MessageKind.RECALL: _ANSWERED,
+    MessageKind.ALERT: MessageKindRow(about_patient=True),
+    MessageKind.CARD: _CASE_POST,
+    MessageKind.POST: _CASE_POST,
+    MessageKind.COPY: _CASE_POST,
+    MessageKind.CARD_EDIT: _CASE_POST,
+    MessageKind.TOPIC_CLOSE: _STAFF,
+    MessageKind.TOPIC_OPEN: _STAFF,
+    MessageKind.NOTICE: _STAFF,
+    MessageKind.ERASE: MessageKindRow(erasure=True),
+    MessageKind.DELETE: MessageKindRow(erasure=True),
+}
+_missing = set(MessageKind) - set(MESSAGE_KINDS)
+if _missing:  # pragma: no cover - a programming error, caught at import
+    raise RuntimeError(f"core/statuses.py: no MESSAGE_KINDS row for {sorted(_missing)}")
+
+
+def _kinds(column: str) -> frozenset[MessageKind]:
+    return frozenset(kind for kind, row in MESSAGE_KINDS.items() if getattr(row, column))
+
+
+MessageKind.TO_PATIENT = _kinds("to_patient")
+MessageKind.ANSWERED = _kinds("answered")
+MessageKind.ABOUT_PATIENT = _kinds("about_patient")
+MessageKind.ERASURE = _kinds("erasure")
+MessageKind.CASE_POSTS = _kinds("case_post")
 
 # scheduled_messages.step_id of a photo check-in's staff-chat post: a copy of the patient's
 # photo whose caption is the row's text (their answers), one post for both.
@@ -163,9 +200,6 @@ PHOTO_POST_STEP = "photo-checkin"
 # exists and its id replaces this (storage/outbox_cases.py), or posts it in the chat itself
 # if the topic cannot be made.
 TOPIC_PENDING = 0
-MessageKind.CASE_POSTS = frozenset(
-    {MessageKind.CARD, MessageKind.POST, MessageKind.COPY, MessageKind.CARD_EDIT}
-)
 
 
 class EscalationKind(enum.StrEnum):

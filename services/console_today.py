@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from core.case_kinds import case_kind
 from core.local_time import resolve_local
 from core.records import AuditRecord, EscalationRecord, MessageRecord
-from core.statuses import BookingStatus, EscalationKind
+from core.statuses import BookingStatus
 from services.context import AppContext
 from services.staff_directory import display_names
 from storage import console_course as course_queries
@@ -22,12 +23,6 @@ from storage.repositories import Store
 DUE_WINDOW = timedelta(hours=1)
 CASES_SHOWN = 100  # the oldest open cases; the count says how many there are in all
 FAILED_WINDOW = timedelta(hours=24)
-# Most urgent first: a red flag, then a worrying check-in, a failed delivery, a question.
-URGENCY = {
-    EscalationKind.RED_FLAG: 0, EscalationKind.CHECKIN: 1, EscalationKind.UNREACHABLE: 2,
-    EscalationKind.DELIVERY: 3, EscalationKind.OUTCOME: 4, EscalationKind.HANDOFF: 5,
-    EscalationKind.BOOKING: 6,
-}
 # A booked session this long past its time without being recorded is asked about.
 UNRECORDED_AFTER = timedelta(days=1)
 EVENT_ACTIONS = {
@@ -138,7 +133,7 @@ async def today(ctx: AppContext) -> Today:
     cases = sorted(
         (Case(escalation=e, label=labels.get(e.patient_id or 0), age=now - e.created_at)
          for e in escalations),
-        key=lambda c: (URGENCY.get(c.escalation.kind, 9), c.escalation.created_at),
+        key=lambda c: (case_kind(c.escalation.kind).urgency, c.escalation.created_at),
     )
     return Today(now=now, day_start=day_start, cases=tuple(cases), open_total=open_total,
                  failed=failed,

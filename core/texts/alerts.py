@@ -13,23 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.case_kinds import case_kind
+from core.statuses import EscalationKind
 from core.texts.staff import staff_member
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on one message
 
 MAX_IDS = 20  # ids listed per digest line; the count is always complete
 
-ALERT_HEADINGS = {
-    "red_flag": "🚨 <b>Red flag</b>",
-    "checkin": "⚠️ <b>Check-in answer needs attention</b>",
-    "handoff": "❓ <b>Question for the team</b>",
-    "media": "📎 <b>Photo, voice note or file from the patient</b>",
-    "message": "💬 <b>Message from the patient</b>",
-    "booking": "📅 <b>Booking: the patient asks about their next session</b>",
-    "unreachable": "📵 <b>The bot can no longer reach this patient</b>",
-    "outcome": "😞 <b>Unhappy with the result</b>",
-}
-ALERT_HEADING_OTHER = "<b>Alert</b>"
 ALERT_FOOTER = "\n\n<i>Reply to this message to answer the patient.</i>"
 ALERT_FOOTER_TOPIC = (
     "\n\n<i>Write in this topic to answer the patient; start a line with ! for a note "
@@ -205,12 +196,9 @@ def compose_join_question(*, patient_id: int, patient_label: str | None, invited
     )
 
 
-# What an urgent case is called in the ladder's posts (ids only, never the words).
-URGENT_NAMES = {"red_flag": "Red flag", "checkin": "Worrying check-in answer"}
-
-
 def _urgent_name(kind: str) -> str:
-    return URGENT_NAMES.get(kind, "Urgent case")
+    """What an urgent case is called in the ladder's posts (ids only, never the words)."""
+    return case_kind(kind).ladder_name or "Urgent case"
 
 
 def _patient(patient_id: int | None) -> str:
@@ -305,7 +293,7 @@ def compose_erasure_leftovers(*, patient_id: int, left: Sequence[tuple[int, int]
 class AlertFacts:
     """What an alert says: ids and labels staff gave, and the patient's words (or answer)."""
 
-    kind: str  # an EscalationKind value
+    kind: EscalationKind
     escalation_id: int
     patient_id: int
     label: str | None
@@ -323,7 +311,8 @@ def compose_alert(facts: AlertFacts, *, joined: bool = False, in_topic: bool = F
     if joined:
         return _joined(facts, in_topic=in_topic)
     footer = ALERT_FOOTER_TOPIC if in_topic else ALERT_FOOTER
-    lines = [ALERT_HEADINGS.get(facts.kind, ALERT_HEADING_OTHER) + f" · #{facts.escalation_id}"]
+    row = case_kind(facts.kind)
+    lines = [row.heading + f" · #{facts.escalation_id}"]
     label = html.escape(facts.label) if facts.label else "<i>no label</i>"
     lines.append(f"Patient #{facts.patient_id}: {label}")
     if facts.protocol_id is not None:
@@ -334,16 +323,7 @@ def compose_alert(facts: AlertFacts, *, joined: bool = False, in_topic: bool = F
     if facts.rule_id:
         lines.append(f"Rule: <code>{html.escape(facts.rule_id)}</code>")
     head = "\n".join(lines) + "\n"
-    heading = WORDS_HEADINGS.get(facts.kind, "Their words:\n")
-    return head + _quoted(facts.words, heading, len(head) + len(footer)) + footer
-
-
-# What the quoted words of a card are, when not the patient's own words.
-WORDS_HEADINGS = {"checkin": "Answer:\n", "unreachable": "What happened:\n",
-                  "booking": "Their request:\n", "outcome": "Their answer:\n"}
-
-# Kinds a later message repeats the heading of: they change what the case is about.
-_JOINED_HEADINGS = frozenset({"red_flag", "checkin", "booking", "unreachable"})
+    return head + _quoted(facts.words, row.words, len(head) + len(footer)) + footer
 
 
 def _joined(facts: AlertFacts, *, in_topic: bool) -> str:
@@ -354,12 +334,13 @@ def _joined(facts: AlertFacts, *, in_topic: bool) -> str:
     if not in_topic and facts.label:
         head += f": {html.escape(facts.label)}"
     lines = [head]
-    if facts.kind in _JOINED_HEADINGS:
-        lines.append(ALERT_HEADINGS[facts.kind])
+    row = case_kind(facts.kind)
+    if row.changes_case:
+        lines.append(row.heading)
         if facts.rule_id:
             lines.append(f"Rule: <code>{html.escape(facts.rule_id)}</code>")
-    elif facts.kind == "media":
-        lines.append(ALERT_HEADINGS["media"])
+    elif facts.kind == EscalationKind.MEDIA:
+        lines.append(row.heading)
     head_text = "\n".join(lines) + "\n"
     return head_text + _quoted(facts.words, "", len(head_text))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
+from core.case_kinds import case_kind
 from core.texts.commands import STAFF_COMMANDS, help_lines
 
 
@@ -266,7 +267,7 @@ def stats_cases(
     if not opened:
         return ""
     by_kind = "\n".join(
-        STATS_CASE_KIND.format(kind=CASE_KINDS.get(kind, kind), opened=count,
+        STATS_CASE_KIND.format(kind=case_label(kind), opened=count,
                                acknowledged=acknowledged.get(kind, 0),
                                resolved=resolved.get(kind, 0))
         for kind, count in sorted(opened.items())
@@ -430,11 +431,9 @@ def _who(user_id: int | None, me: int | None, names: Mapping[int, str] | None) -
     if user_id is None:
         return "the team"
     return "you" if user_id == me else staff_member(user_id, names or {})
-CASE_KINDS = {
-    "red_flag": "🚨 red flag", "checkin": "⚠️ check-in", "handoff": "❓ question",
-    "delivery": "📮 delivery", "media": "📎 media", "message": "💬 message",
-    "booking": "📅 booking", "unreachable": "📵 unreachable", "outcome": "😞 outcome",
-}
+def case_label(kind: str) -> str:
+    """A case's kind as lists show it ("🚨 red flag"): core/case_kinds.py."""
+    return case_kind(kind).label
 
 
 def case_age(seconds: float) -> str:

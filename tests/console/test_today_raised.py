@@ -47,7 +47,7 @@ async def test_today_shows_a_raised_case_with_its_red_flag_words(
     assert page.status_code == 200
     row = page.text[page.text.index(f"Case {case.id}") - 400:]
     row = row[: row.index("</li>")]
-    assert 'class="badge red_flag"' in row and "urgent again 5 min ago" in row
+    assert 'class="badge red_flag tone-danger"' in row and "urgent again 5 min ago" in row
     assert RED_FLAG in row and QUESTION not in row
     assert f"/console/cases/{case.id}/acknowledge" in row
     async with ctx.sessions() as session, session.begin():
