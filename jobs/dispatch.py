@@ -113,12 +113,16 @@ class Dispatcher:
         now = self._clock.now()
         self._topics.begin_batch(batch)
         queue = deque(m for m in group_order(batch) if self._may_send(m, now))
+        first = True  # its statuses were read by the claim a moment ago
         while queue:
             now = self._clock.now()
             if now >= queue[0].lease_expires_at - self._lease_margin:
                 self._give_back(queue)  # someone else may have them soon anyway
                 return
-            chunk = await self._still_wanted(self._take_chunk(queue, now), now)
+            chunk = self._take_chunk(queue, now)
+            if not first:
+                chunk = await self._still_wanted(chunk, now)
+            first = False
             if not chunk:
                 continue
             await self._send_chunk(chunk, queue, now)
@@ -157,8 +161,9 @@ class Dispatcher:
     ) -> list[ClaimedMessage]:
         """The chunk minus what was stopped, forgotten or cancelled since it was claimed.
 
-        Statuses are read again for every chunk, so a /stop, /forget or staff cancel that
-        is committed while a batch is being sent holds back every chunk read after it.
+        Statuses are read again for every chunk after the first (whose statuses the claim
+        has just read), so a /stop, /forget or staff cancel that is committed while a batch
+        is being sent holds back every chunk read after it.
         """
         return [m for m in await self._outbox.refresh(chunk) if self._may_send(m, now)]
 

@@ -174,15 +174,22 @@ class Outbox:
             patients = await self._patients(conn, {r.patient_id for r in rows} - {None})
             enrollments = await self._enrollments(conn, {r.enrollment_id for r in rows} - {None})
             cases = await self._cases(conn, {r.case_id for r in rows} - {None})
-        claimed = [
-            ClaimedMessage(
+        no_patient: tuple[Any, Any, Any] = (None, None, None)
+        claimed = []
+        for r in rows:
+            status, timezone, active_at = patients.get(r.patient_id, no_patient)
+            case_id = r.case_id
+            case_status, case_kind = (None, None) if case_id is None else cases.get(
+                case_id, (CASE_GONE, None))
+            claimed.append(ClaimedMessage(
                 id=r.id,
                 chat_id=r.chat_id,
                 patient_id=r.patient_id,
                 enrollment_id=r.enrollment_id,
                 kind=r.kind,
                 text=r.text,
-                options=tuple((str(o["id"]), str(o["text"])) for o in (r.options or ())),
+                options=tuple((str(o["id"]), str(o["text"])) for o in r.options)
+                if r.options else (),
                 due_at=r.due_at,
                 available_at=r.available_at,
                 expires_at=r.expires_at,
@@ -190,24 +197,21 @@ class Outbox:
                 moved_by_quiet_hours=r.moved_by_quiet_hours,
                 attempts=r.attempts,
                 lease_expires_at=lease_until,
-                patient_status=patients.get(r.patient_id, (None, None, None))[0],
-                patient_timezone=patients.get(r.patient_id, (None, None, None))[1],
-                patient_active_at=patients.get(r.patient_id, (None, None, None))[2],
+                patient_status=status,
+                patient_timezone=timezone,
+                patient_active_at=active_at,
                 enrollment_status=enrollments.get(r.enrollment_id),
-                case_id=r.case_id,
-                case_status=None if r.case_id is None
-                else cases.get(r.case_id, (CASE_GONE, None))[0],
-                case_kind=None if r.case_id is None else cases.get(r.case_id, (None, None))[1],
+                case_id=case_id,
+                case_status=case_status,
+                case_kind=case_kind,
                 thread_id=r.thread_id,
                 reply_to_message_id=r.reply_to_message_id,
                 copy_from_chat_id=r.copy_from_chat_id,
                 copy_message_id=r.copy_message_id,
-                copy_message_ids=tuple(r.copy_message_ids or ()),
+                copy_message_ids=tuple(r.copy_message_ids) if r.copy_message_ids else (),
                 about_patient_id=r.about_patient_id,
                 step_id=r.step_id,
-            )
-            for r in rows
-        ]
+            ))
         # RETURNING order is unspecified; send in claim order.
         claimed.sort(key=lambda c: (c.available_at, c.id))
         return claimed
@@ -224,22 +228,20 @@ class Outbox:
                 conn, {m.enrollment_id for m in messages} - {None}
             )
             cases = await self._cases(conn, {m.case_id for m in messages} - {None})
-        return [
-            replace(
-                m,
-                patient_status=patients.get(m.patient_id, (m.patient_status, None))[0]
-                if m.patient_id is not None
-                else None,
-                enrollment_status=enrollments.get(m.enrollment_id, m.enrollment_status)
-                if m.enrollment_id is not None
-                else None,
-                case_status=None if m.case_id is None
-                else cases.get(m.case_id, (CASE_GONE, None))[0],
-                case_kind=None if m.case_id is None
-                else cases.get(m.case_id, (None, m.case_kind))[1],
-            )
-            for m in messages
-        ]
+        fresh = []
+        for m in messages:
+            patient_status = None if m.patient_id is None else patients.get(
+                m.patient_id, (m.patient_status, None, None))[0]
+            enrollment_status = None if m.enrollment_id is None else enrollments.get(
+                m.enrollment_id, m.enrollment_status)
+            case_status, case_kind = (None, None) if m.case_id is None else cases.get(
+                m.case_id, (CASE_GONE, m.case_kind))
+            if (patient_status, enrollment_status, case_status, case_kind) != (
+                    m.patient_status, m.enrollment_status, m.case_status, m.case_kind):
+                m = replace(m, patient_status=patient_status, enrollment_status=enrollment_status,
+                            case_status=case_status, case_kind=case_kind)
+            fresh.append(m)  # unchanged: the same object (a copy costs more than the read)
+        return fresh
 
     @staticmethod
     async def _patients(
