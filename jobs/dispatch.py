@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.statuses import PHOTO_POST_STEP, MessageKind
+from core.statuses import PHOTO_POST_STEP, TOPIC_PENDING, MessageKind
 from jobs.backoff import Backoff
 from jobs.decisions import (
     ChatBusy,
@@ -253,7 +253,8 @@ class Dispatcher:
             task = asyncio.create_task(self._send_one(message))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
-            self._topics.sending(message, task)
+            if message.kind == MessageKind.TOPIC_OPEN:
+                self._topics.sending(message, task)
             await asyncio.sleep(0)  # let the send start now, at its slot
         if shift > 0 and scheduled:
             await self._pacer.extend(scheduled[-1][0] + shift + policy.interval)
@@ -262,16 +263,18 @@ class Dispatcher:
     async def _send_one(self, message: ClaimedMessage) -> None:
         """Send and keep the decision; a group's hold is released when it is answered."""
         try:
-            message = await self._topics.into_topic(message)
-            now = self._clock.now()
-            if waiting_for_topic(message, now):
-                # Its topic was not made here after all (given back, failed): look again.
-                self._keep(ChatBusy(free_at=now + TOPIC_RECHECK_MAX), message, now)
-                return
+            if message.thread_id == TOPIC_PENDING:  # a staff post for a topic being made
+                message = await self._topics.into_topic(message)
+                now = self._clock.now()
+                if waiting_for_topic(message, now):
+                    # Its topic was not made here after all (given back, failed): look again.
+                    self._keep(ChatBusy(free_at=now + TOPIC_RECHECK_MAX), message, now)
+                    return
             await self._send_checked(message)
         finally:
             held = self._group_holds.pop(message.id, None)
-            self._topics.done(message)
+            if message.kind == MessageKind.TOPIC_OPEN:
+                self._topics.done(message)
             if held is not None:
                 try:
                     await self._pacer.release_group(message.chat_id, held)
@@ -300,7 +303,8 @@ class Dispatcher:
                 telegram_id = answer
             event = Delivered(telegram_message_id=telegram_id, at=self._clock.now(),
                               posted=posted if len(posted) > 1 else ())
-            self._topics.made(message, telegram_id)
+            if message.kind == MessageKind.TOPIC_OPEN:
+                self._topics.made(message, telegram_id)
             self._counters.last_lag_seconds = (event.at - message.available_at).total_seconds()
         decision = self._keep(event, message, now)
         if decision.pause_until is not None:
@@ -320,7 +324,8 @@ class Dispatcher:
     def _may_send(self, message: ClaimedMessage, now: datetime) -> bool:
         """Whether the send-time checks let `message` go now; if not, keep their decision."""
         finding: Event | None = self._checks.check(message, now)
-        if finding is None and self._topics.waits(message, now):
+        if finding is None and message.thread_id == TOPIC_PENDING and self._topics.waits(
+                message, now):
             busy = self._busy.get(message.chat_id, 0.0)
             if busy > now.timestamp():
                 # Its topic waits for the group too (deferred there): come back with it.
@@ -350,7 +355,8 @@ class Dispatcher:
         self._outcomes.keep(decision.outcome(message.id, message.kind))
         # A topic_open decided (sent, failed, or put off until its group is free): posts
         # for that topic no longer count on it in this pass; put off, they wait with it.
-        self._topics.done(message)
+        if message.kind == MessageKind.TOPIC_OPEN:
+            self._topics.done(message)
         if decision.transient:
             self._counters.transient_errors += 1
         if decision.pause_until is not None:

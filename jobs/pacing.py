@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from core.clock import Clock
 from storage.pacing import PacingStore, SlotGrant
@@ -59,32 +60,32 @@ class PacingPolicy:
         if self.per_chat_seconds < 0 or self.margin < 0 or self.chunk_seconds <= 0:
             raise ValueError("per_chat_seconds, margin >= 0 and chunk_seconds > 0 expected")
 
-    @property
+    @cached_property
     def interval(self) -> float:
         return (1.0 + self.margin) / self.rate_per_second
 
-    @property
+    @cached_property
     def chunk_size(self) -> int:
         return max(1, int(self.chunk_seconds / self.interval))
 
-    @property
+    @cached_property
     def late_tolerance(self) -> float:
         # A third of the headroom: the rest absorbs arrival jitter we cannot see.
         return self.margin / 3 if self.late_seconds is None else self.late_seconds
 
-    @property
+    @cached_property
     def max_shift(self) -> float:
         # Beyond this, our shifted tail would run into slots other processes already hold.
         return self.margin if self.max_shift_seconds is None else self.max_shift_seconds
 
-    @property
+    @cached_property
     def chat_spacing(self) -> float:
         """How long a private chat is held after a send (0: no per-chat pacing)."""
         if self.per_chat_seconds <= 0:
             return 0.0
         return self.per_chat_seconds + self.max_shift
 
-    @property
+    @cached_property
     def group_spacing(self) -> float:
         """How long a group chat is held after a send (0: no pacing)."""
         if self.per_group_seconds <= 0:
@@ -95,7 +96,7 @@ class PacingPolicy:
         """The hold of this chat: groups have negative ids."""
         return self.group_spacing if chat_id < 0 else self.chat_spacing
 
-    @property
+    @cached_property
     def group_hold(self) -> float:
         """How long a group chat is reserved when granted: until its send is answered
         (Pacer.release_group then frees it `group_spacing` after the answer), or this long

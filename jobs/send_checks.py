@@ -45,9 +45,10 @@ class SendChecks:
             return Gone(reason=f"case {message.case_status}")
         if message.expires_at is not None and now > message.expires_at:
             return PastExpiry()
-        awake = awake_until(message.patient_active_at)
-        if awake is not None and message.due_at <= awake and now <= awake:
-            return None  # the patient has just written: they are awake
+        if message.patient_active_at is not None:
+            awake = awake_until(message.patient_active_at)
+            if awake is not None and message.due_at <= awake and now <= awake:
+                return None  # the patient has just written: they are awake
         if self._quiet is not None and message.respects_quiet_hours:
             ends_at, moved = self._quiet.shift(now, self.zone(message.patient_timezone))
             if moved:

@@ -78,12 +78,15 @@ class EnumString(TypeDecorator[E]):
         super().__init__(length)
         self.enum_type = enum_type
         self.length = length
-
-    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
-        return None if value is None else str(value)
+        # A member is a str, so it goes to the driver as it is: no bind processing (a
+        # batch's executemany would otherwise process every status literal of every row).
+        self._members: dict[str, E] = {member.value: member for member in enum_type}
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum_type(value)
+        if value is None:
+            return None
+        member = self._members.get(value)
+        return member if member is not None else self.enum_type(value)
 
 
 NAMING = {
