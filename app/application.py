@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gc
 import logging
 import signal
@@ -42,7 +41,7 @@ from core.triage import Triage
 from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
 from services.cases import ladder_policy
-from services.context import AppContext
+from services.context import AppContext, Delivery, FileSource
 from storage.content_loader import load_content
 from storage.content_reader import ContentError
 from storage.database import create_engine, migrate_async, session_factory
@@ -164,8 +163,9 @@ def load_checked_content(settings: Settings) -> Content:
 
 
 async def open_context(
-    settings: Settings, *, clock: Clock, delivery: Any = None, bot_username: str = "",
-    engine: AsyncEngine | None = None,
+    settings: Settings, *, clock: Clock, delivery: Delivery | None = None,
+    bot_username: str = "", engine: AsyncEngine | None = None,
+    files: FileSource | None = None,
 ) -> AppContext:
     """The one way an AppContext is built: checked content, a migrated database, the FAQ
     index and triage in the clinic's languages. The caller disposes `ctx.engine`."""
@@ -187,17 +187,23 @@ async def open_context(
         triage=Triage.build(content.red_flags, languages),
         delivery=delivery,
         bot_username=bot_username,
+        files=files,
     )
 
 
 async def _start_services(
     application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, clock: Clock
 ) -> None:
-    ctx = await open_context(settings, clock=clock, bot_username=application.bot.username)
-    delivery = _start_delivery(application, settings, clock, ctx.engine)
-    ctx = dataclasses.replace(ctx, delivery=delivery, files=TelegramFiles(application.bot))
+    engine = create_engine(settings.database.url)
+    delivery = _delivery_worker(application, settings, clock, engine)
+    ctx = await open_context(settings, clock=clock, bot_username=application.bot.username,
+                             engine=engine, delivery=delivery,
+                             files=TelegramFiles(application.bot))
     application.bot_data[CONTEXT_KEY] = ctx
     if application.job_queue is not None:
+        # Its timer starts once the context stands (a content or database problem stops
+        # start-up before anything is sent).
+        install_delivery_jobs(application.job_queue, delivery, settings.delivery.poll_seconds)
         # Daily retention and the 09:00 staff digest run in the bot process only.
         install_retention_job(application.job_queue, ctx)
         install_digest_job(application.job_queue, ctx)
@@ -212,13 +218,14 @@ async def _start_services(
     )
 
 
-def _start_delivery(
+def _delivery_worker(
     application: Application[Any, Any, Any, Any, Any, Any],
     settings: Settings,
     clock: Clock,
     engine: AsyncEngine,
 ) -> DeliveryWorker:
-    """The delivery worker, ticking on the application's JobQueue (a timer, never the record)."""
+    """The delivery worker; it ticks on the application's JobQueue (a timer, never the
+    record) once installed."""
     worker = DeliveryWorker(
         outbox=Outbox(engine, ladder=ladder_policy(settings),
                       staff_chat=settings.staff.alerts_to),
@@ -228,8 +235,6 @@ def _start_delivery(
         clinic_timezone=settings.clinic.timezone,
         alerts=FailureAlerts(chat_id=settings.staff.alert_chat_id),
     )
-    if application.job_queue is not None:
-        install_delivery_jobs(application.job_queue, worker, settings.delivery.poll_seconds)
     return worker
 
 
@@ -239,7 +244,8 @@ async def _stop_services(application: Application[Any, Any, Any, Any, Any, Any])
         try:
             # Sends still in flight finish and every outcome is written before we go:
             # what is not written here would be sent again after the lease runs out.
-            await ctx.delivery.close()
+            if ctx.delivery is not None:
+                await ctx.delivery.close()
         except Exception as error:  # the database may be down; leases cover that case
             log.warning("event=delivery_close_failed error=%s", type(error).__name__)
         await ctx.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from core.throttle import Throttle
@@ -36,6 +36,16 @@ class FileSource(Protocol):
         ...
 
 
+class Delivery(Protocol):
+    """What a service needs of the delivery worker (jobs.delivery.DeliveryWorker)."""
+
+    def wake(self) -> None:
+        """Look for due messages now (something was just queued)."""
+
+    async def close(self) -> None:
+        """Finish the sends in flight and write every outcome."""
+
+
 @dataclass(kw_only=True)
 class StaffRoster:
     """The staff members' ids as last read (services.staff_admin.is_staff): a patient's
@@ -62,8 +72,8 @@ class AppContext:
     sessions: async_sessionmaker[AsyncSession]
     faq: FaqIndex
     triage: Triage
-    # jobs.delivery.DeliveryWorker (typed loosely: it only needs wake() and run_once(now)).
-    delivery: Any
+    # The delivery worker (None: a process without one, e.g. `check` or the console alone).
+    delivery: Delivery | None
     bot_username: str
     roster: StaffRoster = field(default_factory=StaffRoster, compare=False)
     # Patients' photos from Telegram, for the console (None: no bot in this process).
