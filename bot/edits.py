@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Mess
 from bot.context import app_context
 from bot.staff_access import reply, user_id_of
 from core.texts import staff as T
-from services.staff_admin import is_staff
+from services.access import is_staff
 
 # Before every other group (the staff gate and relay run at -1).
 EDITS_GROUP = -2

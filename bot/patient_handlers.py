@@ -42,10 +42,10 @@ from core.texts import staff as staff_texts
 from core.texts.commands import PATIENT_COMMANDS
 from core.texts.patient import LANGUAGE_NAMES, button, help_text, t, ui_language
 from services import calendar, inbox, inbox_media, onboarding, patient_settings
+from services.access import is_staff
 from services.context import AppContext
 from services.inbox import InboxReply
 from services.onboarding import language_for
-from services.staff_admin import is_staff
 from services.staff_alerts import MediaRef
 
 log = logging.getLogger(__name__)

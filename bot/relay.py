@@ -49,9 +49,9 @@ from core.message_parts import split_text, utf16_length
 from core.texts import patient as patient_texts
 from core.texts import staff as T
 from core.texts.alerts import case_in_post, patient_in_topic_name
+from services.access import audit, is_staff
 from services.cases import redraw_card
 from services.context import AppContext
-from services.staff_admin import audit, is_staff
 from services.staff_notices import close_orphan_topic, queue_notice, queue_refusal
 from storage.repositories import Store
 

@@ -15,8 +15,8 @@ from telegram.ext import ContextTypes, ConversationHandler
 from bot.context import app_context
 from bot.formatting import escape, fit
 from core.texts import staff as T
+from services.access import audit, is_admin, is_staff
 from services.context import AppContext
-from services.staff_admin import audit, is_admin, is_staff
 from services.staff_notices import queue_refusal
 
 StaffCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, AppContext], Awaitable[Any]]

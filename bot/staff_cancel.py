@@ -17,6 +17,7 @@ from bot.staff_access import invalid, reply, staff_only, user_id_of
 from bot.staff_patients import label_of, parse_id
 from core.local_time import format_session
 from core.texts import staff as T
+from services.access import audit, is_staff
 from services.cancellations import (
     CancelResult,
     UndoResult,
@@ -25,7 +26,7 @@ from services.cancellations import (
     undo_cancel,
 )
 from services.context import AppContext
-from services.staff_admin import audit, is_staff, patient_detail
+from services.patient_lookup import patient_detail
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

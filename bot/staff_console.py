@@ -12,9 +12,9 @@ from telegram.ext import Application, ContextTypes
 from bot.formatting import escape
 from bot.staff_access import reply, staff_only, user_id_of
 from core.texts import staff as T
+from services.access import list_staff
 from services.console_signin import issue_link
 from services.context import AppContext
-from services.staff_admin import list_staff
 
 
 @staff_only("console")

@@ -41,18 +41,13 @@ from bot.staff_patients import (
 from core.local_time import format_session
 from core.texts import staff as T
 from core.texts.commands import STAFF_COMMANDS
+from services.access import add_staff, is_staff, list_staff, remove_staff
 from services.context import AppContext
 from services.course_stats import course_figures
 from services.onboarding import patient_for_chat
-from services.staff_admin import (
-    add_staff,
-    is_staff,
-    list_staff,
-    remove_staff,
-    reschedule_patient,
-    stats,
-)
+from services.sessions import reschedule_patient
 from services.staff_directory import find_username, names_for
+from services.stats import stats
 
 EARLY_GROUP = -1
 

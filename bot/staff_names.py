@@ -11,8 +11,8 @@ from telegram import Update, User
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.context import app_context
+from services.access import is_staff
 from services.context import AppContext
-from services.staff_admin import is_staff
 from services.staff_directory import note_user
 
 log = logging.getLogger(__name__)

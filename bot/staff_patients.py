@@ -17,12 +17,9 @@ from core.statuses import MessageStatus
 from core.texts import staff as T
 from services.context import AppContext
 from services.enrollment import EnrollmentInputError, parse_session_time
+from services.patient_lookup import list_patients, patient_detail
 from services.planning import patient_zone
 from services.sessions import SUPERSEDED_PREFIX, new_session, no_show
-from services.staff_admin import (
-    list_patients,
-    patient_detail,
-)
 
 LABEL_IN_LIST = 60  # characters of a label shown in /patients (full label in /patient)
 MAX_TIME_WORDS = 8  # words a typed session time may take ("day after tomorrow at 4:30 pm")

@@ -33,9 +33,9 @@ from core.texts.alerts import (
     compose_alert,
     compose_erased_card,
 )
+from services.access import audit, is_staff
 from services.config import ServiceSettings
 from services.context import AppContext
-from services.staff_admin import audit, is_staff
 from services.staff_directory import display_names
 from storage.repositories import Store
 

@@ -30,8 +30,7 @@ from services.cancellations import CancelResult, UndoResult, cancel_care, undo_c
 from services.context import AppContext
 from services.enrollment import EnrollmentInputError, parse_session_time
 from services.planning import patient_zone
-from services.sessions import NewSession, new_session
-from services.staff_admin import RescheduleResult, reschedule_patient
+from services.sessions import NewSession, RescheduleResult, new_session, reschedule_patient
 from services.staff_directory import display_names
 from storage import console_queries as q
 from storage.patient_data import collect_patient_data, patient_target

@@ -10,7 +10,7 @@ from statistics import median
 
 from core.local_time import resolve_local
 from services.context import AppContext
-from services.staff_admin import Stats, stats
+from services.stats import Stats, stats
 from storage import console_stats as figures
 from storage.repositories import Store
 

@@ -48,7 +48,7 @@ class Delivery(Protocol):
 
 @dataclass(kw_only=True)
 class StaffRoster:
-    """The staff members' ids as last read (services.staff_admin.is_staff): a patient's
+    """The staff members' ids as last read (services.access.is_staff): a patient's
     message is told "not staff" without a database read. Only a "no" is taken from it; a
     "yes" is confirmed in the database, so a removal counts at once everywhere."""
 

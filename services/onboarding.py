@@ -42,6 +42,7 @@ from core.statuses import TOPIC_PENDING, AuditOutcome, EnrollmentStatus, Patient
 from core.texts.alerts import BUTTON_APART, BUTTON_MERGE, compose_join_question
 from core.texts.patient import consent_version, ui_language
 from services import course
+from services.access import audit, is_staff
 from services.context import AppContext
 from services.planning import (
     UnknownProtocol,
@@ -50,7 +51,6 @@ from services.planning import (
     plan_for_enrollment,
     quiet_hours,
 )
-from services.staff_admin import audit, is_staff
 from storage.patient_data import patient_target
 from storage.repositories import Repositories, Store
 from storage.repositories.join_requests import APART, MERGE

@@ -25,10 +25,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.records import BookingRecord, EnrollmentRecord, PatientRecord
-from core.statuses import AuditOutcome, BookingStatus, EnrollmentStatus, PatientStatus
+from core.statuses import (
+    AuditOutcome,
+    BookingStatus,
+    EnrollmentStatus,
+    MessageStatus,
+    PatientStatus,
+)
+from core.texts.course import session_when
+from core.texts.patient import t, ui_language
 from services import course
 from services.context import AppContext
-from services.planning import plan_for_enrollment
+from services.planning import patient_zone, plan_for_enrollment
+from storage.console_writes import enqueue_patient_notice
 from storage.patient_data import patient_target
 from storage.repositories import Repositories, Store
 
@@ -282,3 +291,94 @@ async def _no_show(
     )
     return NewSession(enrollment_id=enrollment.id, session_number=enrollment.session_number,
                       session_start=booking.starts_at, booking_id=booking.id, no_show=True)
+
+
+# --- moving a session (cancel and its undo: services/cancellations.py) -------------------
+
+# What a reschedule reports as kept: messages already out, or being sent right now (it
+# leaves cancelled ones alone too, but does not count them).
+KEPT_BY_RESCHEDULE = frozenset(
+    {MessageStatus.SENT, MessageStatus.EXPIRED, MessageStatus.FAILED, MessageStatus.SENDING}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RescheduleResult:
+    enrollment_id: int
+    session_start: datetime
+    replanned: int   # pending messages updated or inserted
+    kept: int        # messages sent, expired, failed or being sent (see KEPT_BY_RESCHEDULE)
+    booked: bool = False  # a session booked ahead moved: the patient is told, asked again
+
+
+async def reschedule_patient(
+    ctx: AppContext, patient_id: int, session_start: datetime, *, staff_id: int
+) -> RescheduleResult | None:
+    """Move the newest live enrollment's session; pending messages re-planned, sent ones kept.
+
+    None when the patient has no live enrollment. An enrollment whose invite is not yet
+    accepted only gets its new start: its plan is made at consent.
+    """
+    now = ctx.clock.now()
+    async with Store(ctx.sessions) as store:
+        patient = await store.patients.get(patient_id)
+        if patient is None:
+            return None
+        live = [
+            e for e in await store.enrollments.list_for_patient(patient_id)
+            if e.status in EnrollmentStatus.LIVE
+        ]
+        if not live:
+            return None
+        enrollment = max(live, key=lambda e: e.id)
+        enrollment = await store.enrollments.set_session_start(enrollment.id, session_start)
+        replanned = kept = 0
+        booked = enrollment.status == EnrollmentStatus.BOOKED
+        if booked:
+            # The booking moves with it (a higher calendar SEQUENCE), to be confirmed again,
+            # and the patient hears of it through the outbox.
+            booking = await store.bookings.for_enrollment(enrollment.id)
+            if booking is not None:
+                await store.bookings.moved(booking.id, session_start)
+            if patient.chat_id is not None and patient.status == PatientStatus.ACTIVE:
+                await _tell_moved(ctx, store, patient, session_start, now)
+        if enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED):
+            planned = plan_for_enrollment(ctx, patient, enrollment, now)
+            outcome = await store.messages.replace_pending(enrollment.id, planned, now)
+            replanned = outcome.updated + outcome.inserted
+            kept = sum(
+                1 for m in await store.messages.list_for_enrollment(enrollment.id)
+                if m.status in KEPT_BY_RESCHEDULE
+            )
+        await store.audit.record(
+            actor_id=staff_id, action="reschedule", outcome=AuditOutcome.OK,
+            target=patient_target(patient_id), detail=f"enrollment:{enrollment.id}", now=now,
+        )
+    if enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.BOOKED):
+        ctx.wake_delivery()
+    return RescheduleResult(
+        enrollment_id=enrollment.id, session_start=session_start, replanned=replanned,
+        kept=kept, booked=booked,
+    )
+
+
+MOVED_NOTICE_STEP = "notice-moved"  # step_id of the outbox row telling the patient
+
+
+async def _tell_moved(
+    ctx: AppContext, store: Store, patient: PatientRecord, session_start: datetime,
+    now: datetime,
+) -> None:
+    """"Your session has moved to ..." for the patient, through the outbox (quiet hours
+    kept, retried), in their language and zone."""
+    language = ui_language(patient.language)
+    zone = patient_zone(patient.timezone, ctx.settings)
+    clinic = ctx.settings.clinic
+    text = t("session_moved", language, clinic=clinic.name,
+             when=session_when(session_start, zone, language, now), zone=zone.key,
+             contact=clinic.contact_for(language))
+    assert patient.chat_id is not None
+    await enqueue_patient_notice(store.session, patient_id=patient.id, chat_id=patient.chat_id,
+                                 step_id=MOVED_NOTICE_STEP, text=text, now=now)
+
+

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import event
 
 from core.clock import FakeClock
+from services.access import ROSTER_SECONDS, add_staff, is_staff
 from services.context import AppContext
-from services.staff_admin import ROSTER_SECONDS, add_staff, is_staff
 from storage.repositories import Store
 from tests.integration.services_support import NOW
 
