@@ -19,7 +19,7 @@ from core.statuses import (
     PatientStatus,
     shown_status,
 )
-from core.texts.course import session_when
+from core.texts.dates import session_when
 from core.texts.patient import t, ui_language
 from services.context import AppContext
 from services.planning import patient_zone, plan_for_enrollment
