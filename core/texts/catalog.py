@@ -63,6 +63,10 @@ def install(catalogs: Mapping[str, Catalog]) -> None:
     _INSTALLED.update(catalogs)
 
 
+def is_installed() -> bool:
+    return bool(_INSTALLED)
+
+
 def installed() -> Mapping[str, Catalog]:
     if not _INSTALLED:
         raise CatalogsNotInstalled(
