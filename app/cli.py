@@ -21,10 +21,10 @@ from core.local_time import parse_local_minute, zone_named
 from core.plans import plan_enrollment
 from core.preview import format_plan
 from core.quiet_hours import QuietHours
+from core.texts.catalog import install
 from core.texts.patient import missing_translations
 from storage.content_loader import MAX_SESSION_NUMBER, read_content
-from storage.content_reader import ContentError
-from storage.text_catalogs import install_shipped
+from storage.text_catalogs import read_catalogs
 
 # Exit codes: 1 = the thing checked is wrong / the command failed, 2 = bad usage or settings.
 EXIT_PROBLEMS = 1
@@ -110,14 +110,16 @@ def _content(settings: Settings, out: TextIO) -> Content:
 def _texts(out: TextIO) -> list[str]:
     """Install the patient texts' catalogs (texts/*.toml); their warnings (a text a language
     lacks) as lines, or every problem printed and CommandError(exit 1)."""
-    try:
-        report = install_shipped()
-    except ContentError as error:
-        for problem in error.problems:
+    report = read_catalogs()
+    if report.problems:
+        for problem in report.problems:
             print(problem, file=out)
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=out)
         raise CommandError(
-            f"{len(error.problems)} problem(s) in the patient texts (texts/*.toml).",
-            EXIT_PROBLEMS) from None
+            f"{len(report.problems)} problem(s) in the patient texts (texts/*.toml).",
+            EXIT_PROBLEMS)
+    install(report.catalogs)
     return [str(warning) for warning in report.warnings]
 
 
