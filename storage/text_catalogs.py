@@ -157,9 +157,14 @@ def _profile(reader: FileReader, code: str, table: Any) -> LanguageProfile | Non
                            f"{_braced(DATE_FIELDS)}")
             ok = False
         dates[pattern] = value
-    if not ok or not isinstance(name, str):
+    digits = table.get("digits", "0123456789")
+    if not isinstance(digits, str) or len(digits) != 10:
+        reader.problem(f"{PROFILE}.digits", "expected its ten digits, 0 to 9 (\"०१२३४५६७८९\")")
+        ok = False
+    if not ok or not isinstance(name, str) or not isinstance(digits, str):
         return None
-    return LanguageProfile(code=code, name=name, scripts=scripts, dates=dates, **names)
+    return LanguageProfile(code=code, name=name, scripts=scripts, dates=dates, digits=digits,
+                           **names)
 
 
 def _texts(reader: FileReader, data: dict[str, Any], categories: frozenset[str]

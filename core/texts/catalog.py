@@ -34,6 +34,11 @@ class LanguageProfile:
     weekdays_short: tuple[str, ...]
     months: tuple[str, ...]
     dates: Mapping[str, str]  # DATE_PATTERNS -> str.format pattern over DATE_FIELDS
+    digits: str = "0123456789"  # how it writes 0-9 in dates and counts ("०१२३४५६७८९")
+
+    def numerals(self, text: str) -> str:
+        """`text` with its ASCII digits written in this language's digits."""
+        return text.translate(str.maketrans("0123456789", self.digits))
 
 
 @dataclass(frozen=True, kw_only=True)

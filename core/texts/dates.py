@@ -31,7 +31,8 @@ def local_date(pattern: str, moment: datetime, zone: ZoneInfo, now: datetime,
     names = profile(language)
     if local.year != now.astimezone(zone).year:
         pattern += "_other_year"
-    return names.dates[pattern].format(**_fields(local, names))
+    return names.dates[pattern].format(
+        **{name: names.numerals(value) for name, value in _fields(local, names).items()})
 
 
 def session_when(moment: datetime, zone: ZoneInfo, language: str, now: datetime) -> str:

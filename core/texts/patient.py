@@ -33,14 +33,22 @@ def _template(key: str, language: str, count: object = None) -> str:
     return text.get(category) or text["other"]
 
 
-def _escaped(values: Mapping[str, object]) -> dict[str, str]:
-    return {name: html.escape(str(value)) for name, value in values.items()}
+def _escaped(values: Mapping[str, object], language: str | None = None) -> dict[str, str]:
+    """Every value HTML-escaped; numbers in the language's digits."""
+    escaped = {name: html.escape(str(value)) for name, value in values.items()}
+    if language is not None:
+        names = catalog(language).profile
+        for name, value in values.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                escaped[name] = names.numerals(escaped[name])
+    return escaped
 
 
 def t(key: str, language: str, /, **values: object) -> str:
-    """The text `key` in `language` (English when missing) with every value HTML-escaped; a
-    text with plural forms takes the form of `count`'s CLDR category in that language."""
-    return _template(key, language, values.get("count")).format(**_escaped(values))
+    """The text `key` in `language` (English when missing) with every value HTML-escaped
+    and numbers in its digits; a text with plural forms takes the form of `count`'s CLDR
+    category in that language."""
+    return _template(key, language, values.get("count")).format(**_escaped(values, language))
 
 
 def button(key: str, language: str) -> str:

@@ -35,6 +35,10 @@ day_date = "{weekday_short} {dd}-{mm}-{year}"
 day_date_other_year = "{weekday_short} {dd}-{mm}-{year}"
 session_date = "{weekday}, {day} {month}, {time}"
 session_date_other_year = "{weekday}, {day} {month} {year}, {time}"
+digits = "०१२३४५६७८९"
+
+[plan]
+plan_sent = "आधीच पाठवलेले: {count}."
 
 [free_text]
 smalltalk = "👍 मी इथे आहे: तुमचा प्रश्न कधीही लिहा."
@@ -158,3 +162,12 @@ def test_a_marathi_patient_writing_devanagari_is_answered_in_marathi(marathi: No
     assert language == "mr"
     assert t("smalltalk", language) == "👍 मी इथे आहे: तुमचा प्रश्न कधीही लिहा."
     assert t("plan_empty", language) == "No more messages are planned."  # not translated
+
+
+def test_a_profile_may_write_its_own_digits(marathi: None) -> None:
+    """Marathi written with Devanagari digits: in dates and in counts, not in other values."""
+    now = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    moment = datetime(2026, 12, 15, 10, 30, tzinfo=UTC)
+    assert local_date("plan_date", moment, KOLKATA, now, "mr") == "मंगळ १५-१२-२०२६, १६:००"
+    assert t("plan_sent", "mr", count=12) == "आधीच पाठवलेले: १२."
+    assert t("plan_sent", "hi", count=12) == "पहले भेजे जा चुके: 12।"
