@@ -35,6 +35,7 @@ from console.routes import console_routes
 from core.clock import Clock
 from core.content import Content
 from core.faq import FaqIndex
+from core.texts.catalog import is_installed as catalogs_installed
 from core.texts.commands import PATIENT_COMMANDS, STAFF_COMMANDS, menu, missing_translations
 from core.texts.patient import missing_translations as untranslated
 from core.triage import Triage
@@ -47,6 +48,7 @@ from storage.content_reader import ContentError
 from storage.database import create_engine, migrate_async, session_factory
 from storage.outbox import Outbox
 from storage.system_clock import SystemClock
+from storage.text_catalogs import install_shipped
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +143,17 @@ def build_application(
 
 
 def load_checked_content(settings: Settings) -> Content:
-    """The content, or StartupError listing every problem (each also logged)."""
+    """The content, or StartupError listing every problem (each also logged). The patient
+    texts' catalogs are installed first unless the caller did (the CLI, a test session)."""
+    if not catalogs_installed():
+        try:
+            install_shipped()
+        except ContentError as error:
+            for problem in error.problems:
+                log.error("patient texts problem: %s", problem)
+            raise StartupError(
+                f"the patient texts (texts/*.toml) have {len(error.problems)} problem(s); "
+                "run `python run_bot.py check` for the list") from None
     for missing in untranslated(settings.clinic.languages):
         # Not fatal (patients get English); `check` warns, `check --strict` fails.
         log.warning("event=ui_translation_missing %s", missing)

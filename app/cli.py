@@ -21,8 +21,10 @@ from core.local_time import parse_local_minute, zone_named
 from core.plans import plan_enrollment
 from core.preview import format_plan
 from core.quiet_hours import QuietHours
+from core.texts.catalog import install
 from core.texts.patient import missing_translations
 from storage.content_loader import MAX_SESSION_NUMBER, read_content
+from storage.text_catalogs import read_catalogs
 
 # Exit codes: 1 = the thing checked is wrong / the command failed, 2 = bad usage or settings.
 EXIT_PROBLEMS = 1
@@ -105,16 +107,34 @@ def _content(settings: Settings, out: TextIO) -> Content:
     return content
 
 
+def _texts(out: TextIO) -> list[str]:
+    """Install the patient texts' catalogs (texts/*.toml); their warnings (a text a language
+    lacks) as lines, or every problem printed and CommandError(exit 1)."""
+    report = read_catalogs()
+    if report.problems:
+        for problem in report.problems:
+            print(problem, file=out)
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=out)
+        raise CommandError(
+            f"{len(report.problems)} problem(s) in the patient texts (texts/*.toml).",
+            EXIT_PROBLEMS)
+    install(report.catalogs)
+    return [str(warning) for warning in report.warnings]
+
+
 def command_check(settings: Settings, *, strict: bool = False) -> int:
     """Problems: printed, exit 1. Warnings (a missing translation, doubled punctuation once
     the clinic's values are filled in): printed with the setting or file to change, exit 0,
     or 1 with --strict (the shipped content passes --strict)."""
     from storage.content_loader import rendered_typography
 
+    text_warnings = _texts(sys.stdout)
     content = _content(settings, sys.stdout)
     clinic = settings.clinic
-    warnings = [
-        f"warning: clinic.languages: {problem} (add the translation to core/texts/, or drop "
+    warnings = [f"warning: {line}" for line in text_warnings]
+    warnings += [
+        f"warning: clinic.languages: {problem} (add the translation to texts/, or drop "
         "the language from clinic.languages in settings.toml)"
         for problem in missing_translations(clinic.languages)
     ]
@@ -257,6 +277,8 @@ def _require_token(settings: Settings) -> None:
 
 def run_command(args: argparse.Namespace, settings: Settings, now: datetime) -> int:
     command = args.command or "run"
+    if command not in ("check", "migrate"):
+        _texts(sys.stderr)  # warnings: `check` lists them
     if command == "check":
         return command_check(settings, strict=args.strict)
     if command == "preview":

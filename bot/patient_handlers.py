@@ -40,7 +40,7 @@ from core.consent_reply import consent_answer
 from core.records import ClaimStatus, PatientRecord
 from core.texts import staff as staff_texts
 from core.texts.commands import PATIENT_COMMANDS
-from core.texts.patient import LANGUAGE_NAMES, button, help_text, t, ui_language
+from core.texts.patient import button, help_text, language_name, t, ui_language
 from services import calendar, inbox, inbox_media, onboarding, patient_settings
 from services.access import is_staff
 from services.context import AppContext
@@ -240,7 +240,7 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if patient is None:
         return
     rows = [
-        [InlineKeyboardButton(LANGUAGE_NAMES.get(code, code),
+        [InlineKeyboardButton(language_name(code),
                               callback_data=f"{callbacks.LANGUAGE}{code}")]
         for code in ctx.settings.clinic.languages
     ]

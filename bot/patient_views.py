@@ -16,8 +16,8 @@ from bot.formatting import fit
 from bot.staff_topics import forum_check
 from core.content import PAIN_MAX
 from core.records import ClaimStatus, EscalationRecord, PatientRecord
-from core.texts.calendar import weekday
-from core.texts.patient import LANGUAGE_NAMES, button, t, ui_language
+from core.texts.dates import local_date
+from core.texts.patient import button, language_name, t, ui_language
 from services import patient_settings, photo_checkins
 from services.context import AppContext
 from services.inbox import InboxReply
@@ -29,7 +29,6 @@ from services.staff_alerts import AlertRequest, raise_alert
 log = logging.getLogger(__name__)
 
 AWAIT_TIMEZONE = "awaiting_timezone"  # user_data flag: the next text is a time zone
-TIME_FORMATS = {"en": "%d %b, %H:%M", "hi": "%d-%m-%Y, %H:%M"}  # after the weekday
 
 
 async def send(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
@@ -94,12 +93,8 @@ def topic(summary: str) -> str:
 
 def local_format(moment: datetime, zone: ZoneInfo, now: datetime, language: str) -> str:
     """A date and time for /plan: weekday (in the patient's language), day, month, time;
-    the year only when it is not this year (Hindi dates always carry it)."""
-    local = moment.astimezone(zone)
-    fmt = TIME_FORMATS.get(language, TIME_FORMATS["en"])
-    if language != "hi" and local.year != now.astimezone(zone).year:
-        fmt = "%d %b %Y, %H:%M"
-    return f"{weekday(local.weekday(), language, short=True)} {local.strftime(fmt)}"
+    the year as the language's profile writes it (English: only when not this year)."""
+    return local_date("plan_date", moment, zone, now, language)
 
 
 def describe_when(moment: datetime, zone: ZoneInfo, now: datetime, language: str) -> str:
@@ -110,9 +105,7 @@ def describe_when(moment: datetime, zone: ZoneInfo, now: datetime, language: str
         return button("when_today", language).format(time=clock)
     if local.date() == today + timedelta(days=1):
         return button("when_tomorrow", language).format(time=clock)
-    fmt = "%d-%m-%Y" if language == "hi" else (
-        "%d %b" if local.year == today.year else "%d %b %Y")
-    day = f"{weekday(local.weekday(), language, short=True)} {local.strftime(fmt)}"
+    day = local_date("day_date", moment, zone, now, language)
     return button("when_date", language).format(date=day, time=clock)
 
 
@@ -230,7 +223,7 @@ def consent_offer(ctx: AppContext, offer: InviteOffer, code: str, *, chosen: boo
                               callback_data=f"{callbacks.CONSENT_NO}{code}")],
     ]
     others = [
-        InlineKeyboardButton(LANGUAGE_NAMES.get(other, other),
+        InlineKeyboardButton(language_name(other),
                              callback_data=f"{callbacks.CONSENT_LANGUAGE}{other}:{code}")
         for other in clinic.languages
         # Only languages the protocol is written in (a Hindi button on an English-only

@@ -33,7 +33,7 @@ from core.clock import require_aware
 from core.content import OUTCOME_SCORES, Protocol
 from core.plans import PlanKind, PlannedMessage, PlanStatus
 from core.quiet_hours import QuietHours
-from core.texts.course import session_when
+from core.texts.dates import session_when
 from core.texts.patient import button, t, ui_language
 
 CONFIRM_STEP = "confirm"

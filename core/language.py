@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.text_match import normalize
@@ -101,19 +102,39 @@ def is_devanagari(char: str) -> bool:
     return "\u0900" <= char <= "\u097f"
 
 
-def written_language(text: str) -> str | None:
-    """"hi" when the letters of `text` are mostly Devanagari, "en" when mostly Latin,
-    None when it has no letters (emoji, numbers). Romanised Hindi reads as "en": its
-    writer chose Latin letters, and may not read Devanagari."""
-    devanagari = latin = 0
+def written_script(text: str) -> str | None:
+    """The script most letters of `text` are in ("Devanagari", "Latin", "Tamil", ... as
+    Unicode names them), None when it has no letters (emoji, numbers). A tie goes to the
+    script that is not Latin (a Latin word or two inside a Devanagari message)."""
+    counts: dict[str, int] = {}
     for char in text[:2000]:
         if is_devanagari(char):
-            devanagari += 1
-        elif (char.isascii() and char.isalpha()) or unicodedata.category(char).startswith("L"):
-            latin += 1
-    if devanagari == latin == 0:
+            script = "Devanagari"
+        elif char.isascii() and char.isalpha():
+            script = "Latin"
+        elif unicodedata.category(char).startswith("L"):
+            script = unicodedata.name(char, "LATIN").split()[0].title()
+        else:
+            continue
+        counts[script] = counts.get(script, 0) + 1
+    if not counts:
         return None
-    return "hi" if devanagari >= latin else "en"
+    return max(counts, key=lambda script: (counts[script], script != "Latin"))
+
+
+def written_language(
+    text: str, scripts: Mapping[str, Sequence[str]], own: str
+) -> str | None:
+    """The language `text` is written in, among the clinic's (`scripts`: each language's
+    scripts, its own first): the patient's `own` when it is written in that script (a
+    Marathi patient writing Devanagari stays Marathi; romanised Hindi stays Hindi), else the
+    first language whose own script it is; None without letters or such a language."""
+    script = written_script(text)
+    if script is None:
+        return None
+    if script in scripts.get(own, ()):
+        return own
+    return next((code for code, its in scripts.items() if its and its[0] == script), None)
 
 
 # --- durations ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from core.config import Section
 from core.local_time import zone_named
 from core.opening_hours import OpeningHours
-from core.texts.calendar import weekdays
+from core.texts.dates import weekdays
 from jobs.config import DeliverySettings, RetentionSettings
 
 if TYPE_CHECKING:

@@ -58,7 +58,7 @@ from core.statuses import (
     MessageKind,
 )
 from core.texts.alerts import OUTCOME_COMMENT_WORDS, OUTCOME_WORDS, RECALL_CALL_WORDS
-from core.texts.course import session_when
+from core.texts.dates import session_when
 from core.texts.patient import button, t, ui_language
 from services.context import AppContext
 from services.planning import course_texts, patient_zone, quiet_hours

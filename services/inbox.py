@@ -43,6 +43,7 @@ from core.language import written_language
 from core.plans import render_text
 from core.records import EnrollmentRecord, MessageRecord, PatientRecord
 from core.statuses import EnrollmentStatus, EscalationKind, MessageKind, PatientStatus
+from core.texts.catalog import scripts
 from core.texts.patient import ui_language
 from core.triage import Situation
 from core.understanding import Outcome, Understanding, understand
@@ -212,13 +213,10 @@ def situation(
 
 
 def reply_language(text: str, language: str, offered: Collection[str]) -> str:
-    """The language to answer `text` in: Devanagari from a patient whose language is
-    another gets Hindi when the clinic offers it (`offered`); romanised Hindi stays in
-    theirs: its writer chose Latin letters."""
-    written = written_language(text)
-    if written == "hi" and written != language and written in offered:
-        return written
-    return language
+    """The language to answer `text` in: the clinic language (`offered`) written in its
+    script, the patient's own when theirs is (their profile's scripts: romanised Hindi stays
+    Hindi, Devanagari from a Marathi patient stays Marathi)."""
+    return written_language(text, scripts(offered), language) or language
 
 
 async def handle_text(

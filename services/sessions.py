@@ -32,7 +32,7 @@ from core.statuses import (
     MessageStatus,
     PatientStatus,
 )
-from core.texts.course import session_when
+from core.texts.dates import session_when
 from core.texts.patient import t, ui_language
 from services import course
 from services.context import AppContext

@@ -15,7 +15,13 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from storage.database import create_engine, migrate, migrate_async, session_factory
 from storage.models import Base
+from storage.text_catalogs import install_shipped
 from testkit.postgres import scratch_database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The shipped patient texts (texts/*.toml), installed once as the app does at start-up."""
+    install_shipped()
 
 
 @pytest.fixture(scope="session")

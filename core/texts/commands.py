@@ -2,73 +2,59 @@
 
 One row here feeds the handler registration (bot/patient_handlers.py, bot/staff_handlers.py
 look their callbacks up by name), the command menus Telegram shows (patients: one menu per
-language; staff: English) and the /help texts. Adding a patient command = a row here plus
-its handler in bot/patient_handlers.py.
+language; staff: English) and the /help texts. Adding a patient command = a row here, its
+`menu_<name>` and `help_<name>` in each texts/<language>.toml, and its handler in
+bot/patient_handlers.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from core.texts.catalog import FALLBACK, installed
+
+# A patient command's menu entry and /help line in the catalogs: menu_<name>, help_<name>.
+COMMAND_KEYS = ("menu_", "help_")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Command:
-    """One command. `menu` is plain text; `usage` and `help` are HTML (help lines)."""
+    """One command. `menu` is plain text; `usage` and `help` are HTML (help lines). A row
+    without its own `menu` and `help` (the patients') takes them from the catalogs."""
 
     name: str
-    menu: Mapping[str, str]  # language -> Telegram menu description
-    help: Mapping[str, str]  # language -> what the /help line says after "—"
+    menu: Mapping[str, str] = field(default_factory=dict)  # language -> menu description
+    help: Mapping[str, str] = field(default_factory=dict)  # language -> the /help line's words
     usage: str = ""  # arguments shown after the command in /help (HTML)
 
-    def help_line(self, language: str, fallback: str = "en") -> str:
-        text = self.help.get(language) or self.help[fallback]
+    def text(self, part: str, language: str) -> str | None:
+        """Its menu entry ("menu") or help words ("help") in `language`, None when missing."""
+        own = self.menu if part == "menu" else self.help
+        if own:
+            return own.get(language)
+        known = installed().get(language)
+        found = known.texts.get(f"{part}_{self.name}") if known is not None else None
+        return found if isinstance(found, str) else None
+
+    def shown(self, part: str, language: str) -> str:
+        """As `text`, English when missing."""
+        return self.text(part, language) or self.text(part, FALLBACK) or ""
+
+    def help_line(self, language: str) -> str:
         usage = f" {self.usage}" if self.usage else ""
-        return f"/{self.name}{usage} — {text}"
+        return f"/{self.name}{usage} — {self.shown('help', language)}"
 
 
 PATIENT_COMMANDS: tuple[Command, ...] = (
-    Command(
-        name="plan",
-        menu={"en": "My upcoming messages", "hi": "मेरे आने वाले संदेश"},
-        help={"en": "your upcoming messages", "hi": "आने वाले संदेश"},
-    ),
-    Command(
-        name="faq",
-        menu={"en": "Common questions", "hi": "आम प्रश्न"},
-        help={"en": "common questions", "hi": "आम प्रश्न"},
-    ),
-    Command(
-        name="calendar",
-        menu={"en": "My booked sessions (calendar file)", "hi": "मेरे बुक सेशन (कैलेंडर फ़ाइल)"},
-        help={"en": "your booked sessions as a calendar file",
-              "hi": "आपके बुक किए सेशन, कैलेंडर फ़ाइल में"},
-    ),
-    Command(
-        name="language",
-        menu={"en": "Change language", "hi": "भाषा बदलें"},
-        help={"en": "change the language", "hi": "भाषा बदलें"},
-    ),
-    Command(
-        name="timezone",
-        menu={"en": "Change time zone", "hi": "समय क्षेत्र बदलें"},
-        help={"en": "change your time zone", "hi": "टाइम ज़ोन बदलें"},
-    ),
-    Command(
-        name="stop",
-        menu={"en": "Stop messages", "hi": "संदेश बंद करें"},
-        help={"en": "stop all messages", "hi": "सभी संदेश बंद करें"},
-    ),
-    Command(
-        name="forget",
-        menu={"en": "Erase my data", "hi": "मेरा डेटा मिटाएँ"},
-        help={"en": "erase your personal data", "hi": "अपना निजी डेटा मिटाएँ"},
-    ),
-    Command(
-        name="help",
-        menu={"en": "Help", "hi": "सहायता"},
-        help={"en": "this list", "hi": "यह सूची"},
-    ),
+    Command(name="plan"),
+    Command(name="faq"),
+    Command(name="calendar"),
+    Command(name="language"),
+    Command(name="timezone"),
+    Command(name="stop"),
+    Command(name="forget"),
+    Command(name="help"),
 )
 
 # Staff read English; their menu is shown in admins' private chats above the patient one.
@@ -166,7 +152,7 @@ STAFF_COMMANDS: tuple[Command, ...] = (
 
 def menu(commands: Sequence[Command], language: str) -> list[tuple[str, str]]:
     """(name, description) pairs for Telegram's menu in `language` (English when missing)."""
-    return [(c.name, c.menu.get(language) or c.menu["en"]) for c in commands]
+    return [(c.name, c.shown("menu", language)) for c in commands]
 
 
 def help_lines(commands: Sequence[Command], language: str) -> str:
@@ -176,6 +162,5 @@ def help_lines(commands: Sequence[Command], language: str) -> str:
 
 def missing_translations(commands: Sequence[Command], language: str) -> list[str]:
     """Commands whose menu entry or help line has no `language` text."""
-    return [
-        c.name for c in commands if language not in c.menu or language not in c.help
-    ]
+    return [c.name for c in commands
+            if c.text("menu", language) is None or c.text("help", language) is None]

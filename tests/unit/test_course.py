@@ -22,7 +22,7 @@ from core.course import (
 )
 from core.plans import plan_enrollment
 from core.quiet_hours import QuietHours
-from core.texts.course import session_when
+from core.texts.dates import session_when
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 QUIET = QuietHours(start=time(21, 0), end=time(8, 0))
