@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.records import AuditRecord
-from core.statuses import MessageKind, MessageStatus
+from core.statuses import MessageKind
 from storage.models import AuditEvent, ConsoleToken, ScheduledMessage
+from storage.outgoing import Outgoing
 from storage.repositories.audit import audit_record
 from storage.repositories.conflicts import insert_ignoring_conflicts
 
@@ -64,12 +65,9 @@ async def enqueue_patient_notice(
     sends it like a reminder (send-time checks, quiet hours in the patient's zone), and
     cancelling the patient's enrollments does not drop it."""
     require_aware(now, "now")
-    row = ScheduledMessage(
-        enrollment_id=None, patient_id=patient_id, about_patient_id=None, chat_id=chat_id,
-        step_id=step_id, occurrence=0, kind=MessageKind.REMINDER, text=text, options=None,
-        due_at=now, expires_at=None, moved_by_quiet_hours=False, respects_quiet_hours=True,
-        status=MessageStatus.PENDING, available_at=now, attempts=0, created_at=now,
-    )
+    row = ScheduledMessage(**Outgoing(
+        kind=MessageKind.REMINDER, chat_id=chat_id, text=text, step_id=step_id, now=now,
+        patient_id=patient_id, respects_quiet_hours=True).values())
     session.add(row)
     await session.flush()
     return row.id

@@ -22,6 +22,7 @@ from storage.models import (
     UTCDateTime,
 )
 from storage.outbox_cases import record_for_cases, unreachable_case
+from storage.outgoing import Outgoing
 from storage.repositories.messages import cancel_pending
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
@@ -399,13 +400,9 @@ class Outbox:
         pass like any staff-chat post, paced with the group's others."""
         async with self._write() as conn:
             result = await conn.execute(
-                insert(MESSAGES).values(
-                    enrollment_id=None, patient_id=None, about_patient_id=None, case_id=None,
-                    chat_id=chat_id, step_id=NOTICE_STEP, occurrence=0,
-                    kind=MessageKind.NOTICE, text=text, options=None, due_at=now,
-                    expires_at=None, moved_by_quiet_hours=False, respects_quiet_hours=False,
-                    status=MessageStatus.PENDING, available_at=now, attempts=0, created_at=now,
-                ).returning(MESSAGES.c.id)
+                insert(MESSAGES).values(Outgoing(
+                    kind=MessageKind.NOTICE, chat_id=chat_id, text=text, step_id=NOTICE_STEP,
+                    now=now).values()).returning(MESSAGES.c.id)
             )
             return int(result.scalar_one())
 

@@ -26,6 +26,7 @@ from core.statuses import (
 )
 from core.texts.alerts import UNREACHABLE_NOTE, AlertFacts, compose_alert
 from storage.models import CaseMessage, Enrollment, Escalation, Patient, ScheduledMessage
+from storage.outgoing import Outgoing
 from storage.staff_chat_erasure import after_outcomes, forgotten, queue_topic_close
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
@@ -200,13 +201,10 @@ async def _next_rounds(conn: AsyncConnection, done: dict[int, datetime], ladder:
         if following is None:
             continue
         await conn.execute(insert(m), [
-            {"enrollment_id": None, "patient_id": None, "about_patient_id": case.patient_id,
-             "case_id": case_id, "chat_id": post.chat_id, "step_id": step_id,
-             "occurrence": following.number, "kind": MessageKind.ALERT, "text": post.text,
-             "options": None, "due_at": following.due_at, "expires_at": None,
-             "moved_by_quiet_hours": False, "respects_quiet_hours": False,
-             "status": MessageStatus.PENDING, "available_at": following.due_at,
-             "attempts": 0, "created_at": at}
+            Outgoing(kind=MessageKind.ALERT, chat_id=post.chat_id, text=post.text,
+                     step_id=step_id, occurrence=following.number, now=at,
+                     due_at=following.due_at, about_patient_id=case.patient_id,
+                     case_id=case_id).values()
             for post in following.posts
         ])
 
@@ -252,12 +250,8 @@ async def unreachable_case(
         rule_id="chat unreachable", protocol_id=enrollment.protocol_id if enrollment else None,
         enrollment_id=enrollment.id if enrollment else None,
     ), joined=joined, in_topic=topic is not None)
-    await conn.execute(insert(m).values(
-        enrollment_id=None, patient_id=None, about_patient_id=patient_id, case_id=case_id,
-        chat_id=staff_chat, step_id=POST_STEP, occurrence=0,
-        kind=MessageKind.POST if joined else MessageKind.CARD, text=text, options=None,
-        due_at=at, expires_at=None, moved_by_quiet_hours=False, respects_quiet_hours=False,
-        status=MessageStatus.PENDING, available_at=at, attempts=0, created_at=at,
-        thread_id=topic,
-    ))
+    await conn.execute(insert(m).values(Outgoing(
+        kind=MessageKind.POST if joined else MessageKind.CARD, chat_id=staff_chat, text=text,
+        step_id=POST_STEP, now=at, about_patient_id=patient_id, case_id=case_id,
+        thread_id=topic).values()))
     return case_id

@@ -39,6 +39,7 @@ from storage.models import (
     ScheduledMessage,
     StaffMember,
 )
+from storage.outgoing import Outgoing
 from storage.repositories.audit import audit_record
 from storage.repositories.bookings import booking_record
 from storage.repositories.checkins import checkin_record
@@ -59,7 +60,6 @@ from storage.staff_chat_erasure import (
     ERASURE_STEP,
     queue_post_erasure,
     queue_topic_close,
-    staff_row,
 )
 
 ERASED_ALERT = "Alert about patient #{id} (details erased at the patient's request)."
@@ -357,13 +357,13 @@ async def _tell_staff(
     for case in closed:
         chat_id = case.card[0] if case.card is not None else case.chat_id
         if case.kind in EscalationKind.URGENT and chat_id is not None:
-            rows.append(staff_row(
-                kind=MessageKind.POST, chat_id=chat_id, now=now, patient_id=patient_id,
-                case_id=case.id, thread_id=thread,
+            rows.append(Outgoing(
+                kind=MessageKind.POST, chat_id=chat_id, now=now, about_patient_id=patient_id,
+                step_id=ERASURE_STEP, case_id=case.id, thread_id=thread,
                 text=compose_erased_urgent(case_id=case.id, patient_id=patient_id,
                                            kind=case.kind),
                 reply_to=None if thread is not None or case.card is None else case.card[1],
-            ))
+            ).values())
     if rows:
         await connection.execute(insert(ScheduledMessage), rows)
 
@@ -386,7 +386,8 @@ async def _retire_topic(session: AsyncSession, patient_id: int, topic: int, now:
                                           ScheduledMessage.kind == MessageKind.TOPIC_CLOSE))
     if already is not None:
         return  # erased before: staff were told then
-    await connection.execute(insert(ScheduledMessage), [staff_row(
-        kind=MessageKind.POST, chat_id=chat_id, now=now, patient_id=patient_id,
-        thread_id=topic, text=PATIENT_NOTICES["forgot"].format(patient_id=patient_id))])
+    await connection.execute(insert(ScheduledMessage), [Outgoing(
+        kind=MessageKind.POST, chat_id=chat_id, now=now, about_patient_id=patient_id,
+        step_id=ERASURE_STEP, thread_id=topic,
+        text=PATIENT_NOTICES["forgot"].format(patient_id=patient_id)).values()])
     await queue_topic_close(connection, patient_id, chat_id, topic, now)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +29,7 @@ from core.texts.alerts import (
     topic_name,
 )
 from storage.models import CaseMessage, Escalation, Patient, ScheduledMessage
+from storage.outgoing import Outgoing
 
 MESSAGES = cast(Table, ScheduledMessage.__table__)
 CASES = cast(Table, Escalation.__table__)
@@ -40,20 +41,6 @@ PATIENTS = cast(Table, Patient.__table__)
 ERASURE_STEP = "erasure"
 # step_id of the one notice listing what Telegram would not let the bot remove.
 REPORT_STEP = "erasure-report"
-
-
-def staff_row(*, kind: MessageKind, chat_id: int, text: str, now: datetime,
-              patient_id: int, step_id: str = ERASURE_STEP, case_id: int | None = None,
-              reply_to: int | None = None, thread_id: int | None = None) -> dict[str, Any]:
-    """An outbox row to a staff chat about `patient_id`, due now, ignoring quiet hours."""
-    return {
-        "enrollment_id": None, "patient_id": None, "about_patient_id": patient_id,
-        "case_id": case_id, "chat_id": chat_id, "step_id": step_id, "occurrence": 0,
-        "kind": kind, "text": text, "options": None, "due_at": now, "expires_at": None,
-        "moved_by_quiet_hours": False, "respects_quiet_hours": False,
-        "status": MessageStatus.PENDING, "available_at": now, "attempts": 0,
-        "created_at": now, "thread_id": thread_id, "reply_to_message_id": reply_to,
-    }
 
 
 async def queue_post_erasure(
@@ -99,8 +86,8 @@ async def queue_post_erasure(
                m.c.kind.in_(sorted(MessageKind.ERASURE)))
     )}
     rows = [
-        staff_row(kind=kind, chat_id=chat, text=text, now=now, patient_id=patient_id,
-                  reply_to=message)
+        Outgoing(kind=kind, chat_id=chat, text=text, now=now, about_patient_id=patient_id,
+                 step_id=ERASURE_STEP, reply_to=message).values()
         # Copies first: the patient's photos and files are what matters most.
         for (chat, message), (kind, text) in sorted(
             wanted.items(), key=lambda item: (item[1][0] != MessageKind.DELETE, item[0]))
@@ -146,9 +133,10 @@ async def queue_topic_close(
                              m.c.kind == MessageKind.TOPIC_CLOSE).limit(1))
     if queued is not None:
         return False
-    await conn.execute(insert(m), [staff_row(
+    await conn.execute(insert(m), [Outgoing(
         kind=MessageKind.TOPIC_CLOSE, chat_id=chat_id, text=topic_name(patient_id, None, None),
-        now=now, patient_id=patient_id, thread_id=thread_id)])
+        now=now, about_patient_id=patient_id, step_id=ERASURE_STEP,
+        thread_id=thread_id).values()])
     return True
 
 
@@ -210,9 +198,9 @@ async def _report_leftovers(conn: AsyncConnection, patient_id: int, at: datetime
         select(m.c.chat_id).where(m.c.about_patient_id == patient_id,
                                   m.c.step_id == REPORT_STEP)))
     rows = [
-        staff_row(kind=MessageKind.NOTICE, chat_id=chat, now=at, patient_id=patient_id,
-                  step_id=REPORT_STEP,
-                  text=compose_erasure_leftovers(patient_id=patient_id, left=posts))
+        Outgoing(kind=MessageKind.NOTICE, chat_id=chat, now=at, about_patient_id=patient_id,
+                 step_id=REPORT_STEP,
+                 text=compose_erasure_leftovers(patient_id=patient_id, left=posts)).values()
         for chat, posts in sorted(left.items()) if chat not in reported
     ]
     if rows:

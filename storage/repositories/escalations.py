@@ -23,6 +23,7 @@ from core.statuses import (
     parse,
 )
 from storage.models import CaseMessage, Escalation, ScheduledMessage
+from storage.outgoing import Outgoing
 
 CASE_STEP = "case"  # step_id of an escalation timer in the outbox
 ALBUM_PREFIX = "album:"  # + media_group_id: step_id of the copy of a patient's album
@@ -346,13 +347,10 @@ class EscalationRepository:
         (storage/outbox_cases.py). Timers ignore quiet hours: a red flag is urgent at night
         too."""
         require_aware(now, "now")
-        row = ScheduledMessage(
-            enrollment_id=None, patient_id=patient_id, about_patient_id=about_patient_id,
-            case_id=escalation_id, chat_id=chat_id, step_id=step_id, occurrence=occurrence,
-            kind=MessageKind.ALERT, text=text, options=None, due_at=due_at, expires_at=None,
-            moved_by_quiet_hours=False, respects_quiet_hours=False,
-            status=MessageStatus.PENDING, available_at=due_at, attempts=0, created_at=now,
-        )
+        row = ScheduledMessage(**Outgoing(
+            kind=MessageKind.ALERT, chat_id=chat_id, text=text, step_id=step_id,
+            occurrence=occurrence, now=now, due_at=due_at, patient_id=patient_id,
+            about_patient_id=about_patient_id, case_id=escalation_id).values())
         self._session.add(row)
         await self._session.flush()
         return row.id
@@ -373,19 +371,13 @@ class EscalationRepository:
         join it (`join_album`) and go with it. `step_id` PHOTO_POST_STEP: a copy whose text
         is its caption (a photo check-in's answers)."""
         require_aware(now, "now")
-        due = due_at or now
-        row = ScheduledMessage(
-            enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
-            case_id=case_id, chat_id=chat_id,
+        row = ScheduledMessage(**Outgoing(
+            kind=kind, chat_id=chat_id, text=text, now=now, due_at=due_at,
             step_id=step_id if album is None else f"{ALBUM_PREFIX}{album}"[:100],
-            occurrence=0, kind=kind, text=text, options=None, due_at=due, expires_at=None,
-            moved_by_quiet_hours=False, respects_quiet_hours=False,
-            status=MessageStatus.PENDING, available_at=due, attempts=0, created_at=now,
-            thread_id=thread_id, reply_to_message_id=reply_to,
-            copy_from_chat_id=copy_from[0] if copy_from else None,
-            copy_message_id=copy_from[1] if copy_from else None,
+            about_patient_id=about_patient_id, case_id=case_id, thread_id=thread_id,
+            reply_to=reply_to, copy_from=copy_from,
             copy_message_ids=[copy_from[1]] if copy_from and album is not None else None,
-        )
+        ).values())
         self._session.add(row)
         await self._session.flush()
         return row.id
@@ -397,14 +389,10 @@ class EscalationRepository:
         """A post the bot already made (not through the outbox): a row recording it as sent,
         with its message id (its text is not kept: erasure only needs to find it)."""
         require_aware(now, "now")
-        row = ScheduledMessage(
-            enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
-            case_id=case_id, chat_id=chat_id, step_id=ANSWER_STEP, occurrence=0,
-            kind=MessageKind.POST, text="", options=None, due_at=now, expires_at=None,
-            moved_by_quiet_hours=False, respects_quiet_hours=False,
-            status=MessageStatus.SENT, available_at=now, attempts=0, created_at=now,
-            telegram_message_id=message_id, sent_at=now, finished_at=now,
-        )
+        row = ScheduledMessage(**Outgoing(
+            kind=MessageKind.POST, chat_id=chat_id, text="", step_id=ANSWER_STEP, now=now,
+            about_patient_id=about_patient_id, case_id=case_id,
+            telegram_message_id=message_id).values())
         self._session.add(row)
         await self._session.flush()
         return row.id

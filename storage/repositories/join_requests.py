@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
 from core.records import JoinRequestRecord
-from core.statuses import MessageKind, MessageStatus
+from core.statuses import MessageKind
 from storage.models import JoinRequest, ScheduledMessage
+from storage.outgoing import Outgoing
 
 QUESTION_STEP = "join-request"  # step_id of the staff question in the outbox
 MERGE, APART = "merge", "apart"
@@ -77,14 +78,9 @@ class JoinRequestRepository:
         """Queue the question to staff (safe HTML) with its buttons, (callback data,
         label): delivery sends it at the staff chat's pace, ignoring quiet hours."""
         require_aware(now, "now")
-        row = ScheduledMessage(
-            enrollment_id=None, patient_id=None, about_patient_id=about_patient_id,
-            chat_id=chat_id, step_id=QUESTION_STEP, occurrence=0, kind=MessageKind.POST,
-            text=text, options=[{"id": data, "text": label} for data, label in buttons],
-            due_at=now, expires_at=None, moved_by_quiet_hours=False,
-            respects_quiet_hours=False, status=MessageStatus.PENDING, available_at=now,
-            attempts=0, created_at=now, thread_id=thread_id,
-        )
+        row = ScheduledMessage(**Outgoing(
+            kind=MessageKind.POST, chat_id=chat_id, text=text, step_id=QUESTION_STEP, now=now,
+            about_patient_id=about_patient_id, buttons=buttons, thread_id=thread_id).values())
         self._session.add(row)
         await self._session.flush()
         return row.id

@@ -23,6 +23,7 @@ from core.records import (
 )
 from core.statuses import MessageKind, MessageStatus
 from storage.models import LAST_ERROR_CHARS, Enrollment, Patient, ScheduledMessage
+from storage.outgoing import Outgoing
 from storage.repositories.conflicts import insert_ignoring_conflicts
 
 _INSERT_CHUNK = 200  # rows per INSERT; keeps SQLite under its bound-parameter limit
@@ -347,25 +348,9 @@ class MessageRepository:
         3 a.m. too.
         """
         require_aware(now, "now")
-        row = ScheduledMessage(
-            enrollment_id=None,
-            patient_id=None,
-            about_patient_id=about_patient_id,
-            chat_id=chat_id,
-            step_id=ALERT_STEP,
-            occurrence=0,
-            kind=MessageKind.ALERT,
-            text=text,
-            options=None,
-            due_at=now,
-            expires_at=None,
-            moved_by_quiet_hours=False,
-            respects_quiet_hours=False,
-            status=MessageStatus.PENDING,
-            available_at=now,
-            attempts=0,
-            created_at=now,
-        )
+        row = ScheduledMessage(**Outgoing(
+            kind=MessageKind.ALERT, chat_id=chat_id, text=text, step_id=ALERT_STEP, now=now,
+            about_patient_id=about_patient_id).values())
         self._session.add(row)
         await self._session.flush()
         return row.id
