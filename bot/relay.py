@@ -46,6 +46,7 @@ from bot import callbacks
 from bot.context import app_context
 from bot.formatting import CAPTION_LIMIT, MESSAGE_LIMIT, escape
 from core.message_parts import split_text, utf16_length
+from core.statuses import PatientStatus
 from core.texts import patient as patient_texts
 from core.texts import staff as T
 from core.texts.alerts import case_in_post, patient_in_topic_name
@@ -205,8 +206,8 @@ async def _deliver(
         patient = None if target.patient_id is None else await store.patients.get(
             target.patient_id
         )
-    if patient is None or patient.chat_id is None or patient.status != "active":
-        if patient is not None and patient.status == "forgotten" and target.thread_id:
+    if patient is None or patient.chat_id is None or patient.status != PatientStatus.ACTIVE:
+        if patient is not None and patient.status == PatientStatus.FORGOTTEN and target.thread_id:
             await close_orphan_topic(ctx, patient_id=patient.id, chat_id=message.chat.id,
                                      thread_id=target.thread_id, now=now)
         await audit(ctx, actor_id=staff_id, action=ACTION, outcome="refused", target=where,

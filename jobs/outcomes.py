@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.statuses import MessageKind
+from core.statuses import MessageKind, MessageStatus
 from jobs.alerts import Failure, FailureAlerts
 from storage.outbox import Outbox, Outcome
 
@@ -90,15 +90,15 @@ class OutcomeBuffer:
     def _count(self, outcomes: Sequence[Outcome]) -> None:
         c = self._counters
         for outcome in outcomes:
-            if outcome.status == "sent":
+            if outcome.status == MessageStatus.SENT:
                 c.sent += 1
-            elif outcome.status == "pending":
+            elif outcome.status == MessageStatus.PENDING:
                 c.requeued += 1
-            elif outcome.status == "expired":
+            elif outcome.status == MessageStatus.EXPIRED:
                 c.expired += 1
-            elif outcome.status == "cancelled":
+            elif outcome.status == MessageStatus.CANCELLED:
                 c.cancelled += 1
-            elif outcome.status == "failed":
+            elif outcome.status == MessageStatus.FAILED:
                 c.failed += 1
                 if outcome.kind in _NOT_ANNOUNCED:
                     continue

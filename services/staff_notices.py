@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.statuses import MessageKind
+from core.statuses import MessageKind, PatientStatus
 from services.context import AppContext
 from storage.repositories import Store
 from storage.staff_chat_erasure import queue_topic_close
@@ -70,7 +70,7 @@ async def close_orphan_topic(
     the bare id and closed, once. False if it is not such a topic, or queued already."""
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
-        if patient is None or patient.status != "forgotten":
+        if patient is None or patient.status != PatientStatus.FORGOTTEN:
             return False
         queued = await queue_topic_close(
             await store.session.connection(), patient_id, chat_id, thread_id, now)

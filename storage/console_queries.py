@@ -23,6 +23,7 @@ from core.records import (
 )
 from core.statuses import (
     CARE_CANCELLED,
+    AuditOutcome,
     EnrollmentStatus,
     EscalationStatus,
     MessageStatus,
@@ -130,7 +131,7 @@ async def audit_since(
         .where(
             AuditEvent.at >= since,
             AuditEvent.action.in_(sorted(actions)),
-            AuditEvent.outcome == "ok",
+            AuditEvent.outcome == AuditOutcome.OK,
         )
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(limit)

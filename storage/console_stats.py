@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
-from core.statuses import MessageStatus
+from core.statuses import AuditOutcome, MessageStatus
 from storage.models import AuditEvent, CheckinAnswer, Enrollment, Escalation, ScheduledMessage
 
 FINISHED = (MessageStatus.SENT, MessageStatus.EXPIRED, MessageStatus.FAILED)
@@ -101,7 +101,8 @@ async def events_since(
     require_aware(since, "since")
     rows = await session.scalars(
         select(AuditEvent.at).where(
-            AuditEvent.at >= since, AuditEvent.action == action, AuditEvent.outcome == "ok"
+            AuditEvent.at >= since, AuditEvent.action == action,
+            AuditEvent.outcome == AuditOutcome.OK,
         )
     )
     return tuple(_utc(at) for at in rows)
