@@ -432,7 +432,7 @@ async def calendar_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if patient is None:
         return
     clinic = ctx.settings.clinic
-    data = await calendar.patient_calendar(ctx, patient)
+    data = await calendar.patient_calendar(ctx, patient, now=ctx.clock.now())
     if data is None:
         await send(update, t("calendar_empty", language, clinic=clinic.name,
                              contact=clinic.contact_for(language)))

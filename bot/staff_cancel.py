@@ -86,7 +86,8 @@ async def undo_command(
     if len(args) > 1 or (args and patient_id is None):
         await invalid(update, ctx, "cancel.undo", T.UNDO_USAGE)
         return
-    result = await undo_cancel(ctx, staff_id=user_id_of(update) or 0, patient_id=patient_id)
+    result = await undo_cancel(ctx, staff_id=user_id_of(update) or 0, patient_id=patient_id,
+                               now=ctx.clock.now())
     await reply(update, undo_text(result, patient_id))
 
 
@@ -127,10 +128,11 @@ async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _edit(update, T.CANCEL_KEPT.format(id=number))
         return
     if action == "u":
-        result = await undo_cancel(ctx, staff_id=user_id or 0, cancellation_id=number)
+        result = await undo_cancel(ctx, staff_id=user_id or 0, cancellation_id=number,
+                                   now=ctx.clock.now())
         await _edit(update, undo_text(result))
         return
-    done = await cancel_care(ctx, number, staff_id=user_id or 0)
+    done = await cancel_care(ctx, number, staff_id=user_id or 0, now=ctx.clock.now())
     if done is None or done.cancellation is None:
         status = await shown_status_of(ctx, number)
         await _edit(update, T.CANCEL_NOTHING.format(id=number, status=status))

@@ -91,7 +91,8 @@ async def reschedule_command(
     start = await read_time(update, ctx, args[1:], "reschedule", usage)
     if start is None:
         return
-    result = await reschedule_patient(ctx, patient_id, start, staff_id=user_id_of(update) or 0)
+    result = await reschedule_patient(ctx, patient_id, start, staff_id=user_id_of(update) or 0,
+                                      now=ctx.clock.now())
     if result is None:
         await invalid(update, ctx, "reschedule",
                       T.RESCHEDULE_NO_ENROLLMENT.format(id=patient_id),
@@ -110,8 +111,8 @@ async def reschedule_command(
 async def stats_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext
 ) -> None:
-    figures = await stats(ctx)
-    course = await course_figures(ctx)
+    figures = await stats(ctx, now=ctx.clock.now())
+    course = await course_figures(ctx, now=ctx.clock.now())
     messages = figures.messages
     await reply(
         update,

@@ -75,7 +75,7 @@ async def patients_command(
     if args and is_ascii_number(args[-1]) and 0 < int(args[-1]) < 10_000:
         page = int(args.pop())
     search = " ".join(args).strip() or None
-    listing = await list_patients(ctx, page=page, search=search)
+    listing = await list_patients(ctx, page=page, search=search, now=ctx.clock.now())
     if not listing.rows:
         if search:
             await reply(update, T.PATIENTS_NOT_FOUND.format(search=escape(search)))
@@ -203,14 +203,14 @@ async def session_command(
     staff_id = user_id_of(update) or 0
     words = [a.lower() for a in args[1:]]
     if len(words) == 1 and words[0] in T.NO_SHOW_WORDS:
-        result = await no_show(ctx, patient_id, staff_id=staff_id)
+        result = await no_show(ctx, patient_id, staff_id=staff_id, now=ctx.clock.now())
     else:
         start = None
         if args[1:]:
             start = await read_time(update, ctx, args[1:], "session", T.SESSION_USAGE)
             if start is None:
                 return
-        result = await new_session(ctx, patient_id, start, staff_id=staff_id)
+        result = await new_session(ctx, patient_id, start, staff_id=staff_id, now=ctx.clock.now())
     if result.problem is not None:
         text = {"no_patient": T.SESSION_NOT_FOUND, "no_booking": T.SESSION_NO_BOOKING,
                 "cancelled_before_joining": T.SESSION_CANCELLED_BEFORE_JOINING,

@@ -41,7 +41,8 @@ class BookingActionHandler(Page):
         owner = int(patient) if patient.isascii() and patient.isdigit() and len(patient) < 12 \
             else None
         result = await record_booking(self.ctx, int(booking_id), done=action == "done",
-                                      staff_id=self.user.user_id, patient_id=owner)
+                                      staff_id=self.user.user_id, patient_id=owner,
+                                      now=self.ctx.clock.now())
         outcome = "gone" if result.problem else action
         if owner is not None:
             self.redirect(f"{CONSOLE_PATH}/patients/{owner}?booking={outcome}", status=303)
@@ -56,7 +57,8 @@ class InviteAgainHandler(Page):
     async def post(self, patient_id: str) -> None:
         assert self.user is not None
         invite = await console_course.invite_again(self.ctx, int(patient_id),
-                                                   staff_id=self.user.user_id)
+                                                   staff_id=self.user.user_id,
+                                                   now=self.ctx.clock.now())
         if invite is None:
             self.set_status(400)
             self.show("message.html", title="No invitation",
@@ -131,7 +133,8 @@ class CalendarHandler(Page):
         if DAY.match(wanted):
             with contextlib.suppress(ValueError):  # 2026-02-31: today instead
                 day = date.fromisoformat(wanted)
-        data = await console_course.day_calendar(self.ctx, day, staff_id=self.user.user_id)
+        data = await console_course.day_calendar(self.ctx, day, staff_id=self.user.user_id,
+                                                 now=self.ctx.clock.now())
         self.set_header("Content-Type", "text/calendar; charset=utf-8")
         self.set_header("Content-Disposition",
                         f'attachment; filename="sessions-{day.isoformat()}.ics"')

@@ -78,6 +78,7 @@ class EnrollHandler(Page):
                 self.ctx, self.state.recent_invites, form_token=self.field(FORM_FIELD),
                 protocol_id=self.field("protocol"), when=self.field("when"),
                 label=self.field("label"), staff_id=self.user.user_id,
+                now=self.ctx.clock.now(),
             )
         except EnrollmentInputError as error:
             problem = (time_problem_markup(self.ctx, error) if error.reason == "bad_time"

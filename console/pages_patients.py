@@ -67,7 +67,8 @@ class PatientHandler(Page):
                            typed: dict[str, str] | None = None) -> None:
         """The patient's page; `typed`: what a refused form held, shown in it again; 404
         for an id no patient has (one past the database's range is never looked up)."""
-        found = None if patient_id is None else await patients.timeline(self.ctx, patient_id)
+        found = None if patient_id is None else await patients.timeline(self.ctx, patient_id,
+                                                                        now=self.ctx.clock.now())
         if found is None or patient_id is None:
             self.set_status(404)
             self.show("message.html", title="Not found", text="There is no such patient."
@@ -109,23 +110,27 @@ class PatientActionHandler(PatientHandler):
         """A DONE code, or "!" and a problem (then nothing changed)."""
         when = self.field("when")
         if action == "cancel":
-            cancelled = await patients.cancel(self.ctx, patient_id, staff_id=staff)
+            cancelled = await patients.cancel(self.ctx, patient_id, staff_id=staff,
+                                              now=self.ctx.clock.now())
             if cancelled is None:
                 return "!There is no such patient."
             if not cancelled.enrollments:
                 return "nothing"
             return "cancelled_told" if cancelled.notify_chat_id is not None else "cancelled"
         if action == "undo":
-            undone = await patients.undo(self.ctx, patient_id, staff_id=staff)
+            undone = await patients.undo(self.ctx, patient_id, staff_id=staff,
+                                         now=self.ctx.clock.now())
             if undone.outcome != "ok":
                 return "!" + UNDO_PROBLEMS.get(undone.outcome, UNDO_PROBLEMS["none"])
             return "undone_told" if undone.told else "undone"
         if action == "reschedule":
-            moved = await patients.reschedule(self.ctx, patient_id, when, staff_id=staff)
+            moved = await patients.reschedule(self.ctx, patient_id, when, staff_id=staff,
+                                              now=self.ctx.clock.now())
             if moved is None:
                 return "!Nothing to reschedule: the patient has no live plan."
             return "rescheduled"
-        done = await patients.record_session(self.ctx, patient_id, when, staff_id=staff)
+        done = await patients.record_session(self.ctx, patient_id, when, staff_id=staff,
+                                             now=self.ctx.clock.now())
         if done.problem is not None:
             return "!" + SESSION_PROBLEMS.get(done.problem, "No new session recorded.")
         return "booked" if done.booked else "session"
@@ -134,7 +139,8 @@ class PatientActionHandler(PatientHandler):
         if not await self.require_admin("patient.export"):
             return
         assert self.user is not None
-        data = await patients.export(self.ctx, patient_id, staff_id=self.user.user_id)
+        data = await patients.export(self.ctx, patient_id, staff_id=self.user.user_id,
+                                     now=self.ctx.clock.now())
         if data is None:
             await self.show_patient(patient_id)
             return

@@ -28,7 +28,8 @@ class ProtocolsHandler(Page):
         problem, timeline, chart = "", None, None
         try:
             timeline = protocol_timeline(ctx, chosen, session=form["session"],
-                                         zone_name=form["zone"], language=form["language"])
+                                         zone_name=form["zone"], language=form["language"],
+                                         now=self.ctx.clock.now())
             chart = timeline_svg(timeline)
         except PreviewInputError as error:
             problem = str(error)
@@ -45,8 +46,8 @@ class ProtocolsHandler(Page):
 
 class StatsHandler(Page):
     async def get(self) -> None:
-        figures = await console_stats(self.ctx)
-        course = await course_figures(self.ctx)
+        figures = await console_stats(self.ctx, now=self.ctx.clock.now())
+        course = await course_figures(self.ctx, now=self.ctx.clock.now())
         reach = hbars([("invited", course.reach.invited), ("joined", course.reach.joined),
                        ("active now", course.reach.active),
                        ("completed a course", course.reach.completed)], "Reach")

@@ -23,7 +23,7 @@ TAKEN_ACTIONS = frozenset({"acknowledge", "resolve", "assign"})
 
 class TodayHandler(Page):
     async def get(self) -> None:
-        view = await today(self.ctx)
+        view = await today(self.ctx, now=self.ctx.clock.now())
         done = self.get_query_argument("done", "")
         self.show("today.html", title="Today", active="today", view=view,
                   done=await self._taken(done) or DONE.get(done, "") or BOOKING_DONE.get(

@@ -47,9 +47,9 @@ def _shown(booking: BookingRecord, now: datetime) -> bool:
     return booking.status != BookingStatus.DONE and changed >= now - CHANGED_WINDOW
 
 
-async def patient_calendar(ctx: AppContext, patient: PatientRecord) -> bytes | None:
+async def patient_calendar(ctx: AppContext, patient: PatientRecord, *,
+                           now: datetime) -> bytes | None:
     """The patient's booked sessions as an .ics file; None when nothing is booked ahead."""
-    now = ctx.clock.now()
     language = ui_language(patient.language)
     clinic = ctx.settings.clinic
     events = []
@@ -74,10 +74,9 @@ async def patient_calendar(ctx: AppContext, patient: PatientRecord) -> bytes | N
     return calendar_file(events, zone=clinic.zone, now=now, name=clinic.name)
 
 
-async def clinic_day(ctx: AppContext, day: date) -> bytes:
+async def clinic_day(ctx: AppContext, day: date, *, now: datetime) -> bytes:
     """Every session booked for `day` (clinic zone) as an .ics file for the desk: patient
     number and label, procedure, session number, confirmed or not."""
-    now = ctx.clock.now()
     zone = ctx.zone
     start = resolve_local(datetime.combine(day, time(0, 0)), zone)
     end = resolve_local(datetime.combine(day + timedelta(days=1), time(0, 0)), zone)

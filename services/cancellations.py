@@ -86,11 +86,11 @@ def _reachable(patient: PatientRecord) -> bool:
     return patient.status == PatientStatus.ACTIVE and patient.chat_id is not None
 
 
-async def cancel_care(ctx: AppContext, patient_id: int, *, staff_id: int) -> CancelResult | None:
+async def cancel_care(ctx: AppContext, patient_id: int, *, staff_id: int,
+                      now: datetime) -> CancelResult | None:
     """Cancel every live enrollment of the patient (and so their pending messages and
     unused invites), remember it for undo, and queue the patient's notice when they had
     joined: one transaction. None when there is no such patient."""
-    now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
         if patient is None:
@@ -150,11 +150,10 @@ async def _notice(store: Repositories, ctx: AppContext, patient: PatientRecord, 
 
 async def undo_cancel(
     ctx: AppContext, *, staff_id: int, cancellation_id: int | None = None,
-    patient_id: int | None = None,
+    patient_id: int | None = None, now: datetime,
 ) -> UndoResult:
     """Undo a cancellation: the one given, else the patient's latest, else this staff
     member's latest. Audited either way."""
-    now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         if cancellation_id is not None:
             found = await store.cancellations.get(cancellation_id)

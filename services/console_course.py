@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from core.records import (
     BookingRecord,
@@ -120,16 +120,17 @@ async def photo_stream(
     return chunks()
 
 
-async def invite_again(ctx: AppContext, patient_id: int, *, staff_id: int) -> NewInvite | None:
+async def invite_again(ctx: AppContext, patient_id: int, *, staff_id: int, now: datetime
+                       ) -> NewInvite | None:
     """A new invite link (and QR code) for a patient who has not joined: the earlier link
     stops working (services/enrollment.py, audited there)."""
-    return await reissue_invite(ctx, patient_id, staff_id=staff_id, now=ctx.clock.now())
+    return await reissue_invite(ctx, patient_id, staff_id=staff_id, now=now)
 
 
-async def day_calendar(ctx: AppContext, day: date, *, staff_id: int) -> bytes:
+async def day_calendar(ctx: AppContext, day: date, *, staff_id: int, now: datetime) -> bytes:
     """The clinic's booked sessions of `day` as an .ics file (audited: it names patients)."""
     async with Store(ctx.sessions) as store:
         await store.audit.record(actor_id=staff_id, action="console.calendar",
                                  outcome=AuditOutcome.OK, detail=f"day:{day.isoformat()}",
-                                 now=ctx.clock.now())
-    return await clinic_day(ctx, day)
+                                 now=now)
+    return await clinic_day(ctx, day, now=now)

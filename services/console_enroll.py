@@ -99,7 +99,7 @@ def desk_request(ctx: AppContext, *, protocol_id: str, when: str, label: str,
 
 async def enroll_at_desk(
     ctx: AppContext, recent: RecentInvites, *, form_token: str, protocol_id: str, when: str,
-    label: str, staff_id: int,
+    label: str, staff_id: int, now: datetime,
 ) -> DeskEnrollment:
     """Create patient, enrollment and invite from the form, once per `form_token`: the same
     form sent again (even at the same moment) creates nothing and returns what the first
@@ -108,7 +108,6 @@ async def enroll_at_desk(
     or label ("form_used")."""
     if not FORM_TOKEN.fullmatch(form_token):
         raise EnrollmentInputError("bad_form")
-    now = ctx.clock.now()
     request = desk_request(ctx, protocol_id=protocol_id, when=when, label=label, now=now)
     key = _form_hash(form_token)
     first = recent.pending(key)

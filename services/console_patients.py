@@ -133,7 +133,7 @@ def why(message: MessageRecord) -> str | None:
     return None
 
 
-async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
+async def timeline(ctx: AppContext, patient_id: int, *, now: datetime) -> PatientTimeline | None:
     """Everything about one patient for their page; None when there is no such patient."""
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
@@ -150,7 +150,6 @@ async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
         )
         staff = await display_names(store, {a.actor_id for a in history})
         latest = await store.cancellations.latest(patient_id=patient_id)
-    now = ctx.clock.now()
     undo = latest if latest is not None and latest.undone_at is None and (
         now <= latest.undo_until) else None
     by_enrollment: dict[int, list[PlanLine]] = {e.id: [] for e in enrollments}
@@ -178,39 +177,41 @@ async def timeline(ctx: AppContext, patient_id: int) -> PatientTimeline | None:
 
 # --- actions -----------------------------------------------------------------------------
 
-def session_time(ctx: AppContext, text: str) -> datetime:
+def session_time(ctx: AppContext, text: str, now: datetime) -> datetime:
     """A session time typed by staff, in the clinic zone; EnrollmentInputError if unreadable
     ("now" and an empty field mean now)."""
-    return parse_session_time(text, ctx.zone, ctx.clock.now(),
+    return parse_session_time(text, ctx.zone, now,
                               date_order=ctx.settings.clinic.date_order)
 
 
-async def cancel(ctx: AppContext, patient_id: int, *, staff_id: int) -> CancelResult | None:
+async def cancel(ctx: AppContext, patient_id: int, *, staff_id: int, now: datetime
+                 ) -> CancelResult | None:
     """Cancel the patient's care with the bot's own use case (services.cancellations: the
     patient is told when they had joined, and it can be undone for a day). None when
     there is no such patient."""
-    return await cancel_care(ctx, patient_id, staff_id=staff_id)
+    return await cancel_care(ctx, patient_id, staff_id=staff_id, now=now)
 
 
-async def undo(ctx: AppContext, patient_id: int, *, staff_id: int) -> UndoResult:
+async def undo(ctx: AppContext, patient_id: int, *, staff_id: int, now: datetime) -> UndoResult:
     """Undo the patient's latest cancel (within a day of it)."""
-    return await undo_cancel(ctx, patient_id=patient_id, staff_id=staff_id)
+    return await undo_cancel(ctx, patient_id=patient_id, staff_id=staff_id, now=now)
 
 
 async def reschedule(
-    ctx: AppContext, patient_id: int, when: str, *, staff_id: int
+    ctx: AppContext, patient_id: int, when: str, *, staff_id: int, now: datetime
 ) -> RescheduleResult | None:
     """Move the newest live session; raises EnrollmentInputError for an unreadable time."""
-    return await reschedule_patient(ctx, patient_id, session_time(ctx, when), staff_id=staff_id)
+    return await reschedule_patient(ctx, patient_id, session_time(ctx, when, now),
+                                    staff_id=staff_id, now=now)
 
 
 async def record_session(
-    ctx: AppContext, patient_id: int, when: str, *, staff_id: int
+    ctx: AppContext, patient_id: int, when: str, *, staff_id: int, now: datetime
 ) -> NewSession:
     """A session of the patient's procedure (raises EnrollmentInputError as above): an
     empty field records it as done now (or at its booked time), a future time books it."""
-    start = session_time(ctx, when) if when.strip() else None
-    return await new_session(ctx, patient_id, start, staff_id=staff_id)
+    start = session_time(ctx, when, now) if when.strip() else None
+    return await new_session(ctx, patient_id, start, staff_id=staff_id, now=now)
 
 
 def _plain(value: Any) -> Any:
@@ -223,9 +224,8 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-async def export(ctx: AppContext, patient_id: int, *, staff_id: int) -> str | None:
+async def export(ctx: AppContext, patient_id: int, *, staff_id: int, now: datetime) -> str | None:
     """Everything stored about the patient as JSON (audited); None when there is none."""
-    now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         data = await collect_patient_data(store.session, patient_id)
         await store.audit.record(

@@ -110,7 +110,7 @@ def _day(day: date, session_day: date, zone: ZoneInfo, quiet: QuietHours | None)
 
 def protocol_timeline(
     ctx: AppContext, protocol_id: str, *, session: str = "", zone_name: str = "",
-    language: str = "",
+    language: str = "", now: datetime,
 ) -> ProtocolTimeline:
     """The plan for a patient in `zone_name` whose session is `session` (their local time),
     enrolled now, or at the session if that is already past (as `preview` does)."""
@@ -122,7 +122,6 @@ def protocol_timeline(
     language = language if language in settings.clinic.languages else (
         settings.clinic.default_language
     )
-    now = ctx.clock.now()
     start = session_in(session, zone, now)
     enrolled = min(now, start)
     quiet = quiet_hours(settings)

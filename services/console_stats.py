@@ -69,14 +69,13 @@ def _labels(ctx: AppContext) -> dict[tuple[str, str], tuple[str, list[tuple[str,
     return found
 
 
-async def console_stats(ctx: AppContext) -> ConsoleStats:
+async def console_stats(ctx: AppContext, *, now: datetime) -> ConsoleStats:
     """Every figure of the Stats page (clinic days and weeks in the clinic's zone)."""
-    now = ctx.clock.now()
     today = now.astimezone(ctx.zone).date()
     first_day = today - timedelta(days=DAYS - 1)
     monday = today - timedelta(days=today.weekday())
     first_week = monday - timedelta(weeks=WEEKS - 1)
-    snapshot = await stats(ctx)
+    snapshot = await stats(ctx, now=now)
     async with Store(ctx.sessions) as store:
         outcomes = await figures.outcomes_since(store.session, _midnight(ctx, first_day))
         cases = await figures.cases_since(store.session, _midnight(ctx, first_week))

@@ -99,9 +99,8 @@ def _event(record: AuditRecord) -> Event:
                  enrollment_id=enrollment_id)
 
 
-async def today(ctx: AppContext) -> Today:
+async def today(ctx: AppContext, *, now: datetime) -> Today:
     """Everything the Today page shows, read in one transaction."""
-    now = ctx.clock.now()
     day_start = clinic_midnight(ctx, now)
     async with Store(ctx.sessions) as store:
         session = store.session

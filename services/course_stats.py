@@ -50,9 +50,8 @@ def _month(at: datetime, ctx: AppContext) -> date:
     return at.astimezone(ctx.zone).date().replace(day=1)
 
 
-async def course_figures(ctx: AppContext) -> CourseFigures:
+async def course_figures(ctx: AppContext, *, now: datetime) -> CourseFigures:
     """Every course figure, read in one transaction."""
-    now = ctx.clock.now()
     first = (now.astimezone(ctx.zone).date().replace(day=1) - timedelta(days=31 * (MONTHS - 1))
              ).replace(day=1)
     since = now - timedelta(days=31 * MONTHS)

@@ -42,11 +42,10 @@ LISTED = frozenset(PatientStatus) - {PatientStatus.FORGOTTEN, PatientStatus.MERG
 
 
 async def list_patients(
-    ctx: AppContext, *, page: int = 1, search: str | None = None
+    ctx: AppContext, *, page: int = 1, search: str | None = None, now: datetime
 ) -> PatientPage:
     """Patients, newest first, PAGE_SIZE per page, each with their next message time;
     erased patients are not listed; `search` keeps those whose label contains it."""
-    now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         found: tuple[PatientOverview, ...] = await store.patients.list(
             statuses=sorted(LISTED), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,

@@ -92,13 +92,13 @@ async def _joined(
 
 
 async def new_session(
-    ctx: AppContext, patient_id: int, session_start: datetime | None, *, staff_id: int
+    ctx: AppContext, patient_id: int, session_start: datetime | None, *, staff_id: int,
+    now: datetime
 ) -> NewSession:
     """Record a session of the patient's current procedure (see the module doc):
     `session_start` None when staff typed no time (now, or the booked time)."""
-    now = ctx.clock.now()
     if session_start is not None and session_start >= now + FUTURE:
-        return await book_session(ctx, patient_id, session_start, staff_id=staff_id)
+        return await book_session(ctx, patient_id, session_start, staff_id=staff_id, now=now)
     async with Store(ctx.sessions) as store:
         patient, previous, problem = await _joined(store, patient_id)
         if problem is not None or patient is None or previous is None:
@@ -162,10 +162,9 @@ async def _booking_near(
 
 
 async def book_session(
-    ctx: AppContext, patient_id: int, session_start: datetime, *, staff_id: int
+    ctx: AppContext, patient_id: int, session_start: datetime, *, staff_id: int, now: datetime
 ) -> NewSession:
     """Book the next session of the patient's current procedure at a future time."""
-    now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         patient, previous, problem = await _joined(store, patient_id)
         if problem is not None or patient is None or previous is None:
@@ -230,12 +229,11 @@ async def _done(
 
 async def record_booking(
     ctx: AppContext, booking_id: int, *, done: bool, staff_id: int,
-    patient_id: int | None = None,
+    patient_id: int | None = None, now: datetime,
 ) -> NewSession:
     """Staff record a booked session as done (at its booked time, or now if that is still
     ahead) or as a no-show, from Today or the patient's page. `patient_id`: the booking
     must be theirs (a form names both)."""
-    now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         booking = await store.bookings.get(booking_id)
         if booking is None or (patient_id is not None and booking.patient_id != patient_id):
@@ -252,10 +250,9 @@ async def record_booking(
     return result
 
 
-async def no_show(ctx: AppContext, patient_id: int, *, staff_id: int) -> NewSession:
+async def no_show(ctx: AppContext, patient_id: int, *, staff_id: int, now: datetime) -> NewSession:
     """`/session <id> noshow`: the patient's booked session nearest to now (within a day,
     or the oldest one not yet recorded) was missed."""
-    now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
         if patient is None or patient.status == PatientStatus.FORGOTTEN:
@@ -312,14 +309,13 @@ class RescheduleResult:
 
 
 async def reschedule_patient(
-    ctx: AppContext, patient_id: int, session_start: datetime, *, staff_id: int
+    ctx: AppContext, patient_id: int, session_start: datetime, *, staff_id: int, now: datetime
 ) -> RescheduleResult | None:
     """Move the newest live enrollment's session; pending messages re-planned, sent ones kept.
 
     None when the patient has no live enrollment. An enrollment whose invite is not yet
     accepted only gets its new start: its plan is made at consent.
     """
-    now = ctx.clock.now()
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
         if patient is None:

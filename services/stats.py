@@ -21,8 +21,7 @@ class Stats:
     cases: CaseFigures | None = None
 
 
-async def stats(ctx: AppContext) -> Stats:
-    now = ctx.clock.now()
+async def stats(ctx: AppContext, *, now: datetime) -> Stats:
     async with Store(ctx.sessions) as store:
         messages = await store.messages.stats(now)
         patients = await store.patients.count_by_status()

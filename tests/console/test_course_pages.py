@@ -26,7 +26,7 @@ async def booked(ctx: AppContext) -> tuple[int, int]:
     (patient id, booking id)."""
     patient_id = await joined(ctx)
     made = await sessions.new_session(ctx, patient_id, NOW + timedelta(days=1, hours=5),
-                                      staff_id=STAFF)
+                                      staff_id=STAFF, now=ctx.clock.now())
     assert made.booked and made.booking_id is not None
     return patient_id, made.booking_id
 

@@ -167,7 +167,7 @@ async def test_stats_count_hair_checkins_and_not_pre_care_planned_late(
                                     option_id=option, escalated=False, now=NOW)
         expired_at_planning = [m for m in plan if m.status == "expired"]
     assert expired_at_planning  # the hair pre-care, two weeks before a session today
-    figures = await console_stats.console_stats(ctx)
+    figures = await console_stats.console_stats(ctx, now=ctx.clock.now())
     assert sum(day.counts["expired"] for day in figures.days) == 0
     steps = {(s.protocol_id, s.step_id): dict(s.answers) for s in figures.steps}
     assert ("micro-mesotherapy-hair", "checkin-day1") in steps

@@ -159,6 +159,6 @@ async def test_today_names_whose_invite_was_declined(ctx: AppContext) -> None:
     """A declined invite is audited by its enrollment: Today finds the patient and label."""
     code, patient_id = await enrolled(ctx, label="Declined D.")
     await onboarding.decline_invite(ctx, code=code, chat_id=7001, now=NOW)
-    view = await console_today.today(ctx)
+    view = await console_today.today(ctx, now=ctx.clock.now())
     [event] = [e for e in view.events if e.what == "declined"]
     assert event.patient_id == patient_id and view.labels[patient_id] == "Declined D."

@@ -102,12 +102,12 @@ async def test_booked_session_confirmed_at_24_hours_shows_on_today(course_env: B
     [request] = sent_with(env, user.id, "Will you be there?")
     assert "Thu 5 Mar, 16:00" in request.visible
     assert [b.text for b in request.buttons] == ["I'll be there", "I need to change it"]
-    view = await today(env.ctx)
+    view = await today(env.ctx, now=env.ctx.clock.now())
     assert view.tomorrow is not None
     assert (view.tomorrow.booked, view.tomorrow.confirmed) == (1, 0)
     [thanks] = await env.press(user, "I'll be there")
     assert "See you on Thu 5 Mar, 16:00" in thanks.visible
-    view = await today(env.ctx)
+    view = await today(env.ctx, now=env.ctx.clock.now())
     assert view.tomorrow is not None
     assert (view.tomorrow.booked, view.tomorrow.confirmed) == (1, 1)
     [session] = view.tomorrow.sessions
@@ -279,9 +279,9 @@ async def test_invite_not_opened_is_listed_at_24_hours(course_env: BotEnv) -> No
     env = course_env
     invite = await env.invite(label="Not yet")
     env.clock.advance(timedelta(hours=23))
-    assert not (await today(env.ctx)).not_joined
+    assert not (await today(env.ctx, now=env.ctx.clock.now())).not_joined
     env.clock.advance(timedelta(hours=1, minutes=1))
-    [waiting] = (await today(env.ctx)).not_joined
+    [waiting] = (await today(env.ctx, now=env.ctx.clock.now())).not_joined
     assert waiting.patient_id == invite.patient_id and waiting.opened_at is None
     posts: list[str] = []
 

@@ -127,7 +127,8 @@ async def test_cancelled_invite_says_it_was_cancelled(bot_env: BotEnv) -> None:
     invite = await bot_env.invite()
     user = bot_env.patient(5013)
     await bot_env.ask(user, f"/start {invite.code}")
-    await cancel_care(bot_env.ctx, invite.patient_id, staff_id=ADMIN_ID)
+    await cancel_care(bot_env.ctx, invite.patient_id, staff_id=ADMIN_ID,
+                      now=bot_env.ctx.clock.now())
     [pressed] = await bot_env.press(user, ACCEPT)
     assert "cancelled this invite" in pressed.visible
     [reply] = await bot_env.ask(user, f"/start {invite.code}")

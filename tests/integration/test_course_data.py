@@ -83,7 +83,8 @@ async def a_whole_course(ctx: AppContext) -> int:
     joined = await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en",
                                             now=NOW)
     assert joined.patient is not None
-    booked = await sessions.new_session(ctx, patient_id, NOW + timedelta(days=3), staff_id=1000)
+    booked = await sessions.new_session(ctx, patient_id, NOW + timedelta(days=3), staff_id=1000,
+                                        now=ctx.clock.now())
     assert booked.booked and booked.booking_id is not None
     clock(ctx).set(NOW + timedelta(days=2))
     confirm = await sent(ctx, patient_id, MessageKind.CONFIRM)
@@ -117,7 +118,8 @@ async def a_whole_course(ctx: AppContext) -> int:
                               .values(status=MessageStatus.SENT, sent_at=ctx.clock.now(),
                                       telegram_message_id=PHOTO_POST))
     # The session done, then the course ended by the patient: the outcome, a comment.
-    recorded = await sessions.record_booking(ctx, booked.booking_id, done=True, staff_id=1000)
+    recorded = await sessions.record_booking(ctx, booked.booking_id, done=True, staff_id=1000,
+                                             now=ctx.clock.now())
     assert recorded.problem is None
     async with Store(ctx.sessions) as store:
         enrollment = await store.enrollments.get(booked.enrollment_id or 0)
@@ -197,13 +199,14 @@ async def test_a_booked_session_is_recorded_once(course_ctx: AppContext) -> None
     code, patient_id = await enrolled(ctx)
     await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en", now=NOW)
     booked = await sessions.new_session(ctx, patient_id, NOW + timedelta(days=21, hours=2),
-                                        staff_id=1000)
+                                        staff_id=1000, now=ctx.clock.now())
     assert booked.booked and booked.session_number == 2
     clock(ctx).set(NOW + timedelta(days=21, hours=3))
-    first = await sessions.new_session(ctx, patient_id, None, staff_id=1000)
+    first = await sessions.new_session(ctx, patient_id, None, staff_id=1000, now=ctx.clock.now())
     assert first.booking_id == booked.booking_id and first.session_number == 2
     assert first.session_start == NOW + timedelta(days=21, hours=2)  # its booked time
-    again = await sessions.record_booking(ctx, booked.booking_id or 0, done=False, staff_id=1000)
+    again = await sessions.record_booking(ctx, booked.booking_id or 0, done=False, staff_id=1000,
+                                          now=ctx.clock.now())
     assert again.problem == "no_booking"
     async with Store(ctx.sessions) as store:
         enrollments = await store.enrollments.list_for_patient(patient_id)
@@ -221,7 +224,7 @@ async def test_unconfirmed_sessions_make_one_evening_post(course_ctx: AppContext
     code, patient_id = await enrolled(ctx, label=LABEL)
     await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en", now=NOW)
     tomorrow_16 = datetime(2026, 3, 3, 10, 30, tzinfo=UTC)  # 16:00 in Kolkata
-    await sessions.new_session(ctx, patient_id, tomorrow_16, staff_id=1000)
+    await sessions.new_session(ctx, patient_id, tomorrow_16, staff_id=1000, now=ctx.clock.now())
     evening = datetime(2026, 3, 2, 12, 30, tzinfo=UTC)  # 18:00 in Kolkata
     listed = await queue_unconfirmed(ctx.sessions, chat_id=ALERTS, now=evening, zone=ctx.zone)
     assert listed == 1
@@ -312,9 +315,10 @@ async def test_cancel_care_cancels_bookings_and_undo_brings_them_back(
     ctx = course_ctx
     code, patient_id = await enrolled(ctx)
     await onboarding.accept_invite(ctx, code=code, chat_id=CHAT, language_code="en", now=NOW)
-    made = await sessions.new_session(ctx, patient_id, NOW + timedelta(days=5), staff_id=1000)
+    made = await sessions.new_session(ctx, patient_id, NOW + timedelta(days=5), staff_id=1000,
+                                      now=ctx.clock.now())
     assert made.booked and made.booking_id is not None
-    cancelled = await cancel_care(ctx, patient_id, staff_id=1000)
+    cancelled = await cancel_care(ctx, patient_id, staff_id=1000, now=ctx.clock.now())
     assert cancelled is not None and cancelled.enrollments == 2
     async with Store(ctx.sessions) as store:
         booking = await store.bookings.get(made.booking_id)
@@ -322,7 +326,7 @@ async def test_cancel_care_cancels_bookings_and_undo_brings_them_back(
     assert booking is not None and booking.status == "cancelled"
     assert (course_row.status, course_row.end_reason) == ("dropped", "cancelled")
     clock(ctx).set(NOW + timedelta(hours=2))
-    undone = await undo_cancel(ctx, staff_id=1000, patient_id=patient_id)
+    undone = await undo_cancel(ctx, staff_id=1000, patient_id=patient_id, now=ctx.clock.now())
     assert undone.outcome == "ok"
     async with Store(ctx.sessions) as store:
         back = await store.bookings.get(made.booking_id)
