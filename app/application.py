@@ -221,12 +221,12 @@ def _start_delivery(
     """The delivery worker, ticking on the application's JobQueue (a timer, never the record)."""
     worker = DeliveryWorker(
         outbox=Outbox(engine, ladder=ladder_policy(settings),
-                      staff_chat=settings.staff.alerts_to),
+                      staff_chat=settings.staff.staff_chat()),
         sender=TelegramSender(application.bot),
         settings=settings.delivery,
         clock=clock,
         clinic_timezone=settings.clinic.timezone,
-        alerts=FailureAlerts(chat_id=settings.staff.alert_chat_id),
+        alerts=FailureAlerts(chat_id=settings.staff.staff_chat()),
     )
     if application.job_queue is not None:
         install_delivery_jobs(application.job_queue, worker, settings.delivery.poll_seconds)
