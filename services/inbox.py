@@ -237,9 +237,11 @@ async def handle_text(
     or joins (`store_alert`) commit together; delivery is woken after."""
     on_forum = await in_forum(ctx, forum)
     async with Store(ctx.sessions) as store:
-        reply = await read_text(store, ctx, chat_id=chat_id, text=text,
-                                fallback_language=fallback_language, now=now)
+        reply, patient = await read_text(store, ctx, chat_id=chat_id, text=text,
+                                         fallback_language=fallback_language, now=now)
         reply = await store_alert(store, ctx, reply, now, forum=on_forum)
+        if patient is not None:
+            await store.patients.touch_activity(patient.id, now)
     if reply.alerted:
         ctx.wake_delivery()
     return reply
@@ -262,12 +264,13 @@ async def store_alert(
 async def read_text(
     store: Repositories, ctx: AppContext, *, chat_id: int, text: str, fallback_language: str,
     now: datetime, awaited_ok: bool = True,
-) -> InboxReply:
+) -> tuple[InboxReply, PatientRecord | None]:
     """Red flags first, then small talk, then the FAQ, else a hand-off to staff
-    (core.understanding decides; this stores and says what to alert). Text the bot asked for
-    (a preferred time for a booking, a comment on the result: services/course.py) is taken
-    as that, unless it is a red flag (`awaited_ok` False: a caption, never taken so). Reads
-    first, writes last: on SQLite the write lock is held only from the first write."""
+    (core.understanding decides; this says what to alert). Text the bot asked for (a
+    preferred time for a booking, a comment on the result: services/course.py) is taken as
+    that, unless it is a red flag (`awaited_ok` False: a caption, never taken so). Returns
+    the reply and the chat's patient, whose activity the caller touches last: reads first,
+    writes last, so on SQLite the write lock is held only from the first write."""
     awaited = None
     patient = await store.patients.by_chat_id(chat_id)
     enrollment = None
@@ -289,8 +292,7 @@ async def read_text(
         protocols=protocols, info_faq=ctx.content.red_flags.info_faq,
     )
     if patient is None:
-        return _reply(ctx, found, patient, enrollment, text, language)
-    await store.patients.touch_activity(patient.id, now)
+        return _reply(ctx, found, patient, enrollment, text, language), None
     # A red flag goes the urgent way (the wish or comment is still awaited); so does an
     # "ok" or an emoji in place of a preferred time, and a symptom, worry or request in
     # place of a comment on the result: that needs a person, not a note.
@@ -302,7 +304,7 @@ async def read_text(
         taken = await course.take_text(store, ctx, patient, awaited, text, now)
         if taken is not None:
             return InboxReply(kind="awaited", language=ui_language(patient.language),
-                              html=taken[0], alert=taken[1])
+                              html=taken[0], alert=taken[1]), patient
     reply = _reply(ctx, found, patient, enrollment, text, language)
     if (reply.alert is None and patient.status == PatientStatus.ACTIVE
             and reply.kind in JOINS_OPEN_CASE):
@@ -310,7 +312,9 @@ async def read_text(
         reply = replace(reply, alert=AlertRequest(
             kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment, words=text,
         ))
-    return replace(reply, offer_language=offer) if offer and reply.kind != "stranger" else reply
+    if offer and reply.kind != "stranger":
+        reply = replace(reply, offer_language=offer)
+    return reply, patient
 
 
 RULE_LIMIT = 100  # escalations.rule_id

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from core.records import PatientRecord
 from core.statuses import EscalationKind, PatientStatus
 from services import photo_checkins
 from services.context import AppContext
@@ -50,9 +51,12 @@ async def handle_media(
     one transaction."""
     on_forum = await in_forum(ctx, forum)
     async with Store(ctx.sessions) as store:
-        reply = await _media(store, ctx, chat_id=chat_id, media=media, caption=caption,
-                             fallback_language=fallback_language, now=now)
+        reply, patient = await _media(store, ctx, chat_id=chat_id, media=media,
+                                      caption=caption, fallback_language=fallback_language,
+                                      now=now)
         reply = await store_alert(store, ctx, reply, now, forum=on_forum)
+        if patient is not None:
+            await store.patients.touch_activity(patient.id, now)
     if reply.alerted:
         ctx.wake_delivery()
     return reply
@@ -61,19 +65,28 @@ async def handle_media(
 async def _media(
     store: Repositories, ctx: AppContext, *, chat_id: int, media: MediaRef,
     caption: str | None, fallback_language: str, now: datetime,
-) -> InboxReply:
+) -> tuple[InboxReply, PatientRecord | None]:
+    """The reply and the chat's patient (the caller touches their activity last)."""
     text = (caption or "").strip()
-    read = (
-        await read_text(store, ctx, chat_id=chat_id, text=text,
-                        fallback_language=fallback_language, now=now, awaited_ok=False)
-        if text else None
-    )
-    patient = await store.patients.by_chat_id(chat_id)
+    read: InboxReply | None = None
+    if text:
+        read, patient = await read_text(store, ctx, chat_id=chat_id, text=text,
+                                        fallback_language=fallback_language, now=now,
+                                        awaited_ok=False)
+    else:
+        patient = await store.patients.by_chat_id(chat_id)
+    return await _media_reply(store, ctx, patient, read, media=media, text=text,
+                              fallback_language=fallback_language, now=now), patient
+
+
+async def _media_reply(
+    store: Repositories, ctx: AppContext, patient: PatientRecord | None,
+    read: InboxReply | None, *, media: MediaRef, text: str, fallback_language: str,
+    now: datetime,
+) -> InboxReply:
     enrollment = None
     if patient is not None:
         enrollment = await current_enrollment(store, patient.id)
-        if read is None:
-            await store.patients.touch_activity(patient.id, now)
     language = read.language if read is not None else (
         patient.language if patient is not None else fallback_language
     )
@@ -119,24 +132,25 @@ async def handle_album_part(
     text = (caption or "").strip()
     async with Store(ctx.sessions) as store:
         patient = await store.patients.by_chat_id(chat_id)
-        if patient is not None:
-            await store.patients.touch_activity(patient.id, now)
         active = patient is not None and patient.status == PatientStatus.ACTIVE
         joined = (active and patient is not None and media.album is not None
                   and await store.escalations.join_album(
                       patient.id, media.album, media.chat_id, media.message_id, now))
         if active and not joined:
             # Its album opened no copy to join (the first was handled another way): on its own.
-            reply = await _media(store, ctx, chat_id=chat_id, media=replace(media, album=None),
-                                 caption=caption, fallback_language=fallback_language, now=now)
-        elif text:
-            reply = await read_text(store, ctx, chat_id=chat_id, text=text,
+            reply, _ = await _media(store, ctx, chat_id=chat_id,
+                                    media=replace(media, album=None), caption=caption,
                                     fallback_language=fallback_language, now=now)
+        elif text:
+            reply, _ = await read_text(store, ctx, chat_id=chat_id, text=text,
+                                       fallback_language=fallback_language, now=now)
         else:
             reply = InboxReply(
                 kind="quiet",
                 language=patient.language if patient is not None else fallback_language)
         reply = await store_alert(store, ctx, reply, now, forum=on_forum)
+        if patient is not None:
+            await store.patients.touch_activity(patient.id, now)
     if joined or reply.alerted:
         ctx.wake_delivery()
     return reply
@@ -157,12 +171,12 @@ async def handle_sticker(
             await store.patients.touch_activity(patient.id, now)
             return InboxReply(kind="stopped", language=patient.language)
         enrollment = await current_enrollment(store, patient.id)
-        await store.patients.touch_activity(patient.id, now)
         reply = await store_alert(store, ctx, InboxReply(
             kind="smalltalk", language=patient.language, alert=AlertRequest(
                 kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
                 words=f"[sticker {emoji or ''}]".replace(" ]", "]"),
             )), now, forum=on_forum)
+        await store.patients.touch_activity(patient.id, now)
     if reply.alerted:
         ctx.wake_delivery()
     return reply
