@@ -1,7 +1,9 @@
 """What a patient sends: free text (red flags, FAQ, hand-off) and check-in answers.
 
-The functions decide and store; they return what to reply and what to alert, so the
-Telegram handlers stay thin. Replies that carry content come as safe HTML; everything
+One call per patient input: each entry point (`handle_text`, `answer_checkin`, and
+services/inbox_media.py) decides and stores in one transaction what the patient sent and
+the case it opens or joins (`store_alert`), and returns what was stored and what to reply,
+so the Telegram handlers only render. Replies that carry content come as safe HTML; everything
 else is a `kind` the handler renders from the patient texts. What a message needs is
 decided by core.understanding (red flags first, with the day since the session; then
 small talk; then the FAQ scoped to the patient's protocols).
