@@ -127,16 +127,16 @@ async def _typed_consent(update: Update, ctx: AppContext, text: str) -> bool:
     hai", "no"; core/consent_reply.py) acts as its button; "I pressed no by mistake" shows
     it again. A red flag goes on to the inbox, and so does anything else."""
     chat = update.effective_chat
-    if chat is None:
+    # The words first (pure): most texts answer no consent question, and then the inbox's
+    # one call is the only one.
+    answer = consent_answer(text)
+    if chat is None or answer is None or ctx.triage.check(text) is not None:
         return False
     language = await onboarding.open_offer(ctx, chat.id, ctx.clock.now())
-    if language is None or ctx.triage.check(text) is not None:
+    if language is None:
         return False
-    answer = consent_answer(text)
     if answer == "again":
         return await _ask_consent_again(update, ctx, "consent_again")
-    if answer is None:
-        return False
     await patient_buttons.answer_consent(
         update, ctx, accept=answer == "yes", code=onboarding.OFFERED,
         chosen=language if _picked(update, ctx, language) else None)

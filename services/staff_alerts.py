@@ -85,34 +85,15 @@ class AlertRequest:
 ALBUM_WINDOW = timedelta(seconds=2)
 
 
-async def join_album(ctx: AppContext, patient: PatientRecord, media: MediaRef,
-                     now: datetime) -> bool:
-    """A later message of an album joins the copy its first message queued: no post of
-    its own, copied together with the rest. False if the album has no copy to join."""
-    if media.album is None:
-        return False
-    async with Store(ctx.sessions) as store:
-        joined = await store.escalations.join_album(
-            patient.id, media.album, media.chat_id, media.message_id, now)
-    if joined:
-        ctx.wake_delivery()
-    return joined
-
-
 # Whether the staff chat is a forum supergroup (topics on). The bot edge provides it,
 # asking Telegram once; it must not wait on anything else.
 StaffChatIsForum = Callable[[], Awaitable[bool]]
 
 
-def staff_chat(ctx: AppContext) -> int | None:
-    """Where staff-chat posts go (services/config.py `StaffSettings.staff_chat`)."""
-    return ctx.settings.staff.staff_chat()
-
-
 async def in_forum(ctx: AppContext, forum: StaffChatIsForum | None) -> bool:
     """Whether posts go to the patient's forum topic: asked before a transaction opens, so
     none waits on the bot edge."""
-    return staff_chat(ctx) is not None and forum is not None and await forum()
+    return ctx.settings.staff.staff_chat() is not None and forum is not None and await forum()
 
 
 def compose(
@@ -145,7 +126,7 @@ async def raise_alert_in(
     escalation = await store.escalations.unresolved_for(request.patient.id)
     if escalation is None and request.kind == EscalationKind.MESSAGE:
         return None
-    chat_id = staff_chat(ctx)
+    chat_id = ctx.settings.staff.staff_chat()
     urgent = request.kind in EscalationKind.URGENT
     joined = escalation is not None
     fresh_card = False
@@ -295,7 +276,7 @@ async def post_photo(
     first if need be) or the staff chat; tied to their unresolved case when they have one,
     so a reply to it reaches them. Returns whether it was queued."""
     media = request.media
-    chat_id = staff_chat(ctx)
+    chat_id = ctx.settings.staff.staff_chat()
     if chat_id is None or media is None:
         return False
     on_forum = await in_forum(ctx, forum)
@@ -320,7 +301,7 @@ async def topic_notice_in(
     """A short notice (core/texts/alerts.py PATIENT_NOTICES: joined, declined, stopped) in
     the patient's forum topic, when they have one; queued like every staff-chat post, in
     the caller's transaction (the caller wakes delivery). Returns whether one was queued."""
-    chat_id = staff_chat(ctx)
+    chat_id = ctx.settings.staff.staff_chat()
     patient = await store.patients.get(patient_id)
     if chat_id is None or patient is None:
         return False
