@@ -240,12 +240,12 @@ def _delivery_worker(
     record) once installed."""
     worker = DeliveryWorker(
         outbox=Outbox(engine, ladder=ladder_policy(settings),
-                      staff_chat=settings.staff.alerts_to),
+                      staff_chat=settings.staff.staff_chat()),
         sender=TelegramSender(application.bot),
         settings=settings.delivery,
         clock=clock,
         clinic_timezone=settings.clinic.timezone,
-        alerts=FailureAlerts(chat_id=settings.staff.alert_chat_id),
+        alerts=FailureAlerts(chat_id=settings.staff.staff_chat()),
     )
     return worker
 

@@ -41,12 +41,12 @@ async def run_delivery_forever(
             await migrate_async(engine)
         worker = DeliveryWorker(
             outbox=Outbox(engine, ladder=ladder_policy(settings),
-                          staff_chat=settings.staff.alerts_to),
+                          staff_chat=settings.staff.staff_chat()),
             sender=sender,
             settings=settings.delivery,
             clock=clock,
             clinic_timezone=settings.clinic.timezone,
-            alerts=FailureAlerts(chat_id=settings.staff.alert_chat_id),
+            alerts=FailureAlerts(chat_id=settings.staff.staff_chat()),
             policy=policy,
         )
         # Start-up objects (modules, settings, the ORM) never die: freezing them keeps full

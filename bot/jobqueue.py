@@ -85,17 +85,9 @@ def install_delivery_jobs(
     return jobs
 
 
-def digest_chat(ctx: AppContext) -> int | None:
-    """The staff alert chat, else the first admin's private chat."""
-    staff = ctx.settings.staff
-    if staff.alert_chat_id is not None:
-        return staff.alert_chat_id
-    return staff.admin_ids[0] if staff.admin_ids else None
-
-
 def install_digest_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
     """Queue the digest daily at 09:00 clinic time (only the bot process runs it)."""
-    chat_id = digest_chat(ctx)
+    chat_id = ctx.settings.staff.staff_chat()
     if chat_id is None:
         log.warning("event=staff_digest_off reason=no_alert_chat_or_admin")
         return
@@ -118,7 +110,7 @@ def install_digest_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
 def install_unconfirmed_job(job_queue: JobQueue[Any], ctx: AppContext) -> None:
     """The evening list of tomorrow's unconfirmed sessions, daily at 18:00 clinic time,
     queued in the outbox (only the bot process runs it; the bookings are the record)."""
-    chat_id = digest_chat(ctx)
+    chat_id = ctx.settings.staff.staff_chat()
     if chat_id is None:
         return
 

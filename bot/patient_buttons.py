@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -20,6 +21,7 @@ from bot.patient_views import (
     faq_keyboard,
     first_message_line,
     groups_keyboard,
+    not_stored,
     pain_keyboard,
     post_alert,
     send,
@@ -32,7 +34,7 @@ from core.texts.patient import button, t, ui_language
 from services import course, inbox, onboarding, patient_settings, photo_checkins
 from services.context import AppContext
 from services.planning import patient_zone
-from services.staff_alerts import AlertRequest, post_photo, topic_notice
+from services.staff_alerts import post_photo, topic_notice
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +100,6 @@ async def answer_consent(update: Update, ctx: AppContext, *, accept: bool, code:
     clinic = ctx.settings.clinic
     if not accept:
         await onboarding.decline_invite(ctx, code=code, chat_id=chat_id, now=now)
-        known = await onboarding.patient_for_chat(ctx, chat_id)
-        if known is not None:
-            await topic_notice(ctx, known.id, "declined", now)
         language = chat_language(update, ctx, None)
         await send(update, t("consent_declined", language, clinic=clinic.name))
         return
@@ -119,13 +118,8 @@ async def answer_consent(update: Update, ctx: AppContext, *, accept: bool, code:
         first = first_message_line(result.first_due, zone, now, language)
         await send(update, t("consent_done", language, zone=result.patient.timezone,
                              first=first))
-        protocol = ctx.content.protocols.get(result.enrollment.protocol_id) if (
-            result.enrollment is not None) else None
-        await topic_notice(ctx, result.patient.id, "joined", now, procedure=(
-            protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else ""
-        ))
         return
-    patient = await onboarding.patient_for_chat(ctx, chat_id)
+    patient = result.patient
     language = chat_language(update, ctx, patient)
     if result.already_mine and patient is not None:
         # A second "Yes": the first may have been answered, or its answer lost; say it again.
@@ -167,65 +161,102 @@ async def checkin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     # ASCII digits, and no more than a message id can have ("²" or 30 digits: refused).
     message_id = int(number) if number.isascii() and number.isdigit() and len(number) <= 12 \
         else -1
-    outcome = await inbox.answer_checkin(
-        ctx, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
-        message_id=message_id, option_id=parts[-1], now=ctx.clock.now(),
-    )
+    try:
+        outcome = await inbox.answer_checkin(
+            ctx, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
+            message_id=message_id, option_id=parts[-1], now=ctx.clock.now(),
+            forum=forum_check(context, ctx),
+        )
+    except Exception as error:  # the answer and its case are stored together, or neither
+        log.error("event=alert_not_stored error=%s", type(error).__name__)
+        await _ack(query)
+        patient = None
+        with contextlib.suppress(Exception):  # the database may be what failed
+            patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
+        await not_stored(update, ctx, patient)
+        return
+    await CHECKIN_VIEWS[checkin_view(outcome)](update, query, ctx, outcome)
+
+
+CheckinView = Literal["stale", "already", "course", "escalated", "thanks"]
+
+
+def checkin_view(outcome: inbox.CheckinOutcome) -> CheckinView:
+    """Which view renders a check-in answer (the service stored it and its case)."""
+    if outcome.status != "recorded":
+        return outcome.status
+    if outcome.course:
+        return "course"
+    if outcome.alerted and outcome.alert is not None \
+            and outcome.alert.kind == EscalationKind.CHECKIN:
+        return "escalated"
+    return "thanks"
+
+
+async def _stale(update: Update, query: CallbackQuery, _ctx: AppContext,
+                 outcome: inbox.CheckinOutcome) -> None:
+    await _ack(query, button("button_stale", ui_language(outcome.language)))
+    await _drop_buttons(query)
+    for item in outcome.replies:  # a confirmation for a time the session no longer has
+        await send(update, item.html)
+
+
+async def _already(update: Update, query: CallbackQuery, _ctx: AppContext,
+                   outcome: inbox.CheckinOutcome) -> None:
     language = ui_language(outcome.language)
-    if outcome.status == "stale":
-        await _ack(query, button("button_stale", language))
-        await _drop_buttons(query)
-        for item in outcome.replies:  # a confirmation for a time the session no longer has
-            await send(update, item.html)
-        return
-    if outcome.status == "already":
-        await _ack(query, button("checkin_already", language))
-        await send(update, t("checkin_already", language))
-        return
+    await _ack(query, button("checkin_already", language))
+    await send(update, t("checkin_already", language))
+
+
+async def _show_answer(query: CallbackQuery, outcome: inbox.CheckinOutcome) -> None:
     await _ack(query)
-    answer_line = t("checkin_answer", language, answer=outcome.answer)
+    answer_line = t("checkin_answer", ui_language(outcome.language), answer=outcome.answer)
     with contextlib.suppress(TelegramError):
         await query.edit_message_text(fit(f"{outcome.question_html}\n\n{answer_line}"),
                                       reply_markup=None)
-    if outcome.course:
-        await _course_answered(update, context, ctx, outcome, language)
-        return
-    if outcome.alert is not None and outcome.alert.kind == EscalationKind.CHECKIN:
-        await _escalated(update, context, ctx, outcome.alert, language)
-        return
-    await send(update, t("checkin_thanks", language))
-    if outcome.alert is not None:  # joins their open case: staff see the answer there
-        await post_alert(context, ctx, outcome.alert)
 
 
-async def _course_answered(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext,
-    outcome: inbox.CheckinOutcome, language: str,
-) -> None:
-    """A confirmation, recall or outcome answered (services/course.py): the alert stored
-    first (a booking or outcome case), then the replies; a notice in the patient's topic."""
-    if outcome.alert is not None:
-        try:
-            await post_alert(context, ctx, outcome.alert)
-        except Exception as error:
-            log.error("event=alert_not_stored error=%s", type(error).__name__)
-            await send(update, t("alert_not_queued", language,
-                                 **ctx.settings.clinic.placeholders(language)))
-            return
+async def _course_answered(update: Update, query: CallbackQuery, _ctx: AppContext,
+                           outcome: inbox.CheckinOutcome) -> None:
+    """A confirmation, recall or outcome answered (services/course.py): its case and the
+    notice in the patient's topic were stored with it; the replies follow."""
+    await _show_answer(query, outcome)
     for item in outcome.replies:
         keyboard = InlineKeyboardMarkup(
             [[InlineKeyboardButton(label, callback_data=data)] for label, data in item.buttons]
         ) if item.buttons else None
         await send(update, item.html, keyboard)
-    if outcome.notice is not None:
-        await topic_notice(ctx, await _patient_id(update, ctx), outcome.notice,
-                           ctx.clock.now(), procedure=outcome.procedure)
-    ctx.wake_delivery()  # an outcome question asked at once (the course finished)
 
 
-async def _patient_id(update: Update, ctx: AppContext) -> int:
-    patient = await onboarding.patient_for_chat(ctx, update.effective_chat.id)  # type: ignore[union-attr]
-    return patient.id if patient is not None else 0
+async def _escalated(update: Update, query: CallbackQuery, ctx: AppContext,
+                     outcome: inbox.CheckinOutcome) -> None:
+    """A worrying check-in answer, its case stored with it: the patient is told the team
+    knows, and outside clinic.hours the emergency route at once, as the urgent reply to
+    text does."""
+    await _show_answer(query, outcome)
+    language = ui_language(outcome.language)
+    clinic = ctx.settings.clinic
+    await send(update, t("checkin_escalated", language, contact=clinic.contact_for(language)))
+    if clinic.hours and not clinic.is_open(ctx.clock.now()):
+        await send(update, t("after_hours", language, hours=clinic.hours,
+                             emergency=clinic.emergency_for(language)))
+
+
+async def _thanks(update: Update, query: CallbackQuery, _ctx: AppContext,
+                  outcome: inbox.CheckinOutcome) -> None:
+    await _show_answer(query, outcome)
+    await send(update, t("checkin_thanks", ui_language(outcome.language)))
+
+
+# One view per CheckinView (tests/unit/test_patient_views.py checks none is missing).
+CHECKIN_VIEWS: dict[CheckinView, Callable[
+    [Update, CallbackQuery, AppContext, inbox.CheckinOutcome], Awaitable[None]]] = {
+    "stale": _stale,
+    "already": _already,
+    "course": _course_answered,
+    "escalated": _escalated,
+    "thanks": _thanks,
+}
 
 
 async def photo_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -263,7 +294,8 @@ async def photo_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await send(update, t("alert_not_queued", language,
                                  **ctx.settings.clinic.placeholders(language)))
             return
-        await photo_checkins.link_case(ctx, result.checkin_id, case.id)
+        if case is not None:
+            await photo_checkins.link_case(ctx, result.checkin_id, case.id)
     elif result.post is not None:
         await post_photo(ctx, result.post, ctx.clock.now(), forum=forum_check(context, ctx))
     await send(update, result.reply)
@@ -289,26 +321,6 @@ async def outcome_skip_pressed(update: Update, context: ContextTypes.DEFAULT_TYP
     if patient is None:
         return
     await course.close_comment(ctx, patient, int(number))
-
-
-async def _escalated(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext, alert: AlertRequest,
-    language: str,
-) -> None:
-    """A worrying check-in answer: the alert first, then the patient is told the team knows
-    (only once it is stored; if even that fails, to contact the clinic themselves), and
-    outside clinic.hours the emergency route at once, as the urgent reply to text does."""
-    clinic = ctx.settings.clinic
-    try:
-        await post_alert(context, ctx, alert)
-    except Exception as error:
-        log.error("event=alert_not_stored error=%s", type(error).__name__)
-        await send(update, t("alert_not_queued", language, **clinic.placeholders(language)))
-        return
-    await send(update, t("checkin_escalated", language, contact=clinic.contact_for(language)))
-    if clinic.hours and not clinic.is_open(ctx.clock.now()):
-        await send(update, t("after_hours", language, hours=clinic.hours,
-                             emergency=clinic.emergency_for(language)))
 
 
 async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

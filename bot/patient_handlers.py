@@ -7,7 +7,9 @@ first. Button presses live in `bot.patient_buttons`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
@@ -30,12 +32,14 @@ from bot.patient_views import (
     consent_offer,
     faq_keyboard,
     groups_keyboard,
+    not_stored,
     plan_text,
     post_alert,
     reply_to_text,
     send,
 )
 from bot.staff_access import user_id_of
+from bot.staff_topics import forum_check
 from core.consent_reply import consent_answer
 from core.records import ClaimStatus, PatientRecord
 from core.texts import staff as staff_texts
@@ -123,16 +127,16 @@ async def _typed_consent(update: Update, ctx: AppContext, text: str) -> bool:
     hai", "no"; core/consent_reply.py) acts as its button; "I pressed no by mistake" shows
     it again. A red flag goes on to the inbox, and so does anything else."""
     chat = update.effective_chat
-    if chat is None:
+    # The words first (pure): most texts answer no consent question, and then the inbox's
+    # one call is the only one.
+    answer = consent_answer(text)
+    if chat is None or answer is None or ctx.triage.check(text) is not None:
         return False
     language = await onboarding.open_offer(ctx, chat.id, ctx.clock.now())
-    if language is None or ctx.triage.check(text) is not None:
+    if language is None:
         return False
-    answer = consent_answer(text)
     if answer == "again":
         return await _ask_consent_again(update, ctx, "consent_again")
-    if answer is None:
-        return False
     await patient_buttons.answer_consent(
         update, ctx, accept=answer == "yes", code=onboarding.OFFERED,
         chosen=language if _picked(update, ctx, language) else None)
@@ -315,29 +319,31 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _typed_consent(update, ctx, text):
         return
     fallback = language_for(ctx, user.language_code if user else None)
-    result = await inbox.handle_text(ctx, chat_id=chat.id, text=text,
-                                     fallback_language=fallback, now=ctx.clock.now())
-    await _answer(update, context, ctx, result)
+    await _answer(update, context, ctx, inbox.handle_text(
+        ctx, chat_id=chat.id, text=text, fallback_language=fallback, now=ctx.clock.now(),
+        forum=forum_check(context, ctx)))
 
 
 async def _answer(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext, result: InboxReply
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: AppContext,
+    handling: Awaitable[InboxReply],
 ) -> None:
-    """Alert first, then reply: a patient is told the team knows only once the case is
-    stored (its posts queued in the outbox); if even that fails they are told to call."""
+    """One service call stores the patient's message and its case together, then the bot
+    renders the result: a patient is told the team knows only once the case is stored; if
+    storing fails they are told to contact the clinic instead."""
 
     async def stranger(language: str) -> None:
         await _stranger(update, ctx, language)
 
-    if result.alert is not None:
-        try:
-            await post_alert(context, ctx, result.alert)
-        except Exception as error:
-            log.error("event=alert_not_stored error=%s", type(error).__name__)
-            language = ui_language(result.language)
-            await send(update, t("alert_not_queued", language,
-                                 **ctx.settings.clinic.placeholders(language)))
-            return
+    try:
+        result = await handling
+    except Exception as error:
+        log.error("event=alert_not_stored error=%s", type(error).__name__)
+        patient = None
+        with contextlib.suppress(Exception):  # the database may be what failed
+            patient = await _patient(update, ctx)
+        await not_stored(update, ctx, patient)
+        return
     await reply_to_text(update, context, ctx, result, stranger)
 
 
@@ -370,11 +376,11 @@ async def media_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     later = media.album is not None and not ctx.albums.allow((media.chat_id, media.album),
                                                              now).ok
     handle = inbox_media.handle_album_part if later else inbox_media.handle_media
-    result = await handle(
+    await _answer(update, context, ctx, handle(
         ctx, chat_id=media.chat_id, media=media, caption=message.caption,
         fallback_language=language_for(ctx, user.language_code if user else None), now=now,
-    )
-    await _answer(update, context, ctx, result)
+        forum=forum_check(context, ctx),
+    ))
 
 
 async def sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -387,12 +393,11 @@ async def sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, staff_texts.staff_help())
         return
     user = update.effective_user
-    result = await inbox_media.handle_sticker(
+    await _answer(update, context, ctx, inbox_media.handle_sticker(
         ctx, chat_id=chat.id, emoji=message.sticker.emoji,
         fallback_language=language_for(ctx, user.language_code if user else None),
-        now=ctx.clock.now(),
-    )
-    await _answer(update, context, ctx, result)
+        now=ctx.clock.now(), forum=forum_check(context, ctx),
+    ))
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from core.texts.dates import local_date
 from core.texts.patient import button, language_name, t, ui_language
 from services import patient_settings, photo_checkins
 from services.context import AppContext
-from services.inbox import InboxReply
+from services.inbox import InboxReply, ReplyKind
 from services.onboarding import InviteOffer, language_for
 from services.patient_settings import PlanView, lookup_zone
 from services.planning import patient_zone
@@ -179,9 +180,10 @@ async def switch_timezone(
 
 async def post_alert(
     context: CallbackContext[Any, Any, Any, Any], ctx: AppContext, request: AlertRequest
-) -> EscalationRecord:
-    """Record the case and queue its staff-chat posts (in the patient's forum topic when the
-    staff chat has topics); delivery sends them at the group's pace. Returns the case."""
+) -> EscalationRecord | None:
+    """An alert that stores nothing else (a photo check-in's answers, a patient who blocked
+    the bot): its case and staff-chat posts (in the patient's forum topic when the staff
+    chat has topics); delivery sends them at the group's pace. Returns the case."""
     return await raise_alert(ctx, request, ctx.clock.now(), forum=forum_check(context, ctx))
 
 
@@ -255,66 +257,150 @@ CODE_TEXT = {
 OFFERED = "offered_language"  # user_data: the language we already offered to switch to
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a view renders: the update to answer, the service's result, the patient's
+    language, and how to tell a stranger to ask for an invite."""
+
+    update: Update
+    ctx: AppContext
+    result: InboxReply
+    language: str
+    stranger: Callable[[str], Awaitable[None]]
+
+    async def send(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        await send(self.update, text, keyboard)
+
+    async def content(self) -> None:
+        """The reply's own content (an FAQ answer, a reassurance), when it has one."""
+        if self.result.html:
+            await self.send(fit(self.result.html))
+
+    @property
+    def contact(self) -> str:
+        return self.ctx.settings.clinic.contact_for(self.language)
+
+
+async def _urgent(a: Answer) -> None:
+    # "The clinic team has been alerted" only once the case row is written (`alerted`).
+    clinic = a.ctx.settings.clinic
+    await a.send(fit(a.result.html) + (
+        "\n\n" + t("team_alerted", a.language) if a.result.alerted else ""))
+    if clinic.hours and not clinic.is_open(a.ctx.clock.now()):
+        await a.send(t("after_hours", a.language, hours=clinic.hours_for(a.language),
+                       emergency=clinic.emergency_for(a.language)))
+    if a.result.also_stranger:
+        await a.stranger(a.language)
+
+
+async def _faq(a: Answer) -> None:
+    await a.send(fit(a.result.html))
+    if a.result.suggestions:
+        await a.send(t("did_you_mean", a.language), suggestion_keyboard(a.result.suggestions))
+
+
+async def _normal(a: Answer) -> None:
+    await a.send(fit(a.result.html))
+
+
+async def _doubtful(a: Answer) -> None:
+    await a.send(t("doubtful", a.language,
+                   emergency=a.ctx.settings.clinic.emergency_for(a.language)))
+    await a.content()
+
+
+async def _request(a: Answer) -> None:
+    await a.send(t("request_passed", a.language, contact=a.contact))
+    await a.content()
+
+
+async def _suggest(a: Answer) -> None:
+    close = a.result.alert is None  # close candidates: the patient picks, no case
+    await a.send(t("did_you_mean_close" if close else "did_you_mean", a.language),
+                 suggestion_keyboard(a.result.suggestions))
+    if not close:
+        await a.send(t("handoff", a.language, contact=a.contact))
+
+
+async def _handoff(a: Answer) -> None:
+    await a.send(t("handoff", a.language, contact=a.contact))
+
+
+async def _awaited(a: Answer) -> None:  # the preferred time or comment the bot asked for
+    await a.send(a.result.html)
+
+
+async def _photo_checkin(a: Answer) -> None:
+    if a.result.photo_checkin_id is None:
+        await a.stranger(a.language)
+        return
+    await a.content()
+    await a.send(t("photo_ask_swelling", a.language),
+                 swelling_keyboard(a.result.photo_checkin_id, a.language))
+
+
+async def _media(a: Answer) -> None:
+    await a.content()
+    await a.send(t("media_passed", a.language, contact=a.contact))
+
+
+async def _stopped(a: Answer) -> None:
+    await a.send(t("stopped_info", a.language, **a.ctx.settings.clinic.placeholders(a.language)))
+
+
+async def _quiet(_a: Answer) -> None:
+    return  # an album's later message: its first one was answered
+
+
+async def _stranger(a: Answer) -> None:
+    await a.stranger(a.language)
+
+
+def _text(key: str) -> Callable[[Answer], Awaitable[None]]:
+    async def view(a: Answer) -> None:
+        await a.send(t(key, a.language))
+    return view
+
+
+# What the patient reads, by the kind of result the inbox returns (one entry per ReplyKind:
+# tests/unit/test_patient_views.py checks none is missing).
+VIEWS: dict[ReplyKind, Callable[[Answer], Awaitable[None]]] = {
+    "urgent": _urgent,
+    "faq": _faq,
+    "normal": _normal,
+    "doubtful": _doubtful,
+    "request": _request,
+    "fine": _text("fine_news"),
+    "suggest": _suggest,
+    "handoff": _handoff,
+    "smalltalk": _text("smalltalk"),
+    "awaited": _awaited,
+    "photo_checkin": _photo_checkin,
+    "media": _media,
+    "stopped": _stopped,
+    "empty": _text("empty_text"),
+    "quiet": _quiet,
+    "stranger": _stranger,
+}
+
+
 async def reply_to_text(
     update: Update, context: CallbackContext[Any, Any, Any, Any], ctx: AppContext,
     result: InboxReply, stranger: Callable[[str], Awaitable[None]],
 ) -> None:
-    """Send what the inbox decided (the staff alert is the caller's)."""
-    language = ui_language(result.language)
-    clinic = ctx.settings.clinic
-    contact = clinic.contact_for(language)
-    if result.kind in ("urgent", "faq", "normal"):
-        told = result.kind == "urgent" and result.alert is not None  # stored by the caller
-        await send(update, fit(result.html) + (
-            "\n\n" + t("team_alerted", language) if told else ""))
-        if result.kind == "urgent" and clinic.hours and not clinic.is_open(ctx.clock.now()):
-            await send(update, t("after_hours", language, hours=clinic.hours_for(language),
-                                 emergency=clinic.emergency_for(language)))
-        if result.kind == "urgent" and result.also_stranger:
-            await stranger(language)
-        if result.kind == "faq" and result.suggestions:
-            await send(update, t("did_you_mean", language),
-                       suggestion_keyboard(result.suggestions))
-    elif result.kind == "doubtful":
-        await send(update, t("doubtful", language, emergency=clinic.emergency_for(language)))
-        if result.html:
-            await send(update, fit(result.html))
-    elif result.kind == "request":
-        await send(update, t("request_passed", language, contact=contact))
-        if result.html:
-            await send(update, fit(result.html))
-    elif result.kind == "fine":
-        await send(update, t("fine_news", language))
-    elif result.kind == "suggest":
-        close = result.alert is None
-        await send(update, t("did_you_mean_close" if close else "did_you_mean", language),
-                   suggestion_keyboard(result.suggestions))
-        if not close:
-            await send(update, t("handoff", language, contact=contact))
-    elif result.kind == "handoff":
-        await send(update, t("handoff", language, contact=contact))
-    elif result.kind == "smalltalk":
-        await send(update, t("smalltalk", language))
-    elif result.kind == "awaited":  # the preferred time or comment the bot asked for
-        await send(update, result.html)
-    elif result.kind == "photo_checkin" and result.photo_checkin_id is not None:
-        if result.html:
-            await send(update, fit(result.html))
-        await send(update, t("photo_ask_swelling", language),
-                   swelling_keyboard(result.photo_checkin_id, language))
-    elif result.kind == "media":
-        if result.html:
-            await send(update, fit(result.html))
-        await send(update, t("media_passed", language, contact=contact))
-    elif result.kind == "stopped":
-        await send(update, t("stopped_info", language, **clinic.placeholders(language)))
-    elif result.kind == "empty":
-        await send(update, t("empty_text", language))
-    elif result.kind == "quiet":
-        return  # an album's later message: its first one was answered
-    else:
-        await stranger(language)
-    await _offer_language(update, context, result)
+    """Render what the inbox stored and decided (services/inbox.py): the view of its kind,
+    then the offer to switch language."""
+    await VIEWS[result.kind](Answer(update, ctx, result, ui_language(result.language), stranger))
+    if result.kind != "quiet":
+        await _offer_language(update, context, result)
+
+
+async def not_stored(update: Update, ctx: AppContext, patient: PatientRecord | None) -> None:
+    """The service could not store the patient's message with its case: never claim the
+    team knows; the clinic's contact and emergency route instead."""
+    language = chat_language(update, ctx, patient)
+    await send(update, t("alert_not_queued", language,
+                         **ctx.settings.clinic.placeholders(language)))
 
 
 async def _offer_language(

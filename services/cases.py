@@ -37,7 +37,7 @@ from services.access import audit, is_staff
 from services.config import ServiceSettings
 from services.context import AppContext
 from services.staff_directory import display_names
-from storage.repositories import Store
+from storage.repositories import Repositories, Store
 
 
 class CaseAction(enum.StrEnum):
@@ -205,12 +205,12 @@ def ladder_policy(settings: ServiceSettings) -> Ladder:
         followup=timedelta(minutes=escalation.patient_followup_minutes),
         repeat=timedelta(minutes=escalation.repeat_minutes),
         on_call=tuple(staff.pager_ids), admins=tuple(staff.admin_ids),
-        staff_chat=staff.alerts_to,
+        staff_chat=staff.staff_chat(),
     )
 
 
 async def schedule_ladder(
-    store: Store, ctx: AppContext, case: EscalationRecord, patient: PatientRecord,
+    store: Repositories, ctx: AppContext, case: EscalationRecord, patient: PatientRecord,
     now: datetime,
 ) -> None:
     """Queue the current run of `case`'s ladder (see the module doc), in `store`'s

@@ -145,11 +145,14 @@ class StaffSettings(Section):
         """Who is paged: `on_call`, else the admins."""
         return list(self.on_call or self.admin_ids)
 
-    @property
-    def alerts_to(self) -> int | None:
-        """Where alerts and cases go: the alert chat, else the first admin's private chat."""
+    def staff_chat(self, *, before_admins: int | None = None) -> int | None:
+        """Where staff-chat posts go (cases, notices, the digest, delivery failures): the
+        alert chat, else `before_admins` (a held join's enrolling staff member), else the
+        first admin's private chat. The one place this is decided."""
         if self.alert_chat_id is not None:
             return self.alert_chat_id
+        if before_admins is not None:
+            return before_admins
         return self.admin_ids[0] if self.admin_ids else None
 
     @field_validator("admin_ids", "on_call", mode="before")

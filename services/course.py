@@ -368,12 +368,10 @@ async def take_text(
     assert outcome is not None
     if not await store.courses.set_comment(outcome.id, text):
         return None
-    case = await store.escalations.unresolved_for(patient.id)
-    joins: AlertRequest | None = None
-    if case is not None:
-        enrollment = (None if outcome.enrollment_id is None
-                      else await store.enrollments.get(outcome.enrollment_id))
-        joins = AlertRequest(
-            kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
-            words=OUTCOME_COMMENT_WORDS.format(score=outcome.score, comment=text))
+    enrollment = (None if outcome.enrollment_id is None
+                  else await store.enrollments.get(outcome.enrollment_id))
+    # A MESSAGE joins the patient's unresolved case, if any (services/staff_alerts.py).
+    joins = AlertRequest(
+        kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
+        words=OUTCOME_COMMENT_WORDS.format(score=outcome.score, comment=text))
     return t("outcome_comment_thanks", language), joins

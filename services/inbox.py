@@ -1,7 +1,9 @@
 """What a patient sends: free text (red flags, FAQ, hand-off) and check-in answers.
 
-The functions decide and store; they return what to reply and what to alert, so the
-Telegram handlers stay thin. Replies that carry content come as safe HTML; everything
+One call per patient input: each entry point (`handle_text`, `answer_checkin`, and
+services/inbox_media.py) decides and stores in one transaction what the patient sent and
+the case it opens or joins (`store_alert`), and returns what was stored and what to reply,
+so the Telegram handlers only render. Replies that carry content come as safe HTML; everything
 else is a `kind` the handler renders from the patient texts. What a message needs is
 decided by core.understanding (red flags first, with the day since the session; then
 small talk; then the FAQ scoped to the patient's protocols).
@@ -51,7 +53,13 @@ from services import course
 from services.context import AppContext
 from services.course import Reply
 from services.planning import patient_zone, placeholders
-from services.staff_alerts import AlertRequest
+from services.staff_alerts import (
+    AlertRequest,
+    StaffChatIsForum,
+    in_forum,
+    raise_alert_in,
+    topic_notice_in,
+)
 from storage.repositories import Repositories, Store
 
 ReplyKind = Literal[
@@ -84,6 +92,9 @@ class InboxReply:
     also_stranger: bool = False  # urgent reply to a stranger: add the invite hint
     offer_language: str | None = None
     photo_checkin_id: int | None = None
+    # The alert's case row is written (opened or joined) in the transaction that stored
+    # the message: only then may the patient be told the team knows (`team_alerted`).
+    alerted: bool = False
 
 
 CheckinStatus = Literal["recorded", "already", "stale"]
@@ -102,8 +113,7 @@ class CheckinOutcome:
     # stored, and a notice for the patient's topic (services/course.py).
     course: bool = False
     replies: tuple[Reply, ...] = ()
-    notice: str | None = None
-    procedure: str = ""
+    alerted: bool = False  # the alert's case row is written, with the answer
 
 
 def _render(ctx: AppContext, text: LocalizedText, language: str) -> str:
@@ -221,28 +231,58 @@ def reply_language(text: str, language: str, offered: Collection[str]) -> str:
 
 async def handle_text(
     ctx: AppContext, *, chat_id: int, text: str, fallback_language: str, now: datetime,
-    awaited_ok: bool = True,
+    forum: StaffChatIsForum | None = None,
 ) -> InboxReply:
-    """Red flags first, then small talk, then the FAQ, else a hand-off to staff
-    (core.understanding decides; this stores and says who to alert). Text the bot asked for
-    (a preferred time for a booking, a comment on the result: services/course.py) is taken
-    as that, unless it is a red flag (`awaited_ok` False: a caption, never taken so)."""
-    awaited = None
+    """Free text, in one transaction: the reading of it (`read_text`) and the case it opens
+    or joins (`store_alert`) commit together; delivery is woken after."""
+    on_forum = await in_forum(ctx, forum)
     async with Store(ctx.sessions) as store:
-        patient = await store.patients.by_chat_id(chat_id)
-        enrollment = None
-        protocols: tuple[str, ...] | None = None
-        open_case = None
+        reply, patient = await read_text(store, ctx, chat_id=chat_id, text=text,
+                                         fallback_language=fallback_language, now=now)
+        reply = await store_alert(store, ctx, reply, now, forum=on_forum)
         if patient is not None:
-            if awaited_ok and patient.status == PatientStatus.ACTIVE and text.strip():
-                awaited = await course.awaited_text(store, patient.id, now)
-            open_case = await store.escalations.unresolved_for(patient.id)
-            enrollments = await store.enrollments.list_for_patient(patient.id)
-            enrollment = _current(enrollments)
-            protocols = tuple(dict.fromkeys(
-                e.protocol_id for e in enrollments if e.status == EnrollmentStatus.ACTIVE
-            )) or None
             await store.patients.touch_activity(patient.id, now)
+    if reply.alerted:
+        ctx.wake_delivery()
+    return reply
+
+
+async def store_alert(
+    store: Repositories, ctx: AppContext, reply: InboxReply, now: datetime, *, forum: bool
+) -> InboxReply:
+    """The reply with its alert raised in the caller's transaction (services/staff_alerts.py
+    `raise_alert_in`): `alerted` once the case row is written; `alert` None when it was
+    only to join a case and the patient has none."""
+    if reply.alert is None:
+        return reply
+    case = await raise_alert_in(store, ctx, reply.alert, now, forum=forum)
+    if case is None:
+        return replace(reply, alert=None)
+    return replace(reply, alerted=True)
+
+
+async def read_text(
+    store: Repositories, ctx: AppContext, *, chat_id: int, text: str, fallback_language: str,
+    now: datetime, awaited_ok: bool = True,
+) -> tuple[InboxReply, PatientRecord | None]:
+    """Red flags first, then small talk, then the FAQ, else a hand-off to staff
+    (core.understanding decides; this says what to alert). Text the bot asked for (a
+    preferred time for a booking, a comment on the result: services/course.py) is taken as
+    that, unless it is a red flag (`awaited_ok` False: a caption, never taken so). Returns
+    the reply and the chat's patient, whose activity the caller touches last: reads first,
+    writes last, so on SQLite the write lock is held only from the first write."""
+    awaited = None
+    patient = await store.patients.by_chat_id(chat_id)
+    enrollment = None
+    protocols: tuple[str, ...] | None = None
+    if patient is not None:
+        if awaited_ok and patient.status == PatientStatus.ACTIVE and text.strip():
+            awaited = await course.awaited_text(store, patient.id, now)
+        enrollments = await store.enrollments.list_for_patient(patient.id)
+        enrollment = _current(enrollments)
+        protocols = tuple(dict.fromkeys(
+            e.protocol_id for e in enrollments if e.status == EnrollmentStatus.ACTIVE
+        )) or None
     own = patient.language if patient is not None else fallback_language
     language = reply_language(text, own, ctx.settings.clinic.languages)
     offer = language if patient is not None and language != own else None
@@ -251,6 +291,8 @@ async def handle_text(
         situation=situation(ctx, patient, enrollment, now) if patient is not None else None,
         protocols=protocols, info_faq=ctx.content.red_flags.info_faq,
     )
+    if patient is None:
+        return _reply(ctx, found, patient, enrollment, text, language), None
     # A red flag goes the urgent way (the wish or comment is still awaited); so does an
     # "ok" or an emoji in place of a preferred time, and a symptom, worry or request in
     # place of a comment on the result: that needs a person, not a note.
@@ -258,19 +300,21 @@ async def handle_text(
             (Outcome.SMALLTALK, Outcome.EMPTY) if awaited.booking is not None
             else (Outcome.DOUBTFUL, Outcome.REQUEST)):
         awaited = None
-    if awaited is not None and patient is not None and found.outcome is not Outcome.URGENT:
-        async with Store(ctx.sessions) as store:
-            taken = await course.take_text(store, ctx, patient, awaited, text, now)
+    if awaited is not None and found.outcome is not Outcome.URGENT:
+        taken = await course.take_text(store, ctx, patient, awaited, text, now)
         if taken is not None:
             return InboxReply(kind="awaited", language=ui_language(patient.language),
-                              html=taken[0], alert=taken[1])
+                              html=taken[0], alert=taken[1]), patient
     reply = _reply(ctx, found, patient, enrollment, text, language)
-    if (open_case is not None and patient is not None and reply.alert is None
-            and patient.status == PatientStatus.ACTIVE and reply.kind in JOINS_OPEN_CASE):
+    if (reply.alert is None and patient.status == PatientStatus.ACTIVE
+            and reply.kind in JOINS_OPEN_CASE):
+        # Joins the patient's unresolved case, if any (a MESSAGE never opens one).
         reply = replace(reply, alert=AlertRequest(
             kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment, words=text,
         ))
-    return replace(reply, offer_language=offer) if offer and reply.kind != "stranger" else reply
+    if offer and reply.kind != "stranger":
+        reply = replace(reply, offer_language=offer)
+    return reply, patient
 
 
 RULE_LIMIT = 100  # escalations.rule_id
@@ -354,49 +398,69 @@ def _option_label(message: MessageRecord, option_id: str) -> str | None:
 
 
 async def answer_checkin(
-    ctx: AppContext, *, chat_id: int, message_id: int, option_id: str, now: datetime
+    ctx: AppContext, *, chat_id: int, message_id: int, option_id: str, now: datetime,
+    forum: StaffChatIsForum | None = None,
 ) -> CheckinOutcome:
-    """Store a check-in answer once; an escalating option also asks for a staff alert. The
-    buttons of a course's messages (a booked session's confirmation, the recall, the
-    outcome question) come here too and are answered by services/course.py."""
+    """Store a check-in answer once, and in the same transaction its alert: an escalating
+    option opens (or makes urgent) the patient's case, any other answer joins their
+    unresolved case. The buttons of a course's messages (a booked session's confirmation,
+    the recall, the outcome question) come here too and are answered by services/course.py
+    (their case and the notice in the patient's topic stored with the answer)."""
+    on_forum = await in_forum(ctx, forum)
     async with Store(ctx.sessions) as store:
-        patient = await store.patients.by_chat_id(chat_id)
-        language = patient.language if patient else ctx.settings.clinic.default_language
-        message = await store.messages.get(message_id)
-        # The button must be one we sent to this very patient (callback data can be forged).
-        if (
-            patient is None
-            or message is None
-            or message.kind not in MessageKind.ANSWERED
-            or message.patient_id != patient.id
-            or message.chat_id != chat_id
-        ):
-            return CheckinOutcome(status="stale", language=language)
-        label = _option_label(message, option_id)
-        if label is None:
-            return CheckinOutcome(status="stale", language=language)
-        if message.kind != MessageKind.CHECKIN:
-            done = await course.answer_button(store, ctx, patient, message, option_id, now)
-            return CheckinOutcome(
-                status=done.status, language=language, question_html=message.text,
-                answer=label, alert=done.alert, course=True, replies=done.replies,
-                notice=done.notice, procedure=done.procedure,
-            )
-        enrollment = (
-            await store.enrollments.get(message.enrollment_id) if message.enrollment_id else None
+        outcome = await _answer_checkin(store, ctx, chat_id=chat_id, message_id=message_id,
+                                        option_id=option_id, now=now)
+        if outcome.alert is not None:
+            case = await raise_alert_in(store, ctx, outcome.alert, now, forum=on_forum)
+            outcome = replace(outcome, alert=outcome.alert if case else None,
+                              alerted=case is not None)
+    if outcome.alerted or outcome.course:
+        ctx.wake_delivery()  # the case's posts; a course's outcome question asked at once
+    return outcome
+
+
+async def _answer_checkin(
+    store: Repositories, ctx: AppContext, *, chat_id: int, message_id: int, option_id: str,
+    now: datetime,
+) -> CheckinOutcome:
+    patient = await store.patients.by_chat_id(chat_id)
+    language = patient.language if patient else ctx.settings.clinic.default_language
+    message = await store.messages.get(message_id)
+    # The button must be one we sent to this very patient (callback data can be forged).
+    if (
+        patient is None
+        or message is None
+        or message.kind not in MessageKind.ANSWERED
+        or message.patient_id != patient.id
+        or message.chat_id != chat_id
+    ):
+        return CheckinOutcome(status="stale", language=language)
+    label = _option_label(message, option_id)
+    if label is None:
+        return CheckinOutcome(status="stale", language=language)
+    if message.kind != MessageKind.CHECKIN:
+        done = await course.answer_button(store, ctx, patient, message, option_id, now)
+        if done.notice is not None:
+            await topic_notice_in(store, ctx, patient.id, done.notice, now,
+                                  procedure=done.procedure)
+        return CheckinOutcome(
+            status=done.status, language=language, question_html=message.text,
+            answer=label, alert=done.alert, course=True, replies=done.replies,
         )
-        escalate = _escalates(ctx, enrollment, message.step_id, option_id)
-        open_case = await store.escalations.unresolved_for(patient.id)
-        answer = await store.checkins.record(
-            message_id=message.id, patient_id=patient.id, enrollment_id=message.enrollment_id,
-            step_id=message.step_id, option_id=option_id, escalated=escalate, now=now,
-        )
-        if answer is None:
-            # Show what was recorded first, not the button pressed second.
-            first = await store.checkins.for_message(message.id)
-            if first is not None:
-                label = _option_label(message, first.option_id) or label
-        await store.patients.touch_activity(patient.id, now)
+    enrollment = (
+        await store.enrollments.get(message.enrollment_id) if message.enrollment_id else None
+    )
+    escalate = _escalates(ctx, enrollment, message.step_id, option_id)
+    answer = await store.checkins.record(
+        message_id=message.id, patient_id=patient.id, enrollment_id=message.enrollment_id,
+        step_id=message.step_id, option_id=option_id, escalated=escalate, now=now,
+    )
+    if answer is None:
+        # Show what was recorded first, not the button pressed second.
+        first = await store.checkins.for_message(message.id)
+        if first is not None:
+            label = _option_label(message, first.option_id) or label
+    await store.patients.touch_activity(patient.id, now)
     if answer is None:
         return CheckinOutcome(status="already", language=language,
                               question_html=message.text, answer=label)
@@ -404,10 +468,9 @@ async def answer_checkin(
         AlertRequest(kind=EscalationKind.CHECKIN, patient=patient, enrollment=enrollment,
                      words=label, rule_id=f"{message.step_id}:{option_id}")
         if escalate
-        # A patient with an unresolved case: staff see their check-in answers there too.
+        # Joins an unresolved case, if any: staff see their check-in answers there too.
         else AlertRequest(kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
-                          words=f"Check-in answer: {label}") if open_case is not None
-        else None
+                          words=f"Check-in answer: {label}")
     )
     return CheckinOutcome(status="recorded", language=language, question_html=message.text,
                           answer=label, alert=alert)

@@ -27,12 +27,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from core.records import PatientRecord
 from core.statuses import EscalationKind, PatientStatus
 from services import photo_checkins
 from services.context import AppContext
-from services.inbox import InboxReply, current_enrollment, handle_text
-from services.staff_alerts import AlertRequest, MediaRef, join_album
-from storage.repositories import Store
+from services.inbox import InboxReply, current_enrollment, read_text, store_alert
+from services.staff_alerts import AlertRequest, MediaRef, StaffChatIsForum, in_forum
+from storage.repositories import Repositories, Store
 
 # Replies that keep their own wording when media comes with them.
 _OWN_REPLY = frozenset({"urgent", "doubtful"})
@@ -44,28 +45,54 @@ _WITH_CONTENT = frozenset({"faq", "normal", "doubtful"})
 
 async def handle_media(
     ctx: AppContext, *, chat_id: int, media: MediaRef, caption: str | None,
-    fallback_language: str, now: datetime,
+    fallback_language: str, now: datetime, forum: StaffChatIsForum | None = None,
 ) -> InboxReply:
-    """The reply to a photo, voice note, video or document, and the alert carrying it."""
-    text = (caption or "").strip()
-    read = (
-        await handle_text(ctx, chat_id=chat_id, text=text, fallback_language=fallback_language,
-                          now=now, awaited_ok=False)
-        if text else None
-    )
+    """The reply to a photo, voice note, video or document, and the case carrying it, in
+    one transaction."""
+    on_forum = await in_forum(ctx, forum)
     async with Store(ctx.sessions) as store:
-        patient = await store.patients.by_chat_id(chat_id)
-        enrollment = None
+        reply, patient = await _media(store, ctx, chat_id=chat_id, media=media,
+                                      caption=caption, fallback_language=fallback_language,
+                                      now=now)
+        reply = await store_alert(store, ctx, reply, now, forum=on_forum)
         if patient is not None:
-            enrollment = await current_enrollment(store, patient.id)
-            if read is None:
-                await store.patients.touch_activity(patient.id, now)
+            await store.patients.touch_activity(patient.id, now)
+    if reply.alerted:
+        ctx.wake_delivery()
+    return reply
+
+
+async def _media(
+    store: Repositories, ctx: AppContext, *, chat_id: int, media: MediaRef,
+    caption: str | None, fallback_language: str, now: datetime,
+) -> tuple[InboxReply, PatientRecord | None]:
+    """The reply and the chat's patient (the caller touches their activity last)."""
+    text = (caption or "").strip()
+    read: InboxReply | None = None
+    if text:
+        read, patient = await read_text(store, ctx, chat_id=chat_id, text=text,
+                                        fallback_language=fallback_language, now=now,
+                                        awaited_ok=False)
+    else:
+        patient = await store.patients.by_chat_id(chat_id)
+    return await _media_reply(store, ctx, patient, read, media=media, text=text,
+                              fallback_language=fallback_language, now=now), patient
+
+
+async def _media_reply(
+    store: Repositories, ctx: AppContext, patient: PatientRecord | None,
+    read: InboxReply | None, *, media: MediaRef, text: str, fallback_language: str,
+    now: datetime,
+) -> InboxReply:
+    enrollment = None
+    if patient is not None:
+        enrollment = await current_enrollment(store, patient.id)
     language = read.language if read is not None else (
         patient.language if patient is not None else fallback_language
     )
     urgent = read is not None and read.kind == "urgent"
     if patient is not None and (read is None or read.kind not in _NEEDS_PERSON):
-        started = await photo_checkins.receive(ctx, patient=patient, media=media, now=now)
+        started = await photo_checkins.receive(store, patient=patient, media=media, now=now)
         if started is not None:
             return InboxReply(kind="photo_checkin", language=patient.language,
                               photo_checkin_id=started.id,
@@ -96,43 +123,60 @@ async def handle_media(
 
 async def handle_album_part(
     ctx: AppContext, *, chat_id: int, media: MediaRef, caption: str | None,
-    fallback_language: str, now: datetime,
+    fallback_language: str, now: datetime, forum: StaffChatIsForum | None = None,
 ) -> InboxReply:
-    """A later message of an album whose first was handled already (see the module doc)."""
+    """A later message of an album whose first was handled already (see the module doc):
+    it joins the copy its first message queued (no post of its own, copied together with
+    the rest), in one transaction with whatever its caption needs."""
+    on_forum = await in_forum(ctx, forum)
+    text = (caption or "").strip()
     async with Store(ctx.sessions) as store:
         patient = await store.patients.by_chat_id(chat_id)
+        active = patient is not None and patient.status == PatientStatus.ACTIVE
+        joined = (active and patient is not None and media.album is not None
+                  and await store.escalations.join_album(
+                      patient.id, media.album, media.chat_id, media.message_id, now))
+        if active and not joined:
+            # Its album opened no copy to join (the first was handled another way): on its own.
+            reply, _ = await _media(store, ctx, chat_id=chat_id,
+                                    media=replace(media, album=None), caption=caption,
+                                    fallback_language=fallback_language, now=now)
+        elif text:
+            reply, _ = await read_text(store, ctx, chat_id=chat_id, text=text,
+                                       fallback_language=fallback_language, now=now)
+        else:
+            reply = InboxReply(
+                kind="quiet",
+                language=patient.language if patient is not None else fallback_language)
+        reply = await store_alert(store, ctx, reply, now, forum=on_forum)
         if patient is not None:
             await store.patients.touch_activity(patient.id, now)
-    active = patient is not None and patient.status == PatientStatus.ACTIVE
-    joined = active and patient is not None and await join_album(ctx, patient, media, now)
-    text = (caption or "").strip()
-    if active and not joined:
-        # Its album opened no copy to join (the first was handled another way): on its own.
-        return await handle_media(ctx, chat_id=chat_id, media=replace(media, album=None),
-                                  caption=caption, fallback_language=fallback_language,
-                                  now=now)
-    if text:
-        return await handle_text(ctx, chat_id=chat_id, text=text,
-                                 fallback_language=fallback_language, now=now)
-    return InboxReply(kind="quiet",
-                      language=patient.language if patient is not None else fallback_language)
+    if joined or reply.alerted:
+        ctx.wake_delivery()
+    return reply
 
 
 async def handle_sticker(
-    ctx: AppContext, *, chat_id: int, emoji: str | None, fallback_language: str, now: datetime
+    ctx: AppContext, *, chat_id: int, emoji: str | None, fallback_language: str, now: datetime,
+    forum: StaffChatIsForum | None = None,
 ) -> InboxReply:
-    """A sticker: small talk (see the module doc)."""
+    """A sticker: small talk (see the module doc), joining the patient's unresolved case in
+    the same transaction."""
+    on_forum = await in_forum(ctx, forum)
     async with Store(ctx.sessions) as store:
         patient = await store.patients.by_chat_id(chat_id)
         if patient is None:
             return InboxReply(kind="stranger", language=fallback_language)
-        await store.patients.touch_activity(patient.id, now)
-        case = await store.escalations.unresolved_for(patient.id)
+        if patient.status != PatientStatus.ACTIVE:
+            await store.patients.touch_activity(patient.id, now)
+            return InboxReply(kind="stopped", language=patient.language)
         enrollment = await current_enrollment(store, patient.id)
-    if patient.status != PatientStatus.ACTIVE:
-        return InboxReply(kind="stopped", language=patient.language)
-    alert = None if case is None else AlertRequest(
-        kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
-        words=f"[sticker {emoji or ''}]".replace(" ]", "]"),
-    )
-    return InboxReply(kind="smalltalk", language=patient.language, alert=alert)
+        reply = await store_alert(store, ctx, InboxReply(
+            kind="smalltalk", language=patient.language, alert=AlertRequest(
+                kind=EscalationKind.MESSAGE, patient=patient, enrollment=enrollment,
+                words=f"[sticker {emoji or ''}]".replace(" ]", "]"),
+            )), now, forum=on_forum)
+        await store.patients.touch_activity(patient.id, now)
+    if reply.alerted:
+        ctx.wake_delivery()
+    return reply

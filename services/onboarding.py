@@ -51,6 +51,7 @@ from services.planning import (
     plan_for_enrollment,
     quiet_hours,
 )
+from services.staff_alerts import topic_notice_in
 from storage.patient_data import patient_target
 from storage.repositories import Repositories, Store
 from storage.repositories.join_requests import APART, MERGE
@@ -75,7 +76,7 @@ class Acceptance:
     """The outcome of pressing "Yes": the patient as bound, or why the code was refused."""
 
     status: ClaimStatus
-    patient: PatientRecord | None = None
+    patient: PatientRecord | None = None  # refused: the chat's patient, if it has one
     enrollment: EnrollmentRecord | None = None
     queued: int = 0
     already_mine: bool = False  # the code was used, by this very chat (a double tap)
@@ -253,7 +254,8 @@ async def accept_invite(
             )
             mine = claim.invite is not None and claim.invite.used_by_chat == chat_id
             return Acceptance(status=claim.status, already_mine=mine,
-                              cancelled=await _cancelled(store, claim))
+                              cancelled=await _cancelled(store, claim),
+                              patient=await store.patients.by_chat_id(chat_id))
         enrollment = await store.enrollments.get(claim.invite.enrollment_id)
         invited = None if enrollment is None else await store.patients.get(enrollment.patient_id)
         if enrollment is None or invited is None:
@@ -289,6 +291,9 @@ async def accept_invite(
             actor_id=chat_id, action="invite.accept", outcome=AuditOutcome.OK,
             target=patient_target(patient.id), detail=f"enrollment:{enrollment.id}", now=now,
         )
+        protocol = ctx.content.protocols.get(enrollment.protocol_id)
+        await topic_notice_in(store, ctx, patient.id, "joined", now, procedure=(
+            protocol.name.get("en", ctx.settings.clinic.default_language) if protocol else ""))
     ctx.wake_delivery()
     due = [m.due_at for m in planned if m.status == "pending"]
     return Acceptance(status=ClaimStatus.OK, patient=patient, enrollment=enrollment,
@@ -348,8 +353,7 @@ async def _hold(
     await store.audit.record(
         actor_id=chat_id, action="invite.held", outcome=AuditOutcome.OK,
         target=patient_target(existing.id), detail=patient_target(invited.id), now=now)
-    staff_chat = (ctx.settings.staff.alert_chat_id or enrollment.created_by
-                  or next(iter(ctx.settings.staff.admin_ids), None))
+    staff_chat = ctx.settings.staff.staff_chat(before_admins=enrollment.created_by)
     if staff_chat is not None:
         protocol = ctx.content.protocols.get(enrollment.protocol_id)
         topic = existing.staff_topic_id if existing.staff_topic_id not in (
@@ -460,7 +464,8 @@ async def _merge(ctx: AppContext, store: Repositories, request: JoinRequestRecor
 
 
 async def decline_invite(ctx: AppContext, *, code: str, chat_id: int, now: datetime) -> None:
-    """"No, thanks": nothing stored but an audit row; the code stays usable."""
+    """"No, thanks": nothing stored but an audit row (and, for a chat that is already a
+    patient's, a notice in their forum topic); the code stays usable."""
     async with Store(ctx.sessions) as store:
         claim = await _peek(store, code, now, chat_id)
         target = f"enrollment:{claim.invite.enrollment_id}" if claim.invite else None
@@ -468,6 +473,11 @@ async def decline_invite(ctx: AppContext, *, code: str, chat_id: int, now: datet
             actor_id=chat_id, action="invite.decline", outcome=AuditOutcome.OK, target=target,
             detail=f"code {claim.status.value}", now=now,
         )
+        known = await store.patients.by_chat_id(chat_id)
+        noticed = known is not None and await topic_notice_in(store, ctx, known.id,
+                                                                "declined", now)
+    if noticed:
+        ctx.wake_delivery()
 
 
 async def patient_for_chat(ctx: AppContext, chat_id: int) -> PatientRecord | None:

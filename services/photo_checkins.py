@@ -34,7 +34,7 @@ from services.context import AppContext
 from services.inbox import situation
 from services.planning import placeholders
 from services.staff_alerts import AlertRequest, MediaRef
-from storage.repositories import Store
+from storage.repositories import Repositories, Store
 
 PHOTO_WINDOW = timedelta(days=2)  # a photo within this after the request answers it
 CALLBACK = "ph:"  # + "<check-in id>:s:<y|n>" or "<check-in id>:p:<0-10>"
@@ -78,25 +78,25 @@ def parse_data(data: str) -> tuple[int, str, str] | None:
 
 
 async def receive(
-    ctx: AppContext, *, patient: PatientRecord, media: MediaRef, now: datetime
+    store: Repositories, *, patient: PatientRecord, media: MediaRef, now: datetime
 ) -> PhotoCheckinRecord | None:
     """The patient's photo answers their open photo step, if any: the check-in starts (the
-    caller asks "swollen?"). None when no photo step is waiting for one."""
+    caller asks "swollen?"), in the caller's transaction. None when no photo step is
+    waiting for one."""
     if media.kind != "photo" or not media.file_id or patient.status != PatientStatus.ACTIVE:
         return None
-    async with Store(ctx.sessions) as store:
-        request = await store.photos.pending_request(patient.id, now - PHOTO_WINDOW)
-        if request is None:
-            return None
-        enrollment = (None if request.enrollment_id is None
-                      else await store.enrollments.get(request.enrollment_id))
-        record = await store.photos.create(
-            patient_id=patient.id, enrollment_id=request.enrollment_id, message_id=request.id,
-            step_id=request.step_id,
-            session_number=enrollment.session_number if enrollment else 1,
-            file_id=media.file_id, source=(media.chat_id, media.message_id), now=now,
-        )
-        await store.patients.touch_activity(patient.id, now)
+    request = await store.photos.pending_request(patient.id, now - PHOTO_WINDOW)
+    if request is None:
+        return None
+    enrollment = (None if request.enrollment_id is None
+                  else await store.enrollments.get(request.enrollment_id))
+    record = await store.photos.create(
+        patient_id=patient.id, enrollment_id=request.enrollment_id, message_id=request.id,
+        step_id=request.step_id,
+        session_number=enrollment.session_number if enrollment else 1,
+        file_id=media.file_id, source=(media.chat_id, media.message_id), now=now,
+    )
+    await store.patients.touch_activity(patient.id, now)
     return record
 
 

@@ -46,7 +46,7 @@ from core.statuses import (
 from core.texts.alerts import PATIENT_NOTICES, AlertFacts, compose_alert, topic_name
 from services.cases import compose_card, schedule_ladder
 from services.context import AppContext
-from storage.repositories import Store
+from storage.repositories import Repositories, Store
 from storage.repositories.escalations import CASE_STEP as CASE_POST
 
 log = logging.getLogger(__name__)
@@ -85,27 +85,15 @@ class AlertRequest:
 ALBUM_WINDOW = timedelta(seconds=2)
 
 
-async def join_album(ctx: AppContext, patient: PatientRecord, media: MediaRef,
-                     now: datetime) -> bool:
-    """A later message of an album joins the copy its first message queued: no post of
-    its own, copied together with the rest. False if the album has no copy to join."""
-    if media.album is None:
-        return False
-    async with Store(ctx.sessions) as store:
-        joined = await store.escalations.join_album(
-            patient.id, media.album, media.chat_id, media.message_id, now)
-    if joined:
-        ctx.wake_delivery()
-    return joined
-
-
 # Whether the staff chat is a forum supergroup (topics on). The bot edge provides it,
 # asking Telegram once; it must not wait on anything else.
 StaffChatIsForum = Callable[[], Awaitable[bool]]
 
 
-def alert_chat(ctx: AppContext) -> int | None:
-    return ctx.settings.staff.alerts_to
+async def in_forum(ctx: AppContext, forum: StaffChatIsForum | None) -> bool:
+    """Whether posts go to the patient's forum topic: asked before a transaction opens, so
+    none waits on the bot edge."""
+    return ctx.settings.staff.staff_chat() is not None and forum is not None and await forum()
 
 
 def compose(
@@ -125,87 +113,111 @@ def compose(
     ), joined=joined, in_topic=in_topic)
 
 
+async def raise_alert_in(
+    store: Repositories, ctx: AppContext, request: AlertRequest, now: datetime, *,
+    forum: bool,
+) -> EscalationRecord | None:
+    """Open the patient's case, or join their unresolved one, and queue its staff-chat
+    posts (see the module doc), inside the caller's transaction: what the patient sent and
+    the case commit together. Something urgent queues a run of the escalation ladder
+    (services/cases.py) when it opens a case or makes the case urgent again. A MESSAGE
+    (something the bot answered itself) only joins: None when there is no case to join.
+    `forum`: `in_forum()`. The caller wakes delivery once the transaction is committed."""
+    escalation = await store.escalations.unresolved_for(request.patient.id)
+    if escalation is None and request.kind == EscalationKind.MESSAGE:
+        return None
+    chat_id = ctx.settings.staff.staff_chat()
+    urgent = request.kind in EscalationKind.URGENT
+    joined = escalation is not None
+    fresh_card = False
+    if escalation is not None:
+        ladder = urgent and not await _escalating(store, escalation, request.kind)
+        raised: EscalationRecord | None = escalation
+        if ladder:
+            raised = await store.escalations.raise_urgent(
+                escalation.id, kind=request.kind, rule_id=request.rule_id,
+                words=request.words, now=now,
+            )
+        if raised is None:
+            # Resolved by staff a moment ago (compare-and-set): this opens a new case.
+            escalation, joined = None, False
+        else:
+            await store.escalations.add_message(
+                escalation.id, kind=request.kind, patient_text=request.words, now=now
+            )
+            if ladder:
+                escalation, fresh_card = raised, True
+                log.info("case %d urgent again (ladder run %d)", escalation.id,
+                         escalation.ladder_run)
+    if escalation is None:
+        escalation = await store.escalations.open(
+            patient_id=request.patient.id,
+            enrollment_id=request.enrollment.id if request.enrollment else None,
+            kind=request.kind,
+            rule_id=request.rule_id,
+            patient_text=request.words,
+            now=now,
+        )
+        ladder = urgent
+    if ladder:
+        await schedule_ladder(store, ctx, escalation, request.patient, now)
+    if chat_id is None:
+        log.error("case %d has nowhere to go: set staff.alert_chat_id", escalation.id)
+        return escalation
+    thread, reply_to = await _place(store, ctx, request, chat_id, escalation if joined else None,
+                                    now, forum=forum, case_id=escalation.id)
+    posts = _posts(ctx, request, escalation.id, joined and not fresh_card,
+                   in_topic=thread is not None)
+    if fresh_card:
+        enrollment = (None if escalation.enrollment_id is None
+                      else await store.enrollments.get(escalation.enrollment_id))
+        posts[0] = (MessageKind.CARD, compose_card(
+            ctx, escalation, request.patient, enrollment, in_topic=thread is not None,
+        ), None)
+    album = request.media.album if request.media is not None else None
+    for kind, text, copy_from in posts:
+        await store.escalations.enqueue_post(
+            kind=kind, chat_id=chat_id, text=text, now=now, case_id=escalation.id,
+            about_patient_id=request.patient.id, thread_id=thread, reply_to=reply_to,
+            copy_from=copy_from,
+            # An album's copy waits a moment for the album's other messages.
+            album=album if kind == MessageKind.COPY else None,
+            due_at=now + ALBUM_WINDOW if album and kind == MessageKind.COPY else None,
+            step_id=PHOTO_POST_STEP if copy_from and request.media
+            and request.media.caption else CASE_POST,
+        )
+    return escalation
+
+
 async def raise_alert(
     ctx: AppContext, request: AlertRequest, now: datetime, *,
     forum: StaffChatIsForum | None = None,
-) -> EscalationRecord:
-    """Open a case (or attach to the patient's unresolved one) and queue its staff-chat
-    posts (see the module doc). Something urgent queues a run of the escalation ladder
-    (services/cases.py) when it opens a case or makes the case urgent again."""
-    chat_id = alert_chat(ctx)
-    in_forum = chat_id is not None and forum is not None and await forum()
+) -> EscalationRecord | None:
+    """`raise_alert_in` in a transaction of its own, for an alert that stores nothing else
+    (a photo check-in's answers, a patient who blocked the bot)."""
+    on_forum = await in_forum(ctx, forum)
     async with Store(ctx.sessions) as store:
-        escalation = await store.escalations.unresolved_for(request.patient.id)
-        urgent = request.kind in EscalationKind.URGENT
-        joined = escalation is not None
-        fresh_card = False
-        if escalation is not None:
-            ladder = urgent and not await _escalating(store, escalation, request.kind)
-            raised: EscalationRecord | None = escalation
-            if ladder:
-                raised = await store.escalations.raise_urgent(
-                    escalation.id, kind=request.kind, rule_id=request.rule_id,
-                    words=request.words, now=now,
-                )
-            if raised is None:
-                # Resolved by staff a moment ago (compare-and-set): this opens a new case.
-                escalation, joined = None, False
-            else:
-                await store.escalations.add_message(
-                    escalation.id, kind=request.kind, patient_text=request.words, now=now
-                )
-                if ladder:
-                    escalation, fresh_card = raised, True
-                    log.info("case %d urgent again (ladder run %d)", escalation.id,
-                             escalation.ladder_run)
-        if escalation is None:
-            escalation = await store.escalations.open(
-                patient_id=request.patient.id,
-                enrollment_id=request.enrollment.id if request.enrollment else None,
-                kind=request.kind,
-                rule_id=request.rule_id,
-                patient_text=request.words,
-                now=now,
-            )
-            ladder = urgent
-        if ladder:
-            await schedule_ladder(store, ctx, escalation, request.patient, now)
-        if chat_id is None:
-            log.error("case %d has nowhere to go: set staff.alert_chat_id", escalation.id)
-            return escalation
-        thread = (
-            await patient_topic(store, ctx, request, chat_id, now, case_id=escalation.id)
-            if in_forum else None
-        )
-        reply_to = None
-        if joined and thread is None:
-            card = await store.escalations.card_post(escalation.id)
-            reply_to = escalation.staff_reply_message_id or (card[1] if card else None)
-        posts = _posts(ctx, request, escalation.id, joined and not fresh_card,
-                       in_topic=thread is not None)
-        if fresh_card:
-            enrollment = (None if escalation.enrollment_id is None
-                          else await store.enrollments.get(escalation.enrollment_id))
-            posts[0] = (MessageKind.CARD, compose_card(
-                ctx, escalation, request.patient, enrollment, in_topic=thread is not None,
-            ), None)
-        album = request.media.album if request.media is not None else None
-        for kind, text, copy_from in posts:
-            await store.escalations.enqueue_post(
-                kind=kind, chat_id=chat_id, text=text, now=now, case_id=escalation.id,
-                about_patient_id=request.patient.id, thread_id=thread, reply_to=reply_to,
-                copy_from=copy_from,
-                # An album's copy waits a moment for the album's other messages.
-                album=album if kind == MessageKind.COPY else None,
-                due_at=now + ALBUM_WINDOW if album and kind == MessageKind.COPY else None,
-                step_id=PHOTO_POST_STEP if copy_from and request.media
-                and request.media.caption else CASE_POST,
-            )
+        escalation = await raise_alert_in(store, ctx, request, now, forum=on_forum)
     ctx.wake_delivery()
     return escalation
 
 
-async def _escalating(store: Store, case: EscalationRecord, kind: str) -> bool:
+async def _place(
+    store: Repositories, ctx: AppContext, request: AlertRequest, chat_id: int,
+    case: EscalationRecord | None, now: datetime, *, forum: bool, case_id: int | None,
+) -> tuple[int | None, int | None]:
+    """Where a post about the patient goes: (the forum topic, else None; what it replies
+    to). Without topics, what joins `case` answers the last staff message relayed to the
+    patient, else the case's card, so the conversation reads as a thread."""
+    if forum:
+        return await patient_topic(store, ctx, request, chat_id, now, case_id=case_id), None
+    if case is None:
+        return None, None
+    card = await store.escalations.card_post(case.id)
+    return None, case.staff_reply_message_id or (card[1] if card else None)
+
+
+async def _escalating(store: Repositories, case: EscalationRecord, kind: str) -> bool:
     """Whether `case` is already open and escalating for something at least as urgent as
     `kind` (its card has the buttons, its ladder runs): then what joins is a plain post."""
     return (case.status == EscalationStatus.OPEN and most_urgent(case.kind, kind) == case.kind
@@ -213,7 +225,7 @@ async def _escalating(store: Store, case: EscalationRecord, kind: str) -> bool:
 
 
 async def patient_topic(
-    store: Store, ctx: AppContext, request: AlertRequest, chat_id: int, now: datetime, *,
+    store: Repositories, ctx: AppContext, request: AlertRequest, chat_id: int, now: datetime, *,
     case_id: int | None,
 ) -> int:
     """The patient's forum topic, or TOPIC_PENDING: then a TOPIC_OPEN row is queued (once:
@@ -264,19 +276,14 @@ async def post_photo(
     first if need be) or the staff chat; tied to their unresolved case when they have one,
     so a reply to it reaches them. Returns whether it was queued."""
     media = request.media
-    chat_id = alert_chat(ctx)
+    chat_id = ctx.settings.staff.staff_chat()
     if chat_id is None or media is None:
         return False
-    in_forum = forum is not None and await forum()
+    on_forum = await in_forum(ctx, forum)
     async with Store(ctx.sessions) as store:
         case = await store.escalations.unresolved_for(request.patient.id)
-        thread = (await patient_topic(store, ctx, request, chat_id, now,
-                                      case_id=case.id if case else None)
-                  if in_forum else None)
-        reply_to = None
-        if case is not None and thread is None:
-            card = await store.escalations.card_post(case.id)
-            reply_to = case.staff_reply_message_id or (card[1] if card else None)
+        thread, reply_to = await _place(store, ctx, request, chat_id, case, now,
+                                        forum=on_forum, case_id=case.id if case else None)
         await store.escalations.enqueue_post(
             kind=MessageKind.COPY, chat_id=chat_id, text=media.caption or "[photo]", now=now,
             case_id=case.id if case else None, about_patient_id=request.patient.id,
@@ -287,24 +294,34 @@ async def post_photo(
     return True
 
 
+async def topic_notice_in(
+    store: Repositories, ctx: AppContext, patient_id: int, notice: str, now: datetime, *,
+    procedure: str = "",
+) -> bool:
+    """A short notice (core/texts/alerts.py PATIENT_NOTICES: joined, declined, stopped) in
+    the patient's forum topic, when they have one; queued like every staff-chat post, in
+    the caller's transaction (the caller wakes delivery). Returns whether one was queued."""
+    chat_id = ctx.settings.staff.staff_chat()
+    patient = await store.patients.get(patient_id)
+    if chat_id is None or patient is None:
+        return False
+    thread = patient.staff_topic_id  # TOPIC_PENDING: being made, the notice follows
+    if thread is None:
+        return False
+    text = PATIENT_NOTICES[notice].format(patient_id=patient_id, procedure=procedure)
+    await store.escalations.enqueue_post(
+        kind=MessageKind.POST, chat_id=chat_id, text=text, now=now, case_id=None,
+        about_patient_id=patient_id, thread_id=thread,
+    )
+    return True
+
+
 async def topic_notice(
     ctx: AppContext, patient_id: int, notice: str, now: datetime, *, procedure: str = ""
 ) -> bool:
-    """A short notice (core/texts/alerts.py PATIENT_NOTICES: joined, declined, stopped) in
-    the patient's forum topic, when they have one; queued like every staff-chat post.
-    Returns whether one was queued."""
-    chat_id = alert_chat(ctx)
+    """`topic_notice_in` in a transaction of its own (a patient who stopped)."""
     async with Store(ctx.sessions) as store:
-        patient = await store.patients.get(patient_id)
-        if chat_id is None or patient is None:
-            return False
-        thread = patient.staff_topic_id  # TOPIC_PENDING: being made, the notice follows
-        if thread is None:
-            return False
-        text = PATIENT_NOTICES[notice].format(patient_id=patient_id, procedure=procedure)
-        await store.escalations.enqueue_post(
-            kind=MessageKind.POST, chat_id=chat_id, text=text, now=now, case_id=None,
-            about_patient_id=patient_id, thread_id=thread,
-        )
-    ctx.wake_delivery()
-    return True
+        queued = await topic_notice_in(store, ctx, patient_id, notice, now, procedure=procedure)
+    if queued:
+        ctx.wake_delivery()
+    return queued

@@ -95,9 +95,10 @@ async def test_photos_only_for_staff_and_only_that_patients(console: Console,
             ScheduledMessage.id == request.id).values(status="sent", sent_at=NOW))
         patient = await store.patients.get(patient_id)
     assert patient is not None
-    photo = await photo_checkins.receive(ctx, patient=patient, media=MediaRef(
-        chat_id=patient.chat_id or 0, message_id=9, kind="photo", file_id="AgAC-file"),
-        now=NOW)
+    async with Store(ctx.sessions) as store:
+        photo = await photo_checkins.receive(store, patient=patient, media=MediaRef(
+            chat_id=patient.chat_id or 0, message_id=9, kind="photo", file_id="AgAC-file"),
+            now=NOW)
     assert photo is not None
     url = f"{console.url}/console/patients/{patient_id}/photos/{photo.id}"
     anonymous = await client.get(url)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import patient_handlers
+from services import inbox
 from tests.e2e.harness import BotEnv
 from tests.e2e.test_patient_inbox import joined
 
@@ -22,7 +22,8 @@ async def test_an_alert_that_is_not_stored_is_not_claimed(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(patient_handlers, "post_alert", broken)
+    # The case is stored in the transaction that stores the message: it fails as a whole.
+    monkeypatch.setattr(inbox, "raise_alert_in", broken)
     [reply] = await bot_env.ask(user, "I have a high fever and there is pus")
     assert "could not pass your message to the clinic team" in reply.visible
     assert "+91 00000 00000" in reply.visible

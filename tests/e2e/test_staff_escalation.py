@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import patient_buttons
+from services import inbox
 from storage.models import ScheduledMessage
 from testkit.fakes.bot_api import FakeBotApi
 from tests.e2e.harness import ADMIN_ID, ALERT_CHAT_ID, BOT_USERNAME, TOKEN, BotEnv, running_bot
@@ -370,7 +370,7 @@ async def test_checkin_alert_not_stored_is_not_claimed(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(patient_buttons, "post_alert", broken)
+    monkeypatch.setattr(inbox, "raise_alert_in", broken)
     [reply] = await bot_env.press(user, "I'm worried", on_message=checkin)
     assert "could not pass your message to the clinic team" in reply.visible
     assert "+91 00000 00000" in reply.visible

@@ -103,8 +103,9 @@ async def a_whole_course(ctx: AppContext) -> int:
     await raise_alert(ctx, taken[1], ctx.clock.now())
     # Day 2 of the first session: the photo check-in.
     await sent(ctx, patient_id, MessageKind.PHOTO)
-    photo = await photo_checkins.receive(ctx, patient=patient, media=MediaRef(
-        chat_id=CHAT, message_id=501, kind="photo", file_id=FILE_ID), now=ctx.clock.now())
+    async with Store(ctx.sessions) as store:
+        photo = await photo_checkins.receive(store, patient=patient, media=MediaRef(
+            chat_id=CHAT, message_id=501, kind="photo", file_id=FILE_ID), now=ctx.clock.now())
     assert photo is not None
     await photo_checkins.answer(ctx, chat_id=CHAT, checkin_id=photo.id, which="s", value="y",
                                 now=ctx.clock.now())
@@ -250,8 +251,9 @@ async def test_swelling_past_settle_days_in_a_photo_check_in_is_a_red_flag(
     async with Store(ctx.sessions) as store:
         patient = await store.patients.get(patient_id)
     assert patient is not None
-    photo = await photo_checkins.receive(ctx, patient=patient, media=MediaRef(
-        chat_id=CHAT, message_id=600, kind="photo", file_id=FILE_ID), now=ctx.clock.now())
+    async with Store(ctx.sessions) as store:
+        photo = await photo_checkins.receive(store, patient=patient, media=MediaRef(
+            chat_id=CHAT, message_id=600, kind="photo", file_id=FILE_ID), now=ctx.clock.now())
     assert photo is not None
     await photo_checkins.answer(ctx, chat_id=CHAT, checkin_id=photo.id, which="s", value="y",
                                 now=ctx.clock.now())
