@@ -301,15 +301,39 @@ def judge(reading: Reading, span: Span, consumed: Collection[int] = ()) -> Stanc
         return Stance.NEGATED
     if HEDGES.found(words, skip, offset):
         return Stance.HEDGED
+    return _clause_stance(reading, clause_index)
+
+
+# The last message's clause stances (judge asks once per phrase; a long message has
+# hundreds of phrases in the same clauses): a cache of a pure function, for one reading.
+_memo: tuple[Reading | None, dict[int, Stance]] = (None, {})
+
+
+def _clause_stance(reading: Reading, clause_index: int) -> Stance:
+    """What the clause itself says of any phrase in it (after negation and hedges)."""
+    global _memo
+    if _memo[0] is not reading:
+        _memo = (reading, {})
+    stances = _memo[1]
+    found = stances.get(clause_index)
+    if found is None:
+        found = stances[clause_index] = _stance_of_clause(reading, clause_index)
+    return found
+
+
+def _stance_of_clause(reading: Reading, clause_index: int) -> Stance:
+    clause = reading.clauses[clause_index]
+    words = reading.clause_words(clause_index)
+    bag = set(words)
     if INFO.found(words) and not NOT_INFO.found(words):
         return Stance.INFO
-    if set(words) & PEOPLE and not _first_person(words):
+    if bag & PEOPLE and not _first_person(words):
         return Stance.INFO
-    if set(words) & THIRD_PERSON and not _first_person(words):
-        past = bool(set(words) & PAST) and not set(words) & PRESENT
+    if bag & THIRD_PERSON and not _first_person(words):
+        past = bool(bag & PAST) and not bag & PRESENT
         return Stance.OTHER_PAST if past else Stance.OTHER_NOW
     asking = ((clause.question and _asks(words)) or words[0] in QUESTION_WORDS
-              or bool(set(words) & HINDI_QUESTION_WORDS))
+              or bool(bag & HINDI_QUESTION_WORDS))
     if asking and words[0] not in PRESUPPOSING and not _reports(words):
         return Stance.QUESTION
     if _bare_negation_after(reading, clause_index):

@@ -281,7 +281,8 @@ class PhraseIndex:
         matches: list[PhraseMatch] = []
         for start, token in enumerate(words):
             for phrase in starting[token]:
-                used = _rest(words, at, sentences, phrase.words, start)
+                used = [start] if len(phrase.words) == 1 else _rest(
+                    words, at, sentences, phrase.words, start)
                 if used is not None:
                     matches.append(PhraseMatch(
                         key=phrase.key, phrase=phrase.phrase, start=start,
