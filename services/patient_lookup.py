@@ -9,24 +9,14 @@ from datetime import datetime
 from core.records import EnrollmentRecord, MessageRecord, PatientOverview, PatientRecord
 from core.statuses import PatientStatus, shown_status
 from services.context import AppContext
+from storage.console_queries import PatientRow
 from storage.repositories import Store
 
 PAGE_SIZE = 30
 
 
-@dataclass(frozen=True, kw_only=True)
-class PatientSummary:
-    """One line of /patients."""
-
-    patient: PatientRecord
-    enrollment: EnrollmentRecord | None  # the newest
-    next_due: datetime | None
-
-    @property
-    def status(self) -> str:
-        """As staff see it: "cancelled" when staff cancelled the care of a live patient."""
-        return shown_status(self.patient.status,
-                            self.enrollment.status if self.enrollment else None)
+# One line of /patients: the same row as the console's search (storage/console_queries.py).
+PatientSummary = PatientRow
 
 
 @dataclass(frozen=True, kw_only=True)
