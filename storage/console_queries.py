@@ -255,8 +255,7 @@ async def search_patients(
             # "#12": that patient only
             matching.append(Patient.id == number if number is not None else false())
         elif digits.isdigit() and len(digits) <= 12:
-            label = label_contains(session, digits)
-            matching.append(label if number is None else or_(Patient.id == number, label))
+            matching.append(label_contains(session, digits, or_id=number))
         else:
             words = text
     if protocol_id:
@@ -284,9 +283,10 @@ async def search_patients(
             query = query.where(Patient.id < before)
             others.append(Patient.id < before)
         found = []
+        complete = False  # the recent window held every match
         if words is not None and len(words.strip()) >= TRIGRAM:
-            found = await _in_recent(session, query, others, words, before, limit)
-        if len(found) <= limit:
+            found, complete = await _in_recent(session, query, others, words, before, limit)
+        if len(found) <= limit and not complete:
             found = list(await session.scalars(query.order_by(order.desc()).limit(limit + 1)))
         patients = found[:limit]
         older = len(found) > limit
@@ -307,21 +307,24 @@ RECENT_MATCHES = 300
 async def _in_recent(
     session: AsyncSession, query: Select[Patient], others: list[ColumnElement[bool]],
     words: str, before: int | None, limit: int,
-) -> list[Patient]:
-    """The page from the recent window when it holds a whole one and more; fewer: []."""
+) -> tuple[list[Patient], bool]:
+    """The page from the recent window, and whether that window held every match (then
+    the page is final even when short: a rare word is not looked up twice)."""
     if session.get_bind().dialect.name == "sqlite":
-        recent = newest_matches(words, before=before, count=RECENT_MATCHES)
-        return list(await session.scalars(
+        recent = list(await session.scalars(
+            newest_matches(words, before=before, count=RECENT_MATCHES)))
+        found = list(await session.scalars(
             select(Patient).where(*others, Patient.id.in_(recent))
-            .order_by(Patient.id.desc()).limit(limit + 1)))
+            .order_by(Patient.id.desc()).limit(limit + 1))) if recent else []
+        return found, len(recent) < RECENT_MATCHES
     newest = select(Patient.id).order_by(Patient.id.desc()).offset(RECENT).limit(1)
     if before is not None:
         newest = newest.where(Patient.id < before)
     floor = await session.scalar(newest)
     if floor is None:
-        return []  # few patients: the index query is as cheap
+        return [], False  # few patients: the index query is as cheap
     return list(await session.scalars(
-        query.where(Patient.id > floor).order_by(Patient.id.desc()).limit(limit + 1)))
+        query.where(Patient.id > floor).order_by(Patient.id.desc()).limit(limit + 1))), False
 
 
 async def _any(session: AsyncSession, matching: list[ColumnElement[bool]],

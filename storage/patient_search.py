@@ -10,7 +10,18 @@ them all, about 20 ms). The two backends answer the same search alike.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Patient
@@ -44,13 +55,18 @@ def newest_matches(text: str, *, before: int | None, count: int) -> Select[tuple
     return query.order_by(_fts.c.rowid.desc()).limit(count)
 
 
-def label_contains(session: AsyncSession, text: str) -> ColumnElement[bool]:
-    """The label contains `text` anywhere, in any case."""
+def label_contains(session: AsyncSession, text: str, *, or_id: int | None = None
+                   ) -> ColumnElement[bool]:
+    """The label contains `text` anywhere, in any case (or, `or_id`, the id is that)."""
     needle = text.strip()
     dialect = session.get_bind().dialect.name
     if len(needle) >= TRIGRAM and dialect == "sqlite":
         matching = select(_fts.c.rowid).where(
             literal_column(SQLITE_INDEX).op("MATCH")(_phrase(needle)))
+        if or_id is not None:
+            # One set of ids, read by primary key ("2231": patient 2231 and file 2231),
+            # rather than an OR that walks the whole table.
+            return Patient.id.in_(union_all(matching, select(literal(or_id))))
         return Patient.id.in_(matching)
     # LIKE on lower(label), the pattern made here: PostgreSQL's GIN trigram index serves
     # it, and a prepared statement's generic plan compares against one parameter rather
@@ -59,5 +75,7 @@ def label_contains(session: AsyncSession, text: str) -> ColumnElement[bool]:
     escaped = needle.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     if dialect == "postgresql":
-        return func.lower(Patient.label).like(pattern)
-    return func.lower(Patient.label).like(pattern, escape="\\")
+        found = func.lower(Patient.label).like(pattern)
+    else:
+        found = func.lower(Patient.label).like(pattern, escape="\\")
+    return found if or_id is None else or_(Patient.id == or_id, found)
