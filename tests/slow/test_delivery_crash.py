@@ -172,11 +172,14 @@ async def test_postgres_dropping_every_connection_mid_run_loses_nothing(
     async def terminate_until_a_pass_fails(worker: DeliveryWorker, _: RecordingSender) -> str:
         killed = 0
         await asyncio.sleep(0.5)
-        for _ in range(40):  # until a kill lands mid-transaction (idle ones pre-ping hides)
+        # Until a kill lands mid-transaction (idle ones pre-ping hides). A pass spends a few
+        # percent of its time in the database, so kill often: at 10 a second a run could
+        # end with no kill landing (seen once in CI).
+        for _ in range(200):
             killed += await terminate_backends(database)
             if worker.counters.pass_errors >= 2:
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.02)
         assert killed > 0 and worker.counters.pass_errors > 0  # the outage hit mid-pass
         return f"terminated {killed} backends"
 
