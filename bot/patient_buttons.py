@@ -16,6 +16,7 @@ from bot.context import app_context
 from bot.formatting import fit
 from bot.patient_views import (
     chat_language,
+    closed_note,
     code_problem,
     consent_offer,
     faq_keyboard,
@@ -237,9 +238,8 @@ async def _escalated(update: Update, query: CallbackQuery, ctx: AppContext,
     language = ui_language(outcome.language)
     clinic = ctx.settings.clinic
     await send(update, t("checkin_escalated", language, contact=clinic.contact_for(language)))
-    if clinic.hours and not clinic.is_open(ctx.clock.now()):
-        await send(update, t("after_hours", language, hours=clinic.hours,
-                             emergency=clinic.emergency_for(language)))
+    if (note := closed_note(ctx, language)) is not None:
+        await send(update, note)
 
 
 async def _thanks(update: Update, query: CallbackQuery, _ctx: AppContext,
@@ -299,11 +299,9 @@ async def photo_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     elif result.post is not None:
         await post_photo(ctx, result.post, ctx.clock.now(), forum=forum_check(context, ctx))
     await send(update, result.reply)
-    clinic = ctx.settings.clinic
-    if (result.alert is not None and result.alert.kind == EscalationKind.RED_FLAG
-            and clinic.hours and not clinic.is_open(ctx.clock.now())):
-        await send(update, t("after_hours", language, hours=clinic.hours,
-                             emergency=clinic.emergency_for(language)))
+    if result.alert is not None and result.alert.kind == EscalationKind.RED_FLAG and (
+            note := closed_note(ctx, language)) is not None:
+        await send(update, note)
 
 
 async def outcome_skip_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -281,14 +281,22 @@ class Answer:
         return self.ctx.settings.clinic.contact_for(self.language)
 
 
+def closed_note(ctx: AppContext, language: str) -> str | None:
+    """Outside `clinic.hours`: the emergency route, with the hours in the patient's
+    language (the note after anything urgent: a red flag, a worrying check-in answer)."""
+    clinic = ctx.settings.clinic
+    if not clinic.hours or clinic.is_open(ctx.clock.now()):
+        return None
+    return t("after_hours", language, hours=clinic.hours_for(language),
+             emergency=clinic.emergency_for(language))
+
+
 async def _urgent(a: Answer) -> None:
     # "The clinic team has been alerted" only once the case row is written (`alerted`).
-    clinic = a.ctx.settings.clinic
     await a.send(fit(a.result.html) + (
         "\n\n" + t("team_alerted", a.language) if a.result.alerted else ""))
-    if clinic.hours and not clinic.is_open(a.ctx.clock.now()):
-        await a.send(t("after_hours", a.language, hours=clinic.hours_for(a.language),
-                       emergency=clinic.emergency_for(a.language)))
+    if (note := closed_note(a.ctx, a.language)) is not None:
+        await a.send(note)
     if a.result.also_stranger:
         await a.stranger(a.language)
 
