@@ -131,7 +131,8 @@ async def handle_album_part(
     on_forum = await in_forum(ctx, forum)
     text = (caption or "").strip()
     async with Store(ctx.sessions) as store:
-        patient = await store.patients.by_chat_id(chat_id)
+        # Locked first: joining updates the album's waiting copy (see `by_chat_id`).
+        patient = await store.patients.by_chat_id(chat_id, lock=True)
         active = patient is not None and patient.status == PatientStatus.ACTIVE
         joined = (active and patient is not None and media.album is not None
                   and await store.escalations.join_album(

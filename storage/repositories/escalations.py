@@ -411,10 +411,6 @@ class EscalationRepository:
                 ScheduledMessage.step_id == f"{ALBUM_PREFIX}{album}"[:100],
                 ScheduledMessage.kind == MessageKind.COPY,
             ).order_by(ScheduledMessage.id).limit(1)
-            # Parts of one album arrive together and may be handled at once: each adds its
-            # id to the list the one before wrote (PostgreSQL: the row is locked until the
-            # other part's transaction ends; SQLite: writers take turns anyway).
-            .with_for_update()
         )
         if first is None:
             return False

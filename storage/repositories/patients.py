@@ -115,8 +115,14 @@ class PatientRepository:
         row = await self._session.get(Patient, patient_id)
         return None if row is None else patient_record(row)
 
-    async def by_chat_id(self, chat_id: int) -> PatientRecord | None:
-        row = await self._session.scalar(select(Patient).where(Patient.chat_id == chat_id))
+    async def by_chat_id(self, chat_id: int, *, lock: bool = False) -> PatientRecord | None:
+        """The chat's patient. `lock`: their row is held until the transaction ends
+        (PostgreSQL; SQLite's writers take turns anyway). A transaction that will update
+        the patient's staff posts waiting in the outbox takes the patient first, as the
+        delivery pass does when their topic is made (storage/outbox_cases.py `_topics`:
+        the patient, then their posts); in the other order the two deadlock."""
+        query = select(Patient).where(Patient.chat_id == chat_id)
+        row = await self._session.scalar(query.with_for_update() if lock else query)
         return None if row is None else patient_record(row)
 
     async def set_chat(self, patient_id: int, chat_id: int, now: datetime) -> PatientRecord:
