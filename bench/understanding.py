@@ -20,6 +20,7 @@ the same program: copy it and the corpus into a worktree of the old commit and r
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import shutil
 import statistics
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))  # a program run from a checkout, not an installed
 
 CORPUS = ROOT / "tests" / "corpus"
 PARTS = {"tuned": CORPUS, "dev": CORPUS / "dev", "dev2": CORPUS / "dev2", "dev3": CORPUS / "dev3",
-         "heldout": CORPUS / "heldout"}
+         "heldout": CORPUS / "heldout", "heldout2": CORPUS / "heldout2"}
 LANGUAGES = ("en", "hi", "hinglish")
 KINDS = ("red_flag", "day", "not_flag", "doubtful", "concern", "request", "faq", "smalltalk")
 FACE = "micro-mesotherapy-face"
@@ -372,12 +373,18 @@ def long_items(items: Sequence[Item]) -> list[Item]:
             for text in (repeated, mixed) for _ in range(25)]
 
 
-def measure(items: Sequence[Item], repetitions: int) -> dict[str, tuple[float, float]]:
-    """p50 and p99 (µs) of each timed figure for the code in this checkout."""
+def measure(items: Sequence[Item], repetitions: int, *, freeze_gc: bool = False
+            ) -> dict[str, tuple[float, float]]:
+    """p50 and p99 (µs) of each timed figure for the code in this checkout. `freeze_gc`:
+    gc.freeze() once the content is loaded and warm, as the running bot does after
+    start-up (app/application.py), so a collection never walks the content's indexes."""
     decide, triage_only, _ = build_decider(load_shipped())
     long = long_items(items)
     for item in items:  # warm up: the first call of a word pays its look-up once
         decide(item)
+    if freeze_gc:
+        gc.collect()
+        gc.freeze()
     runs = (
         (triage_only, items, repetitions), (triage_only, long, 3),
         (decide, items, repetitions), (decide, long, 3),
@@ -386,7 +393,8 @@ def measure(items: Sequence[Item], repetitions: int) -> dict[str, tuple[float, f
             for name, (run, sample, count) in zip(TIMED, runs, strict=True)}
 
 
-def baseline_figures(ref: str, parts: str, repetitions: int) -> dict[str, tuple[float, float]]:
+def baseline_figures(ref: str, parts: str, repetitions: int, *, freeze_gc: bool = False
+                     ) -> dict[str, tuple[float, float]]:
     """The same timings for the code at git `ref`: a throw-away worktree with this program
     and today's corpus copied in, run as its own process."""
     with tempfile.TemporaryDirectory() as folder:
@@ -399,7 +407,8 @@ def baseline_figures(ref: str, parts: str, repetitions: int) -> dict[str, tuple[
             shutil.copytree(CORPUS, tree / "tests" / "corpus")
             out = subprocess.run(
                 [sys.executable, str(tree / "bench" / "understanding.py"), "--timings-json",
-                 "--parts", parts, "--repetitions", str(repetitions)],
+                 "--parts", parts, "--repetitions", str(repetitions),
+                 *(["--freeze-gc"] if freeze_gc else [])],
                 check=True, capture_output=True, text=True, cwd=tree,
             ).stdout
         finally:
@@ -416,17 +425,19 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="list every wrong decision of the tuned and dev parts")
     parser.add_argument("--show-heldout", action="store_true",
                         help="list the held-out part's wrong decisions too (once tuning is over)")
-    parser.add_argument("--parts", default="tuned,dev,dev2,dev3,heldout",
+    parser.add_argument("--parts", default="tuned,dev,dev2,dev3,heldout,heldout2",
                         help="comma-separated parts to run (default: all three)")
     parser.add_argument("--baseline", metavar="REF",
                         help="also time the code at this git ref (e.g. 6079279), rounds "
                              "alternating with this checkout's, and print both")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds with --baseline")
+    parser.add_argument("--freeze-gc", action="store_true",
+                        help="gc.freeze() after loading, as the running bot does")
     parser.add_argument("--timings-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     items = load_corpus([part for part in args.parts.split(",") if part])
     if args.timings_json:
-        print(json.dumps(measure(items, args.repetitions)))
+        print(json.dumps(measure(items, args.repetitions, freeze_gc=args.freeze_gc)))
         return
     content = load_shipped()
     decide, _, which = build_decider(content)
@@ -434,20 +445,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"corpus: {len(items)} messages; code: {which}\n")
     report(pairs)
     if args.failures or args.show_heldout:
-        shown = [(i, r) for i, r in pairs if args.show_heldout or i.part != "heldout"]
+        shown = [(i, r) for i, r in pairs
+                 if args.show_heldout or not i.part.startswith("heldout")]
         print("\nwrong decisions:")
         print("\n".join(failures(shown)) or "  none")
     print()
     if not args.baseline:
-        for name, (p50, p99) in measure(items, args.repetitions).items():
+        for name, (p50, p99) in measure(items, args.repetitions,
+                                        freeze_gc=args.freeze_gc).items():
             print(f"{name:<36} p50 {p50:8.1f} µs   p99 {p99:8.1f} µs")
         return
     ours: list[dict[str, tuple[float, float]]] = []
     theirs: list[dict[str, tuple[float, float]]] = []
     for _ in range(args.rounds):  # alternating, so both see the same machine
-        theirs.append(baseline_figures(args.baseline, args.parts, args.repetitions))
-        ours.append(measure(items, args.repetitions))
-    print(f"medians of {args.rounds} alternating rounds; baseline = {args.baseline}")
+        theirs.append(baseline_figures(args.baseline, args.parts, args.repetitions,
+                                       freeze_gc=args.freeze_gc))
+        ours.append(measure(items, args.repetitions, freeze_gc=args.freeze_gc))
+    print(f"medians of {args.rounds} alternating rounds; baseline = {args.baseline}; "
+          f"gc.freeze() after loading: {'yes' if args.freeze_gc else 'no'}")
     print(f"{'':<36} {'baseline p50':>13} {'p99':>9}   {'now p50':>9} {'p99':>9}  p99 ratio")
     for name in TIMED:
         b50 = statistics.median(r[name][0] for r in theirs)

@@ -38,9 +38,9 @@ class Grams:
     def found(self, words: tuple[str, ...], skip: Collection[int] = (), offset: int = 0) -> bool:
         """Whether `words` contain one of the sequences (not using positions in `skip`)."""
         starts = self.starts
-        for index, word in enumerate(words):
-            if word not in starts:
-                continue
+        if starts.keys().isdisjoint(words):  # mostly: one pass in C
+            return False
+        for index in [i for i, word in enumerate(words) if word in starts]:
             gram = self.at(words, index)
             if gram is not None and not any(offset + index + k in skip for k in range(len(gram))):
                 return True

@@ -59,6 +59,7 @@ def read(text: str) -> Reading:
     """Split `text` into sentences, clauses and normalised words (whole text, any length)."""
     words: list[str] = []
     clause_of: list[int] = []
+    sentence_at: list[int] = []
     clauses: list[Clause] = []
     sentence = 0
     cursor = 0
@@ -70,11 +71,11 @@ def read(text: str) -> Reading:
             current: list[str] = []
             for token in tokens:
                 if token in CLAUSE_WORDS and current:
-                    _add(clauses, words, clause_of, current, sentence, question=False)
+                    _add(clauses, words, clause_of, sentence_at, current, sentence)
                     current = []
                 current.append(token)
             if current:
-                _add(clauses, words, clause_of, current, sentence, question=False)
+                _add(clauses, words, clause_of, sentence_at, current, sentence)
         # The question mark belongs to the sentence's last clause.
         if question and clauses and clauses[-1].sentence == sentence:
             last = clauses[-1]
@@ -83,17 +84,18 @@ def read(text: str) -> Reading:
             cursor = match.end()
             sentence += 1
     return Reading(words=tuple(words), clause_of=tuple(clause_of), clauses=tuple(clauses),
-                   sentence_at=tuple(clauses[clause].sentence for clause in clause_of))
+                   sentence_at=tuple(sentence_at))
 
 
 def _add(
-    clauses: list[Clause], words: list[str], clause_of: list[int], tokens: list[str],
-    sentence: int, *, question: bool,
+    clauses: list[Clause], words: list[str], clause_of: list[int], sentence_at: list[int],
+    tokens: list[str], sentence: int,
 ) -> None:
     start = len(words)
     words.extend(tokens)
     clause_of.extend([len(clauses)] * len(tokens))
-    clauses.append(Clause(start=start, end=len(words), sentence=sentence, question=question))
+    sentence_at.extend([sentence] * len(tokens))
+    clauses.append(Clause(start=start, end=len(words), sentence=sentence, question=False))
 
 
 # --- script -------------------------------------------------------------------------------

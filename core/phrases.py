@@ -267,20 +267,24 @@ class PhraseIndex:
             lookup = Lexicon(self).lookup()
         # The phrases each distinct word may start (a long message repeats its words),
         # among those whose every word the message has somewhere.
-        distinct = set(words)
+        variants = {token: lookup(token) for token in set(words)}
         present: set[str] = set()
-        for token in distinct:
-            present.update(lookup(token))
+        for found in variants.values():
+            present.update(found)
         starting: dict[str, tuple[_Phrase, ...]] = {}
-        for token in distinct:
-            starting[token] = tuple(phrase for first in lookup(token)
-                                    for phrase in self.by_first.get(first, ())
-                                    if present.issuperset(phrase.words))
-        at = [lookup(word) for word in words]  # each position's variants, looked up once
-        sentences = reading.sentence_at or tuple(map(reading.sentence_of, range(len(words))))
+        by_first = self.by_first
+        for token, found in variants.items():
+            phrases = tuple(phrase for first in found if first in by_first
+                            for phrase in by_first[first] if present.issuperset(phrase.words))
+            if phrases:
+                starting[token] = phrases
         matches: list[PhraseMatch] = []
-        for start, token in enumerate(words):
-            for phrase in starting[token]:
+        if not starting:
+            return matches
+        at = list(map(variants.__getitem__, words))  # each position's variants
+        sentences = reading.sentence_at or tuple(map(reading.sentence_of, range(len(words))))
+        for start in [index for index, token in enumerate(words) if token in starting]:
+            for phrase in starting[words[start]]:
                 used = [start] if len(phrase.words) == 1 else _rest(
                     words, at, sentences, phrase.words, start)
                 if used is not None:

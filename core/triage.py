@@ -433,7 +433,8 @@ class _Message:
         figurative: set[int] = set()
         over: list[int] = []
         unrelieved: set[int] = set()
-        for index, word in enumerate(words):
+        for index in [i for i, word in enumerate(words) if word in _READ_FIRST]:
+            word = words[index]
             if word in concerns.NO_RELIEF.starts and concerns.NO_RELIEF.at(words, index):
                 unrelieved.add(reading.sentence_of(index))
             if word in PAST_MARKERS:
@@ -460,6 +461,11 @@ class _Message:
 
     def joking_about(self, position: int) -> bool:
         return self.reading.sentence_of(position) in self.figurative
+
+
+# The words `_Message.read` looks at (a long message is mostly other words: one pass in C).
+_READ_FIRST = frozenset(concerns.NO_RELIEF.starts.keys() | PAST_MARKERS | concerns.FIGURATIVE
+                        | concerns.NOW_FINE.starts.keys())
 
 
 def _stance(message: _Message, span: Span, consumed: Iterable[int]) -> Stance:
@@ -516,11 +522,10 @@ def _positions(reading: Reading, grams: Grams) -> frozenset[int]:
     """The word positions of every occurrence of `grams` in `reading`."""
     words = reading.words
     found: set[int] = set()
-    for index, word in enumerate(words):
-        if word in grams.starts:
-            gram = grams.at(words, index)
-            if gram is not None:
-                found.update(range(index, index + len(gram)))
+    for index in [i for i, word in enumerate(words) if word in grams.starts]:
+        gram = grams.at(words, index)
+        if gram is not None:
+            found.update(range(index, index + len(gram)))
     return frozenset(found)
 
 
