@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))  # a program run from a checkout, not an installed
 
 CORPUS = ROOT / "tests" / "corpus"
 PARTS = {"tuned": CORPUS, "dev": CORPUS / "dev", "dev2": CORPUS / "dev2", "dev3": CORPUS / "dev3",
-         "heldout": CORPUS / "heldout", "heldout2": CORPUS / "heldout2"}
+         "dev4": CORPUS / "dev4", "heldout": CORPUS / "heldout", "heldout2": CORPUS / "heldout2"}
 LANGUAGES = ("en", "hi", "hinglish")
 KINDS = ("red_flag", "day", "not_flag", "doubtful", "concern", "request", "faq", "smalltalk")
 FACE = "micro-mesotherapy-face"
