@@ -244,6 +244,10 @@ HINDI_FUNCTION_WORDS = frozenset({
 })
 
 
+# Pronouns that Hinglish spells as verbs: "he" and "hy" for "hai".
+HINGLISH_NOT_PEOPLE = frozenset({"he"})
+
+
 def _first_person(words: tuple[str, ...]) -> bool:
     hinglish = bool(set(words) & HINDI_FUNCTION_WORDS)
     for index, word in enumerate(words):
@@ -329,7 +333,10 @@ def _stance_of_clause(reading: Reading, clause_index: int) -> Stance:
         return Stance.INFO
     if bag & PEOPLE and not _first_person(words):
         return Stance.INFO
-    if bag & THIRD_PERSON and not _first_person(words):
+    third = bag & THIRD_PERSON
+    if bag & HINDI_FUNCTION_WORDS:
+        third -= HINGLISH_NOT_PEOPLE  # "pas nikal rha he": "he" is "hai"
+    if third and not _first_person(words):
         past = bool(bag & PAST) and not bag & PRESENT
         return Stance.OTHER_PAST if past else Stance.OTHER_NOW
     asking = ((clause.question and _asks(words)) or words[0] in QUESTION_WORDS

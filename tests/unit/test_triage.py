@@ -317,6 +317,9 @@ def test_the_day_limit_is_the_protocols() -> None:
         ("fever? no", Level.DOUBTFUL, "question"),
         ("I have fever. not sure", Level.DOUBTFUL, "hedged"),
         ("No, I have a fever", Level.CLEAR, "own"),
+        # Hinglish spells "hai" as "he": no third person in it (dev4).
+        ("pas nikal rha he forehead se", Level.CLEAR, "own"),
+        ("he has fever since yesterday", Level.DOUBTFUL, "other_now"),
     ],
 )
 def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
