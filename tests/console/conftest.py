@@ -9,13 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.application import open_context
-from app.settings import Settings
 from core.clock import FakeClock
 from services.context import AppContext
 from storage.repositories import Store
 from tests.console.support import Console, serving
-from tests.integration.services_support import ALERTS, NOW, REPO, Delivery
+from tests.integration.services_support import NOW, REPO, context_on
 
 ADMIN = 1000
 STAFF = 2000
@@ -25,22 +23,7 @@ STRANGER = 3000
 @pytest.fixture
 async def ctx(db_url: str) -> AsyncIterator[AppContext]:
     """A real AppContext on each backend (shipped content, admin 1000, staff 2000)."""
-    settings = Settings(
-        database={"url": db_url},
-        content={"dir": str(REPO / "content")},
-        clinic={"name": "Sunrise & Co", "contact": "+91 1", "timezone": "Asia/Kolkata"},
-        staff={"admin_ids": [ADMIN], "alert_chat_id": ALERTS},
-    )
-    context = await open_context(settings, clock=FakeClock(NOW), delivery=Delivery(),
-                                 bot_username="test_bot")
-    if context.engine.dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        from storage.models import Base
-
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        async with context.engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    context = await context_on(db_url, clinic="Sunrise & Co")  # admin 1000 (ADMIN)
     async with Store(context.sessions) as store:
         await store.staff.add(STAFF, ADMIN, NOW)
     yield context

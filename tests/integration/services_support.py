@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import text
+
+from app.application import open_context
+from app.settings import Settings
+from core.clock import FakeClock
 from core.invites import InviteCode
 from services import onboarding
 from services.context import AppContext
+from storage.models import Base
 from storage.repositories import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,3 +52,20 @@ async def joined(ctx: AppContext) -> int:
                                             now=NOW)
     assert result.status == "ok"
     return patient_id
+
+
+async def context_on(url: str, *, clinic: str = "Sunrise") -> AppContext:
+    """A real AppContext on the database at `url` (shipped content; its tables emptied on
+    PostgreSQL, whose database the session shares); the caller disposes of its engine."""
+    settings = Settings(
+        database={"url": url}, content={"dir": str(REPO / "content")},
+        clinic={"name": clinic, "contact": "+91 1", "timezone": "Asia/Kolkata"},
+        staff={"admin_ids": [1000], "alert_chat_id": ALERTS},
+    )
+    context = await open_context(settings, clock=FakeClock(NOW), delivery=Delivery(),
+                                 bot_username="test_bot")
+    if context.engine.dialect.name == "postgresql":
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        async with context.engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return context

@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
-from app.application import open_context
-from app.settings import Settings
 from core.clock import FakeClock
 from core.course import minute_key
 from core.statuses import PHOTO_POST_STEP, MessageKind, MessageStatus
@@ -27,7 +25,7 @@ from storage.models import Base, ScheduledMessage
 from storage.patient_data import collect_patient_data
 from storage.repositories import Store
 from testkit.postgres import scratch_database
-from tests.integration.services_support import ALERTS, NOW, REPO, Delivery, enrolled
+from tests.integration.services_support import ALERTS, NOW, context_on, enrolled
 from tests.integration.test_storage_migrations import _downgrade, _read
 
 CHAT = 918273645
@@ -41,17 +39,7 @@ PHOTO_POST = 9001  # the photo check-in's copy in the patient's topic
 @pytest.fixture
 async def course_ctx(db_url: str) -> AsyncIterator[AppContext]:
     """A real AppContext on each backend (shipped content, an empty database)."""
-    settings = Settings(
-        database={"url": db_url}, content={"dir": str(REPO / "content")},
-        clinic={"name": "Sunrise", "contact": "+91 1", "timezone": "Asia/Kolkata"},
-        staff={"admin_ids": [1000], "alert_chat_id": ALERTS},
-    )
-    context = await open_context(settings, clock=FakeClock(NOW), delivery=Delivery(),
-                                 bot_username="test_bot")
-    if context.engine.dialect.name == "postgresql":
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        async with context.engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    context = await context_on(db_url)
     yield context
     await context.engine.dispose()
 

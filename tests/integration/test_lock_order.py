@@ -16,15 +16,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.application import open_context
-from app.settings import Settings
-from core.clock import FakeClock
 from core.statuses import TOPIC_PENDING, MessageKind
 from services import inbox_media
 from services.context import AppContext
 from services.staff_alerts import MediaRef
-from storage.models import Base, Patient, ScheduledMessage
-from tests.integration.services_support import ALERTS, CHAT, NOW, REPO, Delivery, joined
+from storage.models import Patient, ScheduledMessage
+from tests.integration.services_support import CHAT, NOW, context_on, joined
 
 pytestmark = pytest.mark.postgres
 
@@ -33,16 +30,7 @@ TOPIC = 77
 
 @pytest.fixture
 async def pg_ctx(migrated_postgres_url: str) -> AsyncIterator[AppContext]:
-    settings = Settings(
-        database={"url": migrated_postgres_url}, content={"dir": str(REPO / "content")},
-        clinic={"name": "Sunrise", "contact": "+91 1", "timezone": "Asia/Kolkata"},
-        staff={"admin_ids": [1000], "alert_chat_id": ALERTS},
-    )
-    context = await open_context(settings, clock=FakeClock(NOW), delivery=Delivery(),
-                                 bot_username="test_bot")
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with context.engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    context = await context_on(migrated_postgres_url)
     yield context
     await context.engine.dispose()
 
