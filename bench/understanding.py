@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # a program run from a checkout, not an installed package
 
 CORPUS = ROOT / "tests" / "corpus"
-PARTS = {"tuned": CORPUS, "dev": CORPUS / "dev", "dev2": CORPUS / "dev2", "dev3": CORPUS / "dev3",
-         "dev4": CORPUS / "dev4", "heldout": CORPUS / "heldout", "heldout2": CORPUS / "heldout2"}
+PARTS = {"tuned": CORPUS, **{part: CORPUS / part for part in (
+    "dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2")}}
 LANGUAGES = ("en", "hi", "hinglish")
 KINDS = ("red_flag", "day", "not_flag", "doubtful", "concern", "request", "faq", "smalltalk")
 FACE = "micro-mesotherapy-face"
@@ -425,7 +425,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="list every wrong decision of the tuned and dev parts")
     parser.add_argument("--show-heldout", action="store_true",
                         help="list the held-out part's wrong decisions too (once tuning is over)")
-    parser.add_argument("--parts", default="tuned,dev,dev2,dev3,heldout,heldout2",
+    parser.add_argument("--parts", default=",".join(PARTS),
                         help="comma-separated parts to run (default: all three)")
     parser.add_argument("--baseline", metavar="REF",
                         help="also time the code at this git ref (e.g. 6079279), rounds "

@@ -235,6 +235,9 @@ NOW_FINE = Grams(
     ("sab", "theek"), ("सब", "ठीक"),
     ("baad", "mein", "kuch", "nahi"), ("since", "then", "nothing"), ("nothing", "since"),
     ("after", "that", "nothing"), ("उसके", "बाद", "कुछ", "नहीं"), ("all", "fine"), ("all", "good"),
+    ("fully", "fine"), ("now", "fully"), ("ab", "bilkul"), ("bilkul", "fit"), ("fit", "hu"),
+    ("theek", "ho", "gaya"), ("thik", "ho", "gaya"), ("theek", "ho", "gayi"),
+    ("ठीक", "हो", "गया"), ("ठीक", "हो", "गई"), ("अब", "बिल्कुल"),
 )
 # "I'm fine": a question from someone who says so asks for information ("is breathing
 # trouble a side effect? i read about it online, i'm totally fine").

@@ -240,7 +240,7 @@ def _denied(words: tuple[str, ...], index: int, size: int) -> bool:
 HINDI_FUNCTION_WORDS = frozenset({
     "ko", "ka", "ki", "ke", "hai", "tha", "thi", "ho", "se", "raha", "rahi", "gaya", "gayi",
     "gya", "gyi", "hua", "hui", "nahi", "nhi", "bhi", "aur", "h", "hu", "hoon", "rha", "rhi",
-    "kr", "isliye", "wjh",
+    "kr", "isliye", "wjh", "ra", "ri", "ni", "nai", "hy",
 })
 
 

@@ -54,16 +54,23 @@ def test_floors_hold_per_language_on_the_tuned_part(
 
 DEV4 = (
     "issue 18: development part 4 (written 2026-12-07, 60 red flags per language in everyday "
-    "words) finds urgent recall 94.1% (floor 98%; 69.1% before the red-flag concepts it "
+    "words) finds urgent recall 95.6% (floor 98%; 69.1% before the red-flag concepts it "
     "prompted), red flags reaching a person 99.5% (floor 100%), calm->case 11.5%, FAQ right "
     "first 83.3% (floor 90%), wrong and confident 3.3% (floor 3%), and concern or request "
     "seen 50.0%: mild symptoms of the first days ('mild puffiness under eyes this morning') "
     "get the reassuring reply by design, where its writer wanted a person. Strict.")
+DEV5 = (
+    "issue 18: development part 5 (written 2026-12-07, 90 Hinglish red flags, regional "
+    "spellings) finds urgent recall 95.0% (floor 98%; 80.6% before the words it prompted), "
+    "every red flag reaching a person, and calm messages opening a case 22.9% (floor 15%: "
+    "past illnesses and other people's symptoms read as the patient's, a case for a person "
+    "to look at). Strict.")
 
 
 @pytest.mark.parametrize("part", [
-    "dev", "dev2", "dev3", pytest.param("dev4", marks=pytest.mark.xfail(strict=True,
-                                                                          reason=DEV4))])
+    "dev", "dev2", "dev3",
+    pytest.param("dev4", marks=pytest.mark.xfail(strict=True, reason=DEV4)),
+    pytest.param("dev5", marks=pytest.mark.xfail(strict=True, reason=DEV5))])
 def test_floors_hold_on_the_development_parts(
     decided: list[tuple[Item, Result]], part: str
 ) -> None:
@@ -116,7 +123,7 @@ def test_doubtful_messages_reach_a_person(decided: list[tuple[Item, Result]]) ->
     """Every doubtful, concern or request message gets the urgent reply or a case (on
     the parts where this holds: dev4's and the held-out parts' misses are recorded above)."""
     missed = [item.text for item, result in decided
-              if item.expect == "human" and item.part not in ("dev4", "heldout", "heldout2")
+              if item.expect == "human" and item.part not in ("dev4", "dev5", "heldout", "heldout2")
               and not (result.outcome == "urgent" or result.person)]
     assert missed == []
 
