@@ -20,7 +20,9 @@ reports the patient's own symptom is never answered by the FAQ alone. In detail:
 - FINE: calm news ("all good now", "no pain at all", "98.4, normal"): a friendly word,
   nothing for staff.
 - ANSWER when one FAQ entry is confidently and clearly ahead; ASK ("did you mean")
-  when candidates are close; HANDOFF when nothing fits.
+  when candidates are close (a person looks too unless the patient asked something: a
+  statement the bot cannot place may be a symptom in words it does not know); HANDOFF
+  when nothing fits.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from core import concerns
+from core.cues import HINDI_QUESTION_WORDS, QUESTION_WORDS
 from core.faq import CONFIDENT_SCORE, FaqIndex
 from core.language import WEEKDAYS
 from core.spelling import sound_key
@@ -186,6 +189,17 @@ def is_request(text: str, *, answered: bool) -> bool:
     return False
 
 
+_ASKING = QUESTION_WORDS | HINDI_QUESTION_WORDS | frozenset({
+    "where", "who", "whom", "any", "konsa", "konsi", "kaun", "kahan", "kaha", "sakti", "sakta",
+    "sakte", "chahiye", "कौन", "कौनसा", "कहां", "कहाँ", "सकती", "सकता", "सकते", "चाहिए",
+})
+
+
+def asks(text: str) -> bool:
+    """Whether `text` asks something: a question mark or a question word (any language)."""
+    return "?" in text or "？" in text or bool(_ASKING.intersection(normalize(text).split()))
+
+
 def understand(
     text: str,
     *,
@@ -243,6 +257,8 @@ def understand(
         return Understanding(outcome=Outcome.FINE)
     suggestions = tuple(hit.entry_id for hit in match.alternatives)
     if suggestions:
-        close = match.alternatives[0].score >= CONFIDENT_SCORE
+        # Close candidates let the patient pick, when they asked something; what they
+        # told us and we could not place goes to a person too.
+        close = match.alternatives[0].score >= CONFIDENT_SCORE and asks(text)
         return Understanding(outcome=Outcome.ASK, suggestions=suggestions, close_call=close)
     return Understanding(outcome=Outcome.HANDOFF)

@@ -175,12 +175,17 @@ async def test_not_the_patients_symptom_gets_the_warning_signs(ctx: AppContext) 
 
 
 async def test_small_talk_and_close_calls_need_no_person(ctx: AppContext) -> None:
-    """ "thanks": small talk; two confident FAQ candidates: buttons, no alert; only weak
-    candidates: buttons and a hand-off."""
+    """ "thanks": small talk; two confident FAQ candidates asked about: buttons, no alert;
+    only weak candidates, or close ones in a statement: buttons and a hand-off."""
     await joined(ctx)
     assert (await _say(ctx, "thanks 🙏")).kind == "smalltalk"
     close = await _say(ctx, "makeup and sunscreen after treatment?")
     assert close.kind == "suggest" and close.alert is None and len(close.suggestions) >= 2
+    # The same close candidates told rather than asked: the patient is reporting
+    # something the bot could not place, so a person looks too.
+    told = await _say(ctx, "makeup and sunscreen after treatment")
+    assert told.kind == "suggest" and told.alert is not None
+    assert told.alert.kind == "handoff"
     weak = await _say(ctx, "cold")
     assert weak.kind == "suggest" and weak.alert is not None
 

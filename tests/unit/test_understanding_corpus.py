@@ -85,8 +85,9 @@ SAFETY = ("recall", "reach", "false_alarms", "calm_cases", "small_talk")
 HELD_OUT2_SAFETY = (
     "issue 18: the second held-out part (tests/corpus/heldout2, written 2026-12-07 after the "
     "rules were tuned, never read) found urgent recall 81.4% and red flags reaching a person "
-    "95.1%; after the concepts dev4 prompted, 89.2% (floor 98%) and 97.1% (floor 100%: 3 of "
-    "102 reach nobody), small talk 83.3% (floor 95%): red-flag words generalise less than "
+    "95.1%; after the concepts dev4 prompted and close calls in statements reaching a "
+    "person, 89.2% (floor 98%) and 98.0% (floor 100%: 2 of 102 reach nobody), small talk "
+    "83.3% (floor 95%), calm->case 11.0%: red-flag words generalise less than "
     "the first held-out part showed (99.0% there). "
     "Strict: the day it holds, this test fails until the mark is removed.")
 HELD_OUT_FAQ = (
