@@ -311,8 +311,7 @@ async def _in_recent(
     """The page from the recent window, and whether that window held every match (then
     the page is final even when short: a rare word is not looked up twice)."""
     if session.get_bind().dialect.name == "sqlite":
-        recent = list(await session.scalars(
-            newest_matches(words, before=before, count=RECENT_MATCHES)))
+        recent = await newest_matches(session, words, before=before, count=RECENT_MATCHES)
         found = list(await session.scalars(
             select(Patient).where(*others, Patient.id.in_(recent))
             .order_by(Patient.id.desc()).limit(limit + 1))) if recent else []

@@ -15,6 +15,7 @@ from storage import console_queries as q
 from storage import console_writes as writes
 from storage.models import AuditEvent, Patient, ScheduledMessage
 from storage.patient_data import patient_target
+from storage.patient_search import SAMPLE
 from storage.repositories import Store
 from tests.integration.services_support import NOW, enrolled
 
@@ -57,6 +58,25 @@ async def test_search_finds_any_part_of_the_label_in_any_case(ctx: AppContext) -
     assert labels(await search(ctx, text='"a" OR k')) == []
     assert labels(await search(ctx, text="a%")) == []
     assert labels(await search(ctx, text="zz")) == []
+
+
+async def test_a_search_of_several_words_is_looked_up_by_its_rare_words(
+    ctx: AppContext,
+) -> None:
+    """Past SAMPLE patients a search of several words is looked up by the words few labels
+    hold (storage/patient_search.py) and the whole text checked on each label: the same
+    patients as the phrase, newest first, in any case; both words in another order, or
+    apart, are no match."""
+    common = [f"Sunita Devi (file {1000 + n})" for n in range(SAMPLE)]
+    wanted = ["Zoya Mehta (file 4001)", "Mehta Zoya (file 4002)", "zoya mehta (FILE 4003)",
+              "Zoya X Mehta (file 4004)", "ZOYA MEHTA (file 4005)"]
+    ids = await patients(ctx, (*common, *wanted))
+    found = await search(ctx, text="zoya mehta (file 4")
+    assert labels(found) == ["ZOYA MEHTA (file 4005)", "zoya mehta (FILE 4003)",
+                             "Zoya Mehta (file 4001)"]
+    assert labels(await search(ctx, text="Devi (file 1199)")) == ["Sunita Devi (file 1199)"]
+    older = await search(ctx, text="zoya mehta (file 4", before=ids[-1])
+    assert labels(older) == ["zoya mehta (FILE 4003)", "Zoya Mehta (file 4001)"]
 
 
 async def test_search_by_id_and_filters(ctx: AppContext) -> None:
