@@ -237,7 +237,8 @@ NOW_FINE = Grams(
     ("after", "that", "nothing"), ("उसके", "बाद", "कुछ", "नहीं"), ("all", "fine"), ("all", "good"),
     ("fully", "fine"), ("now", "fully"), ("ab", "bilkul"), ("bilkul", "fit"), ("fit", "hu"),
     ("theek", "ho", "gaya"), ("thik", "ho", "gaya"), ("theek", "ho", "gayi"),
-    ("ठीक", "हो", "गया"), ("ठीक", "हो", "गई"), ("अब", "बिल्कुल"),
+    ("ठीक", "हो", "गया"), ("ठीक", "हो", "गई"), ("अब", "बिल्कुल"), ("fit", "हूँ"),
+    ("fit", "हूं"), ("fit", "hoon"),
 )
 # "I'm fine": a question from someone who says so asks for information ("is breathing
 # trouble a side effect? i read about it online, i'm totally fine").
@@ -252,6 +253,7 @@ SELF_FINE = Grams(
 LAUGHS = frozenset({"haha", "hahaha", "hehe", "lol", "lmao", "rofl"})
 LAUGH_EMOJI = frozenset("😂🤣😆😄😅😁😜🙈")
 FIGURATIVE = frozenset({
+    "compliments", "compliment", "tareef", "tarif", "tareefein", "तारीफ़", "तारीफ", "praise",
     "wallet", "pocket", "purse", "money", "bank", "account", "bill", "traffic", "exam",
     "instructions", "information", "info", "work", "meeting", "deadline", "kids",
     "exams", "boss", "office", "cricket", "match", "jeb", "paise", "paisa", "kharcha",

@@ -106,6 +106,8 @@ INFO = Grams(
     ("ho", "to"), ("हो", "तो"),
 )
 NOT_INFO = Grams(("as", "if"), ("even", "if"))
+# A clause of examples after a question about signs asks about them too.
+EXAMPLES = frozenset({"like", "jaise", "jese", "jaisa", "जैसे", "जैसा", "such", "eg"})
 PEOPLE = frozenset({
     "people", "someone", "somebody", "anyone", "anybody", "others", "patients", "everyone",
     "log", "logon", "logo", "लोग", "लोगों", "kisi", "किसी",
@@ -116,7 +118,7 @@ THIRD_PERSON = frozenset({
     "neighbour", "neighbor", "grandmother", "grandma", "she", "he", "her", "his", "him",
     "shes", "hes", "they", "theyre", "aunty", "auntie", "beta", "bete", "kid", "kids",
     "baby", "child", "baccha", "bachcha", "bacche", "बेटा", "बेटे", "बच्चा", "बच्चे", "nanad",
-    "devar", "jethani",
+    "devar", "jethani", "सास", "saasu", "sasuma",
     "devrani", "mama", "mami", "chacha", "chachi", "sasur", "ननद", "देवर", "जेठानी", "मामा",
     "मामी", "चाचा", "ससुर", "बुआ", "मौसा",
     "dost", "saheli", "behen", "bahen", "bahan", "didi", "bhai",
@@ -331,6 +333,9 @@ def _stance_of_clause(reading: Reading, clause_index: int) -> Stance:
     bag = set(words)
     if INFO.found(words) and not NOT_INFO.found(words):
         return Stance.INFO
+    if words[0] in EXAMPLES and any(INFO.found(reading.clause_words(earlier))
+                                    for earlier in range(clause_index)):
+        return Stance.INFO  # "which signs mean I should call? like pus or fever?"
     if bag & PEOPLE and not _first_person(words):
         return Stance.INFO
     third = bag & THIRD_PERSON

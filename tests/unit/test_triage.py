@@ -320,6 +320,12 @@ def test_the_day_limit_is_the_protocols() -> None:
         # Hinglish spells "hai" as "he": no third person in it (dev4).
         ("pas nikal rha he forehead se", Level.CLEAR, "own"),
         ("he has fever since yesterday", Level.DOUBTFUL, "other_now"),
+        # Examples after a question about signs ask about them too (dev6).
+        ("which signs mean I should call you? like pus or fever?", Level.INFO, "info"),
+        ("kaunse symptoms ho to turant call karna chahiye? jaise pus ya bukhar?",
+         Level.INFO, "info"),
+        ("it looks infected. like pus", Level.CLEAR, "own"),
+        ("chale ho gye h scalp pe 3 4", Level.CLEAR, "own"),  # "chale": chhale, blisters
     ],
 )
 def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,

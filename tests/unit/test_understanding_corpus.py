@@ -54,11 +54,17 @@ def test_floors_hold_per_language_on_the_tuned_part(
 
 DEV4 = (
     "issue 18: development part 4 (written 2026-12-07, 60 red flags per language in everyday "
-    "words) finds urgent recall 95.6% (floor 98%; 69.1% before the red-flag concepts it "
+    "words) finds urgent recall 96.1% (floor 98%; 69.1% before the red-flag concepts it "
     "prompted), red flags reaching a person 99.5% (floor 100%), calm->case 11.5%, FAQ right "
     "first 83.3% (floor 90%), wrong and confident 3.3% (floor 3%), and concern or request "
     "seen 50.0%: mild symptoms of the first days ('mild puffiness under eyes this morning') "
     "get the reassuring reply by design, where its writer wanted a person. Strict.")
+DEV6 = (
+    "issue 18: development part 6 (written 2026-12-07, 50 oblique red flags per language: "
+    "similes, symptoms in passing, questions that reveal a symptom) found urgent recall "
+    "72.7%, reach 90.0%, false alarms 11.7%; after the words and rules it prompted, recall "
+    "81.3% (floor 98%), reach 98.0% (floor 100%), false alarms 6.7%, calm->case 15.0% "
+    "(floor 15%), FAQ right first 80.0% (floor 90%). Strict.")
 DEV5 = (
     "issue 18: development part 5 (written 2026-12-07, 90 Hinglish red flags, regional "
     "spellings) finds urgent recall 95.0% (floor 98%; 80.6% before the words it prompted), "
@@ -70,7 +76,8 @@ DEV5 = (
 @pytest.mark.parametrize("part", [
     "dev", "dev2", "dev3",
     pytest.param("dev4", marks=pytest.mark.xfail(strict=True, reason=DEV4)),
-    pytest.param("dev5", marks=pytest.mark.xfail(strict=True, reason=DEV5))])
+    pytest.param("dev5", marks=pytest.mark.xfail(strict=True, reason=DEV5)),
+    pytest.param("dev6", marks=pytest.mark.xfail(strict=True, reason=DEV6))])
 def test_floors_hold_on_the_development_parts(
     decided: list[tuple[Item, Result]], part: str
 ) -> None:
@@ -122,9 +129,9 @@ def test_faq_floors_hold_on_the_held_out_parts(
 
 def test_doubtful_messages_reach_a_person(decided: list[tuple[Item, Result]]) -> None:
     """Every doubtful, concern or request message gets the urgent reply or a case (on
-    the parts where this holds: dev4's and the held-out parts' misses are recorded above)."""
+    the parts where this holds: the later parts' misses are recorded above)."""
     missed = [item.text for item, result in decided
-              if item.expect == "human" and item.part not in ("dev4", "dev5", "heldout", "heldout2")
+              if item.expect == "human" and item.part in ("tuned", "dev", "dev2", "dev3")
               and not (result.outcome == "urgent" or result.person)]
     assert missed == []
 
