@@ -37,14 +37,26 @@ class Grams:
 
     def found(self, words: tuple[str, ...], skip: Collection[int] = (), offset: int = 0) -> bool:
         """Whether `words` contain one of the sequences (not using positions in `skip`)."""
+        return _clear_of(self.occurrences(words), skip, offset)
+
+    def occurrences(self, words: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+        """Where the sequences stand in `words`: (index, length) of each."""
         starts = self.starts
         if starts.keys().isdisjoint(words):  # mostly: one pass in C
-            return False
+            return ()
+        found = []
         for index in [i for i, word in enumerate(words) if word in starts]:
             gram = self.at(words, index)
-            if gram is not None and not any(offset + index + k in skip for k in range(len(gram))):
-                return True
-        return False
+            if gram is not None:
+                found.append((index, len(gram)))
+        return tuple(found)
+
+
+def _clear_of(occurrences: tuple[tuple[int, int], ...], skip: Collection[int],
+              offset: int) -> bool:
+    """Whether one of the occurrences uses no position in `skip`."""
+    return any(not any(offset + index + k in skip for k in range(size))
+               for index, size in occurrences)
 
 
 # English negation precedes what it negates ("no fever", "don't have any pus").
@@ -300,14 +312,28 @@ def judge(reading: Reading, span: Span, consumed: Collection[int] = ()) -> Stanc
     """The stance of the message towards the phrase at `span` (see the module doc)."""
     clause_index = reading.clause_of[span.start]
     clause = reading.clauses[clause_index]
-    words = reading.clause_words(clause_index)
     skip = set(consumed) | set(span.used)
     offset = clause.start
     if _negated(reading, span, (clause.start, clause.end), skip):
         return Stance.NEGATED
-    if HEDGES.found(words, skip, offset):
+    if _clear_of(_hedges(reading, clause_index), skip, offset):
         return Stance.HEDGED
     return _clause_stance(reading, clause_index)
+
+
+# The last message's hedges per clause (judge asks once per phrase; a long clause has many).
+_hedges_memo: tuple[Reading | None, dict[int, tuple[tuple[int, int], ...]]] = (None, {})
+
+
+def _hedges(reading: Reading, clause_index: int) -> tuple[tuple[int, int], ...]:
+    global _hedges_memo
+    if _hedges_memo[0] is not reading:
+        _hedges_memo = (reading, {})
+    known = _hedges_memo[1]
+    found = known.get(clause_index)
+    if found is None:
+        found = known[clause_index] = HEDGES.occurrences(reading.clause_words(clause_index))
+    return found
 
 
 # The last message's clause stances (judge asks once per phrase; a long message has
