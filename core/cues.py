@@ -130,7 +130,7 @@ THIRD_PERSON = frozenset({
     "neighbour", "neighbor", "grandmother", "grandma", "she", "he", "her", "his", "him",
     "shes", "hes", "they", "theyre", "aunty", "auntie", "beta", "bete", "kid", "kids",
     "baby", "child", "baccha", "bachcha", "bacche", "बेटा", "बेटे", "बच्चा", "बच्चे", "nanad",
-    "devar", "jethani", "सास", "saasu", "sasuma",
+    "devar", "jethani", "सास", "saas", "saasu", "sasuma",
     "devrani", "mama", "mami", "chacha", "chachi", "sasur", "ननद", "देवर", "जेठानी", "मामा",
     "मामी", "चाचा", "ससुर", "बुआ", "मौसा",
     "dost", "saheli", "behen", "bahen", "bahan", "didi", "bhai",

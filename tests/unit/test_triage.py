@@ -326,6 +326,7 @@ def test_the_day_limit_is_the_protocols() -> None:
          Level.INFO, "info"),
         ("it looks infected. like pus", Level.CLEAR, "own"),
         ("chale ho gye h scalp pe 3 4", Level.CLEAR, "own"),  # "chale": chhale, blisters
+        ("meri saas ko bukhar hai", Level.DOUBTFUL, "other_now"),  # a mother-in-law
     ],
 )
 def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
