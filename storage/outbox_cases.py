@@ -96,7 +96,7 @@ async def _topics(conn: AsyncConnection, done: dict[int, datetime]) -> None:
     """A patient's topic made (TOPIC_OPEN sent: its "message id" is the topic): the patient
     has it, and their posts waiting for it (thread TOPIC_PENDING) go into it. Not made for
     good (failed, cancelled): they go to the chat itself, and the next case tries again.
-    The waiting posts are found by the staff chat's unsent rows (ix_messages_posted)."""
+    The waiting posts are found by the patient they are about (about_patient_id)."""
     m, p = MESSAGES, PATIENTS
     rows = (await conn.execute(
         select(m.c.id, m.c.chat_id, m.c.about_patient_id, m.c.status, m.c.telegram_message_id)
