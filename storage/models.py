@@ -412,10 +412,11 @@ class ScheduledMessage(Base):
     __tablename__ = "scheduled_messages"
     __table_args__ = (
         UniqueConstraint("enrollment_id", "step_id", "occurrence", name="uq_message_step"),
-        Index("ix_messages_claim", "status", "available_at"),
-        Index("ix_messages_lease", "status", "lease_expires_at"),
-        # The indexes below hold only the rows they are for (migration 0013): a patient's
-        # reminder claimed and recorded writes no entry in them.
+        # Every index here holds only the rows it is for (migration 0013), so that a
+        # patient's reminder claimed and recorded writes as few entries as can be.
+        # Due rows (the claim, the next due time) and leased ones (leases run out).
+        Index("ix_messages_claim", "available_at", **_partial("status = 'pending'")),
+        Index("ix_messages_lease", "lease_expires_at", **_partial("status = 'sending'")),
         # A staff reply to one of our posts: which case (and patient) it answers. Staff
         # chats are groups (negative ids); a query says chat_id < 0 to use it.
         Index("ix_messages_posted", "chat_id", "telegram_message_id", **_partial("chat_id < 0")),

@@ -8,7 +8,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, not_, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.ladder import LADDER_PREFIX, Ladder
@@ -33,6 +44,11 @@ CASE_GONE = "gone"  # ClaimedMessage.case_status of a timer whose case no longer
 NOTICE_STEP = "notice"  # step_id of a staff notice (failed deliveries, the digest)
 
 _UTC = UTCDateTime()
+# ix_messages_claim holds pending rows only, ix_messages_lease leased ones (migration 0013):
+# the status is written out as a literal so that every planner (a PostgreSQL generic plan
+# too) sees the query is about those rows.
+_IS_PENDING = MESSAGES.c.status == literal_column(f"'{MessageStatus.PENDING}'")
+_IS_SENDING = MESSAGES.c.status == literal_column(f"'{MessageStatus.SENDING}'")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -140,12 +156,12 @@ class Outbox:
         async with self._write() as conn:
             await conn.execute(
                 update(m)
-                .where(m.c.status == MessageStatus.SENDING, m.c.lease_expires_at < now)
+                .where(_IS_SENDING, m.c.lease_expires_at < now)
                 .values(status=MessageStatus.PENDING)
             )
             due = (
                 select(m.c.id)
-                .where(m.c.status == MessageStatus.PENDING, m.c.available_at <= now)
+                .where(_IS_PENDING, m.c.available_at <= now)
                 .order_by(m.c.available_at, m.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the write lock
@@ -419,12 +435,10 @@ class Outbox:
         m = MESSAGES
         async with self.engine.connect() as conn:
             pending = await conn.scalar(
-                select(func.min(m.c.available_at)).where(m.c.status == MessageStatus.PENDING)
+                select(func.min(m.c.available_at)).where(_IS_PENDING)
             )
             leased = await conn.scalar(
-                select(func.min(m.c.lease_expires_at)).where(
-                    m.c.status == MessageStatus.SENDING
-                )
+                select(func.min(m.c.lease_expires_at)).where(_IS_SENDING)
             )
         # func.min loses the column type on some dialects; coerce through the column type.
         times = [_aware(t) for t in (pending, leased) if t is not None]

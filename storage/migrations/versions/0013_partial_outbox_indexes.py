@@ -1,6 +1,9 @@
-"""The outbox's indexes for staff posts, cases and the console hold only the rows they are
-for, so a patient reminder claimed and recorded no longer writes an entry in each:
+"""The outbox's indexes hold only the rows they are for, so a patient reminder claimed and
+recorded writes as few index entries as it can:
 
+- ix_messages_claim (available_at): pending rows only (the claim and the next due time
+  say status = 'pending' as a literal);
+- ix_messages_lease (lease_expires_at): leased rows only (status = 'sending');
 - ix_messages_posted (chat_id, telegram_message_id): staff-chat rows only (chat_id < 0),
   where a staff reply to one of our posts is looked up;
 - ix_messages_finished (status, finished_at): finished rows only (the console's and the
@@ -30,6 +33,9 @@ depends_on: Union[str, Sequence[str], None] = None
 
 # name: (columns before, columns after, WHERE after)
 _INDEXES: dict[str, tuple[list[str], list[str], str]] = {
+    'ix_messages_claim': (['status', 'available_at'], ['available_at'], "status = 'pending'"),
+    'ix_messages_lease': (['status', 'lease_expires_at'], ['lease_expires_at'],
+                          "status = 'sending'"),
     'ix_messages_posted': (['chat_id', 'telegram_message_id'],
                            ['chat_id', 'telegram_message_id'], 'chat_id < 0'),
     'ix_messages_finished': (['status', 'finished_at'], ['status', 'finished_at'],
