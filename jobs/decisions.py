@@ -21,7 +21,7 @@ from storage.outbox import ClaimedMessage, Outcome
 # --- what happened ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Delivered:
     """Telegram accepted the message; `at` is when its answer came."""
 
@@ -106,7 +106,7 @@ _STATUS = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Decision:
     """The outcome to record for a message, and what else the worker must do."""
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     column,
     func,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -96,6 +97,11 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def _partial(where: str) -> dict[str, Any]:
+    """A partial index's WHERE clause, the same on both databases."""
+    return {"sqlite_where": text(where), "postgresql_where": text(where)}
 
 
 class Base(DeclarativeBase):
@@ -406,13 +412,22 @@ class ScheduledMessage(Base):
     __tablename__ = "scheduled_messages"
     __table_args__ = (
         UniqueConstraint("enrollment_id", "step_id", "occurrence", name="uq_message_step"),
-        Index("ix_messages_claim", "status", "available_at"),
-        Index("ix_messages_lease", "status", "lease_expires_at"),
-        # A staff reply to one of our posts: which case (and patient) it answers.
-        Index("ix_messages_posted", "chat_id", "telegram_message_id"),
-        Index("ix_messages_finished", "status", "finished_at"),
+        # Every index here holds only the rows it is for (migration 0013), so that a
+        # patient's reminder claimed and recorded writes as few entries as can be.
+        # Due rows (the claim, the next due time) and leased ones (leases run out).
+        Index("ix_messages_claim", "available_at", **_partial("status = 'pending'")),
+        Index("ix_messages_lease", "lease_expires_at", **_partial("status = 'sending'")),
+        # A staff reply to one of our posts: which case (and patient) it answers. Staff
+        # chats are groups (negative ids); a query says chat_id < 0 to use it.
+        Index("ix_messages_posted", "chat_id", "telegram_message_id", **_partial("chat_id < 0")),
+        Index("ix_messages_finished", "status", "finished_at",
+              **_partial("finished_at IS NOT NULL")),
         # A page of patients' next pending message (the console's search).
-        Index("ix_messages_patient_status", "patient_id", "status"),
+        Index("ix_messages_patient_status", "patient_id", **_partial("status = 'pending'")),
+        # Staff posts and case timers (every lookup is by equality).
+        Index("ix_scheduled_messages_about_patient_id", "about_patient_id",
+              **_partial("about_patient_id IS NOT NULL")),
+        Index("ix_scheduled_messages_case_id", "case_id", **_partial("case_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -422,10 +437,10 @@ class ScheduledMessage(Base):
     patient_id: Mapped[int | None] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
-    about_patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    about_patient_id: Mapped[int | None] = mapped_column(Integer)
     # An escalation timer of this case (re-alert, patient follow-up): dropped once the case
     # is no longer open. No foreign key, like about_patient_id.
-    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    case_id: Mapped[int | None] = mapped_column(Integer)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     step_id: Mapped[str] = mapped_column(String(100))
     occurrence: Mapped[int] = mapped_column(Integer, default=0)

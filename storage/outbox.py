@@ -8,7 +8,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, not_, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.ladder import LADDER_PREFIX, Ladder
@@ -33,9 +44,14 @@ CASE_GONE = "gone"  # ClaimedMessage.case_status of a timer whose case no longer
 NOTICE_STEP = "notice"  # step_id of a staff notice (failed deliveries, the digest)
 
 _UTC = UTCDateTime()
+# ix_messages_claim holds pending rows only, ix_messages_lease leased ones (migration 0013):
+# the status is written out as a literal so that every planner (a PostgreSQL generic plan
+# too) sees the query is about those rows.
+_IS_PENDING = MESSAGES.c.status == literal_column(f"'{MessageStatus.PENDING}'")
+_IS_SENDING = MESSAGES.c.status == literal_column(f"'{MessageStatus.SENDING}'")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ClaimedMessage:
     """A leased message plus what the send-time checks need about its patient and enrollment."""
 
@@ -73,7 +89,7 @@ class ClaimedMessage:
     copy_message_ids: tuple[int, ...] = ()  # an album to copy: all its messages
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Outcome:
     """What became of one claimed message: a terminal status, or back to pending at a time."""
 
@@ -140,12 +156,12 @@ class Outbox:
         async with self._write() as conn:
             await conn.execute(
                 update(m)
-                .where(m.c.status == MessageStatus.SENDING, m.c.lease_expires_at < now)
+                .where(_IS_SENDING, m.c.lease_expires_at < now)
                 .values(status=MessageStatus.PENDING)
             )
             due = (
                 select(m.c.id)
-                .where(m.c.status == MessageStatus.PENDING, m.c.available_at <= now)
+                .where(_IS_PENDING, m.c.available_at <= now)
                 .order_by(m.c.available_at, m.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the write lock
@@ -160,10 +176,12 @@ class Outbox:
                         lease_expires_at=lease_until,
                     )
                     .returning(
-                        m.c.id, m.c.chat_id, m.c.patient_id, m.c.enrollment_id, m.c.kind,
+                        # What is read for the batch first (the loop below unpacks each row).
+                        m.c.patient_id, m.c.enrollment_id, m.c.case_id,
+                        m.c.id, m.c.chat_id, m.c.kind,
                         m.c.text, m.c.options, m.c.due_at, m.c.available_at, m.c.expires_at,
                         m.c.respects_quiet_hours, m.c.moved_by_quiet_hours, m.c.attempts,
-                        m.c.case_id, m.c.thread_id, m.c.reply_to_message_id,
+                        m.c.thread_id, m.c.reply_to_message_id,
                         m.c.copy_from_chat_id, m.c.copy_message_id, m.c.about_patient_id,
                         m.c.step_id,
                         m.c.copy_message_ids,
@@ -172,46 +190,51 @@ class Outbox:
             ).all()
             if not rows:
                 return []
-            patients = await self._patients(conn, {r.patient_id for r in rows} - {None})
-            enrollments = await self._enrollments(conn, {r.enrollment_id for r in rows} - {None})
-            cases = await self._cases(conn, {r.case_id for r in rows} - {None})
+            # Rows unpacked once as tuples: a Row's attribute access costs about as much
+            # as building the message, and a batch reads 21 columns of 500 rows.
+            patient_ids, enrollment_ids, case_ids = list(zip(*rows, strict=True))[:3]
+            patients = await self._patients(conn, set(patient_ids) - {None})
+            enrollments = await self._enrollments(conn, set(enrollment_ids) - {None})
+            cases = await self._cases(conn, set(case_ids) - {None})
         no_patient: tuple[Any, Any, Any] = (None, None, None)
         claimed = []
-        for r in rows:
-            status, timezone, active_at = patients.get(r.patient_id, no_patient)
-            case_id = r.case_id
+        for (patient_id, enrollment_id, case_id, message_id, chat_id, kind, text, options,
+             due_at, available_at, expires_at, respects_quiet_hours, moved_by_quiet_hours,
+             attempts, thread_id, reply_to_message_id, copy_from_chat_id, copy_message_id,
+             about_patient_id, step_id, copy_message_ids) in rows:
+            status, timezone, active_at = patients.get(patient_id, no_patient)
             case_status, case_kind = (None, None) if case_id is None else cases.get(
                 case_id, (CASE_GONE, None))
             claimed.append(ClaimedMessage(
-                id=r.id,
-                chat_id=r.chat_id,
-                patient_id=r.patient_id,
-                enrollment_id=r.enrollment_id,
-                kind=r.kind,
-                text=r.text,
-                options=tuple((str(o["id"]), str(o["text"])) for o in r.options)
-                if r.options else (),
-                due_at=r.due_at,
-                available_at=r.available_at,
-                expires_at=r.expires_at,
-                respects_quiet_hours=r.respects_quiet_hours,
-                moved_by_quiet_hours=r.moved_by_quiet_hours,
-                attempts=r.attempts,
+                id=message_id,
+                chat_id=chat_id,
+                patient_id=patient_id,
+                enrollment_id=enrollment_id,
+                kind=kind,
+                text=text,
+                options=tuple((str(o["id"]), str(o["text"])) for o in options)
+                if options else (),
+                due_at=due_at,
+                available_at=available_at,
+                expires_at=expires_at,
+                respects_quiet_hours=respects_quiet_hours,
+                moved_by_quiet_hours=moved_by_quiet_hours,
+                attempts=attempts,
                 lease_expires_at=lease_until,
                 patient_status=status,
                 patient_timezone=timezone,
                 patient_active_at=active_at,
-                enrollment_status=enrollments.get(r.enrollment_id),
+                enrollment_status=enrollments.get(enrollment_id),
                 case_id=case_id,
                 case_status=case_status,
                 case_kind=case_kind,
-                thread_id=r.thread_id,
-                reply_to_message_id=r.reply_to_message_id,
-                copy_from_chat_id=r.copy_from_chat_id,
-                copy_message_id=r.copy_message_id,
-                copy_message_ids=tuple(r.copy_message_ids) if r.copy_message_ids else (),
-                about_patient_id=r.about_patient_id,
-                step_id=r.step_id,
+                thread_id=thread_id,
+                reply_to_message_id=reply_to_message_id,
+                copy_from_chat_id=copy_from_chat_id,
+                copy_message_id=copy_message_id,
+                copy_message_ids=tuple(copy_message_ids) if copy_message_ids else (),
+                about_patient_id=about_patient_id,
+                step_id=step_id,
             ))
         # RETURNING order is unspecified; send in claim order.
         claimed.sort(key=lambda c: (c.available_at, c.id))
@@ -255,7 +278,8 @@ class Outbox:
             select(p.c.id, p.c.status, p.c.timezone, p.c.last_activity_at)
             .where(p.c.id.in_(sorted(ids)))
         )
-        return {r.id: (r.status, r.timezone, r.last_activity_at) for r in result}
+        return {patient_id: (status, timezone, active_at)
+                for patient_id, status, timezone, active_at in result}
 
     @staticmethod
     async def _enrollments(conn: AsyncConnection, ids: set[Any]) -> dict[int, str]:
@@ -263,7 +287,7 @@ class Outbox:
             return {}
         e = ENROLLMENTS
         result = await conn.execute(select(e.c.id, e.c.status).where(e.c.id.in_(sorted(ids))))
-        return {r.id: r.status for r in result}
+        return {enrollment_id: status for enrollment_id, status in result}
 
     @staticmethod
     async def _cases(conn: AsyncConnection, ids: set[Any]) -> dict[int, tuple[str, str]]:
@@ -274,7 +298,7 @@ class Outbox:
         result = await conn.execute(
             select(c.c.id, c.c.status, c.c.kind).where(c.c.id.in_(sorted(ids)))
         )
-        return {r.id: (r.status, r.kind) for r in result}
+        return {case_id: (status, kind) for case_id, status, kind in result}
 
     # --- outcomes -------------------------------------------------------------------
 
@@ -411,12 +435,10 @@ class Outbox:
         m = MESSAGES
         async with self.engine.connect() as conn:
             pending = await conn.scalar(
-                select(func.min(m.c.available_at)).where(m.c.status == MessageStatus.PENDING)
+                select(func.min(m.c.available_at)).where(_IS_PENDING)
             )
             leased = await conn.scalar(
-                select(func.min(m.c.lease_expires_at)).where(
-                    m.c.status == MessageStatus.SENDING
-                )
+                select(func.min(m.c.lease_expires_at)).where(_IS_SENDING)
             )
         # func.min loses the column type on some dialects; coerce through the column type.
         times = [_aware(t) for t in (pending, leased) if t is not None]

@@ -35,6 +35,9 @@ CASE_MESSAGES = cast(Table, CaseMessage.__table__)
 PATIENTS = cast(Table, Patient.__table__)
 ENROLLMENTS = cast(Table, Enrollment.__table__)
 POST_STEP = "case"  # step_id of a staff-chat post (storage/repositories/escalations.py)
+# The kinds an outcome hook below reads whatever their status (a failure: any kind).
+_HOOKED_KINDS = frozenset({MessageKind.CARD, MessageKind.TOPIC_OPEN, MessageKind.ALERT,
+                           *MessageKind.ABOUT_PATIENT, *MessageKind.ERASURE})
 
 
 async def record_for_cases(
@@ -45,9 +48,15 @@ async def record_for_cases(
     just recorded. A kind that cannot matter (a reminder sent) costs no statement here.
     `ladder`: the escalation policy (None: ladders stop after the rounds already queued)."""
 
+    # One look at the batch first: a batch of reminders sent has nothing for any hook.
+    hooked = [outcome for outcome in outcomes if outcome[3] is None
+              or outcome[3] in _HOOKED_KINDS or outcome[1] == MessageStatus.FAILED]
+    if not hooked:
+        return
+
     def of(statuses: frozenset[str] | set[str], kinds: frozenset[str] | set[str]
            ) -> dict[int, datetime]:
-        return {message_id: at for message_id, status, at, kind in outcomes
+        return {message_id: at for message_id, status, at, kind in hooked
                 if status in statuses and (kind is None or kind in kinds)}
 
     cards = of({MessageStatus.SENT}, {MessageKind.CARD})
@@ -96,7 +105,7 @@ async def _topics(conn: AsyncConnection, done: dict[int, datetime]) -> None:
     """A patient's topic made (TOPIC_OPEN sent: its "message id" is the topic): the patient
     has it, and their posts waiting for it (thread TOPIC_PENDING) go into it. Not made for
     good (failed, cancelled): they go to the chat itself, and the next case tries again.
-    The waiting posts are found by the staff chat's unsent rows (ix_messages_posted)."""
+    The waiting posts are found by the patient they are about (about_patient_id)."""
     m, p = MESSAGES, PATIENTS
     rows = (await conn.execute(
         select(m.c.id, m.c.chat_id, m.c.about_patient_id, m.c.status, m.c.telegram_message_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, literal_column, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import require_aware
@@ -119,6 +119,9 @@ class EscalationRepository:
             ).where(
                 ScheduledMessage.chat_id == chat_id,
                 ScheduledMessage.telegram_message_id == message_id,
+                # ix_messages_posted holds group chats' rows only: the planner uses it
+                # when the query says so in as many words (a literal, not a parameter).
+                ScheduledMessage.chat_id < literal_column("0") if chat_id < 0 else true(),
             ).limit(1)
         )
         if row is None:  # posted before every staff post went through the outbox
