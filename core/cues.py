@@ -12,11 +12,13 @@ product's language knowledge, not clinic content: a clinic edits phrases, not gr
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from core.language import Reading
 
+T = TypeVar("T")
 
 class Grams:
     """Word sequences to look for, indexed by their first word (one pass over a message)."""
@@ -321,36 +323,26 @@ def judge(reading: Reading, span: Span, consumed: Collection[int] = ()) -> Stanc
     return _clause_stance(reading, clause_index)
 
 
-# The last message's hedges per clause (judge asks once per phrase; a long clause has many).
-_hedges_memo: tuple[Reading | None, dict[int, tuple[tuple[int, int], ...]]] = (None, {})
+class _PerClause(Generic[T]):
+    """A pure function of a clause, remembered for the last message read: judge asks once
+    per phrase, and a long message has hundreds of phrases in the same clauses."""
+
+    def __init__(self, compute: Callable[[Reading, int], T]) -> None:
+        self._compute = compute
+        self._reading: Reading | None = None
+        self._known: dict[int, T] = {}
+
+    def __call__(self, reading: Reading, clause_index: int) -> T:
+        if self._reading is not reading:
+            self._reading, self._known = reading, {}
+        found = self._known.get(clause_index)
+        if found is None:
+            found = self._known[clause_index] = self._compute(reading, clause_index)
+        return found
 
 
-def _hedges(reading: Reading, clause_index: int) -> tuple[tuple[int, int], ...]:
-    global _hedges_memo
-    if _hedges_memo[0] is not reading:
-        _hedges_memo = (reading, {})
-    known = _hedges_memo[1]
-    found = known.get(clause_index)
-    if found is None:
-        found = known[clause_index] = HEDGES.occurrences(reading.clause_words(clause_index))
-    return found
-
-
-# The last message's clause stances (judge asks once per phrase; a long message has
-# hundreds of phrases in the same clauses): a cache of a pure function, for one reading.
-_memo: tuple[Reading | None, dict[int, Stance]] = (None, {})
-
-
-def _clause_stance(reading: Reading, clause_index: int) -> Stance:
-    """What the clause itself says of any phrase in it (after negation and hedges)."""
-    global _memo
-    if _memo[0] is not reading:
-        _memo = (reading, {})
-    stances = _memo[1]
-    found = stances.get(clause_index)
-    if found is None:
-        found = stances[clause_index] = _stance_of_clause(reading, clause_index)
-    return found
+# Where the hedges stand in a clause.
+_hedges = _PerClause(lambda reading, index: HEDGES.occurrences(reading.clause_words(index)))
 
 
 def _stance_of_clause(reading: Reading, clause_index: int) -> Stance:
@@ -377,3 +369,7 @@ def _stance_of_clause(reading: Reading, clause_index: int) -> Stance:
     if _bare_negation_after(reading, clause_index):
         return Stance.HEDGED
     return Stance.OWN
+
+
+# What the clause itself says of any phrase in it (after negation and hedges).
+_clause_stance = _PerClause(_stance_of_clause)
