@@ -36,6 +36,7 @@ from storage.models import (
     Escalation,
     Patient,
     ScheduledMessage,
+    message_status_is,
 )
 from storage.patient_search import TRIGRAM, label_contains, newest_matches
 from storage.repositories.audit import audit_record
@@ -82,7 +83,7 @@ async def due_before(
     query = (
         select(ScheduledMessage)
         .where(
-            ScheduledMessage.status == MessageStatus.PENDING,
+            message_status_is(MessageStatus.PENDING),
             ScheduledMessage.available_at <= until,
             ScheduledMessage.patient_id.is_not(None),  # to a patient, not the staff chat
         )
@@ -347,7 +348,7 @@ async def _with_plans(
             select(ScheduledMessage.patient_id, func.min(ScheduledMessage.due_at))
             .where(
                 ScheduledMessage.patient_id.in_(ids),
-                ScheduledMessage.status == MessageStatus.PENDING,
+                message_status_is(MessageStatus.PENDING),
                 or_(ScheduledMessage.expires_at.is_(None), ScheduledMessage.expires_at > now),
             )
             .group_by(ScheduledMessage.patient_id)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     DateTime,
     Float,
     ForeignKey,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     column,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -479,6 +481,14 @@ class ScheduledMessage(Base):
     # Every message a post made in its chat when it made more than one (an album's copies;
     # telegram_message_id is the first): erasure deletes each.
     posted_message_ids: Mapped[list[int] | None] = mapped_column(JSON)
+
+
+def message_status_is(status: MessageStatus) -> ColumnElement[bool]:
+    """`scheduled_messages.status = '<status>'` written out as a literal. The claim, lease
+    and per-patient indexes hold one status's rows (migration 0013); a bound parameter
+    hides which status a query means from a PostgreSQL generic plan (a prepared statement
+    after its fifth run), which then reads the whole table."""
+    return ScheduledMessage.__table__.c.status == literal_column(f"'{status.value}'")
 
 
 class DeliveryPacing(Base):

@@ -14,7 +14,6 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
-    literal_column,
     not_,
     or_,
     select,
@@ -31,6 +30,7 @@ from storage.models import (
     Patient,
     ScheduledMessage,
     UTCDateTime,
+    message_status_is,
 )
 from storage.outbox_cases import record_for_cases, unreachable_case
 from storage.outgoing import Outgoing
@@ -47,8 +47,8 @@ _UTC = UTCDateTime()
 # ix_messages_claim holds pending rows only, ix_messages_lease leased ones (migration 0013):
 # the status is written out as a literal so that every planner (a PostgreSQL generic plan
 # too) sees the query is about those rows.
-_IS_PENDING = MESSAGES.c.status == literal_column(f"'{MessageStatus.PENDING}'")
-_IS_SENDING = MESSAGES.c.status == literal_column(f"'{MessageStatus.SENDING}'")
+_IS_PENDING = message_status_is(MessageStatus.PENDING)
+_IS_SENDING = message_status_is(MessageStatus.SENDING)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

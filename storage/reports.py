@@ -25,6 +25,7 @@ from storage.models import (
     Invite,
     Patient,
     ScheduledMessage,
+    message_status_is,
 )
 from storage.patient_data import target_patient_id
 
@@ -65,14 +66,14 @@ async def outbox_health(session: AsyncSession, now: datetime) -> OutboxHealth:
     pending = (
         await session.execute(
             select(func.count(), func.min(m.available_at)).where(
-                m.status == MessageStatus.PENDING, m.available_at <= now
+                message_status_is(MessageStatus.PENDING), m.available_at <= now
             )
         )
     ).one()
     stuck = (
         await session.execute(
             select(func.count(), func.min(m.available_at)).where(
-                m.status == MessageStatus.SENDING, m.lease_expires_at < now
+                message_status_is(MessageStatus.SENDING), m.lease_expires_at < now
             )
         )
     ).one()

@@ -22,7 +22,13 @@ from core.records import (
     PlanReplacement,
 )
 from core.statuses import MessageKind, MessageStatus
-from storage.models import LAST_ERROR_CHARS, Enrollment, Patient, ScheduledMessage
+from storage.models import (
+    LAST_ERROR_CHARS,
+    Enrollment,
+    Patient,
+    ScheduledMessage,
+    message_status_is,
+)
 from storage.outgoing import Outgoing
 from storage.repositories.conflicts import insert_ignoring_conflicts
 
@@ -391,7 +397,7 @@ class MessageRepository:
         due = (
             await self._session.execute(
                 select(func.count(), func.min(ScheduledMessage.due_at)).where(
-                    ScheduledMessage.status == MessageStatus.PENDING,
+                    message_status_is(MessageStatus.PENDING),
                     ScheduledMessage.available_at <= now,
                 )
             )
