@@ -35,9 +35,17 @@ CASE_MESSAGES = cast(Table, CaseMessage.__table__)
 PATIENTS = cast(Table, Patient.__table__)
 ENROLLMENTS = cast(Table, Enrollment.__table__)
 POST_STEP = "case"  # step_id of a staff-chat post (storage/repositories/escalations.py)
-# The kinds an outcome hook below reads whatever their status (a failure: any kind).
-_HOOKED_KINDS = frozenset({MessageKind.CARD, MessageKind.TOPIC_OPEN, MessageKind.ALERT,
-                           *MessageKind.ABOUT_PATIENT, *MessageKind.ERASURE})
+# What each outcome hook below reads: the statuses and kinds of its outcomes.
+_CARDS = (frozenset({MessageStatus.SENT}), frozenset({MessageKind.CARD}))
+_TOPICS = (MessageStatus.TERMINAL, frozenset({MessageKind.TOPIC_OPEN}))
+_FAILED = (frozenset({MessageStatus.FAILED}), MessageKind.TO_PATIENT)
+_ROUNDS = (MessageStatus.TERMINAL, frozenset({MessageKind.ALERT}))
+_POSTS = (frozenset({MessageStatus.SENT}), MessageKind.ABOUT_PATIENT)
+_ERASED = (MessageStatus.TERMINAL, MessageKind.ERASURE)
+# Every (status, kind) some hook reads: an outcome of any other costs nothing.
+_HOOKED = frozenset((status, kind)
+                    for statuses, kinds in (_CARDS, _TOPICS, _FAILED, _ROUNDS, _POSTS, _ERASED)
+                    for status in statuses for kind in kinds)
 
 
 async def record_for_cases(
@@ -49,30 +57,29 @@ async def record_for_cases(
     `ladder`: the escalation policy (None: ladders stop after the rounds already queued)."""
 
     # One look at the batch first: a batch of reminders sent has nothing for any hook.
-    hooked = [outcome for outcome in outcomes if outcome[3] is None
-              or outcome[3] in _HOOKED_KINDS or outcome[1] == MessageStatus.FAILED]
+    hooked = [outcome for outcome in outcomes
+              if outcome[3] is None or (outcome[1], outcome[3]) in _HOOKED]
     if not hooked:
         return
 
-    def of(statuses: frozenset[str] | set[str], kinds: frozenset[str] | set[str]
-           ) -> dict[int, datetime]:
+    def of(statuses: frozenset[str], kinds: frozenset[str]) -> dict[int, datetime]:
         return {message_id: at for message_id, status, at, kind in hooked
                 if status in statuses and (kind is None or kind in kinds)}
 
-    cards = of({MessageStatus.SENT}, {MessageKind.CARD})
+    cards = of(*_CARDS)
     if cards:
         await _link_cards(conn, list(cards))
-    topics = of(MessageStatus.TERMINAL, {MessageKind.TOPIC_OPEN})
+    topics = of(*_TOPICS)
     if topics:
         await _topics(conn, topics)
-    failed = of({MessageStatus.FAILED}, MessageKind.TO_PATIENT)
+    failed = of(*_FAILED)
     if failed:
         await _delivery_cases(conn, failed)
-    rounds = of(MessageStatus.TERMINAL, {MessageKind.ALERT})
+    rounds = of(*_ROUNDS)
     if rounds and ladder is not None:
         await _next_rounds(conn, rounds, ladder)
-    posts = of({MessageStatus.SENT}, MessageKind.ABOUT_PATIENT)
-    erased = of(MessageStatus.TERMINAL, MessageKind.ERASURE)
+    posts = of(*_POSTS)
+    erased = of(*_ERASED)
     if posts or erased:
         at = max(at for _id, _status, at, _kind in outcomes)
         await after_outcomes(conn, sorted(posts), sorted(erased), at)
