@@ -20,6 +20,7 @@ from core.language import Reading
 
 T = TypeVar("T")
 
+
 class Grams:
     """Word sequences to look for, indexed by their first word (one pass over a message)."""
 

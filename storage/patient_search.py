@@ -46,8 +46,13 @@ def _phrase(text: str) -> str:
     return '"' + text.strip().replace('"', '""') + '"'
 
 
+def _fts_match(query: str) -> ColumnElement[bool]:
+    """The FTS5 index matches `query` (phrases of `_phrase`, joined by AND)."""
+    return literal_column(SQLITE_INDEX).op("MATCH")(query)
+
+
 def _newest(match: str, *, before: int | None, count: int) -> Select[tuple[int]]:
-    query = select(_fts.c.rowid).where(literal_column(SQLITE_INDEX).op("MATCH")(match))
+    query = select(_fts.c.rowid).where(_fts_match(match))
     if before is not None:
         query = query.where(_fts.c.rowid < before)
     return query.order_by(_fts.c.rowid.desc()).limit(count)
@@ -73,8 +78,7 @@ async def newest_matches(session: AsyncSession, text: str, *, before: int | None
     if rare:
         query = (select(Patient.id, Patient.label)
                  .join(_fts, _fts.c.rowid == Patient.id)
-                 .where(literal_column(SQLITE_INDEX).op("MATCH")(
-                     " AND ".join(_phrase(word) for word in rare))))
+                 .where(_fts_match(" AND ".join(_phrase(word) for word in rare))))
         if before is not None:
             query = query.where(Patient.id < before)
         found = (await session.execute(
@@ -108,8 +112,7 @@ def label_contains(session: AsyncSession, text: str, *, or_id: int | None = None
     needle = text.strip()
     dialect = session.get_bind().dialect.name
     if len(needle) >= TRIGRAM and dialect == "sqlite":
-        matching = select(_fts.c.rowid).where(
-            literal_column(SQLITE_INDEX).op("MATCH")(_phrase(needle)))
+        matching = select(_fts.c.rowid).where(_fts_match(_phrase(needle)))
         if or_id is not None:
             # One set of ids, read by primary key ("2231": patient 2231 and file 2231),
             # rather than an OR that walks the whole table.
