@@ -19,12 +19,14 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Subquery,
     Text,
     TypeDecorator,
     UniqueConstraint,
     column,
     func,
     literal_column,
+    select,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -489,6 +491,30 @@ def message_status_is(status: MessageStatus) -> ColumnElement[bool]:
     hides which status a query means from a PostgreSQL generic plan (a prepared statement
     after its fifth run), which then reads the whole table."""
     return ScheduledMessage.__table__.c.status == literal_column(f"'{status.value}'")
+
+
+# The due backlog is counted up to this many messages: enough to say how far behind
+# delivery is, and a health check stays cheap whatever the backlog.
+DUE_COUNT_CAP = 10_000
+
+
+def due_pending(now: datetime) -> Subquery:
+    """Pending messages due at `now` (available_at <= now), oldest first, at most
+    DUE_COUNT_CAP of them: count them and take their oldest times from this.
+
+    Read in available_at order, so PostgreSQL walks the claim index from its start and
+    stops at `now`. Asked for a plain count, it reads another pending index whole instead:
+    a clinic's pending messages are nearly all in the future, which its estimate of
+    "available_at <= now" (made over every status) does not know; 0.1 s at 100,000
+    patients, for a health check."""
+    m = ScheduledMessage
+    return (
+        select(m.available_at, m.due_at)
+        .where(message_status_is(MessageStatus.PENDING), m.available_at <= now)
+        .order_by(m.available_at)
+        .limit(DUE_COUNT_CAP)
+        .subquery()
+    )
 
 
 class DeliveryPacing(Base):

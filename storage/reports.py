@@ -25,6 +25,7 @@ from storage.models import (
     Invite,
     Patient,
     ScheduledMessage,
+    due_pending,
     message_status_is,
 )
 from storage.patient_data import target_patient_id
@@ -60,15 +61,13 @@ class Digest:
 
 
 async def outbox_health(session: AsyncSession, now: datetime) -> OutboxHealth:
-    """Due pending messages plus leases that ran out (a crashed sender's rows), uses indexes."""
+    """Due pending messages (counted up to DUE_COUNT_CAP) plus leases that ran out (a crashed
+    sender's rows), read from their indexes."""
     require_aware(now, "now")
     m = ScheduledMessage
+    due = due_pending(now)
     pending = (
-        await session.execute(
-            select(func.count(), func.min(m.available_at)).where(
-                message_status_is(MessageStatus.PENDING), m.available_at <= now
-            )
-        )
+        await session.execute(select(func.count(), func.min(due.c.available_at)))
     ).one()
     stuck = (
         await session.execute(

@@ -27,7 +27,7 @@ from storage.models import (
     Enrollment,
     Patient,
     ScheduledMessage,
-    message_status_is,
+    due_pending,
 )
 from storage.outgoing import Outgoing
 from storage.repositories.conflicts import insert_ignoring_conflicts
@@ -394,14 +394,9 @@ class MessageRepository:
         ):
             counts = by_protocol.setdefault(protocol_id, dict.fromkeys(MessageStatus, 0))
             counts[status] = int(count)
-        due = (
-            await self._session.execute(
-                select(func.count(), func.min(ScheduledMessage.due_at)).where(
-                    message_status_is(MessageStatus.PENDING),
-                    ScheduledMessage.available_at <= now,
-                )
-            )
-        ).one()
+        pending = due_pending(now)
+        due = (await self._session.execute(
+            select(func.count(), func.min(pending.c.due_at)))).one()
         return MessageStats(
             by_status=by_status,
             by_protocol=by_protocol,

@@ -11,7 +11,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.records import MessageOption, PlanReplacement
+from storage import models
 from storage.models import ScheduledMessage
+from storage.reports import outbox_health
 from storage.repositories import Store
 
 NOW = datetime(2026, 3, 28, 10, 0, tzinfo=UTC)
@@ -252,3 +254,27 @@ async def test_stats_by_status_protocol_and_backlog(db_sessions: Sessions) -> No
     assert stats.by_status["sent"] == 0
     assert stats.by_protocol["micro-mesotherapy-face"]["pending"] == 3
     assert stats.due_backlog == 2 and stats.oldest_due_at == NOW - 2 * HOUR
+
+
+async def test_due_backlog_is_counted_up_to_its_cap_oldest_first(
+    db_sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The due backlog is read in available_at order up to DUE_COUNT_CAP (so PostgreSQL
+    walks the claim index and stops, whatever it estimates): past the cap it says the cap,
+    and the oldest due message is still the oldest; messages not yet due never count."""
+    monkeypatch.setattr(models, "DUE_COUNT_CAP", 2)
+    patient_id, enrollment_id = await setup(db_sessions)
+    await insert(db_sessions, patient_id, enrollment_id, [
+        Planned(step_id="newest", due_at=NOW - HOUR),
+        Planned(step_id="oldest", due_at=NOW - 5 * HOUR),
+        Planned(step_id="middle", due_at=NOW - 3 * HOUR),
+        Planned(step_id="future", due_at=NOW + HOUR),
+    ])
+    async with Store(db_sessions) as store:
+        stats = await store.messages.stats(NOW)
+    assert stats.due_backlog == 2 and stats.oldest_due_at == NOW - 5 * HOUR
+    async with db_sessions() as session:
+        health = await outbox_health(session, NOW)
+    assert health.due_backlog == 2 and health.lag_seconds(NOW) == 5 * 3600
+    async with db_sessions() as session:
+        assert (await outbox_health(session, NOW - 4 * HOUR)).due_backlog == 1
