@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))  # a program run from a checkout, not an installed
 
 CORPUS = ROOT / "tests" / "corpus"
 PARTS = {"tuned": CORPUS, **{part: CORPUS / part for part in (
-    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout", "heldout2")}}
+    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout", "heldout2", "heldout3")}}
 LANGUAGES = ("en", "hi", "hinglish")
 KINDS = ("red_flag", "day", "not_flag", "doubtful", "concern", "request", "faq", "smalltalk")
 FACE = "micro-mesotherapy-face"

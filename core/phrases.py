@@ -274,7 +274,10 @@ class PhraseIndex:
         starting: dict[str, tuple[_Phrase, ...]] = {}
         by_first = self.by_first
         for token, found in variants.items():
-            phrases = tuple(phrase for first in found if first in by_first
+            # Variants in a fixed order: the same message finds its phrases in the same
+            # order in every process (a set's order follows the string hash seed), so the
+            # rule that names a case and the words on its card do not change between runs.
+            phrases = tuple(phrase for first in sorted(found) if first in by_first
                             for phrase in by_first[first] if present.issuperset(phrase.words))
             if phrases:
                 starting[token] = phrases
