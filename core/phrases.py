@@ -274,10 +274,7 @@ class PhraseIndex:
         starting: dict[str, tuple[_Phrase, ...]] = {}
         by_first = self.by_first
         for token, found in variants.items():
-            # Variants in a fixed order: the same message finds its phrases in the same
-            # order in every process (a set's order follows the string hash seed), so the
-            # rule that names a case and the words on its card do not change between runs.
-            phrases = tuple(phrase for first in sorted(found) if first in by_first
+            phrases = tuple(phrase for first in found if first in by_first
                             for phrase in by_first[first] if present.issuperset(phrase.words))
             if phrases:
                 starting[token] = phrases
@@ -295,6 +292,10 @@ class PhraseIndex:
                         key=phrase.key, phrase=phrase.phrase, start=start,
                         end=max(used) + 1, used=frozenset(used),
                     ))
+        # Phrases met at one word came in the order of a set of its spellings, which follows
+        # the process's string hash seed: in a fixed order instead, the rule that names a
+        # case and the words on its card are the same in every run.
+        matches.sort(key=lambda match: (match.start, match.phrase, match.key))
         return matches
 
 

@@ -200,6 +200,36 @@ def asks(text: str) -> bool:
     return "?" in text or "？" in text or bool(_ASKING.intersection(normalize(text).split()))
 
 
+# English asks with its first word ("is it normal ...", "when can I ..."); the same words
+# inside a sentence are a report ("white where the dots were, and they are tender").
+_OPENERS = frozenset({
+    "is", "are", "can", "could", "should", "will", "would", "do", "does", "did", "what",
+    "how", "why", "when", "which", "where", "who", "whom", "any",
+})
+_ASKED_ANYWHERE = (_ASKING | HINDI_QUESTION_WORDS) - _OPENERS
+
+
+def asks_plainly(text: str) -> bool:
+    """Whether `text` is a question: a question mark, a sentence opening with an English
+    question word, or a Hindi one anywhere ("kab", "क्या", "sakti": Hindi asks in place)."""
+    if "?" in text or "？" in text:
+        return True
+    for sentence in _SENTENCES.split(text):
+        words = normalize(sentence).split()
+        if words and (words[0] in _OPENERS or _ASKED_ANYWHERE.intersection(words)):
+            return True
+    return False
+
+
+def _answers_symptom(faq: FaqIndex, entry_id: str, symptom: str | None, language: str,
+                     protocols: Collection[str] | None) -> bool:
+    """Whether FAQ entry `entry_id` is one the symptom's own words lead to."""
+    if not symptom:
+        return True
+    found = faq.match(symptom, language, protocols=protocols)
+    return entry_id in {hit.entry_id for hit in (found.best, *found.alternatives) if hit}
+
+
 def understand(
     text: str,
     *,
@@ -237,6 +267,13 @@ def understand(
     if verdict.level is Level.EARLY:
         # Soreness or itching in the first days: the FAQ's answer on it when there is one
         # (it says when to worry), else the reassuring reply.
+        if answer is not None and verdict.rule_id == SYMPTOM_RULE and not asks_plainly(text) and (
+                not _answers_symptom(faq, answer, verdict.phrase, language, protocols)):
+            # A report of a symptom whose FAQ answer is about another word in it ("the dots
+            # turned into little white heads and they're tender": whitening): the FAQ
+            # answers no question here, and the symptom is told in words the rules do not
+            # know. A person looks, with that answer beside.
+            return flagged(Outcome.DOUBTFUL, answer)
         if answer is not None and verdict.rule_id == SYMPTOM_RULE:
             # "i can breathe fine, just slight tingling": the warning signs as a button too
             warning = (info_faq,) if verdict.denied and info_faq and answer != info_faq else ()

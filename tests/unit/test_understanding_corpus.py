@@ -34,7 +34,8 @@ def test_the_corpus_is_big_enough_and_covers_every_kind(
 ) -> None:
     """Each part has messages in English, Hindi and Hinglish of every kind it labels; the
     tuned part has at least 300, the held-out part at least 250."""
-    for part, least in (("tuned", 300), ("heldout", 250), ("heldout2", 400)):
+    for part, least in (("tuned", 300), ("heldout", 250), ("heldout2", 400),
+                        ("heldout3", 400)):
         assert sum(item.part == part for item, _ in decided) >= least
     for language in LANGUAGES:
         kinds = {item.kind for item, _ in decided
@@ -63,7 +64,7 @@ DEV6 = (
     "issue 18: development part 6 (written 2026-12-07, 50 oblique red flags per language: "
     "similes, symptoms in passing, questions that reveal a symptom) found urgent recall "
     "72.7%, reach 90.0%, false alarms 11.7%; after the words and rules it prompted, recall "
-    "81.3% (floor 98%), reach 98.0% (floor 100%), false alarms 6.7%, calm->case 15.0% "
+    "81.3% (floor 98%), reach 98.7% (floor 100%), false alarms 6.7%, calm->case 16.7% "
     "(floor 15%), FAQ right first 80.0% (floor 90%). Strict.")
 DEV5 = (
     "issue 18: development part 5 (written 2026-12-07, 90 Hinglish red flags, regional "
@@ -94,19 +95,28 @@ HELD_OUT2_SAFETY = (
     "rules were tuned, never read) found urgent recall 81.4% and red flags reaching a person "
     "95.1%; after the concepts dev4 prompted and close calls in statements reaching a "
     "person, 89.2% (floor 98%) and 98.0% (floor 100%: 2 of 102 reach nobody), small talk "
-    "83.3% (floor 95%), calm->case 11.0%: red-flag words generalise less than "
+    "83.3% (floor 95%), calm->case 11.3%: red-flag words generalise less than "
     "the first held-out part showed (99.0% there). "
     "Strict: the day it holds, this test fails until the mark is removed.")
+HELD_OUT3_SAFETY = (
+    "issue 18: the third held-out part (tests/corpus/heldout3, written 2026-12-07 after "
+    "every rule above, never read) finds urgent recall 82.5% (floor 98%), red flags "
+    "reaching a person 95.8% (floor 100%; 95.0% before statements whose FAQ answer is about "
+    "another word than their symptom reached a person), false alarms 5.0%, calm->case "
+    "15.8% (floor 15%), small talk 86.7% (floor 95%). Strict: the day it holds, this test "
+    "fails until the mark is removed.")
 HELD_OUT_FAQ = (
-    "issue 18: FAQ right first is 86.4% on the first held-out part and 76.1% on the second "
-    "(floor 90%), wrong and confident 3.4% and 6.6% (floor 3%): FAQ keywords generalise less "
+    "issue 18: FAQ right first is 86.4%, 76.1% and 84.8% on the three held-out parts "
+    "(floor 90%), wrong and confident 3.4%, 6.6% and 1.0% (floor 3%): FAQ keywords "
+    "generalise less "
     "than the red-flag concepts. Strict: the day it holds, this test fails until the mark "
     "is removed.")
 
 
 @pytest.mark.parametrize("part", [
-    "heldout", pytest.param("heldout2", marks=pytest.mark.xfail(strict=True,
-                                                                  reason=HELD_OUT2_SAFETY))])
+    "heldout",
+    pytest.param("heldout2", marks=pytest.mark.xfail(strict=True, reason=HELD_OUT2_SAFETY)),
+    pytest.param("heldout3", marks=pytest.mark.xfail(strict=True, reason=HELD_OUT3_SAFETY))])
 def test_safety_floors_hold_on_the_held_out_parts(
     decided: list[tuple[Item, Result]], part: str
 ) -> None:
@@ -117,7 +127,7 @@ def test_safety_floors_hold_on_the_held_out_parts(
     assert {name: value for name, value in misses.items() if name in SAFETY} == {}
 
 
-@pytest.mark.parametrize("part", ["heldout", "heldout2"])
+@pytest.mark.parametrize("part", ["heldout", "heldout2", "heldout3"])
 @pytest.mark.xfail(strict=True, reason=HELD_OUT_FAQ)
 def test_faq_floors_hold_on_the_held_out_parts(
     decided: list[tuple[Item, Result]], part: str

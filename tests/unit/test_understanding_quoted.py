@@ -102,3 +102,23 @@ def test_doubtful_is_never_silent() -> None:
     duration: the doubtful level (a calm reply and a normal case), not silence."""
     assert decide("fever? no i dont think so").outcome is Outcome.DOUBTFUL
     assert decide("still swollen", day=None).outcome is Outcome.DOUBTFUL
+
+
+@pytest.mark.parametrize("text", [
+    "my cheeks went all white and shiny where the dots were, and it's sore",
+    "the little dots have white heads now and they are tender",
+])
+def test_a_symptom_report_is_not_answered_by_another_words_faq_entry(text: str) -> None:
+    """Issue 18, never silent on a symptom: a statement of the patient's own soreness whose
+    FAQ answer is about another word in it (whitening) reaches a person, with that answer
+    beside; asked as a question, the FAQ answers it as before."""
+    found = decide(text)
+    assert found.outcome is Outcome.DOUBTFUL and found.needs_person, found
+    asked = decide("it's a bit sore today, when can I use a whitening cream?")
+    assert asked.outcome is Outcome.ANSWER and not asked.needs_person, asked
+
+
+def test_soreness_answered_by_its_own_faq_entry_stays_calm() -> None:
+    """The first days' soreness told plainly gets the FAQ entry on it, no case."""
+    found = decide("face is a little sore today")
+    assert not found.needs_person, found
