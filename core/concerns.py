@@ -135,6 +135,13 @@ INTENSE = frozenset({
     "bilkul", "poori", "puri", "raat", "neend", "lagatar",
     "बहुत", "ज्यादा", "ज़्यादा", "लगातार", "रात", "नींद", "पूरी",
 })
+# Getting worse, said anywhere in the sentence of an expected symptom: no longer the first
+# days' normal course ("jalan 2 din se ho rahi, aur badh rahi").
+WORSENING = frozenset({
+    "worse", "worsening", "increasing", "spreading", "growing",
+    "badh", "badhti", "badhta", "badhte", "badhi", "badha", "barh", "barhti", "phail",
+    "बढ", "बढती", "बढता", "बढते", "बढी", "फैल",
+})
 # Emoji a worried patient sends; any of them in a message reaches a person.
 WORRIED_EMOJI = frozenset(
     "😟😧😨😰😱😢😭🤒🤕😣😖😫😩🥺😥😓😔☹🙁🆘🚨🥶🤢🤮😵💔"

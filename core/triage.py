@@ -356,7 +356,7 @@ class Triage:
             persisting = reading.sentence_of(match.start) in lasting_sentences or (
                 reading.sentence_of(match.start) in message.unrelieved)
             needs_look = match.key in ("distress", "unexpected") or late or persisting or (
-                _intense(reading, match))
+                _intense(reading, match)) or _worsening(reading, match)
             level = Level.DOUBTFUL if needs_look else Level.EARLY
             found.append(Assessment(
                 level=level, rule_id=DISTRESS_RULE if match.key == "distress" else SYMPTOM_RULE,
@@ -516,6 +516,13 @@ def _intense(reading: Reading, match: PhraseMatch) -> bool:
     clause = reading.clause_words(reading.clause_of[match.start])
     return bool(set(clause) & concerns.INTENSE) or any(
         first == second for first, second in itertools.pairwise(clause))
+
+
+def _worsening(reading: Reading, match: PhraseMatch) -> bool:
+    """Said to be getting worse somewhere in its sentence ("... aur badh rahi")."""
+    sentence = reading.sentence_of(match.start)
+    return any(word in concerns.WORSENING and reading.sentence_of(index) == sentence
+               for index, word in enumerate(reading.words))
 
 
 def _positions(reading: Reading, grams: Grams) -> frozenset[int]:

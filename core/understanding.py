@@ -272,8 +272,8 @@ def understand(
             # A report of a symptom whose FAQ answer is about another word in it ("the dots
             # turned into little white heads and they're tender": whitening): the FAQ
             # answers no question here, and the symptom is told in words the rules do not
-            # know. A person looks, with that answer beside.
-            return flagged(Outcome.DOUBTFUL, answer)
+            # know. A person looks (the answer would be beside the point).
+            return flagged(Outcome.DOUBTFUL)
         if answer is not None and verdict.rule_id == SYMPTOM_RULE:
             # "i can breathe fine, just slight tingling": the warning signs as a button too
             warning = (info_faq,) if verdict.denied and info_faq and answer != info_faq else ()

@@ -64,7 +64,7 @@ DEV6 = (
     "issue 18: development part 6 (written 2026-12-07, 50 oblique red flags per language: "
     "similes, symptoms in passing, questions that reveal a symptom) found urgent recall "
     "72.7%, reach 90.0%, false alarms 11.7%; after the words and rules it prompted, recall "
-    "81.3% (floor 98%), reach 98.7% (floor 100%), false alarms 6.7%, calm->case 16.7% "
+    "81.3% (floor 98%), reach 99.3% (floor 100%), false alarms 6.7%, calm->case 16.7% "
     "(floor 15%), FAQ right first 80.0% (floor 90%). Strict.")
 DEV5 = (
     "issue 18: development part 5 (written 2026-12-07, 90 Hinglish red flags, regional "

@@ -122,3 +122,16 @@ def test_soreness_answered_by_its_own_faq_entry_stays_calm() -> None:
     """The first days' soreness told plainly gets the FAQ entry on it, no case."""
     found = decide("face is a little sore today")
     assert not found.needs_person, found
+
+
+@pytest.mark.parametrize("text", [
+    "jalan subah se ho rahi hai, aur badhti ja rahi hai",
+    "जलन सुबह से है और बढ़ती जा रही है",
+    "the stinging started this morning and now it is increasing",
+])
+def test_an_early_symptom_getting_worse_reaches_a_person(text: str) -> None:
+    """Issue 18: burning or itching is expected in the first days, but one the patient says
+    is growing ("badh", "spreading"), anywhere in its sentence, is no longer the normal
+    course: a person looks."""
+    found = decide(text)
+    assert found.needs_person and found.outcome is not Outcome.URGENT, found
