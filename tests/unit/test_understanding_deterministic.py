@@ -31,8 +31,9 @@ print(digest.hexdigest())
 
 def _digest(seed: str) -> str:
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    done = subprocess.run([sys.executable, "-c", PROGRAM], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(  # noqa: S603 - our own interpreter running our own code
+        [sys.executable, "-c", PROGRAM], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=300, check=True)
     return done.stdout.strip()
 
 
