@@ -329,6 +329,9 @@ class Triage:
         late = day is not None and day > situation.settle_days
         lasting_sentences = {reading.sentence_of(m.start) for m in still
                              if m.phrase in concerns.STUBBORN}
+        # Sentences that say something is getting worse ("... aur badh rahi").
+        worsening = {reading.sentence_of(index) for index, word in enumerate(reading.words)
+                     if word in concerns.WORSENING}
         for match in self.own.find(reading, lookup):
             if match.used & taken:
                 continue
@@ -356,7 +359,7 @@ class Triage:
             persisting = reading.sentence_of(match.start) in lasting_sentences or (
                 reading.sentence_of(match.start) in message.unrelieved)
             needs_look = match.key in ("distress", "unexpected") or late or persisting or (
-                _intense(reading, match)) or _worsening(reading, match)
+                _intense(reading, match)) or reading.sentence_of(match.start) in worsening
             level = Level.DOUBTFUL if needs_look else Level.EARLY
             found.append(Assessment(
                 level=level, rule_id=DISTRESS_RULE if match.key == "distress" else SYMPTOM_RULE,
@@ -516,13 +519,6 @@ def _intense(reading: Reading, match: PhraseMatch) -> bool:
     clause = reading.clause_words(reading.clause_of[match.start])
     return bool(set(clause) & concerns.INTENSE) or any(
         first == second for first, second in itertools.pairwise(clause))
-
-
-def _worsening(reading: Reading, match: PhraseMatch) -> bool:
-    """Said to be getting worse somewhere in its sentence ("... aur badh rahi")."""
-    sentence = reading.sentence_of(match.start)
-    return any(word in concerns.WORSENING and reading.sentence_of(index) == sentence
-               for index, word in enumerate(reading.words))
 
 
 def _positions(reading: Reading, grams: Grams) -> frozenset[int]:
