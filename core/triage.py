@@ -329,9 +329,10 @@ class Triage:
         late = day is not None and day > situation.settle_days
         lasting_sentences = {reading.sentence_of(m.start) for m in still
                              if m.phrase in concerns.STUBBORN}
-        # Sentences that say something is getting worse ("... aur badh rahi").
+        # Sentences that say something is getting worse ("... aur badh rahi"; not "no
+        # longer spreading", "badh nahi rahi").
         worsening = {reading.sentence_of(index) for index, word in enumerate(reading.words)
-                     if word in concerns.WORSENING}
+                     if word in concerns.WORSENING and not _negated_at(reading, index)}
         for match in self.own.find(reading, lookup):
             if match.used & taken:
                 continue
@@ -519,6 +520,15 @@ def _intense(reading: Reading, match: PhraseMatch) -> bool:
     clause = reading.clause_words(reading.clause_of[match.start])
     return bool(set(clause) & concerns.INTENSE) or any(
         first == second for first, second in itertools.pairwise(clause))
+
+
+def _negated_at(reading: Reading, position: int) -> bool:
+    """A negation within two words before (English) or after (Hindi) `position`, in its
+    sentence."""
+    words, sentence = reading.words, reading.sentence_of(position)
+    near = (*range(max(0, position - 2), position),
+            *range(position + 1, min(len(words), position + 3)))
+    return any(words[i] in NEGATIONS and reading.sentence_of(i) == sentence for i in near)
 
 
 def _positions(reading: Reading, grams: Grams) -> frozenset[int]:

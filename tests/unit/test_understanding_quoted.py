@@ -135,3 +135,13 @@ def test_an_early_symptom_getting_worse_reaches_a_person(text: str) -> None:
     course: a person looks."""
     found = decide(text)
     assert found.needs_person and found.outcome is not Outcome.URGENT, found
+
+
+@pytest.mark.parametrize("text", [
+    "itching is less today, no longer spreading",
+    "jalan kam ho rahi hai, badh nahi rahi",
+])
+def test_a_symptom_said_not_to_be_getting_worse_stays_calm(text: str) -> None:
+    """The worsening words negated ("no longer spreading", "badh nahi rahi") are calm news
+    about an expected symptom: no case."""
+    assert not decide(text).needs_person
