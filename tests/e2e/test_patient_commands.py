@@ -184,7 +184,8 @@ async def test_forget_erases_and_treats_as_stranger(bot_env: BotEnv) -> None:
 
 
 async def test_blocked_bot_marks_unreachable(bot_env: BotEnv) -> None:
-    """Blocking the bot: patient unreachable, pending cancelled, audited, nothing sent."""
+    """Blocking the bot: patient unreachable, pending cancelled, audited, nothing more sent
+    to the patient (the staff chat gets the unreachable case, whenever delivery runs)."""
     user = await joined(bot_env, 7009)
     await user.block_bot()
     for _ in range(50):
@@ -198,7 +199,11 @@ async def test_blocked_bot_marks_unreachable(bot_env: BotEnv) -> None:
     async with bot_env.db() as db:
         [event] = await db.audit.list(action="patient.blocked")
         assert event.target == f"patient:{user.invite.patient_id}"
-    assert await bot_env.deliver(timedelta(days=30)) == 0
+    # Not "deliver() sends nothing": the unreachable case's card may still be waiting for
+    # its pass (it failed once in CI, when the pass woken by the block had not run yet).
+    seen = len(bot_env.sent_to(user.id))
+    await bot_env.deliver(timedelta(days=30))
+    assert len(bot_env.sent_to(user.id)) == seen
 
 
 async def test_help_in_hindi(bot_env: BotEnv) -> None:
