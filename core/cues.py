@@ -243,12 +243,13 @@ def _negated(reading: Reading, span: Span, clause: tuple[int, int], skip: Collec
     for index in range(len(after)):
         gram = RESOLVED.at(after, index)
         if gram is not None and span.end + index not in skip:
-            return not _denied(after, index, len(gram))
+            return not negated_near(after, index, len(gram))
     return False
 
 
-def _denied(words: tuple[str, ...], index: int, size: int) -> bool:
-    """A resolution word that is itself negated ("not gone", "theek nahi") is no resolution."""
+def negated_near(words: tuple[str, ...], index: int, size: int) -> bool:
+    """A negation within two words before or after `words[index:index + size]`: a word
+    that is itself negated ("not gone", "theek nahi", "no longer spreading")."""
     near = words[max(0, index - 2) : index] + words[index + size : index + size + 2]
     return any(word in NEGATIONS for word in near)
 

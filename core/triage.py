@@ -36,7 +36,16 @@ from dataclasses import dataclass, replace
 
 from core import concerns
 from core.content import ANY_LANGUAGE, DEFAULT_SETTLE_DAYS, RedFlags
-from core.cues import FIRST_PERSON, NEGATIONS, POSSESSIVE, Grams, Span, Stance, judge
+from core.cues import (
+    FIRST_PERSON,
+    NEGATIONS,
+    POSSESSIVE,
+    Grams,
+    Span,
+    Stance,
+    judge,
+    negated_near,
+)
 from core.language import Reading, durations, read
 from core.measures import Grade, readings
 from core.phrases import Lexicon, Lookup, PhraseIndex, PhraseMatch, Together, TogetherIndex
@@ -523,12 +532,12 @@ def _intense(reading: Reading, match: PhraseMatch) -> bool:
 
 
 def _negated_at(reading: Reading, position: int) -> bool:
-    """A negation within two words before (English) or after (Hindi) `position`, in its
-    sentence."""
-    words, sentence = reading.words, reading.sentence_of(position)
-    near = (*range(max(0, position - 2), position),
-            *range(position + 1, min(len(words), position + 3)))
-    return any(words[i] in NEGATIONS and reading.sentence_of(i) == sentence for i in near)
+    """The word at `position` negated within its sentence (core.cues.negated_near)."""
+    sentence = reading.sentence_of(position)
+    sentences = reading.sentence_at
+    start = bisect.bisect_left(sentences, sentence)
+    end = bisect.bisect_right(sentences, sentence)
+    return negated_near(reading.words[start:end], position - start, 1)
 
 
 def _positions(reading: Reading, grams: Grams) -> frozenset[int]:

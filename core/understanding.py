@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from core import concerns
@@ -163,8 +163,12 @@ def thanks_note(text: str) -> bool:
     found before this is asked.)"""
     if "?" in text or not set(normalize(text).split()) & THANKS:
         return False
-    openings = (normalize(sentence).split()[:1] for sentence in _SENTENCES.split(text))
-    return not any(first and first[0] in _QUESTION_WORDS for first in openings)
+    return not any(words and words[0] in _QUESTION_WORDS for words in _sentence_words(text))
+
+
+def _sentence_words(text: str) -> Iterator[list[str]]:
+    """The normalised words of each sentence of `text`."""
+    return (normalize(sentence).split() for sentence in _SENTENCES.split(text))
 
 
 # A weekday with these is a request to move a session: "next session saturday se monday?"
@@ -206,7 +210,7 @@ _OPENERS = frozenset({
     "is", "are", "can", "could", "should", "will", "would", "do", "does", "did", "what",
     "how", "why", "when", "which", "where", "who", "whom", "any",
 })
-_ASKED_ANYWHERE = (_ASKING | HINDI_QUESTION_WORDS) - _OPENERS
+_ASKED_ANYWHERE = _ASKING - _OPENERS
 
 
 def asks_plainly(text: str) -> bool:
@@ -214,11 +218,8 @@ def asks_plainly(text: str) -> bool:
     question word, or a Hindi one anywhere ("kab", "क्या", "sakti": Hindi asks in place)."""
     if "?" in text or "？" in text:
         return True
-    for sentence in _SENTENCES.split(text):
-        words = normalize(sentence).split()
-        if words and (words[0] in _OPENERS or _ASKED_ANYWHERE.intersection(words)):
-            return True
-    return False
+    return any(words and (words[0] in _OPENERS or _ASKED_ANYWHERE.intersection(words))
+               for words in _sentence_words(text))
 
 
 def _answers_symptom(faq: FaqIndex, entry_id: str, symptom: str | None, language: str,
