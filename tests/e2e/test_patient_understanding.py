@@ -119,8 +119,12 @@ async def test_a_symptom_report_hijacked_by_a_faq_word_reaches_a_person(
     patient's own symptom, not a question about whitening. The patient gets the calm reply
     (not the whitening entry), the team a case; asked as a question, the same words get the
     FAQ and no case. A burning that "badh rahi" (grows) reaches a person too."""
-    user = await joined(bot_env, 8010)
+    other = await joined(bot_env, 8011)
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    [reply] = await bot_env.ask(other, "it's a bit sore today, when can I use a whitening cream?")
+    assert CALM not in reply.visible
+    await no_alert(bot_env, before)
+    user = await joined(bot_env, 8010)
     [reply] = await bot_env.ask(user, "the little dots have white heads now and they are tender")
     assert CALM in reply.visible and URGENT not in reply.visible
     assert "whiten" not in reply.visible  # the FAQ entry a word of it pulled is beside the point
@@ -133,14 +137,3 @@ async def test_a_symptom_report_hijacked_by_a_faq_word_reaches_a_person(
                                      count=2)
     assert CALM in calm.visible and "burning" in beside.visible
     await bot_env.wait_sent(ALERT_CHAT_ID, before + 1)
-    other = await joined(bot_env, 8011)
-    seen = len(bot_env.sent_to(ALERT_CHAT_ID))
-    [reply] = await bot_env.ask(other, "it's a bit sore today, when can I use a whitening cream?")
-    assert CALM not in reply.visible
-    await env_quiet(bot_env, seen)
-
-
-async def env_quiet(env: BotEnv, seen: int) -> None:
-    """Nothing more for staff after `seen` posts."""
-    await env.settle(0.3)
-    assert len(env.sent_to(ALERT_CHAT_ID)) == seen
