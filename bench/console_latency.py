@@ -36,8 +36,8 @@ from sqlalchemy import insert, text
 from app.application import open_context
 from app.settings import Settings
 from core.clock import FakeClock
-from storage.models import AuditEvent, Base, Enrollment, Escalation, Patient, ScheduledMessage
-from testkit.postgres import postgres_unavailable_reason, scratch_database
+from storage.models import AuditEvent, Enrollment, Escalation, Patient, ScheduledMessage
+from testkit.postgres import empty_tables, postgres_unavailable_reason, scratch_database
 from tests.console.support import serving, sign_in
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,9 +122,7 @@ async def measure(url: str, patients: int, requests: int, *, freeze_gc: bool = F
     ctx = await open_context(settings, clock=FakeClock(NOW), bot_username="bench_bot")
     try:
         if ctx.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            async with ctx.engine.begin() as conn:
-                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await empty_tables(ctx.engine)
         began = time.perf_counter()
         await seed(ctx.engine, patients)
         if ctx.engine.dialect.name == "postgresql":

@@ -10,6 +10,10 @@ from contextlib import contextmanager
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import Base
 
 ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -49,3 +53,11 @@ def scratch_database() -> Iterator[str]:
         yield f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    """Every model table emptied and its ids restarted: a PostgreSQL database shared by a
+    whole test session starts each test (or benchmark) as a fresh one. Not for SQLite."""
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

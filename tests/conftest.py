@@ -7,16 +7,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 # As app.cli does for the real bot: PTB's RetryAfter in its timedelta form (no warning).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from storage.database import create_engine, migrate, migrate_async, session_factory
-from storage.models import Base
 from storage.text_catalogs import install_shipped
-from testkit.postgres import scratch_database
+from testkit.postgres import empty_tables, scratch_database
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,9 +57,7 @@ async def db_engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     """A migrated, empty database on each backend (PostgreSQL tables truncated per test)."""
     engine = create_engine(db_url)
     if engine.dialect.name == "postgresql":
-        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-        async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await empty_tables(engine)
     else:
         await migrate_async(engine)
     try:

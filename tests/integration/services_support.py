@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
-
 from app.application import open_context
 from app.settings import Settings
 from core.clock import FakeClock
 from core.invites import InviteCode
 from services import onboarding
 from services.context import AppContext
-from storage.models import Base
 from storage.repositories import Store
+from testkit.postgres import empty_tables
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
@@ -65,7 +63,5 @@ async def context_on(url: str, *, clinic: str = "Sunrise") -> AppContext:
     context = await open_context(settings, clock=FakeClock(NOW), delivery=Delivery(),
                                  bot_username="test_bot")
     if context.engine.dialect.name == "postgresql":
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        async with context.engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await empty_tables(context.engine)
     return context
