@@ -43,7 +43,7 @@ from jobs.alerts import FailureAlerts
 from jobs.delivery import DeliveryWorker
 from services.cases import ladder_policy
 from services.context import AppContext, Delivery, FileSource
-from storage.content_loader import load_content
+from storage.content_loader import load_content, load_learned
 from storage.content_reader import ContentError
 from storage.database import create_engine, migrate_async, session_factory
 from storage.outbox import Outbox
@@ -196,7 +196,7 @@ async def open_context(
         engine=engine,
         sessions=session_factory(engine),
         faq=FaqIndex.build(content.faq, languages),
-        triage=Triage.build(content.red_flags, languages),
+        triage=Triage.build(content.red_flags, languages, learned=load_learned()),
         delivery=delivery,
         bot_username=bot_username,
         files=files,

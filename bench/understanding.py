@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))  # a program run from a checkout, not an installed
 
 CORPUS = ROOT / "tests" / "corpus"
 PARTS = {"tuned": CORPUS, **{part: CORPUS / part for part in (
-    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout", "heldout2", "heldout3")}}
+    "dev", "dev2", "dev3", "dev4", "dev5", "dev6",
+    "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")}}
 LANGUAGES = ("en", "hi", "hinglish")
 KINDS = ("red_flag", "day", "not_flag", "doubtful", "concern", "request", "faq", "smalltalk")
 FACE = "micro-mesotherapy-face"
@@ -102,14 +103,26 @@ def _items(messages: list[dict[str, Any]], language: str, part: str) -> list[Ite
     return items
 
 
-def build_decider(content: Any) -> tuple[Callable[[Item], Result], Callable[[Item], object], str]:
-    """(decide, triage only, which code) for the code in this checkout."""
+SHIPPED = object()  # build_decider's default: the learned reader the bot runs with
+
+
+def build_decider(content: Any, learned: Any = SHIPPED
+                  ) -> tuple[Callable[[Item], Result], Callable[[Item], object], str]:
+    """(decide, triage only, which code) for the code in this checkout. `learned`: the
+    learned reader (core/learned.py): the shipped one by default, None for the rules alone
+    (older code has none)."""
     from core.faq import FaqIndex
     from core.triage import Triage
 
     languages = ["en", "hi"]
     faq = FaqIndex.build(content.faq, languages)
-    triage = Triage.build(content.red_flags, languages)
+    try:
+        from storage.content_loader import load_learned
+    except ImportError:  # the code before the learned readers existed
+        triage = Triage.build(content.red_flags, languages)
+    else:
+        triage = Triage.build(content.red_flags, languages,
+                              learned=load_learned() if learned is SHIPPED else learned)
     try:
         from core.triage import Situation
         from core.understanding import understand
@@ -360,9 +373,11 @@ TIMED = ("triage, corpus messages", "triage, 10,000 characters",
 
 
 def long_items(items: Sequence[Item]) -> list[Item]:
-    """Two 10,000-character messages: one sentence repeated with a flag at its very end,
-    and corpus messages run together (many different words), each 25 times."""
+    """Three 10,000-character messages, each 25 times: one sentence repeated with a flag at
+    its very end, corpus messages run together (many different words), and the calm
+    sentence alone (no rule finds it urgent, so the learned readers read all of it)."""
     repeated = "the treated area looks fine today and " * 260 + " fever"
+    calm = "the treated area looks fine today and I am happy. " * 200
     mixed = ""
     for item in items:
         if len(mixed) >= 10_000:
@@ -370,7 +385,7 @@ def long_items(items: Sequence[Item]) -> list[Item]:
         mixed += item.text + " "
     return [Item(text=text[:10_000], language="en", part="bench", kind="red_flag",
                  expect="urgent", faq=None, day=1, weekday=4, protocol=FACE, patient="en")
-            for text in (repeated, mixed) for _ in range(25)]
+            for text in (repeated, mixed, calm) for _ in range(25)]
 
 
 def measure(items: Sequence[Item], repetitions: int, *, freeze_gc: bool = False
@@ -433,6 +448,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds with --baseline")
     parser.add_argument("--freeze-gc", action="store_true",
                         help="gc.freeze() after loading, as the running bot does")
+    parser.add_argument("--rules-only", action="store_true",
+                        help="the figures without the learned reader (core/learned.py)")
     parser.add_argument("--timings-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     items = load_corpus([part for part in args.parts.split(",") if part])
@@ -440,8 +457,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(measure(items, args.repetitions, freeze_gc=args.freeze_gc)))
         return
     content = load_shipped()
-    decide, _, which = build_decider(content)
+    decide, _, which = build_decider(content, **({"learned": None} if args.rules_only else {}))
     pairs = [(item, decide(item)) for item in items]
+    which += ", rules only" if args.rules_only else ""
     print(f"corpus: {len(items)} messages; code: {which}\n")
     report(pairs)
     if args.failures or args.show_heldout:

@@ -147,6 +147,13 @@ WORRIED_EMOJI = frozenset(
     "😟😧😨😰😱😢😭🤒🤕😣😖😫😩🥺😥😓😔☹🙁🆘🚨🥶🤢🤮😵💔"
 )
 
+# A call for help, whatever else the message says: never small talk ("help" alone is no
+# thanks "for your help"; the learned small-talk reader may not take it for one).
+CALLS_FOR_HELP = Grams(
+    ("help",), ("sos",), ("save", "me"), ("madad",), ("bachao",), ("bachaao",), ("मदद",),
+    ("बचाओ",),
+)
+
 # Requests: the patient wants something changed or done by a person.
 REQUESTS = Grams(
     ("reschedule",), ("rescheduling",), ("rescheduled",), ("postpone",), ("prepone",),

@@ -321,6 +321,10 @@ class FaqIndex:
             near={key: found for key, found in near.items() if found},
         )
 
+    def offers(self, entry_id: str, protocols: Collection[str] | None) -> bool:
+        """Whether `entry_id` is an entry a patient of `protocols` may get."""
+        return any(entry.id == entry_id and entry.applies_to(protocols) for entry in self.scopes)
+
     def _typos(self, words: Iterable[str]) -> _Typos:
         """The keyword tokens (of any language) each word may be a typo of, with the typos
         counted. A word that is itself a keyword token is not a typo of another one."""

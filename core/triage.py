@@ -47,6 +47,7 @@ from core.cues import (
     negated_near,
 )
 from core.language import Reading, durations, read
+from core.learned import Learned
 from core.measures import Grade, readings
 from core.phrases import Lexicon, Lookup, PhraseIndex, PhraseMatch, Together, TogetherIndex
 from core.spelling import sound_key
@@ -170,9 +171,13 @@ class Triage:
     own: PhraseIndex
     lexicon: Lexicon  # every word of the indexes above: one look-up per word of a message
     emergencies: frozenset[str]  # rules urgent whoever has them (RedFlagRule.emergency)
+    # The learned readers core.understanding asks after the rules (core/learned.py); None:
+    # the rules alone.
+    learned: Learned | None = None
 
     @classmethod
-    def build(cls, red_flags: RedFlags, languages: Iterable[str]) -> Triage:
+    def build(cls, red_flags: RedFlags, languages: Iterable[str],
+              learned: Learned | None = None) -> Triage:
         # `languages` is accepted for symmetry with FaqIndex but deliberately not used to
         # filter: phrases of every language in the file are always checked.
         del languages
@@ -201,11 +206,11 @@ class Triage:
         emergencies = frozenset(rule.id for rule in red_flags.rules if rule.emergency)
         if lasting is None:
             return cls(flags=flags, together=together, symptoms=None, still=None,
-                       own=own, lexicon=lexicon, emergencies=emergencies)
+                       own=own, lexicon=lexicon, emergencies=emergencies, learned=learned)
         return cls(flags=flags, together=together,
                    symptoms=PhraseIndex.build(lasting_phrases, ignore),
                    still=PhraseIndex.build(still_phrases), own=own,
-                   lexicon=lexicon, emergencies=emergencies)
+                   lexicon=lexicon, emergencies=emergencies, learned=learned)
 
     def check(self, text: str) -> RedFlagHit | None:
         """A clear red flag in `text` when nothing else is known about the patient."""

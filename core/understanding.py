@@ -23,6 +23,12 @@ reports the patient's own symptom is never answered by the FAQ alone. In detail:
   when candidates are close (a person looks too unless the patient asked something: a
   statement the bot cannot place may be a symptom in words it does not know); HANDOFF
   when nothing fits.
+
+Then learned readers (core/learned.py, when the triage has them) read what the rules did
+not find urgent: a message the red-flag reader finds likely one goes to a person
+(DOUBTFUL, the FAQ answer beside it) or, when it already goes to one, is URGENT (the card
+says "learned (model 83%: seeping + dots)"); otherwise short small talk the rules could not
+place is small talk, and the FAQ reader answers a question the rules could only guess at.
 """
 
 from __future__ import annotations
@@ -36,6 +42,18 @@ from core import concerns
 from core.cues import HINDI_QUESTION_WORDS, QUESTION_WORDS
 from core.faq import CONFIDENT_SCORE, FaqIndex
 from core.language import WEEKDAYS
+from core.learned import (
+    EXPECTED_AT,
+    FAQ_ASKED_AT,
+    FAQ_CHARS,
+    FAQ_PICK_AT,
+    PERSON_AT,
+    SMALL_TALK_AT,
+    SMALL_TALK_WORDS,
+    URGENT_AT,
+    Learned,
+    Reading,
+)
 from core.spelling import sound_key
 from core.text_match import normalize
 from core.triage import SYMPTOM_RULE, Level, Situation, Triage
@@ -66,6 +84,7 @@ class Understanding:
     entry_id: str | None = None  # the FAQ answer (ANSWER; DOUBTFUL when one fits)
     suggestions: tuple[str, ...] = ()  # FAQ entries to offer as buttons
     close_call: bool = False  # ASK between confident candidates (no case for staff)
+    confident: bool = False  # ASK: the candidates are confident ones (close_call if asked)
     rule_id: str | None = None
     phrase: str | None = None
     reason: str = ""
@@ -92,7 +111,7 @@ SMALL_TALK = frozenset({
     "oki", "okie", "okkk", "okayy", "gm", "gn", "bhai", "bhaiya", "didi", "doc", "sahab",
     "saheb", "dear", "bro", "ma", "am", "helpful", "appreciate", "appreciated", "done",
     "haha", "hahaha", "hehe", "lol", "super", "awesome", "wonderful", "kind", "for",
-    "your", "help", "support", "care", "samajh", "gaya", "gayi", "gai", "mila", "badhiya",
+    "your", "samajh", "gaya", "gayi", "gai", "mila", "badhiya",
     "shukriyaa", "hmm", "hm", "mm", "yup", "ya", "yea", "and", "again", "too", "sab",
     "that", "hope", "youre", "doing", "gud", "nyt", "nite", "goodnight", "hanji", "haanji",
     "kr", "kar", "lungi", "lunga", "karungi", "karunga", "krungi", "krunga", "le", "li",
@@ -244,6 +263,87 @@ def understand(
     """Decide what `text` needs (see the module doc). `language`: the one to match first."""
     if not text.strip():
         return Understanding(outcome=Outcome.EMPTY)
+    found = _by_rules(text, triage=triage, faq=faq, language=language, situation=situation,
+                      protocols=protocols, info_faq=info_faq)
+    learned = triage.learned
+    if learned is None or found.outcome is Outcome.URGENT:
+        return found
+    safer = _second_reading(found, learned.red_flag.read(text))
+    if safer is not found:
+        return safer
+    return _calm_reading(found, text, learned, faq, protocols)
+
+
+# The rule a decision of the learned reader is filed under (the card: "learned (model 83%:
+# seeping + dots)").
+LEARNED_RULE = "learned"
+
+
+def _second_reading(found: Understanding, reading: Reading) -> Understanding:
+    """The rules' decision, made safer by the learned reader (core/learned.py): a message
+    it finds likely a red flag is urgent when it already goes to a person, and goes to one
+    when the rules would have answered it alone (the FAQ answer stays beside it; a symptom
+    the rules found expected on this day needs a surer reading)."""
+    if found.needs_person and reading.worrying(URGENT_AT):
+        # A red-flag rule the rules only doubted keeps its own urgent reply.
+        rule = found.rule_id if found.rule_id not in (None, SYMPTOM_RULE) else LEARNED_RULE
+        return Understanding(outcome=Outcome.URGENT, rule_id=rule, phrase=found.phrase,
+                             reason=found.reason,
+                             matched=_joined(found.matched, reading.explain()))
+    if not found.needs_person and reading.worrying(
+            EXPECTED_AT if found.outcome is Outcome.NORMAL else PERSON_AT):
+        return Understanding(outcome=Outcome.DOUBTFUL, entry_id=found.entry_id,
+                             rule_id=LEARNED_RULE, phrase=found.phrase, reason=found.reason,
+                             matched=_joined(found.matched, reading.explain()))
+    return found
+
+
+def _calm_reading(found: Understanding, text: str, learned: Learned, faq: FaqIndex,
+                  protocols: Collection[str] | None) -> Understanding:
+    """Where the red-flag reader saw nothing to worry about: small talk the rules do not
+    know ("cheers doc", "shukriya ji") is small talk rather than a case, and the FAQ entry
+    the learned reader is sure a short question asks is the answer (core/learned.py)."""
+    guessed = found.outcome is Outcome.ASK and not found.confident
+    unplaced = found.outcome is Outcome.HANDOFF or guessed
+    question = "?" in text or "？" in text
+    words = tuple(normalize(text).split())
+    if (unplaced and learned.small_talk is not None and not question
+            and len(words) <= SMALL_TALK_WORDS and not concerns.CALLS_FOR_HELP.found(words)
+            and learned.small_talk.probability(" ".join(words)) >= SMALL_TALK_AT):
+        return Understanding(outcome=Outcome.SMALLTALK)
+    if (learned.faq is None or len(text) > FAQ_CHARS
+            or found.outcome not in (Outcome.ASK, Outcome.HANDOFF, Outcome.ANSWER)
+            or (found.outcome is Outcome.HANDOFF and not question)
+            or (found.outcome is Outcome.ASK and not asks(text))):
+        # A statement the rules could not place may be a symptom in other words ("cold"):
+        # a person looks, as the rules decided.
+        return found
+    choice = learned.faq.choose(text)
+    # Weak candidates are a guess the model may settle; two entries the patient named both
+    # ("makeup and sunscreen?"), a question nothing matched, or an answer the rules gave
+    # need a surer reading.
+    needed = FAQ_PICK_AT if guessed else FAQ_ASKED_AT
+    if (choice.label and choice.label != found.entry_id and choice.probability >= needed
+            and faq.offers(choice.label, protocols)):
+        return Understanding(outcome=Outcome.ANSWER, entry_id=choice.label)
+    return found
+
+
+def _joined(*parts: str) -> str:
+    return " + ".join(part for part in parts if part)
+
+
+def _by_rules(
+    text: str,
+    *,
+    triage: Triage,
+    faq: FaqIndex,
+    language: str,
+    situation: Situation | None,
+    protocols: Collection[str] | None,
+    info_faq: str | None,
+) -> Understanding:
+    """The decision of the rules alone."""
     verdict = triage.assess(text, situation)
 
     def flagged(outcome: Outcome, entry_id: str | None = None,
@@ -297,6 +397,7 @@ def understand(
     if suggestions:
         # Close candidates let the patient pick, when they asked something; what they
         # told us and we could not place goes to a person too.
-        close = match.alternatives[0].score >= CONFIDENT_SCORE and asks(text)
-        return Understanding(outcome=Outcome.ASK, suggestions=suggestions, close_call=close)
+        confident = match.alternatives[0].score >= CONFIDENT_SCORE
+        return Understanding(outcome=Outcome.ASK, suggestions=suggestions,
+                             close_call=confident and asks(text), confident=confident)
     return Understanding(outcome=Outcome.HANDOFF)

@@ -1,4 +1,5 @@
-"""Reading and validating clinic content files into the frozen content model.
+"""Reading and validating clinic content files into the frozen content model, and the
+learned readers' weights shipped with the code (core/data/learned.json).
 
 Every problem is collected (not only the first), each with its file, a location such as
 `steps[id=sun].at`, `faq[2].answer` (1-based when the id is unusable) or
@@ -7,9 +8,12 @@ Every problem is collected (not only the first), each with its file, a location 
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ from core.content import (
     TogetherGroups,
 )
 from core.durations import MAX_DURATION, format_duration
+from core.learned import MODEL_FILE, Learned
 from core.local_time import parse_hhmm
 from storage.content_reader import (
     ContentError,
@@ -55,6 +60,7 @@ __all__ = [
     "ContentReport",
     "check_content",
     "load_content",
+    "load_learned",
     "read_content",
     "rendered_typography",
     "summarise",
@@ -540,3 +546,10 @@ def load_content(directory: Path, languages: Sequence[str], default_language: st
     if content is None:
         raise ContentError(problems)
     return content
+
+
+@functools.cache
+def load_learned() -> Learned:
+    """The learned readers shipped with the code (core/data/learned.json; read once)."""
+    data = json.loads(resources.files("core").joinpath("data", MODEL_FILE).read_text("utf-8"))
+    return Learned.from_dict(data)

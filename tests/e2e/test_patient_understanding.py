@@ -99,8 +99,9 @@ async def test_devanagari_from_an_english_patient_is_answered_in_hindi(bot_env: 
 
 
 async def test_small_talk_and_close_faq_calls_open_no_case(bot_env: BotEnv) -> None:
-    """ "thank you doctor 🙏" gets a short answer; "makeup and sunscreen?" asks "did you
-    mean" with both; neither opens a case."""
+    """ "thank you doctor 🙏" and "cheers doc" get a short answer; "makeup and sunscreen?"
+    asks "did you mean" with both; "how soon can i hit the gym" gets the exercise entry;
+    none opens a case."""
     user = await joined(bot_env, 8005)
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
     [reply] = await bot_env.ask(user, "thank you doctor 🙏")
@@ -109,6 +110,11 @@ async def test_small_talk_and_close_faq_calls_open_no_case(bot_env: BotEnv) -> N
     assert ask.visible.startswith("Did you mean one of these?")
     labels = {b.text for b in ask.buttons}
     assert {"When can I wear makeup again?", "How long should I avoid the sun?"} <= labels
+    # The learned readers: small talk and a question in words the rules do not know.
+    [reply] = await bot_env.ask(user, "cheers doc")
+    assert "I'm here" in reply.visible
+    [reply] = await bot_env.ask(user, "how soon can i hit the gym")
+    assert reply.visible.startswith("When can I exercise, swim or use a sauna again?")
     await no_alert(bot_env, before)
 
 
@@ -116,9 +122,9 @@ async def test_a_symptom_report_hijacked_by_a_faq_word_reaches_a_person(
     bot_env: BotEnv,
 ) -> None:
     """Issue 18, never silent on a symptom: "white heads ... tender" is a report of the
-    patient's own symptom, not a question about whitening. The patient gets the calm reply
-    (not the whitening entry), the team a case; asked as a question, the same words get the
-    FAQ and no case. A burning that "badh rahi" (grows) reaches a person too."""
+    patient's own symptom, not a question about whitening. The patient gets no whitening
+    entry, the team a case; asked as a question, the same words get the FAQ and no case. A
+    burning that "badh rahi" (grows) reaches a person too."""
     other = await joined(bot_env, 8011)
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
     [reply] = await bot_env.ask(other, "it's a bit sore today, when can I use a whitening cream?")
@@ -126,14 +132,41 @@ async def test_a_symptom_report_hijacked_by_a_faq_word_reaches_a_person(
     await no_alert(bot_env, before)
     user = await joined(bot_env, 8010)
     [reply] = await bot_env.ask(user, "the little dots have white heads now and they are tender")
-    assert CALM in reply.visible and URGENT not in reply.visible
+    # The rules make it a case (the calm reply); the learned reader, which has seen
+    # pustules reported as infection, makes it urgent.
+    assert URGENT in reply.visible
     assert "whiten" not in reply.visible  # the FAQ entry a word of it pulled is beside the point
     [alert] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
-    assert "tender" in alert.visible
+    assert "tender" in alert.visible and "model " in alert.visible
     [escalation] = await escalations(bot_env)
-    assert escalation.kind == "handoff"
-    # The calm reply, then the FAQ entry on burning beside it (it says when to worry).
-    calm, beside = await bot_env.ask(user, "jalan 2 din se ho rahi hai aur badh rahi hai",
-                                     count=2)
-    assert CALM in calm.visible and "burning" in beside.visible
+    assert escalation.kind == "red_flag"
+    # Burning that grows: the rules give the calm reply and a case; the learned reader,
+    # which has seen worsening pain reported so, makes it urgent.
+    [reply] = await bot_env.ask(user, "jalan 2 din se ho rahi hai aur badh rahi hai")
+    assert URGENT in reply.visible
     await bot_env.wait_sent(ALERT_CHAT_ID, before + 1)
+
+
+async def test_the_learned_reader_brings_what_the_rules_miss_to_a_person(
+        bot_env: BotEnv) -> None:
+    """Issue 18: words no rule lists. Crust on "puffy" dots on day 2 (the rules: expected,
+    the reassuring reply) reaches a person calmly; "raised and weeping" spots (the rules: a
+    "did you mean" and a case) get the urgent reply and a red-flag card. Each card says
+    what the model read, in words it learned."""
+    calm, urgent = await joined(bot_env, 8010), await joined(bot_env, 8011)
+    bot_env.clock.advance(timedelta(days=2))
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    replies = await bot_env.ask(
+        calm, "the dots on my cheek look angry and puffy and theres crust on them")
+    assert CALM in replies[0].visible and URGENT not in replies[0].visible
+    [alert] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    assert "doubtful:learned (puffy + model " in alert.visible
+
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    [reply] = await bot_env.ask(urgent, "the injection spots are raised and weeping")
+    assert URGENT in reply.visible
+    [alert] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    assert "Red flag" in alert.visible and "learned (model " in alert.visible
+    kinds = {case.kind: case.rule_id for case in await escalations(bot_env)}
+    assert kinds["red_flag"].startswith("learned (model ")
+    assert kinds["handoff"].startswith("doubtful:learned (")

@@ -35,7 +35,8 @@ def test_the_corpus_is_big_enough_and_covers_every_kind(
     """Each part has messages in English, Hindi and Hinglish of every kind it labels; the
     tuned part has at least 300, the held-out part at least 250."""
     for part, least in (("tuned", 300), ("heldout", 250), ("heldout2", 400),
-                        ("heldout3", 400)):
+                        ("heldout3", 400), ("heldout4", 400), ("heldout5", 400),
+                        ("heldout6", 400)):
         assert sum(item.part == part for item, _ in decided) >= least
     for language in LANGUAGES:
         kinds = {item.kind for item, _ in decided
@@ -53,36 +54,28 @@ def test_floors_hold_per_language_on_the_tuned_part(
     assert score(pairs).misses() == {}, "\n".join(failures(pairs))
 
 
-DEV4 = (
-    "issue 18: development part 4 (written 2026-12-07, 60 red flags per language in everyday "
-    "words) finds urgent recall 96.1% (floor 98%; 69.1% before the red-flag concepts it "
-    "prompted), red flags reaching a person 99.5% (floor 100%), calm->case 11.5%, FAQ right "
-    "first 83.3% (floor 90%), wrong and confident 3.3% (floor 3%), and concern or request "
-    "seen 50.0%: mild symptoms of the first days ('mild puffiness under eyes this morning') "
-    "get the reassuring reply by design, where its writer wanted a person. Strict.")
-DEV6 = (
-    "issue 18: development part 6 (written 2026-12-07, 50 oblique red flags per language: "
-    "similes, symptoms in passing, questions that reveal a symptom) found urgent recall "
-    "72.7%, reach 90.0%, false alarms 11.7%; after the words and rules it prompted, recall "
-    "81.3% (floor 98%), reach 99.3% (floor 100%), false alarms 6.7%, calm->case 16.7% "
-    "(floor 15%), FAQ right first 80.0% (floor 90%). Strict.")
 DEV5 = (
     "issue 18: development part 5 (written 2026-12-07, 90 Hinglish red flags, regional "
-    "spellings) finds urgent recall 95.0% (floor 98%; 80.6% before the words it prompted), "
-    "every red flag reaching a person, and calm messages opening a case 22.9% (floor 15%: "
-    "past illnesses and other people's symptoms read as the patient's, a case for a person "
-    "to look at). Strict.")
+    "spellings; training data of the learned readers) finds every red flag urgent and "
+    "calm messages opening a case 21.4% (floor 15%: past illnesses and other people's "
+    "symptoms read as the patient's, a case for a person to look at). Strict.")
+DEV6 = (
+    "issue 18: development part 6 (written 2026-12-07, 50 oblique red flags per language: "
+    "similes, symptoms in passing, questions that reveal a symptom; training data of the "
+    "learned readers) found urgent recall 72.7%; after the words and rules it prompted "
+    "81.3%, with the learned red-flag reader 94.0% (floor 98%). Strict.")
 
 
 @pytest.mark.parametrize("part", [
-    "dev", "dev2", "dev3",
-    pytest.param("dev4", marks=pytest.mark.xfail(strict=True, reason=DEV4)),
+    "dev", "dev2", "dev3", "dev4",
     pytest.param("dev5", marks=pytest.mark.xfail(strict=True, reason=DEV5)),
     pytest.param("dev6", marks=pytest.mark.xfail(strict=True, reason=DEV6))])
 def test_floors_hold_on_the_development_parts(
     decided: list[tuple[Item, Result]], part: str
 ) -> None:
-    """Every floor on each part written independently of the rules and read while tuning."""
+    """Every floor on each part written independently of the rules and read while tuning
+    (since the learned readers, also their training data: these figures show fit, the
+    held-out ones below what generalises)."""
     pairs = [(i, r) for i, r in decided if i.part == part]
     assert score(pairs).misses() == {}, "\n".join(failures(pairs))
 
@@ -90,33 +83,41 @@ def test_floors_hold_on_the_development_parts(
 SAFETY = ("recall", "reach", "false_alarms", "calm_cases", "small_talk")
 
 
-HELD_OUT2_SAFETY = (
-    "issue 18: the second held-out part (tests/corpus/heldout2, written 2026-12-07 after the "
-    "rules were tuned, never read) found urgent recall 81.4% and red flags reaching a person "
-    "95.1%; after the concepts dev4 prompted and close calls in statements reaching a "
-    "person, 89.2% (floor 98%) and 98.0% (floor 100%: 2 of 102 reach nobody), small talk "
-    "83.3% (floor 95%), calm->case 11.3%: red-flag words generalise less than "
-    "the first held-out part showed (99.0% there). "
-    "Strict: the day it holds, this test fails until the mark is removed.")
-HELD_OUT3_SAFETY = (
-    "issue 18: the third held-out part (tests/corpus/heldout3, written 2026-12-07 after "
-    "every rule above, never read) finds urgent recall 82.5% (floor 98%), red flags "
-    "reaching a person 95.8% (floor 100%; 95.0% before statements whose FAQ answer is about "
-    "another word than their symptom reached a person), false alarms 5.0%, calm->case "
-    "15.8% (floor 15%), small talk 86.7% (floor 95%). Strict: the day it holds, this test "
-    "fails until the mark is removed.")
-HELD_OUT_FAQ = (
-    "issue 18: FAQ right first is 86.4%, 76.1% and 84.8% on the three held-out parts "
-    "(floor 90%), wrong and confident 3.4%, 6.6% and 1.0% (floor 3%): FAQ keywords "
-    "generalise less "
-    "than the red-flag concepts. Strict: the day it holds, this test fails until the mark "
-    "is removed.")
+def _held_out(number: str, figures: str) -> str:
+    return (f"issue 18: held-out part {number} (never read; the learned readers were not "
+            f"trained on it) finds {figures}. Strict: the day it holds, this test fails "
+            "until the mark is removed.")
+
+
+HELD_OUT_SAFETY = {
+    "heldout2": _held_out("2", "urgent recall 89.2% with the rules alone, 95.1% with the "
+                          "learned readers (floor 98%); every red flag reaching a person "
+                          "(98.0% before), small talk 83.3% -> 90.0% (floor 95%)"),
+    "heldout3": _held_out("3", "urgent recall 82.5% with the rules alone, 94.2% with the "
+                          "learned readers (floor 98%), red flags reaching a person 95.8% -> "
+                          "98.3% (floor 100%)"),
+    "heldout4": _held_out("4", "urgent recall 88.4% with the rules alone, 93.5% with the "
+                          "learned readers (floor 98%), red flags reaching a person 94.9% -> "
+                          "97.1% (floor 100%), calm messages opening a case 16.9% -> 15.6% "
+                          "(floor 15%), small talk 80.0% -> 84.4% (floor 95%)"),
+    "heldout5": _held_out("5", "urgent recall 84.1% with the rules alone, 92.8% with the "
+                          "learned readers (floor 98%), red flags reaching a person 97.1% -> "
+                          "97.1% (floor 100%), small talk 76.7% -> 85.0% (floor 95%)"),
+    "heldout6": _held_out("6", "urgent recall 94.9% with the rules alone, 96.4% with the "
+                          "learned readers (floor 98%), red flags reaching a person 97.8% -> "
+                          "98.6% (floor 100%), small talk 80.0% -> 80.0% (floor 95%)"),
+}
+HELD_OUT2_FAQ = _held_out("2", "FAQ right first 76.1% with the rules alone, 85.0% with the "
+                          "learned readers (floor 90%), wrong and confident 6.6% -> 5.2% "
+                          "(floor 3%)")
+HELD_OUT6_FAQ = _held_out("6", "FAQ right first 82.2% with the rules alone, 92.2% with the "
+                          "learned readers, wrong and confident 4.4% -> 3.3% (floor 3%)")
 
 
 @pytest.mark.parametrize("part", [
     "heldout",
-    pytest.param("heldout2", marks=pytest.mark.xfail(strict=True, reason=HELD_OUT2_SAFETY)),
-    pytest.param("heldout3", marks=pytest.mark.xfail(strict=True, reason=HELD_OUT3_SAFETY))])
+    *(pytest.param(part, marks=pytest.mark.xfail(strict=True, reason=reason))
+      for part, reason in HELD_OUT_SAFETY.items())])
 def test_safety_floors_hold_on_the_held_out_parts(
     decided: list[tuple[Item, Result]], part: str
 ) -> None:
@@ -127,8 +128,11 @@ def test_safety_floors_hold_on_the_held_out_parts(
     assert {name: value for name, value in misses.items() if name in SAFETY} == {}
 
 
-@pytest.mark.parametrize("part", ["heldout", "heldout2", "heldout3"])
-@pytest.mark.xfail(strict=True, reason=HELD_OUT_FAQ)
+@pytest.mark.parametrize("part", [
+    "heldout", pytest.param("heldout2", marks=pytest.mark.xfail(strict=True,
+                                                                reason=HELD_OUT2_FAQ)),
+    "heldout3", "heldout4", "heldout5",
+    pytest.param("heldout6", marks=pytest.mark.xfail(strict=True, reason=HELD_OUT6_FAQ))])
 def test_faq_floors_hold_on_the_held_out_parts(
     decided: list[tuple[Item, Result]], part: str
 ) -> None:

@@ -1,0 +1,189 @@
+"""The learned red-flag reader (core/learned.py): it reads what scikit-learn trained on,
+the shipped weights are what training on today's corpus gives, it explains itself with
+learned words only, and core.understanding asks it after the rules."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from core.content import Content
+from core.faq import FaqIndex
+from core.learned import PERSON_AT, Learned, NgramChoice, NgramModel, Reading, features
+from core.text_match import normalize
+from core.triage import Situation, Triage
+from core.understanding import LEARNED_RULE, Outcome, Understanding, understand
+from storage.content_loader import load_content, load_learned
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT: Content = load_content(ROOT / "content", ["en", "hi"], "en")
+FAQ = FaqIndex.build(CONTENT.faq, ["en", "hi"])
+WITH = Triage.build(CONTENT.red_flags, ["en", "hi"], learned=load_learned())
+RED_FLAGS = load_learned().red_flag
+WITHOUT = Triage.build(CONTENT.red_flags, ["en", "hi"])
+
+
+def _trainer():  # type: ignore[no-untyped-def]
+    path = ROOT / "scripts" / "train_model.py"
+    spec = importlib.util.spec_from_file_location("train_model", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["train_model"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def decide(text: str, triage: Triage = WITH, day: int = 2) -> Understanding:
+    return understand(text, triage=triage, faq=FAQ, language="en",
+                      situation=Situation(day=day, settle_days=3, weekday=4),
+                      protocols=("micro-mesotherapy-face",),
+                      info_faq=CONTENT.red_flags.info_faq)
+
+
+@pytest.mark.parametrize("text", [
+    "pus from the dots", "जलन बढ़ रही है", "a", "x1 102°F 8/10", "bukhaar!!", "क़"])
+def test_the_n_grams_are_scikit_learns_char_wb_ones(text: str) -> None:
+    theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    assert features(text) == theirs(normalize(text))
+
+
+def test_the_shipped_model_is_what_the_corpus_trains() -> None:
+    # Adding messages to tests/corpus/ means retraining: scripts/train_model.py.
+    assert _trainer().check() == 0
+
+
+def test_it_reads_the_same_as_scikit_learn() -> None:
+    trainer = _trainer()
+    items = [item for item in trainer.training_items() if trainer.trainable(item)][::7]
+    pipeline = trainer.fit(items)
+    model = NgramModel.from_dict(trainer.export(pipeline, items))
+    theirs = pipeline.predict_proba([item.text for item in items])[:, 1]
+    ours = [model.probability(normalize(item.text)) for item in items]
+    assert max(abs(a - b) for a, b in zip(theirs, ours, strict=True)) < 1e-4
+
+
+def test_the_faq_reader_reads_the_same_as_scikit_learn() -> None:
+    # Unpruned weights: core.learned's per-word sums, with an n-gram two words share
+    # counted once, are scikit-learn's binary l2 bag exactly.
+    trainer = _trainer()
+    texts, labels = trainer.faq_examples(trainer.training_items()[::5])
+    pipeline = trainer._pipeline(trainer.FAQ_C, balanced=False, norm="l2").fit(texts, labels)
+    vectorizer, regression = pipeline
+    model = NgramChoice.from_dict({
+        "ngram": [2, 5], "labels": [str(label) for label in regression.classes_],
+        "intercepts": list(regression.intercept_),
+        "features": {gram: [vectorizer.idf_[index],
+                            [[label, float(regression.coef_[label, index])]
+                             for label in range(len(regression.classes_))]]
+                     for gram, index in vectorizer.vocabulary_.items()}})
+    sample = [*texts[::3], "the the then there", "pus pus pus", "सूजन सूजन और सूजा"]
+    theirs = pipeline.predict_proba(sample)
+    ours = [model.scores(normalize(text)) for text in sample]
+    assert max(abs(a - b) for row, mine in zip(theirs, ours, strict=True)
+               for a, b in zip(row, mine, strict=True)) < 1e-9
+
+
+def test_a_wrong_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="format"):
+        Learned.from_dict({"format": 99})
+    with pytest.raises(ValueError, match="l1"):
+        NgramModel.from_dict({"norm": "l2"})
+
+
+def test_the_explanation_names_only_learned_words() -> None:
+    # A name, a place and a word nobody wrote in a red flag are never on the card.
+    found = RED_FLAGS.read("Priyanka from Bandra here, my whole face is burning up and "
+                           "I am shaking under the blanket, zxqwv")
+    assert found.probability >= PERSON_AT
+    assert found.explain().startswith("model ")
+    assert not {"priyanka", "bandra", "zxqwv"} & set(found.words)
+    assert Reading(probability=0.834, words=("pus", "102")).explain() == "model 83%: pus + 102"
+
+
+def test_a_long_message_is_read_in_windows() -> None:
+    calm = "We went to my cousin's wedding and the food was lovely. " * 80
+    symptom = "Since last night I am shivering and my face is burning up like fire. "
+    model = RED_FLAGS
+    assert model.read(calm).probability < PERSON_AT
+    assert model.read(calm[:4000] + symptom + calm[4000:]).probability >= PERSON_AT
+
+
+def test_what_the_rules_call_expected_reaches_a_person_when_the_model_is_sure() -> None:
+    # Crust on the dots is no listed word; the rules read "puffy" on day 2 as expected.
+    text = "the dots on my cheek look angry and puffy and theres crust on them"
+    assert decide(text, WITHOUT).outcome is Outcome.NORMAL
+    found = decide(text)
+    assert found.outcome is Outcome.DOUBTFUL and found.needs_person
+    assert found.rule_id == LEARNED_RULE
+    assert found.matched.startswith("puffy + model ") and "crust" not in found.matched
+
+
+def test_what_already_reaches_a_person_can_become_urgent() -> None:
+    for text in ("the injection spots are raised and weeping",
+                 "is it ok that my cheek is throbbing and hot and getting puffier"):
+        rules, both = decide(text, WITHOUT), decide(text)
+        assert rules.needs_person and rules.outcome is not Outcome.URGENT
+        assert both.outcome is Outcome.URGENT and "model " in both.matched
+
+
+def test_a_figure_without_a_learned_word_changes_nothing() -> None:
+    # Long, with "and", like many red flags of the corpus; nothing to show staff.
+    text = "The weather was lovely and we went for a walk in the park with the children."
+    assert RED_FLAGS.read(text).probability >= PERSON_AT
+    assert decide(text) == decide(text, WITHOUT)
+
+
+@pytest.mark.parametrize("text", [
+    "ok thanks doc", "kal bukhar tha ab bilkul theek hu", "when can I wear makeup again?",
+    "no pain no swelling, all good", "शुक्रिया मैडम 🙏"])
+def test_calm_messages_stay_calm(text: str) -> None:
+    assert decide(text).outcome is decide(text, WITHOUT).outcome
+    assert not decide(text).needs_person
+
+
+def test_expected_swelling_on_day_one_keeps_the_reassuring_reply() -> None:
+    # The rules know the day since the session; the model does not.
+    assert decide("my face is a bit swollen and red", day=1).outcome is Outcome.NORMAL
+
+
+@pytest.mark.parametrize("text", ["cheers doc", "hlo"])
+def test_small_talk_the_rules_do_not_know_opens_no_case(text: str) -> None:
+    assert decide(text, WITHOUT).outcome is Outcome.HANDOFF
+    assert decide(text).outcome is Outcome.SMALLTALK
+
+
+@pytest.mark.parametrize("text", ["help", "sos", "मदद", "kuch samajh nahi aaya"])
+def test_a_plea_is_never_small_talk(text: str) -> None:
+    # "thank you for your help" taught the small-talk reader that "help" is thanks; a
+    # patient who did not understand a word needs a person too.
+    assert decide(text).needs_person
+
+
+def test_thanks_for_the_help_is_still_small_talk() -> None:
+    assert decide("thank you for your help").outcome is Outcome.SMALLTALK
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("how soon can i hit the gym", "exercise"),
+    ("is it ok to put on sunblock and foundation tomorrow", "makeup"),
+])
+def test_the_faq_reader_answers_what_the_rules_could_only_guess(text: str, entry: str) -> None:
+    assert decide(text, WITHOUT).outcome is Outcome.ASK
+    found = decide(text)
+    assert (found.outcome, found.entry_id) == (Outcome.ANSWER, entry)
+
+
+def test_two_topics_named_keep_the_choice() -> None:
+    # The model puts the sun entry first at 0.38: not sure enough to drop makeup.
+    found = decide("makeup and sunscreen after treatment?")
+    assert found.outcome is Outcome.ASK and {"makeup", "sun"} <= set(found.suggestions)
+
+
+def test_the_faq_reader_offers_no_entry_of_another_protocol() -> None:
+    # Hair washing is an entry of the hair protocol only.
+    found = decide("when can i shampoo my hair again")
+    assert found.entry_id != "wash-hair"
