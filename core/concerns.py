@@ -141,6 +141,8 @@ WORSENING = frozenset({
     "worse", "worsening", "increasing", "spreading", "growing",
     "badh", "badhti", "badhta", "badhte", "badhi", "badha", "barh", "barhti", "phail",
     "बढ", "बढती", "बढता", "बढते", "बढी", "फैल",
+    # ड for ढ, as phone keyboards often give it ("सुजन बड रही है"); not "बडी" (big)
+    "बड", "बडती", "बडता", "बडते",
 })
 # Emoji a worried patient sends; any of them in a message reaches a person.
 WORRIED_EMOJI = frozenset(

@@ -52,6 +52,7 @@ C = 256.0
 FAQ_C = 16.0
 MIN_DF = 2  # an n-gram in one message only is noise
 RATIO = 3  # how much likelier in a red flag a word must be to be named on a card
+COMMON = 0.03  # ... and in fewer than this share of all messages (no "and", "है")
 DIGITS = 6  # significant digits kept in the file: small diffs, same decisions
 FAQ_WEIGHT_FLOOR = 0.1  # smaller FAQ weights are left out (the file stays small)
 FAQ_DIGITS = 4
@@ -120,20 +121,22 @@ def export(pipeline: Any, items: Sequence[Item] = (), *, explain: bool = True
 
 def _telling_words(items: Sequence[Item]) -> list[str]:
     """The words an explanation may name: in two red flags or more, at least RATIO times as
-    frequent in red flags as in other messages, per word written, and of four letters or
-    more, or a number ("sujan", "102"; not "and", "aur", which the long messages red flags
-    often are simply have more of)."""
+    frequent in red flags as in other messages, per word written, and in fewer than
+    COMMON of all messages ("sujan", "garam", "102"; not "and", "aur", "है", "session",
+    which the long messages red flags often are simply have more of)."""
     flags: Counter[str] = Counter()
     others: Counter[str] = Counter()
     documents: Counter[str] = Counter()
+    everywhere: Counter[str] = Counter()
     for item in items:
         words = normalize(item.text).split()
         (flags if is_red_flag(item) else others).update(words)
+        everywhere.update(set(words))
         if is_red_flag(item):
             documents.update(set(words))
     in_flags, in_others = flags.total(), others.total()
     return sorted(word for word, count in flags.items()
-                  if documents[word] >= 2 and (len(word) >= 4 or word.isdigit())
+                  if documents[word] >= 2 and everywhere[word] < COMMON * len(items)
                   and count / in_flags >= RATIO * (others[word] + 1) / in_others)
 
 

@@ -187,3 +187,12 @@ def test_the_faq_reader_offers_no_entry_of_another_protocol() -> None:
     # Hair washing is an entry of the hair protocol only.
     found = decide("when can i shampoo my hair again")
     assert found.entry_id != "wash-hair"
+
+
+def test_growing_hot_swelling_in_devanagari_with_a_keyboard_typo_is_urgent() -> None:
+    # "बड" for "बढ़": the rules now read it as getting worse (a person); the learned reader,
+    # sure of it with "गरम" (hot), makes it urgent.
+    text = "मेरे गाल पर सुजन बड रही है और गरम भी लग रहा है"
+    assert decide(text, WITHOUT).outcome is Outcome.DOUBTFUL
+    found = decide(text)
+    assert found.outcome is Outcome.URGENT and "गरम" in found.matched

@@ -91,18 +91,18 @@ def _held_out(number: str, figures: str) -> str:
 
 HELD_OUT_SAFETY = {
     "heldout2": _held_out("2", "urgent recall 89.2% with the rules alone, 95.1% with the "
-                          "learned readers (floor 98%); every red flag reaching a person "
-                          "(98.0% before), small talk 83.3% -> 90.0% (floor 95%)"),
-    "heldout3": _held_out("3", "urgent recall 82.5% with the rules alone, 94.2% with the "
+                          "learned readers (floor 98%), red flags reaching a person 98.0% -> "
+                          "99.0% (floor 100%), small talk 83.3% -> 90.0% (floor 95%)"),
+    "heldout3": _held_out("3", "urgent recall 82.5% with the rules alone, 95.0% with the "
                           "learned readers (floor 98%), red flags reaching a person 95.8% -> "
                           "98.3% (floor 100%)"),
     "heldout4": _held_out("4", "urgent recall 88.4% with the rules alone, 93.5% with the "
                           "learned readers (floor 98%), red flags reaching a person 94.9% -> "
-                          "97.1% (floor 100%), calm messages opening a case 16.9% -> 15.6% "
+                          "96.4% (floor 100%), calm messages opening a case 16.9% -> 15.6% "
                           "(floor 15%), small talk 80.0% -> 84.4% (floor 95%)"),
     "heldout5": _held_out("5", "urgent recall 84.1% with the rules alone, 92.8% with the "
                           "learned readers (floor 98%), red flags reaching a person 97.1% -> "
-                          "97.1% (floor 100%), small talk 76.7% -> 85.0% (floor 95%)"),
+                          "97.8% (floor 100%), small talk 76.7% -> 85.0% (floor 95%)"),
     "heldout6": _held_out("6", "urgent recall 94.9% with the rules alone, 96.4% with the "
                           "learned readers (floor 98%), red flags reaching a person 97.8% -> "
                           "98.6% (floor 100%), small talk 80.0% -> 80.0% (floor 95%)"),
