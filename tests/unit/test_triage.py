@@ -217,6 +217,8 @@ def shipped() -> Triage:
         ("I feel dizzy", "fainting"),
         ("it keeps bleeding", "bleeding"),
         ("my vision is blurry, blurred vision since the session", "vision"),
+        ("my whole face is burning up and i am shaking under the blanket", "chills"),
+        ("razai me bhi kaanp rahi hu", "chills"),
     ],
 )
 def test_shipped_red_flags_fire(shipped: Triage, text: str, rule: str) -> None:
