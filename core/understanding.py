@@ -36,7 +36,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core import concerns
 from core.cues import HINDI_QUESTION_WORDS, QUESTION_WORDS
@@ -325,6 +325,11 @@ def _calm_reading(found: Understanding, text: str, learned: Learned, faq: FaqInd
     needed = FAQ_PICK_AT if guessed else FAQ_ASKED_AT
     if (choice.label and choice.label != found.entry_id and choice.probability >= needed
             and faq.offers(choice.label, protocols)):
+        if found.outcome is Outcome.ANSWER:
+            # Another entry, with what the rules put beside it (the warning signs when a
+            # symptom word was in it: "ye side effects kitne din me chale jaate hai" is no
+            # question about blisters, "chhale").
+            return replace(found, entry_id=choice.label)
         return Understanding(outcome=Outcome.ANSWER, entry_id=choice.label)
     return found
 

@@ -196,3 +196,15 @@ def test_growing_hot_swelling_in_devanagari_with_a_keyboard_typo_is_urgent() -> 
     assert decide(text, WITHOUT).outcome is Outcome.DOUBTFUL
     found = decide(text)
     assert found.outcome is Outcome.URGENT and "गरम" in found.matched
+
+
+def test_an_answer_the_faq_reader_swaps_keeps_what_the_rules_put_beside_it() -> None:
+    # "chale jayenge" (will go away) reads as "chhale" (blisters) to the rules: the warning
+    # signs beside the wrong entry. The reader's entry replaces it; the warning signs stay.
+    text = "side effects kitne din me chale jayenge?"
+    rules = decide(text, WITHOUT)
+    assert rules.outcome is Outcome.ANSWER and rules.entry_id != "side-effects-duration"
+    found = decide(text)
+    assert found.entry_id == "side-effects-duration"
+    assert (found.outcome, found.suggestions, found.rule_id) == (
+        rules.outcome, rules.suggestions, rules.rule_id)
