@@ -70,8 +70,8 @@ def grams(word: str, smallest: int, largest: int) -> Iterator[str]:
 
 
 def features(text: str, smallest: int = 2, largest: int = 5) -> list[str]:
-    """The analyser training uses: every n-gram of every normalised word (duplicates kept;
-    the model counts each once)."""
+    """The analyser training uses: every n-gram of every normalised word (duplicates kept:
+    the red-flag and small-talk readers count them, the FAQ reader counts each once)."""
     return [gram for word in normalize(text).split()
             for gram in grams(word, smallest, largest)]
 
