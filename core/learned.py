@@ -240,8 +240,9 @@ class NgramChoice:
         total = sum(exps)
         return [value / total for value in exps]
 
-    def choose(self, text: str) -> Choice:
-        scores = self.scores(normalize(text))
+    def choose(self, normalized: str) -> Choice:
+        """The class first for normalised text, with its probability."""
+        scores = self.scores(normalized)
         best = max(range(len(scores)), key=lambda index: (scores[index], -index))
         return Choice(label=self.labels[best], probability=scores[best])
 

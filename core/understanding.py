@@ -306,10 +306,11 @@ def _calm_reading(found: Understanding, text: str, learned: Learned, faq: FaqInd
     guessed = found.outcome is Outcome.ASK and not found.confident
     unplaced = found.outcome is Outcome.HANDOFF or guessed
     question = "?" in text or "？" in text
-    words = tuple(normalize(text).split())
+    normalized = normalize(text)
+    words = tuple(normalized.split())
     if (unplaced and learned.small_talk is not None and not question
             and len(words) <= SMALL_TALK_WORDS and not concerns.CALLS_FOR_HELP.found(words)
-            and learned.small_talk.probability(" ".join(words)) >= SMALL_TALK_AT):
+            and learned.small_talk.probability(normalized) >= SMALL_TALK_AT):
         return Understanding(outcome=Outcome.SMALLTALK)
     if (learned.faq is None or len(text) > FAQ_CHARS
             or found.outcome not in (Outcome.ASK, Outcome.HANDOFF, Outcome.ANSWER)
@@ -318,7 +319,7 @@ def _calm_reading(found: Understanding, text: str, learned: Learned, faq: FaqInd
         # A statement the rules could not place may be a symptom in other words ("cold"):
         # a person looks, as the rules decided.
         return found
-    choice = learned.faq.choose(text)
+    choice = learned.faq.choose(normalized)
     # Weak candidates are a guess the model may settle; two entries the patient named both
     # ("makeup and sunscreen?"), a question nothing matched, or an answer the rules gave
     # need a surer reading.
