@@ -104,10 +104,9 @@ def _rounded(value: float) -> float:
     return float(f"{value:.{DIGITS}g}")
 
 
-def export(pipeline: Any, items: Sequence[Item] = (), *, explain: bool = True
-           ) -> dict[str, Any]:
-    """A binary reader as core.learned.NgramModel reads it (`explain`: with the words a
-    card may name)."""
+def export(pipeline: Any, flags: Sequence[Item] = ()) -> dict[str, Any]:
+    """A binary reader as core.learned.NgramModel reads it; given the red-flag reader's
+    training messages, with the words a card may name."""
     vectorizer, regression = pipeline
     coefficients = regression.coef_[0]
     return {
@@ -117,7 +116,7 @@ def export(pipeline: Any, items: Sequence[Item] = (), *, explain: bool = True
         "features": {gram: [_rounded(float(vectorizer.idf_[index])),
                             _rounded(float(coefficients[index]))]
                      for gram, index in sorted(vectorizer.vocabulary_.items())},
-        "words": _telling_words(items) if explain else [],
+        "words": _telling_words(flags) if flags else [],
     }
 
 
@@ -179,8 +178,7 @@ def training_items() -> list[Item]:
     return load_corpus(TRAINING_PARTS)
 
 
-def train() -> dict[str, Any]:
-    items = training_items()
+def train(items: Sequence[Item]) -> dict[str, Any]:
     flags = [item for item in items if trainable(item)]
     return {
         "format": FORMAT,
@@ -189,7 +187,7 @@ def train() -> dict[str, Any]:
                        "red_flags": sum(map(is_red_flag, flags)),
                        "corpus": corpus_digest(items)},
         "red_flag": export(fit(flags), flags),
-        "small_talk": export(fit(items, is_small_talk), explain=False),
+        "small_talk": export(fit(items, is_small_talk)),
         "faq": export_faq(items),
     }
 
@@ -201,11 +199,12 @@ def as_text(model: dict[str, Any]) -> str:
 def check() -> int:
     """0 when the shipped models are what training on today's corpus gives."""
     shipped = json.loads(OUTPUT.read_text(encoding="utf-8"))
-    if shipped.get("trained_on", {}).get("corpus") != corpus_digest(training_items()):
+    items = training_items()
+    if shipped.get("trained_on", {}).get("corpus") != corpus_digest(items):
         print(f"{OUTPUT.relative_to(ROOT)} was trained on another corpus or FAQ: "
               "run .venv/bin/python scripts/train_model.py")
         return 1
-    fresh, current = Learned.from_dict(train()), Learned.from_dict(shipped)
+    fresh, current = Learned.from_dict(train(items)), Learned.from_dict(shipped)
     worst = 0.0
     for item in load_corpus(tuple(PARTS)):
         text = normalize(item.text)
@@ -267,7 +266,7 @@ def main() -> int:
     if arguments.cross_validate:
         cross_validate()
         return 0
-    model = train()
+    model = train(training_items())
     OUTPUT.parent.mkdir(exist_ok=True)
     OUTPUT.write_text(as_text(model), encoding="utf-8")
     trained = model["trained_on"]
