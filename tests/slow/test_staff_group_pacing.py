@@ -124,6 +124,16 @@ async def test_forum_storm_red_flags_first_each_in_its_topic(tmp_path: Path) -> 
             await asyncio.gather(*(
                 user.send(f"I have a high fever and there is pus since today, ticket {n + 10}")
                 for n, user in enumerate(users[10:])))
+            # The moment every red flag's case (and its posts, in the same transaction) is
+            # stored: how fast the bot reads ten messages is the machine's business, what
+            # delivery does with them once they are queued is the product's.
+            while True:
+                async with env.db() as db:
+                    if await db.escalations.count_open() >= 20:
+                        break
+                assert time.monotonic() < deadline, "not every case was stored"
+                await asyncio.sleep(0.01)
+            all_in = len(cards_of(env, before))
             while len(cards_of(env, before)) < 20:
                 assert time.monotonic() < deadline, "not every card arrived"
                 await asyncio.sleep(0.05)
@@ -141,11 +151,20 @@ async def test_forum_storm_red_flags_first_each_in_its_topic(tmp_path: Path) -> 
         assert len(topics) == 20
         for number, card in zip(order, cards, strict=True):
             assert card.message_thread_id == topics[f"P{number}"]
-        # Once the red flags are in, they overtake the questions still queued: in id order
-        # (first come, first served) every red flag would follow all of them. A question
-        # may already hold its slot, and one more may go while the last red flag's case is
-        # being stored.
-        assert set(order[:questions_out + 12]) >= set(range(10, 20)), f"{order}"
-        queued = [place for place, n in enumerate(order) if n < 10][questions_out:]
-        red_flags = [place for place, n in enumerate(order) if n >= 10]
-        assert sum(red_flags) / len(red_flags) < sum(queued) / len(queued), f"{order}"
+        # Once every red flag is queued, the red flags overtake the questions still queued:
+        # in id order (first come, first served) every red flag would follow all of them.
+        # Not every one of them: a question whose topic is made holds its slot, and a
+        # question's card fills a slot while a red flag's card waits for its new topic (how
+        # many depends on how fast this machine answers). Most still come last.
+        after = order[all_in:]
+        queued = [place for place, n in enumerate(after) if n < 10]
+        red_flags = [place for place, n in enumerate(after) if n >= 10]
+        assert len(queued) >= 3, (
+            f"{order}: the questions were out before the red flags were stored "
+            f"(after {all_in} cards), nothing was left to overtake")
+        last_red_flag = max(red_flags, default=-1)
+        overtaken = [place for place in queued if place > last_red_flag]
+        assert 2 * len(overtaken) >= len(queued), (
+            f"{order}: all red flags stored after {all_in} cards")
+        if red_flags:
+            assert sum(red_flags) / len(red_flags) < sum(queued) / len(queued), f"{order}"
