@@ -120,7 +120,6 @@ async def test_forum_storm_red_flags_first_each_in_its_topic(tmp_path: Path) -> 
             while not cards_of(env, before):
                 assert time.monotonic() < deadline, "no question's card"
                 await asyncio.sleep(0.02)
-            questions_out = len(cards_of(env, before))
             await asyncio.gather(*(
                 user.send(f"I have a high fever and there is pus since today, ticket {n + 10}")
                 for n, user in enumerate(users[10:])))
