@@ -40,8 +40,12 @@ sys.path.insert(0, str(ROOT))  # a program run from a checkout, not an installed
 
 CORPUS = ROOT / "tests" / "corpus"
 PARTS = {"tuned": CORPUS, **{part: CORPUS / part for part in (
-    "dev", "dev2", "dev3", "dev4", "dev5", "dev6",
-    "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")}}
+    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10",
+    "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")}}
+# The parts no learned reader is trained on and no threshold is chosen on: the test of what
+# generalises (tests/corpus/README.md). heldout, heldout2 and heldout3 were held out until
+# the readers' second training, which learned from them.
+TEST_PARTS = ("heldout4", "heldout5", "heldout6", "heldout7")
 LANGUAGES = ("en", "hi", "hinglish")
 KINDS = ("red_flag", "day", "not_flag", "doubtful", "concern", "request", "faq", "smalltalk")
 FACE = "micro-mesotherapy-face"
@@ -84,7 +88,10 @@ def load_corpus(parts: Sequence[str] = ("tuned",)) -> list[Item]:
     for part in parts:
         folder = PARTS[part]
         for language in LANGUAGES:
-            data = tomllib.loads((folder / f"{language}.toml").read_text(encoding="utf-8"))
+            path = folder / f"{language}.toml"
+            if not path.exists():
+                continue  # a part of one script's spellings (dev10 has no English)
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
             items.extend(_items(data["message"], language, part))
     return items
 
@@ -464,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     report(pairs)
     if args.failures or args.show_heldout:
         shown = [(i, r) for i, r in pairs
-                 if args.show_heldout or not i.part.startswith("heldout")]
+                 if args.show_heldout or i.part not in TEST_PARTS]
         print("\nwrong decisions:")
         print("\n".join(failures(shown)) or "  none")
     print()

@@ -48,6 +48,7 @@ from core.learned import (
     FAQ_CHARS,
     FAQ_PICK_AT,
     PERSON_AT,
+    PERSON_NEEDED_AT,
     SMALL_TALK_AT,
     SMALL_TALK_WORDS,
     URGENT_AT,
@@ -277,6 +278,9 @@ def understand(
 # The rule a decision of the learned reader is filed under (the card: "learned (model 83%:
 # seeping + dots)").
 LEARNED_RULE = "learned"
+# ... and a message the person reader sent to staff ("request-or-concern (model 86%: move
+# + friday)").
+PERSON_RULE = "request-or-concern"
 
 
 def _second_reading(found: Understanding, reading: Reading) -> Understanding:
@@ -301,12 +305,34 @@ def _second_reading(found: Understanding, reading: Reading) -> Understanding:
 def _calm_reading(found: Understanding, text: str, learned: Learned, faq: FaqIndex,
                   protocols: Collection[str] | None) -> Understanding:
     """Where the red-flag reader saw nothing to worry about: small talk the rules do not
-    know ("cheers doc", "shukriya ji") is small talk rather than a case, and the FAQ entry
-    the learned reader is sure a short question asks is the answer (core/learned.py)."""
+    know ("cheers doc", "shukriya ji") is small talk rather than a case, the FAQ entry the
+    learned reader is sure a short question asks is the answer (core/learned.py), and an
+    answer to a request or a concern goes to a person as well."""
+    normalized = normalize(text)
+    return _for_a_person(_placed(found, text, normalized, learned, faq, protocols),
+                         normalized, learned)
+
+
+def _for_a_person(found: Understanding, normalized: str, learned: Learned) -> Understanding:
+    """An answer the message did not ask for: "can I come on friday instead" is no question
+    about the sessions, "why did my reminders stop" none about who should not have the
+    treatment. The answer stays beside it (a calm reply), and staff see the message."""
+    answered = found.outcome is Outcome.ANSWER or (
+        found.outcome is Outcome.ASK and found.close_call)
+    if learned.person is None or not answered:
+        return found
+    reading = learned.person.read(normalized)
+    if not reading.worrying(PERSON_NEEDED_AT):  # with a word to show staff for it
+        return found
+    return Understanding(outcome=Outcome.DOUBTFUL, entry_id=found.entry_id,
+                         rule_id=PERSON_RULE, matched=reading.explain())
+
+
+def _placed(found: Understanding, text: str, normalized: str, learned: Learned,
+            faq: FaqIndex, protocols: Collection[str] | None) -> Understanding:
     guessed = found.outcome is Outcome.ASK and not found.confident
     unplaced = found.outcome is Outcome.HANDOFF or guessed
     question = "?" in text or "？" in text
-    normalized = normalize(text)
     words = tuple(normalized.split())
     if (unplaced and learned.small_talk is not None and not question
             and len(words) <= SMALL_TALK_WORDS and not concerns.CALLS_FOR_HELP.found(words)

@@ -170,3 +170,22 @@ async def test_the_learned_reader_brings_what_the_rules_miss_to_a_person(
     kinds = {case.kind: case.rule_id for case in await escalations(bot_env)}
     assert kinds["red_flag"].startswith("learned (model ")
     assert kinds["handoff"].startswith("doubtful:learned (")
+
+
+async def test_a_concern_the_rules_answer_gets_the_answer_and_a_person(
+        bot_env: BotEnv) -> None:
+    """Issue 18: "it didn't work" is no question about when results show. The patient still
+    gets that answer, with the calm note that the team will look, and staff get a case that
+    says why ("doubtful:request-or-concern (model ...: the words it learned)")."""
+    patient = await joined(bot_env, 8012)
+    bot_env.clock.advance(timedelta(days=3))
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    replies = await bot_env.ask(
+        patient, "honestly i dont see any change, feels like it didnt work")
+    shown = " ".join(reply.visible for reply in replies)
+    assert CALM in shown and URGENT not in shown
+    assert "results" in shown.lower()  # the results entry's answer, beside the note
+    [alert] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    assert "doubtful:request-or-concern (model " in alert.visible
+    [case] = await escalations(bot_env)
+    assert case.kind == "handoff" and case.rule_id.startswith("doubtful:request-or-concern (")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from core.faq import FaqIndex
 from core.learned import PERSON_AT, Learned, NgramChoice, NgramModel, Reading, features
 from core.text_match import normalize
 from core.triage import Situation, Triage
-from core.understanding import LEARNED_RULE, Outcome, Understanding, understand
+from core.understanding import LEARNED_RULE, PERSON_RULE, Outcome, Understanding, understand
 from storage.content_loader import load_content, load_learned
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +26,8 @@ FAQ = FaqIndex.build(CONTENT.faq, ["en", "hi"])
 WITH = Triage.build(CONTENT.red_flags, ["en", "hi"], learned=load_learned())
 RED_FLAGS = load_learned().red_flag
 WITHOUT = Triage.build(CONTENT.red_flags, ["en", "hi"])
+NO_PERSON_READER = Triage.build(CONTENT.red_flags, ["en", "hi"],
+                                learned=replace(load_learned(), person=None))
 
 
 def _trainer():  # type: ignore[no-untyped-def]
@@ -208,3 +211,28 @@ def test_an_answer_the_faq_reader_swaps_keeps_what_the_rules_put_beside_it() -> 
     assert found.entry_id == "side-effects-duration"
     assert (found.outcome, found.suggestions, found.rule_id) == (
         rules.outcome, rules.suggestions, rules.rule_id)
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("honestly i dont see any change, feels like it didnt work", "results-when"),
+    ("mera naya number note kar lijiye", "contact"),
+    ("मुझे डॉक्टर से बात करनी है", "contact"),
+])
+def test_a_request_or_concern_the_rules_answer_goes_to_a_person_with_the_answer(
+    text: str, entry: str
+) -> None:
+    rules = decide(text, NO_PERSON_READER)
+    assert (rules.outcome, rules.entry_id) == (Outcome.ANSWER, entry)
+    found = decide(text)
+    assert found.needs_person and found.outcome is Outcome.DOUBTFUL
+    assert found.entry_id == entry  # the answer still goes to the patient
+    assert found.rule_id == PERSON_RULE and found.matched.startswith("model ")
+
+
+@pytest.mark.parametrize("text", [
+    "when can I wear makeup again?", "how many sessions will i need?",
+    "is it ok to wash my face with cold water", "ab khujli nahi hai"])
+def test_questions_and_calm_news_keep_their_answer_alone(text: str) -> None:
+    found = decide(text)
+    assert found.outcome is Outcome.ANSWER and not found.needs_person
+    assert found == decide(text, NO_PERSON_READER)
