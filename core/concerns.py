@@ -10,7 +10,8 @@ the symptom words and judges whose they are; core.understanding uses the rest.
 - UNEXPECTED symptoms (a lump, numbness, a headache) always reach a person.
 - DISTRESS (a plea, fear, a worried emoji) reaches a person with or without a symptom.
 - INTENSE words ("a lot", "can't sleep", "bahut") make an expected symptom a concern on
-  any day.
+  any day; LASTING_STRONG ones ("so much", "itni", "achanak") a swelling, bruise or
+  redness in the first days.
 - REQUESTS (reschedule, cancel, book, call me, bring someone, why did my reminders stop)
   reach a person, never an FAQ topic alone.
 - FINE: "all good", "fine now", "ab theek hu": calm news, a friendly answer and no case.
@@ -134,6 +135,17 @@ INTENSE = frozenset({
     "bahut", "bohot", "bhot", "bht", "bahot", "jyada", "zyada", "jada", "zyda", "jyda",
     "bilkul", "poori", "puri", "raat", "neend", "lagatar",
     "बहुत", "ज्यादा", "ज़्यादा", "लगातार", "रात", "नींद", "पूरी",
+})
+# Swelling, bruising or redness said like this is a concern even in the first days ("both
+# eyelids swelled up so much", "itni sooj gayi", "अचानक"); narrower than INTENSE, whose
+# "all" and "night" say more of an itch than of a swelling ("swelled a bit overnight").
+LASTING_STRONG = frozenset({
+    "very", "really", "so", "lot", "lots", "crazy", "terrible", "terribly", "badly",
+    "awful", "horrible", "extremely", "extreme", "too", "much", "huge", "massive",
+    "double", "doubled", "suddenly", "sudden",
+    "bahut", "bohot", "bhot", "bht", "bahot", "jyada", "zyada", "jada", "zyda", "jyda",
+    "itni", "itna", "itne", "achanak", "बहुत", "ज्यादा", "ज़्यादा", "इतनी", "इतना", "इतने",
+    "अचानक",
 })
 # Getting worse, said anywhere in the sentence of an expected symptom: no longer the first
 # days' normal course ("jalan 2 din se ho rahi, aur badh rahi").

@@ -418,6 +418,8 @@ class Triage:
                 reason = f"day {max(known)} > {limit}"
             elif stated.vague or (persists and not known):
                 level, reason = Level.DOUBTFUL, "no duration"
+            elif known and sure and _strongly(reading, match):
+                level, reason = Level.DOUBTFUL, "said strongly"
             elif known:
                 level, reason = Level.EARLY, f"day {max(known)} <= {limit}"
             else:
@@ -526,6 +528,12 @@ def _asks_about_self_at(reading: Reading, position: int) -> bool:
 def _asks_about_self(reading: Reading, match: PhraseMatch) -> bool:
     """ "is it normal that my cheek is numb?": a question about the patient's own state."""
     return _asks_about_self_at(reading, match.start)
+
+
+def _strongly(reading: Reading, match: PhraseMatch) -> bool:
+    """A swelling, bruise or redness said strongly in its clause ("itni sooj gayi")."""
+    clause = reading.clause_words(reading.clause_of[match.start])
+    return bool(set(clause) & concerns.LASTING_STRONG)
 
 
 def _intense(reading: Reading, match: PhraseMatch) -> bool:

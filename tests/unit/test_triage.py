@@ -285,6 +285,29 @@ def test_lasting_symptoms_depend_on_the_day(
     assert found.level is level, (text, day, found)
 
 
+@pytest.mark.parametrize("text", [
+    "the swelling came up suddenly this evening", "my face is really swollen today",
+    "itni sujan hai ki muh nahi khul raha", "gaal pe achanak sujan aa gayi",
+    "चेहरा इतना सूज गया है", "bahut zyada laal hai chehra"])
+def test_a_swelling_said_strongly_in_the_first_days_needs_a_person(
+    shipped: Triage, text: str
+) -> None:
+    """Issue 18: on day 1 a swelling or a redness is expected, but not "so much" nor
+    "suddenly": a person looks rather than the reassuring reply."""
+    found = shipped.assess(text, Situation(day=1, settle_days=3, weekday=4))
+    assert (found.level, found.reason) == (Level.DOUBTFUL, "said strongly"), (text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "my face is a bit swollen and red", "thodi si sujan hai", "हल्की सी लाली है",
+    "the swelling is not spreading", "sujan badh nahi rahi"])
+def test_a_mild_swelling_in_the_first_days_keeps_the_reassuring_level(
+    shipped: Triage, text: str
+) -> None:
+    found = shipped.assess(text, Situation(day=1, settle_days=3, weekday=4))
+    assert found.level in (Level.EARLY, Level.NONE, Level.INFO), (text, found)
+
+
 def test_the_day_limit_is_the_protocols() -> None:
     """A protocol with settle_days = 5: day 4 is still normal."""
     triage = Triage.build(_shipped_red_flags(), ["en", "hi"])

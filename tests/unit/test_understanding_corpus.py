@@ -70,7 +70,7 @@ TRAINED_MISSES = {
     "dev6": _trained("development part 6 (oblique red flags)", "urgent recall 96.0% "
                      "(72.7% before the rules it prompted; floor 98%)"),
     "dev7": _trained("development part 7 (80 red flags per language in other words)",
-                     "urgent recall 89.7%, red flags reaching a person 96.2%, false alarms "
+                     "urgent recall 90.4%, red flags reaching a person 97.3%, false alarms "
                      "14.9% and calm messages opening a case 32.8%"),
     "dev8": _trained("development part 8 (three paraphrases of every FAQ entry)",
                      "FAQ right first 87.7% (floor 90%)"),
@@ -109,9 +109,9 @@ def _held_out(number: str, figures: str) -> str:
 
 
 HELD_OUT_SAFETY = {
-    "heldout4": _held_out("4", "urgent recall 88.4% with the rules alone, 94.2% with the "
-                          "learned readers (floor 98%), red flags reaching a person 94.9% -> "
-                          "97.8% (floor 100%)"),
+    "heldout4": _held_out("4", "urgent recall 88.4% with the rules alone, 94.9% with the "
+                          "learned readers (floor 98%), red flags reaching a person 95.7% -> "
+                          "98.6% (floor 100%)"),
     "heldout5": _held_out("5", "urgent recall 84.1% with the rules alone, 92.8% with the "
                           "learned readers (floor 98%), red flags reaching a person 97.1% -> "
                           "97.8% (floor 100%), small talk 76.7% -> 90.0% (floor 95%)"),
