@@ -64,6 +64,7 @@ SIZES = (2, 5)
 C = 256.0
 FAQ_C = 16.0
 MIN_DF = 2  # an n-gram in one message only is noise
+MIN_DOCUMENTS = 2  # a word a card may name is in this many red flags at least
 RATIO = 3  # how much likelier in a red flag a word must be to be named on a card
 COMMON = 0.03  # ... and in fewer than this share of all messages (no "and", "है")
 DIGITS = 6  # significant digits kept in the file: small diffs, same decisions
@@ -160,7 +161,7 @@ def _telling_words(items: Sequence[Item], label: Callable[[Item], int] = is_red_
             documents.update(set(words))
     in_flags, in_others = flags.total(), others.total()
     return sorted(word for word, count in flags.items()
-                  if documents[word] >= 2 and everywhere[word] < COMMON * len(items)
+                  if documents[word] >= MIN_DOCUMENTS and everywhere[word] < COMMON * len(items)
                   and count / in_flags >= RATIO * (others[word] + 1) / in_others)
 
 

@@ -69,22 +69,23 @@ async def test_a_stranger_is_never_told_the_team_was_alerted(bot_env: BotEnv) ->
 
 
 async def test_own_symptoms_and_requests_reach_a_person(bot_env: BotEnv) -> None:
-    """A lump, a plea, a worried emoji and a request each open (or join) a normal case,
-    never an FAQ answer alone; "cancel" is not answered with the cancer entry."""
+    """A lump, a plea, a worried emoji and a request each reach a person, never an FAQ
+    answer alone; "cancel" is not answered with the cancer entry. A new hard lump where a
+    needle went is urgent since the learned readers' second training (the rules alone: a
+    normal case with the pain entry beside it)."""
     user = await joined(bot_env, 8104)
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
-    replies = await bot_env.ask(
-        user, "there is a new hard lump under my chin where a needle went", count=2)
-    assert "I've asked the clinic team to look at this" in replies[0].visible
-    assert replies[1].visible.startswith("Is it painful?")  # the FAQ answer beside it
+    [reply] = await bot_env.ask(
+        user, "there is a new hard lump under my chin where a needle went")
+    assert "needs the clinic's attention now" in reply.visible
     [reply] = await bot_env.ask(user, "why did you cancel my reminders?")
     assert "passed your request to the clinic team" in reply.visible
     assert "Who should not" not in reply.visible
     posts = await bot_env.wait_sent(ALERT_CHAT_ID, before, count=2)
-    assert "Question for the team" in posts[0].visible and "symptom (lump" in posts[0].visible
+    assert "Red flag" in posts[0].visible and "lump" in posts[0].visible
     assert "Joins case" in posts[1].visible and "cancel my reminders" in posts[1].visible
     [case] = await escalations(bot_env)
-    assert case.kind == "handoff"
+    assert case.kind == "red_flag"
 
 
 async def test_calm_news_past_symptoms_and_figures_of_speech_stay_calm(bot_env: BotEnv) -> None:
