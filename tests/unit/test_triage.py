@@ -219,6 +219,10 @@ def shipped() -> Triage:
         ("my vision is blurry, blurred vision since the session", "vision"),
         ("my whole face is burning up and i am shaking under the blanket", "chills"),
         ("razai me bhi kaanp rahi hu", "chills"),
+        # SMS spellings: "bd" for badh (growing), "नई" for नहीं (not)
+        ("sujn bd rhi h aur garm h", "swelling-bruising-worse"),
+        ("laali bdh rahi hai gaal pe", "infection"),  # spreading redness
+        ("ख़ून रुक नई रहा", "bleeding"),
     ],
 )
 def test_shipped_red_flags_fire(shipped: Triage, text: str, rule: str) -> None:
