@@ -223,6 +223,7 @@ def shipped() -> Triage:
         ("sujn bd rhi h aur garm h", "swelling-bruising-worse"),
         ("laali bdh rahi hai gaal pe", "infection"),  # spreading redness
         ("ख़ून रुक नई रहा", "bleeding"),
+        ("saas lene me dikkat", "breathing"),
     ],
 )
 def test_shipped_red_flags_fire(shipped: Triage, text: str, rule: str) -> None:
