@@ -264,12 +264,12 @@ FAQ_ASKED_AT = 0.5  # a question the rules could not place, answered otherwise, 
 # between two confident candidates ("makeup and sunscreen?": 0.38 for the sun entry)
 FAQ_CHARS = 400  # a longer message is left to the rules (a question is short)
 # An answer (or a choice between two) for a message the person reader finds this likely a
-# request or a concern ("can I move to friday", "why did my reminders stop") goes to a
-# person too, with the answer beside it. Chosen on the training parts, each scored by a
-# person reader trained without it (scripts/train_model.py --cross-validate): at 0.8,
-# concerns and requests seen went from 85.6% to 88.1% for calm messages opening a case
-# 10.5% -> 10.6%; 0.7 gave 89.6% for 11.0%, 0.6 91.3% for 11.7% (the test parts open a
-# case for 11-13% of calm messages already, and the floor is 15%).
+# request or a concern ("mera naya number note kar lijiye", "i dont see any change, it
+# didnt work") goes to a person too, with the answer beside it. Chosen on the training
+# parts, each scored by a person reader trained without it (scripts/train_model.py
+# --cross-validate): at 0.8, concerns and requests seen went from 85.6% to 88.1% for calm
+# messages opening a case 10.5% -> 10.6%; 0.7 gave 89.6% for 11.0%, 0.6 91.3% for 11.7%
+# (the test parts open a case for 11-13% of calm messages already; the floor is 15%).
 PERSON_NEEDED_AT = 0.8
 
 

@@ -278,8 +278,8 @@ def understand(
 # The rule a decision of the learned reader is filed under (the card: "learned (model 83%:
 # seeping + dots)").
 LEARNED_RULE = "learned"
-# ... and a message the person reader sent to staff ("request-or-concern (model 86%: move
-# + friday)").
+# ... and a message the person reader sent to staff ("request-or-concern (model 85%: kar +
+# note)").
 PERSON_RULE = "request-or-concern"
 
 
@@ -314,9 +314,11 @@ def _calm_reading(found: Understanding, text: str, learned: Learned, faq: FaqInd
 
 
 def _for_a_person(found: Understanding, normalized: str, learned: Learned) -> Understanding:
-    """An answer the message did not ask for: "can I come on friday instead" is no question
-    about the sessions, "why did my reminders stop" none about who should not have the
-    treatment. The answer stays beside it (a calm reply), and staff see the message."""
+    """An answer to what is a request or a concern rather than a question: "mera naya
+    number note kar lijiye" (note my new number) asks for more than the clinic's contact
+    entry, "i dont see any change, it didnt work" for more than when results show. The
+    answer stays beside it (a calm reply), and staff see the message. (Requests the rules
+    know, "can I reschedule", "why did my reminders stop", are theirs already.)"""
     answered = found.outcome is Outcome.ANSWER or (
         found.outcome is Outcome.ASK and found.close_call)
     if learned.person is None or not answered:
@@ -330,6 +332,7 @@ def _for_a_person(found: Understanding, normalized: str, learned: Learned) -> Un
 
 def _placed(found: Understanding, text: str, normalized: str, learned: Learned,
             faq: FaqIndex, protocols: Collection[str] | None) -> Understanding:
+    """Small talk and FAQ entries the learned readers place where the rules could not."""
     guessed = found.outcome is Outcome.ASK and not found.confident
     unplaced = found.outcome is Outcome.HANDOFF or guessed
     question = "?" in text or "？" in text
