@@ -63,7 +63,12 @@ async def test_fault_mix_every_message_ends_terminal_and_staff_get_batched_alert
                            .values(expires_at=now + timedelta(seconds=1.5)))
         await conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(broken))
                            .values(text="<b>unclosed"))
-    api.faults.rate_5xx, api.faults.timeout_rate, api.faults.timeout_seconds = 0.10, 0.05, 0.6
+    # A timed-out send is retried, and Telegram gives no way to know whether it arrived (at
+    # least once): the fake's timeouts deliver nothing, so every duplicate here would be a
+    # send that did arrive but whose answer came after the client's read timeout. On a
+    # loaded 2-core CI machine a plain answer once took longer than the 0.4 s this read
+    # timeout was (CI at 4dcc8a5: one reminder twice); 1.5 s, and timeouts held 2 s.
+    api.faults.rate_5xx, api.faults.timeout_rate, api.faults.timeout_seconds = 0.10, 0.05, 2.0
     api.faults.blocked_chats = blocked
     # The broken messages' chats get no random 5xx or timeout: three in a row would make
     # one fail as "gave up" before Telegram's 400 is ever reached (about 1 run in 15).
@@ -84,7 +89,7 @@ async def test_fault_mix_every_message_ends_terminal_and_staff_get_batched_alert
     stop = asyncio.Event()
     started = time.monotonic()
     wall_offset = time.time() - time.monotonic()  # the fake stamps sends with monotonic time
-    async with telegram_sender(api, read_timeout=0.4) as sender:
+    async with telegram_sender(api, read_timeout=1.5) as sender:
         worker = DeliveryWorker(
             outbox=Outbox(engine), sender=sender, settings=settings, clock=SystemClock(),
             alerts=alerts, policy=PacingPolicy(rate_per_second=RATE, per_chat_seconds=0.2),
