@@ -181,10 +181,9 @@ async def test_a_concern_the_rules_answer_gets_the_answer_and_a_person(
     bot_env.clock.advance(timedelta(days=3))
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
     replies = await bot_env.ask(
-        patient, "honestly i dont see any change, feels like it didnt work")
-    shown = " ".join(reply.visible for reply in replies)
-    assert CALM in shown and URGENT not in shown
-    assert "results" in shown.lower()  # the results entry's answer, beside the note
+        patient, "honestly i dont see any change, feels like it didnt work", count=2)
+    assert CALM in replies[0].visible and URGENT not in replies[0].visible
+    assert "the ingredients need time to work" in replies[1].visible  # the results entry
     [alert] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
     assert "doubtful:request-or-concern (model " in alert.visible
     [case] = await escalations(bot_env)
