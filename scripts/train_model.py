@@ -50,7 +50,7 @@ from bench.understanding import (  # noqa: E402
     load_shipped,
     score,
 )
-from core.learned import FORMAT, MODEL_FILE, Learned, NgramModel, features  # noqa: E402
+from core.learned import FORMAT, MODEL_FILE, Learned, NgramModel, Reading, features  # noqa: E402
 from core.text_match import normalize  # noqa: E402
 
 OUTPUT = ROOT / "core" / "data" / MODEL_FILE
@@ -230,15 +230,18 @@ def check() -> int:
               "run .venv/bin/python scripts/train_model.py")
         return 1
     fresh, current = Learned.from_dict(train(items)), Learned.from_dict(shipped)
+    binary = [(fresh.red_flag, current.red_flag), (fresh.small_talk, current.small_talk),
+              (fresh.person, current.person)]
+    if any(theirs is None for _, theirs in binary) or current.faq is None:
+        print(f"{OUTPUT.relative_to(ROOT)} lacks a reader training writes: "
+              "run .venv/bin/python scripts/train_model.py")
+        return 1
     worst = 0.0
     for item in load_corpus(tuple(PARTS)):
         text = normalize(item.text)
         worst = max(worst,
-                    abs(fresh.red_flag.probability(text) - current.red_flag.probability(text)),
-                    abs(fresh.small_talk.probability(text)
-                        - current.small_talk.probability(text)),
-                    *(abs(a.probability(text) - b.probability(text))
-                      for a, b in ((fresh.person, current.person),) if a and b),
+                    *(abs(ours.probability(text) - theirs.probability(text))
+                      for ours, theirs in binary if ours and theirs),
                     *(abs(a - b) for a, b in zip(fresh.faq.scores(text),
                                                  current.faq.scores(text), strict=True)))
     print(f"largest difference in probability over the corpus: {worst:.2e}")
@@ -280,19 +283,17 @@ def cross_validate_person() -> None:
     # The shipped readers decide, but for the person reader, which this chooses for.
     decide, _, _ = build_decider(load_shipped(), learned=replace(load_learned(), person=None))
     decided = {id(item): decide(item) for item in everything}
-    likely: dict[int, float] = {}
+    readings: dict[int, Reading] = {}
     for part in TRAINING_PARTS:
         rest = [item for item in everything if item.part != part]
         reader = NgramModel.from_dict(export(fit(rest, wants_person), rest, wants_person))
-        for item in everything:
-            if item.part == part:
-                reading = reader.read(normalize(item.text))
-                likely[id(item)] = reading.probability if reading.words else 0.0
+        readings.update((id(item), reader.read(normalize(item.text)))
+                        for item in everything if item.part == part)
 
     def sent(item: Item, threshold: float) -> Result:
         result = decided[id(item)]
         answered = result.outcome == "answer" or (result.outcome == "ask" and not result.person)
-        if answered and likely[id(item)] >= threshold:
+        if answered and readings[id(item)].worrying(threshold):  # as _for_a_person asks
             return replace(result, outcome="doubtful", person=True)
         return result
 
