@@ -133,8 +133,8 @@ INTENSE = frozenset({
     "worse", "worst", "awful", "horrible", "unbearable", "extremely", "extreme", "too",
     "constant", "constantly", "nonstop", "all", "night", "sleep", "keeps", "much",
     "bahut", "bohot", "bhot", "bht", "bahot", "jyada", "zyada", "jada", "zyda", "jyda",
-    "bilkul", "poori", "puri", "raat", "neend", "lagatar",
-    "बहुत", "ज्यादा", "ज़्यादा", "लगातार", "रात", "नींद", "पूरी",
+    "bilkul", "poori", "puri", "raat", "neend", "lagatar", "itna", "itni", "itne",
+    "बहुत", "ज्यादा", "ज़्यादा", "लगातार", "रात", "नींद", "पूरी", "इतना", "इतनी", "इतने",
 })
 # Swelling, bruising or redness said like this is a concern even in the first days ("both
 # eyelids swelled up so much", "itni sooj gayi", "अचानक"); narrower than INTENSE, whose
@@ -150,7 +150,8 @@ LASTING_STRONG = frozenset({
 # Getting worse, said anywhere in the sentence of an expected symptom: no longer the first
 # days' normal course ("jalan 2 din se ho rahi, aur badh rahi").
 WORSENING = frozenset({
-    "worse", "worsening", "increasing", "spreading", "growing",
+    "worse", "worsening", "increasing", "spreading", "growing", "double", "doubled",
+    "dugna", "dugni", "doguna", "दुगना", "दुगनी", "दोगुना",
     "badh", "badhti", "badhta", "badhte", "badhi", "badha", "barh", "barhti", "phail",
     "बढ", "बढती", "बढता", "बढते", "बढी", "फैल",
     # ड for ढ, as phone keyboards often give it ("सुजन बड रही है"); not "बडी" (big)
@@ -268,6 +269,8 @@ NOW_FINE = Grams(
     ("ठीक", "हो", "गया"), ("ठीक", "हो", "गई"), ("अब", "बिल्कुल"), ("fit", "हूँ"),
     ("fit", "हूं"), ("fit", "hoon"),
 )
+# "baaki sab thik hai", "otherwise fine": the rest is fine, not the symptom.
+OTHERWISE = frozenset({"baaki", "baki", "baqi", "बाकी", "बाक़ी", "else", "otherwise", "rest"})
 # "I'm fine": a question from someone who says so asks for information ("is breathing
 # trouble a side effect? i read about it online, i'm totally fine").
 SELF_FINE = Grams(
@@ -298,7 +301,8 @@ CARERS = Grams(
 # had the treatment on Monday and she has fever").
 TREATMENT = Grams(
     ("treatment",), ("treated",), ("session",), ("procedure",), ("meso",), ("mesotherapy",),
-    ("injections",), ("sitting",), ("ट्रीटमेंट",), ("सेशन",), ("इलाज",), ("मेसो",),
+    ("injections",), ("injection",), ("sitting",), ("इंजेक्शन",), ("ट्रीटमेंट",), ("सेशन",),
+    ("इलाज",), ("मेसो",),
     ("scalp", "done"), ("face", "done"), ("had", "his"), ("had", "her"),
 )
 # Nothing helps: a symptom expected early that no remedy eases is a concern.
@@ -322,6 +326,11 @@ IDIOMS = Grams(
 NOT_SYMPTOMS = Grams(
     ("cold", "sore"), ("cold", "sores"), ("कोल्ड", "सोर"), ("warm", "regards"), ("warm", "wishes"),
     ("warmest", "regards"),
+    # Remedies and water: "a cold compress", "hot shower" (no hot and cold by turns)
+    ("cold", "compress"), ("cold", "compresses"), ("cold", "pack"), ("cold", "water"),
+    ("hot", "water"), ("hot", "shower"), ("cold", "shower"), ("hot", "compress"),
+    ("thanda", "pani"), ("thande", "pani"), ("garam", "pani"), ("ठंडा", "पानी"), ("ठंडे", "पानी"),
+    ("गरम", "पानी"), ("ठंडी", "सिकाई"), ("thandi", "sikai"), ("cold", "drink"), ("cold", "drinks"),
 )
 
 

@@ -12,6 +12,7 @@ product's language knowledge, not clinic content: a clinic edits phrases, not gr
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -21,13 +22,29 @@ from core.language import Reading
 T = TypeVar("T")
 
 
+# Hindi's "not" as people type it ("nahi", "nhi", "nai", "ni", "नहीं", "नही"): a phrase or a
+# cue listed with one of these matches the others (a short word has no typo tolerance).
+HINDI_NOT = frozenset({
+    "nahi", "nahin", "nhi", "nai", "ni", "nahee", "nahe", "nhin", "nahii", "नहीं", "नही", "नहि",
+    "नई",
+})
+
+
+def spellings(gram: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """`gram` with each Hindi "not" in it in every spelling (HINDI_NOT)."""
+    return [tuple(words) for words in itertools.product(
+        *((sorted(HINDI_NOT) if word in HINDI_NOT else [word]) for word in gram))]
+
+
 class Grams:
-    """Word sequences to look for, indexed by their first word (one pass over a message)."""
+    """Word sequences to look for, indexed by their first word (one pass over a message).
+    A Hindi "not" in a sequence stands for all its spellings."""
 
     def __init__(self, *grams: tuple[str, ...]) -> None:
         index: dict[str, list[tuple[str, ...]]] = {}
         for gram in grams:
-            index.setdefault(gram[0], []).append(gram)
+            for spelt in spellings(gram):
+                index.setdefault(spelt[0], []).append(spelt)
         self.grams = grams
         self.starts = {word: tuple(found) for word, found in index.items()}
 
@@ -69,9 +86,7 @@ NEGATE_BEFORE = frozenset({
     "बिना", "bagair", "बगैर", "na", "ना", "न",
 })
 # Hindi negation follows it ("bukhar nahi hai", "बुखार नहीं है", "pus bilkul nahi").
-NEGATE_AFTER = frozenset({
-    "nahi", "nahin", "nhi", "nai", "nahe", "nahee", "na", "नहीं", "नही", "ना", "न", "none",
-})
+NEGATE_AFTER = HINDI_NOT - {"नई"} | frozenset({"na", "ना", "न", "none"})  # "नई": also "new"
 NEGATIONS = NEGATE_BEFORE | NEGATE_AFTER | {"nope", "nah"}
 # A negation after these negates the change, not the symptom: "bukhar utra nahi" (the
 # fever has not come down) is still a fever.
@@ -123,6 +138,7 @@ INFO = Grams(
 NOT_INFO = Grams(("as", "if"), ("even", "if"))
 # A clause of examples after a question about signs asks about them too.
 EXAMPLES = frozenset({"like", "jaise", "jese", "jaisa", "जैसे", "जैसा", "such", "eg"})
+SIMILES = frozenset({"if", "like", "jaise", "jese", "jaisa", "जैसे", "जैसा", "मानो", "mano"})
 PEOPLE = frozenset({
     "people", "someone", "somebody", "anyone", "anybody", "others", "patients", "everyone",
     "log", "logon", "logo", "लोग", "लोगों", "kisi", "किसी",
@@ -159,6 +175,9 @@ PAST = frozenset({
 PRESENT = frozenset({
     "has", "is", "are", "have", "now", "hai", "hain", "ab", "abhi", "है", "हैं", "अब", "अभी",
 })
+# Hindi's "-ing": present unless a past auxiliary follows ("ho rahi" is now, "ho rahi thi"
+# was): "jaha injection lagi thi, skin kaali ho rahi" reports now.
+PROGRESSIVE = frozenset({"raha", "rahi", "rahe", "rha", "rhi", "rhe", "रहा", "रही", "रहे"})
 QUESTION_WORDS = frozenset({
     "is", "are", "can", "could", "should", "will", "would", "do", "does", "did", "what",
     "how", "why", "when", "which", "kya", "क्या", "kyu", "kyun", "kyon", "क्यों", "kaise",
@@ -242,9 +261,23 @@ def _negated(reading: Reading, span: Span, clause: tuple[int, int], skip: Collec
     after = words[span.end : min(end, span.end + RESOLVED_WINDOW)]
     for index in range(len(after)):
         gram = RESOLVED.at(after, index)
-        if gram is not None and span.end + index not in skip:
+        if gram is not None and span.end + index not in skip and not changed_to(
+                words, span.end + index + len(gram)):
             return not negated_near(after, index, len(gram))
     return False
+
+
+# "gone" followed by these is a change, not an end: "gone from mild to really bad", "has
+# gone numb", "gone dark".
+CHANGED_TO = frozenset({
+    "from", "up", "to", "worse", "bad", "red", "black", "blue", "white", "grey", "gray",
+    "dark", "darker", "pale", "numb", "hard", "purple", "green", "yellow", "cold", "stiff",
+})
+
+
+def changed_to(words: tuple[str, ...], after: int) -> bool:
+    """Whether the resolution that ends before `after` says a change ("gone" + CHANGED_TO)."""
+    return after < len(words) and words[after - 1] == "gone" and words[after] in CHANGED_TO
 
 
 def negated_near(words: tuple[str, ...], index: int, size: int) -> bool:
@@ -266,7 +299,8 @@ HINDI_FUNCTION_WORDS = frozenset({
 HINGLISH_NOT_PEOPLE = frozenset({"he"})
 
 
-def _first_person(words: tuple[str, ...]) -> bool:
+def first_person(words: tuple[str, ...]) -> bool:
+    """Whether the words speak of the writer ("I", "my face"; not "my friend")."""
     hinglish = bool(set(words) & HINDI_FUNCTION_WORDS)
     for index, word in enumerate(words):
         if word in FIRST_PERSON and not (hinglish and word == "me"):
@@ -275,6 +309,19 @@ def _first_person(words: tuple[str, ...]) -> bool:
         if word in POSSESSIVE and following not in THIRD_PERSON:
             return True
     return False
+
+
+def _going_on(words: tuple[str, ...]) -> bool:
+    """A Hindi "-ing" with no past auxiliary after it (PROGRESSIVE)."""
+    return any(word in PROGRESSIVE and (index + 1 == len(words) or words[index + 1] not in PAST)
+               for index, word in enumerate(words))
+
+
+def _simile(words: tuple[str, ...]) -> bool:
+    """ "as if someone put a hot pan on my cheek", "jaise kisi ne chaaku maara": the someone
+    of a comparison is no other person."""
+    return any(word in PEOPLE and SIMILES.intersection(words[max(0, index - 2) : index])
+               for index, word in enumerate(words))
 
 
 def _reports(words: tuple[str, ...]) -> bool:
@@ -356,13 +403,13 @@ def _stance_of_clause(reading: Reading, clause_index: int) -> Stance:
     if words[0] in EXAMPLES and any(INFO.found(reading.clause_words(earlier))
                                     for earlier in range(clause_index)):
         return Stance.INFO  # "which signs mean I should call? like pus or fever?"
-    if bag & PEOPLE and not _first_person(words):
+    if bag & PEOPLE and not first_person(words) and not _simile(words):
         return Stance.INFO
     third = bag & THIRD_PERSON
     if bag & HINDI_FUNCTION_WORDS:
         third -= HINGLISH_NOT_PEOPLE  # "pas nikal rha he": "he" is "hai"
-    if third and not _first_person(words):
-        past = bool(bag & PAST) and not bag & PRESENT
+    if third and not first_person(words):
+        past = bool(bag & PAST) and not bag & PRESENT and not _going_on(words)
         return Stance.OTHER_PAST if past else Stance.OTHER_NOW
     asking = ((clause.question and _asks(words)) or words[0] in QUESTION_WORDS
               or bool(bag & HINDI_QUESTION_WORDS))

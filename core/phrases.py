@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from core.cues import NEGATIONS
+from core.cues import HINDI_NOT, NEGATIONS
 from core.language import Reading, is_devanagari
-from core.spelling import MIN_NEAR_KEY, romanize, sound_key
+from core.spelling import MIN_NEAR_KEY, loan_key, romanize, sound_key
 from core.text_match import normalize
 
 MIN_FUZZY_LENGTH = 5
@@ -114,6 +114,8 @@ class PhraseIndex:
     # a sound key without its last vowel -> Hindi words: "mote", "moti", "mota" are one
     # adjective ("thick"); "sooja", "sooji" one verb
     endings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # loan key -> English vocabulary words: "रेडनेस" is "redness" (core.spelling.loan_key)
+    loans: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _near_cache: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False,
                                                     compare=False)
 
@@ -126,6 +128,7 @@ class PhraseIndex:
         seen: set[tuple[str, tuple[str, ...]]] = set()
         stems: set[str] = set()
         sounds: defaultdict[str, set[str]] = defaultdict(set)
+        loans: defaultdict[str, set[str]] = defaultdict(set)
         for text, key, hindi in phrases:
             words = tuple(normalize(text).split())
             if not words or (key, words) in seen:
@@ -141,6 +144,11 @@ class PhraseIndex:
                     short_ok = position > 0  # "chakkar aa": "aa" may become "aaya"
                     if short_ok or len(word) >= MIN_STEM[is_devanagari(word[0])]:
                         stems.add(word)
+            else:
+                for word in words:
+                    loan = loan_key(word) if word.isascii() else None
+                    if loan is not None:
+                        loans[loan].add(word)
         vocabulary = frozenset(w for found in by_first.values() for p in found for w in p.words)
         by_length: defaultdict[int, list[str]] = defaultdict(list)
         for word in vocabulary:
@@ -167,6 +175,7 @@ class PhraseIndex:
             sounds_by_length={n: tuple(found) for n, found in sounds_by_length.items()},
             skeletons={bones: tuple(sorted(words)) for bones, words in skeletons.items()},
             endings={stem: tuple(sorted(words)) for stem, words in endings.items()},
+            loans={loan: tuple(sorted(words)) for loan, words in loans.items()},
         )
 
     def variants(self, token: str) -> frozenset[str]:
@@ -176,6 +185,8 @@ class PhraseIndex:
             found.add(token)
         if token in self.ignore:
             return frozenset(found)
+        if token in HINDI_NOT:  # "ruk nhi" is "ruk nahi", "रुक नही" is "रुक नहीं"
+            found.update(HINDI_NOT & self.vocabulary)
         if not is_devanagari(token[0]) and len(token) >= 3:
             # "lip" for "lips", "hives" for "hive"; "puss" is not "pus" (too short)
             for other in (token + "s", token[:-1] if token.endswith("s") else ""):
@@ -204,6 +215,8 @@ class PhraseIndex:
                 if distance <= budget and abs(len(word) - len(token)) <= budget:
                     found.add(word)
         found.update(self._sounds_like(token))
+        if self.loans and is_devanagari(token[0]):
+            found.update(self.loans.get(sound_key(token) or "", ()))  # "ब्लीडिंग"
         return frozenset(found)
 
     def _near(self, length: int) -> tuple[str, ...]:

@@ -166,3 +166,22 @@ def sound_key(word: str) -> str | None:
     if len(key) > 2 and key.endswith("h"):
         key = key[:-1]  # "nahih", "yeh"/"ye": a final h is rarely said
     return key or None
+
+
+# English spellings as Hindi says the word: "infection" -> "infekshan" (इन्फेक्शन),
+# "blister" -> "blistar" (ब्लिस्टर), "breathing" -> "breeding" (ब्रीदिंग).
+_ENGLISH_SOUNDS = (
+    (re.compile(r"[ts]ion$"), "shan"), (re.compile(r"ea"), "ee"),
+    (re.compile(r"er(s?)$"), r"ar\1"), (re.compile(r"y$"), "i"),
+    (re.compile(r"(?<=[aeiou])th(?=[aeiou])"), "d"),
+)
+MIN_LOAN_KEY = 5  # shorter keys meet Hindi words ("side" ~ "सीधे", "honey" ~ "होने")
+
+
+def loan_key(word: str) -> str | None:
+    """The sound key of an English word as it is written in Devanagari ("redness" and
+    "रेडनेस", "bleeding" and "ब्लीडिंग"), when it is long enough to say so; else None."""
+    for pattern, sound in _ENGLISH_SOUNDS:
+        word = pattern.sub(sound, word)
+    key = sound_key(word)
+    return key if key is not None and len(key) >= MIN_LOAN_KEY else None

@@ -43,6 +43,8 @@ from core.cues import (
     Grams,
     Span,
     Stance,
+    changed_to,
+    first_person,
     judge,
     negated_near,
 )
@@ -461,8 +463,9 @@ class _Message:
                 past.add(reading.sentence_of(index))
             if word in concerns.FIGURATIVE:
                 figurative.add(reading.sentence_of(index))
-            if word in concerns.NOW_FINE.starts and concerns.NOW_FINE.at(words, index) and (
-                not set(words[max(0, index - 2) : index]) & NEGATIONS
+            fine = concerns.NOW_FINE.at(words, index) if word in concerns.NOW_FINE.starts else None
+            if fine and not set(words[max(0, index - 2) : index]) & _NOT_OVER and (
+                not changed_to(words, index + len(fine))  # "gone from mild to bad"
             ):
                 over.append(index)
         return cls(reading=reading, past=frozenset(past), figurative=frozenset(figurative),
@@ -483,6 +486,9 @@ class _Message:
         return self.reading.sentence_of(position) in self.figurative
 
 
+# Before "fine" or "gone", these say it is not the symptom that is over: "not fine",
+# "baaki sab thik hai" (the rest is fine).
+_NOT_OVER = NEGATIONS | concerns.OTHERWISE
 # The words `_Message.read` looks at (a long message is mostly other words: one pass in C).
 _READ_FIRST = frozenset(concerns.NO_RELIEF.starts.keys() | PAST_MARKERS | concerns.FIGURATIVE
                         | concerns.NOW_FINE.starts.keys())
@@ -506,7 +512,36 @@ def _stance(message: _Message, span: Span, consumed: Iterable[int]) -> Stance:
         reading, span.start
     ):
         return Stance.INFO
+    if stance is Stance.QUESTION and _normal_for_them(reading, span.start):
+        return Stance.OWN  # "is it normal that a little pus is there? asking because I ..."
     return stance
+
+
+# "Is it normal ...?", "should it ...?", "... theek hai kya?": a question whether what the
+# patient has is normal.
+NORMALITY = frozenset({
+    "normal", "नॉर्मल", "नॉरमल", "नार्मल", "सामान्य", "samanya", "ok", "okay", "theek", "thik",
+    "ठीक", "supposed", "expected", "usual", "should", "chahiye", "चाहिए",
+})
+# ... about the patient's own: "ye", "itna", or a later word of theirs now ("mine does",
+# "mera to badh raha", "ab bardasht nahi ho raha"; core.cues.first_person).
+HERE_NOW = frozenset({
+    "ye", "yeh", "ये", "यह", "itna", "itni", "itne", "इतना", "इतनी", "इतने",
+    "aisa", "aisi", "ऐसा", "ऐसी", "now", "ab", "abhi", "अब", "अभी", "today", "aaj", "आज",
+})
+FOLLOWING_CLAUSES = 2  # how far after the question "mine does" may stand
+
+
+def _normal_for_them(reading: Reading, position: int) -> bool:
+    """A question whether a symptom is normal, about the patient's own: "is it normal to
+    get blisters after meso? i have 3 of them", "should it hurt more each day? mine does".
+    (A question about it in general, "is fever normal?", stays a question.)"""
+    clause = reading.clause_of[position]
+    if NORMALITY.isdisjoint(reading.clause_words(clause)):
+        return False
+    last = min(len(reading.clauses), clause + FOLLOWING_CLAUSES + 1)
+    return any(first_person(words) or not HERE_NOW.isdisjoint(words)
+               for words in map(reading.clause_words, range(clause, last)))
 
 
 def _not_distress(message: _Message, match: PhraseMatch) -> bool:

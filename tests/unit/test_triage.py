@@ -364,3 +364,46 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     """Negation (EN, HI, Hinglish), questions about signs, other people, doubt."""
     found = shipped.assess(text, Situation(day=1))
     assert (found.level, found.reason) == (level, reason), (text, found)
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    # Hindi's "not" in any spelling (core.cues.HINDI_NOT): the content lists one.
+    ("khoon ruk ni raha", "bleeding"),
+    ("खून रुक नही रहा", "bleeding"),
+    # A simile's "someone" is no other person.
+    ("जैसे किसी ने गरम तवा चिपका दिया हो गाल पे, 2 दिन से ऐसी ही जलन है", "severe-pain"),
+    # A question whether the patient's own symptom is normal reports it.
+    ("is it normal to get blisters after meso? i have 3 of them on my jawline", "blisters"),
+    ("should it hurt more each day? asking because mine does", "severe-pain"),
+    ("kya dard har din badhna chahiye? mera to badh raha h", "severe-pain"),
+    # "gone" that says a change, not an end; "the rest is fine" ends nothing.
+    ("the pain has gone from mild to really bad, i cant sleep", "severe-pain"),
+    ("sujan teesre din tak kam ho gaya tha, aaj chhathe din phir se badh gaya hai. baaki sab "
+     "thik hai", "swelling-bruising-worse"),
+    # Hindi "-ing" is now, whoever "uske" is: "jaha injection lagi thi uske aas paas".
+    ("jaha injection lagi thi uske aas paas skin neeli kaali ho rahi", "skin-colour"),
+    # Hot and cold by turns.
+    ("feeling hot n cold all day, one minute sweating next minute freezing", "chills"),
+    ("कभी गरमी लगती है कभी ठंड, सर भारी है", "chills"),
+    # English words written in Devanagari (core.spelling.loan_key).
+    ("ब्लीडिंग रुक नहीं रही", "bleeding"),
+    ("ब्लिस्टर्स हो गए हैं गाल पे", "blisters"),
+])
+def test_red_flags_in_words_the_lists_do_not_spell_out(shipped: Triage, text: str,
+                                                       rule: str) -> None:
+    """Issue 18: one treatment of spellings, tenses and questions rather than more phrases."""
+    found = shipped.assess(text, Situation(day=2, settle_days=3, weekday=4))
+    assert (found.level, found.rule_id) == (Level.CLEAR, rule), (text, found)
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("is fever normal?", Level.DOUBTFUL),  # a question in general
+    ("is it normal to get fever after the treatment? my friend said so", Level.DOUBTFUL),
+    ("i feel hot, is a cold compress ok?", Level.NONE),
+    ("can i use a cold compress and then a hot shower?", Level.NONE),
+    ("the pain has gone", Level.NONE),  # calm news
+    ("होने वाली है शादी, सेशन कब रखें", Level.NONE),  # "होने" is no "honey"
+])
+def test_what_those_readings_leave_alone(shipped: Triage, text: str, level: Level) -> None:
+    found = shipped.assess(text, Situation(day=2, settle_days=3, weekday=4))
+    assert found.level is level, (text, found)
