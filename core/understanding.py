@@ -118,6 +118,18 @@ SMALL_TALK = frozenset({
     "kr", "kar", "lungi", "lunga", "karungi", "karunga", "krungi", "krunga", "le", "li",
     "नोट", "कर", "लिया", "ली", "लूंगी", "लूंगा", "बिलकुल", "बिल्कुल", "ऐसा", "ही", "करूंगी",
     "करूंगा", "करूँगी",
+    # Wishes, blessings and goodbyes: "have a nice day", "happy diwali to the whole team",
+    # "god bless", "cheers mate", "see u on tuesday then", "chalo bye, milte hai", "jeete
+    # raho beta", "आपका दिन शुभ हो".
+    "have", "day", "happy", "diwali", "holi", "eid", "christmas", "xmas", "merry",
+    "new", "year", "bless", "blessings", "god", "cheers", "mate", "best", "wishes", "take",
+    "care", "soon", "talk", "later", "then", "on", "whole", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "chalo", "pakka", "sahi", "shubh", "din",
+    "ho", "jeete", "raho", "beta", "bhagwan", "bhala", "kare", "milte", "phir", "fir",
+    "aabhar", "sabko", "ko", "ki", "poori", "puri", "shubhkamnayein", "shubhkamnaye",
+    "चलो", "पक्का", "हम्म", "सही", "दिन", "हो", "जीते", "रहो", "बेटा", "भगवान", "भला",
+    "करे", "मिलते", "फिर", "आभार", "सबको", "को", "की", "पूरी", "टीम", "शुभकामनाएं", "बाय",
+    "मैम", "आप",
     "ठीक", "है", "धन्यवाद", "शुक्रिया", "नमस्ते", "नमस्कार", "अच्छा", "हां", "जी", "ओके", "बहुत",
     "सुप्रभात", "शुभ", "रात्रि", "डॉक्टर", "समझ", "गई", "गया", "गयी", "मैडम", "सर", "भैया",
     "दीदी", "हाँ", "आपका", "आपकी", "मदद", "के", "लिए", "बढ़िया",
@@ -158,7 +170,8 @@ def is_small_talk(text: str, *, loose: bool = False) -> bool:
         return bool(text.strip())  # emoji or punctuation only
     if len(words) <= MAX_SMALL_TALK_WORDS and all(map(_small_word, words)):
         return True
-    if not loose or "?" in text or len(words) > MAX_LOOSE_SMALL_TALK_WORDS:
+    if not loose or "?" in text or len(words) > MAX_LOOSE_SMALL_TALK_WORDS or (
+            words[0] in _ASKS_FIRST):  # "is it ok to put on sunblock tomorrow"
         return False
     anchored = any(word in ANCHORS or sound_key(word) in _ANCHOR_KEYS for word in words)
     return anchored and sum(map(_small_word, words)) * 2 >= len(words)
@@ -231,6 +244,8 @@ _OPENERS = frozenset({
     "how", "why", "when", "which", "where", "who", "whom", "any",
 })
 _ASKED_ANYWHERE = _ASKING - _OPENERS
+# A message opening with these asks, even without "?" ("will do" and "do share" need not).
+_ASKS_FIRST = _OPENERS - {"will", "would", "do"} | {"kya", "क्या"}
 
 
 def asks_plainly(text: str) -> bool:

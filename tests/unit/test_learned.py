@@ -108,11 +108,15 @@ def test_the_explanation_names_only_learned_words() -> None:
 
 
 def test_a_long_message_is_read_in_windows() -> None:
+    # Since dev11 (a red flag that speaks of a cousin's wedding) the calm sentence alone
+    # reads about 0.63, with no learned word to name: the reader does not act on that
+    # (test_a_figure_without_a_learned_word_changes_nothing).
     calm = "We went to my cousin's wedding and the food was lovely. " * 80
     symptom = "Since last night I am shivering and my face is burning up like fire. "
     model = RED_FLAGS
-    assert model.read(calm).probability < PERSON_AT
-    assert model.read(calm[:4000] + symptom + calm[4000:]).probability >= PERSON_AT
+    assert not model.read(calm).worrying(PERSON_AT)
+    found = model.read(calm[:4000] + symptom + calm[4000:])
+    assert found.worrying(PERSON_AT) and found.probability > model.read(calm).probability
 
 
 def test_what_the_rules_call_expected_reaches_a_person_when_the_model_is_sure() -> None:
@@ -126,8 +130,10 @@ def test_what_the_rules_call_expected_reaches_a_person_when_the_model_is_sure() 
 
 
 def test_what_already_reaches_a_person_can_become_urgent() -> None:
+    # ("is it ok that my cheek is ... getting puffier" was the second example: the rules
+    # now read a question whether the patient's own symptom is normal as a report.)
     for text in ("the injection spots are raised and weeping",
-                 "is it ok that my cheek is throbbing and hot and getting puffier"):
+                 "is a throbbing hot cheek that gets puffier ok?"):
         rules, both = decide(text, WITHOUT), decide(text)
         assert rules.needs_person and rules.outcome is not Outcome.URGENT
         assert both.outcome is Outcome.URGENT and "model " in both.matched
@@ -153,7 +159,7 @@ def test_expected_swelling_on_day_one_keeps_the_reassuring_reply() -> None:
     assert decide("my face is a bit swollen and red", day=1).outcome is Outcome.NORMAL
 
 
-@pytest.mark.parametrize("text", ["cheers doc", "hlo"])
+@pytest.mark.parametrize("text", ["shukran", "hlo"])  # ("cheers doc": the rules know it now)
 def test_small_talk_the_rules_do_not_know_opens_no_case(text: str) -> None:
     assert decide(text, WITHOUT).outcome is Outcome.HANDOFF
     assert decide(text).outcome is Outcome.SMALLTALK
@@ -180,10 +186,15 @@ def test_the_faq_reader_answers_what_the_rules_could_only_guess(text: str, entry
     assert (found.outcome, found.entry_id) == (Outcome.ANSWER, entry)
 
 
-def test_two_topics_named_keep_the_choice() -> None:
-    # The model puts the sun entry first at 0.38: not sure enough to drop makeup.
+def test_two_topics_named_get_one_of_them_or_the_choice() -> None:
+    # A close call between two confident entries: the FAQ reader settles it when it is
+    # sure enough (FAQ_ASKED_AT; since dev11 it puts sun first at 0.52), else the patient
+    # picks. Keeping the choice whenever two topics are joined cost 3-10 points of "FAQ
+    # right first" on the test parts (the reader settles most close calls right).
     found = decide("makeup and sunscreen after treatment?")
-    assert found.outcome is Outcome.ASK and {"makeup", "sun"} <= set(found.suggestions)
+    assert (found.outcome is Outcome.ASK and {"makeup", "sun"} <= set(found.suggestions)) or (
+        found.outcome is Outcome.ANSWER and found.entry_id in {"makeup", "sun"})
+    assert decide("makeup and sunscreen after treatment?", WITHOUT).outcome is Outcome.ASK
 
 
 def test_the_faq_reader_offers_no_entry_of_another_protocol() -> None:
@@ -236,3 +247,11 @@ def test_questions_and_calm_news_keep_their_answer_alone(text: str) -> None:
     found = decide(text)
     assert found.outcome is Outcome.ANSWER and not found.needs_person
     assert found == decide(text, NO_PERSON_READER)
+
+
+@pytest.mark.parametrize("text", [
+    "have a nice day", "happy diwali to the whole team 🪔", "chalo good night", "cheers mate",
+    "see u on tuesday then", "jeete raho beta", "आपका दिन शुभ हो", "pakka"])
+def test_wishes_and_goodbyes_are_small_talk_by_the_rules(text: str) -> None:
+    # "chalo" was read as "chhale" (blisters): the cold-sores answer to "chalo good night".
+    assert decide(text, WITHOUT).outcome is Outcome.SMALLTALK
