@@ -133,8 +133,8 @@ INTENSE = frozenset({
     "worse", "worst", "awful", "horrible", "unbearable", "extremely", "extreme", "too",
     "constant", "constantly", "nonstop", "all", "night", "sleep", "keeps", "much",
     "bahut", "bohot", "bhot", "bht", "bahot", "jyada", "zyada", "jada", "zyda", "jyda",
-    "bilkul", "poori", "puri", "raat", "neend", "lagatar", "itna", "itni", "itne",
-    "बहुत", "ज्यादा", "ज़्यादा", "लगातार", "रात", "नींद", "पूरी", "इतना", "इतनी", "इतने",
+    "bilkul", "poori", "puri", "raat", "neend", "lagatar",
+    "बहुत", "ज्यादा", "ज़्यादा", "लगातार", "रात", "नींद", "पूरी",
 })
 # Swelling, bruising or redness said like this is a concern even in the first days ("both
 # eyelids swelled up so much", "itni sooj gayi", "अचानक"); narrower than INTENSE, whose
@@ -263,7 +263,9 @@ NOW_FINE = Grams(
     ("perfectly", "fine"), ("been", "fine"), ("it", "stopped"), ("stopped",), ("sab", "thik"),
     ("sab", "theek"), ("सब", "ठीक"),
     ("baad", "mein", "kuch", "nahi"), ("since", "then", "nothing"), ("nothing", "since"),
-    ("after", "that", "nothing"), ("उसके", "बाद", "कुछ", "नहीं"), ("all", "fine"), ("all", "good"),
+    ("after", "that", "nothing"), ("उसके", "बाद", "कुछ", "नहीं"), ("तब", "से", "कुछ", "नहीं"),
+    ("tab", "se", "kuch", "nahi"), ("uske", "baad", "se", "kuch", "nahi"), ("all", "fine"),
+    ("all", "good"),
     ("fully", "fine"), ("now", "fully"), ("ab", "bilkul"), ("bilkul", "fit"), ("fit", "hu"),
     ("theek", "ho", "gaya"), ("thik", "ho", "gaya"), ("theek", "ho", "gayi"),
     ("ठीक", "हो", "गया"), ("ठीक", "हो", "गई"), ("अब", "बिल्कुल"), ("fit", "हूँ"),

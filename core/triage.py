@@ -40,6 +40,8 @@ from core.cues import (
     FIRST_PERSON,
     NEGATIONS,
     POSSESSIVE,
+    REPORTS,
+    THIRD_PERSON,
     Grams,
     Span,
     Stance,
@@ -530,6 +532,7 @@ HERE_NOW = frozenset({
     "aisa", "aisi", "ऐसा", "ऐसी", "now", "ab", "abhi", "अब", "अभी", "today", "aaj", "आज",
 })
 FOLLOWING_CLAUSES = 2  # how far after the question "mine does" may stand
+MINE = frozenset({"mine", "mujhe", "मुझे", "muje"})
 
 
 def _normal_for_them(reading: Reading, position: int) -> bool:
@@ -539,9 +542,21 @@ def _normal_for_them(reading: Reading, position: int) -> bool:
     clause = reading.clause_of[position]
     if NORMALITY.isdisjoint(reading.clause_words(clause)):
         return False
+    words = reading.clause_words(clause)
+    if first_person(words) or not HERE_NOW.isdisjoint(words):
+        return True
+    # After it, a report ("i have 3 of them"), "mine", "mera", or "now": not "asking so i
+    # dont freak out later".
     last = min(len(reading.clauses), clause + FOLLOWING_CLAUSES + 1)
-    return any(first_person(words) or not HERE_NOW.isdisjoint(words)
-               for words in map(reading.clause_words, range(clause, last)))
+    return any(REPORTS.found(later) or not HERE_NOW.isdisjoint(later) or _mine(later)
+               for later in map(reading.clause_words, range(clause + 1, last)))
+
+
+def _mine(words: tuple[str, ...]) -> bool:
+    """ "mine", "mujhe", or "my"/"mera" of no other person ("my cheek"; not "my friend")."""
+    return any(word in MINE or (word in POSSESSIVE and (
+        index + 1 == len(words) or words[index + 1] not in THIRD_PERSON))
+        for index, word in enumerate(words))
 
 
 def _not_distress(message: _Message, match: PhraseMatch) -> bool:

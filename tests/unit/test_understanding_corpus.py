@@ -115,7 +115,7 @@ HELD_OUT_SAFETY = {
     "heldout6": _held_out("6", "urgent recall 94.9% with the rules alone, 96.4% with the "
                           "learned readers (floor 98%), red flags reaching a person 97.8% -> "
                           "98.6% (floor 100%), small talk 80.0% -> 93.3% (floor 95%)"),
-    "heldout7": _held_out("7", "urgent recall 85.5% with the rules alone, 94.9% with the "
+    "heldout7": _held_out("7", "urgent recall 85.5% with the rules alone, 94.2% with the "
                           "learned readers (floor 98%), red flags reaching a person 96.4% -> "
                           "99.3% (floor 100%)"),
     "heldout8": _held_out("8", "urgent recall 96.4% and red flags reaching a person 99.3% "
