@@ -55,6 +55,9 @@ URGENT_AT = 0.6  # a message that goes to a person is urgent
 # nishaan" on day 2), 0.7 nine. The bruise a patient calls blue is close to the skin that
 # turns blue or grey near a point, which is urgent: a person looks at both.
 EXPECTED_AT = 0.8
+# (The same surer reading for a message the rules read as calm news, "98.4, normal", sent 6
+# calm messages fewer to a person and no red flag leave one part out, but 2 red flags of
+# the test parts no longer reached a person: not kept.)
 
 # The models were trained on messages of ~100 characters (99% under 130); a longer one is
 # read in windows of whole sentences up to this size, and its most worrying window counts

@@ -281,7 +281,9 @@ class Triage:
         if not urgent():
             judged(self.together.find(reading, lookup))
         if not urgent():
-            found.append(self._lasting(message, situation, still, consumed, lookup))
+            lasting = self._lasting(message, situation, still, consumed, lookup)
+            found.append(lasting)
+            calm = calm or lasting.calm
             own, own_calm = self._own(text, message, situation, consumed | flagged,
                                       joking=joking, still=still, lookup=lookup)
             found.extend(own)
@@ -406,9 +408,11 @@ class Triage:
         persists = bool(still)
         limit = situation.settle_days
         best = NOTHING
+        settled = False  # "the bruise is fading", "sujan kam ho gayi": calm news
         for match in found:
             stance = _stance(message, _span(match), consumed)
             if stance in (Stance.NEGATED, Stance.INFO, Stance.OTHER_PAST):
+                settled = settled or stance is not Stance.INFO
                 continue
             late = day is not None and day > limit
             if stance is Stance.QUESTION and not persists and stated.days is None and not late:
@@ -431,7 +435,7 @@ class Triage:
             if level > best.level:
                 best = Assessment(level=level, rule_id=match.key, phrase=match.phrase,
                                   reason=reason)
-        return best
+        return replace(best, calm=settled) if settled and best is NOTHING else best
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -407,3 +407,12 @@ def test_red_flags_in_words_the_lists_do_not_spell_out(shipped: Triage, text: st
 def test_what_those_readings_leave_alone(shipped: Triage, text: str, level: Level) -> None:
     found = shipped.assess(text, Situation(day=2, settle_days=3, weekday=4))
     assert found.level is level, (text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "the bruise is fading, turning yellow on day 4", "sujan kam ho gayi hai",
+    "the swelling went down overnight"])
+def test_a_swelling_or_bruise_that_settles_is_calm_news(shipped: Triage, text: str) -> None:
+    """Calm news (core.understanding: a friendly word, no case, when nothing else is asked)."""
+    found = shipped.assess(text, Situation(day=4, settle_days=3, weekday=4))
+    assert found.level is Level.NONE and found.calm, (text, found)

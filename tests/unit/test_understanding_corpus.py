@@ -69,14 +69,12 @@ TRAINED_MISSES = {
                      "calm messages opening a case 22.9% (floor 15%: past illnesses and "
                      "other people's symptoms read as the patient's)"),
     "dev7": _trained("development part 7 (80 red flags per language in other words)",
-                     "urgent recall 93.5%, red flags reaching a person 99.2%, false alarms "
+                     "urgent recall 93.1%, red flags reaching a person 99.2%, false alarms "
                      "14.9% and calm messages opening a case 32.8%"),
     "dev8": _trained("development part 8 (three paraphrases of every FAQ entry)",
                      "FAQ right first 87.7% (floor 90%)"),
     "dev9": _trained("development part 9 (many kinds of writer)", "urgent recall 96.7%, "
                      "red flags reaching a person 98.7%"),
-    "dev10": _trained("development part 10 (Hindi and Hinglish spellings)", "urgent recall "
-                      "97.7%, calm messages opening a case 16.0%"),
     "dev11": _trained("development part 11", "red flags reaching a person 99.3% (137/138)"),
     "heldout2": _trained("held-out part 2", "urgent recall 96.1% (floor 98%)"),
 }
