@@ -25,6 +25,7 @@ seeping out of the dots", "nikal raha hai paani").
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -60,12 +61,24 @@ def _consonants(word: str) -> str:
 
 
 def _short_alike(token: str, word: str) -> bool:
+    """Both of four letters or more as Latin spells them ("खुन" is "khun"), with the same
+    consonants."""
     spelt = romanize(word) if is_devanagari(word[0]) else word
-    return len(token) >= 4 and len(spelt) >= 4 and _consonants(token) == _consonants(word)
+    typed = romanize(token) if is_devanagari(token[0]) else token
+    return len(typed) >= 4 and len(spelt) >= 4 and _consonants(token) == _consonants(word)
 
 
 def _skeleton(sound: str) -> str:
     return "".join(char for char in sound if char not in VOWELS)
+
+
+# What a Hindi word of two letters grows by, in Latin letters ("aa" -> "aaya", "aata", "aala").
+_ENDING = re.compile(r"[aeiouyhntlg]+$")
+
+
+def _unschwa(sound: str) -> str:
+    """`sound` without the "a"s after its first letter."""
+    return sound[0] + sound[1:].replace("a", "")
 
 
 def _vowels(sound: str) -> int:
@@ -193,8 +206,10 @@ class PhraseIndex:
                 if other in self.vocabulary and len(other) >= 4:
                     found.add(other)
         for cut in range(1, STEM_EXTRA + 1):
-            if len(token) > cut and token[:-cut] in self.stems:
-                found.add(token[:-cut])
+            stem = token[:-cut]
+            if len(token) > cut and stem in self.stems and (
+                    len(stem) > 2 or is_devanagari(token[0]) or _ENDING.match(token[-cut:])):
+                found.add(stem)  # "aa" may be "aaya", "do" is no "dots"
         known = token in self.vocabulary  # a word spelt right is no typo of another
         if not known and len(token) == MIN_FUZZY_LENGTH - 1 and not is_devanagari(token[0]):
             # "fevr": one letter left out of a longer word is forgiven; a 4-letter word
@@ -215,8 +230,12 @@ class PhraseIndex:
                 if distance <= budget and abs(len(word) - len(token)) <= budget:
                     found.add(word)
         found.update(self._sounds_like(token))
-        if self.loans and is_devanagari(token[0]):
-            found.update(self.loans.get(sound_key(token) or "", ()))  # "ब्लीडिंग"
+        if is_devanagari(token[0]):
+            latin = romanize(token)
+            if latin in self.vocabulary:
+                found.add(latin)  # "आ" is "aa", as short as it is ("saas nahi aa")
+            if self.loans:
+                found.update(self.loans.get(sound_key(token) or "", ()))  # "ब्लीडिंग"
         return frozenset(found)
 
     def _near(self, length: int) -> tuple[str, ...]:
@@ -242,6 +261,14 @@ class PhraseIndex:
         if sound is None:
             return set()
         found: set[str] = set()
+        if is_devanagari(token[0]) and len(sound) >= MIN_KEY + 1 and "a" in sound[1:]:
+            # A virama left out: "दरद" for "दर्द", "बरदाश्त" for "बर्दाश्त" (an "a" more
+            # between the same consonants; first and last letters alike).
+            for word in self.skeletons.get(_skeleton(sound), ()):
+                other = sound_key(word) or ""
+                if len(other) > MIN_KEY and _unschwa(other) == _unschwa(sound) and (
+                        other[0] == sound[0] and other[-1] == sound[-1]):
+                    found.add(word)
         if not is_devanagari(token[0]) and len(token) >= 3:
             # Texting drops vowels: "bdh", "drd", "nhi", "rha" for "badh", "dard", "nahi",
             # "raha": a word with fewer vowels than one with the same consonants.

@@ -50,7 +50,7 @@ from core.cues import (
     judge,
     negated_near,
 )
-from core.language import Reading, durations, read
+from core.language import Reading, durations, is_devanagari, read
 from core.learned import Learned
 from core.measures import Grade, readings
 from core.phrases import Lexicon, Lookup, PhraseIndex, PhraseMatch, Together, TogetherIndex
@@ -591,11 +591,17 @@ def _strongly(reading: Reading, match: PhraseMatch) -> bool:
 
 
 def _intense(reading: Reading, match: PhraseMatch) -> bool:
-    """Said strongly: "so itchy", "bahut jalan", or a word said twice ("khinchi khinchi",
-    "bhaari bhaari": in Hindi, more of it)."""
+    """Said strongly: "so itchy", "bahut jalan", "बहोत जादा" (by sound), or a word said
+    twice ("khinchi khinchi", "bhaari bhaari": in Hindi, more of it)."""
     clause = reading.clause_words(reading.clause_of[match.start])
     return bool(set(clause) & concerns.INTENSE) or any(
-        first == second for first, second in itertools.pairwise(clause))
+        first == second for first, second in itertools.pairwise(clause)) or any(
+        is_devanagari(word[0]) and sound_key(word) in _INTENSE_SOUNDS for word in clause)
+
+
+# The Hindi intensity words by sound: "बहोत", "जादा" are "bahot", "jada".
+_INTENSE_SOUNDS = frozenset(key for key in map(sound_key, concerns.INTENSE)
+                            if key is not None and len(key) >= 4)
 
 
 def _negated_at(reading: Reading, position: int) -> bool:

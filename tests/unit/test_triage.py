@@ -385,6 +385,11 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     # Hot and cold by turns.
     ("feeling hot n cold all day, one minute sweating next minute freezing", "chills"),
     ("कभी गरमी लगती है कभी ठंड, सर भारी है", "chills"),
+    # Devanagari as phones type it: a short vowel ("खुन"), a short word of a romanised
+    # phrase ("आ" of "saas nahi aa"), a virama left out ("दरद").
+    ("खुन बंद नही हो रहा", "bleeding"),
+    ("सास नहीं आ रही ठीक से", "breathing"),
+    ("दरद बरदाश्त नहीं हो रहा", "severe-pain"),
     # English words written in Devanagari (core.spelling.loan_key).
     ("ब्लीडिंग रुक नहीं रही", "bleeding"),
     ("ब्लिस्टर्स हो गए हैं गाल पे", "blisters"),
@@ -403,6 +408,10 @@ def test_red_flags_in_words_the_lists_do_not_spell_out(shipped: Triage, text: st
     ("can i use a cold compress and then a hot shower?", Level.NONE),
     ("the pain has gone", Level.NONE),  # calm news
     ("होने वाली है शादी, सेशन कब रखें", Level.NONE),  # "होने" is no "honey"
+    ("मेरी सास आ रही है कल", Level.NONE),  # the mother-in-law, not the breath
+    # "dots" is no "do" (+ "ts"): no "do dikh" (seeing double)
+    ("सिर की photo में जो काले dots दिख रहे हैं वो बाल ही हैं", Level.NONE),
+    ("दरद बहोत जादा है", Level.DOUBTFUL),  # "बहोत जादा" is "bahot jada": not the early normal
 ])
 def test_what_those_readings_leave_alone(shipped: Triage, text: str, level: Level) -> None:
     found = shipped.assess(text, Situation(day=2, settle_days=3, weekday=4))
