@@ -99,17 +99,18 @@ async def test_devanagari_from_an_english_patient_is_answered_in_hindi(bot_env: 
 
 
 async def test_small_talk_and_close_faq_calls_open_no_case(bot_env: BotEnv) -> None:
-    """ "thank you doctor 🙏" and "cheers doc" get a short answer; "makeup and sunscreen?"
-    asks "did you mean" with both; "how soon can i hit the gym" gets the exercise entry;
-    none opens a case."""
+    """ "thank you doctor 🙏" and "cheers doc" get a short answer; "makeup and gym?" asks
+    "did you mean" with both (a close call the FAQ reader does not settle); "how soon can
+    i hit the gym" gets the exercise entry; none opens a case."""
     user = await joined(bot_env, 8005)
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
     [reply] = await bot_env.ask(user, "thank you doctor 🙏")
     assert "I'm here" in reply.visible
-    [ask] = await bot_env.ask(user, "makeup and sunscreen after treatment?")
+    [ask] = await bot_env.ask(user, "makeup and gym after treatment?")
     assert ask.visible.startswith("Did you mean one of these?")
     labels = {b.text for b in ask.buttons}
-    assert {"When can I wear makeup again?", "How long should I avoid the sun?"} <= labels
+    assert {"When can I wear makeup again?", "When can I exercise, swim or use a sauna again?"
+            } <= labels
     # The learned readers: small talk and a question in words the rules do not know.
     [reply] = await bot_env.ask(user, "cheers doc")
     assert "I'm here" in reply.visible

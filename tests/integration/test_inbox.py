@@ -179,11 +179,13 @@ async def test_small_talk_and_close_calls_need_no_person(ctx: AppContext) -> Non
     only weak candidates, or close ones in a statement: buttons and a hand-off."""
     await joined(ctx)
     assert (await _say(ctx, "thanks 🙏")).kind == "smalltalk"
-    close = await _say(ctx, "makeup and sunscreen after treatment?")
+    # (A close call the FAQ reader does not settle: since dev11 it answers "makeup and
+    # sunscreen after treatment?" with the sun entry, sure at 0.52.)
+    close = await _say(ctx, "makeup and gym after treatment?")
     assert close.kind == "suggest" and close.alert is None and len(close.suggestions) >= 2
     # The same close candidates told rather than asked: the patient is reporting
     # something the bot could not place, so a person looks too.
-    told = await _say(ctx, "makeup and sunscreen after treatment")
+    told = await _say(ctx, "makeup and gym after treatment")
     assert told.kind == "suggest" and told.alert is not None
     assert told.alert.kind == "handoff"
     weak = await _say(ctx, "cold")
