@@ -99,7 +99,7 @@ async def test_devanagari_from_an_english_patient_is_answered_in_hindi(bot_env: 
 
 
 async def test_small_talk_and_close_faq_calls_open_no_case(bot_env: BotEnv) -> None:
-    """ "thank you doctor 🙏" and "cheers doc" get a short answer; "makeup and gym?" asks
+    """ "thank you doctor 🙏" and "shukran" get a short answer; "makeup and gym?" asks
     "did you mean" with both (a close call the FAQ reader does not settle); "how soon can
     i hit the gym" gets the exercise entry; none opens a case."""
     user = await joined(bot_env, 8005)
@@ -112,7 +112,7 @@ async def test_small_talk_and_close_faq_calls_open_no_case(bot_env: BotEnv) -> N
     assert {"When can I wear makeup again?", "When can I exercise, swim or use a sauna again?"
             } <= labels
     # The learned readers: small talk and a question in words the rules do not know.
-    [reply] = await bot_env.ask(user, "cheers doc")
+    [reply] = await bot_env.ask(user, "shukran")  # ("cheers doc": the rules know it now)
     assert "I'm here" in reply.visible
     [reply] = await bot_env.ask(user, "how soon can i hit the gym")
     assert reply.visible.startswith("When can I exercise, swim or use a sauna again?")
