@@ -378,6 +378,8 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     ("kya dard har din badhna chahiye? mera to badh raha h", "severe-pain"),
     # "gone" that says a change, not an end; "the rest is fine" ends nothing.
     ("the pain has gone from mild to really bad, i cant sleep", "severe-pain"),
+    ("should the pain get worse every day? mine does", "severe-pain"),
+    ("the pain has gone from mild to really bad", "severe-pain"),
     ("sujan teesre din tak kam ho gaya tha, aaj chhathe din phir se badh gaya hai. baaki sab "
      "thik hai", "swelling-bruising-worse"),
     # Hindi "-ing" is now, whoever "uske" is: "jaha injection lagi thi uske aas paas".
