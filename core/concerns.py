@@ -157,6 +157,11 @@ WORSENING = frozenset({
     # ड for ढ, as phone keyboards often give it ("सुजन बड रही है"); not "बडी" (big)
     "बड", "बडती", "बडता", "बडते",
 })
+# A bruise in these colours is healing ("green-yellow", "peela pad raha").
+HEALING_COLOURS = frozenset({
+    "yellow", "yellowish", "green", "greenish", "brown", "brownish", "peela", "peeli",
+    "pila", "pili", "hara", "hari", "पीला", "पीली", "पीले", "हरा", "हरी", "भूरा",
+})
 # Emoji a worried patient sends; any of them in a message reaches a person.
 WORRIED_EMOJI = frozenset(
     "😟😧😨😰😱😢😭🤒🤕😣😖😫😩🥺😥😓😔☹🙁🆘🚨🥶🤢🤮😵💔"

@@ -414,6 +414,9 @@ class Triage:
             if stance in (Stance.NEGATED, Stance.INFO, Stance.OTHER_PAST):
                 settled = settled or stance is not Stance.INFO
                 continue
+            if _healing(reading, match):
+                settled = True  # "bruise turning yellow at the edges", "neel peela ho raha"
+                continue
             late = day is not None and day > limit
             if stance is Stance.QUESTION and not persists and stated.days is None and not late:
                 continue  # "how long does swelling last?": the FAQ answers it
@@ -630,6 +633,18 @@ DIMINISHERS = frozenset({
     "little", "slight", "slightly", "bit", "mild", "mildly", "thoda", "thodi", "thora", "thori",
     "halka", "halki", "हल्का", "हल्की", "थोडा", "थोडी",
 })
+
+
+def _healing(reading: Reading, match: PhraseMatch) -> bool:
+    """A bruise in the colours of healing (yellow, green, brown) and not getting worse in
+    its clause: "bruise looks green-yellow now", "neel ab peela hone laga"."""
+    if not BRUISES.intersection(normalize(match.phrase).split()):
+        return False
+    clause = set(reading.clause_words(reading.clause_of[match.start]))
+    return bool(clause & concerns.HEALING_COLOURS) and not clause & concerns.WORSENING
+
+
+BRUISES = frozenset({"bruise", "bruises", "bruising", "bruised", "neel", "nil", "नील"})
 
 
 def _diminished(reading: Reading, match: PhraseMatch) -> bool:

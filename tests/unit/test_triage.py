@@ -427,3 +427,18 @@ def test_a_swelling_or_bruise_that_settles_is_calm_news(shipped: Triage, text: s
     """Calm news (core.understanding: a friendly word, no case, when nothing else is asked)."""
     found = shipped.assess(text, Situation(day=4, settle_days=3, weekday=4))
     assert found.level is Level.NONE and found.calm, (text, found)
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("bruise looks green-yellow now, normal?", Level.NONE),
+    ("bruise turning yellow at the edges", Level.NONE),
+    ("neel ab peela hone laga hai", Level.NONE),
+    ("neel peela ho gaya par ab aur bada ho raha hai", Level.CLEAR),  # and bigger
+    ("still bruised", Level.CLEAR),
+])
+def test_a_bruise_in_the_colours_of_healing_is_no_red_flag_past_the_days(
+    shipped: Triage, text: str, level: Level
+) -> None:
+    """Issue 18: a bruise fading to yellow on day 5 is healing; one still there, or growing,
+    past the protocol's days is a red flag."""
+    assert shipped.assess(text, Situation(day=5, settle_days=3, weekday=4)).level is level
