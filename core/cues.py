@@ -135,7 +135,9 @@ INFO = Grams(
     ("hone", "par"), ("hone", "pe"), ("होने", "पर"), ("side", "effect"), ("side", "effects"),
     ("ho", "to"), ("हो", "तो"),
 )
-NOT_INFO = Grams(("as", "if"), ("even", "if"))
+# ... not these: "even if", "khade hone pe" (on standing up: "chakkar aa rahe khade hone pe").
+NOT_INFO = Grams(("as", "if"), ("even", "if"), ("khade", "hone"), ("khada", "hone"),
+                 ("khadi", "hone"), ("खड़े", "होने"), ("खड़ा", "होने"), ("खड़ी", "होने"))
 # A clause of examples after a question about signs asks about them too.
 EXAMPLES = frozenset({"like", "jaise", "jese", "jaisa", "जैसे", "जैसा", "such", "eg"})
 SIMILES = frozenset({"if", "like", "jaise", "jese", "jaisa", "जैसे", "जैसा", "मानो", "mano"})

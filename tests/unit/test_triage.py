@@ -384,6 +384,8 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
      "thik hai", "swelling-bruising-worse"),
     # Hindi "-ing" is now, whoever "uske" is: "jaha injection lagi thi uske aas paas".
     ("jaha injection lagi thi uske aas paas skin neeli kaali ho rahi", "skin-colour"),
+    # "khade hone pe" is on standing up, not "if it happens".
+    ("chkr aa rhe h khade hone pe", "fainting"),
     # Hot and cold by turns.
     ("feeling hot n cold all day, one minute sweating next minute freezing", "chills"),
     ("कभी गरमी लगती है कभी ठंड, सर भारी है", "chills"),
