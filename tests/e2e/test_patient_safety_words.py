@@ -10,6 +10,7 @@ from tests.e2e.test_patient_inbox import joined
 from tests.e2e.test_patient_understanding import escalations, no_alert
 
 ALERTED = "The clinic team has been alerted"
+ALERTED_HI = "क्लिनिक टीम को सूचित कर दिया गया है"
 EMERGENCY = "+91 00000 00000"  # the harness's clinic.emergency and contact
 
 
@@ -99,3 +100,29 @@ async def test_calm_news_past_symptoms_and_figures_of_speech_stay_calm(bot_env: 
         assert "attention now" not in reply.visible, text
         assert "asked the clinic team" not in reply.visible, text
     await no_alert(bot_env, before)
+
+
+async def test_phone_spellings_questions_and_hot_and_cold_get_the_urgent_reply(
+    bot_env: BotEnv,
+) -> None:
+    """Issue 18, through the running bot: Hindi typed as phones type it ("खुन", "नही",
+    "दरद"), English words in Devanagari, a question whether one's own symptom is normal,
+    hot and cold by turns: each urgent, with the alerted line; the card names the
+    concept, in the words the content lists."""
+    user = await joined(bot_env, 8108)
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    # Devanagari is answered in Hindi; the first time, the offer to switch follows.
+    [reply, offer] = await bot_env.ask(user, "खुन बंद नही हो रहा", count=2)
+    assert ALERTED_HI in reply.visible and "हिन्दी" in offer.visible
+    for text in (
+        "ब्लीडिंग रुक नहीं रही",
+        "दरद बरदाश्त नहीं हो रहा",
+        "is it normal to get blisters after meso? i have 3 of them on my jawline",
+        "feeling hot n cold all day, one minute sweating next minute freezing",
+    ):
+        [reply] = await bot_env.ask(user, text)
+        assert ALERTED in reply.visible or ALERTED_HI in reply.visible, text
+    [card, *_] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    assert "Red flag" in card.visible and "Rule: bleeding (" in card.visible
+    [case] = await escalations(bot_env)
+    assert case.kind == "red_flag"
