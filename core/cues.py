@@ -91,7 +91,8 @@ NEGATIONS = NEGATE_BEFORE | NEGATE_AFTER | {"nope", "nah"}
 # A negation after these negates the change, not the symptom: "bukhar utra nahi" (the
 # fever has not come down) is still a fever.
 CHANGE_WORDS = frozenset({
-    "utra", "utar", "utri", "kam", "ghata", "ghati", "gaya", "gayi", "gai", "gya", "theek",
+    "utra", "utar", "utri", "kam", "ghata", "ghati", "ghat", "घट", "ja", "jaa", "जा", "gaya",
+    "gayi", "gai", "gya", "theek",
     "thik", "ruk", "ruka", "ruki", "rukta", "rukti", "band", "gone", "better", "stop",
     "उतरा", "उतरी", "उतर", "कम", "घटा", "घटी", "गया", "गई", "गयी", "ठीक", "रुक", "रुका", "रुकी",
     "बंद",
@@ -257,6 +258,8 @@ def _negated(reading: Reading, span: Span, clause: tuple[int, int], skip: Collec
         if word in CHANGE_WORDS:
             changed = True
         elif word in NEGATE_AFTER:
+            if position + 1 < end and words[position + 1] in CHANGE_WORDS:
+                return False  # "sujan nahi utar rahi": it is the going down that is not
             return not changed  # "nahi" after "utra": the fever has not come down
         elif word in SCOPE_STOPS:
             break

@@ -438,6 +438,10 @@ def test_a_swelling_or_bruise_that_settles_is_calm_news(shipped: Triage, text: s
     ("neel ab peela hone laga hai", Level.NONE),
     ("neel peela ho gaya par ab aur bada ho raha hai", Level.CLEAR),  # and bigger
     ("still bruised", Level.CLEAR),
+    # Hindi puts "not" before the change it negates: the swelling is there.
+    ("5 दिन हो गए सूजन नहीं उतर रही", Level.CLEAR),
+    ("sujan nahi ghat rahi", Level.CLEAR),
+    ("sujan nahi hai, ja rahi hu office", Level.NONE),
 ])
 def test_a_bruise_in_the_colours_of_healing_is_no_red_flag_past_the_days(
     shipped: Triage, text: str, level: Level

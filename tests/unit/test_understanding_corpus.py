@@ -110,9 +110,9 @@ HELD_OUT_SAFETY = {
     "heldout5": _held_out("5", "urgent recall 84.1% with the rules alone, 93.5% with the "
                           "learned readers (floor 98%), red flags reaching a person 97.1% -> "
                           "97.8% (floor 100%), small talk 76.7% -> 91.7% (floor 95%)"),
-    "heldout6": _held_out("6", "urgent recall 94.9% with the rules alone, 96.4% with the "
+    "heldout6": _held_out("6", "urgent recall 94.9% with the rules alone, 97.1% with the "
                           "learned readers (floor 98%), red flags reaching a person 97.8% -> "
-                          "98.6% (floor 100%), small talk 80.0% -> 93.3% (floor 95%)"),
+                          "99.3% (floor 100%), small talk 80.0% -> 93.3% (floor 95%)"),
     "heldout7": _held_out("7", "urgent recall 85.5% with the rules alone, 94.2% with the "
                           "learned readers (floor 98%), red flags reaching a person 96.4% -> "
                           "99.3% (floor 100%)"),
