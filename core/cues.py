@@ -186,6 +186,8 @@ QUESTION_WORDS = frozenset({
     "how", "why", "when", "which", "kya", "क्या", "kyu", "kyun", "kyon", "क्यों", "kaise",
     "कैसे", "kab", "कब",
 })
+# "can barely swallow", "could hardly breathe": told, not asked.
+TOLD_AFTER = frozenset({"barely", "hardly", "only", "not", "never"})
 # In a question these still report the patient's own state ("I have fever, is it bad?").
 REPORTS = Grams(("i", "have"), ("ive", "got"), ("i", "got"), ("im", "having"), ("i", "feel"),
            ("im", "feeling"), ("i", "am"), ("im",), ("there", "is"), ("theres",))
@@ -416,8 +418,8 @@ def _stance_of_clause(reading: Reading, clause_index: int) -> Stance:
     if third and not first_person(words):
         past = bool(bag & PAST) and not bag & PRESENT and not _going_on(words)
         return Stance.OTHER_PAST if past else Stance.OTHER_NOW
-    asking = ((clause.question and _asks(words)) or words[0] in QUESTION_WORDS
-              or bool(bag & HINDI_QUESTION_WORDS))
+    opens = words[0] in QUESTION_WORDS and not (len(words) > 1 and words[1] in TOLD_AFTER)
+    asking = (clause.question and _asks(words)) or opens or bool(bag & HINDI_QUESTION_WORDS)
     if asking and words[0] not in PRESUPPOSING and not _reports(words):
         return Stance.QUESTION
     if _bare_negation_after(reading, clause_index):

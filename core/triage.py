@@ -399,7 +399,9 @@ class Triage:
         reading = message.reading
         if self.symptoms is None:
             return NOTHING
-        found = [m for m in self.symptoms.find(reading, lookup) if not set(m.used) & consumed]
+        # A symptom phrase may use the "still" that says it lasts ("still red").
+        taken = consumed - {p for m in still for p in m.used}
+        found = [m for m in self.symptoms.find(reading, lookup) if not set(m.used) & taken]
         if not found:
             return NOTHING
         stated = durations(reading.words, situation.weekday)

@@ -386,7 +386,10 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     ("jaha injection lagi thi uske aas paas skin neeli kaali ho rahi", "skin-colour"),
     # "khade hone pe" is on standing up, not "if it happens".
     ("chkr aa rhe h khade hone pe", "fainting"),
-    ("feel like im burning up", "infection"),  # the body, not the skin ("my face is burning")
+    ("feel like im burning up", "infection"),
+    ("can barely swallow, throat feels closed", "breathing"),  # "can barely": told
+    ("could hardly breathe last night", "breathing"),
+    ("face puffing up fast", "allergic-reaction"),  # the body, not the skin ("my face is burning")
     # Hot and cold by turns.
     ("feeling hot n cold all day, one minute sweating next minute freezing", "chills"),
     ("कभी गरमी लगती है कभी ठंड, सर भारी है", "chills"),
@@ -438,6 +441,7 @@ def test_a_swelling_or_bruise_that_settles_is_calm_news(shipped: Triage, text: s
     ("neel ab peela hone laga hai", Level.NONE),
     ("neel peela ho gaya par ab aur bada ho raha hai", Level.CLEAR),  # and bigger
     ("still bruised", Level.CLEAR),
+    ("still red and sore", Level.CLEAR),  # "still red" may use the "still" that says it lasts
     # Hindi puts "not" before the change it negates: the swelling is there.
     ("5 दिन हो गए सूजन नहीं उतर रही", Level.CLEAR),
     ("sujan nahi ghat rahi", Level.CLEAR),
