@@ -389,7 +389,8 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     ("feel like im burning up", "infection"),
     ("can barely swallow, throat feels closed", "breathing"),  # "can barely": told
     ("could hardly breathe last night", "breathing"),
-    ("face puffing up fast", "allergic-reaction"),  # the body, not the skin ("my face is burning")
+    ("face puffing up fast", "allergic-reaction"),
+    ("jahan sui lagi wahan ki chamdi neeli pad gayi", "skin-colour"),  # not a bruise  # the body, not the skin ("my face is burning")
     # Hot and cold by turns.
     ("feeling hot n cold all day, one minute sweating next minute freezing", "chills"),
     ("कभी गरमी लगती है कभी ठंड, सर भारी है", "chills"),
