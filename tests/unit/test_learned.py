@@ -254,3 +254,10 @@ def test_questions_and_calm_news_keep_their_answer_alone(text: str) -> None:
 def test_wishes_and_goodbyes_are_small_talk_by_the_rules(text: str) -> None:
     # "chalo" was read as "chhale" (blisters): the cold-sores answer to "chalo good night".
     assert decide(text, WITHOUT).outcome is Outcome.SMALLTALK
+
+
+def test_a_hindi_question_without_a_question_mark_gets_the_faq_readers_answer() -> None:
+    # "धुप" for "धूप" (sun): nothing the rules match; Hindi asks with "कब", not "?".
+    assert decide("धुप में कब जा सकते है", WITHOUT).outcome is Outcome.HANDOFF
+    found = decide("धुप में कब जा सकते है")
+    assert (found.outcome, found.entry_id) == (Outcome.ANSWER, "sun")
