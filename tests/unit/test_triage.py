@@ -386,11 +386,11 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     ("jaha injection lagi thi uske aas paas skin neeli kaali ho rahi", "skin-colour"),
     # "khade hone pe" is on standing up, not "if it happens".
     ("chkr aa rhe h khade hone pe", "fainting"),
-    ("feel like im burning up", "infection"),
+    ("feel like im burning up", "infection"),  # the body, not the skin ("my face is burning")
     ("can barely swallow, throat feels closed", "breathing"),  # "can barely": told
     ("could hardly breathe last night", "breathing"),
     ("face puffing up fast", "allergic-reaction"),
-    ("jahan sui lagi wahan ki chamdi neeli pad gayi", "skin-colour"),  # not a bruise  # the body, not the skin ("my face is burning")
+    ("jahan sui lagi wahan ki chamdi neeli pad gayi", "skin-colour"),  # not a bruise
     # Hot and cold by turns.
     ("feeling hot n cold all day, one minute sweating next minute freezing", "chills"),
     ("कभी गरमी लगती है कभी ठंड, सर भारी है", "chills"),
