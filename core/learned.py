@@ -268,7 +268,8 @@ SMALL_TALK_AT = 0.6  # a short message the rules could not place is small talk
 SMALL_TALK_WORDS = 10  # ... of at most this many words, with no question mark
 FAQ_PICK_AT = 0.3  # "did you mean" between weak candidates: the model's entry instead
 FAQ_ASKED_AT = 0.5  # a question the rules could not place, answered otherwise, or asked
-# between two confident candidates ("makeup and sunscreen?": 0.38 for the sun entry)
+# between two confident candidates ("makeup and gym?" stays a choice; "makeup and
+# sunscreen?" is the sun entry at 0.52 since dev11)
 FAQ_CHARS = 400  # a longer message is left to the rules (a question is short)
 # An answer (or a choice between two) for a message the person reader finds this likely a
 # request or a concern ("mera naya number note kar lijiye", "i dont see any change, it

@@ -549,9 +549,9 @@ def _normal_for_them(reading: Reading, position: int) -> bool:
     get blisters after meso? i have 3 of them", "should it hurt more each day? mine does".
     (A question about it in general, "is fever normal?", stays a question.)"""
     clause = reading.clause_of[position]
-    if NORMALITY.isdisjoint(reading.clause_words(clause)):
-        return False
     words = reading.clause_words(clause)
+    if NORMALITY.isdisjoint(words):
+        return False
     if first_person(words) or not HERE_NOW.isdisjoint(words):
         return True
     # After it, a report ("i have 3 of them"), "mine", "mera", or "now": not "asking so i

@@ -358,8 +358,7 @@ def _placed(found: Understanding, text: str, normalized: str, learned: Learned,
         return Understanding(outcome=Outcome.SMALLTALK)
     if (learned.faq is None or len(text) > FAQ_CHARS
             or found.outcome not in (Outcome.ASK, Outcome.HANDOFF, Outcome.ANSWER)
-            or (found.outcome is Outcome.HANDOFF and not asks(text))
-            or (found.outcome is Outcome.ASK and not asks(text))):
+            or (found.outcome in (Outcome.HANDOFF, Outcome.ASK) and not asks(text))):
         # A statement the rules could not place may be a symptom in other words ("cold"):
         # a person looks, as the rules decided.
         return found

@@ -8,7 +8,7 @@ are the ones the corpus gives):
     .venv/bin/python scripts/train_model.py --cross-validate  # how the thresholds were chosen
 
 Trained on every part but the test ones (bench.understanding.TEST_PARTS, heldout4 to
-heldout7; tests/corpus/README.md), so those keep measuring what nobody tuned on:
+heldout8; tests/corpus/README.md), so those keep measuring what nobody tuned on:
 - red_flag: red flags against every other message (day-dependent messages only where they
   are expected on their day: the same words are urgent past the settle days, for the day
   alone, which the reader does not see);
