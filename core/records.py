@@ -37,14 +37,24 @@ def row_id(text: str) -> int | None:
     return value if 0 < value <= ROW_ID_MAX else None
 
 
+# Each record class's field names, read once: records are built by the page (a Patients
+# page of 30 rows builds 60), and dataclasses.fields() is not cheap.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 class _AwareRecord:
     """Mixin: every datetime field of a record must be aware (None is allowed)."""
 
     def __post_init__(self) -> None:
-        for item in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, item.name)
-            if isinstance(value, datetime):
-                require_aware(value, f"{type(self).__name__}.{item.name}")
+        kind = type(self)
+        names = _FIELD_NAMES.get(kind)
+        if names is None:
+            names = _FIELD_NAMES[kind] = tuple(
+                item.name for item in fields(self))  # type: ignore[arg-type]
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, datetime) and value.utcoffset() is None:
+                require_aware(value, f"{kind.__name__}.{name}")  # raises, naming the field
 
 
 class PlannedMessageLike(Protocol):

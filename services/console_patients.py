@@ -80,7 +80,7 @@ def clean_search(text: str, protocol_id: str, status: str, before: str = "", aft
 
 async def search(ctx: AppContext, wanted: Search) -> SearchResult:
     """Patients matching the search, newest first (erased patients never: their label is
-    gone). Text matches an id exactly or the start of a label, in any case."""
+    gone). Text matches an id ("#12": only the id) or any part of a label, in any case."""
     async with Store(ctx.sessions) as store:
         page = await q.search_patients(
             store.session, now=ctx.clock.now(), text=wanted.text or None,

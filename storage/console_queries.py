@@ -264,7 +264,7 @@ async def search_patients(
     others = list(matching)  # every condition but the label's
     if words is not None:
         matching.append(label_contains(session, words))
-    query = select(Patient).where(*matching)
+    query = select(Patient.id).where(*matching)
     # With text, "id + 0" keeps PostgreSQL's planner off walking the primary key backwards
     # in the hope of meeting matches early (clustered matches made that a scan of the
     # table): it reads the trigram index, or scans and sorts when nearly everyone matches.
@@ -274,10 +274,11 @@ async def search_patients(
     indexed = text is not None and len(text.strip().lstrip("#")) >= TRIGRAM
     postgres = session.get_bind().dialect.name == "postgresql"
     order = Patient.id + 0 if indexed and postgres else Patient.id
+    found: list[int]
     if after is not None:
         found = list(await session.scalars(
             query.where(Patient.id > after).order_by(order).limit(limit + 1)))
-        patients = found[:limit][::-1]
+        ids = found[:limit][::-1]
         newer, older = len(found) > limit, await _any(session, matching, Patient.id <= after)
     else:
         if before is not None:
@@ -289,10 +290,10 @@ async def search_patients(
             found, complete = await _in_recent(session, query, others, words, before, limit)
         if len(found) <= limit and not complete:
             found = list(await session.scalars(query.order_by(order.desc()).limit(limit + 1)))
-        patients = found[:limit]
+        ids = found[:limit]
         older = len(found) > limit
         newer = before is not None and await _any(session, matching, Patient.id >= before)
-    rows = await _with_plans(session, patients, now)
+    rows = await _with_plans(session, ids, now)
     return PatientPage(rows=rows, newer=newer, older=older)
 
 
@@ -306,15 +307,15 @@ RECENT_MATCHES = 300
 
 
 async def _in_recent(
-    session: AsyncSession, query: Select[Patient], others: list[ColumnElement[bool]],
+    session: AsyncSession, query: Select[int], others: list[ColumnElement[bool]],
     words: str, before: int | None, limit: int,
-) -> tuple[list[Patient], bool]:
+) -> tuple[list[int], bool]:
     """The page from the recent window, and whether that window held every match (then
     the page is final even when short: a rare word is not looked up twice)."""
     if session.get_bind().dialect.name == "sqlite":
         recent = await newest_matches(session, words, before=before, count=RECENT_MATCHES)
         found = list(await session.scalars(
-            select(Patient).where(*others, Patient.id.in_(recent))
+            select(Patient.id).where(*others, Patient.id.in_(recent))
             .order_by(Patient.id.desc()).limit(limit + 1))) if recent else []
         return found, len(recent) < RECENT_MATCHES
     newest = select(Patient.id).order_by(Patient.id.desc()).offset(RECENT).limit(1)
@@ -333,33 +334,39 @@ async def _any(session: AsyncSession, matching: list[ColumnElement[bool]],
 
 
 async def _with_plans(
-    session: AsyncSession, patients: Sequence[Patient], now: datetime
+    session: AsyncSession, ids: Sequence[int], now: datetime
 ) -> tuple[PatientRow, ...]:
-    """Each patient's newest enrollment and next message (two queries for the page)."""
-    ids = [p.id for p in patients]
-    enrollments: dict[int, EnrollmentRecord] = {}
-    due: dict[int, datetime] = {}
-    if ids:
-        for row in await session.scalars(
-            select(Enrollment).where(Enrollment.patient_id.in_(ids)).order_by(Enrollment.id)
-        ):
-            enrollments[row.patient_id] = enrollment_record(row)
-        for patient_id, next_due in await session.execute(
-            select(ScheduledMessage.patient_id, func.min(ScheduledMessage.due_at))
-            .where(
-                ScheduledMessage.patient_id.in_(ids),
-                message_status_is(MessageStatus.PENDING),
-                or_(ScheduledMessage.expires_at.is_(None), ScheduledMessage.expires_at > now),
-            )
-            .group_by(ScheduledMessage.patient_id)
-        ):
-            if patient_id is not None and next_due is not None:
-                due[patient_id] = _aware(next_due)
-    return tuple(
-        PatientRow(patient=patient_record(p), enrollment=enrollments.get(p.id),
-                   next_due=due.get(p.id))
-        for p in patients
+    """The page's patients (`ids`, in that order) with their newest enrollment and next
+    message: one query, whatever the page's length (the next message is looked up per
+    patient in the pending index, ix_messages_patient_status)."""
+    if not ids:
+        return ()
+    newest = (select(func.max(Enrollment.id)).where(Enrollment.patient_id.in_(ids))
+              .group_by(Enrollment.patient_id))
+    next_due = (
+        select(func.min(ScheduledMessage.due_at))
+        .where(
+            ScheduledMessage.patient_id == Patient.id,
+            message_status_is(MessageStatus.PENDING),
+            or_(ScheduledMessage.expires_at.is_(None), ScheduledMessage.expires_at > now),
+        )
+        .correlate(Patient)
+        .scalar_subquery()
     )
+    found = {
+        patient.id: PatientRow(
+            patient=patient_record(patient),
+            enrollment=enrollment_record(enrollment) if enrollment is not None else None,
+            next_due=_aware(due) if due is not None else None,
+        )
+        for patient, enrollment, due in await session.execute(
+            select(Patient, Enrollment, next_due)
+            .outerjoin(Enrollment, and_(Enrollment.patient_id == Patient.id,
+                                        Enrollment.id.in_(newest)))
+            .where(Patient.id.in_(ids))
+        )
+    }
+    return tuple(found[i] for i in ids if i in found)
 
 
 def _aware(value: datetime) -> datetime:
