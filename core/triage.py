@@ -252,7 +252,10 @@ class Triage:
                 if clear >= EXPLAINED:
                     return  # urgent already, and enough said on the card
                 if clear and reading.sentence_of(match.start) not in urgent_sentences:
-                    continue  # urgent already: only its own sentence can add to the card
+                    # Urgent already: only its own sentence could add to the card, and
+                    # matches come in order, so none after it can (a long message is not
+                    # read to its end).
+                    return
                 if match.used & idioms or (joking and message.joking_about(match.start)):
                     calm = True
                     continue
@@ -273,7 +276,7 @@ class Triage:
         def urgent() -> bool:
             return any(a.level is Level.CLEAR for a in found)
 
-        judged(self.flags.find(reading, lookup))
+        judged(self.flags.finds(reading, lookup))
         measured, normal = self._numbers(text, message, consumed)
         found.extend(measured)
         calm = calm or normal

@@ -34,6 +34,7 @@ place is small talk, and the FAQ reader answers a question the rules could only 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
@@ -157,6 +158,14 @@ _ANCHOR_KEYS = frozenset(
 )
 
 
+
+@functools.lru_cache(maxsize=2)
+def _normalized(text: str) -> str:
+    """A whole message, normalised once: a decision reads it in several passes (the FAQ's
+    question, small talk, thanks, requests, the learned readers), each wanting its words; a
+    10,000-character message in Devanagari takes ~2 ms to normalise."""
+    return normalize(text)
+
 def _small_word(word: str) -> bool:
     return word in SMALL_TALK or sound_key(word) in _SMALL_TALK_KEYS
 
@@ -165,7 +174,7 @@ def is_small_talk(text: str, *, loose: bool = False) -> bool:
     """Greetings, thanks, "ok", emoji: nothing to answer from the FAQ, nothing for staff.
     `loose`: also a short message around thanks or ok with a few other words and no
     question (asked only when the FAQ has no answer)."""
-    words = normalize(text).split()
+    words = _normalized(text).split()
     if not words:
         return bool(text.strip())  # emoji or punctuation only
     if len(words) <= MAX_SMALL_TALK_WORDS and all(map(_small_word, words)):
@@ -194,7 +203,7 @@ def thanks_note(text: str) -> bool:
     patient yesterday ... looking forward to the next visit"): small talk, however long;
     the FAQ words in it ("next visit") ask for nothing. (Symptoms and requests in it were
     found before this is asked.)"""
-    if "?" in text or not set(normalize(text).split()) & THANKS:
+    if "?" in text or not set(_normalized(text).split()) & THANKS:
         return False
     return not any(words and words[0] in _QUESTION_WORDS for words in _sentence_words(text))
 
@@ -215,7 +224,7 @@ def is_request(text: str, *, answered: bool) -> bool:
     """Whether `text` asks for something to be changed or done by a person
     (core.concerns.REQUESTS). `answered`: the FAQ has a confident answer, so a "how do I
     ..." question about it is a question, not a request."""
-    words = tuple(normalize(text).split())
+    words = tuple(_normalized(text).split())
     if concerns.REQUESTS.found(words):
         return not (answered and concerns.HOW_QUESTIONS.found(words))
     if set(words) & _SESSION_WORDS and set(words) & WEEKDAYS.keys():
@@ -234,7 +243,7 @@ _ASKING = QUESTION_WORDS | HINDI_QUESTION_WORDS | frozenset({
 
 def asks(text: str) -> bool:
     """Whether `text` asks something: a question mark or a question word (any language)."""
-    return "?" in text or "？" in text or bool(_ASKING.intersection(normalize(text).split()))
+    return "?" in text or "？" in text or bool(_ASKING.intersection(_normalized(text).split()))
 
 
 # English asks with its first word ("is it normal ...", "when can I ..."); the same words
@@ -323,7 +332,7 @@ def _calm_reading(found: Understanding, text: str, learned: Learned, faq: FaqInd
     know ("cheers doc", "shukriya ji") is small talk rather than a case, the FAQ entry the
     learned reader is sure a short question asks is the answer (core/learned.py), and an
     answer to a request or a concern goes to a person as well."""
-    normalized = normalize(text)
+    normalized = _normalized(text)
     return _for_a_person(_placed(found, text, normalized, learned, faq, protocols),
                          normalized, learned)
 
@@ -404,7 +413,7 @@ def _by_rules(
     if verdict.level is Level.CLEAR:
         return flagged(Outcome.URGENT)
     # "no rash or anything, when can I use sunscreen": the FAQ reads what is asked.
-    asked = " ".join(w for w in normalize(text).split() if w not in verdict.denied)
+    asked = " ".join(w for w in _normalized(text).split() if w not in verdict.denied)
     match = faq.match(asked if verdict.denied else text, language, protocols=protocols)
     answer = match.best.entry_id if match.best is not None else None
     if verdict.level is Level.DOUBTFUL:
@@ -440,7 +449,7 @@ def _by_rules(
         return Understanding(outcome=Outcome.ANSWER, entry_id=answer)
     if is_small_talk(text, loose=True):
         return Understanding(outcome=Outcome.SMALLTALK)
-    if (verdict.calm or concerns.FINE.found(tuple(normalize(text).split()))) and "?" not in text:
+    if (verdict.calm or concerns.FINE.found(tuple(_normalized(text).split()))) and "?" not in text:
         return Understanding(outcome=Outcome.FINE)
     suggestions = tuple(hit.entry_id for hit in match.alternatives)
     if suggestions:
