@@ -57,20 +57,28 @@ def _word_runs() -> re.Pattern[str]:
     marks_class = "".join(
         re.escape(run[0]) + ("-" + re.escape(run[-1]) if len(run) > 1 else "") for run in ranges
     )
-    return re.compile(f"(?:[^\\W_]|[{marks_class}])+")
+    # \w is letters, digits and "_"; "_" separates words and is made a space first
+    # (_REPLACED): one class, ~2x quicker than "(?:[^\W_]|[marks])+".
+    return re.compile(f"[\\w{marks_class}]+")
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-# Dropped before splitting (a letter among them, "ʼ", stays a letter, as it always did).
-_REMOVED = {
-    **{ord(char): None for char in _INVISIBLE | _JOINERS if not _is_word_char(char)},
-    **_FOLDS,
-}
+# Dropped before splitting (a letter among them, "ʼ", stays a letter, as it always did),
+# folded (_FOLDS), and "_" made a space. A few str.replace calls, each only when the
+# character is there: str.translate with a table looks every character up (~30x slower).
+_REPLACED = (
+    *((char, "") for char in sorted(_INVISIBLE | _JOINERS) if not _is_word_char(char)),
+    *((chr(code), folded or "") for code, folded in sorted(_FOLDS.items())),
+    ("_", " "),
+)
 
 
 def normalize_unicode(text: str) -> str:
     """`normalize` for any script (the ASCII path must agree with it)."""
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_REMOVED)
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    for char, replacement in _REPLACED:
+        if char in folded:
+            folded = folded.replace(char, replacement)
     if _ASTRAL.search(folded) is None:
         return " ".join(_word_runs().findall(folded))
     if not any(_is_word_char(char) for char in _ASTRAL.findall(folded)):
