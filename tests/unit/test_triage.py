@@ -357,6 +357,13 @@ def test_the_day_limit_is_the_protocols() -> None:
         ("it looks infected. like pus", Level.CLEAR, "own"),
         ("chale ho gye h scalp pe 3 4", Level.CLEAR, "own"),  # "chale": chhale, blisters
         ("meri saas ko bukhar hai", Level.DOUBTFUL, "other_now"),  # a mother-in-law
+        # Over only when the message says so of that symptom: not when it goes on, not
+        # when another symptom is the one that went (a fever was answered by the FAQ).
+        ("had fever yesterday, fever is gone now", Level.INFO, "negated"),
+        ("i had a fever last night and still have it, the swelling is gone", Level.CLEAR,
+         "own"),
+        ("got fever yesterday, 39 today. the redness has gone down though", Level.CLEAR, "own"),
+        ("kal raat se bukhar tha, abhi bhi hai, sujan kam ho gayi", Level.CLEAR, "own"),
     ],
 )
 def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
@@ -402,6 +409,17 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     # English words written in Devanagari (core.spelling.loan_key).
     ("ब्लीडिंग रुक नहीं रही", "bleeding"),
     ("ब्लिस्टर्स हो गए हैं गाल पे", "blisters"),
+    # A temperature said by an emoji, not a word (dev12).
+    ("🤒 102", "infection"),
+    ("🥵 39.4", "infection"),
+    # Vision words that were filed under the open wound (their reply was the wound's).
+    ("my eyesight is going dim on the left", "vision"),
+    ("there is a shadow over part of what i see", "vision"),
+    # The pen line round redness, and the redness past it.
+    ("drew a line round the red patch like you said, now its crossed the line", "infection"),
+    ("feels warm when i put my hand on the cheek", "infection"),
+    ("चेहरा पहचान में नहीं आ रहा, इतना फूल गया", "allergic-reaction"),
+    ("टीस उठ रही है, अब सहन नहीं हो रही", "severe-pain"),
 ])
 def test_red_flags_in_words_the_lists_do_not_spell_out(shipped: Triage, text: str,
                                                        rule: str) -> None:
@@ -421,6 +439,18 @@ def test_red_flags_in_words_the_lists_do_not_spell_out(shipped: Triage, text: st
     # "dots" is no "do" (+ "ts"): no "do dikh" (seeing double)
     ("सिर की photo में जो काले dots दिख रहे हैं वो बाल ही हैं", Level.NONE),
     ("दरद बहोत जादा है", Level.DOUBTFUL),  # "बहोत जादा" is "bahot jada": not the early normal
+    # Hindi echo words ("ulti-vulti": vomiting or the like) do not hide their "kuch nahi"
+    # (a denied red flag is INFO: the FAQ may answer, nobody is paged).
+    ("bukhar vukhar kuch nahi hai", Level.INFO),
+    ("दर्द-वर्द कुछ नहीं है", Level.NONE),
+    # Past, and fine today.
+    ("kal raat halka bukhar tha, aaj bilkul theek", Level.INFO),
+    ("had the chills last night, fine today", Level.INFO),
+    # A negation after the last of words said together, across a comma.
+    ("chehra ekdum saaf hai, sujan bilkul nahi", Level.NONE),
+    # A photo that came out blurry; a pet being sick.
+    ("sorry the photo came out blurry, sending again", Level.NONE),
+    ("our dog vomited twice this morning, face is ok", Level.DOUBTFUL),
 ])
 def test_what_those_readings_leave_alone(shipped: Triage, text: str, level: Level) -> None:
     found = shipped.assess(text, Situation(day=2, settle_days=3, weekday=4))
