@@ -41,12 +41,17 @@ sys.path.insert(0, str(ROOT))  # a program run from a checkout, not an installed
 CORPUS = ROOT / "tests" / "corpus"
 PARTS = {"tuned": CORPUS, **{part: CORPUS / part for part in (
     "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11",
-    "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
-    "heldout8")}}
+    "dev12", "dev13", "dev14", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
+    "heldout6", "heldout7", "heldout8", "heldout9")}}
 # The parts no learned reader is trained on and no threshold is chosen on: the test of what
 # generalises (tests/corpus/README.md). heldout, heldout2 and heldout3 were held out until
 # the readers' second training, which learned from them.
-TEST_PARTS = ("heldout4", "heldout5", "heldout6", "heldout7", "heldout8")
+TEST_PARTS = ("heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9")
+# Read while writing rules, not given to the learned readers: dev14 (red flags said
+# indirectly beside not-flags in the same alarming words) lowered the readers' fit on the
+# other training parts (urgent recall on dev6 98.7% -> 96.0%, dev7 95.4% -> 94.3%, heldout2
+# 97.1% -> 96.1%) when it was trained on.
+RULES_ONLY_PARTS = ("dev14",)
 LANGUAGES = ("en", "hi", "hinglish")
 KINDS = ("red_flag", "day", "not_flag", "doubtful", "concern", "request", "faq", "smalltalk")
 FACE = "micro-mesotherapy-face"

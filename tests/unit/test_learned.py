@@ -126,7 +126,8 @@ def test_what_the_rules_call_expected_reaches_a_person_when_the_model_is_sure() 
     found = decide(text)
     assert found.outcome is Outcome.DOUBTFUL and found.needs_person
     assert found.rule_id == LEARNED_RULE
-    assert found.matched.startswith("puffy + model ") and "crust" not in found.matched
+    # (Since the fourth training, dev12 and dev13, "crust" is one of the reader's words.)
+    assert found.matched.startswith("puffy + model ") and "crust" in found.matched
 
 
 def test_what_already_reaches_a_person_can_become_urgent() -> None:

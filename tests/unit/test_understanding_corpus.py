@@ -39,7 +39,8 @@ def test_the_corpus_is_big_enough_and_covers_every_kind(
                         ("heldout3", 400), ("heldout4", 400), ("heldout5", 400),
                         ("heldout6", 400), ("heldout7", 400), ("heldout8", 400),
                         ("dev7", 500), ("dev8", 500), ("dev9", 500), ("dev10", 350),
-                        ("dev11", 400)):
+                        ("dev11", 400), ("dev12", 400), ("dev13", 400), ("dev14", 350),
+                        ("heldout9", 400)):
         assert sum(item.part == part for item, _ in decided) >= least
     for language in LANGUAGES:
         kinds = {item.kind for item, _ in decided
@@ -62,21 +63,26 @@ def _trained(part: str, figures: str) -> str:
             f"retrained on four times the messages) finds {figures}. Strict.")
 
 
-# The parts the readers learn from (every part but TEST_PARTS): their figures show fit;
-# where a floor is not met even so, it is recorded here.
+# The parts the readers learn from (every part but TEST_PARTS and RULES_ONLY_PARTS): their
+# figures show fit; where a floor is not met even so, it is recorded here.
 TRAINED_MISSES = {
     "dev5": _trained("development part 5 (90 Hinglish red flags, regional spellings)",
-                     "calm messages opening a case 22.9% (floor 15%: past illnesses and "
+                     "calm messages opening a case 21.4% (floor 15%: past illnesses and "
                      "other people's symptoms read as the patient's)"),
     "dev7": _trained("development part 7 (80 red flags per language in other words)",
-                     "urgent recall 93.1%, red flags reaching a person 99.2%, false alarms "
-                     "14.9% and calm messages opening a case 32.8%"),
+                     "urgent recall 95.4%, red flags reaching a person 99.2%, false alarms "
+                     "10.9% and calm messages opening a case 29.3%"),
     "dev8": _trained("development part 8 (three paraphrases of every FAQ entry)",
-                     "FAQ right first 87.7% (floor 90%)"),
-    "dev9": _trained("development part 9 (many kinds of writer)", "urgent recall 96.7%, "
-                     "red flags reaching a person 98.7%"),
+                     "FAQ right first 88.9% (floor 90%)"),
+    "dev9": _trained("development part 9 (many kinds of writer)",
+                     "red flags reaching a person 99.3% (152/153)"),
     "dev11": _trained("development part 11", "red flags reaching a person 99.3% (137/138)"),
-    "heldout2": _trained("held-out part 2", "urgent recall 96.1% (floor 98%)"),
+    "dev14": ("issue 18: development part 14 (red flags said indirectly beside not-flags in "
+              "the same alarming words; read for the rules, not trained on: "
+              "bench.understanding.RULES_ONLY_PARTS) finds urgent recall 88.7%, red flags "
+              "reaching a person 97.7%, false alarms 15.9%, calm messages opening a case "
+              "39.9%. Strict."),
+    "heldout2": _trained("held-out part 2", "urgent recall 97.1% (floor 98%)"),
 }
 
 
@@ -104,25 +110,26 @@ def _held_out(number: str, figures: str) -> str:
 
 
 HELD_OUT_SAFETY = {
-    "heldout4": _held_out("4", "urgent recall 88.4% with the rules alone, 95.7% with the "
-                          "learned readers (floor 98%), red flags reaching a person 95.7% -> "
+    "heldout4": _held_out("4", "urgent recall 90.6% with the rules alone, 96.4% with the "
+                          "learned readers (floor 98%), red flags reaching a person 96.4% -> "
                           "98.6% (floor 100%)"),
-    "heldout5": _held_out("5", "urgent recall 84.1% with the rules alone, 93.5% with the "
-                          "learned readers (floor 98%), red flags reaching a person 97.1% -> "
-                          "97.8% (floor 100%), small talk 76.7% -> 91.7% (floor 95%)"),
-    "heldout6": _held_out("6", "urgent recall 94.9% with the rules alone, 97.1% with the "
+    "heldout5": _held_out("5", "urgent recall 87.0% with the rules alone, 94.9% with the "
                           "learned readers (floor 98%), red flags reaching a person 97.8% -> "
-                          "99.3% (floor 100%), small talk 80.0% -> 93.3% (floor 95%)"),
-    "heldout7": _held_out("7", "urgent recall 85.5% with the rules alone, 94.2% with the "
+                          "97.8% (floor 100%), small talk 81.7% -> 91.7% (floor 95%)"),
+    "heldout6": _held_out("6", "urgent recall 95.7% with the rules alone, 97.8% with the "
+                          "learned readers (floor 98%), small talk 80.0% -> 93.3% (floor 95%)"),
+    "heldout7": _held_out("7", "urgent recall 87.7% with the rules alone, 96.4% with the "
                           "learned readers (floor 98%), red flags reaching a person 96.4% -> "
                           "99.3% (floor 100%)"),
-    "heldout8": _held_out("8", "urgent recall 96.4% and red flags reaching a person 99.3% "
-                          "(floors 98% and 100%)"),
+    "heldout8": _held_out("8", "urgent recall 92.8% with the rules alone, 97.8% with the "
+                          "learned readers (floor 98%), red flags reaching a person 99.3% "
+                          "(floor 100%)"),
+    "heldout9": _held_out("9", "urgent recall 82.6% with the rules alone, 91.3% with the "
+                          "learned readers (floor 98%), red flags reaching a person 92.8% -> "
+                          "97.8% (floor 100%)"),
 }
 # FAQ floors the test parts miss.
-HELD_OUT_FAQ = {
-    "heldout8": _held_out("8", "FAQ right first 87.8% (floor 90%; 79/90, 2 wrong and sure)"),
-}
+HELD_OUT_FAQ: dict[str, str] = {}  # heldout8's FAQ floor holds since the fourth training
 
 
 @pytest.mark.parametrize("part", [
