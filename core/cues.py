@@ -47,6 +47,20 @@ class Grams:
                 index.setdefault(spelt[0], []).append(spelt)
         self.grams = grams
         self.starts = {word: tuple(found) for word, found in index.items()}
+        # Where a sequence may start: its word alone, or its first two words.
+        self._singles = frozenset(g[0] for found in index.values() for g in found if len(g) == 1)
+        self._pairs = frozenset((g[0], g[1]) for found in index.values() for g in found
+                                if len(g) > 1)
+
+    def candidates(self, words: tuple[str, ...]) -> list[int]:
+        """The positions where one of the sequences may start (`at` tells which): a word
+        that is one, or the first two words of one (one comprehension over a long message
+        rather than a look at every first word)."""
+        if self.starts.keys().isdisjoint(words):  # mostly: one pass in C
+            return []
+        singles, pairs = self._singles, self._pairs
+        return [index for index, pair in enumerate(zip(words, (*words[1:], ""), strict=True))
+                if pair[0] in singles or pair in pairs]
 
     def at(self, words: tuple[str, ...], index: int) -> tuple[str, ...] | None:
         """The sequence that starts at `words[index]`, if any (the first listed)."""
@@ -68,11 +82,8 @@ class Grams:
 
     def occurrences(self, words: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
         """Where the sequences stand in `words`: (index, length) of each."""
-        starts = self.starts
-        if starts.keys().isdisjoint(words):  # mostly: one pass in C
-            return ()
         found = []
-        for index in [i for i, word in enumerate(words) if word in starts]:
+        for index in self.candidates(words):
             gram = self.at(words, index)
             if gram is not None:
                 found.append((index, len(gram)))

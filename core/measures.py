@@ -58,7 +58,12 @@ _TEMPERATURE_WORDS = frozenset({
     "तापमान", "टेंपरेचर", "टेम्परेचर", "ताप", "degree", "degrees", "डिग्री",
 })
 _PAIN_SCORE = re.compile(
-    r"(?<![\d.])(\d{1,2})\s*(?:/|out\s+of|outta|on|of|by|में\s*से|me\s*se|mein\s*se)\s*10\b",
+    r"(?<![\d.])(\d{1,2})\s*(?:/|out\s+of|outta|on|of|by|में\s*से|me\s*se|mein\s*se)\s*(?:10|१०)\b",
+    re.IGNORECASE,
+)
+# Hindi puts the whole first: "10 me se 9", "१० में से ९" (of ten, nine).
+_PAIN_SCORE_OF_TEN = re.compile(
+    r"(?<![\d.])(?:10|१०)\s*(?:में\s*से|me\s*se|mein\s*se|main\s*se|mai\s*se)\s*(\d{1,2})(?![\d.])",
     re.IGNORECASE,
 )
 _PAIN_WORDS = frozenset({
@@ -140,7 +145,7 @@ def _pain_grade(score: int) -> Grade:
 def _pain_scores(text: str) -> list[Reading]:
     out = []
     taken: set[int] = set()
-    for match in _PAIN_SCORE.finditer(text):
+    for match in [*_PAIN_SCORE.finditer(text), *_PAIN_SCORE_OF_TEN.finditer(text)]:
         score = int(match.group(1))
         if score > 10:
             continue

@@ -322,10 +322,7 @@ class PhraseIndex:
             lookup = Lexicon(self).lookup()
         # The phrases each distinct word may start (a long message repeats its words),
         # among those whose every word the message has somewhere.
-        variants = {token: lookup(token) for token in set(words)}
-        present: set[str] = set()
-        for found in variants.values():
-            present.update(found)
+        variants, present, at = lookup.message(reading)
         starting: dict[str, tuple[_Phrase, ...]] = {}
         by_first = self.by_first
         for token, found in variants.items():
@@ -338,7 +335,6 @@ class PhraseIndex:
                 starting[token] = tuple(sorted(phrases, key=lambda p: (p.phrase, p.key)))
         if not starting:
             return
-        at = list(map(variants.__getitem__, words))  # each position's variants
         sentences = reading.sentence_at or tuple(map(reading.sentence_of, range(len(words))))
         for start, token in enumerate(words):
             for phrase in starting.get(token, ()):
@@ -380,7 +376,37 @@ def _rest(
     return used
 
 
-Lookup = Callable[[str], frozenset[str]]
+class Lookup:
+    """One message's reader of a Lexicon: a word's variants (remembered across messages),
+    and a whole reading's, worked out once for all the indexes that read it (triage reads a
+    message with five)."""
+
+    def __init__(self, remembered: dict[str, frozenset[str]],
+                 variants: Callable[[str], frozenset[str]]) -> None:
+        self._remembered = remembered
+        self._variants = variants
+        self._reading: Reading | None = None
+        self._message: tuple[dict[str, frozenset[str]], frozenset[str],
+                             list[frozenset[str]]] | None = None
+
+    def __call__(self, token: str) -> frozenset[str]:
+        found = self._remembered.get(token)
+        if found is None:
+            found = self._remembered[token] = self._variants(token)
+        return found
+
+    def message(self, reading: Reading) -> tuple[
+            dict[str, frozenset[str]], frozenset[str], list[frozenset[str]]]:
+        """Each distinct word's variants, all of them together, and each position's."""
+        if self._reading is not reading or self._message is None:
+            variants = {token: self(token) for token in set(reading.words)}
+            present: set[str] = set()
+            for found in variants.values():
+                present.update(found)
+            self._reading = reading
+            self._message = (variants, frozenset(present),
+                             list(map(variants.__getitem__, reading.words)))
+        return self._message
 
 
 class Lexicon:
@@ -396,18 +422,9 @@ class Lexicon:
         self.remembered: dict[str, frozenset[str]] = {}
 
     def lookup(self) -> Lookup:
-        cache = self.remembered
-        if len(cache) > self.MAX_REMEMBERED:
-            cache.clear()
-        variants = self.index.variants
-
-        def find(token: str) -> frozenset[str]:
-            found = cache.get(token)
-            if found is None:
-                found = cache[token] = variants(token)
-            return found
-
-        return find
+        if len(self.remembered) > self.MAX_REMEMBERED:
+            self.remembered.clear()
+        return Lookup(self.remembered, self.index.variants)
 
 
 @dataclass(frozen=True, kw_only=True)

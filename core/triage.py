@@ -479,13 +479,15 @@ class _Message:
         unrelieved: set[int] = set()
         for index in [i for i, word in enumerate(words) if word in _READ_FIRST]:
             word = words[index]
-            if word in concerns.NO_RELIEF.starts and concerns.NO_RELIEF.at(words, index):
-                unrelieved.add(reading.sentence_of(index))
             if word in PAST_MARKERS:
                 past.add(reading.sentence_of(index))
             if word in concerns.FIGURATIVE:
                 figurative.add(reading.sentence_of(index))
-            fine = concerns.NOW_FINE.at(words, index) if word in concerns.NOW_FINE.starts else None
+        for index in concerns.NO_RELIEF.candidates(words):
+            if concerns.NO_RELIEF.at(words, index):
+                unrelieved.add(reading.sentence_of(index))
+        for index in concerns.NOW_FINE.candidates(words):
+            fine = concerns.NOW_FINE.at(words, index)
             if fine and not set(words[max(0, index - 2) : index]) & _NOT_OVER and (
                 not changed_to(words, index + len(fine))  # "gone from mild to bad"
             ):
@@ -527,8 +529,7 @@ _NOT_OVER = NEGATIONS | concerns.OTHERWISE | frozenset({
     "would", "should", "could", "might", "will", "hoped", "expected", "supposed",
 })
 # The words `_Message.read` looks at (a long message is mostly other words: one pass in C).
-_READ_FIRST = frozenset(concerns.NO_RELIEF.starts.keys() | PAST_MARKERS | concerns.FIGURATIVE
-                        | concerns.NOW_FINE.starts.keys())
+_READ_FIRST = PAST_MARKERS | concerns.FIGURATIVE
 
 
 def _stance(message: _Message, span: Span, consumed: Iterable[int]) -> Stance:
@@ -648,9 +649,7 @@ def _positions(reading: Reading, grams: Grams) -> frozenset[int]:
     """The word positions of every occurrence of `grams` in `reading`."""
     words = reading.words
     found: set[int] = set()
-    if grams.starts.keys().isdisjoint(words):  # mostly: one pass in C
-        return frozenset()
-    for index in [i for i, word in enumerate(words) if word in grams.starts]:
+    for index in grams.candidates(words):
         gram = grams.at(words, index)
         if gram is not None:
             found.update(range(index, index + len(gram)))

@@ -420,6 +420,10 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     ("feels warm when i put my hand on the cheek", "infection"),
     ("चेहरा पहचान में नहीं आ रहा, इतना फूल गया", "allergic-reaction"),
     ("टीस उठ रही है, अब सहन नहीं हो रही", "severe-pain"),
+    # A pain score the Hindi way round, in either digits.
+    ("10 me se 8 hai dard", "severe-pain"),
+    ("१० में से ९", "severe-pain"),
+    ("🤮🤮 since 5am, cant keep water down", "vomiting"),
 ])
 def test_red_flags_in_words_the_lists_do_not_spell_out(shipped: Triage, text: str,
                                                        rule: str) -> None:

@@ -70,7 +70,7 @@ TRAINED_MISSES = {
                      "calm messages opening a case 21.4% (floor 15%: past illnesses and "
                      "other people's symptoms read as the patient's)"),
     "dev7": _trained("development part 7 (80 red flags per language in other words)",
-                     "urgent recall 95.4%, red flags reaching a person 99.2%, false alarms "
+                     "urgent recall 96.6%, red flags reaching a person 99.6%, false alarms "
                      "10.9% and calm messages opening a case 29.3%"),
     "dev8": _trained("development part 8 (three paraphrases of every FAQ entry)",
                      "FAQ right first 88.9% (floor 90%)"),
