@@ -350,6 +350,7 @@ TREATMENT = Grams(
     ("injections",), ("injection",), ("sitting",), ("इंजेक्शन",), ("ट्रीटमेंट",), ("सेशन",),
     ("इलाज",), ("मेसो",),
     ("scalp", "done"), ("face", "done"), ("had", "his"), ("had", "her"),
+    ("चेहरे", "का", "करवाया"), ("chehre", "ka", "karwaya"), ("face", "ka", "karwaya"),
 )
 # Nothing helps: a symptom expected early that no remedy eases is a concern.
 NO_RELIEF = Grams(

@@ -566,6 +566,7 @@ NORMALITY = frozenset({
 HERE_NOW = frozenset({
     "ye", "yeh", "ये", "यह", "itna", "itni", "itne", "इतना", "इतनी", "इतने",
     "aisa", "aisi", "ऐसा", "ऐसी", "now", "ab", "abhi", "अब", "अभी", "today", "aaj", "आज",
+    "already",
 })
 FOLLOWING_CLAUSES = 2  # how far after the question "mine does" may stand
 MINE = frozenset({"mine", "mujhe", "मुझे", "muje"})

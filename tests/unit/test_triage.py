@@ -424,6 +424,10 @@ def test_whose_symptom_and_is_it_there(shipped: Triage, text: str, level: Level,
     ("10 me se 8 hai dard", "severe-pain"),
     ("१० में से ९", "severe-pain"),
     ("🤮🤮 since 5am, cant keep water down", "vomiting"),
+    ("my top lip puffed up after lunch and feels tight", "allergic-reaction"),
+    ("i cant read the screen with my right eye anymore", "vision"),
+    ("a patch by my jaw is full of fluid, skin lifted up", "blisters"),
+    ("uthte hi aankhon ke aage andhera aa gaya", "fainting"),
 ])
 def test_red_flags_in_words_the_lists_do_not_spell_out(shipped: Triage, text: str,
                                                        rule: str) -> None:

@@ -79,8 +79,8 @@ TRAINED_MISSES = {
     "dev11": _trained("development part 11", "red flags reaching a person 99.3% (137/138)"),
     "dev14": ("issue 18: development part 14 (red flags said indirectly beside not-flags in "
               "the same alarming words; read for the rules, not trained on: "
-              "bench.understanding.RULES_ONLY_PARTS) finds urgent recall 88.7%, red flags "
-              "reaching a person 97.7%, false alarms 15.9%, calm messages opening a case "
+              "bench.understanding.RULES_ONLY_PARTS) finds urgent recall 94.1%, red flags "
+              "reaching a person 98.2%, false alarms 15.9%, calm messages opening a case "
               "39.9%. Strict."),
     "heldout2": _trained("held-out part 2", "urgent recall 97.1% (floor 98%)"),
 }
