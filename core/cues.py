@@ -56,11 +56,14 @@ class Grams:
         """The positions where one of the sequences may start (`at` tells which): a word
         that is one, or the first two words of one (one comprehension over a long message
         rather than a look at every first word)."""
-        if self.starts.keys().isdisjoint(words):  # mostly: one pass in C
+        starts = self.starts
+        if starts.keys().isdisjoint(words):  # mostly: one pass in C
             return []
-        singles, pairs = self._singles, self._pairs
-        return [index for index, pair in enumerate(zip(words, (*words[1:], ""), strict=True))
-                if pair[0] in singles or pair in pairs]
+        singles, pairs, last = self._singles, self._pairs, len(words) - 1
+        return [index for index in itertools.compress(range(len(words)),
+                                                      map(starts.__contains__, words))
+                if words[index] in singles
+                or (index < last and (words[index], words[index + 1]) in pairs)]
 
     def at(self, words: tuple[str, ...], index: int) -> tuple[str, ...] | None:
         """The sequence that starts at `words[index]`, if any (the first listed)."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -336,8 +337,8 @@ class PhraseIndex:
         if not starting:
             return
         sentences = reading.sentence_at or tuple(map(reading.sentence_of, range(len(words))))
-        for start, token in enumerate(words):
-            for phrase in starting.get(token, ()):
+        for start in itertools.compress(range(len(words)), map(starting.__contains__, words)):
+            for phrase in starting[words[start]]:
                 used = [start] if len(phrase.words) == 1 else _rest(
                     words, at, sentences, phrase.words, start)
                 if used is not None:

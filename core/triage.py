@@ -477,7 +477,7 @@ class _Message:
         figurative: set[int] = set()
         over: list[int] = []
         unrelieved: set[int] = set()
-        for index in [i for i, word in enumerate(words) if word in _READ_FIRST]:
+        for index in itertools.compress(range(len(words)), map(_READ_FIRST.__contains__, words)):
             word = words[index]
             if word in PAST_MARKERS:
                 past.add(reading.sentence_of(index))
