@@ -38,7 +38,7 @@ from storage.models import (
     ScheduledMessage,
     message_status_is,
 )
-from storage.patient_search import TRIGRAM, label_contains, newest_matches
+from storage.patient_search import TRIGRAM, label_contains, newest_matches, sample
 from storage.repositories.audit import audit_record
 from storage.repositories.enrollments import enrollment_record
 from storage.repositories.escalations import escalation_record
@@ -262,8 +262,18 @@ async def search_patients(
     if protocol_id:
         matching.append(_newest_enrollment_on(protocol_id))
     others = list(matching)  # every condition but the label's
+    postgres = session.get_bind().dialect.name == "postgresql"
+    recent_window = words is not None and len(words.strip()) >= TRIGRAM
     if words is not None:
-        matching.append(label_contains(session, words))
+        rare: tuple[str, ...] = ()
+        if postgres and recent_window and after is None:
+            # The newest labels tell whether the newest patients will fill the page (a
+            # common word: read them backwards) and which words are rare (look those up).
+            seen = await sample(session, words)
+            if seen is not None:
+                recent_window = seen.share * RECENT > limit
+                rare = seen.rare
+        matching.append(label_contains(session, words, rare=rare))
     query = select(Patient.id).where(*matching)
     # With text, "id + 0" keeps PostgreSQL's planner off walking the primary key backwards
     # in the hope of meeting matches early (clustered matches made that a scan of the
@@ -272,7 +282,6 @@ async def search_patients(
     # until the page is full.
     # SQLite walks the matching rowids (FTS5's) in order itself: no sort.
     indexed = text is not None and len(text.strip().lstrip("#")) >= TRIGRAM
-    postgres = session.get_bind().dialect.name == "postgresql"
     order = Patient.id + 0 if indexed and postgres else Patient.id
     found: list[int]
     if after is not None:
@@ -286,7 +295,7 @@ async def search_patients(
             others.append(Patient.id < before)
         found = []
         complete = False  # the recent window held every match
-        if words is not None and len(words.strip()) >= TRIGRAM:
+        if words is not None and recent_window:
             found, complete = await _in_recent(session, query, others, words, before, limit)
         if len(found) <= limit and not complete:
             found = list(await session.scalars(query.order_by(order.desc()).limit(limit + 1)))

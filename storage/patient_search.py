@@ -10,9 +10,12 @@ them all, about 20 ms). The two backends answer the same search alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     column,
     func,
     literal,
@@ -39,6 +42,12 @@ def not_modelled(name: str | None) -> bool:
     if not name:
         return False
     return name in (SQLITE_INDEX, POSTGRES_INDEX) or name.startswith(SQLITE_INDEX + "_")
+
+
+def _like_pattern(text: str) -> str:
+    """LIKE's pattern for `text` anywhere, lower-cased, its % and _ escaped by backslash."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _phrase(text: str) -> str:
@@ -90,27 +99,65 @@ async def newest_matches(session: AsyncSession, text: str, *, before: int | None
     return list(await session.scalars(_newest(_phrase(needle), before=before, count=count)))
 
 
+@dataclass(frozen=True, kw_only=True)
+class Sample:
+    """What the newest SAMPLE labels tell of a search: the share of them holding it whole,
+    and its rare words (`_rare_words`)."""
+
+    share: float
+    rare: tuple[str, ...]
+
+
+async def sample(session: AsyncSession, text: str) -> Sample | None:
+    """PostgreSQL's look before a label search (one read of SAMPLE rows; None with fewer
+    patients, when every plan is cheap): whether the newest patients will fill a page, and
+    which words to look up in the trigram index."""
+    needle = text.strip().casefold()
+    labels = [label.casefold() for label in await session.scalars(
+        select(Patient.label).where(Patient.label.is_not(None))
+        .order_by(Patient.id.desc()).limit(SAMPLE)) if label]
+    if len(labels) < SAMPLE:
+        return None
+    return Sample(share=sum(needle in label for label in labels) / len(labels),
+                  rare=tuple(_rare_in(labels, needle)))
+
+
 async def _rare_words(session: AsyncSession, needle: str) -> list[str]:
     """The words of a search of several that few of the newest labels hold (at most two,
     rarest first; a word under three letters cannot be looked up); none when the search is
     one word or every word is common."""
     if len(needle.split()) < 2:
         return []  # one word: its phrase is the word
-    words = list(dict.fromkeys(w for w in needle.casefold().split() if len(w) >= TRIGRAM))
     labels = [label.casefold() for label in await session.scalars(
         select(Patient.label).where(Patient.label.is_not(None))
         .order_by(Patient.id.desc()).limit(SAMPLE)) if label]
     if len(labels) < SAMPLE:
         return []  # few patients: the phrase is as quick
+    return _rare_in(labels, needle)
+
+
+def _rare_in(labels: list[str], needle: str) -> list[str]:
+    """The words of `needle` (two or more) that few of `labels` (casefolded) hold: at most
+    two, rarest first, of three letters or more."""
+    if len(needle.split()) < 2:
+        return []
+    words = list(dict.fromkeys(w for w in needle.casefold().split() if len(w) >= TRIGRAM))
     share = {word: sum(word in label for label in labels) / len(labels) for word in words}
     return sorted((w for w in words if share[w] <= COMMON), key=share.__getitem__)[:2]
 
 
-def label_contains(session: AsyncSession, text: str, *, or_id: int | None = None
-                   ) -> ColumnElement[bool]:
-    """The label contains `text` anywhere, in any case (or, `or_id`, the id is that)."""
+def label_contains(session: AsyncSession, text: str, *, or_id: int | None = None,
+                   rare: tuple[str, ...] = ()) -> ColumnElement[bool]:
+    """The label contains `text` anywhere, in any case (or, `or_id`, the id is that).
+    `rare` (PostgreSQL): its rare words, which the trigram index looks up; the whole text
+    is then checked on the labels found (strpos, which no index serves): "zoya mehta (file
+    4" reads the entries of "zoya" and "mehta", not those of "file", which every label has."""
     needle = text.strip()
     dialect = session.get_bind().dialect.name
+    if rare and dialect == "postgresql" and or_id is None:
+        lowered = func.lower(Patient.label)
+        return and_(*(lowered.like(_like_pattern(word)) for word in rare),
+                    func.strpos(lowered, needle.lower()) > 0)
     if len(needle) >= TRIGRAM and dialect == "sqlite":
         matching = select(_fts.c.rowid).where(_fts_match(_phrase(needle)))
         if or_id is not None:
@@ -122,8 +169,7 @@ def label_contains(session: AsyncSession, text: str, *, or_id: int | None = None
     # it, and a prepared statement's generic plan compares against one parameter rather
     # than building the pattern (like_escape) for every row. Backslash escapes % and _
     # (PostgreSQL's default escape; SQLite needs it named).
-    escaped = needle.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
+    pattern = _like_pattern(needle)
     if dialect == "postgresql":
         found = func.lower(Patient.label).like(pattern)
     else:
