@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.formatting import chunks, escape
 from bot.staff_access import audit_ok, invalid, reply, staff_only, user_id_of
+from core.course import shown_occurrence
 from core.local_time import format_local_minute, format_session
 from core.records import MessageRecord, PatientRecord, row_id
 from core.statuses import MessageStatus
@@ -146,7 +147,7 @@ async def patient_command(
                 T.PATIENT_MESSAGE.format(
                     time=local(message.due_at, zone),
                     step=escape(message.step_id),
-                    occurrence=f" #{message.occurrence + 1}" if message.occurrence else "",
+                    occurrence=shown_occurrence(message.step_id, message.occurrence),
                     status=_message_status(message),
                     attempts=f" ({message.attempts} attempts)" if message.attempts else "",
                 )

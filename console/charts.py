@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from core.course import shown_occurrence
 from services.console_protocols import MINUTES_PER_DAY, ProtocolTimeline
 
 COLUMN = 80  # px per day column
@@ -68,7 +69,8 @@ def timeline_svg(timeline: ProtocolTimeline) -> Markup:
         cy = _y(mark.minute)
         message = mark.message
         local = message.due_at.astimezone(timeline.zone).strftime("%a %d %b %H:%M")
-        tip = f"{message.step_id} #{message.occurrence + 1}: {local} ({message.status})"
+        tip = (f"{message.step_id}{shown_occurrence(message.step_id, message.occurrence)}: "
+               f"{local} ({message.status})")
         if mark.nominal_day_index is not None and mark.nominal_minute is not None:
             nx = AXIS + COLUMN * mark.nominal_day_index + COLUMN / 2
             ny = _y(mark.nominal_minute)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from core.case_kinds import case_kind
+from core.course import shown_occurrence
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -57,6 +58,8 @@ def environment() -> jinja2.Environment:
     env.filters["local"] = local
     env.filters["age"] = age
     env.filters["plain"] = plain
+    env.filters["occurrence"] = lambda message: shown_occurrence(message.step_id,
+                                                                 message.occurrence)
     env.filters["case_badge"] = lambda kind: case_kind(kind).badge
     env.filters["case_tone"] = lambda kind: case_kind(kind).tone
     return env

@@ -41,6 +41,15 @@ RECALL_STEP = "recall"
 OUTCOME_STEP = "course-outcome"  # the outcome asked at a course's end (no outcome step)
 COURSE_STEPS = frozenset({CONFIRM_STEP, RECALL_STEP, OUTCOME_STEP})
 
+
+def shown_occurrence(step_id: str, occurrence: int) -> str:
+    """How staff see which time a step is sent: " #2" for a protocol step's second; nothing
+    for its first, nor for the course's messages, whose occurrence is a minute key ("recall
+    #29570701" told staff nothing)."""
+    if step_id in COURSE_STEPS or not occurrence:
+        return ""
+    return f" #{occurrence + 1}"
+
 CONFIRM_CUTOFF = timedelta(hours=1)  # a confirmation request later than this is pointless
 RECALL_EXPIRY = timedelta(days=7)
 OUTCOME_EXPIRY = timedelta(days=7)

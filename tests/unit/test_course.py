@@ -185,3 +185,13 @@ def test_calendar_file_has_the_zone_uid_and_sequence() -> None:
     assert str(first["summary"]) == "Micro mesotherapy; session 2, Sunrise"
     assert str(second["status"]) == "CANCELLED"
     assert data.startswith(b"BEGIN:VCALENDAR") and b"\r\n" in data
+
+
+def test_staff_see_a_step_count_not_a_course_messages_minute_key() -> None:
+    """ "recall #29570701" told staff nothing: a course message's occurrence is a minute key
+    (core.course), a protocol step's a count ("sun #2")."""
+    from core.course import RECALL_STEP, shown_occurrence
+
+    assert shown_occurrence("sun", 0) == ""
+    assert shown_occurrence("sun", 1) == " #2"
+    assert shown_occurrence(RECALL_STEP, minute_key(local(10, 22))) == ""
