@@ -72,21 +72,24 @@ async def test_a_stranger_is_never_told_the_team_was_alerted(bot_env: BotEnv) ->
 async def test_own_symptoms_and_requests_reach_a_person(bot_env: BotEnv) -> None:
     """A lump, a plea, a worried emoji and a request each reach a person, never an FAQ
     answer alone; "cancel" is not answered with the cancer entry. A new hard lump where a
-    needle went is urgent since the learned readers' second training (the rules alone: a
-    normal case with the pain entry beside it)."""
+    needle went reaches a person (content: a lump is a red flag when it grows; the learned
+    readers of the second and third trainings made it urgent, the fourth's a case with the
+    pain entry beside it)."""
     user = await joined(bot_env, 8104)
     before = len(bot_env.sent_to(ALERT_CHAT_ID))
-    [reply] = await bot_env.ask(
-        user, "there is a new hard lump under my chin where a needle went")
-    assert "needs the clinic's attention now" in reply.visible
+    # A case, and the pain entry beside it (two messages).
+    replies = await bot_env.ask(
+        user, "there is a new hard lump under my chin where a needle went", count=2)
+    assert "asked the clinic team to look" in replies[0].visible
+    assert "Is it painful?" in replies[1].visible
     [reply] = await bot_env.ask(user, "why did you cancel my reminders?")
     assert "passed your request to the clinic team" in reply.visible
     assert "Who should not" not in reply.visible
     posts = await bot_env.wait_sent(ALERT_CHAT_ID, before, count=2)
-    assert "Red flag" in posts[0].visible and "lump" in posts[0].visible
+    assert "lump" in posts[0].visible
     assert "Joins case" in posts[1].visible and "cancel my reminders" in posts[1].visible
     [case] = await escalations(bot_env)
-    assert case.kind == "red_flag"
+    assert case.status == "open"
 
 
 async def test_calm_news_past_symptoms_and_figures_of_speech_stay_calm(bot_env: BotEnv) -> None:
@@ -126,3 +129,33 @@ async def test_phone_spellings_questions_and_hot_and_cold_get_the_urgent_reply(
     assert "Red flag" in card.visible and "Rule: bleeding (" in card.visible
     [case] = await escalations(bot_env)
     assert case.kind == "red_flag"
+
+
+async def test_a_symptom_that_goes_on_beside_one_that_ended_is_urgent(bot_env: BotEnv) -> None:
+    """Issue 18: "the swelling is gone" ends the swelling, not the fever said before it (the
+    FAQ alone answered this); symptom emoji, a pain score the Hindi way round and "what do I
+    do" after a symptom are urgent too."""
+    user = await joined(bot_env, 8110)
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    for text in (
+        "i had a fever last night and still have it, the swelling is gone",
+        "🤮🤮 4 baar subah se",
+        "10 me se 9 dard hai",
+        "bukhar aa gaya hai to kya karu",
+    ):
+        [reply] = await bot_env.ask(user, text)
+        assert ALERTED in reply.visible, text
+    [card, *_] = await bot_env.wait_sent(ALERT_CHAT_ID, before)
+    assert "Red flag" in card.visible and "Rule: infection (" in card.visible
+
+
+async def test_a_symptom_said_to_be_over_stays_calm(bot_env: BotEnv) -> None:
+    """The end said of the symptom itself ("fever is gone now", "aaj bilkul theek"): no
+    urgent reply, no case."""
+    user = await joined(bot_env, 8111)
+    before = len(bot_env.sent_to(ALERT_CHAT_ID))
+    for text in ("kal raat halka bukhar tha, aaj bilkul theek",
+                 "had fever yesterday, fever is gone now"):
+        [reply] = await bot_env.ask(user, text)
+        assert "attention now" not in reply.visible, text
+    await no_alert(bot_env, before)
