@@ -113,10 +113,8 @@ async def sample(session: AsyncSession, text: str) -> Sample | None:
     patients, when every plan is cheap): whether the newest patients will fill a page, and
     which words to look up in the trigram index."""
     needle = text.strip().casefold()
-    labels = [label.casefold() for label in await session.scalars(
-        select(Patient.label).where(Patient.label.is_not(None))
-        .order_by(Patient.id.desc()).limit(SAMPLE)) if label]
-    if len(labels) < SAMPLE:
+    labels = await _newest_labels(session)
+    if labels is None:
         return None
     return Sample(share=sum(needle in label for label in labels) / len(labels),
                   rare=tuple(_rare_in(labels, needle)))
@@ -127,13 +125,17 @@ async def _rare_words(session: AsyncSession, needle: str) -> list[str]:
     rarest first; a word under three letters cannot be looked up); none when the search is
     one word or every word is common."""
     if len(needle.split()) < 2:
-        return []  # one word: its phrase is the word
+        return []  # one word: its phrase is the word (no labels need reading)
+    labels = await _newest_labels(session)
+    return [] if labels is None else _rare_in(labels, needle)  # few patients: as quick
+
+
+async def _newest_labels(session: AsyncSession) -> list[str] | None:
+    """The newest SAMPLE labels, casefolded; None with fewer patients than that."""
     labels = [label.casefold() for label in await session.scalars(
         select(Patient.label).where(Patient.label.is_not(None))
         .order_by(Patient.id.desc()).limit(SAMPLE)) if label]
-    if len(labels) < SAMPLE:
-        return []  # few patients: the phrase is as quick
-    return _rare_in(labels, needle)
+    return labels if len(labels) >= SAMPLE else None
 
 
 def _rare_in(labels: list[str], needle: str) -> list[str]:
